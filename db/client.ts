@@ -1,0 +1,42 @@
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import path from "node:path";
+import * as schema from "./schema";
+import { env } from "@/lib/env";
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** A transaction handle; query functions accept either. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+const MIGRATIONS_DIR = path.join(process.cwd(), "drizzle");
+
+/** Opens a SQLite file with the pragmas Herald relies on, and applies pending migrations. */
+export function openDb(file: string, options: { migrate?: boolean } = {}): Db {
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  // NORMAL is durable in WAL mode across process crashes (only an OS crash can
+  // lose the last transactions), which is the failure model we promise.
+  sqlite.pragma("synchronous = NORMAL");
+  const db = drizzle(sqlite, { schema }) as Db;
+  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return db;
+}
+
+const globalForDb = globalThis as unknown as { heraldDb?: Db };
+
+/** The process's one database connection (survives Next's module reloads in dev). */
+export function db(): Db {
+  if (!globalForDb.heraldDb) {
+    globalForDb.heraldDb = openDb(env().databasePath);
+  }
+  return globalForDb.heraldDb;
+}
+
+/** Lets tests and the CLI point the process at a given database. */
+export function setDb(value: Db | undefined) {
+  globalForDb.heraldDb = value;
+}

@@ -1,0 +1,27 @@
+import type { z } from "zod";
+import type { Permission } from "@/lib/auth/permissions";
+
+/**
+ * The description of one `/api/v1` operation. Route handlers are built from
+ * these (lib/api/handler.ts), and the OpenAPI document is generated from the
+ * same objects, so the document cannot drift from what the code validates.
+ */
+export type Endpoint = {
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  /** OpenAPI-style path, e.g. `/api/v1/orgs/{org}/channels/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `null` = no authentication (health, OpenAPI document). */
+  permission: Permission | null;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** Shape of a successful response body (for the document). */
+  response?: z.ZodType;
+  /** Status of a successful response. */
+  status?: number;
+};
+
+export function endpoint<const E extends Endpoint>(e: E): E {
+  return e;
+}

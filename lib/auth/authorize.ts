@@ -1,0 +1,128 @@
+import "server-only";
+import { and, count, eq } from "drizzle-orm";
+import { getServerSession } from "next-auth";
+import { redirect } from "next/navigation";
+import { db, type DbOrTx } from "@/db/client";
+import { memberships, orgs, productAdmins, products, users } from "@/db/schema";
+import { authOptions } from "@/lib/auth/options";
+import { findLiveToken, touchToken } from "@/lib/auth/api-tokens";
+import { can, type Permission, type Principal } from "@/lib/auth/permissions";
+import { AppError, forbidden, notFound } from "@/lib/errors";
+
+export type Org = typeof orgs.$inferSelect;
+export type Authorized = { principal: Principal; org: Org };
+
+/** The signed-in user, re-read from the database so a removed user loses access at once. */
+export async function currentUser() {
+  const session = await getServerSession(authOptions);
+  const uid = (session?.user as { id?: string } | undefined)?.id;
+  if (!uid) return null;
+  return db().select({ id: users.id, email: users.email, name: users.name }).from(users).where(eq(users.id, uid)).get() ?? null;
+}
+
+export function hasAnyUser(database: DbOrTx = db()): boolean {
+  return (database.select({ n: count() }).from(users).get()?.n ?? 0) > 0;
+}
+
+/** For pages: the signed-in user, or a redirect to sign-in (or to first-run setup on an empty install). */
+export async function requireUser() {
+  const user = await currentUser();
+  if (user) return user;
+  redirect(hasAnyUser() ? "/login" : "/setup");
+}
+
+function userPrincipal(database: DbOrTx, userId: string, email: string, org: Org): Principal | null {
+  const membership = database
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)))
+    .get();
+  if (!membership) return null;
+  const administered = database
+    .select({ id: productAdmins.productId })
+    .from(productAdmins)
+    .innerJoin(products, eq(products.id, productAdmins.productId))
+    .where(and(eq(productAdmins.userId, userId), eq(products.orgId, org.id)))
+    .all();
+  return {
+    kind: "user",
+    userId,
+    email,
+    orgId: org.id,
+    role: membership.role,
+    productIds: new Set(administered.map((r) => r.id)),
+  };
+}
+
+function check(principal: Principal, permission: Permission, productId?: string) {
+  if (!can(principal, permission, productId)) throw forbidden();
+}
+
+/** Org by slug for someone who belongs to it; others get 404 so org names do not leak. */
+function orgBySlug(database: DbOrTx, slug: string): Org {
+  const org = database.select().from(orgs).where(eq(orgs.slug, slug)).get();
+  if (!org) throw notFound("Organization");
+  return org;
+}
+
+/**
+ * The one guard for the console: server actions and loaders call it with the
+ * permission they need. Throws AppError (401/403/404).
+ */
+export async function authorize(orgSlug: string, permission: Permission, productId?: string): Promise<Authorized> {
+  const user = await currentUser();
+  if (!user) throw new AppError("unauthorized", "Sign in to continue");
+  const database = db();
+  const org = orgBySlug(database, orgSlug);
+  const principal = userPrincipal(database, user.id, user.email, org);
+  if (!principal) throw notFound("Organization");
+  check(principal, permission, productId);
+  return { principal, org };
+}
+
+/**
+ * The same guard for `/api/v1`: a bearer token, or the console's session cookie.
+ * `orgSlug` is the org named in the URL (or query); a token of another org gets 404.
+ */
+export async function authorizeRequest(
+  req: Request,
+  orgSlug: string | undefined,
+  permission: Permission,
+  productId?: string,
+): Promise<Authorized> {
+  const header = req.headers.get("authorization");
+  const database = db();
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const row = match ? findLiveToken(database, match[1]) : null;
+    if (!row) throw new AppError("unauthorized", "The API token is missing, malformed, revoked or expired");
+    const org = database.select().from(orgs).where(eq(orgs.id, row.orgId)).get();
+    if (!org) throw new AppError("unauthorized", "The API token is missing, malformed, revoked or expired");
+    if (orgSlug !== undefined && org.slug !== orgSlug) throw notFound("Organization");
+    touchToken(database, row);
+    const principal: Principal = {
+      kind: "token",
+      tokenId: row.id,
+      name: row.name,
+      orgId: org.id,
+      role: row.role,
+      productIds: new Set(row.productIds),
+    };
+    check(principal, permission, productId);
+    return { principal, org };
+  }
+  const user = await currentUser();
+  if (!user) throw new AppError("unauthorized", "Send an API token as 'Authorization: Bearer <token>'");
+  if (req.method !== "GET" && req.method !== "HEAD") assertSameOrigin(req);
+  if (orgSlug === undefined) throw new AppError("bad_request", "Name the organization (the org parameter)");
+  return authorize(orgSlug, permission, productId);
+}
+
+/** Cookie-authenticated writes must come from our own pages (CSRF). */
+function assertSameOrigin(req: Request) {
+  const origin = req.headers.get("origin");
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  if (!origin || !host || new URL(origin).host !== host) {
+    throw forbidden("Cross-origin request refused");
+  }
+}

@@ -1,0 +1,72 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { users } from "@/db/schema";
+import { recordAudit } from "@/lib/audit";
+import { env } from "@/lib/env";
+import { verifyPassword } from "@/lib/auth/password";
+import { lockedUntil, recordLoginFailure, recordLoginSuccess } from "@/lib/auth/throttle";
+import { signInSchema } from "@/lib/validation/accounts";
+
+/** Sessions expire after 12 hours; a person signs in once per working day. */
+export const SESSION_MAX_AGE = 12 * 3600;
+
+/** Checks e-mail + password; returns the user or null (one generic failure for every reason). */
+export async function checkCredentials(input: unknown): Promise<{ id: string; email: string } | null> {
+  const parsed = signInSchema.safeParse(input);
+  if (!parsed.success) return null;
+  const { email, password } = parsed.data;
+  const database = db();
+  if (lockedUntil(database, email)) {
+    recordAudit(database, {
+      orgId: null,
+      actor: { type: "anonymous", label: email },
+      action: "signin.throttled",
+    });
+    return null;
+  }
+  const user = database.select().from(users).where(eq(users.email, email)).get();
+  const ok = await verifyPassword(password, user?.passwordHash);
+  if (!ok || !user) {
+    database.transaction((tx) => {
+      const { failures } = recordLoginFailure(tx, email);
+      recordAudit(tx, {
+        orgId: null,
+        actor: { type: "anonymous", label: email },
+        action: "signin.failed",
+        details: { failures },
+      });
+    });
+    return null;
+  }
+  recordLoginSuccess(database, email);
+  return { id: user.id, email: user.email };
+}
+
+export const authOptions: NextAuthOptions = {
+  // A getter: the secret is read (or generated into the data dir) on first use, not at build time.
+  get secret() {
+    return env().authSecret;
+  },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE },
+  jwt: { maxAge: SESSION_MAX_AGE },
+  pages: { signIn: "/login" },
+  providers: [
+    CredentialsProvider({
+      name: "E-mail",
+      credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
+      authorize: (credentials) => checkCredentials(credentials),
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) token.uid = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      if (session.user) (session.user as { id?: string }).id = token.uid as string;
+      return session;
+    },
+  },
+};

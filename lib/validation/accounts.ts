@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { ORG_ROLES } from "@/db/schema";
+import { emailSchema, nameSchema, passwordSchema, slugSchema } from "./common";
+
+/** First-run setup: the first org and its owner. Shared by the /setup form, its action and the CLI. */
+export const setupSchema = z
+  .object({
+    orgName: nameSchema,
+    email: emailSchema,
+    password: passwordSchema,
+    confirmPassword: z.string(),
+  })
+  .refine((v) => v.password === v.confirmPassword, {
+    path: ["confirmPassword"],
+    message: "does not match the password",
+  });
+export type SetupInput = z.infer<typeof setupSchema>;
+
+export const signInSchema = z.object({
+  email: emailSchema,
+  password: z.string().min(1, "is required").max(200),
+});
+
+export const acceptInviteSchema = z
+  .object({
+    token: z.string().min(10).max(200),
+    password: passwordSchema,
+    confirmPassword: z.string(),
+  })
+  .refine((v) => v.password === v.confirmPassword, {
+    path: ["confirmPassword"],
+    message: "does not match the password",
+  });
+
+export const renameOrgSchema = z.object({ name: nameSchema });
+
+export const addMemberSchema = z.object({
+  email: emailSchema,
+  role: z.enum(ORG_ROLES),
+});
+
+export const changeRoleSchema = z.object({
+  userId: z.string().min(1),
+  role: z.enum(ORG_ROLES),
+});
+
+export const removeMemberSchema = z.object({ userId: z.string().min(1) });
+
+export const productSchema = z.object({
+  name: nameSchema,
+  slug: slugSchema.optional(),
+});
+
+export const renameProductSchema = z.object({ name: nameSchema });
+
+export const productAdminsSchema = z.object({
+  userIds: z.array(z.string().min(1)).max(500),
+});
+
+export const createTokenSchema = z.object({
+  name: nameSchema,
+  role: z.enum(["admin", "read"]).default("admin"),
+  /** Days until the token expires; absent = never. */
+  expiresInDays: z.coerce.number().int().min(1).max(3650).optional(),
+});
