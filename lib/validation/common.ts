@@ -28,3 +28,8 @@ export function slugify(name: string): string {
     .replace(/-+$/, "");
   return slug || "org";
 }
+
+/** Adds the org slug that every console action carries (authorization happens in the action). */
+export function withOrg<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
+  return schema.extend({ org: z.string().min(1).max(63) });
+}

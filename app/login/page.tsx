@@ -1,0 +1,21 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { AuthCard } from "@/components/auth-card";
+import { currentUser, hasAnyUser } from "@/lib/auth/authorize";
+import { LoginForm } from "./login-form";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+  if (!hasAnyUser()) redirect("/setup");
+  if (await currentUser()) redirect("/");
+  const { callbackUrl } = await searchParams;
+  // Only same-site paths, so the sign-in page cannot be used as an open redirect.
+  const next = callbackUrl && callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  return (
+    <AuthCard title="Sign in" subtitle="Use the e-mail and password of your Herald account.">
+      <LoginForm next={next} />
+    </AuthCard>
+  );
+}

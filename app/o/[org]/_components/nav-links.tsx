@@ -1,0 +1,39 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+export function NavLinks({ org, configures }: { org: string; configures: boolean }) {
+  const pathname = usePathname();
+  const items: { href: string; label: string; show: boolean }[] = [
+    { href: "notifications", label: "Notifications", show: true },
+    { href: "events", label: "Events", show: true },
+    { href: "deliveries", label: "Delivery log", show: true },
+    { href: "products", label: "Products", show: true },
+    { href: "members", label: "Members", show: true },
+    { href: "tokens", label: "API tokens", show: configures },
+    { href: "audit", label: "Audit log", show: configures },
+    { href: "settings", label: "Settings", show: true },
+  ];
+  return (
+    <ul className="space-y-0.5 text-sm">
+      {items
+        .filter((i) => i.show)
+        .map((item) => {
+          const href = `/o/${org}/${item.href}`;
+          const active = pathname === href || pathname.startsWith(href + "/");
+          return (
+            <li key={item.href}>
+              <Link
+                href={href}
+                aria-current={active ? "page" : undefined}
+                className={`block rounded-md px-3 py-1.5 ${active ? "bg-indigo-50 font-medium text-indigo-700" : "text-slate-700 hover:bg-slate-100"}`}
+              >
+                {item.label}
+              </Link>
+            </li>
+          );
+        })}
+    </ul>
+  );
+}

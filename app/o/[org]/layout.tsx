@@ -1,0 +1,45 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import type { ReactNode } from "react";
+import { db } from "@/db/client";
+import { orgsOfUser } from "@/lib/accounts/orgs";
+import { requireUser } from "@/lib/auth/authorize";
+import { OrgSwitcher } from "./_components/org-switcher";
+import { SignOutButton } from "./_components/sign-out-button";
+import { NavLinks } from "./_components/nav-links";
+
+export const dynamic = "force-dynamic";
+
+export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ org: string }> }) {
+  const { org: slug } = await params;
+  const user = await requireUser();
+  const orgs = orgsOfUser(db(), user.id);
+  const current = orgs.find((o) => o.slug === slug);
+  if (!current) notFound();
+  const configures = current.role === "owner" || current.role === "admin";
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-7xl items-center gap-4 px-6 py-3">
+          <Link href={`/o/${slug}/notifications`} className="text-sm font-bold tracking-wide text-indigo-600">
+            HERALD
+          </Link>
+          <OrgSwitcher current={slug} orgs={orgs.map(({ slug, name }) => ({ slug, name }))} />
+          <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">
+            <span data-testid="current-user">{user.email}</span>
+            <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs" data-testid="current-role">
+              {current.role}
+            </span>
+            <SignOutButton />
+          </div>
+        </div>
+      </header>
+      <div className="mx-auto flex max-w-7xl gap-8 px-6 py-8">
+        <nav aria-label="Organization" className="w-48 shrink-0">
+          <NavLinks org={slug} configures={configures} />
+        </nav>
+        <main className="min-w-0 flex-1">{children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import { asc, eq } from "drizzle-orm";
+import { redirect } from "next/navigation";
+import { db } from "@/db/client";
+import { memberships, orgs } from "@/db/schema";
+import { requireUser } from "@/lib/auth/authorize";
+
+export const dynamic = "force-dynamic";
+
+export default async function Home() {
+  const user = await requireUser();
+  const first = db()
+    .select({ slug: orgs.slug })
+    .from(memberships)
+    .innerJoin(orgs, eq(orgs.id, memberships.orgId))
+    .where(eq(memberships.userId, user.id))
+    .orderBy(asc(orgs.name))
+    .get();
+  if (!first) {
+    return (
+      <main className="mx-auto max-w-md p-10 text-center text-sm text-slate-600">
+        You are not a member of any organization yet. Ask an owner to add you.
+      </main>
+    );
+  }
+  redirect(`/o/${first.slug}/notifications`);
+}
