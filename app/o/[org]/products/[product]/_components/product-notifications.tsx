@@ -1,4 +1,5 @@
 // Placeholder until the events & rules work lands (issue #4).
+// Helpers: read /work/notes/ui-contract.md (the lead changed these props: async server component loading its own data), then replace this file.
 export function ProductNotifications(_props: { org: string; product: { id: string; slug: string; name: string }; canEdit: boolean }) {
   return null;
 }

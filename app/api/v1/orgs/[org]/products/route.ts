@@ -1,0 +1,14 @@
+import { db } from "@/db/client";
+import { handle } from "@/lib/api/handler";
+import { createProductEndpoint, listProductsEndpoint } from "@/lib/api/endpoints/accounts";
+import { createProduct, listProducts } from "@/lib/accounts/products";
+import { productJson } from "@/lib/api/serialize";
+import { actorOf } from "@/lib/auth/permissions";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(listProductsEndpoint, ({ org }) => ({ products: listProducts(db(), org.id).map(productJson) }));
+
+export const POST = handle(createProductEndpoint, ({ org, principal, body }) => ({
+  product: productJson(createProduct(db(), org.id, actorOf(principal), body)),
+}));

@@ -1,0 +1,158 @@
+/**
+ * Herald's command line: `npm run herald -- <command>`.
+ * Commands print human-readable lines; `token create` prints the token alone
+ * on the last line so scripts can read it with `tail -n 1`.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { eq } from "drizzle-orm";
+import { openDb, setDb, type Db } from "@/db/client";
+import { orgs } from "@/db/schema";
+import { EnvError, loadEnv, type Env } from "@/lib/env";
+import { runSetup } from "@/lib/accounts/setup";
+import { createToken } from "@/lib/accounts/tokens";
+import { AppError } from "@/lib/errors";
+import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
+import { setupSchema, createTokenSchema } from "@/lib/validation/accounts";
+
+const USAGE = `Usage: npm run herald -- <command>
+
+  start                         migrate the database and start the console (next start) on PORT
+  migrate                       apply pending database migrations
+  setup --org NAME --email E --password P
+                                create the first organization and its owner (refused once a user exists)
+  token create --org SLUG --name N [--role admin|read] [--expires-in-days D]
+                                create an API token and print it (last line)
+  worker                        run the standalone dispatcher
+  backup PATH                   write a consistent copy of the database to PATH (online backup)
+`;
+
+class CliError extends Error {}
+
+function openConfiguredDb(): { env: Env; db: Db } {
+  const env = loadEnv();
+  const db = openDb(env.databasePath);
+  setDb(db);
+  return { env, db };
+}
+
+async function start() {
+  const { env, db } = openConfiguredDb();
+  const users = db.$client.prepare("select count(*) as n from users").get() as { n: number };
+  db.$client.close();
+  setDb(undefined);
+  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
+    throw new CliError("No production build found: run `npm run build` first (the README's run command does).");
+  }
+  const child = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", String(env.PORT)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: "1",
+      // next-auth reads these; the secret comes from the data dir when not given.
+      NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? env.publicUrl,
+      NEXTAUTH_SECRET: env.authSecret,
+    },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  const url = `http://localhost:${env.PORT}`;
+  void waitForHealth(`${url}/api/health`).then((ok) => {
+    if (!ok) return;
+    console.log(`\nHerald is running at ${env.publicUrl}`);
+    console.log(users.n === 0 ? `First run: open ${env.publicUrl}/setup to create your organization.` : `Sign in at ${env.publicUrl}/login`);
+    console.log(`Data: ${env.databasePath}`);
+  });
+  await new Promise<void>((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 || code === null ? resolve() : reject(new CliError(`next start exited with code ${code}`)))),
+  );
+}
+
+async function waitForHealth(url: string): Promise<boolean> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+async function setup(args: string[]) {
+  const { values } = parseArgs({ args, options: { org: { type: "string" }, email: { type: "string" }, password: { type: "string" } } });
+  const parsed = setupSchema.safeParse({ orgName: values.org, email: values.email, password: values.password, confirmPassword: values.password });
+  if (!parsed.success) {
+    const flag: Record<string, string> = { orgName: "--org", email: "--email", password: "--password" };
+    throw new CliError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("\n"));
+  }
+  const { db } = openConfiguredDb();
+  const { org, user } = await runSetup(db, parsed.data);
+  console.log(`Created organization "${org.name}" (slug ${org.slug}) with owner ${user.email}.`);
+}
+
+function tokenCreate(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { org: { type: "string" }, name: { type: "string" }, role: { type: "string" }, "expires-in-days": { type: "string" } },
+  });
+  if (!values.org) throw new CliError("--org: is required (the organization's slug)");
+  const parsed = createTokenSchema.safeParse({ name: values.name, role: values.role ?? "admin", expiresInDays: values["expires-in-days"] });
+  if (!parsed.success) {
+    throw new CliError(parsed.error.issues.map((i) => `--${String(i.path[0]).replace("expiresInDays", "expires-in-days")}: ${i.message}`).join("\n"));
+  }
+  const { db } = openConfiguredDb();
+  const org = db.select().from(orgs).where(eq(orgs.slug, values.org)).get();
+  if (!org) throw new CliError(`--org: no organization with slug "${values.org}"`);
+  const { token } = createToken(db, org.id, { ...SYSTEM_ACTOR, label: "cli" }, parsed.data);
+  console.log(`Created ${parsed.data.role} token "${parsed.data.name}" for ${org.slug}. It is shown once:`);
+  console.log(token);
+}
+
+function backup(args: string[]) {
+  const target = args[0];
+  if (!target) throw new CliError("backup: give the path of the copy to write");
+  const { db } = openConfiguredDb();
+  return db.$client.backup(path.resolve(target)).then(() => console.log(`Backup written to ${path.resolve(target)}`));
+}
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "start":
+      return start();
+    case "migrate": {
+      const { env } = openConfiguredDb();
+      return console.log(`Database is up to date: ${env.databasePath}`);
+    }
+    case "setup":
+      return setup(rest);
+    case "token":
+      if (rest[0] !== "create") throw new CliError("token: the only subcommand is `token create`");
+      return tokenCreate(rest.slice(1));
+    case "worker": {
+      openConfiguredDb();
+      const { runWorkerCommand } = await import("@/lib/dispatch/worker-command");
+      return runWorkerCommand();
+    }
+    case "backup":
+      return backup(rest);
+    case undefined:
+    case "help":
+    case "--help":
+      return console.log(USAGE);
+    default:
+      throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof CliError || e instanceof EnvError || e instanceof AppError) {
+    console.error(`herald: ${e.message}`);
+  } else {
+    console.error(e);
+  }
+  process.exit(1);
+});

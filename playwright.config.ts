@@ -1,0 +1,39 @@
+import { defineConfig } from "@playwright/test";
+import { E2E } from "./e2e/env";
+
+/**
+ * End-to-end tests against a production build (`npm run build` first) on a
+ * throw-away data dir, in Debian's Chromium (no browser download works here).
+ * Specs share one server, so they run in order: `foundation` performs the
+ * first-run setup that every other project relies on.
+ */
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [["list"]] : [["list"]],
+  globalSetup: "./e2e/global-setup.ts",
+  use: {
+    baseURL: E2E.baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+  },
+  projects: [
+    { name: "foundation", testMatch: /foundation\.spec\.ts/ },
+    { name: "features", testIgnore: /foundation\.spec\.ts/, dependencies: ["foundation"] },
+  ],
+  webServer: {
+    command: `rm -rf ${E2E.dataDir} && node_modules/.bin/tsx bin/herald.ts start`,
+    url: `${E2E.baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    env: E2E.serverEnv,
+  },
+});
