@@ -111,8 +111,11 @@ export async function authorizeRequest(
     check(principal, permission, productId);
     return { principal, org };
   }
+  const noCredentials = new AppError("unauthorized", "Send an API token as 'Authorization: Bearer <token>'");
+  // Without a cookie there is no session to look up (and scripts get their 401 without a session read).
+  if (!req.headers.get("cookie")) throw noCredentials;
   const user = await currentUser();
-  if (!user) throw new AppError("unauthorized", "Send an API token as 'Authorization: Bearer <token>'");
+  if (!user) throw noCredentials;
   if (req.method !== "GET" && req.method !== "HEAD") assertSameOrigin(req);
   if (orgSlug === undefined) throw new AppError("bad_request", "Name the organization (the org parameter)");
   return authorize(orgSlug, permission, productId);

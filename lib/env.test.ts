@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EnvError, loadEnv } from "./env";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "herald-env-"));
+
+describe("environment", () => {
+  it("needs no configuration: generates the auth secret and encryption key into the data dir with mode 0600", () => {
+    const dir = path.join(tmp(), "nested", "data");
+    const env = loadEnv({ HERALD_DATA_DIR: dir });
+    expect(env.PORT).toBe(3000);
+    expect(env.databasePath).toBe(path.join(dir, "herald.db"));
+    expect(env.encryptionKey).toHaveLength(32);
+    for (const file of ["auth-secret", "encryption-key"]) {
+      expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    }
+    expect(env.HERALD_RETRY_SCHEDULE).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
+    expect(env.HERALD_WORKER).toBe("inline");
+  });
+
+  it("reuses the generated secrets on a second start", () => {
+    const dir = tmp();
+    const first = loadEnv({ HERALD_DATA_DIR: dir });
+    const second = loadEnv({ HERALD_DATA_DIR: dir });
+    expect(second.authSecret).toBe(first.authSecret);
+    expect(second.encryptionKey.equals(first.encryptionKey)).toBe(true);
+  });
+
+  it("lets given values win over generated ones", () => {
+    const dir = tmp();
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const env = loadEnv({ HERALD_DATA_DIR: dir, AUTH_SECRET: "s".repeat(40), HERALD_ENCRYPTION_KEY: key, DATABASE_URL: `file:${dir}/other.db` });
+    expect(env.authSecret).toBe("s".repeat(40));
+    expect(env.encryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(env.databasePath).toBe(path.join(dir, "other.db"));
+    expect(fs.existsSync(path.join(dir, "encryption-key"))).toBe(false);
+  });
+
+  it.each([
+    ["PORT", "eighty"],
+    ["PORT", "70000"],
+    ["HERALD_WORKER", "sometimes"],
+    ["HERALD_RETRY_SCHEDULE", "5,soon"],
+    ["HERALD_ALLOW_PRIVATE_TARGETS", "yes"],
+    ["HERALD_PUBLIC_URL", "not a url"],
+    ["SMTP_URL", "http://mail"],
+    ["AUTH_SECRET", "short"],
+    ["HERALD_ENCRYPTION_KEY", "abc"],
+  ])("a wrong %s stops the start with a message naming it", (variable, value) => {
+    const attempt = () => loadEnv({ HERALD_DATA_DIR: tmp(), [variable]: value });
+    expect(attempt).toThrow(EnvError);
+    expect(attempt).toThrow(variable);
+  });
+
+  it("parses a custom retry schedule", () => {
+    expect(loadEnv({ HERALD_DATA_DIR: tmp(), HERALD_RETRY_SCHEDULE: "1, 2,3" }).HERALD_RETRY_SCHEDULE).toEqual([1, 2, 3]);
+  });
+});
