@@ -7,5 +7,5 @@ import { withAuth } from "next-auth/middleware";
 export const proxy = withAuth({ pages: { signIn: "/login" } });
 
 export const config = {
-  matcher: ["/o/:path*"],
+  matcher: ["/o/:path*", "/orgs/:path*"],
 };

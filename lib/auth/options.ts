@@ -2,7 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { users } from "@/db/schema";
+import { memberships, users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
@@ -31,12 +31,17 @@ export async function checkCredentials(input: unknown): Promise<{ id: string; em
   if (!ok || !user) {
     database.transaction((tx) => {
       const { failures } = recordLoginFailure(tx, email);
-      recordAudit(tx, {
-        orgId: null,
-        actor: { type: "anonymous", label: email },
-        action: "signin.failed",
-        details: { failures },
-      });
+      // Shown in the audit log of every org the account belongs to (an unknown e-mail goes to none).
+      const orgIds = user ? tx.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, user.id)).all().map((m) => m.orgId) : [];
+      for (const orgId of orgIds.length ? orgIds : [null]) {
+        recordAudit(tx, {
+          orgId,
+          actor: { type: "anonymous", label: email },
+          action: "signin.failed",
+          target: user ? { type: "user", id: user.id, label: email } : undefined,
+          details: { failures },
+        });
+      }
     });
     return null;
   }

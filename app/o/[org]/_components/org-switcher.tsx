@@ -8,7 +8,7 @@ export function OrgSwitcher({ current, orgs }: { current: string; orgs: { slug: 
     <select
       aria-label="Organization"
       value={current}
-      onChange={(e) => router.push(`/o/${e.target.value}/notifications`)}
+      onChange={(e) => router.push(e.target.value === "__new" ? "/orgs/new" : `/o/${e.target.value}/notifications`)}
       className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
     >
       {orgs.map((o) => (
@@ -16,6 +16,7 @@ export function OrgSwitcher({ current, orgs }: { current: string; orgs: { slug: 
           {o.name}
         </option>
       ))}
+      <option value="__new">+ New organization…</option>
     </select>
   );
 }
