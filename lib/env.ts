@@ -91,7 +91,7 @@ export function keyId(key: Buffer): string {
   return crypto.createHash("sha256").update(key).digest("hex").slice(0, 8);
 }
 
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const input = Object.fromEntries(
     Object.keys(rawSchema.shape).map((k) => [k, source[k] === "" ? undefined : source[k]]),
   );
