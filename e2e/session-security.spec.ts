@@ -1,0 +1,32 @@
+import { expect, test } from "@playwright/test";
+import { E2E, signInAsOwner } from "./fixtures";
+
+test("the session cookie is HttpOnly and SameSite=Lax", async ({ page }) => {
+  await signInAsOwner(page);
+  const session = (await page.context().cookies()).find((c) => c.name.includes("next-auth.session-token"));
+  expect(session, "session cookie").toBeDefined();
+  expect(session!.httpOnly).toBe(true);
+  expect(session!.sameSite).toBe("Lax");
+});
+
+test("pages and API answers carry the security headers, with a CSP that forbids eval and framing", async ({ request }) => {
+  for (const path of ["/login", "/api/health"]) {
+    const res = await request.get(path);
+    const headers = res.headers();
+    const csp = headers["content-security-policy"];
+    expect(csp, path).toContain("frame-ancestors 'none'");
+    expect(csp, path).not.toContain("unsafe-eval");
+    expect(headers["x-frame-options"], path).toBe("DENY");
+    expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+    expect(headers["x-content-type-options"], path).toBe("nosniff");
+    expect(headers["x-powered-by"], path).toBeUndefined();
+  }
+});
+
+test("the sign-in page does not redirect to another site after sign-in", async ({ page }) => {
+  await page.goto(`/login?callbackUrl=${encodeURIComponent("//evil.example/steal")}`);
+  await page.getByLabel("E-mail").fill(E2E.owner.email);
+  await page.getByLabel("Password").fill(E2E.owner.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`^${E2E.baseURL}/o/`));
+});
