@@ -1,4 +1,6 @@
+import type { Dispatcher } from "undici";
 import type { ChannelType, Severity } from "@/db/schema";
+import type { FieldErrors } from "@/lib/errors";
 
 /**
  * The contract between the channel modules (one per type: validate, render,
@@ -35,6 +37,18 @@ export type SendContext = {
   messageId: string;
   /** Resolves e-mail recipient groups (@owners, @admins, @product-admins) at send time. */
   resolveGroup?: (group: string, productSlug: string | null) => Promise<string[]> | string[];
+  /**
+   * Called before each HTTP message after the first when one send posts
+   * several (Slack: one per event; Discord: split batches) — the dispatcher's
+   * per-channel pacing hook. Absent: messages go out back to back.
+   */
+  pace?: () => Promise<void>;
+  /** The HTTP dispatcher to send through; the guarded shared agent unless given (tests inject a MockAgent). */
+  dispatcher?: Dispatcher;
+  /** Per-attempt limit; 15 s unless given. */
+  timeoutMs?: number;
+  /** Signing time for webhooks (now unless given). */
+  now?: Date;
 };
 
 /** The outcome of one attempt, as stored in the attempts table. */
@@ -53,4 +67,29 @@ export type SendResult = {
   retryAfterMs?: number;
   /** 410 Gone: the receiver says the endpoint no longer exists. */
   gone?: boolean;
+};
+
+/** A channel's configuration as the renderers and save-time checks see it (secrets in plaintext). */
+export type ChannelConfig = Pick<SendableChannel, "type" | "settings" | "secrets">;
+
+/** One message exactly as it will leave Herald (shown as the preview in the test-alert dialog). */
+export type RenderedMessage =
+  | { kind: "http"; body: unknown }
+  | { kind: "email"; to: string[]; subject: string; html: string; text: string }
+  | { kind: "inbox"; title: string };
+
+/** What every module in lib/channels/<type>.ts exports, gathered by lib/channels/registry.ts. */
+export type ChannelModule = {
+  type: ChannelType;
+  /** Where the message goes: over HTTP, by SMTP, or into the database (inbox: the dispatcher writes it). */
+  transport: "http" | "smtp" | "database";
+  /**
+   * Save-time checks that need I/O (the address guard on the URL). The shape
+   * itself is checked by lib/validation/channels.ts before this runs.
+   */
+  validate(config: ChannelConfig, options?: { allowPrivate?: boolean }): Promise<FieldErrors>;
+  /** Pure: the bodies that `send` would post for these events (one or several messages). */
+  render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[];
+  /** Sends one delivery. Never touches the database; never throws for a receiver's failure. */
+  send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult>;
 };

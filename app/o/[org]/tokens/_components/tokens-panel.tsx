@@ -28,11 +28,11 @@ export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
   return (
     <div className="space-y-6">
       <Card title="New token">
-        <form onSubmit={create.onSubmit} className="grid grid-cols-[1fr_10rem_10rem_auto] items-start gap-3" noValidate>
+        <form onSubmit={create.onSubmit} className="grid grid-cols-[1fr_13rem_10rem_auto] items-start gap-3" noValidate>
           <TextField label="Name" placeholder="ci" error={create.errorOf("name")} {...create.form.register("name")} />
           <SelectField label="Role" error={create.errorOf("role")} {...create.form.register("role")}>
-            <option value="admin">admin (read + write)</option>
-            <option value="read">read only</option>
+            <option value="admin">admin: read + write</option>
+            <option value="read">read: read only</option>
           </SelectField>
           <TextField
             label="Expires in (days)"
