@@ -49,6 +49,8 @@ export type SendContext = {
   timeoutMs?: number;
   /** Signing time for webhooks (now unless given). */
   now?: Date;
+  /** Told after every HTTP message whose answer carried rate-limit headers (so pacing between messages can honour them). */
+  onRateLimit?: (info: RateLimitInfo) => void;
 };
 
 /** The outcome of one attempt, as stored in the attempts table. */
@@ -67,7 +69,12 @@ export type SendResult = {
   retryAfterMs?: number;
   /** 410 Gone: the receiver says the endpoint no longer exists. */
   gone?: boolean;
+  /** The receiver's rate-limit budget after the last message (Discord's X-RateLimit-Remaining / -Reset-After). */
+  rateLimit?: RateLimitInfo;
 };
+
+/** What a receiver said about its rate limit; the dispatcher's pacing waits `resetAfterMs` once `remaining` is 0. */
+export type RateLimitInfo = { remaining: number; resetAfterMs: number };
 
 /** A channel's configuration as the renderers and save-time checks see it (secrets in plaintext). */
 export type ChannelConfig = Pick<SendableChannel, "type" | "settings" | "secrets">;

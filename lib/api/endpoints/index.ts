@@ -1,9 +1,10 @@
 import type { Endpoint } from "@/lib/api/endpoint";
 import * as accounts from "./accounts";
+import * as channels from "./channels";
 
 /**
  * Every /api/v1 operation. The OpenAPI document is generated from this list,
  * and a test checks that every route file under app/api/v1 is described here.
  * Add each domain's module to the list below.
  */
-export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts)];
+export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels)];

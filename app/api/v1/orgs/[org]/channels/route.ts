@@ -1,0 +1,13 @@
+import { db } from "@/db/client";
+import { createChannel, listChannels } from "@/db/queries/channels";
+import { createChannelEndpoint, listChannelsEndpoint } from "@/lib/api/endpoints/channels";
+import { handle } from "@/lib/api/handler";
+import { actorOf } from "@/lib/auth/permissions";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(listChannelsEndpoint, ({ org }) => ({ channels: listChannels(db(), org.id) }));
+
+export const POST = handle(createChannelEndpoint, async ({ org, principal, body }) => ({
+  channel: await createChannel(db(), org.id, actorOf(principal), body),
+}));

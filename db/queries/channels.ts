@@ -1,0 +1,307 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/db/client";
+import { channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
+import { recordAudit } from "@/lib/audit";
+import type { Actor } from "@/lib/auth/permissions";
+import { channelBodyOf, channelTarget, mergeChannelPatch, publicChannelConfig, splitChannelInput } from "@/lib/channels/config";
+import { channelModule } from "@/lib/channels/registry";
+import type { SendableChannel, SendContext } from "@/lib/channels/types";
+import type { TargetCheckOptions } from "@/lib/channels/target-check";
+import { generateSigningSecret, openSecret, sealSecret, secretHint, SecretUnreadableError } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { AppError, invalid, notFound, type FieldErrors } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { createChannelSchema, type ChannelInput, type PatchChannelInput } from "@/lib/validation/channels";
+
+/**
+ * Channels in the database. Everything that leaves this module for a browser
+ * or API client is the masked public shape; only `loadSendableChannel` and
+ * the audited reveal open the sealed secrets.
+ */
+
+export type ChannelRow = typeof channels.$inferSelect;
+export type PublicChannel = ReturnType<typeof publicChannel>;
+
+export const SMTP_MISSING_MESSAGE =
+  "E-mail channels need an SMTP server: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it";
+
+export function publicChannel(row: ChannelRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    enabled: row.enabled,
+    productId: row.productId,
+    ...publicChannelConfig(row.type, row.settings, row.secretHints),
+    target: channelTarget(row.type, row.settings, row.secretHints),
+    health: row.health,
+    consecutiveFailures: row.consecutiveFailures,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt?.toISOString() ?? null,
+    lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** The org's channels (org-owned by default; a product's own channels with `productId`). */
+export function listChannels(db: DbOrTx, orgId: string, options: { productId?: string } = {}): PublicChannel[] {
+  const scope = options.productId ? eq(channels.productId, options.productId) : isNull(channels.productId);
+  return db.select().from(channels).where(and(eq(channels.orgId, orgId), scope)).orderBy(asc(channels.name)).all().map(publicChannel);
+}
+
+export function channelRow(db: DbOrTx, orgId: string, id: string): ChannelRow {
+  const row = db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).get();
+  if (!row) throw notFound("Channel");
+  return row;
+}
+
+export function getChannel(db: DbOrTx, orgId: string, id: string): PublicChannel {
+  return publicChannel(channelRow(db, orgId, id));
+}
+
+/** Zod issues by field path (lib/api/handler has the same, but is server-only and the worker imports this). */
+function fieldErrorsOf(issues: { path: PropertyKey[]; message: string }[]): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of issues) (fields[issue.path.length ? issue.path.join(".") : "_"] ??= []).push(issue.message);
+  return fields;
+}
+
+type Sealed = { secrets: Record<string, SealedSecret>; hints: Record<string, string> };
+
+function seal(orgId: string, channelId: string, plain: Record<string, string>, keep: Sealed = { secrets: {}, hints: {} }, previous: Record<string, string> = {}): Sealed {
+  const out: Sealed = { secrets: {}, hints: {} };
+  for (const [field, value] of Object.entries(plain)) {
+    // An unchanged secret keeps its ciphertext (and the key id it was sealed with).
+    if (previous[field] === value && keep.secrets[field]) {
+      out.secrets[field] = keep.secrets[field];
+      out.hints[field] = keep.hints[field] ?? secretHint(field, value);
+      continue;
+    }
+    out.secrets[field] = sealSecret(value, { orgId, channelId, field });
+    out.hints[field] = secretHint(field, value);
+  }
+  return out;
+}
+
+/** Decrypted secrets of a row; one that no longer opens (key changed) is left out. */
+function openAll(row: ChannelRow, options: { strict?: boolean } = {}): Record<string, string> {
+  const plain: Record<string, string> = {};
+  for (const [field, sealed] of Object.entries(row.secrets)) {
+    try {
+      plain[field] = openSecret(sealed, { orgId: row.orgId, channelId: row.id, field });
+    } catch (e) {
+      if (options.strict || !(e instanceof SecretUnreadableError)) throw e;
+    }
+  }
+  return plain;
+}
+
+async function checkTarget(input: ChannelInput, split: ReturnType<typeof splitChannelInput>, options: TargetCheckOptions) {
+  const problems = await channelModule(input.type).validate({ type: input.type, ...split }, options);
+  if (Object.keys(problems).length) throw invalid(problems, "The channel's address is refused");
+}
+
+export type ChannelWriteOptions = TargetCheckOptions & { productId?: string | null };
+
+/** Creates a channel from a validated body; a webhook gets a signing secret unless one is given. */
+export async function createChannel(db: Db, orgId: string, actor: Actor, input: ChannelInput, options: ChannelWriteOptions = {}): Promise<PublicChannel> {
+  if (input.type === "email" && !env().SMTP_URL) throw invalid({ type: [SMTP_MISSING_MESSAGE] }, SMTP_MISSING_MESSAGE);
+  const body = input.type === "webhook" && !input.signingSecret ? { ...input, signingSecret: generateSigningSecret() } : input;
+  const split = splitChannelInput(body);
+  await checkTarget(body, split, options);
+  const id = newId("ch");
+  const sealed = seal(orgId, id, split.secrets);
+  const now = new Date();
+  return db.transaction((tx) => {
+    tx.insert(channels)
+      .values({
+        id,
+        orgId,
+        productId: options.productId ?? null,
+        type: body.type,
+        name: body.name,
+        enabled: body.enabled,
+        settings: split.settings,
+        secrets: sealed.secrets,
+        secretHints: sealed.hints,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .run();
+    recordAudit(tx, {
+      orgId,
+      actor,
+      action: "channel.created",
+      target: { type: "channel", id, label: body.name },
+      details: { type: body.type, ...(options.productId ? { productId: options.productId } : {}) },
+    });
+    return getChannel(tx, orgId, id);
+  });
+}
+
+/**
+ * Applies a patch: secrets left out are kept, `null` clears, a new auth
+ * method drops the old method's credentials. The merged channel is checked
+ * with the same schema as a new one, so nothing half-valid is saved.
+ */
+export async function updateChannel(
+  db: Db,
+  orgId: string,
+  actor: Actor,
+  id: string,
+  patch: PatchChannelInput,
+  options: TargetCheckOptions = {},
+): Promise<PublicChannel> {
+  const row = channelRow(db, orgId, id);
+  if (patch.type && patch.type !== row.type) throw invalid({ type: ["cannot be changed; create a new channel instead"] });
+  const previous = openAll(row);
+  const current = channelBodyOf({ ...row, secrets: previous });
+  const parsed = createChannelSchema.safeParse(mergeChannelPatch(current, patch));
+  if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error.issues));
+  let next = parsed.data;
+  if (next.type === "webhook" && !next.signingSecret) next = { ...next, signingSecret: generateSigningSecret() };
+  const split = splitChannelInput(next);
+  const urlChanged = (split.secrets.url ?? split.settings.url) !== (previous.url ?? row.settings.url);
+  if (urlChanged) await checkTarget(next, split, options);
+  const sealed = seal(orgId, id, split.secrets, { secrets: row.secrets, hints: row.secretHints }, previous);
+  const changed = changedFields(current, channelBodyOf({ ...row, name: next.name, enabled: next.enabled, ...split }));
+  return db.transaction((tx) => {
+    const reenabled = next.enabled && !row.enabled;
+    tx.update(channels)
+      .set({
+        name: next.name,
+        enabled: next.enabled,
+        settings: split.settings,
+        secrets: sealed.secrets,
+        secretHints: sealed.hints,
+        updatedAt: new Date(),
+        // Re-enabling a channel the dispatcher disabled is the one-click way back (DESIGN §5).
+        ...(reenabled && row.health === "disabled" ? { health: "healthy" as const, consecutiveFailures: 0, failingSince: null } : {}),
+      })
+      .where(eq(channels.id, id))
+      .run();
+    recordAudit(tx, {
+      orgId,
+      actor,
+      action: "channel.updated",
+      target: { type: "channel", id, label: next.name },
+      details: { changed },
+    });
+    return getChannel(tx, orgId, id);
+  });
+}
+
+/** Names of the fields that differ (secret values are compared, never recorded). */
+function changedFields(before: Record<string, unknown>, after: Record<string, unknown>, prefix = ""): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const out: string[] = [];
+  for (const key of keys) {
+    const a = before[key];
+    const b = after[key];
+    if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a)) {
+      out.push(...changedFields(a as Record<string, unknown>, b as Record<string, unknown>, `${prefix}${key}.`));
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(prefix + key);
+  }
+  return out;
+}
+
+/** Rules that send to a channel (named in the delete confirmation). */
+export function rulesUsingChannel(db: DbOrTx, channelId: string): { id: string; name: string }[] {
+  return db
+    .select({ id: rules.id, name: rules.name })
+    .from(ruleChannels)
+    .innerJoin(rules, eq(rules.id, ruleChannels.ruleId))
+    .where(eq(ruleChannels.channelId, channelId))
+    .orderBy(asc(rules.name))
+    .all();
+}
+
+/** Deletes a channel and takes it out of every rule, in one transaction; reports those rules. */
+export function deleteChannel(db: Db, orgId: string, actor: Actor, id: string): { removedFromRules: { id: string; name: string }[] } {
+  return db.transaction((tx) => {
+    const row = channelRow(tx, orgId, id);
+    const usedBy = rulesUsingChannel(tx, id);
+    tx.delete(ruleChannels).where(eq(ruleChannels.channelId, id)).run();
+    tx.delete(channels).where(eq(channels.id, id)).run();
+    recordAudit(tx, {
+      orgId,
+      actor,
+      action: "channel.removed",
+      target: { type: "channel", id, label: row.name },
+      details: { type: row.type, removedFromRules: usedBy.map((r) => r.id) },
+    });
+    return { removedFromRules: usedBy };
+  });
+}
+
+/** The channel with its secrets decrypted, for the sender. Never return this to a client. */
+export function loadSendableChannel(db: DbOrTx, id: string): SendableChannel | null {
+  const row = db.select().from(channels).where(eq(channels.id, id)).get();
+  if (!row) return null;
+  return { id: row.id, orgId: row.orgId, type: row.type, name: row.name, settings: row.settings, secrets: openAll(row, { strict: true }) };
+}
+
+function webhookRow(db: DbOrTx, orgId: string, id: string): ChannelRow {
+  const row = channelRow(db, orgId, id);
+  if (row.type !== "webhook") throw new AppError("not_found", "Only webhook channels have a signing secret");
+  return row;
+}
+
+/** Shows the signing secret to an admin; the reveal is audited. */
+export function revealSigningSecret(db: Db, orgId: string, actor: Actor, id: string): string {
+  return db.transaction((tx) => {
+    const row = webhookRow(tx, orgId, id);
+    const sealed = row.secrets.signingSecret;
+    if (!sealed) throw notFound("Signing secret");
+    const secret = openSecret(sealed, { orgId, channelId: id, field: "signingSecret" });
+    recordAudit(tx, { orgId, actor, action: "channel.secret_revealed", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
+    return secret;
+  });
+}
+
+/** Replaces the signing secret with a new random one and returns it (once). */
+export function rotateSigningSecret(db: Db, orgId: string, actor: Actor, id: string): string {
+  return db.transaction((tx) => {
+    const row = webhookRow(tx, orgId, id);
+    const secret = generateSigningSecret();
+    const sealed = sealSecret(secret, { orgId, channelId: id, field: "signingSecret" });
+    tx.update(channels)
+      .set({
+        secrets: { ...row.secrets, signingSecret: sealed },
+        secretHints: { ...row.secretHints, signingSecret: secretHint("signingSecret", secret) },
+        updatedAt: new Date(),
+      })
+      .where(eq(channels.id, id))
+      .run();
+    recordAudit(tx, { orgId, actor, action: "channel.secret_rotated", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
+    return secret;
+  });
+}
+
+/** Resolves e-mail recipient groups at send time: @owners, @admins, and @product-admins of a product. */
+export function recipientGroupResolver(db: DbOrTx, orgId: string): NonNullable<SendContext["resolveGroup"]> {
+  return (group, productSlug) => {
+    if (group === "@owners" || group === "@admins") {
+      const role = group === "@owners" ? "owner" : "admin";
+      return db
+        .select({ email: users.email })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(eq(memberships.orgId, orgId), eq(memberships.role, role)))
+        .all()
+        .map((r) => r.email);
+    }
+    if (group === "@product-admins" && productSlug) {
+      return db
+        .select({ email: users.email })
+        .from(productAdmins)
+        .innerJoin(products, eq(products.id, productAdmins.productId))
+        .innerJoin(users, eq(users.id, productAdmins.userId))
+        .where(and(eq(products.orgId, orgId), eq(products.slug, productSlug)))
+        .all()
+        .map((r) => r.email);
+    }
+    return [];
+  };
+}

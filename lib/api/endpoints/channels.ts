@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { endpoint } from "@/lib/api/endpoint";
+import { CHANNEL_HEALTH, CHANNEL_TYPES } from "@/db/schema";
+import { AUTH_METHODS, createChannelSchema, patchChannelSchema, WEBHOOK_FORMATS } from "@/lib/validation/channels";
+
+/** A secret as it reads back: never the value. */
+const secretOut = z.object({ configured: z.literal(true), hint: z.string() }).nullable();
+
+const channelOut = z.object({
+  id: z.string(),
+  type: z.enum(CHANNEL_TYPES),
+  name: z.string(),
+  enabled: z.boolean(),
+  productId: z.string().nullable(),
+  recipients: z.array(z.string()).optional().describe("email: addresses and groups (@owners, @admins, @product-admins)"),
+  url: z.union([z.string(), secretOut]).optional().describe("webhook: the URL; slack/teams/discord: a masked secret"),
+  format: z.enum(WEBHOOK_FORMATS).optional(),
+  auth: z
+    .object({
+      method: z.enum(AUTH_METHODS),
+      username: z.string().optional(),
+      headerName: z.string().optional(),
+      token: secretOut.optional(),
+      password: secretOut.optional(),
+      headerValue: secretOut.optional(),
+      headers: secretOut.optional(),
+    })
+    .optional(),
+  signingSecret: secretOut.optional(),
+  target: z.string().describe("where messages go, masked where it is a secret"),
+  health: z.enum(CHANNEL_HEALTH),
+  consecutiveFailures: z.number().int(),
+  lastError: z.string().nullable(),
+  lastErrorAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const ruleRef = z.object({ id: z.string(), name: z.string() });
+
+export const listChannelsEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/channels",
+  summary: "List the org's channels (secrets masked)",
+  tag: "Channels",
+  permission: "org:read",
+  response: z.object({ channels: z.array(channelOut) }),
+});
+
+export const createChannelEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/orgs/{org}/channels",
+  summary: "Create a channel (e-mail, Slack, Teams, Discord, webhook, inbox)",
+  tag: "Channels",
+  permission: "org:configure",
+  body: createChannelSchema,
+  response: z.object({ channel: channelOut }),
+  status: 201,
+});
+
+export const getChannelEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/channels/{id}",
+  summary: "Show a channel (secrets masked)",
+  tag: "Channels",
+  permission: "org:read",
+  response: z.object({ channel: channelOut }),
+});
+
+export const updateChannelEndpoint = endpoint({
+  method: "PATCH",
+  path: "/api/v1/orgs/{org}/channels/{id}",
+  summary: "Change a channel: a secret left out is kept, null clears it; a new auth method drops the old credentials",
+  tag: "Channels",
+  permission: "org:configure",
+  body: patchChannelSchema,
+  response: z.object({ channel: channelOut }),
+});
+
+export const deleteChannelEndpoint = endpoint({
+  method: "DELETE",
+  path: "/api/v1/orgs/{org}/channels/{id}",
+  summary: "Delete a channel and remove it from the rules that use it",
+  tag: "Channels",
+  permission: "org:configure",
+  response: z.object({ deleted: z.literal(true), removedFromRules: z.array(ruleRef) }),
+});
+
+export const testChannelEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/orgs/{org}/channels/{id}/test",
+  summary: "Send one sample notification now and report the outcome (does not change the channel's health)",
+  tag: "Channels",
+  permission: "org:configure",
+  response: z.object({ ok: z.boolean(), status: z.number().int().optional(), durationMs: z.number(), error: z.string().optional() }),
+});
+
+export const revealSigningSecretEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/channels/{id}/signing-secret",
+  summary: "Reveal a webhook channel's Standard Webhooks signing secret (audited)",
+  tag: "Channels",
+  permission: "org:configure",
+  response: z.object({ signingSecret: z.string() }),
+});
+
+export const rotateSigningSecretEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/orgs/{org}/channels/{id}/signing-secret/rotate",
+  summary: "Replace a webhook channel's signing secret with a new random one (audited); returns it",
+  tag: "Channels",
+  permission: "org:configure",
+  response: z.object({ signingSecret: z.string() }),
+});

@@ -1,0 +1,137 @@
+import type { ChannelType } from "@/db/schema";
+import {
+  AUTH_PLAIN_FIELDS,
+  AUTH_SECRET_FIELDS,
+  type AuthMethod,
+  type ChannelInput,
+  type PatchChannelInput,
+} from "@/lib/validation/channels";
+
+/**
+ * How a validated channel body is stored: plain settings (recipients, format,
+ * auth method, header names) in one column, secrets (sealed) in another, and
+ * back. Also the read shape: every secret becomes `{configured, hint}`.
+ */
+
+export type SplitConfig = { settings: Record<string, unknown>; secrets: Record<string, string> };
+
+/** Fields that hold credentials, per type (webhook auth fields depend on the method). */
+export const URL_IS_SECRET: Record<ChannelType, boolean> = {
+  email: false,
+  slack: true,
+  teams: true,
+  discord: true,
+  webhook: false,
+  inbox: false,
+};
+
+export function splitChannelInput(input: ChannelInput): SplitConfig {
+  switch (input.type) {
+    case "email":
+      return { settings: { recipients: input.recipients }, secrets: {} };
+    case "slack":
+    case "teams":
+    case "discord":
+      return { settings: {}, secrets: { url: input.url } };
+    case "inbox":
+      return { settings: {}, secrets: {} };
+    case "webhook": {
+      const settings: Record<string, unknown> = { url: input.url, format: input.format, authMethod: input.auth.method };
+      const secrets: Record<string, string> = {};
+      const auth = input.auth;
+      if (auth.method === "bearer") secrets.token = auth.token;
+      if (auth.method === "basic") {
+        settings.username = auth.username;
+        secrets.password = auth.password;
+      }
+      if (auth.method === "apikey") {
+        settings.headerName = auth.headerName;
+        secrets.headerValue = auth.headerValue;
+      }
+      if (auth.method === "headers") secrets.headers = auth.headers;
+      if (input.signingSecret) secrets.signingSecret = input.signingSecret;
+      return { settings, secrets };
+    }
+  }
+}
+
+/** The stored channel as a create body (plaintext secrets), the base a patch is merged onto. */
+export function channelBodyOf(
+  channel: { type: ChannelType; name: string; enabled: boolean } & SplitConfig,
+): Record<string, unknown> {
+  const { type, name, enabled, settings, secrets } = channel;
+  const body: Record<string, unknown> = { type, name, enabled };
+  if (type === "email") body.recipients = settings.recipients;
+  if (URL_IS_SECRET[type]) body.url = secrets.url;
+  if (type === "webhook") {
+    const method = (settings.authMethod as AuthMethod) ?? "none";
+    const auth: Record<string, unknown> = { method };
+    for (const f of AUTH_PLAIN_FIELDS[method]) auth[f] = settings[f];
+    for (const f of AUTH_SECRET_FIELDS[method]) auth[f] = secrets[f];
+    Object.assign(body, { url: settings.url, format: settings.format, auth, signingSecret: secrets.signingSecret });
+  }
+  return body;
+}
+
+/**
+ * Applies a patch to a stored body: absent keeps, `null` clears, a value
+ * replaces. A different auth method starts from nothing, so the old method's
+ * credentials are gone (DESIGN §2).
+ */
+export function mergeChannelPatch(current: Record<string, unknown>, patch: PatchChannelInput): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const key of ["name", "enabled", "recipients", "url", "format", "signingSecret"] as const) {
+    const value = patch[key];
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  if (patch.auth) {
+    const currentAuth = (current.auth ?? { method: "none" }) as Record<string, unknown>;
+    const method = patch.auth.method ?? currentAuth.method;
+    const auth: Record<string, unknown> = method === currentAuth.method ? { ...currentAuth } : { method };
+    for (const [key, value] of Object.entries(patch.auth)) {
+      if (key === "method") continue;
+      if (value === null) delete auth[key];
+      else if (value !== undefined) auth[key] = value;
+    }
+    next.auth = auth;
+  }
+  return next;
+}
+
+export type SecretView = { configured: true; hint: string };
+
+/** The read shape of a channel's configuration (no secret values, only hints). */
+export function publicChannelConfig(
+  type: ChannelType,
+  settings: Record<string, unknown>,
+  hints: Record<string, string>,
+): Record<string, unknown> {
+  const view = (field: string): SecretView | null =>
+    hints[field] !== undefined ? { configured: true, hint: hints[field] } : null;
+  switch (type) {
+    case "email":
+      return { recipients: (settings.recipients as string[]) ?? [] };
+    case "slack":
+    case "teams":
+    case "discord":
+      return { url: view("url") };
+    case "inbox":
+      return {};
+    case "webhook": {
+      const method = (settings.authMethod as AuthMethod) ?? "none";
+      const auth: Record<string, unknown> = { method };
+      for (const f of AUTH_PLAIN_FIELDS[method]) auth[f] = settings[f];
+      for (const f of AUTH_SECRET_FIELDS[method]) auth[f] = view(f);
+      return { url: settings.url, format: settings.format ?? "array", auth, signingSecret: view("signingSecret") };
+    }
+  }
+}
+
+/** One line for the channel list: where messages go, masked where it is a secret. */
+export function channelTarget(type: ChannelType, settings: Record<string, unknown>, hints: Record<string, string>): string {
+  if (type === "email") return ((settings.recipients as string[]) ?? []).join(", ");
+  if (type === "webhook") return String(settings.url ?? "");
+  if (type === "inbox") return "Console inbox of the org's members";
+  return hints.url ?? "not configured";
+}

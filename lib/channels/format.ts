@@ -1,0 +1,115 @@
+import { SEVERITIES, type Severity } from "@/db/schema";
+import type { RenderableEvent } from "./types";
+
+/** Shared pieces of every renderer: truncation, severity order and colours, the data table. */
+
+export const ELLIPSIS = "…";
+
+/**
+ * Cuts text to at most `max` UTF-16 units (what `.length` and the receivers
+ * count) without splitting a surrogate pair, ending with a visible "…" when
+ * something was cut.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return "";
+  let out = "";
+  for (const ch of text) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return out + ELLIPSIS;
+}
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function topSeverity(events: RenderableEvent[]): Severity {
+  return events.reduce<Severity>((top, e) => (severityRank(e.severity) > severityRank(top) ? e.severity : top), "debug");
+}
+
+/** Colour per severity (hex), for Discord embeds, Slack attachments and e-mail badges. */
+export const SEVERITY_COLOR: Record<Severity, number> = {
+  debug: 0x94a3b8,
+  info: 0x3b82f6,
+  warning: 0xf59e0b,
+  error: 0xef4444,
+  critical: 0xb91c1c,
+  alert: 0x7f1d1d,
+};
+
+export const hexColor = (s: Severity) => `#${SEVERITY_COLOR[s].toString(16).padStart(6, "0")}`;
+
+/** The event's data as rows of text: nested values as compact JSON. */
+export function dataRows(data: Record<string, unknown>): [string, string][] {
+  return Object.entries(data ?? {}).map(([key, value]) => [
+    key,
+    typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value),
+  ]);
+}
+
+export function productLabel(e: RenderableEvent): string {
+  return e.product ? e.product.name : "—";
+}
+
+export function isoTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The Standard event object (DESIGN §4 `event` format). */
+export function eventObject(e: RenderableEvent) {
+  return {
+    id: e.id,
+    created_at: e.occurredAt.toISOString(),
+    type: e.type,
+    severity: e.severity,
+    title: e.title,
+    org: e.org.slug,
+    product: e.product?.slug ?? null,
+    data: e.data,
+  };
+}
+
+/** Splits items into consecutive groups whose measured size stays within a budget (at least one item each). */
+export function packGroups<T>(items: T[], fits: (group: T[]) => boolean): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  for (const item of items) {
+    if (current.length && !fits([...current, item])) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(item);
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+const ZWSP = "\u200b";
+
+/** Breaks @everyone / @here / @channel so that event text cannot ping anyone even if shown as markdown. */
+export function breakMentions(text: string): string {
+  return text.replace(/@(everyone|here|channel)\b/gi, `@${ZWSP}$1`);
+}
+
+/**
+ * Escapes then truncates so the result (escapes included) is at most `max`
+ * units and never ends inside an escape sequence such as `&amp;`.
+ */
+export function fitEscaped(text: string, max: number, escapeChar: (ch: string) => string): string {
+  let out = "";
+  const chars = Array.from(text);
+  for (let i = 0; i < chars.length; i++) {
+    const piece = escapeChar(chars[i]);
+    const isLast = i === chars.length - 1;
+    // Keep room for the ellipsis unless this is the final character.
+    if (out.length + piece.length > (isLast ? max : max - 1)) return out + ELLIPSIS;
+    out += piece;
+  }
+  return out;
+}

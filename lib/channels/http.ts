@@ -1,0 +1,150 @@
+import { STATUS_CODES } from "node:http";
+import { request, type Dispatcher } from "undici";
+import { AddressRefusedError } from "@/lib/net/address-guard";
+import { OUTBOUND_TIMEOUT_MS, outboundDispatcher } from "@/lib/net/outbound";
+import type { SendContext, SendResult } from "./types";
+
+/**
+ * The one way channel modules POST to a receiver: through the guarded
+ * dispatcher, 15 s per attempt, redirects never followed, the answer reduced
+ * to a status, a bounded excerpt and an error in words.
+ */
+
+export const RESPONSE_EXCERPT_BYTES = 2048;
+export const USER_AGENT = "Herald/0.1 (+https://github.com/herald; notification control plane)";
+
+export type HttpMessage = { body: string; headers?: Record<string, string> };
+
+/** `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  const text = raw.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+\.\d+$/.test(text)) return Math.ceil(Number(text) * 1000);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/** Reads at most `limit` bytes of a body, then drops the rest (the excerpt stored with the attempt). */
+async function readExcerpt(body: Dispatcher.ResponseData["body"], limit = RESPONSE_EXCERPT_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = Buffer.from(chunk as Uint8Array);
+      chunks.push(buf.subarray(0, limit - size));
+      size += Math.min(buf.length, limit - size);
+      if (size >= limit) break;
+    }
+  } finally {
+    body.destroy();
+  }
+  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks)).replace(/\uFFFD$/, "");
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/** A network failure in words, without the URL (Slack/Discord/Teams URLs are secrets). */
+export function describeNetworkError(e: unknown, host: string, timeoutMs: number): { error: string; retryable: boolean } {
+  if (e instanceof AddressRefusedError || (e as { code?: string })?.code === "HERALD_ADDRESS_REFUSED") {
+    return { error: `refused by the address guard: ${(e as Error).message}`, retryable: false };
+  }
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code;
+  if (
+    err.name === "TimeoutError" ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT" ||
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    code === "ETIMEDOUT"
+  ) {
+    return { error: `timed out: no complete answer from ${host} within ${seconds(timeoutMs)}`, retryable: true };
+  }
+  switch (code) {
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+      return { error: `DNS lookup of ${host} failed (${code})`, retryable: true };
+    case "ECONNREFUSED":
+      return { error: `connection refused by ${host}`, retryable: true };
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return { error: `connection to ${host} was closed before an answer (${code})`, retryable: true };
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return { error: `${host} is unreachable (${code})`, retryable: true };
+  }
+  if (code?.startsWith("ERR_TLS") || code?.includes("CERT") || /certificate|TLS|SSL/i.test(err.message ?? "")) {
+    return { error: `TLS error talking to ${host}: ${err.message ?? code}`, retryable: true };
+  }
+  return { error: `request to ${host} failed: ${err.message ?? String(e)}${code ? ` (${code})` : ""}`, retryable: true };
+}
+
+function locationHost(location: string | string[] | undefined, base: URL): string {
+  const value = Array.isArray(location) ? location[0] : location;
+  if (!value) return "nowhere";
+  try {
+    return new URL(value, base).host;
+  } catch {
+    return "an invalid location";
+  }
+}
+
+/** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
+export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "timeoutMs"> = {}): Promise<SendResult> {
+  const timeoutMs = ctx.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
+  const target = new URL(url);
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    const response = await request(target, {
+      method: "POST",
+      body: message.body,
+      headers: { "user-agent": USER_AGENT, ...message.headers, "content-type": "application/json" },
+      dispatcher: ctx.dispatcher ?? outboundDispatcher(),
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const status = response.statusCode;
+    const excerpt = await readExcerpt(response.body);
+    const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
+    if (excerpt) result.response = excerpt;
+    if (result.ok) return result;
+    const reason = `${status} ${STATUS_CODES[status] ?? ""}`.trim();
+    if (status >= 300 && status < 400) {
+      result.error = `the receiver answered ${reason} (to ${locationHost(response.headers.location, target)}); redirects are not followed`;
+      return result;
+    }
+    result.error = `the receiver answered ${reason}`;
+    result.retryable = status === 408 || status === 429 || status >= 500;
+    result.gone = status === 410;
+    const retryAfter = parseRetryAfter(response.headers["retry-after"]);
+    if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+    return result;
+  } catch (e) {
+    return { ok: false, durationMs: elapsed(), ...describeNetworkError(e, target.host, timeoutMs) };
+  }
+}
+
+/**
+ * Posts several messages of one delivery in order (Slack: one per event),
+ * stopping at the first failure; the result covers all of them.
+ */
+export async function postAll(url: string, messages: HttpMessage[], ctx: SendContext): Promise<SendResult> {
+  let total = 0;
+  let last: SendResult = { ok: true, durationMs: 0, retryable: false };
+  for (const [i, message] of messages.entries()) {
+    if (i > 0 && ctx.pace) await ctx.pace();
+    last = await postJson(url, message, ctx);
+    total += last.durationMs;
+    if (!last.ok) {
+      const prefix = messages.length > 1 ? `message ${i + 1} of ${messages.length}: ` : "";
+      return { ...last, durationMs: total, error: prefix + last.error };
+    }
+  }
+  return { ...last, durationMs: total };
+}

@@ -1,0 +1,96 @@
+import { Webhook } from "standardwebhooks";
+import type { AuthMethod, WebhookFormat } from "@/lib/validation/channels";
+import { eventObject, topSeverity } from "./format";
+import { postAll, type HttpMessage } from "./http";
+import { checkUrlTarget } from "./target-check";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
+
+/**
+ * Generic HTTP webhooks (DESIGN §4): JSON in one of three formats, the
+ * channel's authentication, and a Standard Webhooks signature on every POST
+ * (`webhook-id` stays the same across retries of one delivery).
+ */
+
+/** `{"schemaVersion":"1.0","source":"Herald",…}`: CIPP's Standardized Alert Schema. */
+export function envelopeOf(events: RenderableEvent[], generatedAt: Date) {
+  const types = [...new Set(events.map((e) => e.type))];
+  const products = [...new Set(events.map((e) => e.product?.slug ?? null))];
+  return {
+    schemaVersion: "1.0",
+    source: "Herald",
+    invoking: types.length === 1 ? types[0] : "multiple",
+    title: events.length === 1 ? events[0].title : `${events.length} events, up to ${topSeverity(events)}`,
+    tenant: products.length === 1 && products[0] ? products[0] : events[0]?.org.slug ?? "",
+    generatedAt: generatedAt.toISOString(),
+    alertCount: events.length,
+    payload: events.map(eventObject),
+  };
+}
+
+/** The JSON bodies one delivery posts, in order. */
+export function renderWebhookBodies(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date()): unknown[] {
+  switch (format) {
+    case "event":
+      return events.map(eventObject);
+    case "envelope":
+      return [envelopeOf(events, now)];
+    case "array":
+    default:
+      return [events.map(eventObject)];
+  }
+}
+
+/** The channel's authentication as request headers. */
+export function authHeaders(settings: Record<string, unknown>, secrets: Record<string, string>): Record<string, string> {
+  const method = (settings.authMethod as AuthMethod | undefined) ?? "none";
+  switch (method) {
+    case "bearer":
+      return { authorization: `Bearer ${secrets.token}` };
+    case "basic":
+      return { authorization: `Basic ${Buffer.from(`${settings.username}:${secrets.password ?? ""}`).toString("base64")}` };
+    case "apikey":
+      return { [String(settings.headerName)]: secrets.headerValue };
+    case "headers":
+      return secrets.headers ? (JSON.parse(secrets.headers) as Record<string, string>) : {};
+    default:
+      return {};
+  }
+}
+
+/** The Standard Webhooks headers for one body. */
+export function signatureHeaders(signingSecret: string, messageId: string, at: Date, body: string): Record<string, string> {
+  return {
+    "webhook-id": messageId,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": new Webhook(signingSecret).sign(messageId, at, body),
+  };
+}
+
+export function webhookMessages(channel: ChannelConfig, events: RenderableEvent[], ctx: Pick<SendContext, "messageId" | "now">): HttpMessage[] {
+  const now = ctx.now ?? new Date();
+  const bodies = renderWebhookBodies((channel.settings.format as WebhookFormat) ?? "array", events, now);
+  const auth = authHeaders(channel.settings, channel.secrets);
+  return bodies.map((value, i) => {
+    const body = JSON.stringify(value);
+    // One message keeps the delivery's id; several get stable suffixes, so a retry repeats the same ids.
+    const id = bodies.length === 1 ? ctx.messageId : `${ctx.messageId}_${i + 1}`;
+    const signed = channel.secrets.signingSecret ? signatureHeaders(channel.secrets.signingSecret, id, now, body) : {};
+    return { body, headers: { ...auth, ...signed } };
+  });
+}
+
+function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
+  return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events).map((body) => ({ kind: "http", body }));
+}
+
+async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
+  return postAll(String(channel.settings.url), webhookMessages(channel, events, ctx), ctx);
+}
+
+export const webhook: ChannelModule = {
+  type: "webhook",
+  transport: "http",
+  validate: (config, options) => checkUrlTarget(config.settings.url as string | undefined, options),
+  render,
+  send,
+};

@@ -1,0 +1,249 @@
+import { z } from "zod";
+import { CHANNEL_TYPES } from "@/db/schema";
+import { nameSchema } from "./common";
+
+/**
+ * Channel bodies (DESIGN §7.1), shared by the console form, the server action
+ * and the API. `createChannelSchema` describes a complete channel;
+ * `patchChannelSchema` a change to one, where a secret left out is kept, `null`
+ * clears it. The domain merges a patch into the stored channel and checks the
+ * result with `createChannelSchema`, so both paths apply the same rules.
+ */
+
+export const WEBHOOK_FORMATS = ["array", "envelope", "event"] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+export const AUTH_METHODS = ["none", "bearer", "basic", "apikey", "headers"] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+export const RECIPIENT_GROUPS = ["@owners", "@admins", "@product-admins"] as const;
+export type RecipientGroup = (typeof RECIPIENT_GROUPS)[number];
+export const MAX_RECIPIENTS = 50;
+
+/** Secret fields per auth method: switching methods clears the others. */
+export const AUTH_SECRET_FIELDS = { none: [], bearer: ["token"], basic: ["password"], apikey: ["headerValue"], headers: ["headers"] } as const;
+export const AUTH_PLAIN_FIELDS = { none: [], bearer: [], basic: ["username"], apikey: ["headerName"], headers: [] } as const;
+
+const required = (what = "text") => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined || issue.input === null ? "is required" : `must be ${what}`),
+});
+
+// --- e-mail -----------------------------------------------------------------
+
+const emailAddress = z.email();
+
+/** "a@x.org, b@y.org" or an array: trimmed, lower-cased, de-duplicated, groups allowed. */
+export const recipientsSchema = z
+  .union([z.string(), z.array(z.string())], required("addresses separated by commas"))
+  .transform((value, ctx) => {
+    const items = (Array.isArray(value) ? value : value.split(/[,;\n]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const unique = [...new Set(items)];
+    for (const item of unique) {
+      const ok = item.startsWith("@") ? (RECIPIENT_GROUPS as readonly string[]).includes(item) : emailAddress.safeParse(item).success;
+      if (!ok) {
+        ctx.addIssue({
+          code: "custom",
+          message: item.startsWith("@")
+            ? `"${item}" is not a group; use @owners, @admins or @product-admins`
+            : `"${item}" is not a valid e-mail address`,
+        });
+      }
+    }
+    if (unique.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one address or group" });
+    if (unique.length > MAX_RECIPIENTS) ctx.addIssue({ code: "custom", message: `has ${unique.length} recipients; at most ${MAX_RECIPIENTS}` });
+    return unique;
+  });
+
+// --- URLs -------------------------------------------------------------------
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+const urlString = z.string(required("a URL")).trim().min(1, "is required").max(2048, "must be at most 2,048 characters");
+
+/** A URL that must be https on one of the given hosts, with a path the receiver expects. */
+function receiverUrl(check: (url: URL) => string | null) {
+  return urlString.superRefine((value, ctx) => {
+    const url = parseUrl(value);
+    const problem = !url ? "must be a URL" : url.username || url.password ? "must not carry a user name or password" : check(url);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+export const slackUrlSchema = receiverUrl((url) =>
+  url.protocol !== "https:" || url.hostname !== "hooks.slack.com" || url.pathname.length < 2
+    ? "must be a Slack incoming-webhook URL: https://hooks.slack.com/…"
+    : null,
+);
+
+export const TEAMS_RETIRED_MESSAGE =
+  "is an Office 365 connector URL; Microsoft retired those connectors. Create a Workflows webhook instead: in Teams, " +
+  "open the channel's ⋯ menu → Workflows → \"Post to a channel when a webhook request is received\", and paste the URL it " +
+  "gives (…logic.azure.com or …api.powerplatform.com)";
+
+export const teamsUrlSchema = receiverUrl((url) => {
+  const host = url.hostname;
+  if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") {
+    return TEAMS_RETIRED_MESSAGE;
+  }
+  const workflowHost = host.endsWith(".logic.azure.com") || host.endsWith(".api.powerplatform.com");
+  return url.protocol !== "https:" || !workflowHost || url.pathname.length < 2
+    ? "must be a Teams Workflows webhook URL (https://….logic.azure.com/… or https://….api.powerplatform.com/…)"
+    : null;
+});
+
+export const discordUrlSchema = receiverUrl((url) =>
+  url.protocol !== "https:" ||
+  !["discord.com", "discordapp.com"].includes(url.hostname) ||
+  !/^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(url.pathname)
+    ? "must be a Discord webhook URL: https://discord.com/api/webhooks/{id}/{token}"
+    : null,
+);
+
+export const webhookUrlSchema = receiverUrl((url) =>
+  url.protocol !== "https:" && url.protocol !== "http:" ? "must be an https:// (or http://) URL" : null,
+);
+
+// --- webhook authentication -------------------------------------------------
+
+const TOKEN_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers Herald sets itself, or that would corrupt the request. */
+const REFUSED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect", "te", "trailer"]);
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Why a header name cannot be used, or null. */
+export function headerNameProblem(name: string): string | null {
+  if (!name) return "is required";
+  if (name.length > 100 || !TOKEN_CHARS.test(name)) return `"${name}" is not a valid header name`;
+  const lower = name.toLowerCase();
+  if (REFUSED_HEADERS.has(lower)) return `"${name}" is set by Herald itself and cannot be configured`;
+  if (lower.startsWith("webhook-")) return `"${name}" is reserved for the Standard Webhooks signature headers`;
+  return null;
+}
+
+const headerNameSchema = z
+  .string(required("a header name"))
+  .trim()
+  .superRefine((name, ctx) => {
+    const problem = headerNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const secretValue = (max = 4096) =>
+  z
+    .string(required())
+    .min(1, "is required")
+    .max(max, `must be at most ${max} characters`)
+    .regex(HEADER_VALUE, "must not contain line breaks or control characters");
+
+/** A JSON object of header name → string value (text or an object); normalised to a JSON string. */
+export const customHeadersSchema = z
+  .union([z.string(), z.record(z.string(), z.unknown())], required("a JSON object of header names to values"))
+  .transform((value, ctx) => {
+    let parsed: unknown = value;
+    if (typeof value === "string") {
+      try {
+        parsed = JSON.parse(value);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: `is not valid JSON (${(e as Error).message})` });
+        return z.NEVER;
+      }
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      ctx.addIssue({ code: "custom", message: 'must be a JSON object such as {"X-Team": "ops"}' });
+      return z.NEVER;
+    }
+    const entries = Object.entries(parsed as Record<string, unknown>);
+    if (entries.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one header" });
+    if (entries.length > 20) ctx.addIssue({ code: "custom", message: "may name at most 20 headers" });
+    const seen = new Set<string>();
+    for (const [name, headerValue] of entries) {
+      const problem = headerNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+      if (seen.has(name.toLowerCase())) ctx.addIssue({ code: "custom", message: `"${name}" appears twice` });
+      seen.add(name.toLowerCase());
+      if (typeof headerValue !== "string") ctx.addIssue({ code: "custom", message: `the value of "${name}" must be a string` });
+      else if (headerValue.length > 4096 || !HEADER_VALUE.test(headerValue))
+        ctx.addIssue({ code: "custom", message: `the value of "${name}" must be at most 4,096 characters, without line breaks` });
+    }
+    return JSON.stringify(Object.fromEntries(entries));
+  });
+
+export const webhookAuthSchema = z.discriminatedUnion(
+  "method",
+  [
+    z.object({ method: z.literal("none") }),
+    z.object({ method: z.literal("bearer"), token: secretValue() }),
+    z.object({
+      method: z.literal("basic"),
+      username: z.string(required()).min(1, "is required").max(200).regex(/^[^:\r\n]*$/, "must not contain a colon or line break"),
+      password: z.string(required()).max(1024, "must be at most 1,024 characters").regex(HEADER_VALUE, "must not contain line breaks"),
+    }),
+    z.object({ method: z.literal("apikey"), headerName: headerNameSchema, headerValue: secretValue() }),
+    z.object({ method: z.literal("headers"), headers: customHeadersSchema }),
+  ],
+  { error: () => `must be one of ${AUTH_METHODS.join(", ")}` },
+);
+export type WebhookAuth = z.output<typeof webhookAuthSchema>;
+
+export const signingSecretSchema = z
+  .string()
+  .trim()
+  .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64 (at least 24 bytes)");
+
+// --- whole channels ---------------------------------------------------------
+
+const base = { name: nameSchema, enabled: z.boolean().default(true) };
+
+export const createChannelSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("email"), ...base, recipients: recipientsSchema }),
+    z.object({ type: z.literal("slack"), ...base, url: slackUrlSchema }),
+    z.object({ type: z.literal("teams"), ...base, url: teamsUrlSchema }),
+    z.object({ type: z.literal("discord"), ...base, url: discordUrlSchema }),
+    z.object({
+      type: z.literal("webhook"),
+      ...base,
+      url: webhookUrlSchema,
+      format: z.enum(WEBHOOK_FORMATS, { error: () => `must be one of ${WEBHOOK_FORMATS.join(", ")}` }).default("array"),
+      auth: webhookAuthSchema.default({ method: "none" }),
+      signingSecret: signingSecretSchema.optional(),
+    }),
+    z.object({ type: z.literal("inbox"), ...base }),
+  ],
+  { error: () => `must be one of ${CHANNEL_TYPES.join(", ")}` },
+);
+export type CreateChannelInput = z.input<typeof createChannelSchema>;
+export type ChannelInput = z.output<typeof createChannelSchema>;
+
+/** A secret in a patch: a new value, `null` to clear, absent (or the `{configured:true}` read back) to keep. */
+const secretPatch = z
+  .union([z.string(), z.null(), z.object({ configured: z.boolean() }).loose()])
+  .optional()
+  .transform((v) => (v !== null && typeof v === "object" ? undefined : v));
+
+export const patchChannelSchema = z.object({
+  type: z.enum(CHANNEL_TYPES).optional(),
+  name: nameSchema.optional(),
+  enabled: z.boolean().optional(),
+  recipients: z.union([z.string(), z.array(z.string())]).optional(),
+  url: secretPatch,
+  format: z.enum(WEBHOOK_FORMATS, { error: () => `must be one of ${WEBHOOK_FORMATS.join(", ")}` }).optional(),
+  auth: z
+    .object({
+      method: z.enum(AUTH_METHODS, { error: () => `must be one of ${AUTH_METHODS.join(", ")}` }).optional(),
+      token: secretPatch,
+      username: z.string().optional(),
+      password: secretPatch,
+      headerName: z.string().optional(),
+      headerValue: secretPatch,
+      headers: z.union([secretPatch, z.record(z.string(), z.unknown())]),
+    })
+    .optional(),
+  signingSecret: secretPatch,
+});
+export type PatchChannelInput = z.output<typeof patchChannelSchema>;
