@@ -1,0 +1,110 @@
+import type Database from "better-sqlite3";
+import type { Db } from "@/db/client";
+
+/**
+ * Claiming (DESIGN §5): one short write transaction — a single UPDATE …
+ * RETURNING — marks due deliveries `sending` with a lease in this worker's
+ * name. Two workers can never hold the same delivery, and a worker that dies
+ * leaves leases that expire and are claimed again (at-least-once).
+ */
+
+export type ClaimedDelivery = {
+  id: string;
+  orgId: string;
+  channelId: string;
+  ruleId: string | null;
+  productId: string | null;
+  /** Attempts made before this one in the current series. */
+  attemptCount: number;
+  leasedUntil: number;
+  isTest: boolean;
+};
+
+export type ClaimOptions = {
+  owner: string;
+  limit: number;
+  leaseMs: number;
+  now?: number;
+  /** Channels this worker will not take more of right now (its own backlog for them is full). */
+  skipChannels?: readonly string[];
+};
+
+type Row = {
+  id: string;
+  org_id: string;
+  channel_id: string;
+  rule_id: string | null;
+  product_id: string | null;
+  attempt_count: number;
+  leased_until: number;
+  is_test: number;
+};
+
+// A digest still collecting events has next_attempt_at = the end of its window,
+// so "due" already means "window closed"; its digest_key is cleared on claim so
+// events arriving later open a new digest instead of joining a message in flight.
+// Deliveries of a disabled channel (health or the enabled switch) are left queued: they wait.
+const claimSql = (skipCount: number) => `
+  UPDATE deliveries
+     SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, digest_key = NULL, updated_at = @now
+   WHERE id IN (
+     SELECT d.id FROM deliveries d
+       JOIN channels c ON c.id = d.channel_id
+      WHERE ((d.status = 'queued' AND d.next_attempt_at <= @now)
+          OR (d.status = 'sending' AND d.leased_until < @now))
+        AND c.enabled = 1 AND c.health <> 'disabled'
+        ${skipCount ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})` : ""}
+      ORDER BY d.next_attempt_at, d.created_at
+      LIMIT @limit)
+  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test`;
+
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A prepared statement per connection and SQL text (preparing is a measurable cost at 100k deliveries). */
+export function prepared(sqlite: Database.Database, sql: string): Database.Statement {
+  let cache = statementCache.get(sqlite);
+  if (!cache) statementCache.set(sqlite, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = sqlite.prepare(sql)));
+  return stmt;
+}
+
+export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelivery[] {
+  if (options.limit <= 0) return [];
+  const now = options.now ?? Date.now();
+  const skip = options.skipChannels ?? [];
+  const params: Record<string, unknown> = {
+    now,
+    owner: options.owner,
+    leasedUntil: now + options.leaseMs,
+    limit: options.limit,
+  };
+  skip.forEach((id, i) => (params[`skip${i}`] = id));
+  const rows = prepared(db.$client, claimSql(skip.length)).all(params) as Row[];
+  return rows.map((r) => ({
+    id: r.id,
+    orgId: r.org_id,
+    channelId: r.channel_id,
+    ruleId: r.rule_id,
+    productId: r.product_id,
+    attemptCount: r.attempt_count,
+    leasedUntil: r.leased_until,
+    isTest: r.is_test === 1,
+  }));
+}
+
+/**
+ * When something next becomes claimable (a retry, a digest window, an expired
+ * lease), so an idle worker sleeps exactly until then instead of polling blind.
+ */
+export function nextDueAt(db: Db): number | null {
+  const row = prepared(
+    db.$client,
+    `SELECT min(t) AS t FROM (
+       SELECT min(d.next_attempt_at) AS t FROM deliveries d JOIN channels c ON c.id = d.channel_id
+        WHERE d.status = 'queued' AND c.enabled = 1 AND c.health <> 'disabled'
+       UNION ALL
+       SELECT min(leased_until) FROM deliveries WHERE status = 'sending')`,
+  ).get() as { t: number | null };
+  return row.t ?? null;
+}

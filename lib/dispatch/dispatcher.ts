@@ -1,0 +1,360 @@
+import os from "node:os";
+import crypto from "node:crypto";
+import type { Dispatcher as HttpDispatcher } from "undici";
+import type { Db } from "@/db/client";
+import { channelModule } from "@/lib/channels/registry";
+import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
+import { env } from "@/lib/env";
+import { log } from "@/lib/log";
+import { claimDueDeliveries, nextDueAt, type ClaimedDelivery } from "./claim";
+import { LANE_POLICIES, Lane, sleep } from "./lanes";
+import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
+import { recordOutcomes, type OutcomeRecord } from "./outcomes";
+import { groupResolver } from "./recipients";
+import { outcomeOf } from "./retry";
+import { recoverStorageHealth, reportStorageFailure } from "./storage-health";
+
+/**
+ * The one dispatch engine behind all three runners (in-process worker,
+ * `herald worker`, POST /api/dispatch): claims due deliveries in batches,
+ * sends them concurrently across channels and paced within each, and
+ * records the outcomes in batched transactions.
+ */
+
+export type DispatcherOptions = {
+  db: Db;
+  /** Lease owner name; unique per process unless given. */
+  owner?: string;
+  /** Sends in flight at once, across all channels. */
+  concurrency?: number;
+  leaseMs?: number;
+  /** Most deliveries claimed in one transaction. */
+  batchSize?: number;
+  /** Per-attempt limit (15 s unless given). */
+  timeoutMs?: number;
+  /** Where HTTP requests go (the guarded shared agent unless given). */
+  httpDispatcher?: HttpDispatcher;
+  /** Longest idle sleep when nothing says when work is next due. */
+  pollMs?: number;
+  retrySchedule?: readonly number[];
+  disableAfterMs?: number;
+  /** How long stop() waits for sends in flight before leaving their leases to expire. */
+  stopGraceMs?: number;
+};
+
+export type DispatchCounts = {
+  claimed: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+  dead: number;
+  released: number;
+};
+
+type Job = { delivery: ClaimedDelivery; channel: LoadedChannel; events: RenderableEvent[] };
+
+const FLUSH_MS = 25;
+/** A claimed delivery is not started unless its lease outlives the attempt by this much. */
+const LEASE_MARGIN_MS = 2_000;
+
+export function defaultOwner(): string {
+  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
+}
+
+export class DeliveryDispatcher {
+  readonly owner: string;
+  readonly counts: DispatchCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0, dead: 0, released: 0 };
+  private readonly db: Db;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private readonly maxHeld: number;
+  private readonly timeoutMs: number | undefined;
+  private readonly httpDispatcher: HttpDispatcher | undefined;
+  private readonly pollMs: number;
+  private readonly schedule: readonly number[];
+  private readonly disableAfterMs: number;
+  private readonly stopGraceMs: number;
+  private readonly publicUrl: string;
+  private readonly channels = new ChannelCache();
+  private readonly lanes = new Map<string, Lane<Job>>();
+  private readonly disabledChannels = new Set<string>();
+  private pending: OutcomeRecord[] = [];
+  private inFlight = 0;
+  private held = 0;
+  private accepting = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private pumpTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(options: DispatcherOptions) {
+    const e = env();
+    this.db = options.db;
+    this.owner = options.owner ?? defaultOwner();
+    this.concurrency = options.concurrency ?? 32;
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.batchSize = options.batchSize ?? 200;
+    this.maxHeld = Math.max(this.batchSize, this.concurrency * 4);
+    this.timeoutMs = options.timeoutMs;
+    this.httpDispatcher = options.httpDispatcher;
+    this.pollMs = options.pollMs ?? 5_000;
+    this.schedule = options.retrySchedule ?? e.HERALD_RETRY_SCHEDULE;
+    this.disableAfterMs = options.disableAfterMs ?? e.HERALD_DISABLE_AFTER * 1000;
+    this.stopGraceMs = options.stopGraceMs ?? (options.timeoutMs ?? 15_000) + 5_000;
+    this.publicUrl = e.publicUrl;
+  }
+
+  /** Starts claiming; keeps going (woken by `wake()`, the timer of the next due delivery, or the poll) until stop(). */
+  start() {
+    this.accepting = true;
+    this.tick();
+  }
+
+  /** New work may be due (an event was ingested, a channel re-enabled, a retry requested). */
+  wake() {
+    if (!this.accepting) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    setImmediate(() => this.tick());
+  }
+
+  /** Resolves the next time nothing is due and nothing is held. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops claiming, hands back what it holds but has not started, waits (a
+   * bounded time) for sends in flight, and writes their outcomes. Sends still
+   * running after the grace keep their leases, which expire: at-least-once.
+   */
+  async stop(): Promise<void> {
+    this.accepting = false;
+    clearTimeout(this.wakeTimer);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer.timer);
+    this.pumpTimer = undefined;
+    for (const lane of this.lanes.values()) this.releaseQueued(lane);
+    if (this.inFlight > 0) {
+      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), sleep(this.stopGraceMs)]);
+    }
+    this.flush();
+    clearTimeout(this.flushTimer);
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private tick = () => {
+    if (!this.accepting) return;
+    if (this.held > this.maxHeld / 2) return; // progress will call again
+    let claimed = 0;
+    try {
+      claimed = this.fill();
+    } catch (e) {
+      if (!reportStorageFailure(e)) log.error("dispatch: claim failed", { error: (e as Error).message });
+      this.scheduleWake(1_000);
+      return;
+    }
+    if (claimed > 0) return;
+    if (this.held > 0) {
+      // Each finished send calls tick again; the poll only covers a send that hangs.
+      if (!this.wakeTimer) this.scheduleWake(this.pollMs);
+      return;
+    }
+    this.flush();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    let next: number | null = null;
+    try {
+      next = nextDueAt(this.db);
+    } catch {
+      // the poll below covers it
+    }
+    this.scheduleWake(next === null ? this.pollMs : Math.min(this.pollMs, Math.max(10, next - Date.now() + 5)));
+  };
+
+  private scheduleWake(ms: number) {
+    if (!this.accepting) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.tick();
+    }, ms);
+  }
+
+  /** Claims one batch and queues it in the channel lanes; returns how many were claimed. */
+  private fill(): number {
+    const room = Math.min(this.batchSize, this.maxHeld - this.held);
+    if (room <= 0) return 0;
+    const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
+    const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, skipChannels });
+    if (claimed.length === 0) return 0;
+    this.counts.claimed += claimed.length;
+    const channels = this.channels.load(this.db, claimed.map((d) => d.channelId));
+    const events = loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
+    for (const delivery of claimed) {
+      this.disabledChannels.delete(delivery.channelId);
+      const channel = channels.get(delivery.channelId) ?? { error: "the channel was deleted" };
+      const type = "channel" in channel ? channel.channel.type : "webhook";
+      let lane = this.lanes.get(delivery.channelId);
+      if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, LANE_POLICIES[type])));
+      lane.queue.push({ delivery, channel, events: events.get(delivery.id) ?? [] });
+      this.held++;
+    }
+    this.pump();
+    return claimed.length;
+  }
+
+  /** Starts every job whose lane and the global limit allow it; times the next paced start. */
+  private pump() {
+    const now = Date.now();
+    let soonest = Infinity;
+    for (const lane of this.lanes.values()) {
+      while (lane.queue.length && lane.inFlight < lane.policy.maxInFlight && this.inFlight < this.concurrency) {
+        const wait = lane.waitMs(now);
+        if (wait > 0) {
+          soonest = Math.min(soonest, wait);
+          break;
+        }
+        const job = lane.queue.shift()!;
+        lane.reserve(now);
+        lane.inFlight++;
+        this.inFlight++;
+        void this.run(lane, job).finally(() => this.settle(lane));
+      }
+      if (!lane.queue.length && !lane.inFlight && lane.waitMs(now) === 0) this.lanes.delete(lane.channelId);
+    }
+    if (soonest < Infinity && this.accepting) {
+      const at = now + soonest;
+      if (!this.pumpTimer || this.pumpTimer.at > at) {
+        if (this.pumpTimer) clearTimeout(this.pumpTimer.timer);
+        this.pumpTimer = { at, timer: setTimeout(() => ((this.pumpTimer = undefined), this.pump()), soonest) };
+      }
+    }
+  }
+
+  private settle(lane: Lane<Job>) {
+    lane.inFlight--;
+    this.inFlight--;
+    this.held--;
+    if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
+    if (!this.accepting) return;
+    this.pump();
+    this.tick();
+  }
+
+  private releaseQueued(lane: Lane<Job>) {
+    for (const job of lane.queue.splice(0)) {
+      this.pending.push({ kind: "release", deliveryId: job.delivery.id });
+      this.counts.released++;
+      this.held--;
+    }
+    this.scheduleFlush();
+  }
+
+  private async run(lane: Lane<Job>, job: Job) {
+    const { delivery, channel, events } = job;
+    const at = Date.now();
+    const attemptBudget = this.timeoutMs ?? 15_000;
+    if (this.disabledChannels.has(delivery.channelId) || at + attemptBudget + LEASE_MARGIN_MS > delivery.leasedUntil) {
+      // Disabled meanwhile, or the lease would run out mid-send: hand it back unsent.
+      this.pending.push({ kind: "release", deliveryId: delivery.id });
+      this.counts.released++;
+      this.scheduleFlush();
+      return;
+    }
+    let result: SendResult;
+    let inboxEventIds: string[] | undefined;
+    if ("error" in channel) {
+      result = { ok: false, durationMs: 0, retryable: true, error: channel.error };
+    } else if (events.length === 0) {
+      result = { ok: false, durationMs: 0, retryable: false, error: "the delivery has no events left (they were deleted)" };
+    } else {
+      const module = channelModule(channel.channel.type);
+      if (module.transport === "database") {
+        result = { ok: true, durationMs: 0, retryable: false, response: `${events.length} event(s) added to the members' inbox` };
+        inboxEventIds = events.map((e) => e.id);
+      } else {
+        const ctx: SendContext = {
+          messageId: delivery.id,
+          resolveGroup: groupResolver(this.db, delivery.orgId),
+          pace: async () => {
+            const wait = lane.reserve();
+            if (wait > 0) await sleep(wait);
+          },
+          onRateLimit: (info) => lane.noteRateLimit(info),
+        };
+        if (this.httpDispatcher) ctx.dispatcher = this.httpDispatcher;
+        if (this.timeoutMs !== undefined) ctx.timeoutMs = this.timeoutMs;
+        try {
+          result = await module.send(channel.channel, events, ctx);
+        } catch (e) {
+          result = { ok: false, durationMs: Date.now() - at, retryable: true, error: `the sender failed: ${(e as Error).message}` };
+        }
+      }
+    }
+    if (result.rateLimit) lane.noteRateLimit(result.rateLimit);
+    if (!result.ok && result.retryAfterMs !== undefined) lane.holdFor(Math.min(result.retryAfterMs, Math.max(...this.schedule) * 1000));
+    const attemptNumber = delivery.attemptCount + 1;
+    const { outcome, nextAttemptAt } = outcomeOf(attemptNumber, result, this.schedule, Date.now());
+    this.counts[outcome === "retry" ? "retried" : outcome]++;
+    log.info("delivery attempt", {
+      deliveryId: delivery.id,
+      orgId: delivery.orgId,
+      channelId: delivery.channelId,
+      channelType: "channel" in channel ? channel.channel.type : undefined,
+      attempt: attemptNumber,
+      outcome,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error,
+      nextAttemptAt: nextAttemptAt ? new Date(nextAttemptAt).toISOString() : undefined,
+    });
+    this.pending.push({
+      kind: "attempt",
+      deliveryId: delivery.id,
+      channelId: delivery.channelId,
+      channelType: "channel" in channel ? channel.channel.type : "webhook",
+      at,
+      result,
+      outcome,
+      nextAttemptAt,
+      inboxEventIds,
+    });
+    if (this.pending.length >= this.batchSize) this.flush();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush() {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, FLUSH_MS);
+  }
+
+  /** Writes the pending outcomes in one transaction; on a storage failure keeps them and tries again. */
+  private flush() {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const changes = recordOutcomes(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs });
+      for (const change of changes) {
+        if (change.to !== "disabled") continue;
+        this.disabledChannels.add(change.channelId);
+        const lane = this.lanes.get(change.channelId);
+        if (lane) this.releaseQueued(lane);
+      }
+      recoverStorageHealth(this.db);
+    } catch (e) {
+      this.pending = batch.concat(this.pending);
+      if (!reportStorageFailure(e)) log.error("dispatch: recording outcomes failed", { error: (e as Error).message });
+      // Leases cover the wait; if this never succeeds they expire and the deliveries go out again.
+      clearTimeout(this.flushTimer);
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flush();
+      }, 1_000);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { ChannelHealth } from "@/db/schema";
+
+/**
+ * Channel health (DESIGN §5): 5 consecutive failed attempts turn a channel
+ * `failing`; failing for HERALD_DISABLE_AFTER (5 days) or a 410 Gone turns it
+ * `disabled` (no more sends, its deliveries wait); a success returns a failing
+ * channel to `healthy`. A disabled channel stays disabled until someone
+ * re-enables it — a stray success of a message already in flight does not
+ * undo a 410.
+ */
+
+export const FAILING_AFTER = 5;
+
+export type HealthState = {
+  health: ChannelHealth;
+  consecutiveFailures: number;
+  failingSince: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastSuccessAt: number | null;
+};
+
+export type AttemptFacts = { ok: boolean; gone?: boolean; error?: string; at: number };
+
+export function nextHealth(state: HealthState, attempt: AttemptFacts, disableAfterMs: number): HealthState {
+  if (attempt.ok) {
+    return {
+      ...state,
+      health: state.health === "failing" ? "healthy" : state.health,
+      consecutiveFailures: 0,
+      failingSince: null,
+      lastSuccessAt: attempt.at,
+    };
+  }
+  const next: HealthState = {
+    ...state,
+    consecutiveFailures: state.consecutiveFailures + 1,
+    failingSince: state.failingSince ?? attempt.at,
+    lastError: attempt.error ?? "failed",
+    lastErrorAt: attempt.at,
+  };
+  if (state.health === "disabled") return next;
+  if (attempt.gone) next.health = "disabled";
+  else if (next.failingSince !== null && attempt.at - next.failingSince >= disableAfterMs) next.health = "disabled";
+  else if (next.consecutiveFailures >= FAILING_AFTER) next.health = "failing";
+  return next;
+}
+
+/** The words of the `integration.unhealthy` event for a change. */
+export function unhealthyTitle(channelName: string, health: ChannelHealth, gone: boolean): string {
+  if (health === "failing") return `Channel "${channelName}" is failing`;
+  return gone
+    ? `Channel "${channelName}" was disabled: the receiver answered 410 Gone`
+    : `Channel "${channelName}" was disabled after failing for too long`;
+}

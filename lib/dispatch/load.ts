@@ -1,0 +1,132 @@
+import type { Db } from "@/db/client";
+import type { ChannelType, SealedSecret, Severity } from "@/db/schema";
+import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
+import { openSecret } from "@/lib/crypto/secrets";
+import { prepared } from "./claim";
+
+/**
+ * What a claimed batch needs before it can be sent, read with one query per
+ * batch (never one per delivery): the events of each delivery as renderers
+ * see them, and each channel with its secrets decrypted — kept in memory by
+ * channel id + updatedAt, so a busy channel is decrypted once, and an edit
+ * (which bumps updatedAt) is picked up by the next batch.
+ */
+
+export type LoadedChannel = { channel: SendableChannel; productId: string | null } | { error: string };
+
+type ChannelRow = {
+  id: string;
+  org_id: string;
+  product_id: string | null;
+  type: ChannelType;
+  name: string;
+  settings: string;
+  secrets: string;
+  updated_at: number;
+};
+
+export class ChannelCache {
+  private entries = new Map<string, { updatedAt: number; loaded: LoadedChannel }>();
+
+  /** The channels of a batch, re-reading and decrypting only those changed since last time. */
+  load(db: Db, ids: string[]): Map<string, LoadedChannel> {
+    const unique = [...new Set(ids)];
+    const versions = prepared(
+      db.$client,
+      "SELECT id, updated_at FROM channels WHERE id IN (SELECT value FROM json_each(?))",
+    ).all(JSON.stringify(unique)) as { id: string; updated_at: number }[];
+    const out = new Map<string, LoadedChannel>();
+    for (const { id, updated_at } of versions) {
+      const cached = this.entries.get(id);
+      if (cached && cached.updatedAt === updated_at) {
+        out.set(id, cached.loaded);
+        continue;
+      }
+      const row = prepared(
+        db.$client,
+        "SELECT id, org_id, product_id, type, name, settings, secrets, updated_at FROM channels WHERE id = ?",
+      ).get(id) as ChannelRow | undefined;
+      if (!row) continue;
+      const loaded = decryptChannel(row);
+      this.entries.set(id, { updatedAt: row.updated_at, loaded });
+      out.set(id, loaded);
+    }
+    for (const id of unique) if (!out.has(id)) out.set(id, { error: "the channel was deleted" });
+    return out;
+  }
+}
+
+function decryptChannel(row: ChannelRow): LoadedChannel {
+  try {
+    const sealed = JSON.parse(row.secrets) as Record<string, SealedSecret>;
+    const secrets: Record<string, string> = {};
+    for (const [field, value] of Object.entries(sealed)) {
+      secrets[field] = openSecret(value, { orgId: row.org_id, channelId: row.id, field });
+    }
+    return {
+      productId: row.product_id,
+      channel: {
+        id: row.id,
+        orgId: row.org_id,
+        type: row.type,
+        name: row.name,
+        settings: JSON.parse(row.settings) as Record<string, unknown>,
+        secrets,
+      },
+    };
+  } catch (e) {
+    // A secret that does not open (wrong HERALD_ENCRYPTION_KEY) is reported on the attempt, never thrown.
+    return { error: `the channel's secrets cannot be read: ${(e as Error).message}` };
+  }
+}
+
+type EventRow = {
+  delivery_id: string;
+  id: string;
+  type: string;
+  severity: Severity;
+  title: string;
+  data: string;
+  occurred_at: number;
+  org_slug: string;
+  org_name: string;
+  product_slug: string | null;
+  product_name: string | null;
+};
+
+/** Delivery id → its events (oldest first), each with the link back to the console. */
+export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Map<string, RenderableEvent[]> {
+  const rows = prepared(
+    db.$client,
+    `SELECT de.delivery_id, e.id, e.type, e.severity, e.title, e.data, e.occurred_at,
+            o.slug AS org_slug, o.name AS org_name, p.slug AS product_slug, p.name AS product_name
+       FROM delivery_events de
+       JOIN events e ON e.id = de.event_id
+       JOIN orgs o ON o.id = e.org_id
+       LEFT JOIN products p ON p.id = e.product_id
+      WHERE de.delivery_id IN (SELECT value FROM json_each(?))
+      ORDER BY e.occurred_at, e.id`,
+  ).all(JSON.stringify(deliveryIds)) as EventRow[];
+  const out = new Map<string, RenderableEvent[]>();
+  for (const r of rows) {
+    const event: RenderableEvent = {
+      id: r.id,
+      type: r.type,
+      severity: r.severity,
+      title: r.title,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      occurredAt: new Date(r.occurred_at),
+      org: { slug: r.org_slug, name: r.org_name },
+      product: r.product_slug ? { slug: r.product_slug, name: r.product_name ?? r.product_slug } : null,
+      link: eventLink(publicUrl, r.org_slug, r.id),
+    };
+    const list = out.get(r.delivery_id);
+    if (list) list.push(event);
+    else out.set(r.delivery_id, [event]);
+  }
+  return out;
+}
+
+export function eventLink(publicUrl: string, orgSlug: string, eventId: string): string {
+  return `${publicUrl}/o/${encodeURIComponent(orgSlug)}/events/${encodeURIComponent(eventId)}`;
+}

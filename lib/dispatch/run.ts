@@ -1,0 +1,56 @@
+import type { Db } from "@/db/client";
+import { env } from "@/lib/env";
+import { DeliveryDispatcher, type DispatchCounts, type DispatcherOptions } from "./dispatcher";
+import { checkDiskSpace } from "./storage-health";
+import { subscribeToWakes } from "./wake-bridge";
+
+/**
+ * The two ways to drive the engine: a long-running loop (the in-process
+ * worker and `herald worker`) and one bounded pass (POST /api/dispatch).
+ */
+
+export type RunningDispatcher = {
+  owner: string;
+  counts: DispatchCounts;
+  wake(): void;
+  stop(): Promise<void>;
+};
+
+const DISK_CHECK_MS = 60_000;
+
+export function startDispatcher(options: DispatcherOptions): RunningDispatcher {
+  const engine = new DeliveryDispatcher(options);
+  const unsubscribe = subscribeToWakes(() => engine.wake());
+  const diskTimer = setInterval(() => checkDiskSpace(options.db, env().dataDir), DISK_CHECK_MS);
+  diskTimer.unref();
+  engine.start();
+  return {
+    owner: engine.owner,
+    counts: engine.counts,
+    wake: () => engine.wake(),
+    async stop() {
+      unsubscribe();
+      clearInterval(diskTimer);
+      await engine.stop();
+    },
+  };
+}
+
+/**
+ * Dispatches what is due now, claiming for at most `deadlineMs`, then hands
+ * back what it has not started and waits for the sends in flight (each
+ * bounded by the per-attempt timeout). Returns what happened.
+ */
+export async function dispatchOnce(
+  db: Db,
+  options: { deadlineMs: number } & Omit<DispatcherOptions, "db">,
+): Promise<DispatchCounts> {
+  const engine = new DeliveryDispatcher({ ...options, db });
+  const idle = engine.idle();
+  engine.start();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([idle, new Promise<void>((r) => (timer = setTimeout(r, options.deadlineMs)))]);
+  clearTimeout(timer);
+  await engine.stop();
+  return { ...engine.counts };
+}

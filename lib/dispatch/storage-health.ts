@@ -1,0 +1,97 @@
+import fs from "node:fs";
+import type { Db } from "@/db/client";
+import { log } from "@/lib/log";
+import { raisePlatformEvent } from "./platform-events";
+
+/**
+ * Storage health (DESIGN §3, issue #5 §8). While the database cannot be
+ * written nothing can be recorded — not even an event saying so — so a
+ * failure is remembered in memory, and `storage.unhealthy` is raised for
+ * every org as soon as a write works again. A nearly full disk is raised the
+ * same way, once per crossing of the threshold.
+ */
+
+const STORAGE_ERROR_CODES = new Set(["SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_CORRUPT"]);
+/** Free space below this fraction of the disk, or below the byte floor, counts as nearly full. */
+const LOW_DISK_FRACTION = 0.02;
+const LOW_DISK_BYTES = 200 * 1024 * 1024;
+
+type StorageState = { failure: { code: string; since: number } | null; diskLow: boolean };
+const globalForStorage = globalThis as unknown as { heraldStorage?: StorageState };
+const state = (): StorageState => (globalForStorage.heraldStorage ??= { failure: null, diskLow: false });
+
+export function isStorageError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return typeof code === "string" && STORAGE_ERROR_CODES.has(code.split("_").slice(0, 2).join("_"));
+}
+
+/** Remembers that a write failed for lack of storage; returns whether it was such a failure. */
+export function reportStorageFailure(e: unknown): boolean {
+  if (!isStorageError(e)) return false;
+  const s = state();
+  s.failure ??= { code: (e as { code: string }).code, since: Date.now() };
+  return true;
+}
+
+export function storageFailure(): { code: string; since: number } | null {
+  return state().failure;
+}
+
+function raiseForEveryOrg(db: Db, title: string, data: Record<string, unknown>) {
+  db.$client.transaction(() => {
+    const orgIds = db.$client.prepare("SELECT id FROM orgs").all() as { id: string }[];
+    for (const { id } of orgIds) {
+      raisePlatformEvent(db, { orgId: id, type: "storage.unhealthy", title, data, severity: "critical" });
+    }
+  }).immediate();
+}
+
+/**
+ * After a remembered failure, tries to raise `storage.unhealthy`; the write
+ * itself is the proof that storage works again. Returns true once raised.
+ */
+export function recoverStorageHealth(db: Db): boolean {
+  const s = state();
+  if (!s.failure) return false;
+  const failure = s.failure;
+  try {
+    raiseForEveryOrg(db, "Herald could not write its database", {
+      error: failure.code,
+      since: new Date(failure.since).toISOString(),
+      recoveredAt: new Date().toISOString(),
+    });
+  } catch (e) {
+    if (!reportStorageFailure(e)) log.error("storage health: could not raise storage.unhealthy", { error: String(e) });
+    return false;
+  }
+  s.failure = null;
+  log.warn("storage recovered; raised storage.unhealthy", { error: failure.code });
+  return true;
+}
+
+/** Raises `storage.unhealthy` when the data dir's disk becomes nearly full (once per crossing). */
+export function checkDiskSpace(db: Db, dir: string): boolean {
+  let stats: fs.StatsFs;
+  try {
+    stats = fs.statfsSync(dir);
+  } catch {
+    return false;
+  }
+  const free = stats.bavail * stats.bsize;
+  const total = stats.blocks * stats.bsize;
+  const low = free < LOW_DISK_BYTES || (total > 0 && free / total < LOW_DISK_FRACTION);
+  const s = state();
+  if (!low) {
+    s.diskLow = false;
+    return false;
+  }
+  if (s.diskLow) return false;
+  try {
+    raiseForEveryOrg(db, "Herald's disk is nearly full", { freeBytes: free, totalBytes: total });
+    s.diskLow = true;
+    return true;
+  } catch (e) {
+    reportStorageFailure(e);
+    return false;
+  }
+}
