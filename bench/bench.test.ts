@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request } from "undici";
+import { measureCeiling } from "./ceiling";
+import { forkTs, memoryOf, processTree, sampleMemory, stopChild } from "./lib/processes";
+import { startReceiver, type Receiver } from "./lib/receiver-client";
+import { renderTable, runMeta } from "./lib/report";
+import { percentile } from "./scenarios/latency";
+
+// The benchmark's own parts, kept working; no timing is asserted (`npm run bench` reports timings).
+describe("benchmark harness", () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.stop();
+  });
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    request(`${receiver.url}/hook/0`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }).then(async (r) => {
+      await r.body.dump();
+      return r.statusCode;
+    });
+
+  it("the receiver answers 500 to exactly the configured fraction of requests, spread evenly", async () => {
+    await receiver.reset();
+    await receiver.configure({ failFraction: 0.1, measureLatency: false });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push(await post("[]"));
+    expect(statuses.filter((s) => s === 500)).toHaveLength(3);
+    expect(statuses.slice(0, 10).filter((s) => s === 500)).toHaveLength(1);
+    const stats = await receiver.stats();
+    expect(stats).toMatchObject({ requests: 30, answered200: 27, answered500: 3, unsigned: 30 });
+    await receiver.configure({ failFraction: 0 });
+  });
+
+  it("the receiver measures latency from the benchSentAt each event carries, and counts signed requests", async () => {
+    await receiver.reset();
+    await receiver.configure({ measureLatency: true });
+    const sentAt = performance.timeOrigin + performance.now() - 1000;
+    const body = JSON.stringify([{ id: "evt_1", data: { benchSentAt: sentAt } }, { id: "evt_2", data: {} }]);
+    expect(await post(body, { "webhook-signature": "v1,x", authorization: "Bearer t" })).toBe(200);
+    const envelope = JSON.stringify({ schemaVersion: "1.0", payload: [{ data: { benchSentAt: sentAt } }] });
+    expect(await post(envelope)).toBe(200);
+    const stats = await receiver.stats();
+    expect(stats.latenciesMs).toHaveLength(2);
+    expect(Math.min(...stats.latenciesMs)).toBeGreaterThanOrEqual(1000);
+    expect(stats.unsigned).toBe(1);
+    await receiver.configure({ measureLatency: false });
+  });
+
+  it("waitForCount resolves once the receiver has seen that many requests", async () => {
+    await receiver.reset();
+    const reached = receiver.waitForCount(3, 10_000);
+    for (let i = 0; i < 3; i++) await post("[]");
+    expect((await reached).count).toBe(3);
+  });
+
+  it("the ceiling run posts ~1 KB bodies to the receiver and reports what it counted", async () => {
+    await receiver.reset();
+    const result = await measureCeiling(receiver.url, { durationMs: 300, warmupMs: 100, concurrency: 8 });
+    expect(result.errors).toBe(0);
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.bodyBytes).toBeGreaterThan(900);
+    expect(result.bodyBytes).toBeLessThan(1100);
+    expect((await receiver.stats()).requests).toBeGreaterThanOrEqual(result.requests);
+  });
+
+  it("memory sampling sees a child process and its peak; stopping a child ends its group", async () => {
+    const child = forkTs("bench/receiver.ts");
+    await new Promise((r) => child.once("message", r));
+    expect(processTree(process.pid)).toContain(child.pid);
+    const sampler = sampleMemory(child.pid!, 20);
+    await new Promise((r) => setTimeout(r, 60));
+    const peak = sampler.stop();
+    expect(peak.largestProcessPeakBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(peak.treePeakBytes).toBeGreaterThan(10 * 1024 * 1024);
+    await stopChild(child);
+    expect(memoryOf(child.pid!)).toBeUndefined();
+  });
+});
+
+describe("benchmark report", () => {
+  it("percentiles take the nearest rank", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNull();
+  });
+
+  it("the table shows skipped figures with their reason and ratios to the ceiling", () => {
+    const table = renderTable(runMeta("quick"), [
+      { key: "ceiling", label: "ceiling", value: 20_000, unit: "/s", ratioToCeiling: 1 },
+      { key: "delivery", label: "delivery", value: 8000, unit: "/s", ratioToCeiling: 0.4, target: "≥ 10,000/s", meetsTarget: false },
+      { key: "ingestBatch", label: "ingest", value: null, unit: "events/s", skipped: "no production build" },
+    ]);
+    expect(table).toContain("40.0 %");
+    expect(table).toContain("skipped: no production build");
+    expect(table).toMatch(/commit \S+/);
+    expect(table).toContain(process.version);
+  });
+});

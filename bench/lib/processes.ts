@@ -1,0 +1,242 @@
+import { spawn, fork, type ChildProcess, type SpawnOptions } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Child processes of the benchmark. Every child is started in its own process
+ * group (so `next start`'s own children go with it) and remembered, and the
+ * runner kills every remembered group when it ends — normally, on an error,
+ * or on Ctrl-C. Nothing the benchmark starts may outlive it.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const children = new Set<ChildProcess>();
+
+export const repoRoot = ROOT;
+
+/** True when the module with this `import.meta.url` is the script node was started with. */
+export function isMainModule(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(moduleUrl);
+}
+
+function remember(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** Kills one child's whole process group; resolves once the child has exited. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  killGroup(child, signal);
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+  // The group may still hold grandchildren (next start's server): make sure they go too.
+  killGroup(child, "SIGKILL");
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Synchronous last resort, safe to call from an exit handler. */
+export function killAllChildrenSync() {
+  for (const child of children) killGroup(child, "SIGKILL");
+  children.clear();
+}
+
+export async function stopAllChildren() {
+  await Promise.all([...children].map((c) => stopChild(c)));
+}
+
+let handlersInstalled = false;
+/** Kills every child when the runner exits for any reason it can observe. */
+export function installCleanupHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on("exit", killAllChildrenSync);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      killAllChildrenSync();
+      process.exit(130);
+    });
+  }
+}
+
+/** Node flags that make a child run TypeScript with the project's own tsx, in one process (no tsx wrapper). */
+export const TSX_EXEC_ARGV = ["--import", "tsx"];
+
+/** Starts a TypeScript module of the repo as a node child with an IPC channel. */
+export function forkTs(file: string, args: string[] = [], options: { env?: Record<string, string | undefined>; execArgv?: string[] } = {}): ChildProcess {
+  return remember(
+    fork(path.join(ROOT, file), args, {
+      cwd: ROOT,
+      detached: true,
+      execArgv: [...TSX_EXEC_ARGV, ...(options.execArgv ?? [])],
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    }),
+  );
+}
+
+/**
+ * Starts `node --import tsx <file> args` without IPC (the Herald CLI). Output
+ * goes to `logFile` when given (a busy worker's log lines must not cost the
+ * runner anything), else it is piped and its tail kept; `output()` returns the
+ * tail either way, for error messages.
+ */
+export function spawnTs(
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; logFile?: string } & Pick<SpawnOptions, "cwd"> = {},
+): ChildProcess & { output: () => string } {
+  const logFd = options.logFile ? fs.openSync(options.logFile, "a") : undefined;
+  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, ...(options.nodeArgs ?? []), path.join(ROOT, file), ...args], {
+    cwd: options.cwd ?? ROOT,
+    detached: true,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", logFd ?? "pipe", logFd ?? "pipe"],
+  }) as ChildProcess & { output: () => string };
+  if (logFd !== undefined) fs.closeSync(logFd);
+  let tail = "";
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.output = () => (options.logFile ? tailOfFile(options.logFile, 8000) : tail);
+  return remember(child) as ChildProcess & { output: () => string };
+}
+
+export function tailOfFile(file: string, bytes: number): string {
+  try {
+    const fd = fs.openSync(file, "r");
+    const size = fs.fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(bytes, size));
+    fs.readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    fs.closeSync(fd);
+    return buffer.toString("utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Resolves with the first IPC message that satisfies `match`, or rejects when the child exits first. */
+export function nextMessage<T>(child: ChildProcess, match: (m: unknown) => m is T, timeoutMs = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      if (!match(m)) return;
+      cleanup();
+      resolve(m);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`child exited (code ${code}) before answering`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no answer from child within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function cleanup() {
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+    }
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+/** A free TCP port on loopback (asked from the kernel, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** All descendants of a pid (read from /proc), including itself. */
+export function processTree(rootPid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+      const afterName = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parentOf.set(Number(entry), Number(afterName[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+/** VmRSS and VmHWM (peak) of one process in bytes, or undefined once it has gone. */
+export function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  } catch {
+    return undefined;
+  }
+}
+
+export type MemoryPeak = {
+  /** Highest sum of VmRSS over the process tree seen by the sampler. */
+  treePeakBytes: number;
+  /** Highest VmHWM (kernel-recorded peak RSS) of any single process in the tree. */
+  largestProcessPeakBytes: number;
+};
+
+/**
+ * Samples the RSS of a process and its descendants every `intervalMs` until
+ * stopped. The kernel's VmHWM catches peaks between samples for each process;
+ * the sampled tree sum covers processes that come and go.
+ */
+export function sampleMemory(rootPid: number, intervalMs = 200): { stop: () => MemoryPeak } {
+  let treePeak = 0;
+  const hwmByPid = new Map<number, number>();
+  const sample = () => {
+    let sum = 0;
+    for (const pid of processTree(rootPid)) {
+      const m = memoryOf(pid);
+      if (!m) continue;
+      sum += m.rss;
+      hwmByPid.set(pid, Math.max(hwmByPid.get(pid) ?? 0, m.hwm));
+    }
+    treePeak = Math.max(treePeak, sum);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      return { treePeakBytes: treePeak, largestProcessPeakBytes: Math.max(0, ...hwmByPid.values()) };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { repoRoot } from "./processes";
+
+/** One line of the results table (and of latest.json). */
+export type Figure = {
+  key: string;
+  label: string;
+  value: number | null;
+  unit: string;
+  /** value ÷ the ceiling measured in the same run, for rates. */
+  ratioToCeiling?: number | null;
+  /** The issue's target in words, e.g. "≥ 10,000/s and ≥ 35 %". */
+  target?: string;
+  /** Whether the value meets the target; undefined when not comparable (quick mode, skipped). */
+  meetsTarget?: boolean;
+  /** Why the figure was not measured (a missing prerequisite). */
+  skipped?: string;
+  /** Why the figure could not be measured although it should have been (a crash, a bad answer). */
+  error?: string;
+  note?: string;
+};
+
+export type RunMeta = {
+  commit: string;
+  date: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  loadAverageAtStart: number[];
+  mode: "full" | "quick";
+  logLevel: string;
+};
+
+export function runMeta(mode: "full" | "quick"): RunMeta {
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    if (dirty) commit += " (+ uncommitted changes)";
+  } catch {
+    // not a git checkout
+  }
+  return {
+    commit,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    mode,
+    logLevel: process.env.HERALD_LOG_LEVEL ?? "info",
+  };
+}
+
+const formatNumber = (v: number, unit: string) =>
+  unit === "ms" ? v.toFixed(1) : unit === "MB" ? v.toFixed(0) : Math.round(v).toLocaleString("en-US");
+
+function valueCell(f: Figure): string {
+  if (f.skipped) return `skipped: ${f.skipped}`;
+  if (f.error) return `error: ${f.error.split("\n")[0].slice(0, 100)}`;
+  if (f.value === null) return "—";
+  return `${formatNumber(f.value, f.unit)} ${f.unit}`;
+}
+
+export function renderTable(meta: RunMeta, figures: Figure[]): string {
+  const rows = figures.map((f) => [
+    f.label,
+    valueCell(f),
+    f.ratioToCeiling != null && f.value !== null ? `${(f.ratioToCeiling * 100).toFixed(1)} %` : "",
+    f.target ?? "",
+    f.meetsTarget === undefined ? "" : f.meetsTarget ? "yes" : "NO",
+    f.note ?? "",
+  ]);
+  const header = ["figure", "value", "of ceiling", "target", "met", "note"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [
+    `Herald benchmark (${meta.mode}) — commit ${meta.commit}, ${meta.date}`,
+    `Node ${meta.node}, ${meta.cpu} × ${meta.cores}, ${meta.memoryGiB} GiB, load average at start ${meta.loadAverageAtStart.join(" ")}, HERALD_LOG_LEVEL=${meta.logLevel}`,
+    "",
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+export function writeResults(file: string, content: object) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(content, null, 2) + "\n");
+}

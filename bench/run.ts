@@ -1,0 +1,250 @@
+/**
+ * `npm run bench [-- --quick] [-- --only delivery,ingest,latency] [-- --cpu-prof]`
+ *
+ * Measures, on loopback and in bounded time, the machine's own ceiling for
+ * one sender thread and Herald against it: delivery throughput of one worker,
+ * ingest through the API, ingest→first-attempt latency at a steady rate, and
+ * peak memory. Prints a table and writes bench/results/latest.json.
+ * See docs/performance.md for what each figure means.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { measureCeiling } from "./ceiling";
+import { copyDatabase, heraldSandbox, seed, workerCommandMissing } from "./lib/herald";
+import { installCleanupHandlers, repoRoot, stopAllChildren, type MemoryPeak } from "./lib/processes";
+import { startReceiver, type Receiver } from "./lib/receiver-client";
+import { renderTable, runMeta, writeResults, type Figure } from "./lib/report";
+import { drainQueue, type DrainResult } from "./scenarios/delivery";
+import { steadyRateLatency } from "./scenarios/latency";
+import { postEventsLoad, serverMissing, startServer } from "./scenarios/server";
+import { BENCH_EVENT_TYPE } from "./seed";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    out: { type: "string", default: path.join(repoRoot, "bench", "results", "latest.json") },
+    "cpu-prof": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+});
+const quick = flags.quick!;
+const only = new Set((flags.only ?? "delivery,ingest,latency").split(",").map((s) => s.trim()));
+
+/** Sizes per mode: full is the issue's benchmark (under 5 minutes); quick keeps every path working in CI (under 30 s). */
+const PLAN = quick
+  ? { ceilingMs: 2000, ceilingWarmupMs: 500, deliveries: 4000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1500, ingestWarmupMs: 500, latencyRate: 500, latencyMs: 3000 }
+  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 60_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000 };
+const MB = 1024 * 1024;
+
+installCleanupHandlers();
+
+const figures: Figure[] = [];
+const details: Record<string, unknown> = {};
+const sandboxes: { remove(): void }[] = [];
+let ceilingRate: number | null = null;
+
+const ratio = (value: number | null) => (value !== null && ceilingRate ? value / ceilingRate : null);
+
+function sandbox(label: string) {
+  const s = heraldSandbox(label);
+  sandboxes.push(s);
+  return s;
+}
+
+/** Runs one scenario; a missing prerequisite or an error becomes a line of the table, never a crash of the run. */
+async function measure(keys: Pick<Figure, "key" | "label" | "unit" | "target">[], skipReason: string | null, run: () => Promise<Figure[]>) {
+  if (skipReason) {
+    for (const k of keys) figures.push({ ...k, value: null, skipped: skipReason });
+    return;
+  }
+  try {
+    figures.push(...(await run()));
+  } catch (e) {
+    const message = (e as Error).message;
+    console.error(`\n${keys.map((k) => k.key).join(", ")} failed:\n${(e as Error).stack ?? message}\n`);
+    for (const k of keys) figures.push({ ...k, value: null, error: message });
+  }
+}
+
+const DELIVERY_TARGET = "≥ 10,000/s and ≥ 35 %";
+
+function deliveryFigure(key: string, label: string, r: DrainResult): Figure {
+  const value = r.deliveriesPerSecond;
+  const notes = [`${r.completed.toLocaleString("en-US")} in ${r.seconds.toFixed(2)} s`];
+  if (r.capped) notes.push(`capped at ${PLAN.drainCapMs / 1000} s`);
+  if (r.receiver.unsigned) notes.push(`${r.receiver.unsigned} without signature/auth!`);
+  return {
+    key,
+    label,
+    value,
+    unit: "/s",
+    ratioToCeiling: ratio(value),
+    target: DELIVERY_TARGET,
+    meetsTarget: quick ? undefined : value >= 10_000 && (ratio(value) ?? 0) >= 0.35,
+    note: notes.join(", "),
+  };
+}
+
+async function deliveryScenarios(receiver: Receiver) {
+  const keys = [
+    { key: "delivery", label: "delivery, 1 worker, 1 channel", unit: "/s", target: DELIVERY_TARGET },
+    { key: "deliveryWith500s", label: "delivery, 10 % answered 500", unit: "/s" },
+    { key: "deliveryManyChannels", label: `delivery, ${PLAN.manyChannels.toLocaleString("en-US")} channels`, unit: "/s" },
+  ];
+  const workerPeaks: MemoryPeak[] = [];
+  const drain = (s: ReturnType<typeof sandbox>, failFraction: number, nodeArgs?: string[]) =>
+    drainQueue(receiver, { databasePath: s.databasePath, env: s.env, deliveries: PLAN.deliveries, failFraction, capMs: PLAN.drainCapMs, nodeArgs }).then((r) => {
+      workerPeaks.push(r.memory);
+      return r;
+    });
+  const profileArgs = flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(repoRoot, "bench", "results", "profiles")] : undefined;
+
+  await measure(keys.slice(0, 2), workerCommandMissing(), async () => {
+    const single = sandbox("queue");
+    const seeded = await seed(single.env, { kind: "queue", receiverUrl: receiver.url, channels: 1, deliveries: PLAN.deliveries });
+    const failing = sandbox("queue-500");
+    copyDatabase(single, failing);
+    const ok = await drain(single, 0, profileArgs);
+    details.delivery = { seedSeconds: seeded.seconds, ...ok };
+    const out = [deliveryFigure("delivery", keys[0].label, ok)];
+    const withFailures = await drain(failing, 0.1);
+    details.deliveryWith500s = withFailures;
+    out.push({
+      ...deliveryFigure("deliveryWith500s", keys[1].label, withFailures),
+      target: undefined,
+      meetsTarget: undefined,
+      note: `${withFailures.outcomes.delivered.toLocaleString("en-US")} delivered, ${withFailures.outcomes.retryScheduled.toLocaleString("en-US")} retries scheduled, ${withFailures.outcomes.attempts.toLocaleString("en-US")} attempts recorded`,
+    });
+    return out;
+  });
+  await measure(keys.slice(2), workerCommandMissing(), async () => {
+    const many = sandbox("channels");
+    const seeded = await seed(many.env, { kind: "queue", receiverUrl: receiver.url, channels: PLAN.manyChannels, deliveries: PLAN.deliveries });
+    const r = await drain(many, 0);
+    details.deliveryManyChannels = { seedSeconds: seeded.seconds, ...r };
+    return [{ ...deliveryFigure("deliveryManyChannels", keys[2].label, r), target: undefined, meetsTarget: undefined }];
+  });
+  memoryFigure("workerRss", "peak RSS, worker (during delivery)", "≤ 250 MB", 250, workerPeaks, "largest", workerCommandMissing());
+}
+
+function memoryFigure(key: string, label: string, target: string, limitMb: number, peaks: MemoryPeak[], use: "largest" | "tree", skipped: string | null) {
+  if (!peaks.length) {
+    figures.push({ key, label, value: null, unit: "MB", target, skipped: skipped ?? "its scenarios did not run" });
+    return;
+  }
+  const treeMb = Math.max(...peaks.map((p) => p.treePeakBytes)) / MB;
+  const largestMb = Math.max(...peaks.map((p) => p.largestProcessPeakBytes)) / MB;
+  const value = use === "tree" ? treeMb : largestMb;
+  figures.push({
+    key,
+    label,
+    value,
+    unit: "MB",
+    target,
+    meetsTarget: quick ? undefined : value <= limitMb,
+    note: use === "tree" ? `all its processes; largest one ${largestMb.toFixed(0)} MB` : undefined,
+  });
+}
+
+async function serverScenarios(receiver: Receiver) {
+  const missing = serverMissing() ?? workerCommandMissing();
+  const serverPeaks: MemoryPeak[] = [];
+  const makeEvent = (n: number) => ({ type: BENCH_EVENT_TYPE, severity: "info", title: `Bench ingest ${n}`, data: { host: `web-${n % 50}`, sequence: n } });
+
+  if (only.has("ingest")) {
+    const keys = [
+      { key: "ingestSingle", label: "ingest, single events (32 in flight)", unit: "events/s", target: "≥ 2,000/s" },
+      { key: "ingestBatch", label: "ingest, batches of 500", unit: "events/s", target: "≥ 20,000/s" },
+    ];
+    await measure(keys, serverMissing(), async () => {
+      const s = sandbox("ingest");
+      const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
+      const server = await startServer(s.env, { worker: "off", logFile: path.join(s.dataDir, "server.log") });
+      try {
+        const single = await postEventsLoad(server.origin, seeded.token!, { concurrency: 32, batchSize: 1, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent });
+        const batch = await postEventsLoad(server.origin, seeded.token!, { concurrency: 4, batchSize: 500, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent });
+        details.ingest = { single, batch };
+        const figure = (key: string, label: string, target: string, min: number, r: typeof single): Figure => {
+          const value = r.events / r.seconds;
+          const notes = [`${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(1)} s`, `${r.deliveriesPerEvent ?? "?"} deliveries per event`];
+          if (r.errors) notes.push(`${r.errors} errors, first: ${r.firstError}`);
+          return { key, label, value, unit: "events/s", ratioToCeiling: ratio(value), target, meetsTarget: quick ? undefined : value >= min && !r.errors, note: notes.join(", ") };
+        };
+        return [figure("ingestSingle", keys[0].label, keys[0].target, 2000, single), figure("ingestBatch", keys[1].label, keys[1].target, 20_000, batch)];
+      } finally {
+        serverPeaks.push(await server.stop());
+      }
+    });
+  }
+
+  if (only.has("latency")) {
+    const label = `ingest → first attempt at ${PLAN.latencyRate}/s for ${PLAN.latencyMs / 1000} s`;
+    const keys = [
+      { key: "latencyP50", label: `${label}, p50`, unit: "ms" },
+      { key: "latencyP95", label: `${label}, p95`, unit: "ms" },
+      { key: "latencyP99", label: `${label}, p99`, unit: "ms", target: "≤ 50 ms" },
+    ];
+    await measure(keys, missing, async () => {
+      const s = sandbox("latency");
+      const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
+      const server = await startServer(s.env, { worker: "inline", logFile: path.join(s.dataDir, "server.log") });
+      try {
+        const r = await steadyRateLatency(receiver, server.origin, seeded.token!, { rate: PLAN.latencyRate, durationMs: PLAN.latencyMs, deliveriesPerEvent: 3, drainMs: 10_000 });
+        details.latency = r;
+        const note = [`${r.arrivals.toLocaleString("en-US")} of ${r.expectedArrivals.toLocaleString("en-US")} deliveries arrived`, `sent at ${r.achievedRate.toFixed(0)}/s`];
+        if (r.errors) note.push(`${r.errors} ingest errors, first: ${r.firstError}`);
+        return [
+          { ...keys[0], value: r.p50, note: note.join(", ") },
+          { ...keys[1], value: r.p95 },
+          { ...keys[2], value: r.p99, meetsTarget: quick || r.p99 === null ? undefined : r.p99 <= 50, note: r.p99 === null ? "over 1 % of deliveries never arrived" : `max ${r.max?.toFixed(1)} ms, ingest answer p99 ${r.ingestP99?.toFixed(1)} ms` },
+        ];
+      } finally {
+        serverPeaks.push(await server.stop());
+      }
+    });
+  }
+  memoryFigure("serverRss", "peak RSS, server (ingest, latency)", "≤ 500 MB", 500, serverPeaks, "tree", missing);
+}
+
+async function main() {
+  const started = performance.now();
+  const meta = runMeta(quick ? "quick" : "full");
+  console.log(`Herald benchmark (${meta.mode}): commit ${meta.commit}, Node ${meta.node}, ${meta.cpu} × ${meta.cores}\n`);
+  const receiver = await startReceiver();
+
+  const ceiling = await measureCeiling(receiver.url, { durationMs: PLAN.ceilingMs, warmupMs: PLAN.ceilingWarmupMs, concurrency: 64 });
+  ceilingRate = ceiling.requestsPerSecond;
+  details.ceiling = ceiling;
+  figures.push({
+    key: "ceiling",
+    label: "ceiling: undici POSTs of 1 KB, 64 in flight",
+    value: ceilingRate,
+    unit: "/s",
+    ratioToCeiling: 1,
+    note: `${ceiling.requests.toLocaleString("en-US")} in ${ceiling.seconds.toFixed(1)} s${ceiling.errors ? `, ${ceiling.errors} errors` : ""}`,
+  });
+  console.log(`ceiling: ${Math.round(ceilingRate).toLocaleString("en-US")} requests/s`);
+
+  if (only.has("delivery")) await deliveryScenarios(receiver);
+  if (only.has("ingest") || only.has("latency")) await serverScenarios(receiver);
+
+  const totalSeconds = (performance.now() - started) / 1000;
+  console.log(`\n${renderTable(meta, figures)}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), flags.out!)}`);
+  writeResults(flags.out!, { meta: { ...meta, totalSeconds }, figures, details });
+  return figures.some((f) => f.error) ? 1 : 0;
+}
+
+main()
+  .then(
+    (code) => (process.exitCode = code),
+    (e: Error) => {
+      console.error(e.stack ?? e.message);
+      process.exitCode = 1;
+    },
+  )
+  .finally(async () => {
+    await stopAllChildren();
+    if (!flags.keep) for (const s of sandboxes) s.remove();
+    else console.log(`Kept data dirs: ${sandboxes.length}`);
+  });
