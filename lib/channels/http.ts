@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { request, type Dispatcher } from "undici";
 import { AddressRefusedError } from "@/lib/net/address-guard";
 import { OUTBOUND_TIMEOUT_MS, outboundDispatcher } from "@/lib/net/outbound";
-import type { SendContext, SendResult } from "./types";
+import type { RateLimitInfo, SendContext, SendResult } from "./types";
 
 /**
  * The one way channel modules POST to a receiver: through the guarded
@@ -25,6 +25,15 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
+}
+
+/** Discord-style `X-RateLimit-Remaining` / `X-RateLimit-Reset-After` (seconds), for the dispatcher's pacing. */
+export function rateLimitOf(headers: Record<string, string | string[] | undefined>): RateLimitInfo | undefined {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const remaining = Number(first(headers["x-ratelimit-remaining"]));
+  const resetAfter = Number(first(headers["x-ratelimit-reset-after"]));
+  if (!Number.isFinite(remaining) || !Number.isFinite(resetAfter) || first(headers["x-ratelimit-remaining"]) === undefined) return undefined;
+  return { remaining, resetAfterMs: Math.ceil(resetAfter * 1000) };
 }
 
 /** Reads at most `limit` bytes of a body, then drops the rest (the excerpt stored with the attempt). */
@@ -94,7 +103,7 @@ function locationHost(location: string | string[] | undefined, base: URL): strin
 }
 
 /** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
-export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "timeoutMs"> = {}): Promise<SendResult> {
+export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
   const timeoutMs = ctx.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
   const target = new URL(url);
   const started = performance.now();
@@ -113,6 +122,11 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     const excerpt = await readExcerpt(response.body);
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
     if (excerpt) result.response = excerpt;
+    const rateLimit = rateLimitOf(response.headers);
+    if (rateLimit) {
+      result.rateLimit = rateLimit;
+      ctx.onRateLimit?.(rateLimit);
+    }
     if (result.ok) return result;
     const reason = `${status} ${STATUS_CODES[status] ?? ""}`.trim();
     if (status >= 300 && status < 400) {

@@ -2,6 +2,7 @@ import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Db } from "@/db/client";
+import { recipientGroupResolver } from "@/db/queries/channels";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
 import { env } from "@/lib/env";
@@ -10,7 +11,6 @@ import { claimDueDeliveries, nextDueAt, type ClaimedDelivery } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type OutcomeRecord } from "./outcomes";
-import { groupResolver } from "./recipients";
 import { outcomeOf } from "./retry";
 import { recoverStorageHealth, reportStorageFailure } from "./storage-health";
 
@@ -276,7 +276,7 @@ export class DeliveryDispatcher {
       } else {
         const ctx: SendContext = {
           messageId: delivery.id,
-          resolveGroup: groupResolver(this.db, delivery.orgId),
+          resolveGroup: recipientGroupResolver(this.db, delivery.orgId),
           pace: async () => {
             const wait = lane.reserve();
             if (wait > 0) await sleep(wait);

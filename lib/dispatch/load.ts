@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
-import type { ChannelType, SealedSecret, Severity } from "@/db/schema";
+import { loadSendableChannel } from "@/db/queries/channels";
+import type { Severity } from "@/db/schema";
 import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
-import { openSecret } from "@/lib/crypto/secrets";
 import { prepared } from "./claim";
 
 /**
@@ -12,18 +12,7 @@ import { prepared } from "./claim";
  * (which bumps updatedAt) is picked up by the next batch.
  */
 
-export type LoadedChannel = { channel: SendableChannel; productId: string | null } | { error: string };
-
-type ChannelRow = {
-  id: string;
-  org_id: string;
-  product_id: string | null;
-  type: ChannelType;
-  name: string;
-  settings: string;
-  secrets: string;
-  updated_at: number;
-};
+export type LoadedChannel = { channel: SendableChannel } | { error: string };
 
 export class ChannelCache {
   private entries = new Map<string, { updatedAt: number; loaded: LoadedChannel }>();
@@ -42,13 +31,8 @@ export class ChannelCache {
         out.set(id, cached.loaded);
         continue;
       }
-      const row = prepared(
-        db.$client,
-        "SELECT id, org_id, product_id, type, name, settings, secrets, updated_at FROM channels WHERE id = ?",
-      ).get(id) as ChannelRow | undefined;
-      if (!row) continue;
-      const loaded = decryptChannel(row);
-      this.entries.set(id, { updatedAt: row.updated_at, loaded });
+      const loaded = decryptChannel(db, id);
+      this.entries.set(id, { updatedAt: updated_at, loaded });
       out.set(id, loaded);
     }
     for (const id of unique) if (!out.has(id)) out.set(id, { error: "the channel was deleted" });
@@ -56,24 +40,10 @@ export class ChannelCache {
   }
 }
 
-function decryptChannel(row: ChannelRow): LoadedChannel {
+function decryptChannel(db: Db, id: string): LoadedChannel {
   try {
-    const sealed = JSON.parse(row.secrets) as Record<string, SealedSecret>;
-    const secrets: Record<string, string> = {};
-    for (const [field, value] of Object.entries(sealed)) {
-      secrets[field] = openSecret(value, { orgId: row.org_id, channelId: row.id, field });
-    }
-    return {
-      productId: row.product_id,
-      channel: {
-        id: row.id,
-        orgId: row.org_id,
-        type: row.type,
-        name: row.name,
-        settings: JSON.parse(row.settings) as Record<string, unknown>,
-        secrets,
-      },
-    };
+    const channel = loadSendableChannel(db, id);
+    return channel ? { channel } : { error: "the channel was deleted" };
   } catch (e) {
     // A secret that does not open (wrong HERALD_ENCRYPTION_KEY) is reported on the attempt, never thrown.
     return { error: `the channel's secrets cannot be read: ${(e as Error).message}` };

@@ -1,0 +1,114 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { eq, inArray } from "drizzle-orm";
+import { openDb, type Db } from "@/db/client";
+import { channels, deliveries } from "@/db/schema";
+import { seedOrg, testDb } from "@/test/db";
+import { claimDueDeliveries } from "./claim";
+import { recordOutcomes } from "./outcomes";
+import { insertChannel, queueDelivery, queueMany } from "./test-support";
+
+let db: Db;
+let orgId: string;
+let channelId: string;
+
+beforeEach(() => {
+  db = testDb();
+  orgId = seedOrg(db, "acme").org.id;
+  channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: "http://127.0.0.1:9/hook" } });
+});
+
+const statusOf = (id: string) => db.select().from(deliveries).where(eq(deliveries.id, id)).get()!;
+
+describe("claimDueDeliveries", () => {
+  it("two workers on two connections to one file never claim the same delivery", () => {
+    const ids = queueMany(db, 300, { orgId, channelId });
+    const other = openDb(db.$client.name);
+    const seen = new Map<string, string>();
+    for (let round = 0; round < 10; round++) {
+      for (const [owner, conn] of [["a", db], ["b", other]] as const) {
+        for (const d of claimDueDeliveries(conn, { owner, limit: 17, leaseMs: 60_000 })) {
+          expect(seen.has(d.id), `${d.id} claimed twice`).toBe(false);
+          seen.set(d.id, owner);
+        }
+      }
+    }
+    expect(seen.size).toBe(300);
+    expect(new Set(ids)).toEqual(new Set(seen.keys()));
+    const rows = db.select().from(deliveries).all();
+    expect(rows.every((r) => r.status === "sending" && r.leaseOwner === seen.get(r.id))).toBe(true);
+    other.$client.close();
+  });
+
+  it("leaves deliveries that are not due yet, and claims them once due", () => {
+    const later = queueDelivery(db, { orgId, channelId, nextAttemptAt: new Date(Date.now() + 60_000) }).deliveryId;
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000 })).toHaveLength(0);
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000, now: Date.now() + 61_000 }).map((d) => d.id)).toEqual([later]);
+  });
+
+  it("reclaims a delivery whose lease expired (its worker died): at-least-once", () => {
+    const { deliveryId } = queueDelivery(db, { orgId, channelId });
+    const now = Date.now();
+    expect(claimDueDeliveries(db, { owner: "dead-worker", limit: 10, leaseMs: 1000, now })).toHaveLength(1);
+    expect(claimDueDeliveries(db, { owner: "b", limit: 10, leaseMs: 1000, now: now + 500 })).toHaveLength(0);
+    const again = claimDueDeliveries(db, { owner: "b", limit: 10, leaseMs: 1000, now: now + 1001 });
+    expect(again.map((d) => d.id)).toEqual([deliveryId]);
+    expect(statusOf(deliveryId)).toMatchObject({ status: "sending", leaseOwner: "b" });
+  });
+
+  it("skips deliveries of a disabled channel (health or switch): they wait, queued", () => {
+    const { deliveryId } = queueDelivery(db, { orgId, channelId });
+    db.update(channels).set({ health: "disabled" }).where(eq(channels.id, channelId)).run();
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000 })).toHaveLength(0);
+    db.update(channels).set({ health: "healthy", enabled: false }).where(eq(channels.id, channelId)).run();
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000 })).toHaveLength(0);
+    expect(statusOf(deliveryId).status).toBe("queued");
+    db.update(channels).set({ enabled: true }).where(eq(channels.id, channelId)).run();
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000 })).toHaveLength(1);
+  });
+
+  it("a digest is claimed when its window closes, and its digest key is cleared so new events open a new digest", () => {
+    const windowEnd = Date.now() + 60_000;
+    const { deliveryId } = queueDelivery(db, { orgId, channelId, nextAttemptAt: new Date(windowEnd), digestKey: "ch/rule/window-1" });
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000 })).toHaveLength(0);
+    expect(statusOf(deliveryId).digestKey).toBe("ch/rule/window-1");
+    expect(claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000, now: windowEnd })).toHaveLength(1);
+    expect(statusOf(deliveryId).digestKey).toBeNull();
+  });
+
+  it("skips channels the worker asks it to skip (its own backlog for them is full)", () => {
+    const other = insertChannel(db, orgId, { type: "webhook", settings: { url: "http://127.0.0.1:9/x" } });
+    queueMany(db, 5, { orgId, channelId });
+    const wanted = queueMany(db, 2, { orgId, channelId: other });
+    const claimed = claimDueDeliveries(db, { owner: "a", limit: 10, leaseMs: 1000, skipChannels: [channelId] });
+    expect(claimed.map((d) => d.id).sort()).toEqual([...wanted].sort());
+  });
+});
+
+describe("recordOutcomes", () => {
+  it("does not overwrite a delivery whose lease another worker took over, but keeps the attempt", () => {
+    const { deliveryId } = queueDelivery(db, { orgId, channelId });
+    const now = Date.now();
+    claimDueDeliveries(db, { owner: "slow", limit: 1, leaseMs: 10, now });
+    claimDueDeliveries(db, { owner: "fast", limit: 1, leaseMs: 60_000, now: now + 20 });
+    recordOutcomes(
+      db,
+      "slow",
+      [{ kind: "attempt", deliveryId, channelId, channelType: "webhook", at: now, outcome: "failed", result: { ok: false, durationMs: 5, retryable: false, statusCode: 400, response: "x".repeat(5000) } }],
+      { disableAfterMs: 1e9 },
+    );
+    expect(statusOf(deliveryId)).toMatchObject({ status: "sending", leaseOwner: "fast", attemptCount: 0 });
+    const stored = db.$client.prepare("SELECT response FROM attempts WHERE delivery_id = ?").get(deliveryId) as { response: string };
+    expect(Buffer.byteLength(stored.response)).toBe(2048);
+  });
+
+  it("a release hands an unsent delivery back, queued, without an attempt", () => {
+    const ids = queueMany(db, 2, { orgId, channelId });
+    claimDueDeliveries(db, { owner: "a", limit: 2, leaseMs: 60_000 });
+    recordOutcomes(db, "a", ids.map((deliveryId) => ({ kind: "release" as const, deliveryId })), { disableAfterMs: 1e9 });
+    const rows = db.select().from(deliveries).where(inArray(deliveries.id, ids)).all();
+    expect(rows.map((r) => [r.status, r.leaseOwner, r.attemptCount])).toEqual([
+      ["queued", null, 0],
+      ["queued", null, 0],
+    ]);
+  });
+});

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MockAgent } from "undici";
+import type { Db } from "@/db/client";
+import { seedOrg, testDb } from "@/test/db";
+import { dispatchOnce } from "./run";
+import { insertChannel, queueMany } from "./test-support";
+
+/**
+ * Pacing is measured where requests leave Herald: an undici MockAgent stands
+ * in for hooks.slack.com / discord.com / Teams (the only receivers outside
+ * this machine) and notes when each request arrives. The production URL
+ * rules stay as they are.
+ */
+
+process.env.HERALD_RETRY_SCHEDULE = "1,1";
+
+let db: Db;
+let orgId: string;
+let agent: MockAgent;
+
+type Sent = { origin: string; path: string; at: number; body: string };
+let sent: Sent[];
+
+beforeEach(() => {
+  db = testDb();
+  orgId = seedOrg(db, "acme").org.id;
+  sent = [];
+  agent = new MockAgent();
+  agent.disableNetConnect();
+});
+
+afterEach(async () => {
+  await agent.close();
+});
+
+function answer(origin: string, headers: (n: number) => Record<string, string> = () => ({})) {
+  let n = 0;
+  agent
+    .get(origin)
+    .intercept({ path: () => true, method: "POST" })
+    .reply((opts) => {
+      sent.push({ origin, path: opts.path, at: Date.now(), body: String(opts.body) });
+      return { statusCode: 200, data: "ok", responseOptions: { headers: headers(n++) } };
+    })
+    .persist();
+}
+
+const gaps = (list: Sent[]) => list.slice(1).map((s, i) => s.at - list[i].at);
+
+describe("per-channel pacing", () => {
+  it("10 deliveries to one Slack channel leave at least ~1 s apart, in order", async () => {
+    answer("https://hooks.slack.com");
+    const channelId = insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/x" } });
+    queueMany(db, 10, { orgId, channelId });
+
+    const counts = await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+
+    expect(counts.delivered).toBe(10);
+    expect(sent).toHaveLength(10);
+    for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(900);
+    expect(sent.map((s) => (JSON.parse(s.body) as { text: string }).text)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `[ERROR] Event ${i}`),
+    );
+  }, 30_000);
+
+  it("two Slack channels are paced separately and sent side by side", async () => {
+    answer("https://hooks.slack.com");
+    const a = insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/a" } });
+    const b = insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/b" } });
+    queueMany(db, 3, { orgId, channelId: a });
+    queueMany(db, 3, { orgId, channelId: b });
+
+    await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+
+    const ofA = sent.filter((s) => s.path.endsWith("/a"));
+    const ofB = sent.filter((s) => s.path.endsWith("/b"));
+    expect([ofA.length, ofB.length]).toEqual([3, 3]);
+    // Each channel's first message goes before either channel's second: concurrency across channels.
+    expect(Math.max(ofA[0].at, ofB[0].at)).toBeLessThan(Math.min(ofA[1].at, ofB[1].at));
+    for (const gap of [...gaps(ofA), ...gaps(ofB)]) expect(gap).toBeGreaterThanOrEqual(900);
+  }, 30_000);
+
+  it("Teams: at most 4 messages a second", async () => {
+    answer("https://example.webhook.office.com");
+    const channelId = insertChannel(db, orgId, { type: "teams", secrets: { url: "https://example.webhook.office.com/webhookb2/x" } });
+    queueMany(db, 6, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+    expect(sent).toHaveLength(6);
+    for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(240);
+  });
+
+  it("Discord: a spent X-RateLimit budget holds the channel for X-RateLimit-Reset-After", async () => {
+    // Budget of 3 per window: after the 3rd request Discord says 0 left, reset in 1.5 s.
+    answer("https://discord.com", (n) => ({ "x-ratelimit-remaining": String(Math.max(0, 2 - n)), "x-ratelimit-reset-after": "1.5" }));
+    const channelId = insertChannel(db, orgId, { type: "discord", secrets: { url: "https://discord.com/api/webhooks/1/tok" } });
+    queueMany(db, 4, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+    expect(sent).toHaveLength(4);
+    const [g1, g2, g3] = gaps(sent);
+    expect(g1).toBeGreaterThanOrEqual(390);
+    expect(g2).toBeGreaterThanOrEqual(390);
+    expect(g3).toBeGreaterThanOrEqual(1_450);
+  });
+});
