@@ -5,6 +5,7 @@ import {
   type AuthMethod,
   type ChannelInput,
   type PatchChannelInput,
+  type WebhookFormat,
 } from "@/lib/validation/channels";
 
 /**
@@ -101,12 +102,31 @@ export function mergeChannelPatch(current: Record<string, unknown>, patch: Patch
 
 export type SecretView = { configured: true; hint: string };
 
+export type PublicAuth = {
+  method: AuthMethod;
+  username?: string;
+  headerName?: string;
+  token?: SecretView | null;
+  password?: SecretView | null;
+  headerValue?: SecretView | null;
+  headers?: SecretView | null;
+};
+
+/** Per type: email → recipients; slack/teams/discord → url (masked); webhook → url, format, auth, signingSecret. */
+export type PublicChannelConfig = {
+  recipients?: string[];
+  url?: string | SecretView | null;
+  format?: WebhookFormat;
+  auth?: PublicAuth;
+  signingSecret?: SecretView | null;
+};
+
 /** The read shape of a channel's configuration (no secret values, only hints). */
 export function publicChannelConfig(
   type: ChannelType,
   settings: Record<string, unknown>,
   hints: Record<string, string>,
-): Record<string, unknown> {
+): PublicChannelConfig {
   const view = (field: string): SecretView | null =>
     hints[field] !== undefined ? { configured: true, hint: hints[field] } : null;
   switch (type) {
@@ -123,7 +143,12 @@ export function publicChannelConfig(
       const auth: Record<string, unknown> = { method };
       for (const f of AUTH_PLAIN_FIELDS[method]) auth[f] = settings[f];
       for (const f of AUTH_SECRET_FIELDS[method]) auth[f] = view(f);
-      return { url: settings.url, format: settings.format ?? "array", auth, signingSecret: view("signingSecret") };
+      return {
+        url: String(settings.url ?? ""),
+        format: (settings.format as WebhookFormat) ?? "array",
+        auth: auth as PublicAuth,
+        signingSecret: view("signingSecret"),
+      };
     }
   }
 }

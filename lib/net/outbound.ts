@@ -51,3 +51,8 @@ export function outboundDispatcher(): Dispatcher {
   globalForAgent.heraldOutbound ??= createGuardedAgent();
   return globalForAgent.heraldOutbound;
 }
+
+/** Lets tests stand a MockAgent in for receivers outside this machine (as `setDb` does for the database). */
+export function setOutboundDispatcher(value: Dispatcher | undefined) {
+  globalForAgent.heraldOutbound = value;
+}
