@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Permission } from "@/lib/auth/permissions";
+import type { ErrorCode } from "@/lib/errors";
 
 /**
  * The description of one `/api/v1` operation. Route handlers are built from
@@ -20,6 +21,10 @@ export type Endpoint = {
   response?: z.ZodType;
   /** Status of a successful response. */
   status?: number;
+  /** A request body the `body` schema accepts: shown in the OpenAPI document (a test parses it). */
+  example?: unknown;
+  /** Errors this operation can answer beyond those its shape implies (lib/api/openapi.ts), e.g. "rate_limited". */
+  errors?: readonly ErrorCode[];
 };
 
 export function endpoint<const E extends Endpoint>(e: E): E {

@@ -1,10 +1,11 @@
 import type { Endpoint } from "@/lib/api/endpoint";
 import * as accounts from "./accounts";
 import * as channels from "./channels";
+import * as meta from "./meta";
 
 /**
  * Every /api/v1 operation. The OpenAPI document is generated from this list,
  * and a test checks that every route file under app/api/v1 is described here.
  * Add each domain's module to the list below.
  */
-export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels)];
+export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels), ...Object.values(meta)];

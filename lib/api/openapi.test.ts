@@ -1,0 +1,198 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { endpoint, type Endpoint } from "./endpoint";
+import { ALL_ENDPOINTS } from "./endpoints";
+import { buildOpenApiDocument, type JsonSchema } from "./openapi";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const APP = path.join(ROOT, "app");
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** Every `route.ts` under a folder, skipping private `_folders` (not routable in the App Router). */
+function routeFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name.startsWith("_") ? [] : routeFiles(full);
+    return /^route\.(ts|tsx|js)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** HTTP methods a route file exports: `export const GET`, `export async function GET`, `export { x as GET }`. */
+function exportedMethods(source: string): string[] {
+  const found = new Set<string>();
+  for (const m of source.matchAll(/export\s+(?:const|let|var|(?:async\s+)?function)\s+([A-Z]+)\b/g)) found.add(m[1]);
+  for (const m of source.matchAll(/export\s*\{([^}]*)\}/g))
+    for (const part of m[1].split(",")) found.add(part.trim().split(/\s+as\s+/).pop()!.trim());
+  return METHODS.filter((method) => found.has(method));
+}
+
+/**
+ * The OpenAPI paths a route file serves: `[org]` → `{org}`, `[...x]` → `{x}`,
+ * `[[...x]]` → with and without `{x}`, `(group)` and `@slot` folders dropped.
+ */
+function openApiPathsOf(routeFile: string): string[] {
+  const segments = path.relative(APP, path.dirname(routeFile)).split(path.sep);
+  let paths = [""];
+  for (const segment of segments) {
+    if (/^\(.*\)$/.test(segment) || segment.startsWith("@")) continue;
+    const optionalCatchAll = /^\[\[\.\.\.(.+)\]\]$/.exec(segment);
+    const dynamic = /^\[(?:\.\.\.)?(.+)\]$/.exec(segment);
+    if (optionalCatchAll) paths = paths.flatMap((p) => [p, `${p}/{${optionalCatchAll[1]}}`]);
+    else paths = paths.map((p) => `${p}/${dynamic ? `{${dynamic[1]}}` : segment}`);
+  }
+  return paths.map((p) => p || "/");
+}
+
+function servedOperations(dir: string): Map<string, string> {
+  const served = new Map<string, string>();
+  for (const file of routeFiles(dir)) {
+    const methods = exportedMethods(readFileSync(file, "utf8"));
+    for (const p of openApiPathsOf(file)) for (const method of methods) served.set(`${method} ${p}`, path.relative(ROOT, file));
+  }
+  return served;
+}
+
+const operationsOf = (endpoints: readonly Endpoint[]) => new Set(endpoints.map((e) => `${e.method} ${e.path}`));
+const described = operationsOf(ALL_ENDPOINTS);
+
+function undescribedRoutes(endpoints: readonly Endpoint[]): string[] {
+  const known = operationsOf(endpoints);
+  return [...servedOperations(path.join(APP, "api", "v1"))].filter(([op]) => !known.has(op)).map(([op, file]) => `${op} (${file})`);
+}
+
+describe("the OpenAPI document", () => {
+  it("validates as OpenAPI 3.1, with every $ref resolvable", async () => {
+    const document = buildOpenApiDocument();
+    expect(document.openapi).toBe("3.1.0");
+    // validate() dereferences in place, so it gets a copy.
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeTruthy();
+  });
+
+  it("is refused by the validator when it breaks OpenAPI 3.1 (so the check above can fail)", async () => {
+    type Loose = { paths: Record<string, unknown>; info: Record<string, unknown> };
+    const danglingRef = structuredClone(buildOpenApiDocument()) as unknown as Loose;
+    danglingRef.paths["/api/v1/broken"] = { get: { responses: { 200: { $ref: "#/components/responses/Missing" } } } };
+    await expect(SwaggerParser.validate(danglingRef as never)).rejects.toThrow(/Missing/);
+    // A Swagger 2 body parameter does not exist in OpenAPI 3.1.
+    const swagger2Parameter = structuredClone(buildOpenApiDocument()) as unknown as Loose;
+    swagger2Parameter.paths["/api/v1/broken"] = {
+      post: { parameters: [{ name: "x", in: "body", schema: {} }], responses: { 204: { description: "ok" } } },
+    };
+    await expect(SwaggerParser.validate(swagger2Parameter as never)).rejects.toThrow();
+    const noVersion = structuredClone(buildOpenApiDocument()) as unknown as Loose;
+    delete noVersion.info.version;
+    await expect(SwaggerParser.validate(noVersion as never)).rejects.toThrow(/version/);
+  });
+
+  it("describes every endpoint object under its own path and method, once", () => {
+    const document = buildOpenApiDocument();
+    for (const e of ALL_ENDPOINTS) {
+      const operation = document.paths[e.path]?.[e.method.toLowerCase() as "get"];
+      expect(operation, `${e.method} ${e.path}`).toBeDefined();
+      expect(operation!.summary).toBe(e.summary);
+      expect(operation!.tags).toEqual([e.tag]);
+      expect(operation!["x-permission"]).toBe(e.permission);
+      expect(operation!.security).toEqual(e.permission ? [{ bearerAuth: [] }] : []);
+    }
+    expect(described.size).toBe(ALL_ENDPOINTS.length);
+    const ids = Object.values(document.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("gives every request body a JSON schema with properties (each variant of a union too)", () => {
+    const document = buildOpenApiDocument();
+    const resolve = (s: JsonSchema): JsonSchema =>
+      typeof s.$ref === "string" ? document.components.schemas[s.$ref.replace("#/components/schemas/", "")] : s;
+    const hasProperties = (s: JsonSchema): boolean => {
+      const schema = resolve(s);
+      const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+      if (variants) return variants.length > 0 && variants.every(hasProperties);
+      if (Array.isArray(schema.allOf)) return (schema.allOf as JsonSchema[]).some(hasProperties);
+      return !!schema.properties && Object.keys(schema.properties).length > 0;
+    };
+    const withBody = ALL_ENDPOINTS.filter((e) => e.body);
+    expect(withBody.length).toBeGreaterThan(0);
+    for (const e of withBody) {
+      const schema = document.paths[e.path][e.method.toLowerCase() as "post"]!.requestBody!.content["application/json"].schema;
+      expect(hasProperties(schema), `${e.method} ${e.path}`).toBe(true);
+    }
+  });
+
+  it("shows only examples the body schema accepts", () => {
+    for (const e of ALL_ENDPOINTS.filter((e) => e.example !== undefined)) {
+      expect(e.body, `${e.method} ${e.path} has an example but no body`).toBeDefined();
+      const parsed = e.body!.safeParse(e.example);
+      expect(parsed.success, `${e.method} ${e.path}: ${parsed.error?.message}`).toBe(true);
+    }
+  });
+
+  it("derives path and query parameters, auth and errors from an endpoint object", () => {
+    const sample: Endpoint = endpoint({
+      method: "POST",
+      path: "/api/v1/orgs/{org}/things/{id}/poke",
+      summary: "Poke a thing",
+      tag: "Things",
+      permission: "product:configure",
+      query: z.object({ dryRun: z.enum(["1", "0"]).optional().describe("1 = do not send"), limit: z.coerce.number() }),
+      body: z.object({ note: z.string().max(10) }),
+      response: z.object({ poked: z.boolean() }),
+      status: 202,
+      example: { note: "hi" },
+      errors: ["rate_limited"],
+    });
+    const op = buildOpenApiDocument([sample]).paths["/api/v1/orgs/{org}/things/{id}/poke"].post!;
+    expect(op.parameters?.map((p) => [p.in, p.name, p.required])).toEqual([
+      ["path", "org", true],
+      ["path", "id", true],
+      ["query", "dryRun", false],
+      ["query", "limit", true],
+    ]);
+    expect(op.parameters?.[2].description).toBe("1 = do not send");
+    expect(op.description).toContain("product admin of that product");
+    expect(op.requestBody?.content["application/json"].example).toEqual({ note: "hi" });
+    expect(op.requestBody?.content["application/json"].schema).toMatchObject({ properties: { note: { maxLength: 10 } } });
+    expect(Object.keys(op.responses)).toEqual(["202", "400", "401", "403", "404", "409", "413", "422", "429", "500", "503"]);
+    expect(op.responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
+  });
+
+  it("marks public endpoints as needing no authentication", () => {
+    const op = buildOpenApiDocument().paths["/api/v1/openapi.json"].get!;
+    expect(op.security).toEqual([]);
+    expect(Object.keys(op.responses)).toEqual(["200", "500"]);
+  });
+});
+
+describe("route coverage", () => {
+  it("maps route folders to OpenAPI paths and reads exported methods", () => {
+    const at = (...parts: string[]) => path.join(APP, ...parts, "route.ts");
+    expect(openApiPathsOf(at("api", "v1", "orgs", "[org]", "channels", "[id]"))).toEqual(["/api/v1/orgs/{org}/channels/{id}"]);
+    expect(openApiPathsOf(at("api", "(admin)", "files", "[...rest]"))).toEqual(["/api/files/{rest}"]);
+    expect(openApiPathsOf(at("api", "docs", "[[...slug]]"))).toEqual(["/api/docs", "/api/docs/{slug}"]);
+    expect(openApiPathsOf(at("api", "v1", "openapi.json"))).toEqual(["/api/v1/openapi.json"]);
+    const source = `export const dynamic = "force-dynamic";
+      export const GET = handle(a, b);
+      export async function POST(req) {}
+      const del = handle(c, d);
+      export { del as DELETE };`;
+    expect(exportedMethods(source)).toEqual(["GET", "POST", "DELETE"]);
+  });
+
+  it("every method of every app/api/v1 route file is described by an endpoint in ALL_ENDPOINTS", () => {
+    expect(servedOperations(path.join(APP, "api", "v1")).size).toBeGreaterThan(0);
+    expect(undescribedRoutes(ALL_ENDPOINTS), "routes without an endpoint object in lib/api/endpoints").toEqual([]);
+  });
+
+  it("names a route whose endpoint object is missing", () => {
+    const withoutTheDocument = ALL_ENDPOINTS.filter((e) => e.path !== "/api/v1/openapi.json");
+    expect(undescribedRoutes(withoutTheDocument)).toEqual(["GET /api/v1/openapi.json (app/api/v1/openapi.json/route.ts)"]);
+  });
+
+  it("every endpoint in ALL_ENDPOINTS is served by a route file", () => {
+    const served = servedOperations(path.join(APP, "api"));
+    const unserved = [...described].filter((operation) => !served.has(operation));
+    expect(unserved, "endpoint objects without a route file that exports the method").toEqual([]);
+  });
+});
