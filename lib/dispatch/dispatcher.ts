@@ -94,7 +94,8 @@ export class DeliveryDispatcher {
     this.db = options.db;
     this.owner = options.owner ?? defaultOwner();
     this.concurrency = options.concurrency ?? 32;
-    this.leaseMs = options.leaseMs ?? 120_000;
+    // A lease shorter than one attempt would hand every delivery back unsent.
+    this.leaseMs = Math.max(options.leaseMs ?? 120_000, (options.timeoutMs ?? 15_000) + 3 * LEASE_MARGIN_MS);
     this.batchSize = options.batchSize ?? 200;
     this.maxHeld = Math.max(this.batchSize, this.concurrency * 4);
     this.timeoutMs = options.timeoutMs;

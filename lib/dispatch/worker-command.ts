@@ -1,4 +1,26 @@
-// Placeholder until the dispatcher lands (issue #5); the dispatcher engineer replaces this file.
-export async function runWorkerCommand(): Promise<void> {
-  throw new Error("The standalone worker is not built yet");
+import { db } from "@/db/client";
+import { closeMailTransport } from "@/lib/channels/email";
+import { log } from "@/lib/log";
+import type { DispatcherOptions } from "./dispatcher";
+import { startDispatcher } from "./run";
+
+/**
+ * `npm run herald -- worker`: the standalone dispatcher. Several may run on
+ * one database (leases keep them apart). SIGTERM/SIGINT stop it cleanly:
+ * no new claims, unstarted deliveries handed back, sends in flight finished
+ * and recorded — anything still running after the grace keeps its lease,
+ * which expires so another worker sends it (at-least-once).
+ */
+export async function runWorkerCommand(options: Partial<Omit<DispatcherOptions, "db">> = {}): Promise<void> {
+  const worker = startDispatcher({ ...options, db: db() });
+  log.info("worker started", { owner: worker.owner, pid: process.pid });
+  console.log(`Herald worker ${worker.owner} is dispatching (Ctrl-C to stop)`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  log.info("worker stopping", { owner: worker.owner, signal });
+  await worker.stop();
+  closeMailTransport();
+  log.info("worker stopped", { owner: worker.owner, ...worker.counts });
 }

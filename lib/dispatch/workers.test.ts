@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Webhook } from "standardwebhooks";
+import type { Db } from "@/db/client";
+import { generateSigningSecret } from "@/lib/crypto/secrets";
+import { seedOrg, testDb } from "@/test/db";
+import { insertChannel, queueMany, startReceiver, waitFor } from "./test-support";
+
+/**
+ * Standalone workers as separate processes on one database file: the real
+ * `runWorkerCommand`, started with tsx, killed with SIGKILL or stopped with
+ * SIGTERM.
+ */
+
+let db: Db;
+let orgId: string;
+let children: ChildProcess[] = [];
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+const CHILD = path.join(process.cwd(), "lib", "dispatch", "testing", "worker-child.ts");
+
+function startWorker(leaseMs: number): ChildProcess {
+  // node with tsx as a loader (not the tsx CLI, which would put a second process between the test and the worker).
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, db.$client.name, String(leaseMs)], {
+    env: { ...process.env, HERALD_ALLOW_PRIVATE_TARGETS: "1", HERALD_RETRY_SCHEDULE: "1,1,1", HERALD_LOG_LEVEL: "silent" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  return child;
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+const countBy = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+
+beforeEach(() => {
+  db = testDb();
+  orgId = seedOrg(db, "acme").org.id;
+});
+
+afterEach(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await Promise.all(children.map(exited));
+  children = [];
+  await receiver?.close();
+});
+
+describe("standalone workers", () => {
+  it("kill -9 mid-dispatch and restart: all 2,000 reach the receiver, duplicates share the webhook-id, none stays sending", async () => {
+    receiver = await startReceiver();
+    const signingSecret = generateSigningSecret();
+    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url, format: "event" }, secrets: { signingSecret } });
+    const ids = queueMany(db, 2_000, { orgId, channelId });
+
+    const first = startWorker(3_000);
+    await waitFor(() => receiver.received.length >= 400, 60_000, "the first worker to get going");
+    first.kill("SIGKILL");
+    await exited(first);
+    const beforeRestart = receiver.received.length;
+    expect(beforeRestart).toBeLessThan(2_000);
+
+    const second = startWorker(3_000);
+    await waitFor(() => countBy("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'") === 2_000, 90_000, "every delivery delivered");
+    second.kill("SIGTERM");
+    expect(await exited(second)).toBe(0);
+
+    expect(countBy("SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'")).toBe(0);
+    const byId = new Map<string, string[]>();
+    for (const req of receiver.received) {
+      const id = String(req.headers["webhook-id"]);
+      // Every copy verifies, and carries the event of the delivery it names.
+      const event = new Webhook(signingSecret).verify(req.body, req.headers as Record<string, string>) as { id: string };
+      byId.set(id, [...(byId.get(id) ?? []), event.id]);
+    }
+    expect(new Set(byId.keys())).toEqual(new Set(ids));
+    for (const copies of byId.values()) expect(new Set(copies).size).toBe(1);
+    const duplicates = receiver.received.length - ids.length;
+    expect(duplicates).toBeGreaterThanOrEqual(0);
+  }, 180_000);
+
+  it("two workers on one database: every delivery sent exactly once while both are healthy, and both stop cleanly", async () => {
+    receiver = await startReceiver();
+    const secrets = { signingSecret: generateSigningSecret() };
+    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url }, secrets });
+    const other = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url.replace("/hook", "/other") }, secrets });
+    const ids = [...queueMany(db, 600, { orgId, channelId }), ...queueMany(db, 600, { orgId, channelId: other })];
+
+    const a = startWorker(60_000);
+    const b = startWorker(60_000);
+    await waitFor(() => countBy("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'") === ids.length, 90_000, "every delivery delivered");
+    a.kill("SIGTERM");
+    b.kill("SIGTERM");
+    expect(await Promise.all([exited(a), exited(b)])).toEqual([0, 0]);
+
+    const webhookIds = receiver.received.map((r) => String(r.headers["webhook-id"]));
+    expect(webhookIds).toHaveLength(ids.length);
+    expect(new Set(webhookIds)).toEqual(new Set(ids));
+    expect(countBy("SELECT count(*) AS n FROM attempts")).toBe(ids.length);
+  }, 180_000);
+});
