@@ -4,6 +4,7 @@ import { AppError, type FieldErrors } from "@/lib/errors";
 import { authorizeRequest, type Authorized } from "@/lib/auth/authorize";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
+import { reportStorageFailure } from "@/lib/dispatch/storage-health";
 import type { Endpoint } from "./endpoint";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -70,6 +71,8 @@ export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   const code = (e as { code?: string })?.code;
   if (code === "SQLITE_FULL" || code === "SQLITE_READONLY" || code === "SQLITE_IOERR" || code === "SQLITE_BUSY") {
+    // Remembered so that `storage.unhealthy` is raised once writes work again.
+    reportStorageFailure(e);
     log.error("storage unavailable", { code });
     return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
   }

@@ -12,7 +12,7 @@ import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type OutcomeRecord } from "./outcomes";
 import { outcomeOf } from "./retry";
-import { recoverStorageHealth, reportStorageFailure } from "./storage-health";
+import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
  * The one dispatch engine behind all three runners (in-process worker,
@@ -147,6 +147,7 @@ export class DeliveryDispatcher {
 
   private tick = () => {
     if (!this.accepting) return;
+    if (storageFailure()) recoverStorageHealth(this.db);
     if (this.held > this.maxHeld / 2) return; // progress will call again
     let claimed = 0;
     try {
@@ -346,7 +347,7 @@ export class DeliveryDispatcher {
         const lane = this.lanes.get(change.channelId);
         if (lane) this.releaseQueued(lane);
       }
-      recoverStorageHealth(this.db);
+      if (storageFailure()) recoverStorageHealth(this.db);
     } catch (e) {
       this.pending = batch.concat(this.pending);
       if (!reportStorageFailure(e)) log.error("dispatch: recording outcomes failed", { error: (e as Error).message });

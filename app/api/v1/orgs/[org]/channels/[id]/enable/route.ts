@@ -1,0 +1,11 @@
+import { db } from "@/db/client";
+import { enableChannelEndpoint } from "@/lib/api/endpoints/deliveries";
+import { handle } from "@/lib/api/handler";
+import { actorOf } from "@/lib/auth/permissions";
+import { enableChannel } from "@/lib/dispatch/manual";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle(enableChannelEndpoint, ({ org, principal, params }) => ({
+  channel: enableChannel(db(), org.id, actorOf(principal), params.id),
+}));

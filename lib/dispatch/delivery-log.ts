@@ -1,0 +1,147 @@
+import { and, asc, desc, eq, exists, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { attempts, channels, deliveries, deliveryEvents, events, products, type ChannelType, type DeliveryStatus } from "@/db/schema";
+import { AppError, notFound } from "@/lib/errors";
+import type { DeliveryFilters } from "@/lib/validation/deliveries";
+
+/**
+ * The delivery log (DESIGN §7.1): every delivery of an org with its events
+ * and attempts, newest first, filtered and paged by a cursor.
+ */
+
+export type AttemptView = {
+  at: string;
+  durationMs: number;
+  /** HTTP status, or the SMTP reply code; null when nothing answered. */
+  status: number | null;
+  outcome: "delivered" | "retry" | "failed" | "dead";
+  response?: string;
+  error?: string;
+};
+
+export type DeliveryView = {
+  id: string;
+  status: DeliveryStatus;
+  channelId: string;
+  channel: { name: string; type: ChannelType };
+  productId: string | null;
+  eventIds: string[];
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+  isTest: boolean;
+  attempts: AttemptView[];
+};
+
+/** Cursor = the (createdAt, id) of the last row of a page, opaque to clients. */
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.getTime()}:${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const m = /^(\d+):(.+)$/.exec(text);
+  if (!m) throw new AppError("bad_request", "Some query parameters are invalid", { cursor: ["is not a cursor this API gave out"] });
+  return { at: new Date(Number(m[1])), id: m[2] };
+}
+
+export function listDeliveries(db: DbOrTx, orgId: string, filters: DeliveryFilters): { deliveries: DeliveryView[]; nextCursor: string | null } {
+  const where: SQL[] = [eq(deliveries.orgId, orgId)];
+  if (filters.status) where.push(eq(deliveries.status, filters.status));
+  if (filters.channel) where.push(eq(deliveries.channelId, filters.channel));
+  if (filters.event) {
+    where.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(deliveryEvents)
+          .where(and(eq(deliveryEvents.deliveryId, deliveries.id), eq(deliveryEvents.eventId, filters.event))),
+      ),
+    );
+  }
+  if (filters.product) {
+    const product = db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).get();
+    if (!product) throw notFound("Product");
+    where.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(deliveryEvents)
+          .innerJoin(events, eq(events.id, deliveryEvents.eventId))
+          .where(and(eq(deliveryEvents.deliveryId, deliveries.id), eq(events.productId, product.id))),
+      ),
+    );
+  }
+  if (filters.from) where.push(gte(deliveries.createdAt, new Date(filters.from)));
+  if (filters.to) where.push(lt(deliveries.createdAt, new Date(filters.to)));
+  if (filters.cursor) {
+    const c = decodeCursor(filters.cursor);
+    where.push(or(lt(deliveries.createdAt, c.at), and(eq(deliveries.createdAt, c.at), lt(deliveries.id, c.id)))!);
+  }
+  const rows = db
+    .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
+    .from(deliveries)
+    .innerJoin(channels, eq(channels.id, deliveries.channelId))
+    .where(and(...where))
+    .orderBy(desc(deliveries.createdAt), desc(deliveries.id))
+    .limit(filters.limit + 1)
+    .all();
+  const page = rows.slice(0, filters.limit);
+  const last = page.at(-1);
+  return {
+    deliveries: withDetails(db, page),
+    nextCursor: rows.length > filters.limit && last ? encodeCursor(last.d.createdAt, last.d.id) : null,
+  };
+}
+
+export function getDelivery(db: DbOrTx, orgId: string, id: string): DeliveryView {
+  const row = db
+    .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
+    .from(deliveries)
+    .innerJoin(channels, eq(channels.id, deliveries.channelId))
+    .where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id)))
+    .get();
+  if (!row) throw notFound("Delivery");
+  return withDetails(db, [row])[0];
+}
+
+type Row = { d: typeof deliveries.$inferSelect; channelName: string; channelType: ChannelType };
+
+function withDetails(db: DbOrTx, rows: Row[]): DeliveryView[] {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.d.id);
+  const eventIds = new Map<string, string[]>();
+  for (const link of db
+    .select({ deliveryId: deliveryEvents.deliveryId, eventId: deliveryEvents.eventId })
+    .from(deliveryEvents)
+    .innerJoin(events, eq(events.id, deliveryEvents.eventId))
+    .where(inArray(deliveryEvents.deliveryId, ids))
+    .orderBy(asc(events.occurredAt), asc(events.id))
+    .all()) {
+    eventIds.set(link.deliveryId, [...(eventIds.get(link.deliveryId) ?? []), link.eventId]);
+  }
+  const attemptsOf = new Map<string, AttemptView[]>();
+  for (const a of db.select().from(attempts).where(inArray(attempts.deliveryId, ids)).orderBy(asc(attempts.at), asc(attempts.id)).all()) {
+    const view: AttemptView = { at: a.at.toISOString(), durationMs: a.durationMs, status: a.statusCode, outcome: a.outcome };
+    if (a.response) view.response = a.response;
+    if (a.error) view.error = a.error;
+    attemptsOf.set(a.deliveryId, [...(attemptsOf.get(a.deliveryId) ?? []), view]);
+  }
+  return rows.map(({ d, channelName, channelType }) => ({
+    id: d.id,
+    status: d.status,
+    channelId: d.channelId,
+    channel: { name: channelName, type: channelType },
+    productId: d.productId,
+    eventIds: eventIds.get(d.id) ?? [],
+    attemptCount: d.attemptCount,
+    nextAttemptAt: d.status === "queued" ? d.nextAttemptAt.toISOString() : null,
+    createdAt: d.createdAt.toISOString(),
+    deliveredAt: d.deliveredAt?.toISOString() ?? null,
+    lastError: d.lastError,
+    isTest: d.isTest,
+    attempts: attemptsOf.get(d.id) ?? [],
+  }));
+}

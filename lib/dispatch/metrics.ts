@@ -1,0 +1,72 @@
+import type { Db } from "@/db/client";
+import { prepared } from "./claim";
+import { storageFailure } from "./storage-health";
+
+/**
+ * GET /api/metrics in the Prometheus text format (0.0.4). Everything is read
+ * from the database, so the numbers are the same whichever process — the
+ * server, a standalone worker, the dispatch route — did the sending.
+ */
+
+/** Upper bounds of the attempt latency histogram, in seconds. */
+export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+
+const label = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const labels = (pairs: Record<string, string>) =>
+  `{${Object.entries(pairs)
+    .map(([k, v]) => `${k}="${label(v)}"`)
+    .join(",")}}`;
+
+export function renderMetrics(db: Db, now = Date.now()): string {
+  const sqlite = db.$client;
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+
+  metric("herald_queue_depth", "gauge", "Deliveries waiting (queued) or being sent (sending).");
+  const depth = prepared(sqlite, "SELECT status, count(*) AS n FROM deliveries WHERE status IN ('queued', 'sending') GROUP BY status").all() as { status: string; n: number }[];
+  for (const status of ["queued", "sending"]) lines.push(`herald_queue_depth${labels({ status })} ${depth.find((d) => d.status === status)?.n ?? 0}`);
+
+  metric("herald_queue_due", "gauge", "Queued deliveries whose next attempt is due now.");
+  lines.push(`herald_queue_due ${(prepared(sqlite, "SELECT count(*) AS n FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?").get(now) as { n: number }).n}`);
+
+  metric("herald_deliveries", "gauge", "Deliveries by status and channel type.");
+  for (const r of prepared(
+    sqlite,
+    "SELECT d.status, c.type, count(*) AS n FROM deliveries d JOIN channels c ON c.id = d.channel_id GROUP BY d.status, c.type ORDER BY 1, 2",
+  ).all() as { status: string; type: string; n: number }[]) {
+    lines.push(`herald_deliveries${labels({ status: r.status, channel_type: r.type })} ${r.n}`);
+  }
+
+  metric("herald_attempts_total", "counter", "Delivery attempts by outcome and channel type.");
+  for (const r of prepared(
+    sqlite,
+    `SELECT a.outcome, c.type, count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id
+      GROUP BY a.outcome, c.type ORDER BY 1, 2`,
+  ).all() as { outcome: string; type: string; n: number }[]) {
+    lines.push(`herald_attempts_total${labels({ outcome: r.outcome, channel_type: r.type })} ${r.n}`);
+  }
+
+  metric("herald_attempt_duration_seconds", "histogram", "How long delivery attempts took, by channel type.");
+  const bucketSql = LATENCY_BUCKETS.map((b, i) => `sum(a.duration_ms <= ${Math.round(b * 1000)}) AS b${i}`).join(", ");
+  for (const r of prepared(
+    sqlite,
+    `SELECT c.type, ${bucketSql}, sum(a.duration_ms) AS total, count(*) AS n
+       FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id
+      GROUP BY c.type ORDER BY 1`,
+  ).all() as Record<string, number | string>[]) {
+    const type = String(r.type);
+    LATENCY_BUCKETS.forEach((b, i) => lines.push(`herald_attempt_duration_seconds_bucket${labels({ channel_type: type, le: String(b) })} ${r[`b${i}`]}`));
+    lines.push(`herald_attempt_duration_seconds_bucket${labels({ channel_type: type, le: "+Inf" })} ${r.n}`);
+    lines.push(`herald_attempt_duration_seconds_sum${labels({ channel_type: type })} ${Number(r.total) / 1000}`);
+    lines.push(`herald_attempt_duration_seconds_count${labels({ channel_type: type })} ${r.n}`);
+  }
+
+  metric("herald_channels", "gauge", "Channels by health.");
+  const health = prepared(sqlite, "SELECT health, count(*) AS n FROM channels GROUP BY health").all() as { health: string; n: number }[];
+  for (const h of ["healthy", "failing", "disabled"]) lines.push(`herald_channels${labels({ health: h })} ${health.find((x) => x.health === h)?.n ?? 0}`);
+
+  metric("herald_storage_healthy", "gauge", "1 when this process's last database write worked, 0 after a failed one until writes work again.");
+  lines.push(`herald_storage_healthy ${storageFailure() ? 0 : 1}`);
+
+  return lines.join("\n") + "\n";
+}
