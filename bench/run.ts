@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only delivery,ingest,latency] [-- --cpu-prof]`
+ * `npm run bench [-- --quick] [--only delivery,ingest,latency] [--cpu-prof] [--deliveries N] [--keep]`
  *
  * Measures, on loopback and in bounded time, the machine's own ceiling for
  * one sender thread and Herald against it: delivery throughput of one worker,
@@ -26,6 +26,8 @@ const { values: flags } = parseArgs({
     out: { type: "string", default: path.join(repoRoot, "bench", "results", "latest.json") },
     "cpu-prof": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
+    /** Fewer (or more) queued deliveries than the plan's, for a faster look while profiling. */
+    deliveries: { type: "string" },
   },
 });
 const quick = flags.quick!;
@@ -35,13 +37,15 @@ const only = new Set((flags.only ?? "delivery,ingest,latency").split(",").map((s
 const PLAN = quick
   ? { ceilingMs: 2000, ceilingWarmupMs: 500, deliveries: 4000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1500, ingestWarmupMs: 500, latencyRate: 500, latencyMs: 3000 }
   : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 60_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000 };
+if (flags.deliveries) PLAN.deliveries = Number(flags.deliveries);
 const MB = 1024 * 1024;
+const PROFILE_DIR = path.join(repoRoot, "bench", "results", "profiles");
 
 installCleanupHandlers();
 
 const figures: Figure[] = [];
 const details: Record<string, unknown> = {};
-const sandboxes: { remove(): void }[] = [];
+const sandboxes: { dataDir: string; remove(): void }[] = [];
 let ceilingRate: number | null = null;
 
 const ratio = (value: number | null) => (value !== null && ceilingRate ? value / ceilingRate : null);
@@ -93,22 +97,24 @@ async function deliveryScenarios(receiver: Receiver) {
     { key: "deliveryManyChannels", label: `delivery, ${PLAN.manyChannels.toLocaleString("en-US")} channels`, unit: "/s" },
   ];
   const workerPeaks: MemoryPeak[] = [];
-  const drain = (s: ReturnType<typeof sandbox>, failFraction: number, nodeArgs?: string[]) =>
-    drainQueue(receiver, { databasePath: s.databasePath, env: s.env, deliveries: PLAN.deliveries, failFraction, capMs: PLAN.drainCapMs, nodeArgs }).then((r) => {
+  const drain = (s: ReturnType<typeof sandbox>, failFraction: number, name: string) =>
+    drainQueue(receiver, { databasePath: s.databasePath, env: s.env, deliveries: PLAN.deliveries, failFraction, capMs: PLAN.drainCapMs, nodeArgs: profileArgs(name) }).then((r) => {
       workerPeaks.push(r.memory);
       return r;
     });
-  const profileArgs = flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(repoRoot, "bench", "results", "profiles")] : undefined;
+  // --cpu-prof: V8 profiles of each drain's worker in a folder named after the drain (the larger
+  // file is the main thread; tsx's loader thread writes a second, idle one).
+  const profileArgs = (name: string) => (flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : undefined);
 
   await measure(keys.slice(0, 2), workerCommandMissing(), async () => {
     const single = sandbox("queue");
     const seeded = await seed(single.env, { kind: "queue", receiverUrl: receiver.url, channels: 1, deliveries: PLAN.deliveries });
     const failing = sandbox("queue-500");
     copyDatabase(single, failing);
-    const ok = await drain(single, 0, profileArgs);
+    const ok = await drain(single, 0, "delivery");
     details.delivery = { seedSeconds: seeded.seconds, ...ok };
     const out = [deliveryFigure("delivery", keys[0].label, ok)];
-    const withFailures = await drain(failing, 0.1);
+    const withFailures = await drain(failing, 0.1, "delivery-500s");
     details.deliveryWith500s = withFailures;
     out.push({
       ...deliveryFigure("deliveryWith500s", keys[1].label, withFailures),
@@ -121,7 +127,7 @@ async function deliveryScenarios(receiver: Receiver) {
   await measure(keys.slice(2), workerCommandMissing(), async () => {
     const many = sandbox("channels");
     const seeded = await seed(many.env, { kind: "queue", receiverUrl: receiver.url, channels: PLAN.manyChannels, deliveries: PLAN.deliveries });
-    const r = await drain(many, 0);
+    const r = await drain(many, 0, "delivery-channels");
     details.deliveryManyChannels = { seedSeconds: seeded.seconds, ...r };
     return [{ ...deliveryFigure("deliveryManyChannels", keys[2].label, r), target: undefined, meetsTarget: undefined }];
   });
@@ -246,5 +252,5 @@ main()
   .finally(async () => {
     await stopAllChildren();
     if (!flags.keep) for (const s of sandboxes) s.remove();
-    else console.log(`Kept data dirs: ${sandboxes.length}`);
+    else console.log(`Kept data dirs:\n${sandboxes.map((s) => s.dataDir).join("\n")}`);
   });
