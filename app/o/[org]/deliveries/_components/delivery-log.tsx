@@ -1,0 +1,165 @@
+"use client";
+
+import { Fragment, useState } from "react";
+import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Button } from "@/components/ui/button";
+import { Badge, Card, EmptyState } from "@/components/ui/card";
+import type { DeliveryView } from "@/lib/dispatch/delivery-log";
+import { retryDeliveryAction } from "../actions";
+
+type Page = { deliveries: DeliveryView[]; nextCursor: string | null };
+
+const STATUS_TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;
+const OUTCOME_TONE = { delivered: "green", retry: "amber", failed: "red", dead: "red" } as const;
+const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "—");
+const RETRYABLE = new Set(["queued", "failed", "dead"]);
+
+/** The log itself: polled every 5 s through the API (same filters as the page), each row opening onto its attempts. */
+export function DeliveryLog({ org, query, initial, canEdit }: { org: string; query: string; initial: Page; canEdit: boolean }) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const [rowMessage, setRowMessage] = useState<Record<string, string>>({});
+  const [pending, setPending] = useState<string>();
+  const { data, isError } = useQuery({
+    queryKey: ["deliveries", org, query],
+    queryFn: async (): Promise<Page> => {
+      const res = await fetch(`/api/v1/orgs/${encodeURIComponent(org)}/deliveries${query ? `?${query}` : ""}`, { credentials: "same-origin" });
+      if (!res.ok) throw new Error(`The delivery log could not be loaded (${res.status})`);
+      return res.json();
+    },
+    initialData: initial,
+    refetchInterval: 5_000,
+  });
+
+  const toggle = (id: string) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  async function retry(id: string) {
+    setPending(id);
+    const result = await retryDeliveryAction({ org, deliveryId: id });
+    setPending(undefined);
+    setRowMessage((m) => ({ ...m, [id]: result.ok ? "Queued again" : (result.formError ?? "Retry failed") }));
+    await queryClient.invalidateQueries({ queryKey: ["deliveries", org] });
+  }
+
+  const nextHref = data.nextCursor ? `/o/${org}/deliveries?${withCursor(query, data.nextCursor)}` : null;
+
+  return (
+    <Card title="Deliveries" description={isError ? "Could not refresh; showing the last list loaded." : undefined}>
+      {data.deliveries.length === 0 ? (
+        <EmptyState>No deliveries match. Deliveries appear here when events match a rule.</EmptyState>
+      ) : (
+        <table className="w-full text-left text-sm" aria-label="Deliveries">
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th className="py-2">Created</th>
+              <th>Channel</th>
+              <th>Events</th>
+              <th>Status</th>
+              <th>Attempts</th>
+              <th className="text-right">Actions</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {data.deliveries.map((d) => (
+              <Fragment key={d.id}>
+                <tr className="align-top" data-testid={`delivery-${d.id}`}>
+                  <td className="whitespace-nowrap py-2 text-slate-500">{utc(d.createdAt)}</td>
+                  <td>
+                    {d.channel.name} <span className="text-xs text-slate-500">({d.channel.type})</span>
+                  </td>
+                  <td>
+                    {d.eventIds.length === 1 ? (
+                      <Link className="font-mono text-xs text-indigo-700" href={`/o/${org}/events/${d.eventIds[0]}`}>
+                        {d.eventIds[0]}
+                      </Link>
+                    ) : (
+                      <span className="text-xs">{d.eventIds.length} events</span>
+                    )}
+                  </td>
+                  <td>
+                    <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>
+                    {d.status === "queued" && d.nextAttemptAt && <div className="text-xs text-slate-500">next {utc(d.nextAttemptAt)}</div>}
+                  </td>
+                  <td>
+                    <button type="button" className="text-indigo-700 underline-offset-2 hover:underline" aria-expanded={open.has(d.id)} onClick={() => toggle(d.id)}>
+                      {d.attempts.length} attempt{d.attempts.length === 1 ? "" : "s"}
+                    </button>
+                  </td>
+                  <td className="text-right">
+                    {canEdit && RETRYABLE.has(d.status) && (
+                      <Button size="sm" variant="secondary" pending={pending === d.id} onClick={() => retry(d.id)}>
+                        Retry
+                      </Button>
+                    )}
+                    {rowMessage[d.id] && (
+                      <div role="status" className="text-xs text-slate-600">
+                        {rowMessage[d.id]}
+                      </div>
+                    )}
+                  </td>
+                </tr>
+                {open.has(d.id) && (
+                  <tr>
+                    <td colSpan={6} className="bg-slate-50 px-3 pb-3">
+                      <AttemptsTable delivery={d} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav aria-label="Pages" className="mt-4 flex justify-end text-sm">
+        {nextHref && <Link href={nextHref}>Older →</Link>}
+      </nav>
+    </Card>
+  );
+}
+
+function AttemptsTable({ delivery }: { delivery: DeliveryView }) {
+  if (delivery.attempts.length === 0) return <p className="py-2 text-xs text-slate-500">No attempt yet.</p>;
+  return (
+    <table className="mt-2 w-full text-left text-xs" aria-label={`Attempts of ${delivery.id}`}>
+      <thead className="text-slate-500">
+        <tr>
+          <th className="py-1">Time</th>
+          <th>Duration</th>
+          <th>Outcome</th>
+          <th>Status / SMTP reply</th>
+          <th>Response excerpt</th>
+          <th>Error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {delivery.attempts.map((a, i) => (
+          <tr key={i} className="align-top">
+            <td className="whitespace-nowrap py-1">{utc(a.at)}</td>
+            <td>{a.durationMs} ms</td>
+            <td>
+              <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome}</Badge>
+            </td>
+            <td>{a.status ?? "—"}</td>
+            <td className="max-w-xs">
+              {a.response ? <pre className="max-h-24 overflow-auto whitespace-pre-wrap break-words font-mono">{a.response}</pre> : "—"}
+            </td>
+            <td className="max-w-xs break-words text-red-700">{a.error ?? ""}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function withCursor(query: string, cursor: string): string {
+  const params = new URLSearchParams(query);
+  params.set("cursor", cursor);
+  return params.toString();
+}

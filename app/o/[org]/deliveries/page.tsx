@@ -1,0 +1,106 @@
+import type { Metadata } from "next";
+import { asc, eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { channels, DELIVERY_STATUSES } from "@/db/schema";
+import { Card, PageHeader } from "@/components/ui/card";
+import { inputClass } from "@/components/ui/field";
+import { authorizePage } from "@/lib/auth/page-guard";
+import { can } from "@/lib/auth/permissions";
+import { listDeliveries } from "@/lib/dispatch/delivery-log";
+import { deliveryFiltersSchema } from "@/lib/validation/deliveries";
+import { DeliveryLog } from "./_components/delivery-log";
+import { ReplayForm } from "./_components/replay-form";
+
+export const metadata: Metadata = { title: "Delivery log" };
+export const dynamic = "force-dynamic";
+
+type Search = Record<string, string | undefined>;
+const FILTER_KEYS = ["status", "channel", "event", "product", "from", "to", "cursor"] as const;
+
+export default async function DeliveriesPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
+  const { org } = await params;
+  const search = await searchParams;
+  const { org: o, principal } = await authorizePage(org, "org:read");
+  const canEdit = can(principal, "org:configure");
+
+  // The console's filters are forgiving: a value the API would refuse is dropped, not an error page.
+  const given = Object.fromEntries(FILTER_KEYS.filter((k) => search[k]).map((k) => [k, search[k]]));
+  const parsed = deliveryFiltersSchema.safeParse(given);
+  const filters = parsed.success ? parsed.data : deliveryFiltersSchema.parse({});
+  const query = new URLSearchParams(Object.entries(parsed.success ? given : {}) as [string, string][]).toString();
+  let initial: ReturnType<typeof listDeliveries>;
+  try {
+    initial = listDeliveries(db(), o.id, filters);
+  } catch {
+    initial = { deliveries: [], nextCursor: null };
+  }
+  const channelOptions = db()
+    .select({ id: channels.id, name: channels.name, type: channels.type })
+    .from(channels)
+    .where(eq(channels.orgId, o.id))
+    .orderBy(asc(channels.name))
+    .all();
+
+  return (
+    <>
+      <PageHeader title="Delivery log" description="Every message Herald sent or will send, with each attempt. Refreshes every few seconds." />
+      <div className="space-y-6">
+        <Card>
+          <form className="grid grid-cols-2 items-end gap-3 md:grid-cols-4" role="search" aria-label="Filter deliveries">
+            <label className="text-sm">
+              <span className="mb-1 block text-slate-600">Status</span>
+              <select name="status" defaultValue={filters.status ?? ""} className={inputClass}>
+                <option value="">any</option>
+                {DELIVERY_STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="text-sm">
+              <span className="mb-1 block text-slate-600">Channel</span>
+              <select name="channel" defaultValue={filters.channel ?? ""} className={inputClass}>
+                <option value="">any</option>
+                {channelOptions.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name} ({c.type})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="text-sm">
+              <span className="mb-1 block text-slate-600">Event id</span>
+              <input name="event" defaultValue={filters.event} placeholder="evt_…" className={inputClass} />
+            </label>
+            <label className="text-sm">
+              <span className="mb-1 block text-slate-600">Product (slug)</span>
+              <input name="product" defaultValue={filters.product} placeholder="shop" className={inputClass} />
+            </label>
+            <label className="text-sm">
+              <span className="mb-1 block text-slate-600">From (UTC, ISO)</span>
+              <input name="from" defaultValue={filters.from} placeholder="2026-01-31T00:00:00Z" className={inputClass} />
+            </label>
+            <label className="text-sm">
+              <span className="mb-1 block text-slate-600">To (UTC, ISO)</span>
+              <input name="to" defaultValue={filters.to} placeholder="2026-02-01T00:00:00Z" className={inputClass} />
+            </label>
+            <div className="flex gap-2">
+              <button className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">Filter</button>
+              <a href={`/o/${org}/deliveries`} className="px-2 py-2 text-sm text-slate-600">
+                Clear
+              </a>
+            </div>
+          </form>
+          {!parsed.success && (
+            <p role="status" className="mt-3 text-sm text-amber-700">
+              Some filters were not understood and are ignored: {parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}
+            </p>
+          )}
+        </Card>
+        {canEdit && channelOptions.length > 0 && <ReplayForm org={org} channels={channelOptions} />}
+        <DeliveryLog org={org} query={query} initial={initial} canEdit={canEdit} />
+      </div>
+    </>
+  );
+}
