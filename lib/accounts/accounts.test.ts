@@ -115,3 +115,20 @@ describe("products", () => {
     expect(() => deleteProduct(db, "org_b", SYSTEM_ACTOR, product.id)).toThrow(/not found/);
   });
 });
+
+describe("a new org's defaults", () => {
+  it("starts with the console inbox and two editable rules routing health and deployment events to it", async () => {
+    const db = testDb();
+    const { org } = await runSetup(db, setupInput);
+    const rows = db.$client
+      .prepare(
+        `select r.name, r.event_types as types, c.type as channel from rules r
+         join rule_channels rc on rc.rule_id = r.id join channels c on c.id = rc.channel_id where r.org_id = ? order by r.name`,
+      )
+      .all(org.id);
+    expect(rows).toEqual([
+      { name: "Default deployment results", types: JSON.stringify(["deployment.succeeded", "deployment.failed"]), channel: "inbox" },
+      { name: "Herald health", types: JSON.stringify(["integration.unhealthy", "storage.unhealthy"]), channel: "inbox" },
+    ]);
+  });
+});

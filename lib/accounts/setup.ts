@@ -2,6 +2,7 @@ import { count, eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { memberships, orgs, users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
+import { createOrgDefaults } from "./org-defaults";
 import { hashPassword } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -35,6 +36,7 @@ export async function runSetup(db: Db, input: SetupInput) {
       tx.insert(users).values(user).run();
       tx.insert(orgs).values(org).run();
       tx.insert(memberships).values({ orgId: org.id, userId: user.id, role: "owner" }).run();
+      createOrgDefaults(tx, org.id);
       const actor = { type: "user" as const, id: user.id, label: user.email };
       recordAudit(tx, { orgId: org.id, actor, action: "org.created", target: { type: "org", id: org.id, label: org.name } });
       recordAudit(tx, {

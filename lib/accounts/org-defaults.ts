@@ -1,0 +1,32 @@
+import type { DbOrTx } from "@/db/client";
+import { channels, ruleChannels, rules, SEVERITIES } from "@/db/schema";
+import { recordAudit } from "@/lib/audit";
+import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
+import { newId } from "@/lib/ids";
+
+/**
+ * What a new org starts with, so an install works out of the box with no
+ * outside service: the console inbox as a channel, and two org rules that
+ * owners may edit or delete — Herald's own health events, and every product's
+ * deployment results (Clever Cloud's default deployment hook).
+ */
+export const DEFAULT_RULES = [
+  { name: "Herald health", eventTypes: ["integration.unhealthy", "storage.unhealthy"] },
+  { name: "Default deployment results", eventTypes: ["deployment.succeeded", "deployment.failed"] },
+] as const;
+
+export function createOrgDefaults(tx: DbOrTx, orgId: string) {
+  const now = new Date();
+  const inbox = { id: newId("ch"), orgId, type: "inbox" as const, name: "Console inbox", settings: {}, createdAt: now, updatedAt: now };
+  tx.insert(channels).values(inbox).run();
+  recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "channel.created", target: { type: "channel", id: inbox.id, label: inbox.name }, details: { type: "inbox", default: true } });
+  for (const rule of DEFAULT_RULES) {
+    const id = newId("rul");
+    tx.insert(rules)
+      .values({ id, orgId, name: rule.name, eventTypes: [...rule.eventTypes], severities: [...SEVERITIES], mode: "immediate", createdAt: now, updatedAt: now })
+      .run();
+    tx.insert(ruleChannels).values({ ruleId: id, channelId: inbox.id }).run();
+    recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "rule.created", target: { type: "rule", id, label: rule.name }, details: { default: true } });
+  }
+  return { inboxChannelId: inbox.id };
+}
