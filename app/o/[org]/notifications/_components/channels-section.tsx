@@ -1,5 +1,17 @@
-// Placeholder until the channels work lands (issue #3).
-// Helpers: read /work/notes/ui-contract.md (the lead changed these props: async server component loading its own data), then replace this file.
-export async function ChannelsSection(_props: { org: string; orgId: string; canEdit: boolean }) {
-  return null;
+import { db } from "@/db/client";
+import { listChannels, rulesUsingChannel } from "@/db/queries/channels";
+import { env } from "@/lib/env";
+import { ChannelsPanel } from "./channels-panel";
+
+/**
+ * Org settings → Notifications → Channels (server side): the org's channels in
+ * their masked public shape, and the rules that use each (for the delete
+ * confirmation). The page has already authorized "org:read"; every change
+ * goes through channel-actions.ts, which checks "org:configure" itself.
+ */
+export async function ChannelsSection({ org, orgId, canEdit }: { org: string; orgId: string; canEdit: boolean }) {
+  const database = db();
+  const channels = listChannels(database, orgId);
+  const usedBy = Object.fromEntries(channels.map((c) => [c.id, rulesUsingChannel(database, c.id)]));
+  return <ChannelsPanel org={org} canEdit={canEdit} channels={channels} usedBy={usedBy} smtpConfigured={Boolean(env().SMTP_URL)} />;
 }

@@ -1,0 +1,180 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { Button } from "@/components/ui/button";
+import { Badge, Card, EmptyState } from "@/components/ui/card";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { Dialog } from "@/components/ui/dialog";
+import type { TestSendResult } from "@/lib/channels/test-send";
+import { deleteChannelAction, sendChannelTestAction, updateChannelAction } from "../channel-actions";
+import { ChannelForm, SMTP_MISSING_SENTENCE } from "./channels-form";
+import { TYPE_LABELS, type ChannelView, type RuleRef } from "./channels-types";
+
+const HEALTH_TONE = { healthy: "green", failing: "amber", disabled: "red" } as const;
+
+/** Org settings → Notifications → Channels: the list, and add/edit/test/delete for owners and admins. */
+export function ChannelsPanel({
+  org,
+  canEdit,
+  channels,
+  usedBy,
+  smtpConfigured,
+}: {
+  org: string;
+  canEdit: boolean;
+  channels: ChannelView[];
+  usedBy: Record<string, RuleRef[]>;
+  smtpConfigured: boolean;
+}) {
+  const router = useRouter();
+  const [editing, setEditing] = useState<ChannelView | "new" | null>(null);
+  const close = () => {
+    setEditing(null);
+    router.refresh();
+  };
+  return (
+    <Card
+      title="Channels"
+      description="Where notifications go. Secrets (webhook URLs, tokens, passwords) are stored encrypted and never shown again."
+      actions={
+        canEdit && (
+          <Button onClick={() => setEditing("new")} size="sm">
+            Add channel
+          </Button>
+        )
+      }
+    >
+      {!smtpConfigured && canEdit && <p className="mb-3 text-xs text-slate-500">{SMTP_MISSING_SENTENCE}</p>}
+      {channels.length === 0 ? (
+        <EmptyState>No channels yet.{canEdit ? " Add one to say where notifications go." : ""}</EmptyState>
+      ) : (
+        <table className="w-full text-left text-sm" aria-label="Channels">
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th className="py-2">Name</th>
+              <th>Type</th>
+              <th>Target</th>
+              <th>Enabled</th>
+              <th>Health</th>
+              {canEdit && <th className="text-right">Actions</th>}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {channels.map((c) => (
+              <ChannelRow key={c.id} org={org} channel={c} canEdit={canEdit} usedBy={usedBy[c.id] ?? []} onEdit={() => setEditing(c)} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "Add channel" : `Edit ${editing?.name ?? "channel"}`} wide>
+        {editing !== null && (
+          <ChannelForm key={editing === "new" ? "new" : editing.id} org={org} channel={editing === "new" ? undefined : editing} smtpConfigured={smtpConfigured} onDone={close} />
+        )}
+      </Dialog>
+    </Card>
+  );
+}
+
+function ChannelRow({ org, channel, canEdit, usedBy, onEdit }: { org: string; channel: ChannelView; canEdit: boolean; usedBy: RuleRef[]; onEdit: () => void }) {
+  const router = useRouter();
+  const [test, setTest] = useState<TestSendResult | { error: string; ok: false; durationMs?: undefined; status?: undefined }>();
+  const [testing, setTesting] = useState(false);
+  const [toggling, setToggling] = useState(false);
+  const [rowError, setRowError] = useState<string>();
+
+  async function sendTest() {
+    setTesting(true);
+    setTest(undefined);
+    const result = await sendChannelTestAction({ org, id: channel.id });
+    setTesting(false);
+    setTest(result.ok ? result.data : { ok: false, error: result.formError ?? "The test could not be sent" });
+  }
+  async function toggle() {
+    setToggling(true);
+    setRowError(undefined);
+    const result = await updateChannelAction({ org, id: channel.id, enabled: !channel.enabled });
+    setToggling(false);
+    if (!result.ok) setRowError(result.formError);
+    router.refresh();
+  }
+  async function remove() {
+    const result = await deleteChannelAction({ org, id: channel.id });
+    if (!result.ok) return result.formError;
+    router.refresh();
+  }
+
+  return (
+    <>
+      <tr data-channel={channel.name}>
+        <td className="py-2 font-medium">{channel.name}</td>
+        <td>{TYPE_LABELS[channel.type]}</td>
+        <td className="max-w-xs truncate font-mono text-xs text-slate-600" title={channel.target}>
+          {channel.target}
+        </td>
+        <td>
+          {canEdit ? (
+            <label className="inline-flex items-center gap-1.5">
+              <input type="checkbox" className="size-4" checked={channel.enabled} disabled={toggling} onChange={toggle} aria-label={`Enabled: ${channel.name}`} />
+              <span className="text-xs text-slate-600">{channel.enabled ? "on" : "off"}</span>
+            </label>
+          ) : (
+            <Badge tone={channel.enabled ? "green" : "slate"}>{channel.enabled ? "enabled" : "disabled"}</Badge>
+          )}
+        </td>
+        <td title={channel.lastError ?? undefined}>
+          <Badge tone={HEALTH_TONE[channel.health]}>{channel.health}</Badge>
+        </td>
+        {canEdit && (
+          <td className="space-x-1 whitespace-nowrap py-2 text-right">
+            {channel.type !== "inbox" && (
+              <Button size="sm" variant="secondary" pending={testing} onClick={sendTest}>
+                Send test
+              </Button>
+            )}
+            <Button size="sm" variant="secondary" onClick={onEdit}>
+              Edit
+            </Button>
+            <ConfirmButton
+              title={`Delete ${channel.name}?`}
+              description={
+                usedBy.length ? (
+                  <>
+                    <p>
+                      Rules that send to it: <strong>{usedBy.map((r) => r.name).join(", ")}</strong>.
+                    </p>
+                    <p className="mt-1">Deleting the channel removes it from {usedBy.length === 1 ? "that rule" : "those rules"}.</p>
+                  </>
+                ) : (
+                  <p>No rule sends to this channel.</p>
+                )
+              }
+              onConfirm={remove}
+            >
+              Delete
+            </ConfirmButton>
+          </td>
+        )}
+      </tr>
+      {(test || rowError) && (
+        <tr>
+          <td colSpan={6} className="pb-2">
+            {rowError && <p className="text-xs text-red-600">{rowError}</p>}
+            {test && <TestOutcome result={test} />}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function TestOutcome({ result }: { result: { ok: boolean; status?: number; durationMs?: number; error?: string } }) {
+  const parts = [result.status !== undefined ? `status ${result.status}` : null, result.durationMs !== undefined ? `${result.durationMs} ms` : null].filter(Boolean);
+  return (
+    <p role="status" data-testid="test-result" className={`rounded-md px-3 py-1.5 text-xs ${result.ok ? "bg-emerald-50 text-emerald-800" : "bg-red-50 text-red-800"}`}>
+      {result.ok ? "Test delivered" : "Test failed"}
+      {parts.length ? ` — ${parts.join(", ")}` : ""}
+      {result.error ? `: ${result.error}` : ""}
+    </p>
+  );
+}
