@@ -7,6 +7,8 @@ import { requireUser } from "@/lib/auth/authorize";
 import { OrgSwitcher } from "./_components/org-switcher";
 import { SignOutButton } from "./_components/sign-out-button";
 import { NavLinks } from "./_components/nav-links";
+import { InboxBell } from "./_components/inbox-bell";
+import { unreadCount } from "@/lib/inbox/queries";
 
 export const dynamic = "force-dynamic";
 
@@ -26,6 +28,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           </Link>
           <OrgSwitcher current={slug} orgs={orgs.map(({ slug, name }) => ({ slug, name }))} />
           <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">
+            <InboxBell org={slug} initialUnread={unreadCount(db(), current.id, user.id)} />
             <span data-testid="current-user">{user.email}</span>
             <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs" data-testid="current-role">
               {current.role}

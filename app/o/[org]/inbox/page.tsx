@@ -1,0 +1,101 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { db } from "@/db/client";
+import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { inputClass } from "@/components/ui/field";
+import { SEVERITIES, type Severity } from "@/db/schema";
+import { listProducts } from "@/lib/accounts/products";
+import { authorizePage } from "@/lib/auth/page-guard";
+import { listInbox } from "@/lib/inbox/queries";
+import { InboxActions, MarkAllRead } from "./_components/inbox-actions";
+
+export const metadata: Metadata = { title: "Inbox" };
+
+type Search = { severity?: string; product?: string; state?: string; page?: string };
+
+const SEVERITY_TONE: Record<Severity, "slate" | "indigo" | "amber" | "red"> = {
+  debug: "slate",
+  info: "indigo",
+  warning: "amber",
+  error: "red",
+  critical: "red",
+  alert: "red",
+};
+
+export default async function InboxPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
+  const { org } = await params;
+  const search = await searchParams;
+  const { principal, org: o } = await authorizePage(org, "org:read");
+  const userId = principal.kind === "user" ? principal.userId : "";
+  const severity = SEVERITIES.includes(search.severity as Severity) ? (search.severity as Severity) : undefined;
+  const state = search.state === "unread" || search.state === "read" ? search.state : undefined;
+  const page = Number(search.page) || 1;
+  const { items, hasMore } = listInbox(db(), o.id, userId, { severity, product: search.product || undefined, state, page });
+  const products = listProducts(db(), o.id);
+  const query = (p: number) => new URLSearchParams({ ...search, page: String(p) } as Record<string, string>).toString();
+  return (
+    <>
+      <PageHeader title="Inbox" description="Notifications sent to the console inbox channel, for you." actions={<MarkAllRead org={org} />} />
+      <Card>
+        <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
+          <label className="text-sm">
+            <span className="mb-1 block text-slate-600">Severity</span>
+            <select name="severity" defaultValue={severity ?? ""} className={inputClass}>
+              <option value="">any</option>
+              {SEVERITIES.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block text-slate-600">Product</span>
+            <select name="product" defaultValue={search.product ?? ""} className={inputClass}>
+              <option value="">any</option>
+              {products.map((p) => (
+                <option key={p.id} value={p.slug}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block text-slate-600">Show</span>
+            <select name="state" defaultValue={state ?? ""} className={inputClass}>
+              <option value="">all</option>
+              <option value="unread">unread</option>
+              <option value="read">read</option>
+            </select>
+          </label>
+          <button className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">Filter</button>
+        </form>
+        {items.length === 0 ? (
+          <EmptyState>Nothing here. Rules that send to the console inbox channel put their notifications in this list.</EmptyState>
+        ) : (
+          <ul className="divide-y divide-slate-100" aria-label="Notifications">
+            {items.map((item) => (
+              <li key={item.id} className={`flex items-start gap-3 py-3 ${item.readAt ? "opacity-70" : ""}`} data-unread={!item.readAt || undefined}>
+                <span className={`mt-1.5 size-2 shrink-0 rounded-full ${item.readAt ? "bg-transparent" : "bg-indigo-600"}`} aria-label={item.readAt ? "read" : "unread"} />
+                <div className="min-w-0 flex-1">
+                  <Link href={`/o/${org}/events/${item.eventId}`} className="font-medium text-slate-900 hover:underline">
+                    {item.title}
+                  </Link>
+                  <p className="mt-0.5 flex flex-wrap items-center gap-2 text-xs text-slate-500">
+                    <Badge tone={SEVERITY_TONE[item.severity]}>{item.severity}</Badge>
+                    <code>{item.type}</code>
+                    {item.product && <span>· {item.product}</span>}
+                    <span>· {item.occurredAt.toISOString().replace("T", " ").slice(0, 19)} UTC</span>
+                  </p>
+                </div>
+                <InboxActions org={org} id={item.id} read={!!item.readAt} />
+              </li>
+            ))}
+          </ul>
+        )}
+        <nav aria-label="Pages" className="mt-4 flex justify-end gap-3 text-sm">
+          {page > 1 && <Link href={`/o/${org}/inbox?${query(page - 1)}`}>← Newer</Link>}
+          {hasMore && <Link href={`/o/${org}/inbox?${query(page + 1)}`}>Older →</Link>}
+        </nav>
+      </Card>
+    </>
+  );
+}
