@@ -149,6 +149,24 @@ test("replace and clear a secret; switching the auth method drops the old creden
   for (const secret of Object.values(SECRETS)) expect(body).not.toContain(secret);
 });
 
+test("an admin reveals (audited) and rotates a webhook's signing secret", async ({ page }) => {
+  await signInAsOwner(page);
+  await openNotifications(page);
+  await row(page, "ops-hook").getByRole("button", { name: "Edit" }).click();
+  await dialog(page).getByRole("button", { name: "Reveal" }).click();
+  const shown = dialog(page).getByTestId("signing-secret");
+  await expect(shown).toHaveText(/^whsec_/);
+  const first = (await shown.textContent())!;
+  await expect(dialog(page).getByRole("button", { name: "Rotate" })).toBeEnabled();
+  page.once("dialog", (d) => d.accept());
+  await dialog(page).getByRole("button", { name: "Rotate" }).click();
+  await expect(shown).not.toHaveText(first);
+  await expect(shown).toHaveText(/^whsec_/);
+  await page.goto(`/o/${org}/audit?action=channel.secret`);
+  await expect(page.getByRole("cell", { name: "channel.secret_revealed" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "channel.secret_rotated" })).toBeVisible();
+});
+
 test("a member sees the channels read-only", async ({ page }) => {
   await signIn(page, E2E.member.email, E2E.member.password);
   await openNotifications(page);
@@ -158,9 +176,15 @@ test("a member sees the channels read-only", async ({ page }) => {
   expect(await page.content()).not.toContain(SECRETS.slack);
 });
 
-test("delete asks for confirmation and removes the channel", async ({ page }) => {
+test("delete asks for confirmation, naming the rules that use the channel, and removes it", async ({ page }) => {
   await signInAsOwner(page);
   await openNotifications(page);
+  // The org's default inbox channel is used by its default rules.
+  await row(page, "Console inbox").getByRole("button", { name: "Delete" }).click();
+  await expect(dialog(page).getByText("Rules that send to it:")).toBeVisible();
+  await expect(dialog(page).getByText("Herald health", { exact: false })).toBeVisible();
+  await dialog(page).getByRole("button", { name: "Cancel" }).click();
+
   await row(page, "ops-discord").getByRole("button", { name: "Delete" }).click();
   await expect(dialog(page).getByText("No rule sends to this channel.")).toBeVisible();
   await dialog(page).getByRole("button", { name: "Delete" }).click();

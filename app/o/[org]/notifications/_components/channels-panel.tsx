@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
+import { ChannelHealth } from "@/components/channel-health";
 import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
@@ -10,8 +11,6 @@ import type { TestSendResult } from "@/lib/channels/test-send";
 import { deleteChannelAction, sendChannelTestAction, updateChannelAction } from "../channel-actions";
 import { ChannelForm, SMTP_MISSING_SENTENCE } from "./channels-form";
 import { TYPE_LABELS, type ChannelView, type RuleRef } from "./channels-types";
-
-const HEALTH_TONE = { healthy: "green", failing: "amber", disabled: "red" } as const;
 
 /** Org settings → Notifications → Channels: the list, and add/edit/test/delete for owners and admins. */
 export function ChannelsPanel({
@@ -123,7 +122,7 @@ function ChannelRow({ org, channel, canEdit, usedBy, onEdit }: { org: string; ch
           )}
         </td>
         <td title={channel.lastError ?? undefined}>
-          <Badge tone={HEALTH_TONE[channel.health]}>{channel.health}</Badge>
+          <ChannelHealth org={org} channel={channel} canEdit={canEdit} compact />
         </td>
         {canEdit && (
           <td className="space-x-1 whitespace-nowrap py-2 text-right">
