@@ -59,6 +59,13 @@ describe("postJson against a real receiver", () => {
     expect(Boolean(result.gone)).toBe(gone);
   });
 
+  it("redacts credentials and the URL path that a receiver echoes back", async () => {
+    receiver.answer((req) => ({ status: 401, body: `denied ${req.headers.authorization} at ${req.path}; token ${String(req.headers.authorization).slice(7)}` }));
+    const result = await postJson(receiver.url("/services/T0/B0/pathSECRET"), { body: "{}", headers: { authorization: "Bearer tokenSECRET123" } }, { dispatcher });
+    expect(result.response).toBe("denied [redacted] at [redacted]; token [redacted]");
+    expect(JSON.stringify(result)).not.toMatch(/SECRET/);
+  });
+
   it("passes on Retry-After from a 429", async () => {
     receiver.answer(() => ({ status: 429, headers: { "retry-after": "7" } }));
     const result = await postJson(receiver.url(), { body: "{}" }, { dispatcher });

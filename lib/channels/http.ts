@@ -102,6 +102,31 @@ function locationHost(location: string | string[] | undefined, base: URL): strin
   }
 }
 
+const NOT_SECRET_HEADERS = new Set(["content-type", "user-agent", "webhook-id", "webhook-timestamp"]);
+
+/** What a receiver must not get to echo into stored attempts: credential header values and the URL's path (Slack/Discord/Teams tokens). */
+function credentialsOf(target: URL, message: HttpMessage): string[] {
+  const values = Object.entries(message.headers ?? {})
+    .filter(([name]) => !NOT_SECRET_HEADERS.has(name.toLowerCase()))
+    // "Bearer x" / "Basic x": the credential alone may be echoed too.
+    .flatMap(([, value]) => [String(value), String(value).replace(/^(Bearer|Basic)\s+/i, "")]);
+  const pathAndQuery = target.pathname + target.search;
+  let decoded = pathAndQuery;
+  try {
+    decoded = decodeURIComponent(pathAndQuery);
+  } catch {
+    // A malformed escape: the raw form is redacted anyway.
+  }
+  return [...values, pathAndQuery, decoded].filter((v) => v.length >= 8);
+}
+
+/** Replaces every occurrence of a credential in text that will be stored and shown (excerpts, errors). */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of [...new Set(secrets)].sort((a, b) => b.length - a.length)) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
 /** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
 export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
   const timeoutMs = ctx.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
@@ -119,7 +144,7 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
       bodyTimeout: timeoutMs,
     });
     const status = response.statusCode;
-    const excerpt = await readExcerpt(response.body);
+    const excerpt = redact(await readExcerpt(response.body), credentialsOf(target, message));
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
     if (excerpt) result.response = excerpt;
     const rateLimit = rateLimitOf(response.headers);
@@ -140,7 +165,8 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
     return result;
   } catch (e) {
-    return { ok: false, durationMs: elapsed(), ...describeNetworkError(e, target.host, timeoutMs) };
+    const failure = describeNetworkError(e, target.host, timeoutMs);
+    return { ok: false, durationMs: elapsed(), ...failure, error: redact(failure.error, credentialsOf(target, message)) };
   }
 }
 
