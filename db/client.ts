@@ -40,3 +40,14 @@ export function db(): Db {
 export function setDb(value: Db | undefined) {
   globalForDb.heraldDb = value;
 }
+
+/**
+ * The better-sqlite3 connection behind a database or a transaction handle, for
+ * hot paths that use prepared statements (ingest, dispatch). A drizzle
+ * transaction runs on its database's one connection, so statements prepared
+ * here join that transaction. The only place that reaches into drizzle's session.
+ */
+export function sqliteOf(handle: DbOrTx): Database.Database {
+  if ("$client" in handle) return (handle as Db).$client;
+  return (handle as unknown as { session: { client: Database.Database } }).session.client;
+}

@@ -1,6 +1,7 @@
 import type { DbOrTx } from "@/db/client";
 import { auditEntries } from "@/db/schema";
 import type { Actor } from "@/lib/auth/permissions";
+import { raiseFromAudit } from "@/lib/events/platform";
 import { newId } from "@/lib/ids";
 
 export type AuditInput = {
@@ -12,24 +13,15 @@ export type AuditInput = {
   details?: Record<string, unknown>;
 };
 
-type AuditListener = (tx: DbOrTx, entry: AuditInput & { id: string; at: Date }) => void;
-const listeners: AuditListener[] = [];
-
 /**
- * Lets another module react to audited changes inside the same transaction —
- * this is where platform events (DESIGN §3: `account.created`, `token.revoked` …)
- * are raised, so the change and its event are stored together or not at all.
+ * Records who did what. Call inside the transaction of the change itself: the
+ * matching platform event (DESIGN §3: `account.created`, `token.revoked` …)
+ * and its deliveries are written in the same transaction.
  */
-export function onAudit(listener: AuditListener) {
-  listeners.push(listener);
-}
-
-/** Records who did what. Call inside the transaction of the change itself. */
 export function recordAudit(tx: DbOrTx, input: AuditInput) {
-  const entry = { ...input, id: newId("aud"), at: new Date() };
   tx.insert(auditEntries)
     .values({
-      id: entry.id,
+      id: newId("aud"),
       orgId: input.orgId,
       actorType: input.actor.type,
       actorId: input.actor.id ?? null,
@@ -39,8 +31,8 @@ export function recordAudit(tx: DbOrTx, input: AuditInput) {
       targetId: input.target?.id ?? null,
       targetLabel: input.target?.label ?? null,
       details: input.details ?? null,
-      createdAt: entry.at,
+      createdAt: new Date(),
     })
     .run();
-  for (const listener of listeners) listener(tx, entry);
+  raiseFromAudit(tx, input);
 }

@@ -31,11 +31,27 @@ export function errorResponse(error: AppError, headers?: HeadersInit): Response 
 /** Zod issues → `{ "items.0.type": ["is required"] }`. */
 export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const fields: FieldErrors = {};
-  for (const issue of error.issues) {
+  for (const issue of flattenUnions(error.issues)) {
     const key = issue.path.length ? issue.path.join(".") : "_";
     (fields[key] ??= []).push(issue.message);
   }
   return fields;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A failed union (e.g. "one event or an array of events") reports the issues
+ * of the branch that fits the input's shape, with full paths, instead of one
+ * unhelpful "invalid input" at the root.
+ */
+function flattenUnions(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== "invalid_union" || !("errors" in issue) || !issue.errors.length) return [issue];
+    const branches = issue.errors as Issue[][];
+    const fitting = branches.find((b) => !b.some((i) => i.code === "invalid_type" && i.path.length === 0)) ?? branches[0];
+    return flattenUnions(fitting.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue));
+  });
 }
 
 /** Reads a JSON body, refusing more than 1 MiB before buffering it all. */

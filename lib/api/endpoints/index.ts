@@ -2,6 +2,7 @@ import type { Endpoint } from "@/lib/api/endpoint";
 import * as accounts from "./accounts";
 import * as channels from "./channels";
 import * as deliveries from "./deliveries";
+import * as events from "./events";
 import * as meta from "./meta";
 
 /**
@@ -9,4 +10,4 @@ import * as meta from "./meta";
  * and a test checks that every route file under app/api/v1 is described here.
  * Add each domain's module to the list below.
  */
-export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels), ...Object.values(deliveries), ...Object.values(meta)];
+export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels), ...Object.values(deliveries), ...Object.values(events), ...Object.values(meta)];

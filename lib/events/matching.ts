@@ -1,0 +1,70 @@
+import type { Severity } from "@/db/schema";
+
+/** A rule as matching sees it: already filtered to enabled rules, with its enabled channels. */
+export type MatchableRule = {
+  id: string;
+  /** Set for a product rule. */
+  productId: string | null;
+  /** For org rules: only events of these products (empty = every event of the org). */
+  productFilter: string[];
+  eventTypes: string[] | "all";
+  severities: Severity[];
+  mode: "immediate" | "digest";
+  digestMinutes: number | null;
+  splitByProduct: boolean;
+  channelIds: string[];
+};
+
+export type MatchableEvent = { type: string; severity: Severity; productId: string | null };
+
+export type Target = {
+  channelId: string;
+  ruleId: string;
+  mode: "immediate" | "digest";
+  digestMinutes: number | null;
+  splitByProduct: boolean;
+};
+
+export function ruleMatches(rule: MatchableRule, event: MatchableEvent): boolean {
+  if (rule.productId !== null) {
+    // A product rule sees only its own product's events.
+    if (event.productId !== rule.productId) return false;
+  } else if (rule.productFilter.length > 0) {
+    if (event.productId === null || !rule.productFilter.includes(event.productId)) return false;
+  }
+  if (rule.eventTypes !== "all" && !rule.eventTypes.includes(event.type)) return false;
+  return rule.severities.includes(event.severity);
+}
+
+/** Immediate beats digest, and a shorter digest window beats a longer one. */
+function sooner(a: Target, b: Target): Target {
+  if (a.mode !== b.mode) return a.mode === "immediate" ? a : b;
+  if (a.mode === "digest" && (b.digestMinutes ?? 0) < (a.digestMinutes ?? 0)) return b;
+  return a;
+}
+
+/**
+ * Where one event goes: every matching rule's channels, each channel once
+ * (DESIGN §2: several rules naming the same channel send to it once, at the
+ * soonest of their modes).
+ */
+export function matchTargets(rules: readonly MatchableRule[], event: MatchableEvent): Target[] {
+  const byChannel = new Map<string, Target>();
+  for (const rule of rules) {
+    if (!ruleMatches(rule, event)) continue;
+    for (const channelId of rule.channelIds) {
+      const target: Target = { channelId, ruleId: rule.id, mode: rule.mode, digestMinutes: rule.digestMinutes, splitByProduct: rule.splitByProduct };
+      const existing = byChannel.get(channelId);
+      byChannel.set(channelId, existing ? sooner(existing, target) : target);
+    }
+  }
+  return [...byChannel.values()];
+}
+
+/** The digest window an event at `at` falls in, and the key of the pending digest that collects it. */
+export function digestSlot(target: Target, productId: string | null, at: number) {
+  const windowMs = (target.digestMinutes ?? 5) * 60_000;
+  const start = Math.floor(at / windowMs) * windowMs;
+  const productPart = target.splitByProduct ? (productId ?? "-") : "*";
+  return { key: `${target.channelId}:${target.ruleId}:${start}:${productPart}`, closesAt: start + windowMs };
+}
