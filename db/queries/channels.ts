@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/db/client";
+import type { Db, DbOrTx, Tx } from "@/db/client";
 import { channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
@@ -102,7 +102,8 @@ async function checkTarget(input: ChannelInput, split: ReturnType<typeof splitCh
   if (Object.keys(problems).length) throw invalid(problems, "The channel's address is refused");
 }
 
-export type ChannelWriteOptions = TargetCheckOptions & { productId?: string | null };
+/** `inTransaction` runs inside the channel's own transaction (a product notification writes its rule there). */
+export type ChannelWriteOptions = TargetCheckOptions & { productId?: string | null; inTransaction?: (tx: Tx, channel: PublicChannel) => void };
 
 /** Creates a channel from a validated body; a webhook gets a signing secret unless one is given. */
 export async function createChannel(db: Db, orgId: string, actor: Actor, input: ChannelInput, options: ChannelWriteOptions = {}): Promise<PublicChannel> {
@@ -136,7 +137,9 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
       target: { type: "channel", id, label: body.name },
       details: { type: body.type, ...(options.productId ? { productId: options.productId } : {}) },
     });
-    return getChannel(tx, orgId, id);
+    const channel = getChannel(tx, orgId, id);
+    options.inTransaction?.(tx, channel);
+    return channel;
   });
 }
 
@@ -151,7 +154,7 @@ export async function updateChannel(
   actor: Actor,
   id: string,
   patch: PatchChannelInput,
-  options: TargetCheckOptions = {},
+  options: Omit<ChannelWriteOptions, "productId"> = {},
 ): Promise<PublicChannel> {
   const row = channelRow(db, orgId, id);
   if (patch.type && patch.type !== row.type) throw invalid({ type: ["cannot be changed; create a new channel instead"] });
@@ -188,7 +191,9 @@ export async function updateChannel(
       target: { type: "channel", id, label: next.name },
       details: { changed },
     });
-    return getChannel(tx, orgId, id);
+    const channel = getChannel(tx, orgId, id);
+    options.inTransaction?.(tx, channel);
+    return channel;
   });
 }
 
