@@ -38,25 +38,37 @@ type Row = {
   attempt_count: number;
   leased_until: number;
   is_test: number;
+  next_attempt_at: number;
+  created_at: number;
 };
 
 // A digest still collecting events has next_attempt_at = the end of its window,
 // so "due" already means "window closed"; its digest_key is cleared on claim so
 // events arriving later open a new digest instead of joining a message in flight.
 // Deliveries of a disabled channel (health or the enabled switch) are left queued: they wait.
-const claimSql = (skipCount: number) => `
+// Two sub-selects instead of one OR: each walks the (status, next_attempt_at)
+// index and stops at the limit, where an OR would sort every due row per claim.
+const claimSql = (skipCount: number) => {
+  const skip = skipCount
+    ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})`
+    : "";
+  return `
   UPDATE deliveries
      SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, digest_key = NULL, updated_at = @now
    WHERE id IN (
-     SELECT d.id FROM deliveries d
-       JOIN channels c ON c.id = d.channel_id
-      WHERE ((d.status = 'queued' AND d.next_attempt_at <= @now)
-          OR (d.status = 'sending' AND d.leased_until < @now))
-        AND c.enabled = 1 AND c.health <> 'disabled'
-        ${skipCount ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})` : ""}
-      ORDER BY d.next_attempt_at, d.created_at
-      LIMIT @limit)
-  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test`;
+     SELECT id FROM (
+       SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+        WHERE d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        LIMIT @limit)
+     UNION ALL
+     SELECT id FROM (
+       SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+        WHERE d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        ORDER BY d.next_attempt_at
+        LIMIT @limit)
+     LIMIT @limit)
+  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at`;
+};
 
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
@@ -81,6 +93,8 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
   };
   skip.forEach((id, i) => (params[`skip${i}`] = id));
   const rows = prepared(db.$client, claimSql(skip.length)).all(params) as Row[];
+  // RETURNING follows no promised order: oldest due first, so a channel's messages leave in order.
+  rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
   return rows.map((r) => ({
     id: r.id,
     orgId: r.org_id,

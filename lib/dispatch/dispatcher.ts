@@ -78,6 +78,8 @@ export class DeliveryDispatcher {
   private readonly publicUrl: string;
   private readonly channels = new ChannelCache();
   private readonly lanes = new Map<string, Lane<Job>>();
+  /** Lanes with deliveries waiting to start: pump() looks at these only (there may be thousands of idle lanes). */
+  private readonly waiting = new Set<Lane<Job>>();
   private readonly disabledChannels = new Set<string>();
   private pending: OutcomeRecord[] = [];
   private inFlight = 0;
@@ -200,6 +202,7 @@ export class DeliveryDispatcher {
       let lane = this.lanes.get(delivery.channelId);
       if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, LANE_POLICIES[type])));
       lane.queue.push({ delivery, channel, events: events.get(delivery.id) ?? [] });
+      this.waiting.add(lane);
       this.held++;
     }
     this.pump();
@@ -210,20 +213,26 @@ export class DeliveryDispatcher {
   private pump() {
     const now = Date.now();
     let soonest = Infinity;
-    for (const lane of this.lanes.values()) {
-      while (lane.queue.length && lane.inFlight < lane.policy.maxInFlight && this.inFlight < this.concurrency) {
+    // Round robin, one start per lane per pass, so one busy channel cannot take every slot.
+    let started = true;
+    while (started && this.inFlight < this.concurrency) {
+      started = false;
+      for (const lane of this.waiting) {
+        if (this.inFlight >= this.concurrency) break;
+        if (lane.inFlight >= lane.policy.maxInFlight) continue;
         const wait = lane.waitMs(now);
         if (wait > 0) {
           soonest = Math.min(soonest, wait);
-          break;
+          continue;
         }
         const job = lane.queue.shift()!;
+        if (!lane.queue.length) this.waiting.delete(lane);
         lane.reserve(now);
         lane.inFlight++;
         this.inFlight++;
+        started = true;
         void this.run(lane, job).finally(() => this.settle(lane));
       }
-      if (!lane.queue.length && !lane.inFlight && lane.waitMs(now) === 0) this.lanes.delete(lane.channelId);
     }
     if (soonest < Infinity && this.accepting) {
       const at = now + soonest;
@@ -238,6 +247,8 @@ export class DeliveryDispatcher {
     lane.inFlight--;
     this.inFlight--;
     this.held--;
+    // Unpaced lanes are forgotten when idle; paced ones keep their timing (one per paced channel).
+    if (!lane.queue.length && !lane.inFlight && lane.policy.intervalMs === 0) this.lanes.delete(lane.channelId);
     if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     if (!this.accepting) return;
     this.pump();
@@ -245,6 +256,7 @@ export class DeliveryDispatcher {
   }
 
   private releaseQueued(lane: Lane<Job>) {
+    this.waiting.delete(lane);
     for (const job of lane.queue.splice(0)) {
       this.pending.push({ kind: "release", deliveryId: job.delivery.id });
       this.counts.released++;

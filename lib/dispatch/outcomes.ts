@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import type { ChannelHealth, ChannelType } from "@/db/schema";
 import type { SendResult } from "@/lib/channels/types";
-import { newId } from "@/lib/ids";
+import crypto from "node:crypto";
 import { prepared } from "./claim";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
 import { raisePlatformEvent } from "./platform-events";
@@ -34,6 +34,21 @@ export type AttemptRecord = {
 export type ReleaseRecord = { kind: "release"; deliveryId: string };
 
 export type OutcomeRecord = AttemptRecord | ReleaseRecord;
+
+/**
+ * Attempt ids like lib/ids' `att_…`, drawn from a pool of random bytes: one
+ * randomBytes call per 512 attempts instead of one each (measurable at 100k).
+ */
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+function attemptId(): string {
+  if (idOffset + 12 > idPool.length) {
+    idPool = crypto.randomBytes(12 * 512);
+    idOffset = 0;
+  }
+  idOffset += 12;
+  return `att_${idPool.toString("base64url", idOffset - 12, idOffset)}`;
+}
 
 export type HealthChange = { channelId: string; orgId: string; from: ChannelHealth; to: ChannelHealth };
 
@@ -103,7 +118,7 @@ export function recordOutcomes(
       attempts.push(r);
       const error = r.result.ok ? null : (r.result.error ?? "failed").slice(0, ERROR_CHARS);
       insertAttempt.run(
-        newId("att"),
+        attemptId(),
         r.deliveryId,
         r.at,
         Math.max(0, Math.round(r.result.durationMs)),
