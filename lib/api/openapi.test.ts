@@ -102,7 +102,7 @@ describe("the OpenAPI document", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("gives every request body a JSON schema with properties (each variant of a union too)", () => {
+  it("gives every request body a JSON schema with properties (each variant of a union, the items of an array)", () => {
     const document = buildOpenApiDocument();
     const resolve = (s: JsonSchema): JsonSchema =>
       typeof s.$ref === "string" ? document.components.schemas[s.$ref.replace("#/components/schemas/", "")] : s;
@@ -111,6 +111,7 @@ describe("the OpenAPI document", () => {
       const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
       if (variants) return variants.length > 0 && variants.every(hasProperties);
       if (Array.isArray(schema.allOf)) return (schema.allOf as JsonSchema[]).some(hasProperties);
+      if (schema.type === "array") return !!schema.items && hasProperties(schema.items as JsonSchema);
       return !!schema.properties && Object.keys(schema.properties).length > 0;
     };
     const withBody = ALL_ENDPOINTS.filter((e) => e.body);

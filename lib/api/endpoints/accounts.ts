@@ -25,6 +25,7 @@ export const createProductEndpoint = endpoint({
   tag: "Products",
   permission: "org:configure",
   body: productSchema,
+  example: { name: "Billing", slug: "billing" },
   response: z.object({ product: productOut }),
   status: 201,
 });
@@ -45,6 +46,7 @@ export const updateProductEndpoint = endpoint({
   tag: "Products",
   permission: "org:configure",
   body: renameProductSchema,
+  example: { name: "Billing & invoices" },
   response: z.object({ product: productOut }),
 });
 

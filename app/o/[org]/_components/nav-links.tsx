@@ -13,6 +13,7 @@ export function NavLinks({ org, configures }: { org: string; configures: boolean
     { href: "members", label: "Members", show: true },
     { href: "tokens", label: "API tokens", show: configures },
     { href: "audit", label: "Audit log", show: configures },
+    { href: "api", label: "API reference", show: true },
     { href: "settings", label: "Settings", show: true },
   ];
   return (
