@@ -4,7 +4,7 @@ import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
 import { prepared } from "./claim";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
-import { raisePlatformEvent } from "./platform-events";
+import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
 
 /**

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { Db } from "@/db/client";
 import { log } from "@/lib/log";
-import { raisePlatformEvent } from "./platform-events";
+import { raisePlatformEvent } from "@/lib/events/platform";
 
 /**
  * Storage health (DESIGN §3, issue #5 §8). While the database cannot be

@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { MockAgent } from "undici";
+import { seedOrg, testDb } from "@/test/db";
+import { dispatchOnce } from "./run";
+import { insertChannel, queueMany } from "./test-support";
+
+process.env.HERALD_LOG_LEVEL = "info";
+process.env.HERALD_ALLOW_PRIVATE_TARGETS = "1";
+process.env.HERALD_RETRY_SCHEDULE = "60";
+
+let lines: string[];
+let agent: MockAgent;
+
+beforeEach(() => {
+  lines = [];
+  const capture = (chunk: unknown) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(capture);
+  vi.spyOn(process.stderr, "write").mockImplementation(capture);
+  agent = new MockAgent();
+  agent.disableNetConnect();
+  // The webhook goes to a real closed port: a real connection error, in words, without the URL.
+  agent.enableNetConnect("127.0.0.1:1");
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await agent.close();
+});
+
+describe("attempt logs", () => {
+  it("one JSON line per attempt with the facts, and no webhook URL, token or secret in any line", async () => {
+    const db = testDb();
+    const orgId = seedOrg(db, "acme").org.id;
+    const slackUrl = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xoxSECRETPATH";
+    agent.get("https://hooks.slack.com").intercept({ path: () => true, method: "POST" }).reply(500, "upstream broke").persist();
+    const slack = insertChannel(db, orgId, { type: "slack", secrets: { url: slackUrl } });
+    const hook = insertChannel(db, orgId, {
+      type: "webhook",
+      settings: { url: "http://127.0.0.1:1/hook?key=QUERYSECRET", authMethod: "bearer" },
+      secrets: { token: "BEARERSECRET", signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+    });
+    queueMany(db, 1, { orgId, channelId: slack });
+    queueMany(db, 1, { orgId, channelId: hook });
+
+    await dispatchOnce(db, { deadlineMs: 5_000, httpDispatcher: agent });
+
+    const attempts = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "delivery attempt");
+    expect(attempts).toHaveLength(2);
+    expect(attempts.find((a) => a.channelId === slack)).toMatchObject({ level: "info", outcome: "retry", statusCode: 500, channelType: "slack", attempt: 1 });
+    expect(attempts.find((a) => a.channelId === hook)).toMatchObject({ outcome: "retry", channelType: "webhook", error: "connection refused by 127.0.0.1:1" });
+    const all = lines.join("\n");
+    for (const secret of ["SECRET", "hooks.slack.com/services", "QUERYSECRET", "BEARERSECRET", "whsec_", "/hook"]) expect(all).not.toContain(secret);
+  });
+});
