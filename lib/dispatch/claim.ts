@@ -27,6 +27,8 @@ export type ClaimOptions = {
   now?: number;
   /** Channels this worker will not take more of right now (its own backlog for them is full). */
   skipChannels?: readonly string[];
+  /** Claim only these deliveries (a test alert sends its own deliveries now; lib/test-alert). */
+  onlyIds?: readonly string[];
 };
 
 type Row = {
@@ -48,10 +50,10 @@ type Row = {
 // Deliveries of a disabled channel (health or the enabled switch) are left queued: they wait.
 // Two sub-selects instead of one OR: each walks the (status, next_attempt_at)
 // index and stops at the limit, where an OR would sort every due row per claim.
-const claimSql = (skipCount: number) => {
-  const skip = skipCount
-    ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})`
-    : "";
+const claimSql = (skipCount: number, onlyIds: boolean) => {
+  const skip =
+    (skipCount ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})` : "") +
+    (onlyIds ? " AND d.id IN (SELECT value FROM json_each(@only))" : "");
   return `
   UPDATE deliveries
      SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, digest_key = NULL, updated_at = @now
@@ -92,7 +94,8 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
     limit: options.limit,
   };
   skip.forEach((id, i) => (params[`skip${i}`] = id));
-  const rows = prepared(db.$client, claimSql(skip.length)).all(params) as Row[];
+  if (options.onlyIds) params.only = JSON.stringify(options.onlyIds);
+  const rows = prepared(db.$client, claimSql(skip.length, options.onlyIds !== undefined)).all(params) as Row[];
   // RETURNING follows no promised order: oldest due first, so a channel's messages leave in order.
   rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
   return rows.map((r) => ({

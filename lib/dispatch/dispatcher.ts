@@ -40,6 +40,8 @@ export type DispatcherOptions = {
   disableAfterMs?: number;
   /** How long stop() waits for sends in flight before leaving their leases to expire. */
   stopGraceMs?: number;
+  /** Claim only these deliveries (a test alert's own, sent right away; lib/test-alert). */
+  onlyDeliveries?: readonly string[];
 };
 
 export type DispatchCounts = {
@@ -76,6 +78,7 @@ export class DeliveryDispatcher {
   private readonly disableAfterMs: number;
   private readonly stopGraceMs: number;
   private readonly publicUrl: string;
+  private readonly onlyDeliveries: readonly string[] | undefined;
   private readonly channels = new ChannelCache();
   private readonly lanes = new Map<string, Lane<Job>>();
   /** Lanes with deliveries waiting to start: pump() looks at these only (there may be thousands of idle lanes). */
@@ -107,6 +110,7 @@ export class DeliveryDispatcher {
     this.disableAfterMs = options.disableAfterMs ?? e.HERALD_DISABLE_AFTER * 1000;
     this.stopGraceMs = options.stopGraceMs ?? (options.timeoutMs ?? 15_000) + 5_000;
     this.publicUrl = e.publicUrl;
+    this.onlyDeliveries = options.onlyDeliveries;
   }
 
   /** Starts claiming; keeps going (woken by `wake()`, the timer of the next due delivery, or the poll) until stop(). */
@@ -190,7 +194,7 @@ export class DeliveryDispatcher {
     const room = Math.min(this.batchSize, this.maxHeld - this.held);
     if (room <= 0) return 0;
     const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
-    const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, skipChannels });
+    const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, skipChannels, onlyIds: this.onlyDeliveries });
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
     const channels = this.channels.load(this.db, claimed.map((d) => d.channelId));
@@ -309,7 +313,8 @@ export class DeliveryDispatcher {
     if (result.rateLimit) lane.noteRateLimit(result.rateLimit);
     if (!result.ok && result.retryAfterMs !== undefined) lane.holdFor(Math.min(result.retryAfterMs, Math.max(...this.schedule) * 1000));
     const attemptNumber = delivery.attemptCount + 1;
-    const { outcome, nextAttemptAt } = outcomeOf(attemptNumber, result, this.schedule, Date.now());
+    // A test alert gets one attempt: the person watching retries it from the dialog.
+    const { outcome, nextAttemptAt } = delivery.isTest && !result.ok ? { outcome: "failed" as const, nextAttemptAt: undefined } : outcomeOf(attemptNumber, result, this.schedule, Date.now());
     this.counts[outcome === "retry" ? "retried" : outcome]++;
     log.info("delivery attempt", {
       deliveryId: delivery.id,
@@ -333,6 +338,7 @@ export class DeliveryDispatcher {
       outcome,
       nextAttemptAt,
       inboxEventIds,
+      isTest: delivery.isTest,
     });
     if (this.pending.length >= this.batchSize) this.flush();
     else this.scheduleFlush();

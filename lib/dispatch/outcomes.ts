@@ -28,6 +28,8 @@ export type AttemptRecord = {
   nextAttemptAt?: number;
   /** Inbox channels: the events to put in every member's inbox. */
   inboxEventIds?: string[];
+  /** A test alert's attempt: recorded like any other, but never changes the channel's health. */
+  isTest?: boolean;
 };
 
 /** A claimed delivery handed back without being sent (stopping, or its channel was disabled meanwhile). */
@@ -133,7 +135,7 @@ export function recordOutcomes(
         fillInbox.run({ channelId: r.channelId, eventId, deliveryId: r.deliveryId, now });
       }
     }
-    return updateHealth(db, attempts, options.disableAfterMs, now);
+    return updateHealth(db, attempts.filter((a) => !a.isTest), options.disableAfterMs, now);
   });
   return run.immediate();
 }
