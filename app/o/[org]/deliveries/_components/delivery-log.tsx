@@ -127,7 +127,15 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
 function AttemptsTable({ delivery }: { delivery: DeliveryView }) {
   if (delivery.attempts.length === 0) return <p className="py-2 text-xs text-slate-500">No attempt yet.</p>;
   return (
-    <table className="mt-2 w-full text-left text-xs" aria-label={`Attempts of ${delivery.id}`}>
+    <table className="mt-2 w-full table-fixed text-left text-xs" aria-label={`Attempts of ${delivery.id}`}>
+      <colgroup>
+        <col className="w-44" />
+        <col className="w-20" />
+        <col className="w-20" />
+        <col className="w-28" />
+        <col />
+        <col />
+      </colgroup>
       <thead className="text-slate-500">
         <tr>
           <th className="py-1">Time</th>
@@ -147,10 +155,10 @@ function AttemptsTable({ delivery }: { delivery: DeliveryView }) {
               <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome}</Badge>
             </td>
             <td>{a.status ?? "—"}</td>
-            <td className="max-w-xs">
+            <td className="pr-3">
               {a.response ? <pre className="max-h-24 overflow-auto whitespace-pre-wrap break-words font-mono">{a.response}</pre> : "—"}
             </td>
-            <td className="max-w-xs break-words text-red-700">{a.error ?? ""}</td>
+            <td className="break-words text-red-700">{a.error ?? ""}</td>
           </tr>
         ))}
       </tbody>
