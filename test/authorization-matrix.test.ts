@@ -1,0 +1,282 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDb, setDb, type Db } from "@/db/client";
+import { can, type Permission, type Principal } from "@/lib/auth/permissions";
+import type { Endpoint } from "@/lib/api/endpoint";
+import { startReceiver, useTestEnvironment } from "@/lib/channels/testing/receivers";
+import { APP, callRoute, discoverRoutes, isErrorShape, pathParams, type RouteOperation } from "./routes";
+import { changedTables, seedTwoOrgs, snapshotRows, type SeededOrg } from "./two-orgs";
+
+/**
+ * The authorization matrix, generated: every route handler under app/api is
+ * found in the file tree, paired with its endpoint object (the permission it
+ * declares), and called directly with every kind of caller — anonymous, a
+ * forged or revoked token, read / admin / product-admin tokens of the org in
+ * the URL, an admin token of another org — and with another org's ids. A
+ * refused call answers 401/403/404 in the API's error shape and leaves every
+ * row of the database as it was. A route nobody describes, or one that lets
+ * everybody in without being on the public list below, fails the test.
+ */
+
+const DISPATCH_TOKEN = "hardening-dispatch-token-0123456789";
+useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1", HERALD_DISPATCH_TOKEN: DISPATCH_TOKEN, SMTP_URL: "smtp://127.0.0.1:9" });
+
+/** Routes that take no API token, each with why and the guard they have instead (checked below). */
+const PUBLIC_ROUTES: Record<string, { reason: string; check: (op: RouteOperation, seed: Seed) => Promise<void> }> = {
+  "GET /api/v1/openapi.json": {
+    reason: "the API's own description: no data of any org",
+    check: async (op) => {
+      const res = await callRoute(op, { params: {} });
+      expect(res.status).toBe(200);
+      expect(res.text).not.toMatch(/hrld_[A-Za-z0-9_-]{20}/);
+    },
+  },
+  "GET /api/health": {
+    reason: "liveness probe for load balancers: answers ok/unavailable only",
+    check: async (op) => {
+      const res = await callRoute(op, { params: {} });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ status: "ok" });
+    },
+  },
+  "POST /api/dispatch": {
+    reason: "operator route for an external scheduler: guarded by HERALD_DISPATCH_TOKEN, not by org tokens",
+    check: async (op, seed) => {
+      expect((await callRoute(op, { params: {} })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: seed.a.tokens.admin })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: `${DISPATCH_TOKEN}x` })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: DISPATCH_TOKEN, query: "maxMs=500" })).status).toBe(200);
+    },
+  },
+  "GET /api/metrics": {
+    reason: "Prometheus scrape: needs HERALD_DISPATCH_TOKEN when that is set (open otherwise, documented)",
+    check: async (op, seed) => {
+      expect((await callRoute(op, { params: {} })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: seed.a.tokens.admin })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: DISPATCH_TOKEN })).status).toBe(200);
+    },
+  },
+};
+
+/** Route folders that are not Herald's API: next-auth's own sign-in endpoints. */
+const NOT_API = [path.join(APP, "api", "auth")];
+
+/** Request bodies known to be valid, where the endpoint object has no `example`. */
+const BODIES: Record<string, (seed: SeededOrg) => unknown> = {
+  "POST /api/v1/orgs/{org}/channels": () => ({ type: "inbox", name: "Matrix inbox" }),
+  "PATCH /api/v1/orgs/{org}/channels/{id}": () => ({ name: "Renamed by the matrix" }),
+  "POST /api/v1/orgs/{org}/deliveries/replay": (s) => ({ channel: s.channelId, since: "2020-01-01T00:00:00Z" }),
+};
+
+/** What each path parameter is filled with, by the segment before it. */
+function paramValue(name: string, after: string, own: SeededOrg, ids: SeededOrg): string {
+  if (name === "org") return own.slug;
+  if (name === "product" || name === "app") return ids.product.slug;
+  const byCollection: Record<string, string> = {
+    channels: ids.channelId,
+    deliveries: ids.deliveryId,
+    rules: ids.ruleId,
+    events: ids.eventId,
+    notifications: ids.notificationId,
+  };
+  const value = byCollection[after];
+  if (value === undefined) {
+    throw new Error(`the authorization matrix does not know what {${name}} after /${after}/ names: add it to paramValue in test/authorization-matrix.test.ts`);
+  }
+  return value;
+}
+
+type Seed = { a: SeededOrg; b: SeededOrg };
+
+const receiver = await startReceiver();
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "herald-matrix-"));
+const template = path.join(work, "template.db");
+const seed: Seed = await (async () => {
+  const db = openDb(template);
+  setDb(db);
+  const seeded = await seedTwoOrgs(db, receiver.url());
+  db.$client.close();
+  return seeded;
+})();
+
+let current: Db | undefined;
+let copies = 0;
+/** Each case gets its own copy of the seeded database, so one case's writes never decide another's outcome. */
+function freshDb(): Db {
+  current?.$client.close();
+  const file = path.join(work, `case-${copies++}.db`);
+  fs.copyFileSync(template, file);
+  current = openDb(file, { migrate: false });
+  setDb(current);
+  return current;
+}
+
+afterAll(async () => {
+  current?.$client.close();
+  setDb(undefined);
+  await receiver.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const discovered = (await discoverRoutes(path.join(APP, "api"))).filter((r) => !NOT_API.some((dir) => path.join(process.cwd(), r.file).startsWith(dir)));
+
+type Caller = {
+  name: string;
+  token?: string;
+  /** The principal `can()` is asked about; undefined for callers that must get 401. */
+  principal?: Principal;
+};
+
+function tokenPrincipal(org: SeededOrg, role: "admin" | "read" | "product-admin", productIds: string[] = []): Principal {
+  return { kind: "token", tokenId: "t", name: role, orgId: org.id, role, productIds: new Set(productIds) };
+}
+
+const callers: Caller[] = [
+  { name: "anonymous" },
+  { name: "a forged token", token: "hrld_forged-token-that-was-never-issued" },
+  { name: "a revoked admin token", token: seed.a.tokens.revoked },
+  { name: "a read token", token: seed.a.tokens.read, principal: tokenPrincipal(seed.a, "read") },
+  { name: "an admin token", token: seed.a.tokens.admin, principal: tokenPrincipal(seed.a, "admin") },
+  { name: "the product's admin token", token: seed.a.tokens.productAdmin, principal: tokenPrincipal(seed.a, "product-admin", [seed.a.product.id]) },
+  {
+    name: "another product's admin token",
+    token: seed.a.tokens.otherProductAdmin,
+    principal: tokenPrincipal(seed.a, "product-admin", [seed.a.otherProduct.id]),
+  },
+  { name: "an admin token of another org", token: seed.b.tokens.admin, principal: tokenPrincipal(seed.b, "admin") },
+];
+
+const isProductScoped = (op: RouteOperation) => pathParams(op.path).some((p) => p.name === "product" || p.name === "app");
+const hasOrg = (op: RouteOperation) => pathParams(op.path).some((p) => p.name === "org");
+const hasIds = (op: RouteOperation) => pathParams(op.path).some((p) => p.name !== "org");
+
+function paramsOf(op: RouteOperation, ids: SeededOrg): Record<string, string> {
+  return Object.fromEntries(pathParams(op.path).map(({ name, after }) => [name, paramValue(name, after, seed.a, ids)]));
+}
+
+function bodyOf(op: RouteOperation): unknown {
+  if (!op.endpoint?.body) return undefined;
+  return BODIES[op.op]?.(seed.a) ?? op.endpoint.example ?? {};
+}
+
+/** What the caller must get: 401, 404 (another org), 403 (`can()` says no), or in. */
+function expected(op: RouteOperation, endpoint: Endpoint, caller: Caller): 401 | 403 | 404 | "allowed" {
+  if (!caller.principal) return 401;
+  if (caller.principal.orgId !== seed.a.id && hasOrg(op)) return 404;
+  const productId = isProductScoped(op) ? seed.a.product.id : undefined;
+  return can(caller.principal, endpoint.permission as Permission, productId) ? "allowed" : 403;
+}
+
+describe("every route handler under app/api", () => {
+  it("is found (the discovery can fail)", () => {
+    expect(discovered.length).toBeGreaterThan(10);
+    expect(discovered.map((r) => r.op)).toContain("POST /api/v1/events");
+  });
+
+  it.each(discovered.map((r) => [r.op, r] as const))("%s is described by an endpoint object", (_, op) => {
+    expect(op.endpoint, `${op.op} (${op.file}) has no endpoint object in ALL_ENDPOINTS (lib/api/endpoints/)`).toBeDefined();
+  });
+
+  it.each(discovered.map((r) => [r.op, r] as const))("%s needs a token, or is on the public list with its own guard", async (_, op) => {
+    if (op.endpoint?.permission) return expect(PUBLIC_ROUTES[op.op], `${op.op} declares a permission; take it off PUBLIC_ROUTES`).toBeUndefined();
+    const entry = PUBLIC_ROUTES[op.op];
+    expect(entry, `${op.op} (${op.file}) lets any caller in: give its endpoint a permission, or add it to PUBLIC_ROUTES with a reason`).toBeDefined();
+    freshDb();
+    await entry.check(op, seed);
+  });
+});
+
+const guarded = discovered.filter((op) => op.endpoint?.permission);
+
+/** Runs one call and lists what is wrong with its answer (empty when it is right). */
+async function problemsOf(op: RouteOperation, endpoint: Endpoint, caller: Caller, ids: SeededOrg): Promise<string[]> {
+  const db = freshDb();
+  const before = snapshotRows(db);
+  const res = await callRoute(op, { params: paramsOf(op, ids), token: caller.token, body: bodyOf(op) });
+  const wrote = () => changedTables(before, snapshotRows(db));
+  const problems: string[] = [];
+  const fail = (why: string) => problems.push(`${op.op} with ${caller.name}${ids === seed.a ? "" : " and another org's ids"}: ${why} (got ${res.status} ${res.text.slice(0, 300)})`);
+  if (res.status >= 500) fail("a server error");
+  const want = expected(op, endpoint, caller);
+  if (ids !== seed.a && hasIds(op)) {
+    // Another org's ids: a caller who may use the route gets 404, one who may not 403 or 404.
+    if (!(want === "allowed" || want === 403 ? [404, want === 403 ? 403 : 404] : [want]).includes(res.status)) fail("expected 404");
+    if (!isErrorShape(res.json)) fail("no error shape");
+    if (wrote().length) fail(`it wrote to ${wrote().join(", ")}`);
+    return problems;
+  }
+  if (want !== "allowed") {
+    if (res.status !== want) fail(`expected ${want}`);
+    if (!isErrorShape(res.json)) fail("no error shape");
+    if (wrote().length) fail(`a refused call wrote to ${wrote().join(", ")}`);
+    return problems;
+  }
+  const principal = caller.principal!;
+  if (res.status === 401) fail("a valid token was not recognised");
+  if (res.status === 403 && can(principal, "org:configure")) fail("an org admin is never refused");
+  if (op.method === "GET" && res.status >= 300) fail("a permitted read answers 2xx");
+  if (op.method !== "GET" && principal.kind === "token" && principal.role === "read") {
+    if (res.status < 400) fail("a read token changes nothing");
+    if (wrote().length) fail(`a read token wrote to ${wrote().join(", ")}`);
+  }
+  if (isProductScoped(op) && op.method !== "GET" && !can(principal, "product:configure", seed.a.product.id) && res.status < 400) {
+    fail("only the product's admins change it");
+  }
+  if (isProductScoped(op) && endpoint.permission === "product:configure" && principal.productIds.has(seed.a.product.id) && res.status === 403) {
+    fail("the product's own admin was refused");
+  }
+  return problems;
+}
+
+describe.each(guarded.map((op) => [op.op, op] as const))("%s", (_, op) => {
+  it.each(callers.map((c) => [c.name, c] as const))("with %s", async (_, caller) => {
+    expect(await problemsOf(op, op.endpoint!, caller, seed.a)).toEqual([]);
+  });
+
+  if (hasIds(op)) {
+    it.each(callers.filter((c) => c.principal?.orgId === seed.a.id).map((c) => [c.name, c] as const))(
+      "with %s and another org's ids: 404 (or 403), nothing written",
+      async (_, caller) => {
+        expect(await problemsOf(op, op.endpoint!, caller, seed.b)).toEqual([]);
+      },
+    );
+  }
+});
+
+describe("the matrix itself", () => {
+  const readToken = callers.find((c) => c.name === "a read token")!;
+  const otherOrgAdmin = callers.find((c) => c.name === "an admin token of another org")!;
+  const create = guarded.find((op) => op.op === "POST /api/v1/orgs/{org}/products")!;
+
+  it("catches a write route built with a read endpoint (a read token gets in)", async () => {
+    const { handle } = await import("@/lib/api/handler");
+    const { createProduct } = await import("@/lib/accounts/products");
+    const { db } = await import("@/db/client");
+    const lax = handle({ ...create.endpoint!, permission: "org:read" }, ({ org, body }) => ({
+      product: createProduct(db(), org.id, { type: "system", label: "t" }, body as { name: string }),
+    }));
+    expect(await problemsOf({ ...create, handler: lax }, create.endpoint!, readToken, seed.a)).not.toEqual([]);
+  });
+
+  it("catches a route that looks rows up without the org (another org's id gets through)", async () => {
+    const channelItem = guarded.find((op) => op.op === "GET /api/v1/orgs/{org}/channels/{id}")!;
+    const { handle } = await import("@/lib/api/handler");
+    const { db } = await import("@/db/client");
+    const leaky = handle(channelItem.endpoint!, ({ params }) => ({
+      channel: db().$client.prepare("SELECT id, name FROM channels WHERE id = ?").get(params.id),
+    }));
+    const admin = callers.find((c) => c.name === "an admin token")!;
+    expect(await problemsOf({ ...channelItem, handler: leaky }, channelItem.endpoint!, admin, seed.b)).not.toEqual([]);
+  });
+
+  it("catches a route that ignores the org in the URL", async () => {
+    const { authorizeRequest } = await import("@/lib/auth/authorize");
+    const lax = async (req: Request) => {
+      await authorizeRequest(req, undefined, "org:configure");
+      return Response.json({ product: { id: "x" } }, { status: 201 });
+    };
+    expect(await problemsOf({ ...create, handler: lax }, create.endpoint!, otherOrgAdmin, seed.a)).not.toEqual([]);
+  });
+});

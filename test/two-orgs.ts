@@ -1,0 +1,129 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { createChannel } from "@/db/queries/channels";
+import { deliveries, users } from "@/db/schema";
+import { createOrg } from "@/lib/accounts/create-org";
+import { createProduct } from "@/lib/accounts/products";
+import { revokeToken } from "@/lib/accounts/tokens";
+import { insertApiToken } from "@/lib/auth/api-tokens";
+import type { Actor } from "@/lib/auth/permissions";
+import { ingestEvents } from "@/lib/events/ingest";
+import { newId } from "@/lib/ids";
+import { createRule } from "@/lib/rules/queries";
+import { createNotification } from "@/lib/rules/product-notifications";
+import { createChannelSchema } from "@/lib/validation/channels";
+import { ruleSchema } from "@/lib/validation/rules";
+
+/**
+ * Two organizations built with Herald's own domain functions, for the
+ * generated hardening tests: in each, two products, a webhook channel (to a
+ * loopback receiver), a rule, a product notification, an ingested event with
+ * its deliveries, and API tokens of every role. Ids of one org used in the
+ * other's URLs must be refused everywhere.
+ */
+
+export type SeededOrg = {
+  id: string;
+  slug: string;
+  ownerId: string;
+  /** The product named in product-scoped paths, and another one. */
+  product: { id: string; slug: string };
+  otherProduct: { id: string; slug: string };
+  channelId: string;
+  ruleId: string;
+  notificationId: string;
+  eventId: string;
+  deliveryId: string;
+  tokens: { admin: string; read: string; productAdmin: string; otherProductAdmin: string; revoked: string };
+};
+
+async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg> {
+  const ownerId = newId("usr");
+  const email = `owner@${name.toLowerCase().replace(/\W+/g, "-")}.test`;
+  db.insert(users).values({ id: ownerId, email }).run();
+  const actor: Actor = { type: "user", id: ownerId, label: email };
+  const org = createOrg(db, ownerId, actor, name);
+  const product = createProduct(db, org.id, actor, { name: `${name} Shop`, slug: `${org.slug}-shop` });
+  const otherProduct = createProduct(db, org.id, actor, { name: `${name} Blog`, slug: `${org.slug}-blog` });
+  const channel = await createChannel(
+    db,
+    org.id,
+    actor,
+    createChannelSchema.parse({ type: "webhook", name: "Ops hook", url: hookUrl, auth: { method: "bearer", token: `bearer-of-${org.slug}` } }),
+  );
+  const rule = createRule(
+    db,
+    org.id,
+    actor,
+    ruleSchema.parse({ name: "Everything to ops", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [channel.id] }),
+  );
+  const notification = await createNotification(db, org.id, actor, { id: product.id, slug: product.slug, name: product.name }, {
+    type: "webhook",
+    webhook_url: hookUrl,
+    active: true,
+    send_all_events: true,
+    selected_events: [],
+  });
+  const [event] = ingestEvents(db, org.id, [{ id: `${org.slug}-deploy-1`, type: "deployment.failed", product: product.slug, title: "Deploy 1 failed", severity: "error" }], {
+    indexed: false,
+  });
+  const delivery = db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.orgId, org.id)).get();
+  if (!delivery) throw new Error("the seed event matched no rule: the hardening seed needs a delivery");
+  const revoked = insertApiToken(db, { orgId: org.id, name: "revoked", role: "admin" });
+  revokeToken(db, org.id, actor, revoked.row.id);
+  return {
+    id: org.id,
+    slug: org.slug,
+    ownerId,
+    product: { id: product.id, slug: product.slug },
+    otherProduct: { id: otherProduct.id, slug: otherProduct.slug },
+    channelId: channel.id,
+    ruleId: rule.id,
+    notificationId: notification.id,
+    eventId: event.id,
+    deliveryId: delivery.id,
+    tokens: {
+      admin: insertApiToken(db, { orgId: org.id, name: "admin", role: "admin" }).token,
+      read: insertApiToken(db, { orgId: org.id, name: "read", role: "read" }).token,
+      productAdmin: insertApiToken(db, { orgId: org.id, name: "shop admin", role: "product-admin", productIds: [product.id] }).token,
+      otherProductAdmin: insertApiToken(db, { orgId: org.id, name: "blog admin", role: "product-admin", productIds: [otherProduct.id] }).token,
+      revoked: revoked.token,
+    },
+  };
+}
+
+export async function seedTwoOrgs(db: Db, hookUrl: string): Promise<{ a: SeededOrg; b: SeededOrg }> {
+  return { a: await seedOrg(db, "Org A", hookUrl), b: await seedOrg(db, "Org B", hookUrl) };
+}
+
+/**
+ * Every row of every table, as text, for "nothing changed" checks. The one
+ * write a refused request may make is a token's last-use time.
+ */
+export function snapshotRows(db: Db): Map<string, string> {
+  const sqlite = db.$client;
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
+    .all() as { name: string }[];
+  const out = new Map<string, string>();
+  for (const { name } of tables) {
+    const rows = sqlite.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
+    if (name === "api_tokens") for (const r of rows) delete r.last_used_at;
+    out.set(name, JSON.stringify(rows.map((r) => JSON.stringify(r)).sort()));
+  }
+  return out;
+}
+
+/** Names of the tables whose rows differ between two snapshots. */
+export function changedTables(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...new Set([...before.keys(), ...after.keys()])].filter((t) => before.get(t) !== after.get(t));
+}
+
+/** Row counts per table (cheaper than a snapshot, for the hostile-input runs). */
+export function rowCounts(db: Db): Record<string, number> {
+  const sqlite = db.$client;
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
+    .all() as { name: string }[];
+  return Object.fromEntries(tables.map(({ name }) => [name, (sqlite.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+}
