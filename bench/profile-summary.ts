@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N] [--callers FUNCTION]`
+ * `npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N] [--callers FUNCTION | --inclusive]`
  *
  * Summarises a V8 CPU profile (from `npm run bench -- --cpu-prof`, written to
  * bench/results/profiles/) as self time by function and by source file —
@@ -40,6 +40,35 @@ export function callersOf(profile: Profile, name: string, top: number): string {
     .join("\n");
 }
 
+/** Time spent in each function including what it called (a function on the stack twice counts once). */
+export function inclusive(profile: Profile, top: number): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const totals = new Map<string, number>();
+  let all = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    if (byId.get(id)!.callFrame.functionName === "(idle)") return;
+    all += us;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      const key = `${f.functionName || "(anonymous)"}  ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      totals.set(key, (totals.get(key) ?? 0) + us);
+    }
+  });
+  return [
+    `busy (not idle): ${(all / 1000).toFixed(0)} ms`,
+    ...[...totals.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${((us / all) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`),
+  ].join("\n");
+}
+
 export function summarise(profile: Profile, top: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -74,11 +103,12 @@ export function summarise(profile: Profile, top: number): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, callers: { type: "string" } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, callers: { type: "string" }, inclusive: { type: "boolean" } } });
   if (!positionals[0]) {
     console.error("usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N]");
     process.exit(2);
   }
   const profile = JSON.parse(fs.readFileSync(positionals[0], "utf8")) as Profile;
-  console.log(values.callers ? callersOf(profile, values.callers, Number(values.top)) : summarise(profile, Number(values.top)));
+  const top = Number(values.top);
+  console.log(values.callers ? callersOf(profile, values.callers, top) : values.inclusive ? inclusive(profile, top) : summarise(profile, top));
 }

@@ -76,6 +76,7 @@ const DELIVERY_TARGET = "≥ 10,000/s and ≥ 35 %";
 function deliveryFigure(key: string, label: string, r: DrainResult): Figure {
   const value = r.deliveriesPerSecond;
   const notes = [`${r.completed.toLocaleString("en-US")} in ${r.seconds.toFixed(2)} s`];
+  if (r.workerCpuMicrosPerDelivery !== null) notes.push(`worker CPU ${r.workerCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
   if (r.capped) notes.push(`capped at ${PLAN.drainCapMs / 1000} s`);
   if (r.receiver.unsigned) notes.push(`${r.receiver.unsigned} without signature/auth!`);
   return {
@@ -120,7 +121,7 @@ async function deliveryScenarios(receiver: Receiver) {
       ...deliveryFigure("deliveryWith500s", keys[1].label, withFailures),
       target: undefined,
       meetsTarget: undefined,
-      note: `${withFailures.outcomes.delivered.toLocaleString("en-US")} delivered, ${withFailures.outcomes.retryScheduled.toLocaleString("en-US")} retries scheduled, ${withFailures.outcomes.attempts.toLocaleString("en-US")} attempts recorded`,
+      note: `${withFailures.workerCpuMicrosPerDelivery?.toFixed(0) ?? "?"} µs CPU/delivery, ${withFailures.outcomes.delivered.toLocaleString("en-US")} delivered, ${withFailures.outcomes.retryScheduled.toLocaleString("en-US")} retries scheduled, ${withFailures.outcomes.attempts.toLocaleString("en-US")} attempts recorded`,
     });
     return out;
   });

@@ -205,6 +205,25 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
   }
 }
 
+/** CPU time (user + system) a process and its descendants have used so far, in seconds. */
+export function cpuSecondsOfTree(rootPid: number): number {
+  let ticks = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat; fields[0] here is field 3.
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export type MemoryPeak = {
   /** Highest sum of VmRSS over the process tree seen by the sampler. */
   treePeakBytes: number;

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import path from "node:path";
 import { preciseNow } from "../receiver";
 import type { Receiver } from "../lib/receiver-client";
-import { sampleMemory, spawnTs, stopChild, type MemoryPeak } from "../lib/processes";
+import { cpuSecondsOfTree, sampleMemory, spawnTs, stopChild, type MemoryPeak } from "../lib/processes";
 
 /**
  * Delivery throughput: one standalone worker (`herald worker`) drains a
@@ -31,6 +31,12 @@ export type DrainResult = {
   deliveriesPerSecond: number;
   capped: boolean;
   workerStartupMs: number;
+  /**
+   * Worker CPU time (user + system) per delivery from its first send to the end, in µs:
+   * much less sensitive than the rate to other load on the machine, so the figure to
+   * compare when judging a change.
+   */
+  workerCpuMicrosPerDelivery: number | null;
   memory: MemoryPeak;
   /** From the database after the run: a check that the figure counts real outcomes. */
   outcomes: { attempts: number; delivered: number; retryScheduled: number; stillSending: number };
@@ -66,10 +72,17 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
   let capped = false;
   let endedAt = spawnedAt;
   let counts: Counts | undefined;
+  // CPU used before the first send is start-up (loading TypeScript, opening the database): left out.
+  let cpuAtFirstSend: number | null = null;
+  let cpuAtEnd: number | null = null;
   // A plain connection (read-only ones cannot open a WAL database before its -shm exists); it only reads.
   const sqlite = new Database(options.databasePath, { fileMustExist: true });
   try {
-    await Promise.race([receiver.waitForCount(options.deliveries, options.capMs), crashed]).catch((e: Error) => {
+    await Promise.race([receiver.waitForCount(1, options.capMs), crashed]).then(
+      () => (cpuAtFirstSend = cpuSecondsOfTree(worker.pid!)),
+      () => {},
+    );
+    await Promise.race([receiver.waitForCount(options.deliveries, Math.max(1, deadline - preciseNow())), crashed]).catch((e: Error) => {
       if (/no answer from child/.test(e.message)) capped = true;
       else throw e;
     });
@@ -77,6 +90,7 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
     for (;;) {
       counts = readCounts(sqlite);
       endedAt = preciseNow();
+      cpuAtEnd = cpuSecondsOfTree(worker.pid!);
       if (counts.attempts >= options.deliveries && counts.stillSending === 0) break;
       if (endedAt > deadline) {
         capped = true;
@@ -101,6 +115,8 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
     deliveriesPerSecond: completed / seconds,
     capped,
     workerStartupMs: startedAt - spawnedAt,
+    workerCpuMicrosPerDelivery:
+      cpuAtEnd !== null && cpuAtFirstSend !== null && completed > 1 ? ((cpuAtEnd - cpuAtFirstSend) * 1e6) / (completed - 1) : null,
     memory: peak,
     outcomes: { attempts: after.attempts, delivered: after.delivered, retryScheduled: after.retryScheduled, stillSending: after.stillSending },
     receiver: { requests: stats.requests, answered500: stats.answered500, unsigned: stats.unsigned },
