@@ -1,0 +1,16 @@
+import { db } from "@/db/client";
+import { createNotificationEndpoint, listNotificationsEndpoint } from "@/lib/api/endpoints/notifications";
+import { handle } from "@/lib/api/handler";
+import { actorOf } from "@/lib/auth/permissions";
+import { createNotification, listNotifications } from "@/lib/rules/product-notifications";
+import { configurableProduct } from "@/lib/rules/access";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(listNotificationsEndpoint, (ctx) => ({
+  notifications: listNotifications(db(), ctx.org.id, configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app)),
+}));
+
+export const POST = handle(createNotificationEndpoint, async (ctx) => ({
+  notification: await createNotification(db(), ctx.org.id, actorOf(ctx.principal), configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app), ctx.body.notification),
+}));

@@ -1,0 +1,213 @@
+import { z } from "zod";
+import { endpoint } from "@/lib/api/endpoint";
+import { CHANNEL_HEALTH, CHANNEL_TYPES, DELIVERY_STATUSES, SEVERITIES } from "@/db/schema";
+import { eventTypeSchema } from "@/lib/validation/events";
+import { eventFiltersSchema } from "@/lib/validation/event-log";
+import { notificationConfigSchema } from "@/lib/validation/notification-config";
+import { DIGEST_WINDOWS, RULE_MODES, ruleFiltersSchema, rulePatchBodySchema, ruleSchema } from "@/lib/validation/rules";
+
+/** Rules, event types, the events list and the CIPP-style notification config. */
+
+const EDIT_RULE = "Org rules need an owner/admin or an admin token; a product rule also its product's admins (or a token limited to it).";
+
+const ruleOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(["org", "product"]),
+  product: z.string().nullable().describe("a product rule's product (slug)"),
+  products: z.array(z.string()).describe("an org rule's product restriction (slugs; empty = all)"),
+  eventTypes: z.union([z.literal("all"), z.array(z.string())]),
+  severities: z.array(z.enum(SEVERITIES)),
+  channels: z.array(z.string()).describe("channel ids"),
+  mode: z.enum(RULE_MODES),
+  digestMinutes: z.number().int().nullable(),
+  splitByProduct: z.boolean(),
+  enabled: z.boolean(),
+  notificationId: z.string().nullable().describe("set when the rule belongs to a product notification (/api/v1/apps/{app}/notifications)"),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const eventTypeOut = z.object({
+  key: z.string(),
+  scope: z.enum(["org", "product", "any"]),
+  title: z.string(),
+  description: z.string(),
+  defaultSeverity: z.enum(SEVERITIES),
+  builtIn: z.boolean(),
+});
+
+const deliveryCounts = z.record(z.enum(DELIVERY_STATUSES), z.number().int()).describe("deliveries that include the event, by status");
+
+const eventSummaryOut = z.object({
+  id: z.string(),
+  type: z.string(),
+  severity: z.enum(SEVERITIES),
+  title: z.string(),
+  product: z.string().nullable(),
+  occurredAt: z.string(),
+  receivedAt: z.string(),
+  isTest: z.boolean(),
+  deliveryCounts,
+});
+
+const eventOut = eventSummaryOut.extend({
+  data: z.record(z.string(), z.unknown()),
+  source: z.string().nullable(),
+  producerId: z.string().nullable().describe("the id the producer gave (idempotency key)"),
+});
+
+const eventDeliveryOut = z.object({
+  id: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  channelId: z.string(),
+  channel: z.object({ name: z.string(), type: z.enum(CHANNEL_TYPES) }),
+  attemptCount: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  collecting: z.boolean().describe("a digest still collecting events"),
+});
+
+export const listRulesEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/rules",
+  summary: "List the org's rules (org rules and product rules)",
+  tag: "Rules",
+  permission: "org:read",
+  query: ruleFiltersSchema,
+  response: z.object({ rules: z.array(ruleOut) }),
+});
+
+export const createRuleEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/orgs/{org}/rules",
+  summary: `Create a rule: an org rule (optionally restricted to products) or, with "product", a product rule. ${EDIT_RULE}`,
+  tag: "Rules",
+  permission: "org:read",
+  body: ruleSchema,
+  example: { name: "Failed deployments", products: ["shop"], eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"], channels: ["ch_…"], mode: "digest", digestMinutes: 15 },
+  response: z.object({ rule: ruleOut }),
+  status: 201,
+});
+
+export const getRuleEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/rules/{id}",
+  summary: "Show a rule",
+  tag: "Rules",
+  permission: "org:read",
+  response: z.object({ rule: ruleOut }),
+});
+
+export const updateRuleEndpoint = endpoint({
+  method: "PATCH",
+  path: "/api/v1/orgs/{org}/rules/{id}",
+  summary: `Change a rule: what is left out is kept; the result is checked like a new rule. ${EDIT_RULE}`,
+  tag: "Rules",
+  permission: "org:read",
+  body: rulePatchBodySchema,
+  response: z.object({ rule: ruleOut }),
+});
+
+export const deleteRuleEndpoint = endpoint({
+  method: "DELETE",
+  path: "/api/v1/orgs/{org}/rules/{id}",
+  summary: `Delete a rule. ${EDIT_RULE}`,
+  tag: "Rules",
+  permission: "org:read",
+  status: 204,
+});
+
+export const ruleMatchesEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/rules/{id}/matches",
+  summary: "What would match: the last 20 stored events this rule would have sent, newest first",
+  tag: "Rules",
+  permission: "org:read",
+  response: z.object({ events: z.array(eventSummaryOut) }),
+});
+
+export const listEventTypesEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/event-types",
+  summary: "The org's event catalog: the built-in types, then the ones it added",
+  tag: "Events",
+  permission: "org:read",
+  response: z.object({ eventTypes: z.array(eventTypeOut) }),
+});
+
+export const createEventTypeEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/orgs/{org}/event-types",
+  summary: "Add a custom event type (a key that is built in or already added is a 409)",
+  tag: "Events",
+  permission: "org:configure",
+  body: eventTypeSchema,
+  example: { key: "backup.failed", scope: "product", title: "Backup failed", defaultSeverity: "error" },
+  response: z.object({ eventType: eventTypeOut }),
+  status: 201,
+});
+
+export const listEventsEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/events",
+  summary: "Stored events, newest first (filters: type, product, severity, from/to; paged by cursor)",
+  tag: "Events",
+  permission: "org:read",
+  query: eventFiltersSchema,
+  response: z.object({ events: z.array(eventOut), nextCursor: z.string().nullable() }),
+});
+
+export const getEventEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/events/{id}",
+  summary: "Show an event with its data and the deliveries it produced",
+  tag: "Events",
+  permission: "org:read",
+  response: z.object({ event: eventOut, deliveries: z.array(eventDeliveryOut) }),
+});
+
+const channelSummaryOut = z
+  .object({ id: z.string(), type: z.enum(CHANNEL_TYPES), name: z.string(), enabled: z.boolean(), target: z.string(), health: z.enum(CHANNEL_HEALTH) })
+  .loose()
+  .describe("a channel as GET /api/v1/orgs/{org}/channels shows it: secrets masked");
+
+const notificationConfigOut = z.object({
+  org: z.string(),
+  channels: z.array(channelSummaryOut),
+  rules: z.array(ruleOut).describe("org rules; product rules are set per product"),
+  eventTypes: z.array(eventTypeOut),
+  severities: z.array(z.enum(SEVERITIES)).describe("lowest to highest"),
+  options: z.object({
+    modes: z.array(z.enum(RULE_MODES)),
+    digestMinutes: z.array(z.number().int()).describe(`digest windows: ${DIGEST_WINDOWS.join(", ")} minutes`),
+    defaultSeverities: z.array(z.enum(SEVERITIES)),
+  }),
+});
+
+const orgQuery = z.object({ org: z.string().trim().min(1).max(63).optional().describe("the org's slug (optional with a token: the token's org)") });
+
+export const getNotificationConfigEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/notification-config",
+  summary: "The org's notification settings in one object (CIPP-style): channels (masked), org rules, event types, severities, options",
+  tag: "Rules",
+  permission: "org:read",
+  query: orgQuery,
+  response: notificationConfigOut,
+});
+
+export const setNotificationConfigEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/notification-config",
+  summary:
+    "Replace the org rules as a whole, in one transaction: a rule with an id is changed, without one created, an org rule left out removed. Same checks as the console",
+  tag: "Rules",
+  permission: "org:configure",
+  query: orgQuery,
+  body: notificationConfigSchema,
+  example: { rules: [{ name: "Alerts", eventTypes: "all", severities: ["critical", "alert"], channels: ["ch_…"] }] },
+  response: notificationConfigOut,
+});

@@ -1,0 +1,158 @@
+import { and, asc, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { channels, deliveries, deliveryEvents, events, products, type ChannelType, type DeliveryStatus, type Severity } from "@/db/schema";
+import { AppError, notFound } from "@/lib/errors";
+import type { EventFilters } from "@/lib/validation/event-log";
+
+/**
+ * The events list (DESIGN §7: events list; §8 of the issue): stored events of
+ * an org, newest first, filtered and paged by a cursor, each with the
+ * deliveries it produced.
+ */
+
+export type EventRow = typeof events.$inferSelect;
+
+export type EventSummary = {
+  id: string;
+  type: string;
+  severity: Severity;
+  title: string;
+  /** Product slug. */
+  product: string | null;
+  occurredAt: string;
+  receivedAt: string;
+  isTest: boolean;
+  /** Deliveries that include the event, by status. */
+  deliveryCounts: Partial<Record<DeliveryStatus, number>>;
+};
+
+export type EventView = EventSummary & {
+  data: Record<string, unknown>;
+  source: string | null;
+  /** The producer's `id` (idempotency key), if it gave one. */
+  producerId: string | null;
+};
+
+export type EventDelivery = {
+  id: string;
+  status: DeliveryStatus;
+  channelId: string;
+  channel: { name: string; type: ChannelType };
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+  /** True while a digest is still collecting events. */
+  collecting: boolean;
+};
+
+function encodeCursor(at: Date, id: string) {
+  return Buffer.from(`${at.getTime()}:${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string) {
+  const m = /^(\d+):(.+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!m) throw new AppError("bad_request", "Some query parameters are invalid", { cursor: ["is not a cursor this API gave out"] });
+  return { at: new Date(Number(m[1])), id: m[2] };
+}
+
+/** Summaries of stored events (slugs and delivery counts filled in), in the order given. */
+export function eventSummaries(db: DbOrTx, orgId: string, rows: EventRow[]): EventSummary[] {
+  return views(db, orgId, rows).map(({ id, type, severity, title, product, occurredAt, receivedAt, isTest, deliveryCounts }) => ({
+    id,
+    type,
+    severity,
+    title,
+    product,
+    occurredAt,
+    receivedAt,
+    isTest,
+    deliveryCounts,
+  }));
+}
+
+function views(db: DbOrTx, orgId: string, rows: EventRow[]): EventView[] {
+  if (!rows.length) return [];
+  const slugs = new Map(db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId)).all().map((p) => [p.id, p.slug]));
+  const counts = new Map<string, Partial<Record<DeliveryStatus, number>>>();
+  for (const c of db
+    .select({ eventId: deliveryEvents.eventId, status: deliveries.status, n: sql<number>`count(*)` })
+    .from(deliveryEvents)
+    .innerJoin(deliveries, eq(deliveries.id, deliveryEvents.deliveryId))
+    .where(inArray(deliveryEvents.eventId, rows.map((r) => r.id)))
+    .groupBy(deliveryEvents.eventId, deliveries.status)
+    .all()) {
+    counts.set(c.eventId, { ...counts.get(c.eventId), [c.status]: c.n });
+  }
+  return rows.map((e) => ({
+    id: e.id,
+    type: e.type,
+    severity: e.severity,
+    title: e.title,
+    product: e.productId ? (slugs.get(e.productId) ?? null) : null,
+    occurredAt: e.occurredAt.toISOString(),
+    receivedAt: e.receivedAt.toISOString(),
+    isTest: e.isTest,
+    deliveryCounts: counts.get(e.id) ?? {},
+    data: e.data,
+    source: e.source,
+    producerId: e.idempotencyKey,
+  }));
+}
+
+export function listEvents(db: DbOrTx, orgId: string, filters: EventFilters): { events: EventView[]; nextCursor: string | null } {
+  const where: SQL[] = [eq(events.orgId, orgId)];
+  if (filters.type) where.push(eq(events.type, filters.type));
+  if (filters.severity) where.push(eq(events.severity, filters.severity));
+  if (filters.product) {
+    const product = db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).get();
+    if (!product) throw notFound("Product");
+    where.push(eq(events.productId, product.id));
+  }
+  if (filters.from) where.push(gte(events.receivedAt, new Date(filters.from)));
+  if (filters.to) where.push(lt(events.receivedAt, new Date(filters.to)));
+  if (filters.cursor) {
+    const c = decodeCursor(filters.cursor);
+    where.push(or(lt(events.receivedAt, c.at), and(eq(events.receivedAt, c.at), lt(events.id, c.id)))!);
+  }
+  const rows = db
+    .select()
+    .from(events)
+    .where(and(...where))
+    .orderBy(desc(events.receivedAt), desc(events.id))
+    .limit(filters.limit + 1)
+    .all();
+  const page = rows.slice(0, filters.limit);
+  const last = page.at(-1);
+  return { events: views(db, orgId, page), nextCursor: rows.length > filters.limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+}
+
+/** One event with its data and every delivery that includes it. */
+export function getEvent(db: DbOrTx, orgId: string, id: string): { event: EventView; deliveries: EventDelivery[] } {
+  const row = db.select().from(events).where(and(eq(events.orgId, orgId), eq(events.id, id))).get();
+  if (!row) throw notFound("Event");
+  const produced = db
+    .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
+    .from(deliveryEvents)
+    .innerJoin(deliveries, eq(deliveries.id, deliveryEvents.deliveryId))
+    .innerJoin(channels, eq(channels.id, deliveries.channelId))
+    .where(eq(deliveryEvents.eventId, id))
+    .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
+    .all();
+  return {
+    event: views(db, orgId, [row])[0],
+    deliveries: produced.map(({ d, channelName, channelType }) => ({
+      id: d.id,
+      status: d.status,
+      channelId: d.channelId,
+      channel: { name: channelName, type: channelType },
+      attemptCount: d.attemptCount,
+      nextAttemptAt: d.status === "queued" ? d.nextAttemptAt.toISOString() : null,
+      createdAt: d.createdAt.toISOString(),
+      deliveredAt: d.deliveredAt?.toISOString() ?? null,
+      lastError: d.lastError,
+      collecting: d.digestKey !== null,
+    })),
+  };
+}

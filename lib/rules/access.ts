@@ -1,0 +1,23 @@
+import type { DbOrTx } from "@/db/client";
+import { productBySlug } from "@/lib/accounts/products";
+import { can, type Principal } from "@/lib/auth/permissions";
+import { forbidden } from "@/lib/errors";
+
+/**
+ * Who may change a rule (DESIGN §1): org rules need org owners/admins (or an
+ * admin token); a product rule also its product's admins.
+ */
+export function mayEditRule(principal: Principal, productId: string | null): boolean {
+  return productId === null ? can(principal, "org:configure") : can(principal, "product:configure", productId);
+}
+
+export function assertMayEditRule(principal: Principal, productId: string | null): void {
+  if (!mayEditRule(principal, productId)) throw forbidden();
+}
+
+/** The product named by a slug in the caller's org (404 otherwise), if the caller may configure it (403 otherwise). */
+export function configurableProduct(db: DbOrTx, orgId: string, principal: Principal, slug: string) {
+  const product = productBySlug(db, orgId, slug);
+  if (!can(principal, "product:configure", product.id)) throw forbidden("You may not configure this product's notifications");
+  return { id: product.id, slug: product.slug, name: product.name };
+}

@@ -1,0 +1,59 @@
+import type { Db, DbOrTx } from "@/db/client";
+import { SEVERITIES } from "@/db/schema";
+import { listChannels, type PublicChannel } from "@/db/queries/channels";
+import type { Actor } from "@/lib/auth/permissions";
+import { invalid } from "@/lib/errors";
+import { orgCatalog, type EventType } from "@/lib/events/catalog";
+import type { NotificationConfigInput } from "@/lib/validation/notification-config";
+import { DEFAULT_SEVERITIES, DIGEST_WINDOWS, RULE_MODES } from "@/lib/validation/rules";
+import { createRuleIn, deleteRuleIn, listRules, updateRuleIn, type RuleView } from "./queries";
+
+/**
+ * The CIPP-style notification settings in one object
+ * (`GET/POST /api/v1/notification-config?org=…`): the org's channels
+ * (masked), its org rules, the severity scale and the options a rule takes.
+ * A POST sends the org rules as a whole — listed with an id = changed,
+ * without = created, left out = removed — checked like the console's form,
+ * in one transaction. Product rules are set per product and not touched.
+ */
+
+export type NotificationConfig = {
+  org: string;
+  channels: PublicChannel[];
+  rules: RuleView[];
+  eventTypes: EventType[];
+  severities: typeof SEVERITIES;
+  options: {
+    modes: typeof RULE_MODES;
+    digestMinutes: typeof DIGEST_WINDOWS;
+    defaultSeverities: typeof DEFAULT_SEVERITIES;
+  };
+};
+
+export function getNotificationConfig(db: DbOrTx, org: { id: string; slug: string }): NotificationConfig {
+  return {
+    org: org.slug,
+    channels: listChannels(db, org.id),
+    rules: listRules(db, org.id, { productId: null }),
+    eventTypes: orgCatalog(db, org.id),
+    severities: SEVERITIES,
+    options: { modes: RULE_MODES, digestMinutes: DIGEST_WINDOWS, defaultSeverities: DEFAULT_SEVERITIES },
+  };
+}
+
+export function setNotificationConfig(db: Db, org: { id: string; slug: string }, actor: Actor, input: NotificationConfigInput): NotificationConfig {
+  return db.transaction((tx) => {
+    const current = new Map(listRules(tx, org.id, { productId: null }).map((r) => [r.id, r]));
+    const kept = new Set<string>();
+    input.rules.forEach(({ id, ...body }, i) => {
+      const prefix = `rules.${i}.`;
+      if (body.product) throw invalid({ [`${prefix}product`]: ["product rules are set per product (POST /api/v1/orgs/{org}/rules)"] });
+      if (id === undefined) return void createRuleIn(tx, org.id, actor, body, { fieldPrefix: prefix });
+      if (!current.has(id) || kept.has(id)) throw invalid({ [`${prefix}id`]: [kept.has(id) ? "is listed twice" : `unknown org rule "${id}"`] });
+      kept.add(id);
+      updateRuleIn(tx, org.id, actor, id, body, { fieldPrefix: prefix });
+    });
+    for (const rule of current.values()) if (!kept.has(rule.id)) deleteRuleIn(tx, org.id, actor, rule.id);
+    return getNotificationConfig(tx, org);
+  });
+}
