@@ -13,10 +13,9 @@ export function startInlineDispatcher(): RunningDispatcher {
   if (!globalForInline.heraldInlineDispatcher) {
     const worker = startDispatcher({ db: db() });
     globalForInline.heraldInlineDispatcher = worker;
+    // No signal handlers here: they would change how the server exits. A server
+    // stopped mid-send leaves leases that expire, and the deliveries go out again.
     log.info("in-process dispatcher started", { owner: worker.owner });
-    for (const signal of ["SIGTERM", "SIGINT"] as const) {
-      process.once(signal, () => void worker.stop());
-    }
   }
   return globalForInline.heraldInlineDispatcher;
 }

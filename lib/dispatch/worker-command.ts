@@ -1,5 +1,6 @@
 import { db } from "@/db/client";
 import { closeMailTransport } from "@/lib/channels/email";
+import { outboundDispatcher } from "@/lib/net/outbound";
 import { log } from "@/lib/log";
 import type { DispatcherOptions } from "./dispatcher";
 import { startDispatcher } from "./run";
@@ -21,6 +22,8 @@ export async function runWorkerCommand(options: Partial<Omit<DispatcherOptions, 
   });
   log.info("worker stopping", { owner: worker.owner, signal });
   await worker.stop();
+  // Idle keep-alive connections would hold the process open for their timeout.
   closeMailTransport();
+  await outboundDispatcher().destroy();
   log.info("worker stopped", { owner: worker.owner, ...worker.counts });
 }
