@@ -164,7 +164,8 @@ function bodyOf(op: RouteOperation): unknown {
 /** What the caller must get: 401, 404 (another org), 403 (`can()` says no), or in. */
 function expected(op: RouteOperation, endpoint: Endpoint, caller: Caller): 401 | 403 | 404 | "allowed" {
   if (!caller.principal) return 401;
-  if (caller.principal.orgId !== seed.a.id && hasOrg(op)) return 404;
+  // `/api/v1/apps/{app}` takes the org from the token: another org has no such app.
+  if (caller.principal.orgId !== seed.a.id && (hasOrg(op) || isProductScoped(op))) return 404;
   const productId = isProductScoped(op) ? seed.a.product.id : undefined;
   return can(caller.principal, endpoint.permission as Permission, productId) ? "allowed" : 403;
 }

@@ -15,9 +15,15 @@ export function assertMayEditRule(principal: Principal, productId: string | null
   if (!mayEditRule(principal, productId)) throw forbidden();
 }
 
-/** The product named by a slug in the caller's org (404 otherwise), if the caller may configure it (403 otherwise). */
-export function configurableProduct(db: DbOrTx, orgId: string, principal: Principal, slug: string) {
+/** The product named by a slug in the caller's org (404 otherwise). */
+export function productOf(db: DbOrTx, orgId: string, slug: string) {
   const product = productBySlug(db, orgId, slug);
-  if (!can(principal, "product:configure", product.id)) throw forbidden("You may not configure this product's notifications");
   return { id: product.id, slug: product.slug, name: product.name };
+}
+
+/** The product, if the caller may configure it (403 otherwise): members read a product's settings, its admins change them. */
+export function configurableProduct(db: DbOrTx, orgId: string, principal: Principal, slug: string) {
+  const product = productOf(db, orgId, slug);
+  if (!can(principal, "product:configure", product.id)) throw forbidden("You may not configure this product's notifications");
+  return product;
 }

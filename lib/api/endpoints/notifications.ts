@@ -9,7 +9,7 @@ import { createNotificationSchema, NOTIFICATION_TYPES, patchNotificationSchema }
  * handler checks it once the product is known).
  */
 
-const PRODUCT_ADMIN = "Needs product:configure for the product: its product admins, a token limited to it, an admin token, or an owner/admin.";
+const PRODUCT_ADMIN = "Changes need product:configure for the product: its product admins, a token limited to it, an admin token, or an owner/admin.";
 
 const notificationOut = z.object({
   id: z.string(),
@@ -26,7 +26,7 @@ const notificationOut = z.object({
 export const listNotificationsEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/apps/{app}/notifications",
-  summary: `List a product's notifications. ${PRODUCT_ADMIN}`,
+  summary: "List a product's notifications (URLs masked)",
   tag: "Product notifications",
   permission: "org:read",
   response: z.object({ notifications: z.array(notificationOut) }),
@@ -47,7 +47,7 @@ export const createNotificationEndpoint = endpoint({
 export const getNotificationEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/apps/{app}/notifications/{id}",
-  summary: `Show a product notification. ${PRODUCT_ADMIN}`,
+  summary: "Show a product notification (URL masked)",
   tag: "Product notifications",
   permission: "org:read",
   response: z.object({ notification: notificationOut }),

@@ -3,12 +3,12 @@ import { createNotificationEndpoint, listNotificationsEndpoint } from "@/lib/api
 import { handle } from "@/lib/api/handler";
 import { actorOf } from "@/lib/auth/permissions";
 import { createNotification, listNotifications } from "@/lib/rules/product-notifications";
-import { configurableProduct } from "@/lib/rules/access";
+import { configurableProduct, productOf } from "@/lib/rules/access";
 
 export const dynamic = "force-dynamic";
 
 export const GET = handle(listNotificationsEndpoint, (ctx) => ({
-  notifications: listNotifications(db(), ctx.org.id, configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app)),
+  notifications: listNotifications(db(), ctx.org.id, productOf(db(), ctx.org.id, ctx.params.app)),
 }));
 
 export const POST = handle(createNotificationEndpoint, async (ctx) => ({

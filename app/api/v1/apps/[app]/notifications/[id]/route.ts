@@ -3,12 +3,12 @@ import { deleteNotificationEndpoint, getNotificationEndpoint, updateNotification
 import { handle } from "@/lib/api/handler";
 import { actorOf } from "@/lib/auth/permissions";
 import { deleteNotification, getNotification, updateNotification } from "@/lib/rules/product-notifications";
-import { configurableProduct } from "@/lib/rules/access";
+import { configurableProduct, productOf } from "@/lib/rules/access";
 
 export const dynamic = "force-dynamic";
 
 export const GET = handle(getNotificationEndpoint, (ctx) => ({
-  notification: getNotification(db(), ctx.org.id, configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app), ctx.params.id),
+  notification: getNotification(db(), ctx.org.id, productOf(db(), ctx.org.id, ctx.params.app), ctx.params.id),
 }));
 
 export const PATCH = handle(updateNotificationEndpoint, async (ctx) => ({
