@@ -11,17 +11,19 @@
  *   for 100,000 events would time the ingest path, which the ingest figures
  *   measure on their own.
  * - `server`: an org, an admin API token, 3 webhook channels and one org rule
- *   that sends `log.entry` events of every severity to all three — so each
- *   ingested event makes 3 deliveries.
+ *   (`createRule`) that sends `log.entry` events of every severity to all
+ *   three — so each ingested event makes 3 deliveries.
  */
 import { openDb, setDb, type Db } from "@/db/client";
-import { memberships, orgs, ruleChannels, rules, users, SEVERITIES } from "@/db/schema";
+import { memberships, orgs, users, SEVERITIES } from "@/db/schema";
 import { createChannel } from "@/db/queries/channels";
 import { createToken } from "@/lib/accounts/tokens";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
+import { createRule } from "@/lib/rules/queries";
 import { createChannelSchema } from "@/lib/validation/channels";
+import { ruleSchema } from "@/lib/validation/rules";
 import { isMainModule } from "./lib/processes";
 
 export type SeedJob =
@@ -82,13 +84,10 @@ function seedQueuedDeliveries(db: Db, orgId: string, channelIds: string[], count
   })();
 }
 
-/** One org rule: `log.entry`, every severity, to every given channel. */
+/** One org rule, made with the project's `createRule`: `log.entry`, every severity, to every given channel. */
 function seedRule(db: Db, orgId: string, channelIds: string[]) {
-  const ruleId = newId("rule");
-  db.insert(rules)
-    .values({ id: ruleId, orgId, name: "bench: every log entry", eventTypes: [BENCH_EVENT_TYPE], severities: [...SEVERITIES] })
-    .run();
-  for (const channelId of channelIds) db.insert(ruleChannels).values({ ruleId, channelId }).run();
+  const body = ruleSchema.parse({ name: "bench: every log entry", eventTypes: [BENCH_EVENT_TYPE], severities: [...SEVERITIES], channels: channelIds });
+  createRule(db, orgId, SYSTEM_ACTOR, body);
 }
 
 export async function runSeed(job: SeedJob): Promise<SeedResult> {
