@@ -99,6 +99,21 @@ for (const file of files) {
   }
 }
 
+/** Console pages of an org (app/o/…): each loads data only after the page guard, or only redirects. */
+const orgPages = sourceFiles(path.join(ROOT, "app", "o")).filter((f) => /\/page\.tsx?$/.test(f));
+
+describe("console pages", () => {
+  it("are found", () => {
+    expect(orgPages.length).toBeGreaterThan(8);
+  });
+
+  it.each(orgPages.map((f) => [path.relative(ROOT, f), f] as const))("%s calls authorizePage (or only redirects)", (_, file) => {
+    const source = readFileSync(file, "utf8");
+    const redirectOnly = /\bredirect\(/.test(source) && !/\bdb\(\)/.test(source);
+    expect(GUARDS.test(source) || redirectOnly).toBe(true);
+  });
+});
+
 describe("server actions", () => {
   it("are found (the discovery can fail)", () => {
     expect(moduleActions.length).toBeGreaterThan(10);

@@ -1,0 +1,156 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { E2E, createToken, signIn, signInAsOwner } from "./fixtures";
+
+/**
+ * Every console page under app/o/[org], found in the file tree, opened with a
+ * session of each role (and none): the status must be the one the table says.
+ * A new page that is not in the table fails here, so nobody adds a page
+ * without deciding who may open it. (role-access.spec.ts has the first table;
+ * this one is generated and covers events, deliveries, inbox, API reference.)
+ */
+test.describe.configure({ mode: "serial" });
+
+const org = E2E.owner.slug;
+const PASSWORD = "role access more password";
+const people = { admin: "admin.more@acme.test", productAdmin: "pa.more@acme.test", otherProductAdmin: "pa.other@acme.test" };
+type Role = "owner" | "admin" | "member" | "productAdmin" | "otherProductAdmin";
+
+const EVERYONE: Record<Role, number> = { owner: 200, admin: 200, member: 200, productAdmin: 200, otherProductAdmin: 200 };
+const CONFIGURERS: Record<Role, number> = { owner: 200, admin: 200, member: 403, productAdmin: 403, otherProductAdmin: 403 };
+
+/** Who may open each page (path under /o/{org}, as in the file tree). */
+const PAGE_TABLE: Record<string, Record<Role, number>> = {
+  "": EVERYONE,
+  notifications: EVERYONE,
+  members: EVERYONE,
+  products: EVERYONE,
+  "products/[product]": EVERYONE,
+  settings: EVERYONE,
+  events: EVERYONE,
+  "events/[id]": EVERYONE,
+  deliveries: EVERYONE,
+  "deliveries/[id]": EVERYONE,
+  inbox: EVERYONE,
+  api: EVERYONE,
+  tokens: CONFIGURERS,
+  audit: CONFIGURERS,
+};
+
+const ORG_PAGES = path.resolve("app/o/[org]");
+
+/** Page paths under app/o/[org] ("" for the org's home), private folders and route groups skipped. */
+function consolePages(dir = ORG_PAGES, prefix: string[] = []): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) {
+      if (entry.name.startsWith("_") || entry.name.startsWith("@")) return [];
+      const segment = /^\(.*\)$/.test(entry.name) ? [] : [entry.name];
+      return consolePages(path.join(dir, entry.name), [...prefix, ...segment]);
+    }
+    return /^page\.(tsx|ts|jsx|js)$/.test(entry.name) ? [prefix.join("/")] : [];
+  });
+}
+
+let pages: Record<Role, Page>;
+const fill: Record<string, string> = { "[product]": "web-shop" };
+
+async function invite(owner: Page, browser: Browser, email: string) {
+  await owner.goto(`/o/${org}/members`);
+  await owner.getByLabel("E-mail").fill(email);
+  await owner.getByLabel("Role", { exact: true }).selectOption(email === people.admin ? "admin" : "member");
+  await owner.getByRole("button", { name: "Add member" }).click();
+  const url = (await owner.getByTestId("invite-url").textContent())!.trim();
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(url);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${org}/`));
+  return page;
+}
+
+async function makeProductAdmin(owner: Page, product: string, email: string) {
+  await owner.goto(`/o/${org}/products/${product}`);
+  await owner.getByRole("checkbox", { name: email }).check();
+  await owner.getByRole("button", { name: "Save product admins" }).click();
+  await expect(owner.getByText("Product admins saved.")).toBeVisible();
+}
+
+test.beforeAll(async ({ browser, playwright }) => {
+  // Three invites (each a password hash) and two product pages: more than one test's worth of time.
+  test.setTimeout(180_000);
+  const request = await playwright.request.newContext({ baseURL: E2E.baseURL });
+  const owner = await (await browser.newContext()).newPage();
+  await signInAsOwner(owner);
+  // A second product whose admin must not get the first product's rights.
+  const token = createToken("admin", `role-more-${Date.now()}`);
+  const auth = { authorization: `Bearer ${token}` };
+  const created = await request.post(`/api/v1/orgs/${org}/products`, { data: { name: "Other App", slug: "other-app" }, headers: auth });
+  expect([201, 409]).toContain(created.status());
+  // An event and its delivery, for pages that show one.
+  const ingested = await request.post("/api/v1/events", {
+    data: { type: "deployment.failed", product: "web-shop", title: "Role access probe", severity: "error" },
+    headers: auth,
+  });
+  expect(ingested.status()).toBe(202);
+  fill["events/[id]"] = (await ingested.json()).events[0].id;
+  const listed = await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`, { headers: auth });
+  const delivery = (await listed.json()).deliveries[0];
+  if (delivery) fill["deliveries/[id]"] = delivery.id;
+  await request.dispose();
+
+  const admin = await invite(owner, browser, people.admin);
+  const productAdmin = await invite(owner, browser, people.productAdmin);
+  const otherProductAdmin = await invite(owner, browser, people.otherProductAdmin);
+  await makeProductAdmin(owner, "web-shop", people.productAdmin);
+  await makeProductAdmin(owner, "other-app", people.otherProductAdmin);
+  const member = await (await browser.newContext()).newPage();
+  await signIn(member, E2E.member.email, E2E.member.password);
+  pages = { owner, admin, member, productAdmin, otherProductAdmin };
+});
+
+/** `/o/{org}/events/[id]` with its dynamic segments filled, or why it cannot be. */
+function urlOf(page: string): string {
+  const parts = page.split("/").map((segment, i, all) => {
+    if (!segment.startsWith("[")) return segment;
+    const key = fill[`${all.slice(0, i).join("/")}/${segment}`.replace(/^\//, "")] ?? fill[segment];
+    if (!key) throw new Error(`role-access-more does not know how to fill ${segment} in /o/{org}/${page}: add it to \`fill\``);
+    return key;
+  });
+  return `/o/${org}${page ? `/${parts.join("/")}` : ""}`;
+}
+
+test("every console page is in the table (a new page must say who may open it)", () => {
+  const found = consolePages();
+  expect(found.length).toBeGreaterThan(8);
+  expect(found.filter((p) => !(p in PAGE_TABLE)), "pages missing from PAGE_TABLE in e2e/role-access-more.spec.ts").toEqual([]);
+});
+
+for (const page of consolePages()) {
+  const expected = PAGE_TABLE[page];
+  test(`page /o/{org}/${page}: ${JSON.stringify(expected)}`, async () => {
+    test.skip(!expected, "not in PAGE_TABLE (the test above fails)");
+    for (const role of Object.keys(pages) as Role[]) {
+      const res = await pages[role].goto(urlOf(page));
+      expect(res?.status(), `${role} on ${page}`).toBe(expected[role]);
+    }
+  });
+
+  test(`page /o/{org}/${page}: signed out goes to sign-in, a non-member org is 404`, async ({ browser }) => {
+    const anonymous = await (await browser.newContext()).newPage();
+    await anonymous.goto(urlOf(page));
+    await expect(anonymous).toHaveURL(/\/login/);
+    await anonymous.context().close();
+    const res = await pages.member.goto(urlOf(page).replace(`/o/${org}`, "/o/not-my-org"));
+    expect(res?.status()).toBe(404);
+  });
+}
+
+test("a product's admin is not an admin of another product (API write with a console session)", async () => {
+  const write = (page: Page, product: string) =>
+    page.request.patch(`/api/v1/orgs/${org}/products/${product}`, { data: { name: "Renamed" }, headers: { origin: E2E.baseURL } });
+  expect((await write(pages.productAdmin, "other-app")).status()).toBe(403);
+  expect((await write(pages.otherProductAdmin, "web-shop")).status()).toBe(403);
+  expect((await write(pages.member, "web-shop")).status()).toBe(403);
+});
