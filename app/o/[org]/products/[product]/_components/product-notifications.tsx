@@ -1,5 +1,48 @@
-// Placeholder until the events & rules work lands (issue #4).
-// Helpers: read /work/notes/ui-contract.md (the lead changed these props: async server component loading its own data), then replace this file.
-export function ProductNotifications(_props: { org: string; product: { id: string; slug: string; name: string }; canEdit: boolean }) {
-  return null;
+import { db } from "@/db/client";
+import { listChannels } from "@/db/queries/channels";
+import { Card } from "@/components/ui/card";
+import { authorize } from "@/lib/auth/authorize";
+import { listNotifications } from "@/lib/rules/product-notifications";
+import { productPreferences } from "@/lib/rules/product-preferences";
+import { ProductNotificationList } from "./product-notification-list";
+import { ProductPreferencesForm } from "./product-preferences-form";
+
+type Product = { id: string; slug: string; name: string };
+
+/**
+ * Product settings → Notifications (server side): for each event a product
+ * can have, the org channels it goes to (Chainloop's product preferences),
+ * and the notifications attached to the product through the Scalingo-style
+ * API. Channels reach the browser as names only; product admins pick them,
+ * never edit them. A product admin of other products sees nothing of this
+ * product's settings (as on the products list).
+ */
+export async function ProductNotifications({ org, product, canEdit }: { org: string; product: Product; canEdit: boolean }) {
+  const { principal, org: o } = await authorize(org, "org:read");
+  if (!canEdit && principal.productIds.size > 0) {
+    return (
+      <Card title="Notifications">
+        <p className="text-sm text-slate-600">This product&apos;s notifications are managed by its own product admins.</p>
+      </Card>
+    );
+  }
+  const database = db();
+  const { preferences, otherRules } = productPreferences(database, o.id, product);
+  const orgChannels = listChannels(database, o.id).map(({ id, name, type }) => ({ id, name, type }));
+  const ownChannels = listChannels(database, o.id, { productId: product.id }).map(({ id, name, type }) => ({ id, name, type }));
+  const notifications = listNotifications(database, o.id, product);
+  const rows = preferences.map((p) => ({ key: p.eventType.key, title: p.eventType.title, description: p.eventType.description, channels: p.channels, minSeverity: p.minSeverity }));
+  return (
+    <>
+      <ProductPreferencesForm org={org} product={product} canEdit={canEdit} rows={rows} channels={orgChannels} />
+      <ProductNotificationList
+        org={org}
+        product={product}
+        canEdit={canEdit}
+        notifications={notifications}
+        otherRules={otherRules.map((r) => ({ id: r.id, name: r.name, eventTypes: r.eventTypes, severities: r.severities, channels: r.channels }))}
+        channelNames={Object.fromEntries([...orgChannels, ...ownChannels].map((c) => [c.id, c.name]))}
+      />
+    </>
+  );
 }

@@ -1,0 +1,136 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { FormMessage, inputClass } from "@/components/ui/field";
+import type { FieldErrors } from "@/lib/errors";
+import { CheckboxGroup } from "../../../notifications/_components/checkbox-group";
+import { saveProductPreferencesAction } from "../notification-actions";
+
+type Row = { key: string; title: string; description: string; channels: string[]; minSeverity: Severity };
+type ChannelOption = { id: string; name: string; type: ChannelType };
+
+/**
+ * Chainloop's product preferences: one row per event a product can have,
+ * with the channels it goes to ("none" by default) and the lowest severity
+ * sent. Saved together, in one transaction.
+ */
+export function ProductPreferencesForm({
+  org,
+  product,
+  canEdit,
+  rows,
+  channels,
+}: {
+  org: string;
+  product: { id: string; slug: string; name: string };
+  canEdit: boolean;
+  rows: Row[];
+  channels: ChannelOption[];
+}) {
+  const router = useRouter();
+  const [values, setValues] = useState(() => rows.map((r) => ({ eventType: r.key, channels: r.channels, minSeverity: r.minSeverity })));
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<{ error?: string; success?: string; fields?: FieldErrors }>({});
+  const nameOf = new Map(channels.map((c) => [c.id, c.name]));
+  const set = (i: number, change: Partial<(typeof values)[number]>) => setValues((all) => all.map((v, j) => (j === i ? { ...v, ...change } : v)));
+  const rowError = (i: number) => Object.entries(message.fields ?? {}).find(([k]) => k.startsWith(`preferences.${i}.`))?.[1][0];
+
+  async function save() {
+    setPending(true);
+    setMessage({});
+    const result = await saveProductPreferencesAction({ org, productId: product.id, preferences: values });
+    setPending(false);
+    if (!result.ok) return setMessage({ error: result.formError, fields: result.fieldErrors });
+    setMessage({ success: "Notification settings saved." });
+    router.refresh();
+  }
+
+  return (
+    <Card
+      title="Notifications"
+      description={`Which of ${product.name}'s events notify which of the organization's channels, and from which severity up.`}
+    >
+      <table className="w-full text-left text-sm" aria-label="Event notifications">
+        <thead className="text-xs uppercase text-slate-500">
+          <tr>
+            <th className="py-2">Event</th>
+            <th>Channels</th>
+            <th>Lowest severity sent</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map((row, i) => {
+            const value = values[i];
+            const picked = value.channels.map((id) => nameOf.get(id) ?? id);
+            return (
+              <tr key={row.key} data-event-type={row.key} className="align-top">
+                <td className="py-2 pr-4">
+                  <p className="font-medium">{row.title}</p>
+                  <code className="text-xs text-slate-500">{row.key}</code>
+                </td>
+                <td className="py-2 pr-4">
+                  {canEdit ? (
+                    <details className="relative">
+                      <summary className={`${inputClass} cursor-pointer list-none`} aria-label={`Channels for ${row.key}`}>
+                        {picked.length ? picked.join(", ") : "none"}
+                      </summary>
+                      <div className="absolute z-10 mt-1 w-72 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
+                        {channels.length ? (
+                          <CheckboxGroup
+                            legend={`Channels for ${row.title}`}
+                            options={channels.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))}
+                            value={value.channels}
+                            onChange={(next) => set(i, { channels: next })}
+                          />
+                        ) : (
+                          <p className="text-xs text-slate-500">The organization has no channels yet; its owners and admins add them.</p>
+                        )}
+                      </div>
+                    </details>
+                  ) : (
+                    <span>{picked.length ? picked.join(", ") : "none"}</span>
+                  )}
+                  {rowError(i) && (
+                    <p className="mt-1 text-xs text-red-600" aria-live="polite">
+                      {rowError(i)}
+                    </p>
+                  )}
+                </td>
+                <td className="py-2">
+                  {canEdit ? (
+                    <select
+                      aria-label={`Lowest severity for ${row.key}`}
+                      className={inputClass}
+                      value={value.minSeverity}
+                      onChange={(e) => set(i, { minSeverity: e.target.value as Severity })}
+                    >
+                      {SEVERITIES.map((s) => (
+                        <option key={s} value={s}>
+                          {s === "debug" ? "debug (everything)" : `${s} and above`}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    <span>{value.channels.length ? value.minSeverity : "—"}</span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {canEdit && (
+        <div className="mt-4 flex items-center justify-between gap-4">
+          <FormMessage error={message.error} success={message.success} />
+          <Button onClick={save} pending={pending} className="ml-auto">
+            Save notification settings
+          </Button>
+        </div>
+      )}
+    </Card>
+  );
+}
