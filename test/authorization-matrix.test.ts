@@ -1,13 +1,10 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDb, setDb, type Db } from "@/db/client";
 import { can, type Permission, type Principal } from "@/lib/auth/permissions";
 import type { Endpoint } from "@/lib/api/endpoint";
 import { startReceiver, useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { APP, callRoute, discoverRoutes, isErrorShape, pathParams, type RouteOperation } from "./routes";
-import { changedTables, seedTwoOrgs, snapshotRows, type SeededOrg } from "./two-orgs";
+import { changedTables, paramsOf, seededTemplate, snapshotRows, validBodyOf, type SeededOrg } from "./two-orgs";
 
 /**
  * The authorization matrix, generated: every route handler under app/api is
@@ -63,61 +60,16 @@ const PUBLIC_ROUTES: Record<string, { reason: string; check: (op: RouteOperation
 /** Route folders that are not Herald's API: next-auth's own sign-in endpoints. */
 const NOT_API = [path.join(APP, "api", "auth")];
 
-/** Request bodies known to be valid, where the endpoint object has no `example`. */
-const BODIES: Record<string, (seed: SeededOrg) => unknown> = {
-  "POST /api/v1/orgs/{org}/channels": () => ({ type: "inbox", name: "Matrix inbox" }),
-  "PATCH /api/v1/orgs/{org}/channels/{id}": () => ({ name: "Renamed by the matrix" }),
-  "POST /api/v1/orgs/{org}/deliveries/replay": (s) => ({ channel: s.channelId, since: "2020-01-01T00:00:00Z" }),
-};
-
-/** What each path parameter is filled with, by the segment before it. */
-function paramValue(name: string, after: string, own: SeededOrg, ids: SeededOrg): string {
-  if (name === "org") return own.slug;
-  if (name === "product" || name === "app") return ids.product.slug;
-  const byCollection: Record<string, string> = {
-    channels: ids.channelId,
-    deliveries: ids.deliveryId,
-    rules: ids.ruleId,
-    events: ids.eventId,
-    notifications: ids.notificationId,
-  };
-  const value = byCollection[after];
-  if (value === undefined) {
-    throw new Error(`the authorization matrix does not know what {${name}} after /${after}/ names: add it to paramValue in test/authorization-matrix.test.ts`);
-  }
-  return value;
-}
-
 type Seed = { a: SeededOrg; b: SeededOrg };
 
 const receiver = await startReceiver();
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "herald-matrix-"));
-const template = path.join(work, "template.db");
-const seed: Seed = await (async () => {
-  const db = openDb(template);
-  setDb(db);
-  const seeded = await seedTwoOrgs(db, receiver.url());
-  db.$client.close();
-  return seeded;
-})();
-
-let current: Db | undefined;
-let copies = 0;
-/** Each case gets its own copy of the seeded database, so one case's writes never decide another's outcome. */
-function freshDb(): Db {
-  current?.$client.close();
-  const file = path.join(work, `case-${copies++}.db`);
-  fs.copyFileSync(template, file);
-  current = openDb(file, { migrate: false });
-  setDb(current);
-  return current;
-}
+const seeded = await seededTemplate(receiver.url());
+const seed: Seed = seeded.seed;
+const freshDb = () => seeded.fresh();
 
 afterAll(async () => {
-  current?.$client.close();
-  setDb(undefined);
+  seeded.close();
   await receiver.close();
-  fs.rmSync(work, { recursive: true, force: true });
 });
 
 const discovered = (await discoverRoutes(path.join(APP, "api"))).filter((r) => !NOT_API.some((dir) => path.join(process.cwd(), r.file).startsWith(dir)));
@@ -152,13 +104,8 @@ const isProductScoped = (op: RouteOperation) => pathParams(op.path).some((p) => 
 const hasOrg = (op: RouteOperation) => pathParams(op.path).some((p) => p.name === "org");
 const hasIds = (op: RouteOperation) => pathParams(op.path).some((p) => p.name !== "org");
 
-function paramsOf(op: RouteOperation, ids: SeededOrg): Record<string, string> {
-  return Object.fromEntries(pathParams(op.path).map(({ name, after }) => [name, paramValue(name, after, seed.a, ids)]));
-}
-
 function bodyOf(op: RouteOperation): unknown {
-  if (!op.endpoint?.body) return undefined;
-  return BODIES[op.op]?.(seed.a) ?? op.endpoint.example ?? {};
+  return validBodyOf(op, seed.a);
 }
 
 /** What the caller must get: 401, 404 (another org), 403 (`can()` says no), or in. */
@@ -195,7 +142,7 @@ const guarded = discovered.filter((op) => op.endpoint?.permission);
 async function problemsOf(op: RouteOperation, endpoint: Endpoint, caller: Caller, ids: SeededOrg): Promise<string[]> {
   const db = freshDb();
   const before = snapshotRows(db);
-  const res = await callRoute(op, { params: paramsOf(op, ids), token: caller.token, body: bodyOf(op) });
+  const res = await callRoute(op, { params: paramsOf(op.path, seed.a, ids), token: caller.token, body: bodyOf(op) });
   const wrote = () => changedTables(before, snapshotRows(db));
   const problems: string[] = [];
   const fail = (why: string) => problems.push(`${op.op} with ${caller.name}${ids === seed.a ? "" : " and another org's ids"}: ${why} (got ${res.status} ${res.text.slice(0, 300)})`);

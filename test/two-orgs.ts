@@ -1,5 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { eq } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { openDb, setDb, type Db } from "@/db/client";
 import { createChannel } from "@/db/queries/channels";
 import { deliveries, users } from "@/db/schema";
 import { createOrg } from "@/lib/accounts/create-org";
@@ -13,6 +16,7 @@ import { createRule } from "@/lib/rules/queries";
 import { createNotification } from "@/lib/rules/product-notifications";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { ruleSchema } from "@/lib/validation/rules";
+import { pathParams } from "./routes";
 
 /**
  * Two organizations built with Herald's own domain functions, for the
@@ -126,4 +130,71 @@ export function rowCounts(db: Db): Record<string, number> {
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
     .all() as { name: string }[];
   return Object.fromEntries(tables.map(({ name }) => [name, (sqlite.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+}
+
+/**
+ * The two orgs seeded once into a template file; `fresh()` hands out a copy
+ * (made the process's database), so one case's writes never decide another's.
+ */
+export async function seededTemplate(hookUrl: string) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "herald-hardening-"));
+  const template = path.join(work, "template.db");
+  const db = openDb(template);
+  setDb(db);
+  const seed = await seedTwoOrgs(db, hookUrl);
+  db.$client.close();
+  let current: Db | undefined;
+  let copies = 0;
+  return {
+    seed,
+    fresh(): Db {
+      current?.$client.close();
+      const file = path.join(work, `case-${copies++}.db`);
+      fs.copyFileSync(template, file);
+      current = openDb(file, { migrate: false });
+      setDb(current);
+      return current;
+    },
+    close() {
+      current?.$client.close();
+      current = undefined;
+      setDb(undefined);
+      fs.rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Request bodies known to be valid, where the endpoint object has no `example`. */
+export const VALID_BODIES: Record<string, (seed: SeededOrg) => unknown> = {
+  "POST /api/v1/orgs/{org}/channels": () => ({ type: "inbox", name: "Hardening inbox" }),
+  "PATCH /api/v1/orgs/{org}/channels/{id}": () => ({ name: "Renamed by hardening" }),
+  "POST /api/v1/orgs/{org}/deliveries/replay": (s) => ({ channel: s.channelId, since: "2020-01-01T00:00:00Z" }),
+};
+
+/** A body the operation accepts from org A's admin (or `{}` when nobody said what it is). */
+export function validBodyOf(op: { op: string; endpoint?: { body?: unknown; example?: unknown } }, seed: SeededOrg): unknown {
+  if (!op.endpoint?.body) return undefined;
+  return VALID_BODIES[op.op]?.(seed) ?? structuredClone(op.endpoint.example) ?? {};
+}
+
+/** What a path parameter is filled with: `own`'s slug for {org}, ids taken from `ids`, chosen by the segment before the parameter. */
+export function paramValue(name: string, after: string, own: SeededOrg, ids: SeededOrg): string {
+  if (name === "org") return own.slug;
+  if (name === "product" || name === "app") return ids.product.slug;
+  const byCollection: Record<string, string> = {
+    channels: ids.channelId,
+    deliveries: ids.deliveryId,
+    rules: ids.ruleId,
+    events: ids.eventId,
+    notifications: ids.notificationId,
+  };
+  const value = byCollection[after];
+  if (value === undefined) {
+    throw new Error(`the hardening seed does not know what {${name}} after /${after}/ names: add it to paramValue in test/two-orgs.ts`);
+  }
+  return value;
+}
+
+export function paramsOf(routePath: string, own: SeededOrg, ids: SeededOrg = own): Record<string, string> {
+  return Object.fromEntries(pathParams(routePath).map(({ name, after }) => [name, paramValue(name, after, own, ids)]));
 }
