@@ -75,11 +75,32 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (!text.trim()) throw new AppError("bad_request", "The body is empty; send a JSON document");
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new AppError("bad_request", `The body is not valid JSON: ${(e as Error).message}`);
   }
+  // JSON.parse accepts any depth, but storing or rendering such a value later
+  // (JSON.stringify, renderers) recurses and overflows the stack: refuse it here.
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new AppError("bad_request", `The body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  return value;
+}
+
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a parsed JSON value nests arrays/objects more than `max` levels (walked without recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Maps failures that are not AppErrors: a full or read-only database is a 503, anything else a 500 with an id. */
