@@ -4,6 +4,7 @@ import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { ChannelsSection } from "./_components/channels-section";
 import { RulesSection } from "./_components/rules-section";
+import { TestAlertLauncher } from "./_components/test-alert-launcher";
 
 export const metadata: Metadata = { title: "Notifications" };
 
@@ -18,7 +19,11 @@ export default async function NotificationsPage({ params }: { params: Promise<{ 
   const canEdit = can(principal, "org:configure");
   return (
     <>
-      <PageHeader title="Notifications" description="Channels say where notifications go; rules say which events go there." />
+      <PageHeader
+        title="Notifications"
+        description="Channels say where notifications go; rules say which events go there."
+        actions={canEdit ? <TestAlertLauncher org={org} orgId={o.id} /> : undefined}
+      />
       <div className="space-y-8">
         <ChannelsSection org={org} orgId={o.id} canEdit={canEdit} />
         <RulesSection org={org} orgId={o.id} canEdit={canEdit} />

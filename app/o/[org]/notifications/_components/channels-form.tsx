@@ -4,6 +4,7 @@ import { Controller, type FieldValues, type UseFormReturn } from "react-hook-for
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextAreaField, TextField } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
+import { unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
 import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema } from "@/lib/validation/channels";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
@@ -51,7 +52,7 @@ export function ChannelForm({
   const type = f.watch("type") as ChannelView["type"];
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4" noValidate aria-label={editing ? "Edit channel" : "Add channel"}>
+    <form onSubmit={onSubmit} className="space-y-4" noValidate aria-label={editing ? "Edit channel" : "Add channel"} {...unsavedMarker(f.formState.isDirty)}>
       <div className="grid grid-cols-2 gap-3">
         <SelectField
           label="Type"

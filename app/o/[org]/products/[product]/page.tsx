@@ -9,6 +9,7 @@ import { AppError } from "@/lib/errors";
 import { notFound } from "next/navigation";
 import { ProductSettings } from "./_components/product-settings";
 import { ProductNotifications } from "./_components/product-notifications";
+import { TestAlertLauncher } from "../../notifications/_components/test-alert-launcher";
 
 export const metadata: Metadata = { title: "Product" };
 
@@ -28,7 +29,11 @@ export default async function ProductPage({ params }: { params: Promise<{ org: s
   const members = canConfigureOrg ? listMembers(db(), o.id).map(({ userId, email }) => ({ userId, email })) : [];
   return (
     <>
-      <PageHeader title={product.name} description={<>Product <code>{product.slug}</code></>} />
+      <PageHeader
+        title={product.name}
+        description={<>Product <code>{product.slug}</code></>}
+        actions={canConfigureProduct ? <TestAlertLauncher org={org} orgId={o.id} product={{ id: product.id, slug: product.slug, name: product.name }} /> : undefined}
+      />
       <div className="space-y-6">
         <ProductNotifications org={org} product={{ id: product.id, slug: product.slug, name: product.name }} canEdit={canConfigureProduct} />
         {canConfigureOrg ? (

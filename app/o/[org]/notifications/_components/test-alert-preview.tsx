@@ -1,0 +1,95 @@
+"use client";
+
+import { Badge } from "@/components/ui/card";
+import type { ChannelPreview, PreviewMessage, TestAlertPreview } from "@/lib/test-alert/preview";
+import { TYPE_LABELS } from "./channels-types";
+
+/** The preview: per channel, the exact bodies it would receive, with redactions and limit warnings. */
+export function TestAlertPreviewView({ preview }: { preview: TestAlertPreview }) {
+  return (
+    <section aria-label="Preview" className="space-y-3 border-t border-slate-100 pt-4">
+      <h3 className="text-sm font-semibold">Preview</h3>
+      <p className="text-xs text-slate-500">
+        Events: {preview.events.map((e) => `${e.title} (${e.type}, ${e.severity}${e.product ? `, ${e.product}` : ""})`).join(" · ")}
+      </p>
+      {preview.channels.map((c) => (
+        <ChannelPreviewCard key={c.channelId} channel={c} />
+      ))}
+    </section>
+  );
+}
+
+function ChannelPreviewCard({ channel }: { channel: ChannelPreview }) {
+  return (
+    <article className="rounded-md border border-slate-200" aria-label={`Preview for ${channel.name}`} data-testid="preview-channel">
+      <header className="flex flex-wrap items-baseline gap-2 border-b border-slate-100 px-3 py-2">
+        <span className="font-medium">{channel.name}</span>
+        <Badge>{TYPE_LABELS[channel.type]}</Badge>
+        <span className="truncate font-mono text-xs text-slate-500">{channel.target}</span>
+        <span className="ml-auto text-xs text-slate-500">
+          {channel.messages.length} message{channel.messages.length === 1 ? "" : "s"}
+        </span>
+      </header>
+      <div className="space-y-2 px-3 py-2">
+        {channel.warnings.map((w) => (
+          <p key={w} className="rounded bg-amber-50 px-2 py-1 text-xs text-amber-800">
+            ⚠ {w}
+          </p>
+        ))}
+        {channel.redactions.map((r) => (
+          <p key={r} className="text-xs text-slate-500">
+            🔒 {r}
+          </p>
+        ))}
+        {channel.messages.map((m, i) => (
+          <MessageView key={i} message={m} index={i} count={channel.messages.length} />
+        ))}
+      </div>
+    </article>
+  );
+}
+
+const pre = "max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs whitespace-pre-wrap break-words";
+
+function MessageView({ message, index, count }: { message: PreviewMessage; index: number; count: number }) {
+  const label = count > 1 ? <p className="text-xs font-medium text-slate-600">Message {index + 1} of {count}</p> : null;
+  if (message.kind === "inbox") {
+    return (
+      <div>
+        {label}
+        <p className="text-sm">
+          In the console inbox: <strong>{message.title}</strong>
+        </p>
+      </div>
+    );
+  }
+  if (message.kind === "email") {
+    return (
+      <div className="space-y-1">
+        {label}
+        <p className="text-xs">
+          <span className="text-slate-500">To:</span> {message.to.join(", ")}
+        </p>
+        <p className="text-xs">
+          <span className="text-slate-500">Subject:</span> <strong>{message.subject}</strong>
+        </p>
+        <pre className={pre}>{message.text}</pre>
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-1">
+      {label}
+      <p className="font-mono text-xs text-slate-600">
+        {message.headers.map((h) => (
+          <span key={h.name} className="block">
+            {h.name}: <span className={h.redacted ? "text-slate-400" : ""}>{h.value}</span>
+          </span>
+        ))}
+      </p>
+      <pre className={pre} tabIndex={0} aria-label={`Body of message ${index + 1}`}>
+        {JSON.stringify(message.body, null, 2)}
+      </pre>
+    </div>
+  );
+}
