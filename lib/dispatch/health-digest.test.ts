@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { ingestEvents } from "@/lib/events/ingest";
 import { newId } from "@/lib/ids";
 import { seedOrg, testDb } from "@/test/db";
-import { enableChannel } from "./manual";
+import { enableChannel, retryDelivery } from "./manual";
 import { dispatchOnce, startDispatcher, type RunningDispatcher } from "./run";
 import { insertChannel, queueMany, startReceiver, waitFor, type Reply } from "./test-support";
 
@@ -174,6 +174,8 @@ describe("digests", () => {
     expect(await dispatchOnce(db, { deadlineMs: 1_000 })).toMatchObject({ claimed: 0 });
     const [open] = db.select().from(deliveries).all();
     expect(open.digestKey).not.toBeNull();
+    // Retry cannot send a digest early.
+    expect(() => retryDelivery(db, orgId, SYSTEM_ACTOR, open.id)).toThrow(/still collecting events/);
 
     // Close the window, then claim it: the key is cleared, so the next event starts a new digest.
     db.update(deliveries).set({ nextAttemptAt: new Date(Date.now() - 1) }).where(eq(deliveries.id, open.id)).run();

@@ -26,6 +26,11 @@ export function retryDelivery(db: Db, orgId: string, actor: Actor, id: string): 
         { status: [`is ${row.status}; only queued, failed or dead deliveries can be retried`] },
       );
     }
+    if (row.digestKey !== null) {
+      throw conflict("This digest is still collecting events; it is sent when its window closes", {
+        status: ["is a digest whose window is still open"],
+      });
+    }
     const now = new Date();
     tx.update(deliveries).set({ status: "queued", attemptCount: 0, nextAttemptAt: now, updatedAt: now }).where(eq(deliveries.id, id)).run();
     recordAudit(tx, { orgId, actor, action: "delivery.retried", target: { type: "delivery", id }, details: { previousStatus: row.status } });
