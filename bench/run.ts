@@ -201,6 +201,7 @@ async function serverScenarios(receiver: Receiver) {
         details.latency = r;
         const note = [`${r.arrivals.toLocaleString("en-US")} of ${r.expectedArrivals.toLocaleString("en-US")} deliveries arrived`, `sent at ${r.achievedRate.toFixed(0)}/s`];
         if (r.errors) note.push(`${r.errors} ingest errors, first: ${r.firstError}`);
+        if (r.arrivals === 0 && r.accepted > 0) note.push("nothing arrived: is the in-process worker started with HERALD_WORKER=inline?");
         return [
           { ...keys[0], value: r.p50, note: note.join(", ") },
           { ...keys[1], value: r.p95 },
