@@ -51,20 +51,23 @@ type Row = {
 // Two sub-selects instead of one OR: each walks the (status, next_attempt_at)
 // index and stops at the limit, where an OR would sort every due row per claim.
 const claimSql = (skipCount: number, onlyIds: boolean) => {
-  const skip =
-    (skipCount ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})` : "") +
-    (onlyIds ? " AND d.id IN (SELECT value FROM json_each(@only))" : "");
+  const skip = skipCount ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})` : "";
+  // Named deliveries (a test alert's) are looked up by id — CROSS JOIN fixes that
+  // order — instead of walking every due row of a possibly long queue.
+  const from = onlyIds
+    ? "json_each(@only) j CROSS JOIN deliveries d ON d.id = j.value JOIN channels c ON c.id = d.channel_id"
+    : "deliveries d JOIN channels c ON c.id = d.channel_id";
   return `
   UPDATE deliveries
      SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, digest_key = NULL, updated_at = @now
    WHERE id IN (
      SELECT id FROM (
-       SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+       SELECT d.id FROM ${from}
         WHERE d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
         LIMIT @limit)
      UNION ALL
      SELECT id FROM (
-       SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+       SELECT d.id FROM ${from}
         WHERE d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
         ORDER BY d.next_attempt_at
         LIMIT @limit)
