@@ -128,3 +128,15 @@ export function nextDueAt(db: Db): number | null {
   ).get() as { t: number | null };
   return row.t ?? null;
 }
+
+/**
+ * Extends the leases a live worker holds (claimed, waiting in a paced lane or
+ * being sent), so a long backlog is never taken over while its worker is
+ * healthy. A worker that dies stops renewing, and its leases expire.
+ */
+export function renewLeases(db: Db, owner: string, leaseMs: number, now = Date.now()): number {
+  return prepared(
+    db.$client,
+    "UPDATE deliveries SET leased_until = @until WHERE status = 'sending' AND lease_owner = @owner AND leased_until < @until",
+  ).run({ owner, until: now + leaseMs }).changes;
+}

@@ -7,7 +7,7 @@ import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
-import { claimDueDeliveries, nextDueAt, type ClaimedDelivery } from "./claim";
+import { claimDueDeliveries, nextDueAt, renewLeases, type ClaimedDelivery } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type OutcomeRecord } from "./outcomes";
@@ -86,11 +86,15 @@ export class DeliveryDispatcher {
   private readonly disabledChannels = new Set<string>();
   private pending: OutcomeRecord[] = [];
   private inFlight = 0;
-  private held = 0;
+  /** Claimed deliveries this worker holds (waiting in a lane or being sent), by id. */
+  private readonly heldJobs = new Map<string, Job>();
   private accepting = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private pumpTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  /** Every lease this worker holds runs at least until then (the last renewal). */
+  private renewedUntil = 0;
   private idleWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
 
@@ -116,6 +120,7 @@ export class DeliveryDispatcher {
   /** Starts claiming; keeps going (woken by `wake()`, the timer of the next due delivery, or the poll) until stop(). */
   start() {
     this.accepting = true;
+    this.renewTimer = setInterval(() => this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
     this.tick();
   }
 
@@ -148,7 +153,23 @@ export class DeliveryDispatcher {
     }
     this.flush();
     clearTimeout(this.flushTimer);
+    clearInterval(this.renewTimer);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private get held(): number {
+    return this.heldJobs.size;
+  }
+
+  private renew() {
+    if (this.held === 0) return;
+    const now = Date.now();
+    try {
+      renewLeases(this.db, this.owner, this.leaseMs, now);
+      this.renewedUntil = now + this.leaseMs;
+    } catch (e) {
+      if (!reportStorageFailure(e)) log.error("dispatch: renewing leases failed", { error: (e as Error).message });
+    }
   }
 
   private tick = () => {
@@ -200,14 +221,21 @@ export class DeliveryDispatcher {
     const channels = this.channels.load(this.db, claimed.map((d) => d.channelId));
     const events = loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
     for (const delivery of claimed) {
+      const already = this.heldJobs.get(delivery.id);
+      if (already) {
+        // Our own lease ran out while the job waited and we claimed it again: one job, the newer lease.
+        already.delivery.leasedUntil = delivery.leasedUntil;
+        continue;
+      }
       this.disabledChannels.delete(delivery.channelId);
       const channel = channels.get(delivery.channelId) ?? { error: "the channel was deleted" };
       const type = "channel" in channel ? channel.channel.type : "webhook";
       let lane = this.lanes.get(delivery.channelId);
       if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, LANE_POLICIES[type])));
-      lane.queue.push({ delivery, channel, events: events.get(delivery.id) ?? [] });
+      const job = { delivery, channel, events: events.get(delivery.id) ?? [] };
+      lane.queue.push(job);
       this.waiting.add(lane);
-      this.held++;
+      this.heldJobs.set(delivery.id, job);
     }
     this.pump();
     return claimed.length;
@@ -235,7 +263,7 @@ export class DeliveryDispatcher {
         lane.inFlight++;
         this.inFlight++;
         started = true;
-        void this.run(lane, job).finally(() => this.settle(lane));
+        void this.run(lane, job).finally(() => this.settle(lane, job));
       }
     }
     if (soonest < Infinity && this.accepting) {
@@ -247,10 +275,10 @@ export class DeliveryDispatcher {
     }
   }
 
-  private settle(lane: Lane<Job>) {
+  private settle(lane: Lane<Job>, job: Job) {
     lane.inFlight--;
     this.inFlight--;
-    this.held--;
+    this.heldJobs.delete(job.delivery.id);
     // Unpaced lanes are forgotten when idle; paced ones keep their timing (one per paced channel).
     if (!lane.queue.length && !lane.inFlight && lane.policy.intervalMs === 0) this.lanes.delete(lane.channelId);
     if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
@@ -264,7 +292,7 @@ export class DeliveryDispatcher {
     for (const job of lane.queue.splice(0)) {
       this.pending.push({ kind: "release", deliveryId: job.delivery.id });
       this.counts.released++;
-      this.held--;
+      this.heldJobs.delete(job.delivery.id);
     }
     this.scheduleFlush();
   }
@@ -273,7 +301,7 @@ export class DeliveryDispatcher {
     const { delivery, channel, events } = job;
     const at = Date.now();
     const attemptBudget = this.timeoutMs ?? 15_000;
-    if (this.disabledChannels.has(delivery.channelId) || at + attemptBudget + LEASE_MARGIN_MS > delivery.leasedUntil) {
+    if (this.disabledChannels.has(delivery.channelId) || at + attemptBudget + LEASE_MARGIN_MS > Math.max(delivery.leasedUntil, this.renewedUntil)) {
       // Disabled meanwhile, or the lease would run out mid-send: hand it back unsent.
       this.pending.push({ kind: "release", deliveryId: delivery.id });
       this.counts.released++;

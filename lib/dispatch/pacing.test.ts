@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MockAgent } from "undici";
 import type { Db } from "@/db/client";
 import { seedOrg, testDb } from "@/test/db";
+import { openDb } from "@/db/client";
 import { dispatchOnce } from "./run";
 import { insertChannel, queueMany } from "./test-support";
 
@@ -101,4 +102,23 @@ describe("per-channel pacing", () => {
     expect(g2).toBeGreaterThanOrEqual(390);
     expect(g3).toBeGreaterThanOrEqual(1_450);
   });
+
+  it("a paced backlog longer than the lease keeps its leases: a second worker takes nothing, nothing is released or sent twice", async () => {
+    answer("https://example.webhook.office.com");
+    const channelId = insertChannel(db, orgId, { type: "teams", secrets: { url: "https://example.webhook.office.com/webhookb2/x" } });
+    queueMany(db, 36, { orgId, channelId });
+    // 36 messages at ≤ 4/s take ~9 s; the lease is 6.5 s (the shortest a 0.5 s attempt allows), renewed every ~2 s.
+    const first = dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent, timeoutMs: 500, leaseMs: 1 });
+    await new Promise((r) => setTimeout(r, 7_500));
+    const other = openDb(db.$client.name);
+    const second = await dispatchOnce(other, { deadlineMs: 1_000, httpDispatcher: agent, timeoutMs: 500, leaseMs: 1 });
+    const counts = await first;
+    other.$client.close();
+
+    expect(second.claimed).toBe(0);
+    expect(counts).toMatchObject({ claimed: 36, delivered: 36, released: 0 });
+    const titles = sent.map((s) => JSON.stringify(JSON.parse(s.body)).match(/Event \d+/)![0]);
+    expect(titles).toHaveLength(36);
+    expect(new Set(titles).size).toBe(36);
+  }, 30_000);
 });
