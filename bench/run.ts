@@ -169,12 +169,13 @@ async function serverScenarios(receiver: Receiver) {
       const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
       const server = await startServer(s.env, { worker: "off", logFile: path.join(s.dataDir, "server.log") });
       try {
-        const single = await postEventsLoad(server.origin, seeded.token!, { concurrency: 32, batchSize: 1, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent });
-        const batch = await postEventsLoad(server.origin, seeded.token!, { concurrency: 4, batchSize: 500, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent });
+        const single = await postEventsLoad(server.origin, seeded.token!, { concurrency: 32, batchSize: 1, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
+        const batch = await postEventsLoad(server.origin, seeded.token!, { concurrency: 4, batchSize: 500, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
         details.ingest = { single, batch };
         const figure = (key: string, label: string, target: string, min: number, r: typeof single): Figure => {
           const value = r.events / r.seconds;
           const notes = [`${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(1)} s`, `${r.deliveriesPerEvent ?? "?"} deliveries per event`];
+          if (r.serverCpuMicrosPerEvent !== undefined) notes.push(`server CPU ${r.serverCpuMicrosPerEvent.toFixed(0)} µs/event`);
           if (r.errors) notes.push(`${r.errors} errors, first: ${r.firstError}`);
           return { key, label, value, unit: "events/s", ratioToCeiling: ratio(value), target, meetsTarget: quick ? undefined : value >= min && !r.errors, note: notes.join(", ") };
         };

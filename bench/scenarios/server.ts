@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Pool, request } from "undici";
-import { freePort, repoRoot, sampleMemory, spawnTs, stopChild, type MemoryPeak } from "../lib/processes";
+import { cpuSecondsOfTree, freePort, repoRoot, sampleMemory, spawnTs, stopChild, type MemoryPeak } from "../lib/processes";
 
 /** Why the server figures cannot be measured in this tree, or null. */
 export function serverMissing(): string | null {
@@ -15,6 +15,8 @@ export type RunningServer = {
   pid: number;
   /** Stops the server and returns the memory peak seen since it started. */
   stop(): Promise<MemoryPeak>;
+  /** CPU seconds used so far by the server's processes. */
+  cpuSeconds(): number;
   output(): string;
 };
 
@@ -50,6 +52,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     origin,
     pid: child.pid!,
     output: () => child.output(),
+    cpuSeconds: () => cpuSecondsOfTree(child.pid!),
     async stop() {
       await stopChild(child);
       return memory.stop();
@@ -57,7 +60,16 @@ export async function startServer(env: Record<string, string | undefined>, optio
   };
 }
 
-export type LoadResult = { requests: number; events: number; errors: number; firstError?: string; seconds: number; deliveriesPerEvent?: number };
+export type LoadResult = {
+  requests: number;
+  events: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  deliveriesPerEvent?: number;
+  /** Server CPU time (all its processes) per accepted event during the timed part, in µs. */
+  serverCpuMicrosPerEvent?: number;
+};
 
 /**
  * Closed-loop load on POST /api/v1/events: `concurrency` requests in flight,
@@ -67,7 +79,15 @@ export type LoadResult = { requests: number; events: number; errors: number; fir
 export async function postEventsLoad(
   origin: string,
   token: string,
-  options: { concurrency: number; batchSize: number; durationMs: number; warmupMs: number; makeEvent: (n: number) => object },
+  options: {
+    concurrency: number;
+    batchSize: number;
+    durationMs: number;
+    warmupMs: number;
+    makeEvent: (n: number) => object;
+    /** CPU seconds the server has used so far (for the per-event CPU figure). */
+    serverCpuSeconds?: () => number;
+  },
 ): Promise<LoadResult> {
   const pool = new Pool(origin, { connections: options.concurrency, keepAliveTimeout: 60_000 });
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -112,8 +132,11 @@ export async function postEventsLoad(
   await new Promise((r) => setTimeout(r, options.warmupMs));
   counting = true;
   const from = performance.now();
+  const cpuFrom = options.serverCpuSeconds?.();
   await Promise.all(loops);
   const seconds = (performance.now() - from) / 1000;
+  const cpuTo = options.serverCpuSeconds?.();
   await pool.close();
-  return { requests, events, errors, firstError, seconds, deliveriesPerEvent };
+  const serverCpuMicrosPerEvent = cpuFrom !== undefined && cpuTo !== undefined && events > 0 ? ((cpuTo - cpuFrom) * 1e6) / events : undefined;
+  return { requests, events, errors, firstError, seconds, deliveriesPerEvent, serverCpuMicrosPerEvent };
 }
