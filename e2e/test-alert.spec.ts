@@ -147,3 +147,28 @@ test("Product settings offers the same dialog, scoped to the product", async ({ 
   await dialog(page).getByRole("button", { name: "Send test alert" }).click();
   await expect(result(page, "Console inbox")).toContainText("delivered");
 });
+
+test("while the page holds unsaved changes, Send is disabled and says to save first", async ({ page }) => {
+  await signInAsOwner(page);
+  await openDialog(page);
+  const send = dialog(page).getByRole("button", { name: "Send test alert" });
+  await expect(send).toBeEnabled();
+  // Any form on the page marks unsaved edits with data-unsaved="true" (components/unsaved-changes.ts); stand one in.
+  await page.evaluate(() => {
+    const form = document.createElement("form");
+    form.id = "e2e-dirty-form";
+    form.setAttribute("data-unsaved", "true");
+    document.body.appendChild(form);
+  });
+  await expect(send).toBeDisabled();
+  await expect(dialog(page).getByText(/unsaved changes: save \(or discard\) them first/)).toBeVisible();
+  await page.evaluate(() => document.getElementById("e2e-dirty-form")?.remove());
+  await expect(send).toBeEnabled();
+  // The channel form marks itself: typing in "Add channel" sets the flag, cancelling clears it.
+  await dialog(page).getByRole("button", { name: "Close" }).click();
+  await page.getByRole("button", { name: "Add channel" }).click();
+  await dialog(page).getByLabel("Name").fill("half-typed");
+  await expect(page.locator('form[data-unsaved="true"]')).toHaveCount(1);
+  await dialog(page).getByRole("button", { name: "Cancel" }).click();
+  await expect(page.locator('form[data-unsaved="true"]')).toHaveCount(0);
+});

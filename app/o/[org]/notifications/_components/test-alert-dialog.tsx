@@ -84,13 +84,15 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
   /** Polls the delivery log until these deliveries have answers (or the limit passes). */
   async function follow(deliveryIds: string[]) {
     const until = Date.now() + POLL_LIMIT_MS;
-    while (Date.now() < until) {
+    let settled = false;
+    while (!settled && Date.now() < until) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       const polled = await testAlertResultsAction({ org, ...(product ? { product } : {}), deliveryIds });
       if (!polled.ok) return setError({ message: polled.formError });
       setResults((current) => current?.map((r) => polled.data.find((p) => p.deliveryId === r.deliveryId) ?? r));
-      if (polled.data.every((r) => r.state !== "pending")) break;
+      settled = polled.data.every((r) => r.state !== "pending");
     }
+    if (!settled) setError({ message: "Some channels have not answered yet. Their deliveries go on: the delivery log shows how they end." });
     // An inbox channel may have added notifications: refresh the header bell now.
     void queryClient.invalidateQueries({ queryKey: ["inbox-unread", org] });
   }
