@@ -171,7 +171,7 @@ export function RuleForm({
         </label>
         {mode === "digest" && (
           <div className="max-w-48 pl-6">
-            <SelectField label="Window" error={errorOf("digestMinutes")} {...f.register("digestMinutes")}>
+            <SelectField label="Digest window" error={errorOf("digestMinutes")} {...f.register("digestMinutes")}>
               {DIGEST_WINDOWS.map((m) => (
                 <option key={m} value={m}>
                   {m} minute{m === 1 ? "" : "s"}
