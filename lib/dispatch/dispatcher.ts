@@ -2,16 +2,13 @@ import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Db } from "@/db/client";
-import { recipientGroupResolver } from "@/db/queries/channels";
-import { channelModule } from "@/lib/channels/registry";
-import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
-import { claimDueDeliveries, nextDueAt, renewLeases, type ClaimedDelivery } from "./claim";
+import { attemptDelivery, type Job } from "./attempt";
+import { claimDueDeliveries, nextDueAt, renewLeases } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
-import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
+import { ChannelCache, loadDeliveryEvents } from "./load";
 import { recordOutcomes, type OutcomeRecord } from "./outcomes";
-import { outcomeOf } from "./retry";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
@@ -53,7 +50,6 @@ export type DispatchCounts = {
   released: number;
 };
 
-type Job = { delivery: ClaimedDelivery; channel: LoadedChannel; events: RenderableEvent[] };
 
 const FLUSH_MS = 25;
 /** A claimed delivery is not started unless its lease outlives the attempt by this much. */
@@ -298,7 +294,7 @@ export class DeliveryDispatcher {
   }
 
   private async run(lane: Lane<Job>, job: Job) {
-    const { delivery, channel, events } = job;
+    const { delivery } = job;
     const at = Date.now();
     const attemptBudget = this.timeoutMs ?? 15_000;
     if (this.disabledChannels.has(delivery.channelId) || at + attemptBudget + LEASE_MARGIN_MS > Math.max(delivery.leasedUntil, this.renewedUntil)) {
@@ -308,66 +304,9 @@ export class DeliveryDispatcher {
       this.scheduleFlush();
       return;
     }
-    let result: SendResult;
-    let inboxEventIds: string[] | undefined;
-    if ("error" in channel) {
-      result = { ok: false, durationMs: 0, retryable: true, error: channel.error };
-    } else if (events.length === 0) {
-      result = { ok: false, durationMs: 0, retryable: false, error: "the delivery has no events left (they were deleted)" };
-    } else {
-      const module = channelModule(channel.channel.type);
-      if (module.transport === "database") {
-        result = { ok: true, durationMs: 0, retryable: false, response: `${events.length} event(s) added to the members' inbox` };
-        inboxEventIds = events.map((e) => e.id);
-      } else {
-        const ctx: SendContext = {
-          messageId: delivery.id,
-          resolveGroup: recipientGroupResolver(this.db, delivery.orgId),
-          pace: async () => {
-            const wait = lane.reserve();
-            if (wait > 0) await sleep(wait);
-          },
-          onRateLimit: (info) => lane.noteRateLimit(info),
-        };
-        if (this.httpDispatcher) ctx.dispatcher = this.httpDispatcher;
-        if (this.timeoutMs !== undefined) ctx.timeoutMs = this.timeoutMs;
-        try {
-          result = await module.send(channel.channel, events, ctx);
-        } catch (e) {
-          result = { ok: false, durationMs: Date.now() - at, retryable: true, error: `the sender failed: ${(e as Error).message}` };
-        }
-      }
-    }
-    if (result.rateLimit) lane.noteRateLimit(result.rateLimit);
-    if (!result.ok && result.retryAfterMs !== undefined) lane.holdFor(Math.min(result.retryAfterMs, Math.max(...this.schedule) * 1000));
-    const attemptNumber = delivery.attemptCount + 1;
-    // A test alert gets one attempt: the person watching retries it from the dialog.
-    const { outcome, nextAttemptAt } = delivery.isTest && !result.ok ? { outcome: "failed" as const, nextAttemptAt: undefined } : outcomeOf(attemptNumber, result, this.schedule, Date.now());
-    this.counts[outcome === "retry" ? "retried" : outcome]++;
-    log.info("delivery attempt", {
-      deliveryId: delivery.id,
-      orgId: delivery.orgId,
-      channelId: delivery.channelId,
-      channelType: "channel" in channel ? channel.channel.type : undefined,
-      attempt: attemptNumber,
-      outcome,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: result.error,
-      nextAttemptAt: nextAttemptAt ? new Date(nextAttemptAt).toISOString() : undefined,
-    });
-    this.pending.push({
-      kind: "attempt",
-      deliveryId: delivery.id,
-      channelId: delivery.channelId,
-      channelType: "channel" in channel ? channel.channel.type : "webhook",
-      at,
-      result,
-      outcome,
-      nextAttemptAt,
-      inboxEventIds,
-      isTest: delivery.isTest,
-    });
+    const record = await attemptDelivery(job, lane, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher });
+    this.counts[record.outcome === "retry" ? "retried" : record.outcome]++;
+    this.pending.push(record);
     if (this.pending.length >= this.batchSize) this.flush();
     else this.scheduleFlush();
   }

@@ -1,0 +1,98 @@
+import type { Dispatcher as HttpDispatcher } from "undici";
+import type { Db } from "@/db/client";
+import { recipientGroupResolver } from "@/db/queries/channels";
+import { channelModule } from "@/lib/channels/registry";
+import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
+import { log } from "@/lib/log";
+import type { ClaimedDelivery } from "./claim";
+import { sleep, type Lane } from "./lanes";
+import type { LoadedChannel } from "./load";
+import type { AttemptRecord } from "./outcomes";
+import { outcomeOf } from "./retry";
+
+/**
+ * One attempt of one delivery: send it through its channel's module (or, for
+ * the inbox, mark its events for the members' inboxes), tell the lane what the
+ * receiver said about pacing, decide the outcome, log it, and return the
+ * record that the batched writer stores.
+ */
+
+export type Job = { delivery: ClaimedDelivery; channel: LoadedChannel; events: RenderableEvent[] };
+
+export type AttemptSettings = {
+  db: Db;
+  schedule: readonly number[];
+  timeoutMs?: number;
+  httpDispatcher?: HttpDispatcher;
+};
+
+async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings, at: number): Promise<{ result: SendResult; inboxEventIds?: string[] }> {
+  const { delivery, channel, events } = job;
+  if ("error" in channel) return { result: { ok: false, durationMs: 0, retryable: true, error: channel.error } };
+  if (events.length === 0) {
+    return { result: { ok: false, durationMs: 0, retryable: false, error: "the delivery has no events left (they were deleted)" } };
+  }
+  const module = channelModule(channel.channel.type);
+  if (module.transport === "database") {
+    return {
+      result: { ok: true, durationMs: 0, retryable: false, response: `${events.length} event(s) added to the members' inbox` },
+      inboxEventIds: events.map((e) => e.id),
+    };
+  }
+  const ctx: SendContext = {
+    messageId: delivery.id,
+    resolveGroup: recipientGroupResolver(settings.db, delivery.orgId),
+    pace: async () => {
+      const wait = lane.reserve();
+      if (wait > 0) await sleep(wait);
+    },
+    onRateLimit: (info) => lane.noteRateLimit(info),
+  };
+  if (settings.httpDispatcher) ctx.dispatcher = settings.httpDispatcher;
+  if (settings.timeoutMs !== undefined) ctx.timeoutMs = settings.timeoutMs;
+  try {
+    return { result: await module.send(channel.channel, events, ctx) };
+  } catch (e) {
+    // Modules report receivers' failures as results; a throw is our own bug, retried like a network error.
+    return { result: { ok: false, durationMs: Date.now() - at, retryable: true, error: `the sender failed: ${(e as Error).message}` } };
+  }
+}
+
+export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promise<AttemptRecord> {
+  const { delivery, channel } = job;
+  const at = Date.now();
+  const { result, inboxEventIds } = await send(job, lane, settings, at);
+  if (result.rateLimit) lane.noteRateLimit(result.rateLimit);
+  if (!result.ok && result.retryAfterMs !== undefined) lane.holdFor(Math.min(result.retryAfterMs, Math.max(...settings.schedule) * 1000));
+  const attemptNumber = delivery.attemptCount + 1;
+  // A test alert gets one attempt: the person watching retries it from the dialog.
+  const { outcome, nextAttemptAt } =
+    delivery.isTest && !result.ok
+      ? { outcome: "failed" as const, nextAttemptAt: undefined }
+      : outcomeOf(attemptNumber, result, settings.schedule, Date.now());
+  const channelType = "channel" in channel ? channel.channel.type : undefined;
+  log.info("delivery attempt", {
+    deliveryId: delivery.id,
+    orgId: delivery.orgId,
+    channelId: delivery.channelId,
+    channelType,
+    attempt: attemptNumber,
+    outcome,
+    statusCode: result.statusCode,
+    durationMs: result.durationMs,
+    error: result.error,
+    nextAttemptAt: nextAttemptAt ? new Date(nextAttemptAt).toISOString() : undefined,
+  });
+  return {
+    kind: "attempt",
+    deliveryId: delivery.id,
+    channelId: delivery.channelId,
+    channelType: channelType ?? "webhook",
+    at,
+    result,
+    outcome,
+    nextAttemptAt,
+    inboxEventIds,
+    isTest: delivery.isTest,
+  };
+}
