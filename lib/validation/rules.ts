@@ -57,7 +57,7 @@ const ruleFields = {
   /** An org rule restricted to these products (empty = every event of the org). */
   products: z.array(slugSchema).max(MAX_LIST, `must list at most ${MAX_LIST} products`).default([]),
   eventTypes: eventTypesSchema,
-  severities: severitiesSchema,
+  severities: severitiesSchema.default([...DEFAULT_SEVERITIES]),
   channels: channelIdsSchema,
   mode: z.enum(RULE_MODES, { error: "must be immediate or digest" }).default("immediate"),
   digestMinutes: digestMinutesSchema.nullish(),
