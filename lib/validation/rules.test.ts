@@ -23,6 +23,8 @@ describe("rule bodies", () => {
     expect(fieldsOf(ruleSchema.safeParse({ name: " ", eventTypes: [], channels: [], severities: ["loud"] }))).toEqual(["channels", "eventTypes", "name", "severities.0"]);
     expect(fieldsOf(ruleSchema.safeParse({ ...base, product: "shop", products: ["api"] }))).toEqual(["products"]);
     expect(fieldsOf(ruleSchema.safeParse({ ...base, mode: "weekly" }))).toEqual(["mode"]);
+    expect(ruleSchema.safeParse({ ...base, eventTypes: [] }).error?.issues[0].message).toBe('pick at least one event type, or "all"');
+    expect(ruleSchema.safeParse({ ...base, eventTypes: "some" }).error?.issues[0].message).toBe('must be "all" or a list of event type keys');
   });
 
   it("a patch names only known fields", () => {

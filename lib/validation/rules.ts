@@ -36,7 +36,10 @@ const eventTypesSchema = z.union(
       .max(MAX_LIST, `must list at most ${MAX_LIST} event types`)
       .transform((keys) => [...new Set(keys)]),
   ],
-  { error: 'must be "all" or a list of event type keys' },
+  {
+    error: (issue) =>
+      Array.isArray(issue.input) && issue.input.length === 0 ? 'pick at least one event type, or "all"' : 'must be "all" or a list of event type keys',
+  },
 );
 
 const severitiesSchema = z
