@@ -27,6 +27,8 @@ const USAGE = `Usage: npm run herald -- <command>
                                 create an API token and print it (last line)
   worker                        run the standalone dispatcher
   backup PATH                   write a consistent copy of the database to PATH (online backup)
+  rotate-key [--new-key KEY] [--keep-old]
+                                re-encrypt every channel secret with a new key (stop Herald first)
 `;
 
 class CliError extends Error {}
@@ -139,6 +141,10 @@ async function main(argv: string[]) {
     }
     case "backup":
       return backup(rest);
+    case "rotate-key": {
+      const { runRotateKeyCommand } = await import("@/lib/crypto/rotate");
+      return void runRotateKeyCommand(rest);
+    }
     case undefined:
     case "help":
     case "--help":
@@ -149,7 +155,7 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof CliError || e instanceof EnvError || e instanceof AppError) {
+  if (e instanceof CliError || e instanceof EnvError || e instanceof AppError || (e as Error)?.name === "RotationError") {
     console.error(`herald: ${e.message}`);
   } else {
     console.error(e);

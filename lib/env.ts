@@ -50,6 +50,8 @@ export type Env = Omit<z.infer<typeof rawSchema>, "AUTH_SECRET" | "HERALD_ENCRYP
   encryptionKey: Buffer;
   /** Short id of the encryption key, stored with each ciphertext so keys can be rotated. */
   encryptionKeyId: string;
+  /** Where the key came from: HERALD_ENCRYPTION_KEY, or the generated file in the data dir (rotate-key needs to know). */
+  encryptionKeySource: "environment" | "data-dir";
   publicUrl: string;
 };
 
@@ -124,6 +126,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     authSecret,
     encryptionKey,
     encryptionKeyId: keyId(encryptionKey),
+    encryptionKeySource: raw.HERALD_ENCRYPTION_KEY ? "environment" : "data-dir",
     publicUrl: (raw.HERALD_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ""),
   };
 }
