@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { channels, deliveries, deliveryEvents, events, products, type ChannelType, type DeliveryStatus, type Severity } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
+import { DIRECT_TEST_ALERT_SOURCE } from "./sources";
 import type { EventFilters } from "@/lib/validation/event-log";
 
 /**
@@ -102,7 +103,8 @@ function views(db: DbOrTx, orgId: string, rows: EventRow[]): EventView[] {
 }
 
 export function listEvents(db: DbOrTx, orgId: string, filters: EventFilters): { events: EventView[]; nextCursor: string | null } {
-  const where: SQL[] = [eq(events.orgId, orgId)];
+  // Test alerts sent "directly" (not written to the log) are kept out of the list; their own page still opens.
+  const where: SQL[] = [eq(events.orgId, orgId), or(isNull(events.source), ne(events.source, DIRECT_TEST_ALERT_SOURCE))!];
   if (filters.type) where.push(eq(events.type, filters.type));
   if (filters.severity) where.push(eq(events.severity, filters.severity));
   if (filters.product) {

@@ -1,3 +1,4 @@
+import { listEvents } from "@/lib/events/event-log";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
@@ -114,6 +115,10 @@ describe("sendTestAlert", () => {
     const eventOf = (id: string) => db.select().from(events).where(eq(events.id, id)).get()!;
     expect(eventOf(direct.eventIds[0])).toMatchObject({ isTest: true, source: DIRECT_TEST_ALERT_SOURCE, type: "deployment.failed" });
     expect(eventOf(logged.eventIds[0])).toMatchObject({ isTest: true, source: TEST_ALERT_SOURCE, type: "deployment.failed" });
+    // Only the logged one is listed in the events page.
+    const listed = listEvents(db, seed.org.id, { limit: 50 }).events.map((e) => e.id);
+    expect(listed).toContain(logged.eventIds[0]);
+    expect(listed).not.toContain(direct.eventIds[0]);
     // Either way the delivery and its attempt are in the delivery log.
     for (const r of [direct.results[0], logged.results[0]]) {
       expect(getDelivery(db, seed.org.id, r.deliveryId)).toMatchObject({ isTest: true, status: "delivered", attempts: [{ outcome: "delivered" }] });

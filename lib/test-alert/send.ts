@@ -1,3 +1,4 @@
+import { DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE } from "@/lib/events/sources";
 import { sqliteOf, type Db } from "@/db/client";
 import type { ChannelType } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
@@ -20,9 +21,9 @@ import { resolveTestChannels, type TestScope } from "./scope";
  * retries from the dialog) and no effect on the channel's health.
  */
 
+
 /** `events.source` of test events: the first are in the event log (writeToLog), the second only behind their deliveries. */
-export const TEST_ALERT_SOURCE = "herald:test-alert";
-export const DIRECT_TEST_ALERT_SOURCE = "herald:test-alert:direct";
+export { DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE };
 
 /** How long a send waits for the answers before reporting what it has. */
 export const TEST_ALERT_WAIT_MS = 20_000;
