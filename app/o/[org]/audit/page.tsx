@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { db } from "@/db/client";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { inputClass } from "@/components/ui/field";
+import { FilterInput } from "@/components/ui/filters";
 import { listAudit } from "@/lib/accounts/audit-log";
 import { authorizePage } from "@/lib/auth/page-guard";
 
@@ -28,14 +28,8 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
       <PageHeader title="Audit log" description="Who changed what, and when — in the console or through the API." />
       <Card>
         <form className="mb-4 flex items-end gap-3" role="search">
-          <label className="text-sm">
-            <span className="mb-1 block text-slate-600">Action starts with</span>
-            <input name="action" defaultValue={search.action} placeholder="token." className={inputClass} />
-          </label>
-          <label className="text-sm">
-            <span className="mb-1 block text-slate-600">Actor contains</span>
-            <input name="actor" defaultValue={search.actor} placeholder="e-mail or token name" className={inputClass} />
-          </label>
+          <FilterInput label="Action starts with" name="action" value={search.action} placeholder="token." />
+          <FilterInput label="Actor contains" name="actor" value={search.actor} placeholder="e-mail or token name" />
           <button className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">Filter</button>
         </form>
         {rows.length === 0 ? (

@@ -3,7 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { channels, DELIVERY_STATUSES } from "@/db/schema";
 import { Card, PageHeader } from "@/components/ui/card";
-import { inputClass } from "@/components/ui/field";
+import { FilterInput, FilterSelect } from "@/components/ui/filters";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { listDeliveries } from "@/lib/dispatch/delivery-log";
@@ -47,44 +47,12 @@ export default async function DeliveriesPage({ params, searchParams }: { params:
       <div className="space-y-6">
         <Card>
           <form className="grid grid-cols-2 items-end gap-3 md:grid-cols-4" role="search" aria-label="Filter deliveries">
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Status</span>
-              <select name="status" defaultValue={filters.status ?? ""} className={inputClass}>
-                <option value="">any</option>
-                {DELIVERY_STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Channel</span>
-              <select name="channel" defaultValue={filters.channel ?? ""} className={inputClass}>
-                <option value="">any</option>
-                {channelOptions.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name} ({c.type})
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Event id</span>
-              <input name="event" defaultValue={filters.event} placeholder="evt_…" className={inputClass} />
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Product (slug)</span>
-              <input name="product" defaultValue={filters.product} placeholder="shop" className={inputClass} />
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">From (UTC, ISO)</span>
-              <input name="from" defaultValue={filters.from} placeholder="2026-01-31T00:00:00Z" className={inputClass} />
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">To (UTC, ISO)</span>
-              <input name="to" defaultValue={filters.to} placeholder="2026-02-01T00:00:00Z" className={inputClass} />
-            </label>
+            <FilterSelect label="Status" name="status" value={filters.status} options={DELIVERY_STATUSES} />
+            <FilterSelect label="Channel" name="channel" value={filters.channel} options={channelOptions.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))} />
+            <FilterInput label="Event id" name="event" value={filters.event} placeholder="evt_…" />
+            <FilterInput label="Product (slug)" name="product" value={filters.product} placeholder="shop" />
+            <FilterInput label="From (UTC, ISO)" name="from" value={filters.from} placeholder="2026-01-31T00:00:00Z" />
+            <FilterInput label="To (UTC, ISO)" name="to" value={filters.to} placeholder="2026-02-01T00:00:00Z" />
             <div className="flex gap-2">
               <button className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">Filter</button>
               <a href={`/o/${org}/deliveries`} className="px-2 py-2 text-sm text-slate-600">

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { db } from "@/db/client";
 import { SEVERITIES } from "@/db/schema";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { inputClass } from "@/components/ui/field";
+import { FilterInput, FilterSelect } from "@/components/ui/filters";
 import { listProducts } from "@/lib/accounts/products";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
@@ -52,47 +52,11 @@ export default async function EventsPage({ params, searchParams }: { params: Pro
       <div className="space-y-6">
         <Card>
           <form className="grid grid-cols-2 items-end gap-3 md:grid-cols-3" role="search" aria-label="Filter events">
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Type</span>
-              <select name="type" defaultValue={filters.type ?? ""} className={inputClass}>
-                <option value="">any</option>
-                {catalog.map((t) => (
-                  <option key={t.key} value={t.key}>
-                    {t.key}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Product</span>
-              <select name="product" defaultValue={filters.product ?? ""} className={inputClass}>
-                <option value="">any</option>
-                {products.map((p) => (
-                  <option key={p.id} value={p.slug}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Severity</span>
-              <select name="severity" defaultValue={filters.severity ?? ""} className={inputClass}>
-                <option value="">any</option>
-                {SEVERITIES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Received from (UTC, ISO)</span>
-              <input name="from" defaultValue={filters.from} placeholder="2026-01-31T00:00:00Z" className={inputClass} />
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block text-slate-600">Received before (UTC, ISO)</span>
-              <input name="to" defaultValue={filters.to} placeholder="2026-02-01T00:00:00Z" className={inputClass} />
-            </label>
+            <FilterSelect label="Type" name="type" value={filters.type} options={catalog.map((t) => t.key)} />
+            <FilterSelect label="Product" name="product" value={filters.product} options={products.map((p) => ({ value: p.slug, label: p.name }))} />
+            <FilterSelect label="Severity" name="severity" value={filters.severity} options={SEVERITIES} />
+            <FilterInput label="Received from (UTC, ISO)" name="from" value={filters.from} placeholder="2026-01-31T00:00:00Z" />
+            <FilterInput label="Received before (UTC, ISO)" name="to" value={filters.to} placeholder="2026-02-01T00:00:00Z" />
             <div className="flex gap-2">
               <button className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">Filter</button>
               <a href={`/o/${org}/events`} className="px-2 py-2 text-sm text-slate-600">

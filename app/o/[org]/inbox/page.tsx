@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { db } from "@/db/client";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { inputClass } from "@/components/ui/field";
+import { FilterSelect } from "@/components/ui/filters";
 import { SEVERITIES, type Severity } from "@/db/schema";
 import { listProducts } from "@/lib/accounts/products";
 import { authorizePage } from "@/lib/auth/page-guard";
@@ -38,34 +38,9 @@ export default async function InboxPage({ params, searchParams }: { params: Prom
       <PageHeader title="Inbox" description="Notifications sent to the console inbox channel, for you." actions={<MarkAllRead org={org} />} />
       <Card>
         <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
-          <label className="text-sm">
-            <span className="mb-1 block text-slate-600">Severity</span>
-            <select name="severity" defaultValue={severity ?? ""} className={inputClass}>
-              <option value="">any</option>
-              {SEVERITIES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            <span className="mb-1 block text-slate-600">Product</span>
-            <select name="product" defaultValue={search.product ?? ""} className={inputClass}>
-              <option value="">any</option>
-              {products.map((p) => (
-                <option key={p.id} value={p.slug}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            <span className="mb-1 block text-slate-600">Show</span>
-            <select name="state" defaultValue={state ?? ""} className={inputClass}>
-              <option value="">all</option>
-              <option value="unread">unread</option>
-              <option value="read">read</option>
-            </select>
-          </label>
+          <FilterSelect label="Severity" name="severity" value={severity} options={SEVERITIES} />
+          <FilterSelect label="Product" name="product" value={search.product} options={products.map((p) => ({ value: p.slug, label: p.name }))} />
+          <FilterSelect label="Show" name="state" value={state} options={["unread", "read"]} anyLabel="all" />
           <button className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">Filter</button>
         </form>
         {items.length === 0 ? (
