@@ -1,6 +1,5 @@
-import fs from "node:fs";
-import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { consolePages, consoleUrl } from "./console-pages";
 import { E2E, createToken, signIn, signInAsOwner } from "./fixtures";
 
 /**
@@ -37,20 +36,6 @@ const PAGE_TABLE: Record<string, Record<Role, number>> = {
   tokens: CONFIGURERS,
   audit: CONFIGURERS,
 };
-
-const ORG_PAGES = path.resolve("app/o/[org]");
-
-/** Page paths under app/o/[org] ("" for the org's home), private folders and route groups skipped. */
-function consolePages(dir = ORG_PAGES, prefix: string[] = []): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith("_") || entry.name.startsWith("@")) return [];
-      const segment = /^\(.*\)$/.test(entry.name) ? [] : [entry.name];
-      return consolePages(path.join(dir, entry.name), [...prefix, ...segment]);
-    }
-    return /^page\.(tsx|ts|jsx|js)$/.test(entry.name) ? [prefix.join("/")] : [];
-  });
-}
 
 let pages: Record<Role, Page>;
 const fill: Record<string, string> = { "[product]": "web-shop" };
@@ -110,16 +95,7 @@ test.beforeAll(async ({ browser, playwright }) => {
   pages = { owner, admin, member, productAdmin, otherProductAdmin };
 });
 
-/** `/o/{org}/events/[id]` with its dynamic segments filled, or why it cannot be. */
-function urlOf(page: string): string {
-  const parts = page.split("/").map((segment, i, all) => {
-    if (!segment.startsWith("[")) return segment;
-    const key = fill[`${all.slice(0, i).join("/")}/${segment}`.replace(/^\//, "")] ?? fill[segment];
-    if (!key) throw new Error(`role-access-more does not know how to fill ${segment} in /o/{org}/${page}: add it to \`fill\``);
-    return key;
-  });
-  return `/o/${org}${page ? `/${parts.join("/")}` : ""}`;
-}
+const urlOf = (page: string) => consoleUrl(org, page, fill, "role-access-more");
 
 test("every console page is in the table (a new page must say who may open it)", () => {
   const found = consolePages();
