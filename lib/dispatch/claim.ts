@@ -42,11 +42,12 @@ type Row = {
   is_test: number;
   next_attempt_at: number;
   created_at: number;
+  digest_key: string | null;
 };
 
 // A digest still collecting events has next_attempt_at = the end of its window,
-// so "due" already means "window closed"; its digest_key is cleared on claim so
-// events arriving later open a new digest instead of joining a message in flight.
+// so "due" already means "window closed"; its digest_key is cleared in the same
+// transaction so events arriving later open a new digest instead of joining a message in flight.
 // Deliveries of a disabled channel (health or the enabled switch) are left queued: they wait.
 // Two sub-selects instead of one OR: each walks the (status, next_attempt_at)
 // index and stops at the limit, where an OR would sort every due row per claim.
@@ -59,7 +60,7 @@ const claimSql = (skipCount: number, onlyIds: boolean) => {
     : "deliveries d JOIN channels c ON c.id = d.channel_id";
   return `
   UPDATE deliveries
-     SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, digest_key = NULL, updated_at = @now
+     SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, updated_at = @now
    WHERE id IN (
      SELECT id FROM (
        SELECT d.id FROM ${from}
@@ -72,7 +73,7 @@ const claimSql = (skipCount: number, onlyIds: boolean) => {
         ORDER BY d.next_attempt_at
         LIMIT @limit)
      LIMIT @limit)
-  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at`;
+  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key`;
 };
 
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -98,7 +99,19 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
   };
   skip.forEach((id, i) => (params[`skip${i}`] = id));
   if (options.onlyIds) params.only = JSON.stringify(options.onlyIds);
-  const rows = prepared(db.$client, claimSql(skip.length, options.onlyIds !== undefined)).all(params) as Row[];
+  const sqlite = db.$client;
+  const claim = prepared(sqlite, claimSql(skip.length, options.onlyIds !== undefined));
+  // Clearing digest_key only where there is one: naming it in the claim's SET would
+  // rewrite its unique-index entry for every delivery (a third of a claim's cost).
+  const closeDigests = prepared(sqlite, "UPDATE deliveries SET digest_key = NULL WHERE id IN (SELECT value FROM json_each(?))");
+  const rows = sqlite
+    .transaction(() => {
+      const claimed = claim.all(params) as Row[];
+      const digests = claimed.filter((r) => r.digest_key !== null).map((r) => r.id);
+      if (digests.length) closeDigests.run(JSON.stringify(digests));
+      return claimed;
+    })
+    .immediate();
   // RETURNING follows no promised order: oldest due first, so a channel's messages leave in order.
   rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
   return rows.map((r) => ({

@@ -38,18 +38,20 @@ export type ReleaseRecord = { kind: "release"; deliveryId: string };
 export type OutcomeRecord = AttemptRecord | ReleaseRecord;
 
 /**
- * Attempt ids like lib/ids' `att_…`, drawn from a pool of random bytes: one
- * randomBytes call per 512 attempts instead of one each (measurable at 100k).
+ * Attempt ids like lib/ids' `att_…`, but time-ordered (milliseconds in base 36,
+ * then randomness from a pool refilled every 512 ids): new rows land at the end
+ * of the primary-key index instead of on a random page, which at 100k
+ * deliveries is a large share of the write cost.
  */
 let idPool = Buffer.alloc(0);
 let idOffset = 0;
 function attemptId(): string {
-  if (idOffset + 12 > idPool.length) {
-    idPool = crypto.randomBytes(12 * 512);
+  if (idOffset + 9 > idPool.length) {
+    idPool = crypto.randomBytes(9 * 512);
     idOffset = 0;
   }
-  idOffset += 12;
-  return `att_${idPool.toString("base64url", idOffset - 12, idOffset)}`;
+  idOffset += 9;
+  return `att_${Date.now().toString(36).padStart(9, "0")}${idPool.toString("base64url", idOffset - 9, idOffset)}`;
 }
 
 export type HealthChange = { channelId: string; orgId: string; from: ChannelHealth; to: ChannelHealth };
