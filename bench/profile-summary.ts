@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N] [--callers FUNCTION | --inclusive]`
+ * `npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N] [--skip-ms MS] [--callers FUNCTION | --inclusive]`
  *
  * Summarises a V8 CPU profile (from `npm run bench -- --cpu-prof`, written to
  * bench/results/profiles/) as self time by function and by source file —
@@ -15,6 +15,20 @@ type ProfileNode = {
   children?: number[];
 };
 type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+
+/** The same profile without its first `ms` milliseconds of samples (start-up: loading and compiling code). */
+export function skipStart(profile: Profile, ms: number): Profile {
+  let elapsed = 0;
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  profile.samples.forEach((id, i) => {
+    elapsed += profile.timeDeltas[i] ?? 0;
+    if (elapsed < ms * 1000) return;
+    samples.push(id);
+    timeDeltas.push(profile.timeDeltas[i] ?? 0);
+  });
+  return { ...profile, samples, timeDeltas };
+}
 
 /** Who calls functions named `name`: each distinct stack (innermost first, 6 frames) with its self time. */
 export function callersOf(profile: Profile, name: string, top: number): string {
@@ -103,12 +117,12 @@ export function summarise(profile: Profile, top: number): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, callers: { type: "string" }, inclusive: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, callers: { type: "string" }, inclusive: { type: "boolean" }, "skip-ms": { type: "string", default: "0" } } });
   if (!positionals[0]) {
     console.error("usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N]");
     process.exit(2);
   }
-  const profile = JSON.parse(fs.readFileSync(positionals[0], "utf8")) as Profile;
+  const profile = skipStart(JSON.parse(fs.readFileSync(positionals[0], "utf8")) as Profile, Number(values["skip-ms"]));
   const top = Number(values.top);
   console.log(values.callers ? callersOf(profile, values.callers, top) : values.inclusive ? inclusive(profile, top) : summarise(profile, top));
 }

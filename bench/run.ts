@@ -36,12 +36,18 @@ const only = new Set((flags.only ?? "delivery,ingest,latency").split(",").map((s
 /** Sizes per mode: full is the issue's benchmark (under 5 minutes); quick keeps every path working in CI (under 30 s). */
 const PLAN = quick
   ? { ceilingMs: 2000, ceilingWarmupMs: 500, deliveries: 4000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1500, ingestWarmupMs: 500, latencyRate: 500, latencyMs: 3000 }
-  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 60_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000 };
+  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 45_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000 };
 if (flags.deliveries) PLAN.deliveries = Number(flags.deliveries);
 const MB = 1024 * 1024;
 const PROFILE_DIR = path.join(repoRoot, "bench", "results", "profiles");
 
 installCleanupHandlers();
+
+const runStarted = performance.now();
+/** One line per step on stderr, so a long run shows where it is (the table goes to stdout). */
+function progress(message: string) {
+  process.stderr.write(`[${((performance.now() - runStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+}
 
 const figures: Figure[] = [];
 const details: Record<string, unknown> = {};
@@ -109,12 +115,15 @@ async function deliveryScenarios(receiver: Receiver) {
 
   await measure(keys.slice(0, 2), workerCommandMissing(), async () => {
     const single = sandbox("queue");
+    progress(`delivery: seeding ${PLAN.deliveries.toLocaleString("en-US")} queued deliveries to 1 channel`);
     const seeded = await seed(single.env, { kind: "queue", receiverUrl: receiver.url, channels: 1, deliveries: PLAN.deliveries });
     const failing = sandbox("queue-500");
     copyDatabase(single, failing);
+    progress("delivery: one worker drains the queue");
     const ok = await drain(single, 0, "delivery");
     details.delivery = { seedSeconds: seeded.seconds, ...ok };
     const out = [deliveryFigure("delivery", keys[0].label, ok)];
+    progress("delivery: the same queue, 10 % answered 500");
     const withFailures = await drain(failing, 0.1, "delivery-500s");
     details.deliveryWith500s = withFailures;
     out.push({
@@ -127,7 +136,9 @@ async function deliveryScenarios(receiver: Receiver) {
   });
   await measure(keys.slice(2), workerCommandMissing(), async () => {
     const many = sandbox("channels");
+    progress(`delivery: seeding ${PLAN.manyChannels.toLocaleString("en-US")} channels`);
     const seeded = await seed(many.env, { kind: "queue", receiverUrl: receiver.url, channels: PLAN.manyChannels, deliveries: PLAN.deliveries });
+    progress(`delivery: draining to ${PLAN.manyChannels.toLocaleString("en-US")} channels`);
     const r = await drain(many, 0, "delivery-channels");
     details.deliveryManyChannels = { seedSeconds: seeded.seconds, ...r };
     return [{ ...deliveryFigure("deliveryManyChannels", keys[2].label, r), target: undefined, meetsTarget: undefined }];
@@ -167,9 +178,12 @@ async function serverScenarios(receiver: Receiver) {
     await measure(keys, serverMissing(), async () => {
       const s = sandbox("ingest");
       const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
+      progress("ingest: starting the server (HERALD_WORKER=off)");
       const server = await startServer(s.env, { worker: "off", logFile: path.join(s.dataDir, "server.log") });
       try {
+        progress("ingest: single events, 32 in flight");
         const single = await postEventsLoad(server.origin, seeded.token!, { concurrency: 32, batchSize: 1, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
+        progress("ingest: batches of 500");
         const batch = await postEventsLoad(server.origin, seeded.token!, { concurrency: 4, batchSize: 500, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
         details.ingest = { single, batch };
         const figure = (key: string, label: string, target: string, min: number, r: typeof single): Figure => {
@@ -196,7 +210,9 @@ async function serverScenarios(receiver: Receiver) {
     await measure(keys, missing, async () => {
       const s = sandbox("latency");
       const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
+      progress("latency: starting the server (HERALD_WORKER=inline)");
       const server = await startServer(s.env, { worker: "inline", logFile: path.join(s.dataDir, "server.log") });
+      progress(`latency: ${PLAN.latencyRate} events/s for ${PLAN.latencyMs / 1000} s`);
       try {
         const r = await steadyRateLatency(receiver, server.origin, seeded.token!, { rate: PLAN.latencyRate, durationMs: PLAN.latencyMs, deliveriesPerEvent: 3, drainMs: 10_000 });
         details.latency = r;
@@ -222,6 +238,7 @@ async function main() {
   console.log(`Herald benchmark (${meta.mode}): commit ${meta.commit}, Node ${meta.node}, ${meta.cpu} × ${meta.cores}\n`);
   const receiver = await startReceiver();
 
+  progress("ceiling: raw POSTs to the receiver");
   const ceiling = await measureCeiling(receiver.url, { durationMs: PLAN.ceilingMs, warmupMs: PLAN.ceilingWarmupMs, concurrency: 64 });
   ceilingRate = ceiling.requestsPerSecond;
   details.ceiling = ceiling;
@@ -233,7 +250,7 @@ async function main() {
     ratioToCeiling: 1,
     note: `${ceiling.requests.toLocaleString("en-US")} in ${ceiling.seconds.toFixed(1)} s${ceiling.errors ? `, ${ceiling.errors} errors` : ""}`,
   });
-  console.log(`ceiling: ${Math.round(ceilingRate).toLocaleString("en-US")} requests/s`);
+  progress(`ceiling: ${Math.round(ceilingRate).toLocaleString("en-US")} requests/s`);
 
   if (only.has("delivery")) await deliveryScenarios(receiver);
   if (only.has("ingest") || only.has("latency")) await serverScenarios(receiver);
