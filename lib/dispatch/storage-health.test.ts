@@ -6,6 +6,7 @@ import { toAppError } from "@/lib/api/handler";
 import { ingestEvents } from "@/lib/events/ingest";
 import { seedOrg, testDb } from "@/test/db";
 import { recoverStorageHealth, storageFailure } from "./storage-health";
+import { waitFor } from "./test-support";
 
 describe("storage health", () => {
   it("a write refused by a read-only database answers 503, and storage.unhealthy is raised once writes work again", () => {
@@ -40,6 +41,22 @@ describe("storage health", () => {
       expect(raised[0].data).toMatchObject({ error: expect.stringMatching(/^SQLITE_READONLY/) });
     }
     expect(recoverStorageHealth(db)).toBe(false);
+    readOnly.$client.close();
+  });
+
+  it("without a dispatcher in the process, it keeps trying on its own and raises storage.unhealthy when writes work", async () => {
+    const db = testDb();
+    const acme = seedOrg(db, "acme").org;
+    const readOnly = openDb(db.$client.name, { migrate: false });
+    readOnly.$client.pragma("query_only = ON");
+    try {
+      ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
+    } catch (e) {
+      toAppError(e);
+    }
+    expect(storageFailure()).not.toBeNull();
+    await waitFor(() => storageFailure() === null, 12_000, "the retry to raise storage.unhealthy");
+    expect(db.select().from(events).where(eq(events.type, "storage.unhealthy")).all()).toHaveLength(1);
     readOnly.$client.close();
   });
 });

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import type { Db } from "@/db/client";
+import { db as processDb, type Db } from "@/db/client";
 import { log } from "@/lib/log";
 import { raisePlatformEvent } from "@/lib/events/platform";
 
@@ -15,8 +15,9 @@ const STORAGE_ERROR_CODES = new Set(["SQLITE_FULL", "SQLITE_READONLY", "SQLITE_I
 /** Free space below this fraction of the disk, or below the byte floor, counts as nearly full. */
 const LOW_DISK_FRACTION = 0.02;
 const LOW_DISK_BYTES = 200 * 1024 * 1024;
+const RETRY_MS = 5_000;
 
-type StorageState = { failure: { code: string; since: number } | null; diskLow: boolean };
+type StorageState = { failure: { code: string; since: number } | null; diskLow: boolean; retry?: NodeJS.Timeout };
 const globalForStorage = globalThis as unknown as { heraldStorage?: StorageState };
 const state = (): StorageState => (globalForStorage.heraldStorage ??= { failure: null, diskLow: false });
 
@@ -30,6 +31,14 @@ export function reportStorageFailure(e: unknown): boolean {
   if (!isStorageError(e)) return false;
   const s = state();
   s.failure ??= { code: (e as { code: string }).code, since: Date.now() };
+  // Also without a dispatcher in this process (HERALD_WORKER=off), try again until a write works.
+  if (!s.retry) {
+    s.retry = setTimeout(() => {
+      s.retry = undefined;
+      if (s.failure && !recoverStorageHealth(processDb())) reportStorageFailure({ code: s.failure.code });
+    }, RETRY_MS);
+    s.retry.unref();
+  }
   return true;
 }
 
