@@ -107,9 +107,8 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   const code = (e as { code?: string })?.code;
-  if (code === "SQLITE_FULL" || code === "SQLITE_READONLY" || code === "SQLITE_IOERR" || code === "SQLITE_BUSY") {
-    // Remembered so that `storage.unhealthy` is raised once writes work again.
-    reportStorageFailure(e);
+  // reportStorageFailure also remembers the failure, so `storage.unhealthy` is raised once writes work again.
+  if (reportStorageFailure(e) || code?.startsWith("SQLITE_BUSY")) {
     log.error("storage unavailable", { code });
     return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
   }
