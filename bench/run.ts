@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only delivery,ingest,latency] [--cpu-prof] [--deliveries N] [--keep]`
+ * `npm run bench [-- --quick] [--only delivery,ingest,latency] [--cpu-prof] [--deliveries N] [--worker-node-args="--trace-gc …"] [--keep]`
  *
  * Measures, on loopback and in bounded time, the machine's own ceiling for
  * one sender thread and Herald against it: delivery throughput of one worker,
@@ -28,6 +28,8 @@ const { values: flags } = parseArgs({
     keep: { type: "boolean", default: false },
     /** Fewer (or more) queued deliveries than the plan's, for a faster look while profiling. */
     deliveries: { type: "string" },
+    /** Extra node flags for the workers, space-separated (e.g. "--trace-gc"). */
+    "worker-node-args": { type: "string" },
   },
 });
 const quick = flags.quick!;
@@ -111,7 +113,8 @@ async function deliveryScenarios(receiver: Receiver) {
     });
   // --cpu-prof: V8 profiles of each drain's worker in a folder named after the drain (the larger
   // file is the main thread; tsx's loader thread writes a second, idle one).
-  const profileArgs = (name: string) => (flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : undefined);
+  const extraArgs = flags["worker-node-args"]?.split(/\s+/).filter(Boolean) ?? [];
+  const profileArgs = (name: string) => [...extraArgs, ...(flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : [])];
 
   await measure(keys.slice(0, 2), workerCommandMissing(), async () => {
     const single = sandbox("queue");
