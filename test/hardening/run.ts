@@ -1,0 +1,94 @@
+/**
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load]`: the
+ * long hardening runs against real server processes on loopback — kill -9
+ * during ingest and dispatch, SMTP down then up, a full disk, bounded load.
+ * Prints the figures (docs/reliability.md quotes them), writes
+ * test-results/hardening.json, and exits 1 when a promise was broken.
+ * Every child process is killed when it ends, however it ends.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { freePort, installCleanupHandlers, killAllChildrenSync, repoRoot } from "@/bench/lib/processes";
+import { fullDisk, killRounds, smtpDownThenUp, verifyKillRounds } from "./faults";
+import { configureRunnerEnv, tempDirs } from "./herald";
+import { loadRuns } from "./load";
+import { startReceiver } from "./peers";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
+const quick = values.quick ?? false;
+const only = new Set((values.only ?? "kill,smtp,disk,load").split(",").map((s) => s.trim()));
+const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000 } : { rounds: 20, loadSeconds: 60, backlog: 50_000 };
+
+function ensureBuild() {
+  if (fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) return;
+  console.log("No production build in .next: running `npm run build` first.");
+  const build = spawnSync("npm", ["run", "build"], { cwd: repoRoot, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("npm run build failed");
+}
+
+type Section = { name: string; seconds: number; figures?: unknown; failures: string[]; skipped?: string };
+
+async function main() {
+  installCleanupHandlers();
+  const started = Date.now();
+  ensureBuild();
+  const smtpPort = await freePort();
+  configureRunnerEnv(smtpPort);
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "herald-hardening-logs-"));
+  const receiver = await startReceiver();
+  const sections: Section[] = [];
+  const timed = async (name: string, fn: () => Promise<{ figures: unknown; failures: string[] } | { skipped: string }>) => {
+    const t = Date.now();
+    process.stdout.write(`▶ ${name} … `);
+    try {
+      const out = await fn();
+      const section: Section = { name, seconds: Math.round((Date.now() - t) / 1000), failures: [], ...out };
+      sections.push(section);
+      console.log(section.skipped ? `skipped: ${section.skipped}` : section.failures.length ? `FAILED (${section.seconds} s)` : `ok (${section.seconds} s)`);
+    } catch (e) {
+      sections.push({ name, seconds: Math.round((Date.now() - t) / 1000), failures: [`crashed: ${(e as Error).stack ?? e}`] });
+      console.log("CRASHED");
+    }
+  };
+
+  try {
+    let kill: Awaited<ReturnType<typeof killRounds>> | undefined;
+    if (only.has("kill")) {
+      await timed(`kill -9 during ingest and dispatch, ${plan.rounds} rounds`, async () => {
+        kill = await killRounds(plan.rounds, receiver, logDir);
+        return { figures: { rounds: kill.rounds }, failures: [] };
+      });
+    }
+    // The killed servers' leases expire 2 minutes after their claims: the other runs go first, the check comes last.
+    if (only.has("smtp")) await timed("SMTP down, then up", () => smtpDownThenUp(smtpPort, receiver, logDir));
+    if (only.has("disk")) await timed("full disk (tmpfs data dir)", () => fullDisk(receiver, logDir));
+    if (only.has("load")) await timed(`load, ${plan.loadSeconds} s per target, backlog ${plan.backlog}`, () => loadRuns({ seconds: plan.loadSeconds, backlog: plan.backlog, receiver, logDir }));
+    if (kill) {
+      const state = kill;
+      await timed("after the kill rounds: every acknowledged event delivered, database intact", () => verifyKillRounds(state, receiver, logDir));
+    }
+  } finally {
+    await receiver.close();
+    killAllChildrenSync();
+  }
+
+  const totalSeconds = Math.round((Date.now() - started) / 1000);
+  const report = { command: `npm run test:hardening${quick ? " -- --quick" : ""}`, quick, at: new Date().toISOString(), cpus: os.cpus().length, totalSeconds, sections, logDir };
+  const out = path.join(repoRoot, "test-results", "hardening.json");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(report, null, 2));
+  console.log(`\n${JSON.stringify(sections.map(({ name, figures, skipped }) => ({ name, figures, skipped })), null, 2)}`);
+  const failures = sections.flatMap((s) => s.failures.map((f) => `${s.name}: ${f}`));
+  console.log(`\n${failures.length ? `${failures.length} broken promise(s):\n- ${failures.join("\n- ")}` : "Every promise kept."} ${totalSeconds} s in all; report: ${path.relative(repoRoot, out)}${failures.length ? `; server logs: ${logDir}` : ""}`);
+  if (!failures.length) for (const dir of [...tempDirs, logDir]) fs.rmSync(dir, { recursive: true, force: true });
+  process.exitCode = failures.length ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e);
+  killAllChildrenSync();
+  process.exit(1);
+});
