@@ -14,7 +14,13 @@ export const passwordSchema = z
   .min(12, "must be at least 12 characters")
   .max(200, "must be at most 200 characters");
 
-export const nameSchema = z.string().trim().min(1, "is required").max(100, "must be at most 100 characters");
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(100, "must be at most 100 characters")
+  // Names end up in e-mail subjects, headers of messages and logs: no control characters.
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 
 /** Turns a display name into a slug candidate ("Acme Corp." → "acme-corp"). */
 export function slugify(name: string): string {
