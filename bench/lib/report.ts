@@ -62,7 +62,7 @@ const formatNumber = (v: number, unit: string) =>
 
 function valueCell(f: Figure): string {
   if (f.skipped) return `skipped: ${f.skipped}`;
-  if (f.error) return `error: ${f.error.split("\n")[0].slice(0, 100)}`;
+  if (f.error) return `error: ${f.error.split("\n")[0].slice(0, 120)}`;
   if (f.value === null) return "—";
   return `${formatNumber(f.value, f.unit)} ${f.unit}`;
 }

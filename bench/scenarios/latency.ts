@@ -45,7 +45,16 @@ export async function steadyRateLatency(
   await receiver.reset();
   const warm = await pool.request({ path: "/api/v1/events", method: "POST", headers, body: JSON.stringify({ type: "log.entry", severity: "info", title: "Warm-up" }) });
   await warm.body.dump();
-  await receiver.waitForCount(options.deliveriesPerEvent, options.drainMs).catch(() => {});
+  const warmed = await receiver.waitForCount(options.deliveriesPerEvent, options.drainMs).then(
+    () => true,
+    () => false,
+  );
+  if (!warmed) {
+    await pool.close();
+    throw new Error(
+      `no delivery arrived within ${options.drainMs / 1000} s of ingest: is the in-process worker running (HERALD_WORKER=inline)?`,
+    );
+  }
   await receiver.reset();
   await receiver.configure({ failFraction: 0, measureLatency: true });
   const ingestMs: number[] = [];
