@@ -33,16 +33,27 @@ export type RunMeta = {
   loadAverageAtStart: number[];
   mode: "full" | "quick";
   logLevel: string;
+  /** When .next/BUILD_ID was written, and whether commits came after it (the server figures measure the build). */
+  build: { builtAt: string; olderThanHead: boolean } | null;
 };
 
 export function runMeta(mode: "full" | "quick"): RunMeta {
   let commit = "unknown";
+  let headTime = 0;
   try {
     commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    headTime = Number(execFileSync("git", ["log", "-1", "--format=%ct"], { cwd: repoRoot, encoding: "utf8" }).trim()) * 1000;
     const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot, encoding: "utf8" }).trim();
     if (dirty) commit += " (+ uncommitted changes)";
   } catch {
     // not a git checkout
+  }
+  let build: RunMeta["build"] = null;
+  try {
+    const builtAt = fs.statSync(path.join(repoRoot, ".next", "BUILD_ID")).mtimeMs;
+    build = { builtAt: new Date(builtAt).toISOString(), olderThanHead: headTime > builtAt };
+  } catch {
+    // no build: the server figures say so
   }
   return {
     commit,
@@ -54,6 +65,7 @@ export function runMeta(mode: "full" | "quick"): RunMeta {
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
     mode,
     logLevel: process.env.HERALD_LOG_LEVEL ?? "info",
+    build,
   };
 }
 
@@ -82,6 +94,7 @@ export function renderTable(meta: RunMeta, figures: Figure[]): string {
   return [
     `Herald benchmark (${meta.mode}) — commit ${meta.commit}, ${meta.date}`,
     `Node ${meta.node}, ${meta.cpu} × ${meta.cores}, ${meta.memoryGiB} GiB, load average at start ${meta.loadAverageAtStart.join(" ")}, HERALD_LOG_LEVEL=${meta.logLevel}`,
+    ...(meta.build?.olderThanHead ? [`Note: the production build (${meta.build.builtAt}) is older than the last commit; the server figures measure the build.`] : []),
     "",
     line(header),
     line(widths.map((w) => "-".repeat(w))),
