@@ -1,7 +1,9 @@
 import path from "node:path";
 
 /** Where the e2e server runs and the loopback peers it talks to (all on 127.0.0.1). */
-const port = 3100;
+// E2E_PORT moves the server and its two peers (+25, +26), so a second copy can run beside this one.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const smtpPort = port + 25;
 const dataDir = path.resolve("test-data/e2e");
 
 export const E2E = {
@@ -9,9 +11,9 @@ export const E2E = {
   baseURL: `http://127.0.0.1:${port}`,
   dataDir,
   /** A real SMTP server started by global-setup (smtp-server), capturing messages. */
-  smtpPort: 3125,
+  smtpPort,
   /** A real HTTP receiver started by global-setup; see e2e/receiver.ts. */
-  receiverPort: 3126,
+  receiverPort: port + 26,
   owner: { org: "Acme Corp", slug: "acme-corp", email: "owner@acme.test", password: "correct horse battery" },
   member: { email: "member@acme.test", password: "member password 123" },
   serverEnv: {
@@ -21,7 +23,7 @@ export const E2E = {
     HERALD_ALLOW_PRIVATE_TARGETS: "1",
     HERALD_RETRY_SCHEDULE: "1,1,1",
     HERALD_LOG_LEVEL: "warn",
-    SMTP_URL: "smtp://127.0.0.1:3125",
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     SMTP_FROM: "Herald <herald@acme.test>",
     NEXT_TELEMETRY_DISABLED: "1",
   } as Record<string, string>,
