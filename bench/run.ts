@@ -168,6 +168,9 @@ function memoryFigure(key: string, label: string, target: string, limitMb: numbe
   });
 }
 
+// --cpu-prof: a V8 profile of the server of each server scenario, written when it stops.
+const serverProfileArgs = (name: string) => (flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : []);
+
 async function serverScenarios(receiver: Receiver) {
   const missing = serverMissing() ?? workerCommandMissing();
   const serverPeaks: MemoryPeak[] = [];
@@ -182,7 +185,7 @@ async function serverScenarios(receiver: Receiver) {
       const s = sandbox("ingest");
       const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
       progress("ingest: starting the server (HERALD_WORKER=off)");
-      const server = await startServer(s.env, { worker: "off", logFile: path.join(s.dataDir, "server.log") });
+      const server = await startServer(s.env, { worker: "off", logFile: path.join(s.dataDir, "server.log"), nodeArgs: serverProfileArgs("server-ingest") });
       try {
         progress("ingest: single events, 32 in flight");
         const single = await postEventsLoad(server.origin, seeded.token!, { concurrency: 32, batchSize: 1, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
@@ -214,7 +217,7 @@ async function serverScenarios(receiver: Receiver) {
       const s = sandbox("latency");
       const seeded = await seed(s.env, { kind: "server", receiverUrl: receiver.url, channels: 3 });
       progress("latency: starting the server (HERALD_WORKER=inline)");
-      const server = await startServer(s.env, { worker: "inline", logFile: path.join(s.dataDir, "server.log") });
+      const server = await startServer(s.env, { worker: "inline", logFile: path.join(s.dataDir, "server.log"), nodeArgs: serverProfileArgs("server-latency") });
       progress(`latency: ${PLAN.latencyRate} events/s for ${PLAN.latencyMs / 1000} s`);
       try {
         const r = await steadyRateLatency(receiver, server.origin, seeded.token!, { rate: PLAN.latencyRate, durationMs: PLAN.latencyMs, deliveriesPerEvent: 3, drainMs: quick ? 5000 : 10_000 });

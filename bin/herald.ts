@@ -3,7 +3,6 @@
  * Commands print human-readable lines; `token create` prints the token alone
  * on the last line so scripts can read it with `tail -n 1`.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,11 +14,12 @@ import { runSetup } from "@/lib/accounts/setup";
 import { createToken } from "@/lib/accounts/tokens";
 import { AppError } from "@/lib/errors";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
+import { startHttpServer } from "@/lib/server/http-server";
 import { setupSchema, createTokenSchema } from "@/lib/validation/accounts";
 
 const USAGE = `Usage: npm run herald -- <command>
 
-  start                         migrate the database and start the console (next start) on PORT
+  start                         migrate the database and start the console and API on PORT
   migrate                       apply pending database migrations
   setup --org NAME --email E --password P
                                 create the first organization and its owner (refused once a user exists)
@@ -42,45 +42,16 @@ function openConfiguredDb(): { env: Env; db: Db } {
 
 async function start() {
   const { env, db } = openConfiguredDb();
-  const users = db.$client.prepare("select count(*) as n from users").get() as { n: number };
-  db.$client.close();
-  setDb(undefined);
   if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
     throw new CliError("No production build found: run `npm run build` first (the README's run command does).");
   }
-  const child = spawn(path.join(process.cwd(), "node_modules", ".bin", "next"), ["start", "-p", String(env.PORT)], {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: {
-      ...process.env,
-      NEXT_TELEMETRY_DISABLED: "1",
-      // next-auth reads these; the secret comes from the data dir when not given.
-      NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? env.publicUrl,
-      NEXTAUTH_SECRET: env.authSecret,
-    },
-  });
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-  const url = `http://localhost:${env.PORT}`;
-  void waitForHealth(`${url}/api/health`).then((ok) => {
-    if (!ok) return;
-    console.log(`\nHerald is running at ${env.publicUrl}`);
-    console.log(users.n === 0 ? `First run: open ${env.publicUrl}/setup to create your organization.` : `Sign in at ${env.publicUrl}/login`);
-    console.log(`Data: ${env.databasePath}`);
-  });
-  await new Promise<void>((resolve, reject) =>
-    child.on("exit", (code) => (code === 0 || code === null ? resolve() : reject(new CliError(`next start exited with code ${code}`)))),
-  );
-}
-
-async function waitForHealth(url: string): Promise<boolean> {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(url)).ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
+  const users = db.$client.prepare("select count(*) as n from users").get() as { n: number };
+  const server = await startHttpServer(env);
+  console.log(`\nHerald is running at ${env.publicUrl}`);
+  console.log(users.n === 0 ? `First run: open ${env.publicUrl}/setup to create your organization.` : `Sign in at ${env.publicUrl}/login`);
+  console.log(`Data: ${env.databasePath}`);
+  await server.stopped;
+  process.exit(0); // requests still open when the signal came are cut; their work is leased or transactional
 }
 
 async function setup(args: string[]) {

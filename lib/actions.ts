@@ -1,7 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { AppError, type FieldErrors } from "@/lib/errors";
-import { fieldErrorsOf, toAppError } from "@/lib/api/handler";
+import { fieldErrorsOf, toAppError } from "@/lib/api/protocol";
 
 /** What every server action returns: the form shows `fieldErrors` next to each field. */
 export type ActionResult<T = undefined> =

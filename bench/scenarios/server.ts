@@ -21,12 +21,13 @@ export type RunningServer = {
 };
 
 /** `herald start` on a free loopback port against the sandbox; resolves once /api/health answers 200. */
-export async function startServer(env: Record<string, string | undefined>, options: { worker: "inline" | "off"; logFile: string }): Promise<RunningServer> {
+export async function startServer(env: Record<string, string | undefined>, options: { worker: "inline" | "off"; logFile: string; nodeArgs?: string[] }): Promise<RunningServer> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const child = spawnTs("bin/herald.ts", ["start"], {
     env: { ...env, PORT: String(port), HERALD_WORKER: options.worker, HERALD_PUBLIC_URL: origin },
     logFile: options.logFile,
+    nodeArgs: options.nodeArgs,
   });
   const memory = sampleMemory(child.pid!);
   const exited = new Promise<never>((_, reject) =>

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { apiTokens, type TokenRole } from "@/db/schema";
+import { apiTokens, orgs, type TokenRole } from "@/db/schema";
 import { newId, sha256 } from "@/lib/ids";
 
 export const TOKEN_PREFIX = "hrld_";
@@ -39,17 +39,27 @@ export function insertApiToken(tx: DbOrTx, input: NewToken) {
   return { token, row };
 }
 
-/** The live token row for a presented bearer value, or null when unknown, revoked or expired. */
+function liveTokenQuery(db: DbOrTx) {
+  return db
+    .select({ token: apiTokens, org: orgs })
+    .from(apiTokens)
+    .innerJoin(orgs, eq(orgs.id, apiTokens.orgId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder("hash")), isNull(apiTokens.revokedAt)))
+    .prepare();
+}
+
+// Built once per connection handle: every API request runs this query, and building and preparing it costs more than running it.
+const liveTokenQueries = new WeakMap<DbOrTx, ReturnType<typeof liveTokenQuery>>();
+
+/** The live token for a presented bearer value, with its org; null when unknown, revoked or expired. */
 export function findLiveToken(db: DbOrTx, presented: string, now = new Date()) {
   if (!presented.startsWith(TOKEN_PREFIX)) return null;
-  const row = db
-    .select()
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, sha256(presented)), isNull(apiTokens.revokedAt)))
-    .get();
-  if (!row) return null;
-  if (row.expiresAt && row.expiresAt <= now) return null;
-  return row;
+  let query = liveTokenQueries.get(db);
+  if (!query) liveTokenQueries.set(db, (query = liveTokenQuery(db)));
+  const found = query.get({ hash: sha256(presented) });
+  if (!found) return null;
+  if (found.token.expiresAt && found.token.expiresAt <= now) return null;
+  return found;
 }
 
 /** Records use, at most once a minute per token, so ingest does not write on every request. */

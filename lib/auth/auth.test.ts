@@ -23,7 +23,7 @@ describe("API tokens", () => {
     expect(token).toMatch(/^hrld_/);
     const stored = db.select().from(apiTokens).where(eq(apiTokens.id, row.id)).get()!;
     expect(JSON.stringify(stored)).not.toContain(token);
-    expect(findLiveToken(db, token)?.id).toBe(row.id);
+    expect(findLiveToken(db, token)?.token.id).toBe(row.id);
     expect(findLiveToken(db, token + "x")).toBeNull();
   });
 

@@ -5,12 +5,11 @@ import { redirect } from "next/navigation";
 import { db, type DbOrTx } from "@/db/client";
 import { memberships, orgs, productAdmins, products, users } from "@/db/schema";
 import { authOptions } from "@/lib/auth/options";
-import { findLiveToken, touchToken } from "@/lib/auth/api-tokens";
+import { authorizeBearer, type Authorized, type Org } from "@/lib/auth/bearer";
 import { can, type Permission, type Principal } from "@/lib/auth/permissions";
 import { AppError, forbidden, notFound } from "@/lib/errors";
 
-export type Org = typeof orgs.$inferSelect;
-export type Authorized = { principal: Principal; org: Org };
+export type { Org, Authorized } from "@/lib/auth/bearer";
 
 /** The signed-in user, re-read from the database so a removed user loses access at once. */
 export async function currentUser() {
@@ -91,26 +90,7 @@ export async function authorizeRequest(
   productId?: string,
 ): Promise<Authorized> {
   const header = req.headers.get("authorization");
-  const database = db();
-  if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const row = match ? findLiveToken(database, match[1]) : null;
-    if (!row) throw new AppError("unauthorized", "The API token is missing, malformed, revoked or expired");
-    const org = database.select().from(orgs).where(eq(orgs.id, row.orgId)).get();
-    if (!org) throw new AppError("unauthorized", "The API token is missing, malformed, revoked or expired");
-    if (orgSlug !== undefined && org.slug !== orgSlug) throw notFound("Organization");
-    touchToken(database, row);
-    const principal: Principal = {
-      kind: "token",
-      tokenId: row.id,
-      name: row.name,
-      orgId: org.id,
-      role: row.role,
-      productIds: new Set(row.productIds),
-    };
-    check(principal, permission, productId);
-    return { principal, org };
-  }
+  if (header) return authorizeBearer(db(), header, orgSlug, permission, productId);
   const noCredentials = new AppError("unauthorized", "Send an API token as 'Authorization: Bearer <token>'");
   // Without a cookie there is no session to look up (and scripts get their 401 without a session read).
   if (!req.headers.get("cookie")) throw noCredentials;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDb } from "@/db/client";
 import { events } from "@/db/schema";
-import { toAppError } from "@/lib/api/handler";
+import { toAppError } from "@/lib/api/protocol";
 import { ingestEvents } from "@/lib/events/ingest";
 import { seedOrg, testDb } from "@/test/db";
 import { recoverStorageHealth, storageFailure } from "./storage-health";

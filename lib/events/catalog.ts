@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
+import { prepared, type DbOrTx } from "@/db/client";
 import { eventTypes, type Severity } from "@/db/schema";
 
 /** Where an event type may occur: in the org itself, in one product, or either (log lines). */
@@ -43,10 +43,20 @@ export const BUILT_IN_EVENT_TYPES: readonly EventType[] = [
   builtIn("log.entry", "any", "info", "Log entry", "Any log line, with its own severity (CIPP logbook)."),
 ];
 
-const BUILT_IN_KEYS = new Set(BUILT_IN_EVENT_TYPES.map((t) => t.key));
+const BUILT_IN_BY_KEY = new Map(BUILT_IN_EVENT_TYPES.map((t) => [t.key, t]));
 
 export function isBuiltInEventType(key: string): boolean {
-  return BUILT_IN_KEYS.has(key);
+  return BUILT_IN_BY_KEY.has(key);
+}
+
+/** One type of the org's catalog by key (built-in or the org's own), or undefined — what ingest checks per event. */
+export function findEventType(db: DbOrTx, orgId: string, key: string): Pick<EventType, "key" | "scope" | "defaultSeverity"> | undefined {
+  return (
+    BUILT_IN_BY_KEY.get(key) ??
+    (prepared(db, "SELECT key, scope, default_severity AS defaultSeverity FROM event_types WHERE org_id = ? AND key = ?").get(orgId, key) as
+      | Pick<EventType, "key" | "scope" | "defaultSeverity">
+      | undefined)
+  );
 }
 
 /** The org's whole catalog: built-in types, then the types it added, by key. */

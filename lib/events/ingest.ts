@@ -1,10 +1,10 @@
-import { sqliteOf, type DbOrTx } from "@/db/client";
+import { prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import type { Severity } from "@/db/schema";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { wakeDispatchers } from "@/lib/dispatch/wake-bridge";
 import type { EventInput } from "@/lib/validation/events";
-import { orgCatalog, type EventType } from "./catalog";
+import { findEventType } from "./catalog";
 import { digestSlot, matchTargets, type MatchableRule } from "./matching";
 
 export type IngestResult = { id: string; deliveries: number; duplicate: boolean };
@@ -24,17 +24,16 @@ export type ResolvedEvent = {
 
 /** The org's enabled rules with their enabled channels — what matching needs. */
 export function loadMatchableRules(db: DbOrTx, orgId: string): MatchableRule[] {
-  const rows = sqliteOf(db)
-    .prepare(
-      `SELECT r.id, r.product_id, r.product_filter, r.event_types, r.severities, r.mode, r.digest_minutes, r.split_by_product,
+  const rows = prepared(
+    db,
+    `SELECT r.id, r.product_id, r.product_filter, r.event_types, r.severities, r.mode, r.digest_minutes, r.split_by_product,
               json_group_array(rc.channel_id) AS channel_ids
          FROM rules r
          JOIN rule_channels rc ON rc.rule_id = r.id
          JOIN channels c ON c.id = rc.channel_id AND c.enabled = 1
         WHERE r.org_id = ? AND r.enabled = 1
         GROUP BY r.id`,
-    )
-    .all(orgId) as {
+  ).all(orgId) as {
     id: string;
     product_id: string | null;
     product_filter: string;
@@ -64,22 +63,25 @@ export function loadMatchableRules(db: DbOrTx, orgId: string): MatchableRule[] {
  * index and field (`3.product`) so a producer can fix its batch.
  */
 export function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): ResolvedEvent[] {
-  const catalog = new Map<string, EventType>(orgCatalog(db, orgId).map((t) => [t.key, t]));
-  const products = new Map(
-    (sqliteOf(db).prepare("SELECT slug, id FROM products WHERE org_id = ?").all(orgId) as { slug: string; id: string }[]).map((p) => [p.slug, p.id]),
-  );
+  // Only the types and products the items name are looked up (once each per call), not the whole catalog.
+  const types = new Map<string, ReturnType<typeof findEventType>>();
+  const typeOf = (key: string) => (types.has(key) ? types.get(key) : types.set(key, findEventType(db, orgId, key)).get(key));
+  const products = new Map<string, string | null>();
+  const findProduct = prepared(db, "SELECT id FROM products WHERE org_id = ? AND slug = ?");
+  const productIdOf = (slug: string) =>
+    products.has(slug) ? products.get(slug)! : products.set(slug, (findProduct.get(orgId, slug) as { id: string } | undefined)?.id ?? null).get(slug)!;
   const fields: FieldErrors = {};
   const fail = (i: number, field: string, message: string) => (fields[options.indexed ? `${i}.${field}` : field] ??= []).push(message);
   const now = options.now ?? Date.now();
   const resolved = items.map((item, i): ResolvedEvent | null => {
-    const type = catalog.get(item.type);
+    const type = typeOf(item.type);
     if (!type) {
       fail(i, "type", `unknown event type "${item.type}"; add it with POST /api/v1/orgs/{org}/event-types`);
       return null;
     }
     let productId: string | null = null;
     if (item.product !== undefined) {
-      productId = products.get(item.product) ?? null;
+      productId = productIdOf(item.product);
       if (!productId) fail(i, "product", `unknown product "${item.product}"`);
       else if (type.scope === "org") fail(i, "product", `"${type.key}" is an organization event: leave product out`);
     } else if (type.scope === "product") {
@@ -108,18 +110,18 @@ export function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], op
  */
 export function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number } = {}): IngestResult[] {
   const sqlite = sqliteOf(db);
-  const findByKey = sqlite.prepare("SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?");
-  const insertEvent = sqlite.prepare(
+  const findByKey = prepared(sqlite, "SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?");
+  const insertEvent = prepared(sqlite, 
     `INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at)
      VALUES (@id, @orgId, @productId, @type, @severity, @title, @data, @source, @key, @isTest, @occurredAt, @now)`,
   );
-  const insertDelivery = sqlite.prepare(
+  const insertDelivery = prepared(sqlite, 
     `INSERT INTO deliveries (id, org_id, channel_id, rule_id, product_id, status, digest_key, attempt_count, next_attempt_at, is_test, created_at, updated_at)
      VALUES (@id, @orgId, @channelId, @ruleId, @productId, 'queued', @digestKey, 0, @due, @isTest, @now, @now)
      ON CONFLICT(digest_key) DO NOTHING`,
   );
-  const findDigest = sqlite.prepare("SELECT id FROM deliveries WHERE digest_key = ?");
-  const linkEvent = sqlite.prepare("INSERT OR IGNORE INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
+  const findDigest = prepared(sqlite, "SELECT id FROM deliveries WHERE digest_key = ?");
+  const linkEvent = prepared(sqlite, "INSERT OR IGNORE INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
 
   const run = sqlite.transaction((): IngestResult[] => {
     const now = options.now ?? Date.now();
@@ -156,4 +158,16 @@ export function ingestEvents(db: DbOrTx, orgId: string, items: EventInput[], opt
   const results = storeEvents(db, orgId, resolveEvents(db, orgId, items, options), options);
   if (results.some((r) => r.deliveries > 0 && !r.duplicate)) wakeDispatchers();
   return results;
+}
+
+/**
+ * The answer of `POST /api/v1/events` (DESIGN §7) for a validated body: 202
+ * with the stored ids; a single event whose id was seen before gets 200 and
+ * the stored event. Shared by the route handler and the ingest fast path.
+ */
+export function answerIngest(db: DbOrTx, orgId: string, body: EventInput | EventInput[]) {
+  const batch = Array.isArray(body);
+  const results = ingestEvents(db, orgId, batch ? body : [body], { indexed: batch });
+  const events = results.map(({ id, deliveries, duplicate }) => (duplicate ? { id, deliveries, duplicate } : { id, deliveries }));
+  return { status: !batch && results[0].duplicate ? 200 : 202, body: { events } };
 }

@@ -1,18 +1,16 @@
 import { db } from "@/db/client";
 import { handle } from "@/lib/api/handler";
 import { ingestEventsEndpoint } from "@/lib/api/endpoints/events";
-import { ingestEvents } from "@/lib/events/ingest";
+import { answerIngest } from "@/lib/events/ingest";
 
 export const dynamic = "force-dynamic";
 
 /**
- * Ingest (DESIGN §7): the org comes from the token. 202 with the stored ids;
- * a single event whose id was seen before gets 200 and the stored event.
+ * Ingest (DESIGN §7): the org comes from the token. `herald start` answers
+ * token-authenticated posts itself (lib/server/ingest-fast-path.ts) with the
+ * same function; this handler serves `next dev` and session-authenticated posts.
  */
 export const POST = handle(ingestEventsEndpoint, ({ org, body }) => {
-  const batch = Array.isArray(body);
-  const results = ingestEvents(db(), org.id, batch ? body : [body], { indexed: batch });
-  const events = results.map(({ id, deliveries, duplicate }) => (duplicate ? { id, deliveries, duplicate } : { id, deliveries }));
-  const status = !batch && results[0].duplicate ? 200 : 202;
-  return Response.json({ events }, { status });
+  const answer = answerIngest(db(), org.id, body);
+  return Response.json(answer.body, { status: answer.status });
 });

@@ -1,0 +1,100 @@
+import type { z } from "zod";
+import { AppError, type FieldErrors } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { log } from "@/lib/log";
+import { reportStorageFailure } from "@/lib/dispatch/storage-health";
+
+/**
+ * What every `/api/v1` answer shares, whichever server reads the request (a
+ * Next.js route handler, or the ingest fast path of `herald start`): the body
+ * limits, how a JSON body is parsed, and the error shape.
+ */
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_JSON_DEPTH = 64;
+
+export const tooLarge = () => new AppError("payload_too_large", "The body is larger than 1 MiB");
+
+export type ErrorBody = { error: { code: string; message: string; fields?: FieldErrors } };
+
+export function errorBody(error: AppError): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.fields) body.error.fields = error.fields;
+  return body;
+}
+
+/** A request body's text as JSON: refuses empty, malformed and too deeply nested documents. */
+export function parseJsonText(text: string): unknown {
+  if (!text.trim()) throw new AppError("bad_request", "The body is empty; send a JSON document");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new AppError("bad_request", `The body is not valid JSON: ${(e as Error).message}`);
+  }
+  // JSON.parse accepts any depth, but storing or rendering such a value later
+  // (JSON.stringify, renderers) recurses and overflows the stack: refuse it here.
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new AppError("bad_request", `The body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  return value;
+}
+
+/** Whether a parsed JSON value nests arrays/objects more than `max` levels (walked without recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Validates a parsed body with an endpoint's schema: the value, or a 422 naming each field. */
+export function validBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError("validation_failed", "Some fields are invalid", fieldErrorsOf(parsed.error));
+  return parsed.data;
+}
+
+/** Zod issues → `{ "items.0.type": ["is required"] }`. */
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of flattenUnions(error.issues)) {
+    const key = issue.path.length ? issue.path.join(".") : "_";
+    (fields[key] ??= []).push(issue.message);
+  }
+  return fields;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A failed union (e.g. "one event or an array of events") reports the issues
+ * of the branch that fits the input's shape, with full paths, instead of one
+ * unhelpful "invalid input" at the root.
+ */
+function flattenUnions(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== "invalid_union" || !("errors" in issue) || !issue.errors.length) return [issue];
+    const branches = issue.errors as Issue[][];
+    const fitting = branches.find((b) => !b.some((i) => i.code === "invalid_type" && i.path.length === 0)) ?? branches[0];
+    return flattenUnions(fitting.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue));
+  });
+}
+
+/** Maps failures that are not AppErrors: a full or read-only database is a 503, anything else a 500 with an id. */
+export function toAppError(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  const code = (e as { code?: string })?.code;
+  // reportStorageFailure also remembers the failure, so `storage.unhealthy` is raised once writes work again.
+  if (reportStorageFailure(e) || code?.startsWith("SQLITE_BUSY")) {
+    log.error("storage unavailable", { code });
+    return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
+  }
+  const id = newId("err");
+  log.error("unexpected error", { errorId: id, error: (e as Error)?.stack ?? String(e) });
+  return new AppError("internal", `Internal error (reference ${id})`);
+}

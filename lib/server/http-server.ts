@@ -1,0 +1,49 @@
+import http from "node:http";
+import type { Env } from "@/lib/env";
+import { inlineDispatcher } from "@/lib/dispatch/inline";
+import { log } from "@/lib/log";
+import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
+
+/**
+ * `herald start`: one process serving the console and the API. Next.js runs
+ * in this process (its documented custom-server mode) and answers every
+ * request but the token-authenticated ingest, which lib/server/ingest-fast-path.ts
+ * answers directly. The in-process dispatcher is started by instrumentation.ts
+ * inside Next; on SIGTERM/SIGINT it is stopped cleanly before the process exits.
+ */
+export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void> }> {
+  // Next reads these at load time; next-auth reads the two NEXTAUTH_ ones per request.
+  Object.assign(process.env, {
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? env.publicUrl,
+    NEXTAUTH_SECRET: env.authSecret,
+  });
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: process.cwd(), port: env.PORT });
+  const handleNext = app.getRequestHandler();
+  await app.prepare();
+
+  const server = http.createServer((req, res) => {
+    if (isFastIngest(req)) void serveFastIngest(req, res);
+    else void handleNext(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, () => resolve());
+  });
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = async (signal: string) => {
+      log.info("stopping", { signal });
+      server.close();
+      server.closeIdleConnections();
+      await inlineDispatcher()?.stop();
+      await app.close();
+      resolve();
+    };
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.once("SIGINT", () => void stop("SIGINT"));
+  });
+  return { stopped };
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { db } from "@/db/client";
+import { ingestEventsEndpoint } from "@/lib/api/endpoints/events";
+import { MAX_BODY_BYTES, errorBody, parseJsonText, toAppError, tooLarge, validBody } from "@/lib/api/protocol";
+import { authorizeBearer } from "@/lib/auth/bearer";
+import { answerIngest } from "@/lib/events/ingest";
+import { securityHeaders } from "@/lib/security-headers";
+
+/**
+ * `POST /api/v1/events` with an API token, answered by `herald start` itself
+ * instead of through Next.js. Producers post events at high rates, and Next's
+ * request machinery costs about 1.3 ms of CPU per request on its own (see
+ * docs/performance.md) — several times the ingest itself. Same guard
+ * (authorizeBearer), same limits and parsing (lib/api/protocol.ts), same
+ * answer (answerIngest) and headers as the route handler, which still serves
+ * `next dev` and session-authenticated posts; a test holds the two to the same
+ * answers.
+ */
+
+const HEADERS: Record<string, string> = Object.fromEntries(securityHeaders(false).map((h) => [h.key, h.value]));
+
+/** Whether this request is one the fast path answers (everything else goes to Next.js). */
+export function isFastIngest(req: IncomingMessage): boolean {
+  if (req.method !== "POST" || req.headers.authorization === undefined) return false;
+  const url = req.url ?? "";
+  const end = url.indexOf("?");
+  return (end === -1 ? url : url.slice(0, end)) === ingestEventsEndpoint.path;
+}
+
+export async function serveFastIngest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let status: number;
+  let body: unknown;
+  let close = false;
+  try {
+    const database = db();
+    const { org } = authorizeBearer(database, req.headers.authorization!, undefined, ingestEventsEndpoint.permission!);
+    const input = validBody(ingestEventsEndpoint.body, parseJsonText(await readBody(req)));
+    ({ status, body } = answerIngest(database, org.id, input));
+  } catch (e) {
+    const error = toAppError(e);
+    ({ status } = error);
+    body = errorBody(error);
+    // A refused body may still be arriving: do not read it, close the connection after answering.
+    close = !req.complete;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...HEADERS,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...(close ? { connection: "close" } : {}),
+  });
+  res.end(text);
+}
+
+/** The body as text, refusing more than 1 MiB before buffering it all. */
+function readBody(req: IncomingMessage): Promise<string> {
+  if (Number(req.headers["content-length"] ?? "0") > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners("data");
+        req.pause();
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
+    req.on("error", reject);
+  });
+}
