@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 /**
  * Child processes of the benchmark. Every child is started in its own process
- * group (so `next start`'s own children go with it) and remembered, and the
+ * group (so any children a process starts go with it) and remembered, and the
  * runner kills every remembered group when it ends — normally, on an error,
  * or on Ctrl-C. Nothing the benchmark starts may outlive it.
  */
@@ -35,7 +35,7 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
   const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
-  // The group may still hold grandchildren (next start's server): make sure they go too.
+  // The group may still hold grandchildren: make sure they go too.
   killGroup(child, "SIGKILL");
 }
 

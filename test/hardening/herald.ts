@@ -122,7 +122,7 @@ export async function startServer(sandbox: Sandbox, logFile: string): Promise<Se
   return { child, port, url, startMs: Date.now() - started, pid: child.pid! };
 }
 
-/** kill -9 of the whole server (the CLI wrapper and `next start`, one process group). */
+/** kill -9 of the whole server process group (`herald start` runs Next.js in its own process). */
 export async function killServer(server: Server) {
   await stopChild(server.child, "SIGKILL", 0);
 }
