@@ -37,8 +37,8 @@ const only = new Set((flags.only ?? "delivery,ingest,latency").split(",").map((s
 
 /** Sizes per mode: full is the issue's benchmark (under 5 minutes); quick keeps every path working in CI (under 30 s). */
 const PLAN = quick
-  ? { ceilingMs: 1500, ceilingWarmupMs: 300, deliveries: 2000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1000, ingestWarmupMs: 300, latencyRate: 500, latencyMs: 2000 }
-  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 45_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000 };
+  ? { ceilingMs: 1500, ceilingWarmupMs: 300, deliveries: 2000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1000, ingestWarmupMs: 300, latencyRate: 500, latencyMs: 2000, latencyWarmupMs: 500 }
+  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 45_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000, latencyWarmupMs: 5000 };
 if (flags.deliveries) PLAN.deliveries = Number(flags.deliveries);
 const MB = 1024 * 1024;
 const PROFILE_DIR = path.join(repoRoot, "bench", "results", "profiles");
@@ -220,7 +220,7 @@ async function serverScenarios(receiver: Receiver) {
       const server = await startServer(s.env, { worker: "inline", logFile: path.join(s.dataDir, "server.log"), nodeArgs: serverProfileArgs("server-latency") });
       progress(`latency: ${PLAN.latencyRate} events/s for ${PLAN.latencyMs / 1000} s`);
       try {
-        const r = await steadyRateLatency(receiver, server.origin, seeded.token!, { rate: PLAN.latencyRate, durationMs: PLAN.latencyMs, deliveriesPerEvent: 3, drainMs: quick ? 5000 : 10_000 });
+        const r = await steadyRateLatency(receiver, server.origin, seeded.token!, { rate: PLAN.latencyRate, durationMs: PLAN.latencyMs, warmupMs: PLAN.latencyWarmupMs, deliveriesPerEvent: 3, drainMs: quick ? 5000 : 10_000 });
         details.latency = r;
         const note = [`${r.arrivals.toLocaleString("en-US")} of ${r.expectedArrivals.toLocaleString("en-US")} deliveries arrived`, `sent at ${r.achievedRate.toFixed(0)}/s`];
         if (r.errors) note.push(`${r.errors} ingest errors, first: ${r.firstError}`);

@@ -37,7 +37,7 @@ export async function steadyRateLatency(
   receiver: Receiver,
   origin: string,
   token: string,
-  options: { rate: number; durationMs: number; deliveriesPerEvent: number; drainMs: number },
+  options: { rate: number; durationMs: number; warmupMs: number; deliveriesPerEvent: number; drainMs: number },
 ): Promise<LatencyResult> {
   const pool = new Pool(origin, { connections: 32, keepAliveTimeout: 60_000 });
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -55,8 +55,6 @@ export async function steadyRateLatency(
       `no delivery arrived within ${options.drainMs / 1000} s of ingest: is the in-process worker running (HERALD_WORKER=inline)?`,
     );
   }
-  await receiver.reset();
-  await receiver.configure({ failFraction: 0, measureLatency: true });
   const ingestMs: number[] = [];
   let sent = 0;
   let accepted = 0;
@@ -64,13 +62,14 @@ export async function steadyRateLatency(
   let firstError: string | undefined;
   const inFlight = new Set<Promise<void>>();
 
-  const post = (n: number) => {
+  const post = (n: number, measured: boolean) => {
     const sentAt = preciseNow();
     const body = JSON.stringify({ type: "log.entry", severity: "warning", title: `Latency probe ${n}`, data: { benchSentAt: sentAt, sequence: n } });
     const p = pool
       .request({ path: "/api/v1/events", method: "POST", headers, body })
       .then(async (res) => {
         const text = await res.body.text();
+        if (!measured) return;
         ingestMs.push(preciseNow() - sentAt);
         if (res.statusCode === 202 || res.statusCode === 200) accepted++;
         else throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
@@ -83,20 +82,36 @@ export async function steadyRateLatency(
     inFlight.add(p);
   };
 
-  const started = preciseNow();
-  await new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      const elapsed = preciseNow() - started;
-      const due = Math.min(Math.floor((elapsed / 1000) * options.rate), Math.floor((options.durationMs / 1000) * options.rate));
-      while (sent < due) post(sent++);
-      if (elapsed >= options.durationMs) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 2);
-  });
-  const sendingSeconds = (preciseNow() - started) / 1000;
-  await Promise.all(inFlight);
+  /** Posts `rate` events a second for `durationMs`, open loop; returns how many. */
+  const postSteadily = async (durationMs: number, measured: boolean) => {
+    let count = 0;
+    const started = preciseNow();
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => {
+        const elapsed = preciseNow() - started;
+        const due = Math.min(Math.floor((elapsed / 1000) * options.rate), Math.floor((durationMs / 1000) * options.rate));
+        while (count < due) {
+          count++;
+          post(measured ? sent++ : -count, measured);
+        }
+        if (elapsed >= durationMs) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 2);
+    });
+    await Promise.all(inFlight);
+    return { count, seconds: (preciseNow() - started) / 1000 };
+  };
+
+  // Warm-up at the rate, not measured: the first seconds of a fresh server compile and
+  // optimise its hot paths (docs/performance.md gives the cold figure apart).
+  const warmup = await postSteadily(options.warmupMs, false);
+  await receiver.waitForCount(options.deliveriesPerEvent * (warmup.count + 1), options.drainMs).catch(() => {});
+  await receiver.reset();
+  await receiver.configure({ failFraction: 0, measureLatency: true });
+  const measured = await postSteadily(options.durationMs, true);
+  const sendingSeconds = measured.seconds;
   await pool.close();
 
   const expectedArrivals = accepted * options.deliveriesPerEvent;

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/client";
+import { withWriteLock } from "@/db/write-lock";
 
 /**
  * Claiming (DESIGN §5): one short write transaction — a single UPDATE …
@@ -104,14 +105,13 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
   // Clearing digest_key only where there is one: naming it in the claim's SET would
   // rewrite its unique-index entry for every delivery (a third of a claim's cost).
   const closeDigests = prepared(sqlite, "UPDATE deliveries SET digest_key = NULL WHERE id IN (SELECT value FROM json_each(?))");
-  const rows = sqlite
-    .transaction(() => {
-      const claimed = claim.all(params) as Row[];
-      const digests = claimed.filter((r) => r.digest_key !== null).map((r) => r.id);
-      if (digests.length) closeDigests.run(JSON.stringify(digests));
-      return claimed;
-    })
-    .immediate();
+  const claimBatch = sqlite.transaction(() => {
+    const claimed = claim.all(params) as Row[];
+    const digests = claimed.filter((r) => r.digest_key !== null).map((r) => r.id);
+    if (digests.length) closeDigests.run(JSON.stringify(digests));
+    return claimed;
+  });
+  const rows = withWriteLock(() => claimBatch.immediate());
   // RETURNING follows no promised order: oldest due first, so a channel's messages leave in order.
   rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
   return rows.map((r) => ({
@@ -148,8 +148,9 @@ export function nextDueAt(db: Db): number | null {
  * healthy. A worker that dies stops renewing, and its leases expire.
  */
 export function renewLeases(db: Db, owner: string, leaseMs: number, now = Date.now()): number {
-  return prepared(
+  const renew = prepared(
     db.$client,
     "UPDATE deliveries SET leased_until = @until WHERE status = 'sending' AND lease_owner = @owner AND leased_until < @until",
-  ).run({ owner, until: now + leaseMs }).changes;
+  );
+  return withWriteLock(() => renew.run({ owner, until: now + leaseMs }).changes);
 }

@@ -86,6 +86,9 @@ export class DeliveryDispatcher {
   private readonly heldJobs = new Map<string, Job>();
   private accepting = false;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private tickQueued = false;
+  /** The last claim filled all the room it had: more may be due, so each finished send claims again. */
+  private backlog = false;
   private pumpTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
@@ -122,10 +125,15 @@ export class DeliveryDispatcher {
 
   /** New work may be due (an event was ingested, a channel re-enabled, a retry requested). */
   wake() {
-    if (!this.accepting) return;
+    if (!this.accepting || this.tickQueued) return;
+    // Many wakes in one turn of the event loop (a burst of ingests) make one claim.
+    this.tickQueued = true;
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    setImmediate(() => this.tick());
+    setImmediate(() => {
+      this.tickQueued = false;
+      this.tick();
+    });
   }
 
   /** Resolves the next time nothing is due and nothing is held. */
@@ -171,30 +179,31 @@ export class DeliveryDispatcher {
   private tick = () => {
     if (!this.accepting) return;
     if (storageFailure()) recoverStorageHealth(this.db);
-    if (this.held > this.maxHeld / 2) return; // progress will call again
-    let claimed = 0;
+    if (this.held > this.maxHeld / 2) {
+      this.backlog = true; // there may be work due: the next finished sends claim it
+      return;
+    }
     try {
-      claimed = this.fill();
+      this.fill();
     } catch (e) {
       if (!reportStorageFailure(e)) log.error("dispatch: claim failed", { error: (e as Error).message });
       this.scheduleWake(1_000);
       return;
     }
-    if (claimed > 0) return;
-    if (this.held > 0) {
-      // Each finished send calls tick again; the poll only covers a send that hangs.
-      if (!this.wakeTimer) this.scheduleWake(this.pollMs);
-      return;
+    if (this.backlog) return; // every finished send claims again
+    if (this.held === 0) {
+      this.flush();
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
-    this.flush();
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
     let next: number | null = null;
     try {
       next = nextDueAt(this.db);
     } catch {
       // the poll below covers it
     }
-    this.scheduleWake(next === null ? this.pollMs : Math.min(this.pollMs, Math.max(10, next - Date.now() + 5)));
+    // Due already but not claimed: it waits for a full lane here, whose next finished send claims again.
+    const now = Date.now();
+    this.scheduleWake(next === null || next <= now ? this.pollMs : Math.min(this.pollMs, next - now + 5));
   };
 
   private scheduleWake(ms: number) {
@@ -212,6 +221,7 @@ export class DeliveryDispatcher {
     if (room <= 0) return 0;
     const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
     const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, skipChannels, onlyIds: this.onlyDeliveries });
+    this.backlog = claimed.length === room;
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
     const channels = this.channels.load(this.db, claimed.map((d) => d.channelId));
@@ -272,6 +282,7 @@ export class DeliveryDispatcher {
   }
 
   private settle(lane: Lane<Job>, job: Job) {
+    const laneWasFull = lane.full;
     lane.inFlight--;
     this.inFlight--;
     this.heldJobs.delete(job.delivery.id);
@@ -280,7 +291,10 @@ export class DeliveryDispatcher {
     if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     if (!this.accepting) return;
     this.pump();
-    this.tick();
+    // Without a backlog, new work arrives through wake() (ingest, retry, re-enable) or the
+    // timer of the next due delivery; claiming after every send would cost a write
+    // transaction each for nothing.
+    if (this.backlog || laneWasFull || this.held === 0) this.tick();
   }
 
   private releaseQueued(lane: Lane<Job>) {

@@ -3,13 +3,17 @@ import { log } from "@/lib/log";
 import { startDispatcher, type RunningDispatcher } from "./run";
 
 /**
- * The in-process worker (HERALD_WORKER=inline, the default), started once per
- * server process from instrumentation.ts. Kept on globalThis so Next's module
- * reloads in development never start a second one.
+ * The in-process worker (HERALD_WORKER=inline, the default), one per server
+ * process. `herald start` runs it on a thread of its own
+ * (lib/server/dispatch-thread-client.ts) and registers it here before Next.js
+ * starts; under `next dev` instrumentation.ts starts it on the main thread.
+ * Kept on globalThis so Next's module reloads in development never start a second one.
  */
-const globalForInline = globalThis as unknown as { heraldInlineDispatcher?: RunningDispatcher };
+export type InlineDispatcher = Pick<RunningDispatcher, "owner" | "wake" | "stop">;
 
-export function startInlineDispatcher(): RunningDispatcher {
+const globalForInline = globalThis as unknown as { heraldInlineDispatcher?: InlineDispatcher };
+
+export function startInlineDispatcher(): InlineDispatcher {
   if (!globalForInline.heraldInlineDispatcher) {
     const worker = startDispatcher({ db: db() });
     globalForInline.heraldInlineDispatcher = worker;
@@ -20,6 +24,12 @@ export function startInlineDispatcher(): RunningDispatcher {
   return globalForInline.heraldInlineDispatcher;
 }
 
-export function inlineDispatcher(): RunningDispatcher | undefined {
+/** Registers a dispatcher started elsewhere (herald start's thread) as this process's one. */
+export function setInlineDispatcher(dispatcher: InlineDispatcher) {
+  globalForInline.heraldInlineDispatcher = dispatcher;
+  log.info("in-process dispatcher started", { owner: dispatcher.owner, thread: true });
+}
+
+export function inlineDispatcher(): InlineDispatcher | undefined {
   return globalForInline.heraldInlineDispatcher;
 }

@@ -1,4 +1,5 @@
 import type { Db } from "@/db/client";
+import { withWriteLock } from "@/db/write-lock";
 import type { ChannelHealth, ChannelType } from "@/db/schema";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
@@ -139,7 +140,7 @@ export function recordOutcomes(
     }
     return updateHealth(db, attempts.filter((a) => !a.isTest), options.disableAfterMs, now);
   });
-  return run.immediate();
+  return withWriteLock(() => run.immediate());
 }
 
 function updateHealth(db: Db, attempts: AttemptRecord[], disableAfterMs: number, now: number): HealthChange[] {

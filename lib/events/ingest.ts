@@ -1,4 +1,5 @@
 import { prepared, sqliteOf, type DbOrTx } from "@/db/client";
+import { withWriteLock } from "@/db/write-lock";
 import type { Severity } from "@/db/schema";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -150,7 +151,7 @@ export function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], 
     });
   });
   // IMMEDIATE: take the write lock before reading idempotency keys, so two processes cannot both insert one key.
-  return sqlite.inTransaction ? run() : run.immediate();
+  return sqlite.inTransaction ? run() : withWriteLock(() => run.immediate());
 }
 
 /** Validates semantically, stores, and wakes this process's dispatcher. */

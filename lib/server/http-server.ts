@@ -2,14 +2,15 @@ import http from "node:http";
 import type { Env } from "@/lib/env";
 import { inlineDispatcher } from "@/lib/dispatch/inline";
 import { log } from "@/lib/log";
+import { startDispatchThread } from "./dispatch-thread-client";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
 
 /**
  * `herald start`: one process serving the console and the API. Next.js runs
  * in this process (its documented custom-server mode) and answers every
  * request but the token-authenticated ingest, which lib/server/ingest-fast-path.ts
- * answers directly. The in-process dispatcher is started by instrumentation.ts
- * inside Next; on SIGTERM/SIGINT it is stopped cleanly before the process exits.
+ * answers directly. The in-process dispatcher (HERALD_WORKER=inline) runs on a
+ * thread of its own; on SIGTERM/SIGINT it is stopped cleanly before the process exits.
  */
 export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void> }> {
   // Next reads these at load time; next-auth reads the two NEXTAUTH_ ones per request.
@@ -19,6 +20,8 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? env.publicUrl,
     NEXTAUTH_SECRET: env.authSecret,
   });
+  // Before Next starts: instrumentation.ts then finds the inline dispatcher running.
+  if (env.HERALD_WORKER === "inline") await startDispatchThread();
   const { default: next } = await import("next");
   const app = next({ dev: false, dir: process.cwd(), port: env.PORT });
   const handleNext = app.getRequestHandler();
