@@ -42,13 +42,19 @@ describe("attempt logs", () => {
       settings: { url: "http://127.0.0.1:1/hook?key=QUERYSECRET", authMethod: "bearer" },
       secrets: { token: "BEARERSECRET", signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     });
+    agent.get("https://receiver.example").intercept({ path: "/ok", method: "POST" }).reply(200, "ok");
+    const fine = insertChannel(db, orgId, { type: "webhook", settings: { url: "https://receiver.example/ok", authMethod: "none" } });
     queueMany(db, 1, { orgId, channelId: slack });
     queueMany(db, 1, { orgId, channelId: hook });
+    queueMany(db, 1, { orgId, channelId: fine });
 
-    await dispatchOnce(db, { deadlineMs: 5_000, httpDispatcher: agent });
+    const counts = await dispatchOnce(db, { deadlineMs: 5_000, httpDispatcher: agent });
+    expect(counts.delivered).toBe(1);
 
     const attempts = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "delivery attempt");
+    // The delivered one is in the delivery log, and on stdout only at debug.
     expect(attempts).toHaveLength(2);
+    expect(attempts.some((a) => a.channelId === fine)).toBe(false);
     expect(attempts.find((a) => a.channelId === slack)).toMatchObject({ level: "info", outcome: "retry", statusCode: 500, channelType: "slack", attempt: 1 });
     expect(attempts.find((a) => a.channelId === hook)).toMatchObject({ outcome: "retry", channelType: "webhook", error: "connection refused by 127.0.0.1:1" });
     const all = lines.join("\n");
