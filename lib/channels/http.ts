@@ -105,6 +105,8 @@ function locationHost(location: string | string[] | undefined, base: URL): strin
 const NOT_SECRET_HEADERS = new Set(["content-type", "user-agent", "webhook-id", "webhook-timestamp"]);
 
 /** What a receiver must not get to echo into stored attempts: credential header values and the URL's path (Slack/Discord/Teams tokens). */
+const MIN_CREDENTIAL_LENGTH = 8;
+
 function credentialsOf(target: URL, message: HttpMessage): string[] {
   const values = Object.entries(message.headers ?? {})
     .filter(([name]) => !NOT_SECRET_HEADERS.has(name.toLowerCase()))
@@ -117,7 +119,7 @@ function credentialsOf(target: URL, message: HttpMessage): string[] {
   } catch {
     // A malformed escape: the raw form is redacted anyway.
   }
-  return [...values, pathAndQuery, decoded].filter((v) => v.length >= 8);
+  return [...values, pathAndQuery, decoded].filter((v) => v.length >= MIN_CREDENTIAL_LENGTH);
 }
 
 /** Replaces every occurrence of a credential in text that will be stored and shown (excerpts, errors). */
@@ -144,7 +146,9 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
       bodyTimeout: timeoutMs,
     });
     const status = response.statusCode;
-    const excerpt = redact(await readExcerpt(response.body), credentialsOf(target, message));
+    const text = await readExcerpt(response.body);
+    // No credential we redact is shorter than 8 characters, so neither is any text that could hold one.
+    const excerpt = text.length >= MIN_CREDENTIAL_LENGTH ? redact(text, credentialsOf(target, message)) : text;
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
     if (excerpt) result.response = excerpt;
     const rateLimit = rateLimitOf(response.headers);
