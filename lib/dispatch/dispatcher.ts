@@ -101,7 +101,7 @@ export class DeliveryDispatcher {
     const e = env();
     this.db = options.db;
     this.owner = options.owner ?? defaultOwner();
-    this.concurrency = options.concurrency ?? 32;
+    this.concurrency = options.concurrency ?? 64;
     // A lease shorter than one attempt would hand every delivery back unsent.
     this.leaseMs = Math.max(options.leaseMs ?? 120_000, (options.timeoutMs ?? 15_000) + 3 * LEASE_MARGIN_MS);
     this.batchSize = options.batchSize ?? 200;

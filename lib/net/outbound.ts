@@ -28,7 +28,8 @@ export function createGuardedAgent(options: GuardedAgentOptions = {}): Agent {
     headersTimeout: timeout,
     bodyTimeout: timeout,
     keepAliveTimeout: 10_000,
-    connections: 16,
+    // As many as a webhook lane sends at once (lib/dispatch/lanes.ts): a busy receiver is not queued behind fewer sockets.
+    connections: 64,
     connect(opts, callback) {
       if (!allowPrivate) {
         try {
