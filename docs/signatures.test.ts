@@ -116,8 +116,8 @@ async function expectVerifies(command: string, file: string) {
 }
 
 describe("docs/signatures.md", () => {
-  it("has the three tagged receivers, and the captured delivery is signed as the page says", () => {
-    expect(Object.keys(snippets).sort()).toEqual(["node-hmac", "node-standardwebhooks", "python-standardwebhooks"]);
+  it("has the four tagged receivers, and the captured delivery is signed as the page says", () => {
+    expect(Object.keys(snippets).sort()).toEqual(["node-hmac", "node-standardwebhooks", "python-hmac", "python-standardwebhooks"]);
     expect(captured.headers["webhook-id"]).toMatch(/^dlv_/);
     expect(captured.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(captured.headers["webhook-timestamp"]).toMatch(/^\d{10}$/);
@@ -134,6 +134,13 @@ describe("docs/signatures.md", () => {
   it("the HMAC snippet is about ten lines", () => {
     const fn = /function verifyHerald[\s\S]*?\n}\n/.exec(snippets["node-hmac"].code)?.[0] ?? "";
     expect(fn.trim().split("\n").length).toBeLessThanOrEqual(11);
+  });
+
+  // Needs only python3 (3.9+ for removeprefix), no package.
+  it.runIf(!python.error)("python-hmac: accepts the genuine delivery (204), refuses an altered body, a forged signature and a wrong secret (400)", async () => {
+    const file = path.join(WORK_DIR, "python_hmac_receiver.py");
+    fs.writeFileSync(file, snippets["python-hmac"].code);
+    await expectVerifies("python3", file);
   });
 
   it.runIf(!python.error)("python-standardwebhooks: is valid Python", () => {
