@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { E2E, createToken, receiver, signIn, signInAsOwner } from "./fixtures";
+import { E2E, createToken, receiver, signIn, signInAsOwner, unreadCount } from "./fixtures";
 
 // Channels through the console: add each type, field errors, secrets (replace/clear), auth switch, send test, delete.
 test.describe.configure({ mode: "serial" });
@@ -174,6 +174,35 @@ test("a member sees the channels read-only", async ({ page }) => {
   await expect(page.getByRole("button", { name: "Add channel" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Send test" })).toHaveCount(0);
   expect(await page.content()).not.toContain(SECRETS.slack);
+});
+
+test("an inbox limited to named members reaches only them", async ({ page, browser }) => {
+  await signInAsOwner(page);
+  await openNotifications(page);
+  await row(page, "ops-inbox").getByRole("button", { name: "Edit" }).click();
+  const who = dialog(page).getByRole("group", { name: "Who sees these notifications" });
+  await expect(who).toContainText("Nothing checked: every member of the organization sees them.");
+  await expect(who.getByRole("checkbox", { name: new RegExp(E2E.member.email) })).toBeVisible();
+  await who.getByRole("checkbox", { name: new RegExp(E2E.owner.email) }).check();
+  await expect(who).toContainText("Only the 1 checked member see them.");
+  await dialog(page).getByRole("button", { name: "Save channel" }).click();
+  await expect(dialog(page)).toBeHidden();
+  await expect(row(page, "ops-inbox")).toContainText(`Console inbox of ${E2E.owner.email}`);
+
+  const memberPage = await (await browser.newContext()).newPage();
+  await signIn(memberPage, E2E.member.email, E2E.member.password);
+  const before = { owner: await unreadCount(page), member: await unreadCount(memberPage) };
+  const token = createToken("admin", "e2e-inbox-members");
+  const channels = (await (await page.request.get(`/api/v1/orgs/${org}/channels`, { headers: { authorization: `Bearer ${token}` } })).json()).channels;
+  const inbox = channels.find((c: { name: string }) => c.name === "ops-inbox");
+  expect(inbox.members).toEqual([E2E.owner.email]);
+  const sent = await page.request.post(`/api/v1/orgs/${org}/test-alert`, { headers: { authorization: `Bearer ${token}` }, data: { channels: [inbox.id] } });
+  expect((await sent.json()).results).toMatchObject([{ channelId: inbox.id, ok: true }]);
+
+  await expect.poll(async () => (await page.reload(), unreadCount(page))).toBeGreaterThan(before.owner);
+  await memberPage.reload();
+  expect(await unreadCount(memberPage)).toBe(before.member);
+  await memberPage.context().close();
 });
 
 test("delete asks for confirmation, naming the rules that use the channel, and removes it", async ({ page }) => {

@@ -40,3 +40,9 @@ export async function receiver(request: APIRequestContext) {
     reset: async () => request.post(`${base}/__reset`),
   };
 }
+
+/** The unread count the header's bell announces. */
+export async function unreadCount(page: Page): Promise<number> {
+  const label = (await page.getByTestId("inbox-bell").getAttribute("aria-label")) ?? "";
+  return Number(/(\d+) unread/.exec(label)?.[1] ?? 0);
+}

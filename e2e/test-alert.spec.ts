@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { E2E, createToken, receiver, signInAsOwner } from "./fixtures";
+import { E2E, createToken, receiver, signInAsOwner, unreadCount as unread } from "./fixtures";
 
 // "Send test alert": pick channels and sample events, preview the exact bodies, send, watch each result, retry a failure.
 test.describe.configure({ mode: "serial" });
@@ -9,11 +9,6 @@ const HOOK = "ta-hook";
 
 const dialog = (page: Page) => page.getByRole("dialog");
 const result = (page: Page, channel: string) => dialog(page).locator(`[data-testid="test-alert-result"][data-channel="${channel}"]`);
-
-async function unread(page: Page): Promise<number> {
-  const label = (await page.getByTestId("inbox-bell").getAttribute("aria-label")) ?? "";
-  return Number(/(\d+) unread/.exec(label)?.[1] ?? 0);
-}
 
 async function openDialog(page: Page) {
   await page.goto(`/o/${org}/notifications`);

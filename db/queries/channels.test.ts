@@ -171,6 +171,25 @@ describe("updating channels", () => {
     expect(stored.secrets.password).toBe("pw");
   });
 
+  it("limits an inbox to named members, checking that each is a member of this org", async () => {
+    const channel = await create({ type: "inbox", name: "In", members: "ADMIN1@acme.test, member2@acme.test" });
+    expect(channel).toMatchObject({ members: ["admin1@acme.test", "member2@acme.test"], target: "Console inbox of admin1@acme.test, member2@acme.test" });
+
+    const strangers = await failure(create({ type: "inbox", name: "Out", members: ["owner0@acme.test", "owner0@other.test"] }));
+    expect(strangers.fields).toEqual({ "members.1": ["owner0@other.test is not a member of this organization"] });
+    expect(listChannels(db, orgId).map((c) => c.name)).toEqual(["In"]);
+
+    const added = await failure(update(channel.id, { members: ["admin1@acme.test", "nobody@acme.test"] }));
+    expect(added.fields).toEqual({ "members.1": ["nobody@acme.test is not a member of this organization"] });
+
+    // A named member who left does not block other edits.
+    db.$client.prepare("DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = 'member2@acme.test')").run();
+    expect(await update(channel.id, { name: "Renamed" })).toMatchObject({ name: "Renamed", members: ["admin1@acme.test", "member2@acme.test"] });
+
+    expect(await update(channel.id, { members: null })).toMatchObject({ members: [], target: "Console inbox of every member" });
+    expect(rawRow(channel.id).settings).toBe("{}");
+  });
+
   it("refuses to change the type", async () => {
     const channel = await create({ type: "inbox", name: "In" });
     const error = await failure(update(channel.id, { type: "slack" }));

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
@@ -97,6 +97,31 @@ function openAll(row: ChannelRow, options: { strict?: boolean } = {}): Record<st
   return plain;
 }
 
+/**
+ * An inbox limited to named members may only name members of the org. Only
+ * addresses new to the channel are checked, so a member who left does not
+ * block editing the channel (they simply no longer receive anything).
+ */
+function checkInboxMembers(db: DbOrTx, orgId: string, input: ChannelInput, before: string[] = []) {
+  if (input.type !== "inbox") return;
+  const added = input.members.filter((email) => !before.includes(email));
+  if (added.length === 0) return;
+  const known = new Set(
+    db
+      .select({ email: users.email })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.orgId, orgId), inArray(users.email, added)))
+      .all()
+      .map((r) => r.email.toLowerCase()),
+  );
+  const problems: FieldErrors = {};
+  input.members.forEach((email, i) => {
+    if (added.includes(email) && !known.has(email)) problems[`members.${i}`] = [`${email} is not a member of this organization`];
+  });
+  if (Object.keys(problems).length) throw invalid(problems, "An inbox can only be limited to members of the organization");
+}
+
 async function checkTarget(input: ChannelInput, split: ReturnType<typeof splitChannelInput>, options: TargetCheckOptions) {
   const problems = await channelModule(input.type).validate({ type: input.type, ...split }, options);
   if (Object.keys(problems).length) throw invalid(problems, "The channel's address is refused");
@@ -110,6 +135,7 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
   if (input.type === "email" && !env().SMTP_URL) throw invalid({ type: [SMTP_MISSING_MESSAGE] }, SMTP_MISSING_MESSAGE);
   const body = input.type === "webhook" && !input.signingSecret ? { ...input, signingSecret: generateSigningSecret() } : input;
   const split = splitChannelInput(body);
+  checkInboxMembers(db, orgId, body);
   await checkTarget(body, split, options);
   const id = newId("ch");
   const sealed = seal(orgId, id, split.secrets);
@@ -165,6 +191,7 @@ export async function updateChannel(
   let next = parsed.data;
   if (next.type === "webhook" && !next.signingSecret) next = { ...next, signingSecret: generateSigningSecret() };
   const split = splitChannelInput(next);
+  checkInboxMembers(db, orgId, next, (row.settings.members as string[] | undefined) ?? []);
   const urlChanged = (split.secrets.url ?? split.settings.url) !== (previous.url ?? row.settings.url);
   if (urlChanged) await checkTarget(next, split, options);
   const sealed = seal(orgId, id, split.secrets, { secrets: row.secrets, hints: row.secretHints }, previous);

@@ -35,7 +35,7 @@ export function splitChannelInput(input: ChannelInput): SplitConfig {
     case "discord":
       return { settings: {}, secrets: { url: input.url } };
     case "inbox":
-      return { settings: {}, secrets: {} };
+      return { settings: input.members.length ? { members: input.members } : {}, secrets: {} };
     case "webhook": {
       const settings: Record<string, unknown> = { url: input.url, format: input.format, authMethod: input.auth.method };
       const secrets: Record<string, string> = {};
@@ -63,6 +63,7 @@ export function channelBodyOf(
   const { type, name, enabled, settings, secrets } = channel;
   const body: Record<string, unknown> = { type, name, enabled };
   if (type === "email") body.recipients = settings.recipients;
+  if (type === "inbox") body.members = settings.members ?? [];
   if (URL_IS_SECRET[type]) body.url = secrets.url;
   if (type === "webhook") {
     const method = (settings.authMethod as AuthMethod) ?? "none";
@@ -81,7 +82,7 @@ export function channelBodyOf(
  */
 export function mergeChannelPatch(current: Record<string, unknown>, patch: PatchChannelInput): Record<string, unknown> {
   const next: Record<string, unknown> = { ...current };
-  for (const key of ["name", "enabled", "recipients", "url", "format", "signingSecret"] as const) {
+  for (const key of ["name", "enabled", "recipients", "members", "url", "format", "signingSecret"] as const) {
     const value = patch[key];
     if (value === null) delete next[key];
     else if (value !== undefined) next[key] = value;
@@ -112,9 +113,10 @@ export type PublicAuth = {
   headers?: SecretView | null;
 };
 
-/** Per type: email → recipients; slack/teams/discord → url (masked); webhook → url, format, auth, signingSecret. */
+/** Per type: email → recipients; inbox → members; slack/teams/discord → url (masked); webhook → url, format, auth, signingSecret. */
 export type PublicChannelConfig = {
   recipients?: string[];
+  members?: string[];
   url?: string | SecretView | null;
   format?: WebhookFormat;
   auth?: PublicAuth;
@@ -137,7 +139,7 @@ export function publicChannelConfig(
     case "discord":
       return { url: view("url") };
     case "inbox":
-      return {};
+      return { members: (settings.members as string[]) ?? [] };
     case "webhook": {
       const method = (settings.authMethod as AuthMethod) ?? "none";
       const auth: Record<string, unknown> = { method };
@@ -157,6 +159,9 @@ export function publicChannelConfig(
 export function channelTarget(type: ChannelType, settings: Record<string, unknown>, hints: Record<string, string>): string {
   if (type === "email") return ((settings.recipients as string[]) ?? []).join(", ");
   if (type === "webhook") return String(settings.url ?? "");
-  if (type === "inbox") return "Console inbox of the org's members";
+  if (type === "inbox") {
+    const members = (settings.members as string[]) ?? [];
+    return members.length ? `Console inbox of ${members.join(", ")}` : "Console inbox of every member";
+  }
   return hints.url ?? "not configured";
 }

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { Db } from "@/db/client";
-import { attempts, deliveries, inboxItems, productAdmins, products, users } from "@/db/schema";
+import { attempts, deliveries, inboxItems, memberships, productAdmins, products, users } from "@/db/schema";
 import { closeMailTransport } from "@/lib/channels/email";
 import { newId } from "@/lib/ids";
 import { seedOrg, testDb } from "@/test/db";
@@ -125,5 +125,21 @@ describe("inbox deliveries", () => {
     const items = db.select().from(inboxItems).all();
     expect(items).toHaveLength(4);
     expect(new Set(items.map((i) => i.eventId))).toEqual(new Set(eventIds));
+  });
+
+  it("write only to the members the channel names, and not to a named member who left the org", async () => {
+    const [member, owner] = db.select().from(users).all().sort((a, b) => a.email.localeCompare(b.email));
+    const leaver = { id: newId("usr"), email: "leaver@acme.test" };
+    db.insert(users).values(leaver).run();
+    db.insert(memberships).values({ orgId, userId: leaver.id, role: "admin" }).run();
+    const other = seedOrg(db, "other", ["owner"]).members[0];
+    // Named: the owner, someone who then leaves, and a member of another org; not named: `member`.
+    const channelId = insertChannel(db, orgId, { type: "inbox", settings: { members: [owner.email, leaver.email, other.email] } });
+    db.delete(memberships).where(eq(memberships.userId, leaver.id)).run();
+    expect(member.email).toBe("member1@acme.test");
+    queueDelivery(db, { orgId, channelId, eventCount: 2 });
+    await dispatchOnce(db, { deadlineMs: 5_000 });
+    const items = db.select().from(inboxItems).all();
+    expect(items.map((i) => i.userId)).toEqual([owner.id, owner.id]);
   });
 });

@@ -27,7 +27,7 @@ export type AttemptRecord = {
   result: SendResult;
   outcome: AttemptOutcome;
   nextAttemptAt?: number;
-  /** Inbox channels: the events to put in every member's inbox. */
+  /** Inbox channels: the events to put in the inbox of every member (or of the members the channel names). */
   inboxEventIds?: string[];
   /** A test alert's attempt: recorded like any other, but never changes the channel's health. */
   isTest?: boolean;
@@ -110,7 +110,10 @@ export function recordOutcomes(
     sqlite,
     `INSERT OR IGNORE INTO inbox_items (id, org_id, user_id, channel_id, event_id, delivery_id, created_at)
      SELECT 'inb_' || lower(hex(randomblob(12))), m.org_id, m.user_id, @channelId, @eventId, @deliveryId, @now
-       FROM memberships m JOIN channels c ON c.org_id = m.org_id WHERE c.id = @channelId`,
+       FROM memberships m JOIN channels c ON c.org_id = m.org_id JOIN users u ON u.id = m.user_id
+      WHERE c.id = @channelId
+        AND (coalesce(json_array_length(c.settings, '$.members'), 0) = 0
+             OR lower(u.email) IN (SELECT value FROM json_each(c.settings, '$.members')))`,
   );
 
   const run = sqlite.transaction((): HealthChange[] => {

@@ -17,6 +17,7 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 export const RECIPIENT_GROUPS = ["@owners", "@admins", "@product-admins"] as const;
 export type RecipientGroup = (typeof RECIPIENT_GROUPS)[number];
 export const MAX_RECIPIENTS = 50;
+export const MAX_INBOX_MEMBERS = 500;
 
 /** Secret fields per auth method: switching methods clears the others. */
 export const AUTH_SECRET_FIELDS = { none: [], bearer: ["token"], basic: ["password"], apikey: ["headerValue"], headers: ["headers"] } as const;
@@ -49,6 +50,23 @@ export const recipientsSchema = z
     }
     if (unique.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one address or group" });
     if (unique.length > MAX_RECIPIENTS) ctx.addIssue({ code: "custom", message: `has ${unique.length} recipients; at most ${MAX_RECIPIENTS}` });
+    return unique;
+  });
+
+/**
+ * Who sees an inbox channel's notifications: e-mail addresses of org members
+ * (lower-cased, de-duplicated). Empty means every member of the org; the
+ * server checks that each address belongs to a member.
+ */
+export const inboxMembersSchema = z
+  .union([z.string(), z.array(z.string())], required("e-mail addresses of members"))
+  .transform((value, ctx) => {
+    const items = (Array.isArray(value) ? value : value.split(/[,;\n]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const unique = [...new Set(items)];
+    for (const item of unique) {
+      if (!emailAddress.safeParse(item).success) ctx.addIssue({ code: "custom", message: `"${item}" is not a valid e-mail address` });
+    }
+    if (unique.length > MAX_INBOX_MEMBERS) ctx.addIssue({ code: "custom", message: `names ${unique.length} members; at most ${MAX_INBOX_MEMBERS}` });
     return unique;
   });
 
@@ -213,7 +231,7 @@ export const createChannelSchema = z.discriminatedUnion(
       auth: webhookAuthSchema.default({ method: "none" }),
       signingSecret: signingSecretSchema.optional(),
     }),
-    z.object({ type: z.literal("inbox"), ...base }),
+    z.object({ type: z.literal("inbox"), ...base, members: inboxMembersSchema.default([]) }),
   ],
   { error: () => `must be one of ${CHANNEL_TYPES.join(", ")}` },
 );
@@ -231,6 +249,7 @@ export const patchChannelSchema = z.object({
   name: nameSchema.optional(),
   enabled: z.boolean().optional(),
   recipients: z.union([z.string(), z.array(z.string())]).optional(),
+  members: z.union([z.string(), z.array(z.string()), z.null()]).optional(),
   url: secretPatch,
   format: z.enum(WEBHOOK_FORMATS, { error: () => `must be one of ${WEBHOOK_FORMATS.join(", ")}` }).optional(),
   auth: z

@@ -13,6 +13,7 @@ const channelOut = z.object({
   enabled: z.boolean(),
   productId: z.string().nullable(),
   recipients: z.array(z.string()).optional().describe("email: addresses and groups (@owners, @admins, @product-admins)"),
+  members: z.array(z.string()).optional().describe("inbox: e-mail addresses of the members who see it; empty means every member"),
   url: z.union([z.string(), secretOut]).optional().describe("webhook: the URL; slack/teams/discord: a masked secret"),
   format: z.enum(WEBHOOK_FORMATS).optional(),
   auth: z
@@ -55,6 +56,7 @@ export const createChannelEndpoint = endpoint({
   tag: "Channels",
   permission: "org:configure",
   body: createChannelSchema,
+  example: { type: "webhook", name: "ops-webhook", url: "https://example.com/herald-hook", auth: { method: "bearer", token: "receiver-token-1" } },
   response: z.object({ channel: channelOut }),
   status: 201,
 });
@@ -75,6 +77,7 @@ export const updateChannelEndpoint = endpoint({
   tag: "Channels",
   permission: "org:configure",
   body: patchChannelSchema,
+  example: { auth: { token: "receiver-token-2" } },
   response: z.object({ channel: channelOut }),
 });
 

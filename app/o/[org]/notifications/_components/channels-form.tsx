@@ -9,7 +9,7 @@ import { useActionForm } from "@/components/use-action-form";
 import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema } from "@/lib/validation/channels";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
 import { WebhookFields } from "./channels-webhook-fields";
-import { TYPE_LABELS, URL_PLACEHOLDERS, type ChannelView } from "./channels-types";
+import { TYPE_LABELS, URL_PLACEHOLDERS, type ChannelView, type OrgMember } from "./channels-types";
 
 export const SMTP_MISSING_SENTENCE =
   "E-mail is unavailable: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it.";
@@ -20,6 +20,7 @@ function defaultsOf(channel?: ChannelView) {
   }
   const base = { type: channel.type, name: channel.name, enabled: channel.enabled };
   if (channel.type === "email") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
+  if (channel.type === "inbox") return { ...base, members: channel.members ?? [] };
   if (channel.type === "webhook") {
     const auth = channel.auth!;
     return { ...base, url: channel.url as string, format: channel.format, auth: { method: auth.method, username: auth.username, headerName: auth.headerName } };
@@ -33,11 +34,14 @@ export function ChannelForm({
   org,
   channel,
   smtpConfigured,
+  members,
   onDone,
 }: {
   org: string;
   channel?: ChannelView;
   smtpConfigured: boolean;
+  /** The org's members, for limiting an inbox channel to some of them. */
+  members: OrgMember[];
   onDone: () => void;
 }) {
   const editing = Boolean(channel);
@@ -104,7 +108,13 @@ export function ChannelForm({
 
       {type === "webhook" && <WebhookFields org={org} form={f} channel={channel} errorOf={errorOf} />}
 
-      {type === "inbox" && <p className="text-sm text-slate-600">Events appear in the console for the organization&apos;s members. Nothing leaves Herald.</p>}
+      {type === "inbox" && (
+        <Controller
+          control={f.control}
+          name="members"
+          render={({ field }) => <InboxMembersField members={members} value={(field.value as string[] | undefined) ?? []} onChange={field.onChange} error={errorOf("members") ?? firstItemError(f.formState.errors.members)} />}
+        />
+      )}
 
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" className="size-4" {...f.register("enabled")} />
@@ -121,5 +131,46 @@ export function ChannelForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/** The first message among a list field's per-item errors (`members.2`). */
+function firstItemError(errors: unknown): string | undefined {
+  if (!errors || typeof errors !== "object") return undefined;
+  return Object.values(errors as Record<string, { message?: string } | undefined>).find((e) => e?.message)?.message;
+}
+
+/**
+ * Who sees an inbox channel: every member (nothing checked) or the members
+ * checked. Someone named who has since left the org stays listed, marked, so
+ * they can be unchecked.
+ */
+function InboxMembersField({ members, value, onChange, error }: { members: OrgMember[]; value: string[]; onChange: (next: string[]) => void; error?: string }) {
+  const known = new Set(members.map((m) => m.email));
+  const rows = [...members, ...value.filter((email) => !known.has(email)).map((email) => ({ email, name: null, left: true }))];
+  const toggle = (email: string, on: boolean) => onChange(on ? [...value, email] : value.filter((e) => e !== email));
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-sm font-medium text-slate-700">Who sees these notifications</legend>
+      <p className="text-xs text-slate-500">
+        Events appear under the bell in the console. Nothing leaves Herald. {value.length === 0 ? "Nothing checked: every member of the organization sees them." : `Only the ${value.length} checked member${value.length === 1 ? "" : "s"} see them.`}
+      </p>
+      <ul className="max-h-48 space-y-1 overflow-y-auto rounded border border-slate-200 p-2">
+        {rows.map((m) => (
+          <li key={m.email}>
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" className="size-4" checked={value.includes(m.email)} onChange={(e) => toggle(m.email, e.target.checked)} />
+              <span>{m.name ? `${m.name} <${m.email}>` : m.email}</span>
+              {"left" in m && <span className="text-xs text-amber-700">(no longer a member)</span>}
+            </label>
+          </li>
+        ))}
+      </ul>
+      {error && (
+        <p className="text-xs text-red-600" aria-live="polite">
+          {error}
+        </p>
+      )}
+    </fieldset>
   );
 }

@@ -10,7 +10,7 @@ import { Dialog } from "@/components/ui/dialog";
 import type { TestSendResult } from "@/lib/channels/test-send";
 import { deleteChannelAction, sendChannelTestAction, updateChannelAction } from "../channel-actions";
 import { ChannelForm, SMTP_MISSING_SENTENCE } from "./channels-form";
-import { TYPE_LABELS, type ChannelView, type RuleRef } from "./channels-types";
+import { TYPE_LABELS, type ChannelView, type OrgMember, type RuleRef } from "./channels-types";
 
 /** Org settings → Notifications → Channels: the list, and add/edit/test/delete for owners and admins. */
 export function ChannelsPanel({
@@ -18,12 +18,14 @@ export function ChannelsPanel({
   canEdit,
   channels,
   usedBy,
+  members,
   smtpConfigured,
 }: {
   org: string;
   canEdit: boolean;
   channels: ChannelView[];
   usedBy: Record<string, RuleRef[]>;
+  members: OrgMember[];
   smtpConfigured: boolean;
 }) {
   const router = useRouter();
@@ -68,7 +70,7 @@ export function ChannelsPanel({
       )}
       <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "Add channel" : `Edit ${editing?.name ?? "channel"}`} wide>
         {editing !== null && (
-          <ChannelForm key={editing === "new" ? "new" : editing.id} org={org} channel={editing === "new" ? undefined : editing} smtpConfigured={smtpConfigured} onDone={close} />
+          <ChannelForm key={editing === "new" ? "new" : editing.id} org={org} channel={editing === "new" ? undefined : editing} smtpConfigured={smtpConfigured} members={members} onDone={close} />
         )}
       </Dialog>
     </Card>

@@ -1,5 +1,6 @@
 import { db } from "@/db/client";
 import { listChannels, rulesUsingChannel } from "@/db/queries/channels";
+import { listMembers } from "@/lib/accounts/members";
 import { env } from "@/lib/env";
 import { ChannelsPanel } from "./channels-panel";
 
@@ -13,5 +14,6 @@ export async function ChannelsSection({ org, orgId, canEdit }: { org: string; or
   const database = db();
   const channels = listChannels(database, orgId);
   const usedBy = Object.fromEntries(channels.map((c) => [c.id, rulesUsingChannel(database, c.id)]));
-  return <ChannelsPanel org={org} canEdit={canEdit} channels={channels} usedBy={usedBy} smtpConfigured={Boolean(env().SMTP_URL)} />;
+  const members = canEdit ? listMembers(database, orgId).map((m) => ({ email: m.email, name: m.name })) : [];
+  return <ChannelsPanel org={org} canEdit={canEdit} channels={channels} usedBy={usedBy} members={members} smtpConfigured={Boolean(env().SMTP_URL)} />;
 }

@@ -3,6 +3,8 @@ import type { PublicChannel } from "@/db/queries/channels";
 /** What the console's channel components receive from the server (the masked public shape). */
 export type ChannelView = PublicChannel;
 export type RuleRef = { id: string; name: string };
+/** A member of the org as the channel form lists it (inbox channels can be limited to some). */
+export type OrgMember = { email: string; name: string | null };
 
 export const TYPE_LABELS: Record<ChannelView["type"], string> = {
   email: "E-mail",
