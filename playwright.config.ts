@@ -26,7 +26,9 @@ export default defineConfig({
   },
   projects: [
     { name: "foundation", testMatch: /foundation\.spec\.ts/ },
-    { name: "features", testIgnore: /foundation\.spec\.ts/, dependencies: ["foundation"] },
+    { name: "features", testIgnore: [/foundation\.spec\.ts/, /api-examples\.spec\.ts/], dependencies: ["foundation"] },
+    // Last: the documented examples replace the org's rules.
+    { name: "examples", testMatch: /api-examples\.spec\.ts/, dependencies: ["features"] },
   ],
   webServer: {
     command: `rm -rf ${E2E.dataDir} && node_modules/.bin/tsx bin/herald.ts start`,

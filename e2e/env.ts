@@ -23,6 +23,7 @@ export const E2E = {
     HERALD_ALLOW_PRIVATE_TARGETS: "1",
     HERALD_RETRY_SCHEDULE: "1,1,1",
     HERALD_LOG_LEVEL: "warn",
+    HERALD_DISPATCH_TOKEN: "e2e-dispatch-token-0123456789abcdef",
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     SMTP_FROM: "Herald <herald@acme.test>",
     NEXT_TELEMETRY_DISABLED: "1",

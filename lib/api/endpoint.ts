@@ -19,10 +19,20 @@ export type Endpoint = {
   query?: z.ZodType;
   /** Shape of a successful response body (for the document). */
   response?: z.ZodType;
+  /** A successful response that is plain text, not JSON (Prometheus metrics). */
+  textResponse?: string;
   /** Status of a successful response. */
   status?: number;
-  /** A request body the `body` schema accepts: shown in the OpenAPI document (a test parses it). */
+  /**
+   * A request body the `body` schema accepts: shown in the OpenAPI document.
+   * A test parses it, and e2e/api-examples.spec.ts sends every documented
+   * example to a running server. Ids are written as placeholders (`ch_…`).
+   */
   example?: unknown;
+  /** Query parameters of the documented example request. */
+  exampleQuery?: Record<string, string>;
+  /** Authenticated by the operator's `HERALD_DISPATCH_TOKEN` instead of an org token (`permission` is then null). */
+  operatorToken?: boolean;
   /** Errors this operation can answer beyond those its shape implies (lib/api/openapi.ts), e.g. "rate_limited". */
   errors?: readonly ErrorCode[];
 };

@@ -95,7 +95,7 @@ describe("the OpenAPI document", () => {
       expect(operation!.summary).toBe(e.summary);
       expect(operation!.tags).toEqual([e.tag]);
       expect(operation!["x-permission"]).toBe(e.permission);
-      expect(operation!.security).toEqual(e.permission ? [{ bearerAuth: [] }] : []);
+      expect(operation!.security).toEqual(e.permission ? [{ bearerAuth: [] }] : e.operatorToken ? [{ operatorToken: [] }] : []);
     }
     expect(described.size).toBe(ALL_ENDPOINTS.length);
     const ids = Object.values(document.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
@@ -122,18 +122,30 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("shows only examples the body schema accepts", () => {
-    for (const e of ALL_ENDPOINTS.filter((e) => e.example !== undefined)) {
-      expect(e.body, `${e.method} ${e.path} has an example but no body`).toBeDefined();
-      const parsed = e.body!.safeParse(e.example);
-      expect(parsed.success, `${e.method} ${e.path}: ${parsed.error?.message}`).toBe(true);
+  it("documents an example request for every operation, and only examples its schemas accept", () => {
+    const document = buildOpenApiDocument();
+    for (const e of ALL_ENDPOINTS) {
+      const name = `${e.method} ${e.path}`;
+      if (e.body) expect(e.example, `${name} has a body but no example`).toBeDefined();
+      if (e.example !== undefined) {
+        expect(e.body, `${name} has an example but no body`).toBeDefined();
+        const parsed = e.body!.safeParse(e.example);
+        expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
+      }
+      if (e.exampleQuery) {
+        expect(e.query, `${name} has an example query but no query schema`).toBeDefined();
+        const parsed = e.query!.safeParse(e.exampleQuery);
+        expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
+      }
+      const operation = document.paths[e.path][e.method.toLowerCase() as "get"]!;
+      for (const p of operation.parameters?.filter((p) => p.in === "path") ?? []) expect(p.example, `${name} {${p.name}}`).toMatch(/\S/);
     }
   });
 
   it("derives path and query parameters, auth and errors from an endpoint object", () => {
     const sample: Endpoint = endpoint({
       method: "POST",
-      path: "/api/v1/orgs/{org}/things/{id}/poke",
+      path: "/api/v1/orgs/{org}/channels/{id}/poke",
       summary: "Poke a thing",
       tag: "Things",
       permission: "product:configure",
@@ -144,7 +156,7 @@ describe("the OpenAPI document", () => {
       example: { note: "hi" },
       errors: ["rate_limited"],
     });
-    const op = buildOpenApiDocument([sample]).paths["/api/v1/orgs/{org}/things/{id}/poke"].post!;
+    const op = buildOpenApiDocument([sample]).paths["/api/v1/orgs/{org}/channels/{id}/poke"].post!;
     expect(op.parameters?.map((p) => [p.in, p.name, p.required])).toEqual([
       ["path", "org", true],
       ["path", "id", true],

@@ -23,9 +23,13 @@ export type OpenApiParameter = {
   required: boolean;
   description?: string;
   schema: JsonSchema;
+  example?: string;
 };
 
-export type OpenApiResponse = { description: string; content?: { "application/json": { schema: JsonSchema } } };
+export type OpenApiResponse = {
+  description: string;
+  content?: { "application/json": { schema: JsonSchema } } | { "text/plain": { schema: JsonSchema } };
+};
 export type ResponseRef = { $ref: string };
 
 export type OpenApiOperation = {
@@ -33,8 +37,8 @@ export type OpenApiOperation = {
   summary: string;
   description: string;
   tags: string[];
-  /** `[]` = public; otherwise a bearer token (or the console's session) with `x-permission`. */
-  security: { bearerAuth: string[] }[];
+  /** `[]` = public; otherwise an org's bearer token (or the console's session) with `x-permission`, or the operator's token. */
+  security: ({ bearerAuth: string[] } | { operatorToken: string[] })[];
   "x-permission": Permission | null;
   parameters?: OpenApiParameter[];
   requestBody?: {
@@ -50,7 +54,7 @@ export type OpenApiDocument = {
   tags: { name: string }[];
   paths: Record<string, Partial<Record<HttpMethod, OpenApiOperation>>>;
   components: {
-    securitySchemes: { bearerAuth: { type: "http"; scheme: "bearer"; description: string } };
+    securitySchemes: Record<"bearerAuth" | "operatorToken", { type: "http"; scheme: "bearer"; description: string }>;
     schemas: Record<string, JsonSchema>;
     responses: Record<string, OpenApiResponse & { content: { "application/json": { schema: ResponseRef; example: unknown } } }>;
   };
@@ -94,6 +98,7 @@ export function errorCodesOf(e: Endpoint): ErrorCode[] {
   const codes = new Set<ErrorCode>(e.errors ?? []);
   const writes = e.method !== "GET" && e.method !== "DELETE";
   if (e.body || e.query) codes.add("bad_request");
+  if (e.operatorToken) codes.add("unauthorized");
   if (e.permission) {
     codes.add("unauthorized");
     // org:read is every member's, but a console session writing from another origin is refused.
@@ -114,7 +119,25 @@ export function pathParamsOf(path: string): string[] {
 const PATH_PARAM_DESCRIPTIONS: Record<string, string> = {
   org: "The organization's slug",
   product: "The product's slug",
+  app: "The product's slug",
 };
+
+const PATH_PARAM_EXAMPLES: Record<string, string> = { org: "acme", product: "billing", app: "billing" };
+/** Id placeholders by the collection an `{id}` belongs to (the prefixes of lib/ids). */
+const ID_EXAMPLES: Record<string, string> = { channels: "ch_…", notifications: "ch_…", deliveries: "dlv_…", events: "evt_…", rules: "rul_…" };
+
+/** The documented example value of a path parameter: `{id}` takes its collection's id placeholder. */
+export function pathParamExample(path: string, name: string): string {
+  if (name !== "id") {
+    const example = PATH_PARAM_EXAMPLES[name];
+    if (!example) throw new Error(`${path}: no example for the path parameter {${name}}; add one to PATH_PARAM_EXAMPLES`);
+    return example;
+  }
+  const collection = /\/([a-z-]+)\/\{id\}/.exec(path)?.[1] ?? "";
+  const example = ID_EXAMPLES[collection];
+  if (!example) throw new Error(`${path}: no id placeholder for "${collection}"; add one to ID_EXAMPLES`);
+  return example;
+}
 
 /** `POST /api/v1/orgs/{org}/channels/{id}/test` → `postOrgsByOrgChannelsByIdTest`. */
 function operationIdOf(e: Endpoint): string {
@@ -143,6 +166,7 @@ function parametersOf(e: Endpoint, schemas: SchemaConverter): OpenApiParameter[]
     required: true,
     description: PATH_PARAM_DESCRIPTIONS[name] ?? `The ${name} of the item`,
     schema: { type: "string" },
+    example: pathParamExample(e.path, name),
   }));
   if (!e.query) return parameters;
   const query = schemas.convert(e.query, "input");
@@ -152,7 +176,8 @@ function parametersOf(e: Endpoint, schemas: SchemaConverter): OpenApiParameter[]
   const required = new Set((query.required as string[] | undefined) ?? []);
   for (const [name, schema] of Object.entries(properties)) {
     const description = typeof schema.description === "string" ? schema.description : undefined;
-    parameters.push({ name, in: "query", required: required.has(name), ...(description && { description }), schema });
+    const example = e.exampleQuery?.[name];
+    parameters.push({ name, in: "query", required: required.has(name), ...(description && { description }), schema, ...(example !== undefined && { example }) });
   }
   return parameters;
 }
@@ -160,13 +185,15 @@ function parametersOf(e: Endpoint, schemas: SchemaConverter): OpenApiParameter[]
 function operationOf(e: Endpoint, schemas: SchemaConverter): OpenApiOperation {
   const requirement = e.permission
     ? `Requires \`${e.permission}\`: ${PERMISSION_DESCRIPTIONS[e.permission]}.`
-    : "Public: no authentication.";
+    : e.operatorToken
+      ? "Requires the operator's token: `Authorization: Bearer <HERALD_DISPATCH_TOKEN>`."
+      : "Public: no authentication.";
   const operation: OpenApiOperation = {
     operationId: operationIdOf(e),
     summary: e.summary,
     description: requirement,
     tags: [e.tag],
-    security: e.permission ? [{ bearerAuth: [] }] : [],
+    security: e.permission ? [{ bearerAuth: [] }] : e.operatorToken ? [{ operatorToken: [] }] : [],
     "x-permission": e.permission,
     responses: {},
   };
@@ -181,10 +208,11 @@ function operationOf(e: Endpoint, schemas: SchemaConverter): OpenApiOperation {
       content: { "application/json": { schema, ...(example !== undefined && { example }) } },
     };
   }
-  const status = e.status ?? (e.response ? 200 : 204);
+  const status = e.status ?? (e.response || e.textResponse ? 200 : 204);
   operation.responses[String(status)] = {
     description: successDescription(status),
     ...(e.response && { content: { "application/json": { schema: schemas.convert(e.response, "output") } } }),
+    ...(e.textResponse && { content: { "text/plain": { schema: { type: "string", description: e.textResponse } } } }),
   };
   for (const code of errorCodesOf(e)) {
     const { name, status: errorStatus } = ERROR_RESPONSES[code];
@@ -235,6 +263,11 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[] = ALL_ENDPOI
           scheme: "bearer",
           description:
             "An API token of the organization. `read` tokens hold org:read; `admin` tokens also hold org:configure and product:configure. Each operation names the permission it needs in `x-permission`.",
+        },
+        operatorToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "The operator's HERALD_DISPATCH_TOKEN (environment), for schedulers and metrics scrapers: not tied to an organization.",
         },
       },
       schemas: { ...schemas.components, Error: errorSchema },

@@ -44,6 +44,7 @@ export const listDeliveriesEndpoint = endpoint({
   tag: "Deliveries",
   permission: "org:read",
   query: deliveryFiltersSchema,
+  exampleQuery: { event: "evt_…" },
   response: z.object({ deliveries: z.array(deliveryOut), nextCursor: z.string().nullable() }),
 });
 
@@ -73,6 +74,7 @@ export const replayDeliveriesEndpoint = endpoint({
   tag: "Deliveries",
   permission: "org:configure",
   body: replaySchema,
+  example: { channel: "ch_…", since: "2026-01-31T00:00:00Z" },
   response: z.object({ replayed: z.number().int() }),
   status: 202,
 });
@@ -95,6 +97,8 @@ export const dispatchEndpoint = endpoint({
     "Dispatch what is due now, for a bounded time (for an external scheduler). Authorization: Bearer HERALD_DISPATCH_TOKEN; 404 when that is not set",
   tag: "Operations",
   permission: null,
+  operatorToken: true,
+  exampleQuery: { maxMs: "10000" },
   query: z.object({
     maxMs: z.coerce.number().int().min(100).max(25_000).default(10_000).describe("stop claiming after this long"),
   }),
@@ -108,4 +112,6 @@ export const metricsEndpoint = endpoint({
     "Prometheus metrics (text format): queue depth, deliveries and attempts by outcome and channel type, attempt latency. Needs Authorization: Bearer HERALD_DISPATCH_TOKEN when that is set",
   tag: "Operations",
   permission: null,
+  operatorToken: true,
+  textResponse: "Prometheus text exposition format (version 0.0.4)",
 });

@@ -9,6 +9,7 @@ export const ingestEventsEndpoint = endpoint({
   tag: "Events",
   permission: "org:configure",
   body: ingestBodySchema,
+  example: { id: "deploy-42", type: "deployment.failed", product: "web-shop", title: "Deploy 42 failed", data: { commit: "abc123" } },
   response: z.object({
     events: z.array(z.object({ id: z.string(), deliveries: z.number().int(), duplicate: z.boolean().optional() })),
   }),

@@ -77,6 +77,7 @@ export const listRulesEndpoint = endpoint({
   tag: "Rules",
   permission: "org:read",
   query: ruleFiltersSchema,
+  exampleQuery: { scope: "org" },
   response: z.object({ rules: z.array(ruleOut) }),
 });
 
@@ -87,7 +88,7 @@ export const createRuleEndpoint = endpoint({
   tag: "Rules",
   permission: "org:read",
   body: ruleSchema,
-  example: { name: "Failed deployments", products: ["shop"], eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"], channels: ["ch_…"], mode: "digest", digestMinutes: 15 },
+  example: { name: "Failed deployments", products: ["web-shop"], eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"], channels: ["ch_…"] },
   response: z.object({ rule: ruleOut }),
   status: 201,
 });
@@ -108,6 +109,7 @@ export const updateRuleEndpoint = endpoint({
   tag: "Rules",
   permission: "org:read",
   body: rulePatchBodySchema,
+  example: { mode: "digest", digestMinutes: 15 },
   response: z.object({ rule: ruleOut }),
 });
 
@@ -157,6 +159,7 @@ export const listEventsEndpoint = endpoint({
   tag: "Events",
   permission: "org:read",
   query: eventFiltersSchema,
+  exampleQuery: { product: "web-shop", type: "deployment.failed" },
   response: z.object({ events: z.array(eventOut), nextCursor: z.string().nullable() }),
 });
 
@@ -196,6 +199,7 @@ export const getNotificationConfigEndpoint = endpoint({
   tag: "Rules",
   permission: "org:read",
   query: orgQuery,
+  exampleQuery: { org: "acme" },
   response: notificationConfigOut,
 });
 
@@ -207,6 +211,7 @@ export const setNotificationConfigEndpoint = endpoint({
   tag: "Rules",
   permission: "org:configure",
   query: orgQuery,
+  exampleQuery: { org: "acme" },
   body: notificationConfigSchema,
   example: { rules: [{ name: "Alerts", eventTypes: "all", severities: ["critical", "alert"], channels: ["ch_…"] }] },
   response: notificationConfigOut,

@@ -34,7 +34,7 @@ const messageOut = z.union([
 ]);
 
 const example = {
-  channels: "all",
+  channels: ["ch_…"],
   events: [
     { type: "deployment.failed", severity: "critical" },
     { type: "billing.credits_low", severity: "warning" },

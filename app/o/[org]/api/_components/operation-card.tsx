@@ -14,16 +14,24 @@ type Props = {
   org: string;
 };
 
-/** `'` cannot appear inside a single-quoted shell word; close, escape, reopen. */
 /** `#/components/responses/Unauthorized` → `unauthorized`. */
 const codeByResponseName = new Map(Object.entries(ERROR_RESPONSES).map(([code, { name }]) => [name, code]));
 
+/** `'` cannot appear inside a single-quoted shell word; close, escape, reopen. */
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
+/** The documented example request as a curl command: this org, the example ids, query and body. */
 function curlFor({ method, path, operation, baseUrl, org }: Props): string {
-  const url = baseUrl + path.replace("{org}", org);
-  const lines = [`curl -X ${method.toUpperCase()} ${shellQuote(url)}`];
-  if (operation.security.length) lines.push(`-H "Authorization: Bearer $HERALD_TOKEN"`);
+  const parameters = operation.parameters ?? [];
+  const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+    name === "org" ? org : (parameters.find((p) => p.in === "path" && p.name === name)?.example ?? `{${name}}`),
+  );
+  const query = new URLSearchParams(
+    parameters.flatMap((p) => (p.in === "query" && p.example !== undefined ? [[p.name, p.name === "org" ? org : p.example]] : [])),
+  ).toString();
+  const lines = [`curl -X ${method.toUpperCase()} ${shellQuote(baseUrl + filled + (query ? `?${query}` : ""))}`];
+  const scheme = Object.keys(operation.security[0] ?? {})[0];
+  if (scheme) lines.push(`-H "Authorization: Bearer $${scheme === "operatorToken" ? "HERALD_DISPATCH_TOKEN" : "HERALD_TOKEN"}"`);
   const body = operation.requestBody?.content["application/json"];
   if (body) {
     lines.push(`-H "Content-Type: application/json"`);
@@ -97,8 +105,12 @@ export function OperationCard(props: Props) {
         {body?.example !== undefined && <JsonDetails label="Example request body" value={body.example} />}
         {successes.map(([status, r]) => (
           <div key={status}>
-            {r.content ? (
+            {r.content && "application/json" in r.content ? (
               <JsonDetails label={`${status} ${r.description} (response JSON schema)`} value={r.content["application/json"].schema} />
+            ) : r.content ? (
+              <p className="text-xs text-slate-600">
+                <span className="font-mono">{status}</span> {r.description}: text — {r.content["text/plain"].schema.description as string}
+              </p>
             ) : (
               <p className="text-xs text-slate-600">
                 <span className="font-mono">{status}</span> {r.description}: empty body
