@@ -20,9 +20,16 @@ const snippets = Object.fromEntries([...DOC.matchAll(/```(\w+) herald-test=([\w-
 // Under the repository, so `import "standardwebhooks"` resolves from its node_modules.
 const WORK_DIR = path.join(process.cwd(), "test-data", `doc-snippets-${process.pid}`);
 
-const python = spawnSync("python3", ["-c", "import standardwebhooks"], { encoding: "utf8" });
+/**
+ * The Python package `standardwebhooks`: an installed copy, or else the
+ * official library vendored under test/vendor/python (this machine's package
+ * index lacks it; see the README there).
+ */
+const installed = spawnSync("python3", ["-c", "import standardwebhooks"], { encoding: "utf8" });
+const PYTHON_ENV: Record<string, string> = installed.status === 0 ? {} : { PYTHONPATH: path.join(process.cwd(), "test", "vendor", "python") };
+const python = spawnSync("python3", ["-c", "import standardwebhooks"], { encoding: "utf8", env: { ...process.env, ...PYTHON_ENV } });
 const pythonReady = python.status === 0;
-const pythonSkipReason = python.error ? "python3 is not installed" : "python3 cannot import standardwebhooks (pip install standardwebhooks to run it)";
+const pythonSkipReason = python.error ? "python3 is not installed" : `python3 cannot import standardwebhooks: ${python.stderr}`;
 if (!pythonReady) console.warn(`docs/signatures.test.ts: the Python receiver is not executed: ${pythonSkipReason}`);
 
 let secret: string;
@@ -58,7 +65,7 @@ async function freePort(): Promise<number> {
 /** Starts a snippet as a process and resolves once it printed "listening". */
 async function run(command: string, file: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(command, [file], { cwd: WORK_DIR, env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, [file], { cwd: WORK_DIR, env: { ...process.env, ...PYTHON_ENV, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not start: ${output}`)), 10_000);
