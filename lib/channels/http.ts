@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { AddressRefusedError } from "@/lib/net/address-guard";
 import { OUTBOUND_TIMEOUT_MS, outboundDispatcher } from "@/lib/net/outbound";
 import type { RateLimitInfo, SendContext, SendResult } from "./types";
@@ -36,21 +36,68 @@ export function rateLimitOf(headers: Record<string, string | string[] | undefine
   return { remaining, resetAfterMs: Math.ceil(resetAfter * 1000) };
 }
 
-/** Reads at most `limit` bytes of a body, then drops the rest (the excerpt stored with the attempt). */
-async function readExcerpt(body: Dispatcher.ResponseData["body"], limit = RESPONSE_EXCERPT_BYTES): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      const buf = Buffer.from(chunk as Uint8Array);
-      chunks.push(buf.subarray(0, limit - size));
-      size += Math.min(buf.length, limit - size);
-      if (size >= limit) break;
-    }
-  } finally {
-    body.destroy();
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks)).replace(/\uFFFD$/, "");
+type Answer = { status: number; headers: Record<string, string | string[] | undefined>; excerpt: string };
+
+/** Why an answer's body stopped being read: the excerpt is full (not a failure). */
+const EXCERPT_FULL = new Error("excerpt full");
+
+/**
+ * One POST through undici's `dispatch` (the layer its `request` is built on):
+ * no body stream, no AbortSignal per attempt — a measurable share of the
+ * dispatcher's CPU at thousands of sends a second (docs/performance.md). Keeps
+ * the first `RESPONSE_EXCERPT_BYTES` of the answer and closes the connection
+ * rather than read a longer one to its end; rejects on a network failure, or
+ * with a TimeoutError after `timeoutMs` in all.
+ */
+function post(dispatcher: Dispatcher, target: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let answerHeaders: Answer["headers"] = {};
+    let controller: Dispatcher.DispatchController | undefined;
+    let timedOut: Error | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      // A character cut at the limit decodes as U+FFFD: dropped.
+      const excerpt = size === 0 ? "" : Buffer.concat(chunks, size).toString("utf8").replace(/\uFFFD$/, "");
+      resolve({ status, headers: answerHeaders, excerpt });
+    };
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      timedOut = new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError");
+      // A request still waiting for a connection is aborted when it gets one.
+      if (controller) controller.abort(timedOut);
+      else fail(timedOut);
+    }, timeoutMs);
+    dispatcher.dispatch(
+      { origin: target.origin, path: target.pathname + target.search, method: "POST", body, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (timedOut) c.abort(timedOut);
+        },
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          answerHeaders = responseHeaders as Answer["headers"];
+        },
+        onResponseData(c, chunk) {
+          const room = RESPONSE_EXCERPT_BYTES - size;
+          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+          size += Math.min(chunk.length, room);
+          if (size >= RESPONSE_EXCERPT_BYTES) c.abort(EXCERPT_FULL);
+        },
+        onResponseEnd: finish,
+        onResponseError(_c, error) {
+          if (error === EXCERPT_FULL) finish();
+          else fail(timedOut ?? error);
+        },
+      },
+    );
+  });
 }
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
@@ -135,22 +182,10 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
   const target = new URL(url);
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  // The whole attempt's limit. A timer cleared at the end, not AbortSignal.timeout, whose
-  // timers outlive every request by the full limit (75,000 pending at 5,000 sends/s).
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
   try {
-    const response = await request(target, {
-      method: "POST",
-      body: message.body,
-      headers: { "user-agent": USER_AGENT, ...message.headers, "content-type": "application/json" },
-      dispatcher: ctx.dispatcher ?? outboundDispatcher(),
-      signal: deadline.signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const status = response.statusCode;
-    const text = await readExcerpt(response.body);
+    const headers = { "user-agent": USER_AGENT, ...message.headers, "content-type": "application/json" };
+    const response = await post(ctx.dispatcher ?? outboundDispatcher(), target, message.body, headers, timeoutMs);
+    const { status, excerpt: text } = response;
     // No credential we redact is shorter than 8 characters, so neither is any text that could hold one.
     const excerpt = text.length >= MIN_CREDENTIAL_LENGTH ? redact(text, credentialsOf(target, message)) : text;
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
@@ -175,8 +210,6 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
   } catch (e) {
     const failure = describeNetworkError(e, target.host, timeoutMs);
     return { ok: false, durationMs: elapsed(), ...failure, error: redact(failure.error, credentialsOf(target, message)) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

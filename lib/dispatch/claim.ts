@@ -1,5 +1,5 @@
-import type Database from "better-sqlite3";
-import type { Db } from "@/db/client";
+import { prepared, type Db } from "@/db/client";
+import { PENDING_DELIVERY } from "@/db/schema";
 import { withWriteLock } from "@/db/write-lock";
 
 /**
@@ -65,28 +65,17 @@ const claimSql = (skipCount: number, onlyIds: boolean) => {
    WHERE id IN (
      SELECT id FROM (
        SELECT d.id FROM ${from}
-        WHERE d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
         LIMIT @limit)
      UNION ALL
      SELECT id FROM (
        SELECT d.id FROM ${from}
-        WHERE d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
         ORDER BY d.next_attempt_at
         LIMIT @limit)
      LIMIT @limit)
   RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key`;
 };
-
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** A prepared statement per connection and SQL text (preparing is a measurable cost at 100k deliveries). */
-export function prepared(sqlite: Database.Database, sql: string): Database.Statement {
-  let cache = statementCache.get(sqlite);
-  if (!cache) statementCache.set(sqlite, (cache = new Map()));
-  let stmt = cache.get(sql);
-  if (!stmt) cache.set(sql, (stmt = sqlite.prepare(sql)));
-  return stmt;
-}
 
 export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelivery[] {
   if (options.limit <= 0) return [];
@@ -135,9 +124,9 @@ export function nextDueAt(db: Db): number | null {
     db.$client,
     `SELECT min(t) AS t FROM (
        SELECT min(d.next_attempt_at) AS t FROM deliveries d JOIN channels c ON c.id = d.channel_id
-        WHERE d.status = 'queued' AND c.enabled = 1 AND c.health <> 'disabled'
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND c.enabled = 1 AND c.health <> 'disabled'
        UNION ALL
-       SELECT min(leased_until) FROM deliveries WHERE status = 'sending')`,
+       SELECT min(leased_until) FROM deliveries WHERE ${PENDING_DELIVERY} AND status = 'sending')`,
   ).get() as { t: number | null };
   return row.t ?? null;
 }
@@ -150,7 +139,7 @@ export function nextDueAt(db: Db): number | null {
 export function renewLeases(db: Db, owner: string, leaseMs: number, now = Date.now()): number {
   const renew = prepared(
     db.$client,
-    "UPDATE deliveries SET leased_until = @until WHERE status = 'sending' AND lease_owner = @owner AND leased_until < @until",
+    `UPDATE deliveries SET leased_until = @until WHERE ${PENDING_DELIVERY} AND status = 'sending' AND lease_owner = @owner AND leased_until < @until`,
   );
   return withWriteLock(() => renew.run({ owner, until: now + leaseMs }).changes);
 }

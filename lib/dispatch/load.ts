@@ -1,8 +1,7 @@
-import type { Db } from "@/db/client";
+import { prepared, type Db } from "@/db/client";
 import { loadSendableChannel } from "@/db/queries/channels";
 import type { Severity } from "@/db/schema";
 import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
-import { prepared } from "./claim";
 
 /**
  * What a claimed batch needs before it can be sent, read with one query per

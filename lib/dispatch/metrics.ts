@@ -1,5 +1,5 @@
-import type { Db } from "@/db/client";
-import { prepared } from "./claim";
+import { prepared, type Db } from "@/db/client";
+import { PENDING_DELIVERY } from "@/db/schema";
 import { storageFailure } from "./storage-health";
 
 /**
@@ -23,11 +23,11 @@ export function renderMetrics(db: Db, now = Date.now()): string {
   const metric = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
   metric("herald_queue_depth", "gauge", "Deliveries waiting (queued) or being sent (sending).");
-  const depth = prepared(sqlite, "SELECT status, count(*) AS n FROM deliveries WHERE status IN ('queued', 'sending') GROUP BY status").all() as { status: string; n: number }[];
+  const depth = prepared(sqlite, `SELECT status, count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} GROUP BY status`).all() as { status: string; n: number }[];
   for (const status of ["queued", "sending"]) lines.push(`herald_queue_depth${labels({ status })} ${depth.find((d) => d.status === status)?.n ?? 0}`);
 
   metric("herald_queue_due", "gauge", "Queued deliveries whose next attempt is due now.");
-  lines.push(`herald_queue_due ${(prepared(sqlite, "SELECT count(*) AS n FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?").get(now) as { n: number }).n}`);
+  lines.push(`herald_queue_due ${(prepared(sqlite, `SELECT count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} AND status = 'queued' AND next_attempt_at <= ?`).get(now) as { n: number }).n}`);
 
   metric("herald_deliveries", "gauge", "Deliveries by status and channel type.");
   for (const r of prepared(

@@ -1,9 +1,8 @@
-import type { Db } from "@/db/client";
+import { prepared, type Db } from "@/db/client";
 import { withWriteLock } from "@/db/write-lock";
 import type { ChannelHealth, ChannelType } from "@/db/schema";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
-import { prepared } from "./claim";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
