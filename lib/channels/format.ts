@@ -59,6 +59,11 @@ export function isoTime(d: Date): string {
 
 /** The Standard event object (DESIGN §4 `event` format). */
 export function eventObject(e: RenderableEvent) {
+  return { ...eventHead(e), data: e.data };
+}
+
+/** Every field of `eventObject` but `data`, which comes last. */
+function eventHead(e: RenderableEvent) {
   return {
     id: e.id,
     created_at: e.occurredAt.toISOString(),
@@ -67,8 +72,17 @@ export function eventObject(e: RenderableEvent) {
     title: e.title,
     org: e.org.slug,
     product: e.product?.slug ?? null,
-    data: e.data,
   };
+}
+
+/**
+ * `JSON.stringify(eventObject(e))`, with an event loaded from the database
+ * splicing in its stored `data` text as it is (Herald stored it with
+ * JSON.stringify) instead of parsing and serialising it again.
+ */
+export function eventJson(e: RenderableEvent): string {
+  if (e.dataJson === undefined) return JSON.stringify(eventObject(e));
+  return `${JSON.stringify(eventHead(e)).slice(0, -1)},"data":${e.dataJson}}`;
 }
 
 /** Splits items into consecutive groups whose measured size stays within a budget (at least one item each). */

@@ -15,6 +15,8 @@ export type RenderableEvent = {
   severity: Severity;
   title: string;
   data: Record<string, unknown>;
+  /** `data` as stored (JSON text), when the event was loaded from the database: webhook bodies splice it in. */
+  dataJson?: string;
   occurredAt: Date;
   org: { slug: string; name: string };
   product: { slug: string; name: string } | null;

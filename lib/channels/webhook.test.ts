@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
+import { eventObject } from "./format";
 import { makeEvent } from "./testing/events";
-import { authHeaders, renderWebhookBodies, webhookMessages } from "./webhook";
+import { authHeaders, renderWebhookBodies, webhookBodyTexts, webhookMessages } from "./webhook";
 
 const at = new Date("2025-03-01T12:05:00.000Z");
 const eventJson = {
@@ -17,6 +19,17 @@ const eventJson = {
 };
 
 describe("webhook formats", () => {
+  it("splices an event's stored data text in exactly as serialising the parsed data would", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.constantFrom("array", "envelope", "event" as const), (data, format) => {
+        const parsed = makeEvent({ data });
+        const stored = { ...parsed, dataJson: JSON.stringify(data) };
+        expect(webhookBodyTexts(format, [stored, stored], at)).toEqual(webhookBodyTexts(format, [parsed, parsed], at));
+        expect(webhookBodyTexts("array", [stored], at)).toEqual([JSON.stringify([eventObject(parsed)])]);
+      }),
+    );
+  });
+
   it("array: one JSON array of event objects", () => {
     expect(renderWebhookBodies("array", [makeEvent()], at)).toEqual([[eventJson]]);
   });

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { AuthMethod, WebhookFormat } from "@/lib/validation/channels";
-import { eventObject, topSeverity } from "./format";
+import { eventJson, topSeverity } from "./format";
 import { postAll, type HttpMessage } from "./http";
 import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
@@ -11,8 +11,8 @@ import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, Se
  * (`webhook-id` stays the same across retries of one delivery).
  */
 
-/** `{"schemaVersion":"1.0","source":"Herald",…}`: CIPP's Standardized Alert Schema. */
-export function envelopeOf(events: RenderableEvent[], generatedAt: Date) {
+/** `{"schemaVersion":"1.0","source":"Herald",…}`: CIPP's Standardized Alert Schema, without its `payload` (the events, last). */
+function envelopeHead(events: RenderableEvent[], generatedAt: Date) {
   const types = [...new Set(events.map((e) => e.type))];
   const products = [...new Set(events.map((e) => e.product?.slug ?? null))];
   return {
@@ -23,21 +23,29 @@ export function envelopeOf(events: RenderableEvent[], generatedAt: Date) {
     tenant: products.length === 1 && products[0] ? products[0] : events[0]?.org.slug ?? "",
     generatedAt: generatedAt.toISOString(),
     alertCount: events.length,
-    payload: events.map(eventObject),
   };
 }
 
-/** The JSON bodies one delivery posts, in order. */
-export function renderWebhookBodies(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date()): unknown[] {
+/**
+ * The JSON bodies one delivery posts, in order, as the text that is signed and
+ * sent. Built as text (`eventJson`) so an event's stored data is not parsed
+ * and serialised again for every message.
+ */
+export function webhookBodyTexts(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date()): string[] {
   switch (format) {
     case "event":
-      return events.map(eventObject);
+      return events.map(eventJson);
     case "envelope":
-      return [envelopeOf(events, now)];
+      return [`${JSON.stringify(envelopeHead(events, now)).slice(0, -1)},"payload":[${events.map(eventJson).join(",")}]}`];
     case "array":
     default:
-      return [events.map(eventObject)];
+      return [`[${events.map(eventJson).join(",")}]`];
   }
+}
+
+/** The same bodies as values (previews, docs, tests). */
+export function renderWebhookBodies(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date()): unknown[] {
+  return webhookBodyTexts(format, events, now).map((text) => JSON.parse(text) as unknown);
 }
 
 /** The channel's authentication as request headers. */
@@ -65,19 +73,30 @@ export function authHeaders(settings: Record<string, unknown>, secrets: Record<s
  */
 export function signatureHeaders(signingSecret: string, messageId: string, at: Date, body: string): Record<string, string> {
   const timestamp = String(Math.floor(at.getTime() / 1000));
-  const key = Buffer.from(signingSecret.startsWith(SECRET_PREFIX) ? signingSecret.slice(SECRET_PREFIX.length) : signingSecret, "base64");
-  const signature = crypto.createHmac("sha256", key).update(`${messageId}.${timestamp}.${body}`).digest("base64");
+  const signature = crypto.createHmac("sha256", signingKey(signingSecret)).update(`${messageId}.${timestamp}.${body}`).digest("base64");
   return { "webhook-id": messageId, "webhook-timestamp": timestamp, "webhook-signature": `v1,${signature}` };
 }
 
 const SECRET_PREFIX = "whsec_";
+const MAX_CACHED_KEYS = 1_000;
+const signingKeys = new Map<string, crypto.KeyObject>();
+
+/** The HMAC key of a `whsec_` secret, decoded once per secret rather than once per message. */
+function signingKey(signingSecret: string): crypto.KeyObject {
+  let key = signingKeys.get(signingSecret);
+  if (!key) {
+    if (signingKeys.size >= MAX_CACHED_KEYS) signingKeys.clear();
+    const base64 = signingSecret.startsWith(SECRET_PREFIX) ? signingSecret.slice(SECRET_PREFIX.length) : signingSecret;
+    signingKeys.set(signingSecret, (key = crypto.createSecretKey(Buffer.from(base64, "base64"))));
+  }
+  return key;
+}
 
 export function webhookMessages(channel: ChannelConfig, events: RenderableEvent[], ctx: Pick<SendContext, "messageId" | "now">): HttpMessage[] {
   const now = ctx.now ?? new Date();
-  const bodies = renderWebhookBodies((channel.settings.format as WebhookFormat) ?? "array", events, now);
+  const bodies = webhookBodyTexts((channel.settings.format as WebhookFormat) ?? "array", events, now);
   const auth = authHeaders(channel.settings, channel.secrets);
-  return bodies.map((value, i) => {
-    const body = JSON.stringify(value);
+  return bodies.map((body, i) => {
     // One message keeps the delivery's id; several get stable suffixes, so a retry repeats the same ids.
     const id = bodies.length === 1 ? ctx.messageId : `${ctx.messageId}_${i + 1}`;
     const signed = channel.secrets.signingSecret ? signatureHeaders(channel.secrets.signingSecret, id, now, body) : {};

@@ -78,12 +78,17 @@ export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: str
   ).all(JSON.stringify(deliveryIds)) as EventRow[];
   const out = new Map<string, RenderableEvent[]>();
   for (const r of rows) {
+    let data: Record<string, unknown> | undefined;
     const event: RenderableEvent = {
       id: r.id,
       type: r.type,
       severity: r.severity,
       title: r.title,
-      data: JSON.parse(r.data) as Record<string, unknown>,
+      // Parsed on first use: webhook bodies splice the stored text in instead.
+      get data() {
+        return (data ??= JSON.parse(r.data) as Record<string, unknown>);
+      },
+      dataJson: r.data,
       occurredAt: new Date(r.occurred_at),
       org: { slug: r.org_slug, name: r.org_name },
       product: r.product_slug ? { slug: r.product_slug, name: r.product_name ?? r.product_slug } : null,
