@@ -63,6 +63,34 @@ type EventRow = {
   product_name: string | null;
 };
 
+/**
+ * An event read from the database: its `data` is parsed on first use, since
+ * webhook bodies splice the stored text in (`dataJson`) and never need it.
+ * `data` is a getter on the prototype: pass the object, not a `{...copy}`.
+ */
+class StoredEvent implements RenderableEvent {
+  id!: string;
+  type!: string;
+  severity!: Severity;
+  title!: string;
+  occurredAt!: Date;
+  org!: RenderableEvent["org"];
+  product!: RenderableEvent["product"];
+  link!: string;
+  private parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly dataJson: string,
+    fields: Omit<RenderableEvent, "data" | "dataJson">,
+  ) {
+    Object.assign(this, fields);
+  }
+
+  get data(): Record<string, unknown> {
+    return (this.parsed ??= JSON.parse(this.dataJson) as Record<string, unknown>);
+  }
+}
+
 /** Delivery id → its events (oldest first), each with the link back to the console. */
 export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Map<string, RenderableEvent[]> {
   const rows = prepared(
@@ -78,22 +106,16 @@ export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: str
   ).all(JSON.stringify(deliveryIds)) as EventRow[];
   const out = new Map<string, RenderableEvent[]>();
   for (const r of rows) {
-    let data: Record<string, unknown> | undefined;
-    const event: RenderableEvent = {
+    const event = new StoredEvent(r.data, {
       id: r.id,
       type: r.type,
       severity: r.severity,
       title: r.title,
-      // Parsed on first use: webhook bodies splice the stored text in instead.
-      get data() {
-        return (data ??= JSON.parse(r.data) as Record<string, unknown>);
-      },
-      dataJson: r.data,
       occurredAt: new Date(r.occurred_at),
       org: { slug: r.org_slug, name: r.org_name },
       product: r.product_slug ? { slug: r.product_slug, name: r.product_name ?? r.product_slug } : null,
       link: eventLink(publicUrl, r.org_slug, r.id),
-    };
+    });
     const list = out.get(r.delivery_id);
     if (list) list.push(event);
     else out.set(r.delivery_id, [event]);
