@@ -101,6 +101,28 @@ describe("recordOutcomes", () => {
     expect(Buffer.byteLength(stored.response)).toBe(2048);
   });
 
+  it("writes a busy channel's last success at most once a second, and a failure at once", () => {
+    const ids = queueMany(db, 4, { orgId, channelId });
+    claimDueDeliveries(db, { owner: "a", limit: 4, leaseMs: 60_000 });
+    const t = Date.now();
+    const outcome = (i: number, at: number, ok = true) =>
+      recordOutcomes(
+        db,
+        "a",
+        [{ kind: "attempt", deliveryId: ids[i], channelId, channelType: "webhook", at, outcome: ok ? "delivered" : "failed", result: { ok, durationMs: 0, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) } }],
+        { disableAfterMs: 1e9 },
+      );
+    const channel = () => db.select().from(channels).where(eq(channels.id, channelId)).get()!;
+    outcome(0, t);
+    expect(channel().lastSuccessAt?.getTime()).toBe(t);
+    outcome(1, t + 400);
+    expect(channel().lastSuccessAt?.getTime()).toBe(t);
+    outcome(2, t + 1_200);
+    expect(channel().lastSuccessAt?.getTime()).toBe(t + 1_200);
+    outcome(3, t + 1_300, false);
+    expect(channel()).toMatchObject({ consecutiveFailures: 1, lastError: "the receiver answered 400 Bad Request" });
+  });
+
   it("a release hands an unsent delivery back, queued, without an attempt", () => {
     const ids = queueMany(db, 2, { orgId, channelId });
     claimDueDeliveries(db, { owner: "a", limit: 2, leaseMs: 60_000 });

@@ -145,6 +145,20 @@ export function recordOutcomes(
   return withWriteLock(() => run.immediate());
 }
 
+/** A newer success within this of the stored one is not written: a busy channel's row is rewritten once a second, not once per batch. */
+const SUCCESS_TIME_RESOLUTION_MS = 1_000;
+
+function healthRowChanged(row: ChannelStateRow, state: HealthState): boolean {
+  return (
+    state.health !== row.health ||
+    state.consecutiveFailures !== row.consecutive_failures ||
+    state.failingSince !== row.failing_since ||
+    state.lastError !== row.last_error ||
+    state.lastErrorAt !== row.last_error_at ||
+    (state.lastSuccessAt !== null && (row.last_success_at === null || state.lastSuccessAt - row.last_success_at >= SUCCESS_TIME_RESOLUTION_MS))
+  );
+}
+
 function updateHealth(db: Db, attempts: AttemptRecord[], disableAfterMs: number, now: number): HealthChange[] {
   if (attempts.length === 0) return [];
   const sqlite = db.$client;
@@ -184,7 +198,7 @@ function updateHealth(db: Db, attempts: AttemptRecord[], disableAfterMs: number,
   );
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
-    write.run({ id, ...state });
+    if (healthRowChanged(row, state)) write.run({ id, ...state });
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
     if (state.health === "healthy") continue;
