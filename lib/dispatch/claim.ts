@@ -30,6 +30,8 @@ export type ClaimOptions = {
   skipChannels?: readonly string[];
   /** Claim only these deliveries (a test alert sends its own deliveries now; lib/test-alert). */
   onlyIds?: readonly string[];
+  /** Also take over deliveries whose lease expired (a worker that died); true unless told. */
+  expiredLeases?: boolean;
 };
 
 type Row = {
@@ -52,28 +54,28 @@ type Row = {
 // Deliveries of a disabled channel (health or the enabled switch) are left queued: they wait.
 // Two sub-selects instead of one OR: each walks the (status, next_attempt_at)
 // index and stops at the limit, where an OR would sort every due row per claim.
-const claimSql = (skipCount: number, onlyIds: boolean) => {
+const claimSql = (skipCount: number, onlyIds: boolean, expiredLeases: boolean) => {
   const skip = skipCount ? `AND d.channel_id NOT IN (${Array.from({ length: skipCount }, (_, i) => `@skip${i}`).join(", ")})` : "";
   // Named deliveries (a test alert's) are looked up by id — CROSS JOIN fixes that
   // order — instead of walking every due row of a possibly long queue.
   const from = onlyIds
     ? "json_each(@only) j CROSS JOIN deliveries d ON d.id = j.value JOIN channels c ON c.id = d.channel_id"
     : "deliveries d JOIN channels c ON c.id = d.channel_id";
-  return `
-  UPDATE deliveries
-     SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, updated_at = @now
-   WHERE id IN (
-     SELECT id FROM (
-       SELECT d.id FROM ${from}
-        WHERE d.${PENDING_DELIVERY} AND d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
-        LIMIT @limit)
-     UNION ALL
-     SELECT id FROM (
+  const due = `
        SELECT d.id FROM ${from}
         WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
         ORDER BY d.next_attempt_at
-        LIMIT @limit)
-     LIMIT @limit)
+        LIMIT @limit`;
+  // Expired leases are found by reading every delivery being sent (the index orders them
+  // by next_attempt_at, not by lease): a worker looks for them now and then, not at every claim.
+  const expired = `
+       SELECT d.id FROM ${from}
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        LIMIT @limit`;
+  return `
+  UPDATE deliveries
+     SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, updated_at = @now
+   WHERE id IN (${expiredLeases ? `SELECT id FROM (${expired}) UNION ALL SELECT id FROM (${due}) LIMIT @limit` : due})
   RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key`;
 };
 
@@ -90,7 +92,7 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
   skip.forEach((id, i) => (params[`skip${i}`] = id));
   if (options.onlyIds) params.only = JSON.stringify(options.onlyIds);
   const sqlite = db.$client;
-  const claim = prepared(sqlite, claimSql(skip.length, options.onlyIds !== undefined));
+  const claim = prepared(sqlite, claimSql(skip.length, options.onlyIds !== undefined, options.expiredLeases ?? true));
   // Clearing digest_key only where there is one: naming it in the claim's SET would
   // rewrite its unique-index entry for every delivery (a third of a claim's cost).
   const closeDigests = prepared(sqlite, "UPDATE deliveries SET digest_key = NULL WHERE id IN (SELECT value FROM json_each(?))");

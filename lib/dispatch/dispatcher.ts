@@ -52,6 +52,8 @@ export type DispatchCounts = {
 
 
 const FLUSH_MS = 25;
+/** How often claims also look for deliveries whose lease expired (a worker died): a delay on top of the 2-minute lease. */
+const EXPIRED_LEASE_CHECK_MS = 5_000;
 /** A claimed delivery is not started unless its lease outlives the attempt by this much. */
 const LEASE_MARGIN_MS = 2_000;
 
@@ -94,6 +96,7 @@ export class DeliveryDispatcher {
   private renewTimer: NodeJS.Timeout | undefined;
   /** Every lease this worker holds runs at least until then (the last renewal). */
   private renewedUntil = 0;
+  private expiredLeasesCheckedAt = 0;
   private idleWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
 
@@ -220,7 +223,10 @@ export class DeliveryDispatcher {
     const room = Math.min(this.batchSize, this.maxHeld - this.held);
     if (room <= 0) return 0;
     const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
-    const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, skipChannels, onlyIds: this.onlyDeliveries });
+    const now = Date.now();
+    const expiredLeases = now - this.expiredLeasesCheckedAt >= EXPIRED_LEASE_CHECK_MS;
+    if (expiredLeases) this.expiredLeasesCheckedAt = now;
+    const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, now, skipChannels, onlyIds: this.onlyDeliveries, expiredLeases });
     this.backlog = claimed.length === room;
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
