@@ -2,13 +2,14 @@ import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Db } from "@/db/client";
+import { withWriteLock } from "@/db/write-lock";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
-import { claimDueDeliveries, nextDueAt, renewLeases } from "./claim";
+import { claimDueDeliveries, nextDueAt, renewLeases, type ClaimedDelivery } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
-import { recordOutcomes, type OutcomeRecord } from "./outcomes";
+import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
@@ -97,6 +98,8 @@ export class DeliveryDispatcher {
   /** Every lease this worker holds runs at least until then (the last renewal). */
   private renewedUntil = 0;
   private expiredLeasesCheckedAt = 0;
+  /** The last claim that looked for expired leases filled its room: there may be more (a dead worker's whole backlog). */
+  private expiredBacklog = false;
   private idleWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
 
@@ -224,9 +227,30 @@ export class DeliveryDispatcher {
     if (room <= 0) return 0;
     const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
     const now = Date.now();
-    const expiredLeases = now - this.expiredLeasesCheckedAt >= EXPIRED_LEASE_CHECK_MS;
+    const expiredLeases = this.expiredBacklog || now - this.expiredLeasesCheckedAt >= EXPIRED_LEASE_CHECK_MS;
     if (expiredLeases) this.expiredLeasesCheckedAt = now;
-    const claimed = claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, now, skipChannels, onlyIds: this.onlyDeliveries, expiredLeases });
+    // The outcomes waiting to be written go in the claim's transaction: one commit instead of two.
+    const outcomes = this.pending;
+    this.pending = [];
+    let changes: HealthChange[] = [];
+    let claimed: ClaimedDelivery[];
+    try {
+      claimed = withWriteLock(() =>
+        this.db.$client
+          .transaction(() => {
+            if (outcomes.length) changes = recordOutcomes(this.db, this.owner, outcomes, { disableAfterMs: this.disableAfterMs });
+            return claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, now, skipChannels, onlyIds: this.onlyDeliveries, expiredLeases });
+          })
+          .immediate(),
+      );
+    } catch (e) {
+      // Nothing of the transaction was kept: the outcomes wait for the next write.
+      this.pending = outcomes.concat(this.pending);
+      this.scheduleFlush();
+      throw e;
+    }
+    this.expiredBacklog = expiredLeases && claimed.length === room;
+    this.applyHealthChanges(changes);
     this.backlog = claimed.length === room;
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
@@ -339,20 +363,24 @@ export class DeliveryDispatcher {
     }, FLUSH_MS);
   }
 
+  /** After outcomes were written: a channel the failures disabled gets nothing more from this worker. */
+  private applyHealthChanges(changes: HealthChange[]) {
+    for (const change of changes) {
+      if (change.to !== "disabled") continue;
+      this.disabledChannels.add(change.channelId);
+      const lane = this.lanes.get(change.channelId);
+      if (lane) this.releaseQueued(lane);
+    }
+    if (storageFailure()) recoverStorageHealth(this.db);
+  }
+
   /** Writes the pending outcomes in one transaction; on a storage failure keeps them and tries again. */
   private flush() {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     try {
-      const changes = recordOutcomes(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs });
-      for (const change of changes) {
-        if (change.to !== "disabled") continue;
-        this.disabledChannels.add(change.channelId);
-        const lane = this.lanes.get(change.channelId);
-        if (lane) this.releaseQueued(lane);
-      }
-      if (storageFailure()) recoverStorageHealth(this.db);
+      this.applyHealthChanges(recordOutcomes(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs }));
     } catch (e) {
       this.pending = batch.concat(this.pending);
       if (!reportStorageFailure(e)) log.error("dispatch: recording outcomes failed", { error: (e as Error).message });
