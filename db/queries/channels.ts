@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
+import { fieldErrorsOf } from "@/lib/api/protocol";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { channelBodyOf, channelTarget, mergeChannelPatch, publicChannelConfig, splitChannelInput } from "@/lib/channels/config";
@@ -58,13 +59,6 @@ export function channelRow(db: DbOrTx, orgId: string, id: string): ChannelRow {
 
 export function getChannel(db: DbOrTx, orgId: string, id: string): PublicChannel {
   return publicChannel(channelRow(db, orgId, id));
-}
-
-/** Zod issues by field path (lib/api/handler has the same, but is server-only and the worker imports this). */
-function fieldErrorsOf(issues: { path: PropertyKey[]; message: string }[]): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const issue of issues) (fields[issue.path.length ? issue.path.join(".") : "_"] ??= []).push(issue.message);
-  return fields;
 }
 
 type Sealed = { secrets: Record<string, SealedSecret>; hints: Record<string, string> };
@@ -187,7 +181,7 @@ export async function updateChannel(
   const previous = openAll(row);
   const current = channelBodyOf({ ...row, secrets: previous });
   const parsed = createChannelSchema.safeParse(mergeChannelPatch(current, patch));
-  if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error.issues));
+  if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error));
   let next = parsed.data;
   if (next.type === "webhook" && !next.signingSecret) next = { ...next, signingSecret: generateSigningSecret() };
   const split = splitChannelInput(next);

@@ -59,11 +59,11 @@ export function validBody<S extends z.ZodType>(schema: S, value: unknown): z.out
   return parsed.data;
 }
 
-/** Zod issues → `{ "items.0.type": ["is required"] }`. */
-export function fieldErrorsOf(error: z.ZodError): FieldErrors {
+/** Zod issues → `{ "items.0.type": ["is required"] }` (each key after `prefix`, for a body nested in a larger one). */
+export function fieldErrorsOf(error: z.ZodError, prefix = ""): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of flattenUnions(error.issues)) {
-    const key = issue.path.length ? issue.path.join(".") : "_";
+    const key = prefix + (issue.path.length ? issue.path.join(".") : "_");
     (fields[key] ??= []).push(issue.message);
   }
   return fields;

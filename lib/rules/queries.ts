@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { events, products, ruleChannels, rules } from "@/db/schema";
+import { fieldErrorsOf } from "@/lib/api/protocol";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
@@ -148,12 +149,6 @@ export function bodyOf(view: RuleView): RuleInput {
   };
 }
 
-function fieldErrorsOf(issues: { path: PropertyKey[]; message: string }[], prefix = ""): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const issue of issues) (fields[prefix + (issue.path.length ? issue.path.join(".") : "_")] ??= []).push(issue.message);
-  return fields;
-}
-
 export type RuleWriteOptions = { fieldPrefix?: string; /** Only the product notifications module may change its own rules. */ managed?: boolean };
 
 function refuseManaged(row: RuleRow, options: RuleWriteOptions) {
@@ -174,7 +169,7 @@ export function updateRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string
   }
   const merged = { ...bodyOf(before), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
   const parsed = ruleSchema.safeParse(merged);
-  if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error.issues, prefix));
+  if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error, prefix));
   const rule = resolveRuleBody(tx, orgId, parsed.data, { fieldPrefix: prefix });
   writeRule(tx, id, rule);
   const after = getRule(tx, orgId, id);
