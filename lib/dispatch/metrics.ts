@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import { prepared, type Db } from "@/db/client";
 import { PENDING_DELIVERY } from "@/db/schema";
 import { storageFailure } from "./storage-health";
@@ -7,6 +8,46 @@ import { storageFailure } from "./storage-health";
  * from the database, so the numbers are the same whichever process — the
  * server, a standalone worker, the dispatch route — did the sending.
  */
+
+type AttemptTotals = {
+  /** Attempts up to this rowid are counted. */
+  throughRowid: number;
+  /** "outcome\tchannel type" → attempts. */
+  byOutcome: Map<string, number>;
+  latency: Map<string, { buckets: number[]; sumMs: number; count: number }>;
+};
+
+const totalsByConnection = new WeakMap<Database.Database, AttemptTotals>();
+
+/**
+ * The attempt counters, kept per connection and brought up to date from the
+ * attempts added since the last scrape (attempts are only ever inserted, with
+ * growing rowids): a scrape reads the new attempts, not the whole history.
+ * The first scrape of a process reads them all once.
+ */
+function attemptTotals(sqlite: Database.Database): AttemptTotals {
+  let totals = totalsByConnection.get(sqlite);
+  if (!totals) totalsByConnection.set(sqlite, (totals = { throughRowid: 0, byOutcome: new Map(), latency: new Map() }));
+  const through = (prepared(sqlite, "SELECT coalesce(max(rowid), 0) AS m FROM attempts").get() as { m: number }).m;
+  if (through <= totals.throughRowid) return totals;
+  const range = { from: totals.throughRowid, through };
+  const joined = "FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id WHERE a.rowid > @from AND a.rowid <= @through";
+  for (const r of prepared(sqlite, `SELECT a.outcome, c.type, count(*) AS n ${joined} GROUP BY a.outcome, c.type`).all(range) as { outcome: string; type: string; n: number }[]) {
+    const key = `${r.outcome}\t${r.type}`;
+    totals.byOutcome.set(key, (totals.byOutcome.get(key) ?? 0) + r.n);
+  }
+  const bucketSql = LATENCY_BUCKETS.map((b, i) => `sum(a.duration_ms <= ${Math.round(b * 1000)}) AS b${i}`).join(", ");
+  for (const r of prepared(sqlite, `SELECT c.type, ${bucketSql}, sum(a.duration_ms) AS total, count(*) AS n ${joined} GROUP BY c.type`).all(range) as Record<string, number | string>[]) {
+    const type = String(r.type);
+    let h = totals.latency.get(type);
+    if (!h) totals.latency.set(type, (h = { buckets: LATENCY_BUCKETS.map(() => 0), sumMs: 0, count: 0 }));
+    LATENCY_BUCKETS.forEach((_, i) => (h.buckets[i] += Number(r[`b${i}`])));
+    h.sumMs += Number(r.total);
+    h.count += Number(r.n);
+  }
+  totals.throughRowid = through;
+  return totals;
+}
 
 /** Upper bounds of the attempt latency histogram, in seconds. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -37,28 +78,19 @@ export function renderMetrics(db: Db, now = Date.now()): string {
     lines.push(`herald_deliveries${labels({ status: r.status, channel_type: r.type })} ${r.n}`);
   }
 
+  const totals = attemptTotals(sqlite);
   metric("herald_attempts_total", "counter", "Delivery attempts by outcome and channel type.");
-  for (const r of prepared(
-    sqlite,
-    `SELECT a.outcome, c.type, count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id
-      GROUP BY a.outcome, c.type ORDER BY 1, 2`,
-  ).all() as { outcome: string; type: string; n: number }[]) {
-    lines.push(`herald_attempts_total${labels({ outcome: r.outcome, channel_type: r.type })} ${r.n}`);
+  for (const [key, n] of [...totals.byOutcome].sort(([a], [b]) => a.localeCompare(b))) {
+    const [outcome, type] = key.split("\t");
+    lines.push(`herald_attempts_total${labels({ outcome, channel_type: type })} ${n}`);
   }
 
   metric("herald_attempt_duration_seconds", "histogram", "How long delivery attempts took, by channel type.");
-  const bucketSql = LATENCY_BUCKETS.map((b, i) => `sum(a.duration_ms <= ${Math.round(b * 1000)}) AS b${i}`).join(", ");
-  for (const r of prepared(
-    sqlite,
-    `SELECT c.type, ${bucketSql}, sum(a.duration_ms) AS total, count(*) AS n
-       FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id
-      GROUP BY c.type ORDER BY 1`,
-  ).all() as Record<string, number | string>[]) {
-    const type = String(r.type);
-    LATENCY_BUCKETS.forEach((b, i) => lines.push(`herald_attempt_duration_seconds_bucket${labels({ channel_type: type, le: String(b) })} ${r[`b${i}`]}`));
-    lines.push(`herald_attempt_duration_seconds_bucket${labels({ channel_type: type, le: "+Inf" })} ${r.n}`);
-    lines.push(`herald_attempt_duration_seconds_sum${labels({ channel_type: type })} ${Number(r.total) / 1000}`);
-    lines.push(`herald_attempt_duration_seconds_count${labels({ channel_type: type })} ${r.n}`);
+  for (const [type, h] of [...totals.latency].sort(([a], [b]) => a.localeCompare(b))) {
+    LATENCY_BUCKETS.forEach((b, i) => lines.push(`herald_attempt_duration_seconds_bucket${labels({ channel_type: type, le: String(b) })} ${h.buckets[i]}`));
+    lines.push(`herald_attempt_duration_seconds_bucket${labels({ channel_type: type, le: "+Inf" })} ${h.count}`);
+    lines.push(`herald_attempt_duration_seconds_sum${labels({ channel_type: type })} ${h.sumMs / 1000}`);
+    lines.push(`herald_attempt_duration_seconds_count${labels({ channel_type: type })} ${h.count}`);
   }
 
   metric("herald_channels", "gauge", "Channels by health.");

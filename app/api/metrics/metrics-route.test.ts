@@ -56,5 +56,14 @@ describe("without HERALD_DISPATCH_TOKEN", () => {
     expect(text).toMatch(/# TYPE herald_attempt_duration_seconds histogram/);
     // No secrets or receiver URLs in what any scraper can read.
     expect(text).not.toContain("127.0.0.1");
+
+    // The next scrape adds the attempts made since (the counters read only those).
+    queueMany(db, 5, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 5_000, concurrency: 1 });
+    const next = (await scrape()).text;
+    expect(next).toContain('herald_attempts_total{outcome="retry",channel_type="webhook"} 3');
+    expect(next).toContain('herald_attempts_total{outcome="delivered",channel_type="webhook"} 12');
+    expect(next).toContain('herald_attempt_duration_seconds_count{channel_type="webhook"} 15');
+    expect(next).toContain('herald_attempt_duration_seconds_bucket{channel_type="webhook",le="15"} 15');
   });
 });
