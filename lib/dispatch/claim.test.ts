@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { openDb, type Db } from "@/db/client";
-import { channels, deliveries } from "@/db/schema";
+import { attempts, channels, deliveries } from "@/db/schema";
 import { seedOrg, testDb } from "@/test/db";
-import { claimDueDeliveries } from "./claim";
+import { claimDueDeliveries, recordAndClaim } from "./claim";
 import { recordOutcomes } from "./outcomes";
 import { insertChannel, queueDelivery, queueMany } from "./test-support";
 
@@ -132,5 +132,23 @@ describe("recordOutcomes", () => {
       ["queued", null, 0],
       ["queued", null, 0],
     ]);
+  });
+});
+
+describe("recordAndClaim", () => {
+  it("writes outcomes and claims the next batch in one transaction, keeping neither when the claim fails", () => {
+    const [first, second] = queueMany(db, 2, { orgId, channelId });
+    claimDueDeliveries(db, { owner: "a", limit: 1, leaseMs: 60_000 });
+    const outcome = { kind: "attempt" as const, deliveryId: first, channelId, channelType: "webhook" as const, at: Date.now(), outcome: "delivered" as const, result: { ok: true, durationMs: 3, retryable: false, statusCode: 200 } };
+    db.$client.exec("CREATE TRIGGER refuse_claims BEFORE UPDATE OF status ON deliveries WHEN NEW.status = 'sending' BEGIN SELECT RAISE(ABORT, 'claims refused'); END");
+    expect(() => recordAndClaim(db, [outcome], { owner: "a", limit: 10, leaseMs: 60_000, disableAfterMs: 1e9 })).toThrow(/claims refused/);
+    expect(statusOf(first).status).toBe("sending");
+    expect(db.select().from(attempts).all()).toHaveLength(0);
+
+    db.$client.exec("DROP TRIGGER refuse_claims");
+    const { claimed } = recordAndClaim(db, [outcome], { owner: "a", limit: 10, leaseMs: 60_000, disableAfterMs: 1e9 });
+    expect(claimed.map((d) => d.id)).toEqual([second]);
+    expect(statusOf(first).status).toBe("delivered");
+    expect(db.select().from(attempts).all()).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { prepared, type Db } from "@/db/client";
 import { PENDING_DELIVERY } from "@/db/schema";
 import { withWriteLock } from "@/db/write-lock";
+import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 
 /**
  * Claiming (DESIGN §5): one short write transaction — a single UPDATE …
@@ -115,6 +116,26 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
     leasedUntil: r.leased_until,
     isTest: r.is_test === 1,
   }));
+}
+
+/**
+ * Writes a worker's finished outcomes and claims its next batch in one
+ * transaction — one commit instead of two. If either fails, neither is kept:
+ * the caller still holds the outcomes and writes them later.
+ */
+export function recordAndClaim(
+  db: Db,
+  outcomes: OutcomeRecord[],
+  options: ClaimOptions & { disableAfterMs: number },
+): { changes: HealthChange[]; claimed: ClaimedDelivery[] } {
+  return withWriteLock(() =>
+    db.$client
+      .transaction(() => {
+        const changes = outcomes.length ? recordOutcomes(db, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
+        return { changes, claimed: claimDueDeliveries(db, options) };
+      })
+      .immediate(),
+  );
 }
 
 /**

@@ -2,11 +2,10 @@ import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Db } from "@/db/client";
-import { withWriteLock } from "@/db/write-lock";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
-import { claimDueDeliveries, nextDueAt, renewLeases, type ClaimedDelivery } from "./claim";
+import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
@@ -232,23 +231,25 @@ export class DeliveryDispatcher {
     // The outcomes waiting to be written go in the claim's transaction: one commit instead of two.
     const outcomes = this.pending;
     this.pending = [];
-    let changes: HealthChange[] = [];
-    let claimed: ClaimedDelivery[];
+    let result: ReturnType<typeof recordAndClaim>;
     try {
-      claimed = withWriteLock(() =>
-        this.db.$client
-          .transaction(() => {
-            if (outcomes.length) changes = recordOutcomes(this.db, this.owner, outcomes, { disableAfterMs: this.disableAfterMs });
-            return claimDueDeliveries(this.db, { owner: this.owner, limit: room, leaseMs: this.leaseMs, now, skipChannels, onlyIds: this.onlyDeliveries, expiredLeases });
-          })
-          .immediate(),
-      );
+      result = recordAndClaim(this.db, outcomes, {
+        owner: this.owner,
+        limit: room,
+        leaseMs: this.leaseMs,
+        now,
+        skipChannels,
+        onlyIds: this.onlyDeliveries,
+        expiredLeases,
+        disableAfterMs: this.disableAfterMs,
+      });
     } catch (e) {
       // Nothing of the transaction was kept: the outcomes wait for the next write.
       this.pending = outcomes.concat(this.pending);
       this.scheduleFlush();
       throw e;
     }
+    const { claimed, changes } = result;
     this.expiredBacklog = expiredLeases && claimed.length === room;
     this.applyHealthChanges(changes);
     this.backlog = claimed.length === room;
