@@ -3,6 +3,7 @@ import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import path from "node:path";
 import * as schema from "./schema";
+import { withWriteLock } from "./write-lock";
 import { env } from "@/lib/env";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -26,8 +27,22 @@ export function openDb(file: string, options: { migrate?: boolean } = {}): Db {
   // the same hot index pages, copied back once either way.
   sqlite.pragma("wal_autocheckpoint = 4000");
   const db = drizzle(sqlite, { schema }) as Db;
+  writeTransactionsImmediate(db);
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return db;
+}
+
+/**
+ * Makes `db.transaction` begin IMMEDIATE (drizzle's default is DEFERRED) and
+ * queue on the process's write lock. A deferred transaction that has read
+ * cannot wait for another connection's write: SQLite answers SQLITE_BUSY at
+ * once, and a console or API write made while the dispatcher thread was
+ * committing failed with a 503. An immediate one takes the write lock first
+ * (waiting, as every writer does), so it never has to upgrade.
+ */
+function writeTransactionsImmediate(db: Db) {
+  const begin = db.transaction.bind(db);
+  db.transaction = ((transaction, config) => withWriteLock(() => begin(transaction, { behavior: "immediate", ...config }))) as Db["transaction"];
 }
 
 const globalForDb = globalThis as unknown as { heraldDb?: Db };
