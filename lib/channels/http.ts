@@ -176,10 +176,24 @@ export function redact(text: string, secrets: string[]): string {
   return out;
 }
 
+const MAX_PARSED_URLS = 1_000;
+const parsedUrls = new Map<string, URL>();
+
+/** A channel's URL parsed once, not per attempt (read only, never changed). */
+function parsedUrl(url: string): URL {
+  let target = parsedUrls.get(url);
+  if (!target) {
+    target = new URL(url);
+    if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+    parsedUrls.set(url, target);
+  }
+  return target;
+}
+
 /** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
 export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
   const timeoutMs = ctx.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
-  const target = new URL(url);
+  const target = parsedUrl(url);
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
