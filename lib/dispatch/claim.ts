@@ -128,14 +128,11 @@ export function recordAndClaim(
   outcomes: OutcomeRecord[],
   options: ClaimOptions & { disableAfterMs: number },
 ): { changes: HealthChange[]; claimed: ClaimedDelivery[] } {
-  return withWriteLock(() =>
-    db.$client
-      .transaction(() => {
-        const changes = outcomes.length ? recordOutcomes(db, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
-        return { changes, claimed: claimDueDeliveries(db, options) };
-      })
-      .immediate(),
-  );
+  // db.transaction begins IMMEDIATE on the write lock (db/client.ts).
+  return db.transaction(() => {
+    const changes = outcomes.length ? recordOutcomes(db, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
+    return { changes, claimed: claimDueDeliveries(db, options) };
+  });
 }
 
 /**

@@ -31,12 +31,17 @@ const required = (what = "text") => ({
 
 const emailAddress = z.email();
 
+/** "a, b; c" or an array → trimmed, lower-cased, de-duplicated entries. */
+function addressList(value: string | string[]): string[] {
+  const items = (Array.isArray(value) ? value : value.split(/[,;\n]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return [...new Set(items)];
+}
+
 /** "a@x.org, b@y.org" or an array: trimmed, lower-cased, de-duplicated, groups allowed. */
 export const recipientsSchema = z
   .union([z.string(), z.array(z.string())], required("addresses separated by commas"))
   .transform((value, ctx) => {
-    const items = (Array.isArray(value) ? value : value.split(/[,;\n]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
-    const unique = [...new Set(items)];
+    const unique = addressList(value);
     for (const item of unique) {
       const ok = item.startsWith("@") ? (RECIPIENT_GROUPS as readonly string[]).includes(item) : emailAddress.safeParse(item).success;
       if (!ok) {
@@ -61,8 +66,7 @@ export const recipientsSchema = z
 export const inboxMembersSchema = z
   .union([z.string(), z.array(z.string())], required("e-mail addresses of members"))
   .transform((value, ctx) => {
-    const items = (Array.isArray(value) ? value : value.split(/[,;\n]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
-    const unique = [...new Set(items)];
+    const unique = addressList(value);
     for (const item of unique) {
       if (!emailAddress.safeParse(item).success) ctx.addIssue({ code: "custom", message: `"${item}" is not a valid e-mail address` });
     }
