@@ -184,7 +184,7 @@ test("an inbox limited to named members reaches only them", async ({ page, brows
   await expect(who).toContainText("Nothing checked: every member of the organization sees them.");
   await expect(who.getByRole("checkbox", { name: new RegExp(E2E.member.email) })).toBeVisible();
   await who.getByRole("checkbox", { name: new RegExp(E2E.owner.email) }).check();
-  await expect(who).toContainText("Only the 1 checked member see them.");
+  await expect(who).toContainText("Only the checked member sees them.");
   await dialog(page).getByRole("button", { name: "Save channel" }).click();
   await expect(dialog(page)).toBeHidden();
   await expect(row(page, "ops-inbox")).toContainText(`Console inbox of ${E2E.owner.email}`);

@@ -153,7 +153,7 @@ function InboxMembersField({ members, value, onChange, error }: { members: OrgMe
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium text-slate-700">Who sees these notifications</legend>
       <p className="text-xs text-slate-500">
-        Events appear under the bell in the console. Nothing leaves Herald. {value.length === 0 ? "Nothing checked: every member of the organization sees them." : `Only the ${value.length} checked member${value.length === 1 ? "" : "s"} see them.`}
+        Events appear under the bell in the console. Nothing leaves Herald. {value.length === 0 ? "Nothing checked: every member of the organization sees them." : value.length === 1 ? "Only the checked member sees them." : `Only the ${value.length} checked members see them.`}
       </p>
       <ul className="max-h-48 space-y-1 overflow-y-auto rounded border border-slate-200 p-2">
         {rows.map((m) => (
