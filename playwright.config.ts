@@ -31,7 +31,8 @@ export default defineConfig({
     { name: "examples", testMatch: /api-examples\.spec\.ts/, dependencies: ["features"] },
   ],
   webServer: {
-    command: `rm -rf ${E2E.dataDir} && node_modules/.bin/tsx bin/herald.ts start`,
+    // What `npm start` runs: the build (`npm run test:e2e` follows `npm run build`).
+    command: `rm -rf ${E2E.dataDir} && node bin/herald.mjs start`,
     url: `${E2E.baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,

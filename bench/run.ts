@@ -10,7 +10,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureCeiling } from "./ceiling";
-import { copyDatabase, heraldSandbox, seed, workerCommandMissing } from "./lib/herald";
+import { copyDatabase, heraldSandbox, seed, builtCliMissing } from "./lib/herald";
 import { installCleanupHandlers, repoRoot, stopAllChildren, type MemoryPeak } from "./lib/processes";
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { renderTable, runMeta, writeResults, type Figure } from "./lib/report";
@@ -116,7 +116,7 @@ async function deliveryScenarios(receiver: Receiver) {
   const extraArgs = flags["worker-node-args"]?.split(/\s+/).filter(Boolean) ?? [];
   const profileArgs = (name: string) => [...extraArgs, ...(flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : [])];
 
-  await measure(keys.slice(0, 2), workerCommandMissing(), async () => {
+  await measure(keys.slice(0, 2), builtCliMissing(), async () => {
     const single = sandbox("queue");
     progress(`delivery: seeding ${PLAN.deliveries.toLocaleString("en-US")} queued deliveries to 1 channel`);
     const seeded = await seed(single.env, { kind: "queue", receiverUrl: receiver.url, channels: 1, deliveries: PLAN.deliveries });
@@ -137,7 +137,7 @@ async function deliveryScenarios(receiver: Receiver) {
     });
     return out;
   });
-  await measure(keys.slice(2), workerCommandMissing(), async () => {
+  await measure(keys.slice(2), builtCliMissing(), async () => {
     const many = sandbox("channels");
     progress(`delivery: seeding ${PLAN.manyChannels.toLocaleString("en-US")} channels`);
     const seeded = await seed(many.env, { kind: "queue", receiverUrl: receiver.url, channels: PLAN.manyChannels, deliveries: PLAN.deliveries });
@@ -146,7 +146,7 @@ async function deliveryScenarios(receiver: Receiver) {
     details.deliveryManyChannels = { seedSeconds: seeded.seconds, ...r };
     return [{ ...deliveryFigure("deliveryManyChannels", keys[2].label, r), target: undefined, meetsTarget: undefined }];
   });
-  memoryFigure("workerRss", "peak RSS, worker (during delivery)", "≤ 250 MB", 250, workerPeaks, "largest", workerCommandMissing());
+  memoryFigure("workerRss", "peak RSS, worker (during delivery)", "≤ 250 MB", 250, workerPeaks, "largest", builtCliMissing());
 }
 
 function memoryFigure(key: string, label: string, target: string, limitMb: number, peaks: MemoryPeak[], use: "largest" | "tree", skipped: string | null) {
@@ -172,7 +172,7 @@ function memoryFigure(key: string, label: string, target: string, limitMb: numbe
 const serverProfileArgs = (name: string) => (flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : []);
 
 async function serverScenarios(receiver: Receiver) {
-  const missing = serverMissing() ?? workerCommandMissing();
+  const missing = serverMissing() ?? builtCliMissing();
   const serverPeaks: MemoryPeak[] = [];
   const makeEvent = (n: number) => ({ type: BENCH_EVENT_TYPE, severity: "info", title: `Bench ingest ${n}`, data: { host: `web-${n % 50}`, sequence: n } });
 

@@ -5,19 +5,9 @@ import path from "node:path";
 import { forkTs, nextMessage, repoRoot, stopChild } from "./processes";
 import type { SeedJob, SeedResult } from "../seed";
 
-/** What must exist in the tree before a scenario can run; the first missing file is the skip reason. */
-export function missingPrerequisite(files: string[]): string | null {
-  for (const file of files) if (!fs.existsSync(path.join(repoRoot, file))) return `${file} is missing`;
-  return null;
-}
-
-/** The worker command is a placeholder until the dispatcher lands. */
-export function workerCommandMissing(): string | null {
-  const missing = missingPrerequisite(["lib/dispatch/worker-command.ts", "db/queries/channels.ts"]);
-  if (missing) return missing;
-  const source = fs.readFileSync(path.join(repoRoot, "lib/dispatch/worker-command.ts"), "utf8");
-  if (/not built yet/.test(source)) return "the standalone worker is still a placeholder (lib/dispatch/worker-command.ts)";
-  return null;
+/** The benchmark runs Herald as users do: the CLI and server that `npm run build` bundled into dist/. */
+export function builtCliMissing(): string | null {
+  return fs.existsSync(path.join(repoRoot, "dist", "herald.mjs")) ? null : "no build of the server (dist/herald.mjs); run `npm run build` first";
 }
 
 // One key for the whole run, so a seeded database can be copied into another sandbox and still open.

@@ -92,19 +92,21 @@ export function forkTs(file: string, args: string[] = [], options: { env?: Recor
   );
 }
 
+/** The Herald CLI as `npm run build` bundles it: what `npm start` and `npm run herald` run. */
+export const BUILT_CLI = path.join(ROOT, "dist", "herald.mjs");
+
 /**
- * Starts `node --import tsx <file> args` without IPC (the Herald CLI). Output
- * goes to `logFile` when given (a busy worker's log lines must not cost the
- * runner anything), else it is piped and its tail kept; `output()` returns the
- * tail either way, for error messages.
+ * Starts `node <nodeArgs> dist/herald.mjs args` (the built Herald CLI) without
+ * IPC. Output goes to `logFile` when given (a busy worker's log lines must not
+ * cost the runner anything), else it is piped and its tail kept; `output()`
+ * returns the tail either way, for error messages.
  */
-export function spawnTs(
-  file: string,
+export function spawnHerald(
   args: string[],
   options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; logFile?: string } & Pick<SpawnOptions, "cwd"> = {},
 ): ChildProcess & { output: () => string } {
   const logFd = options.logFile ? fs.openSync(options.logFile, "a") : undefined;
-  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, ...(options.nodeArgs ?? []), path.join(ROOT, file), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BUILT_CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     detached: true,
     env: { ...process.env, ...options.env },

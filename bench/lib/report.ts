@@ -33,7 +33,7 @@ export type RunMeta = {
   loadAverageAtStart: number[];
   mode: "full" | "quick";
   logLevel: string;
-  /** When .next/BUILD_ID was written, and whether commits came after it (the server figures measure the build). */
+  /** When the build (.next/BUILD_ID, dist/herald.mjs) was written, and whether commits came after it (the server figures measure the build). */
   build: { builtAt: string; olderThanHead: boolean } | null;
 };
 
@@ -50,7 +50,8 @@ export function runMeta(mode: "full" | "quick"): RunMeta {
   }
   let build: RunMeta["build"] = null;
   try {
-    const builtAt = fs.statSync(path.join(repoRoot, ".next", "BUILD_ID")).mtimeMs;
+    // `npm run build` writes both; the older one dates the build.
+    const builtAt = Math.min(...[".next/BUILD_ID", "dist/herald.mjs"].map((file) => fs.statSync(path.join(repoRoot, file)).mtimeMs));
     build = { builtAt: new Date(builtAt).toISOString(), olderThanHead: headTime > builtAt };
   } catch {
     // no build: the server figures say so

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import path from "node:path";
 import { preciseNow } from "../receiver";
 import type { Receiver } from "../lib/receiver-client";
-import { cpuSecondsOfTree, sampleMemory, spawnTs, stopChild, type MemoryPeak } from "../lib/processes";
+import { cpuSecondsOfTree, sampleMemory, spawnHerald, stopChild, type MemoryPeak } from "../lib/processes";
 
 /**
  * Delivery throughput: one standalone worker (`herald worker`) drains a
@@ -62,7 +62,7 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
   await receiver.configure({ failFraction: options.failFraction, measureLatency: false });
   const logFile = path.join(path.dirname(options.databasePath), "worker.log");
   const spawnedAt = preciseNow();
-  const worker = spawnTs("bin/herald.ts", ["worker"], { env: options.env, nodeArgs: options.nodeArgs, logFile });
+  const worker = spawnHerald(["worker"], { env: options.env, nodeArgs: options.nodeArgs, logFile });
   const memory = sampleMemory(worker.pid!);
   const crashed = new Promise<never>((_, reject) =>
     worker.once("exit", (code, signal) => reject(new Error(`the worker exited early (code ${code}, signal ${signal}):\n${worker.output()}`))),

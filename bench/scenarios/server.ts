@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Pool, request } from "undici";
-import { cpuSecondsOfTree, freePort, repoRoot, sampleMemory, spawnTs, stopChild, type MemoryPeak } from "../lib/processes";
+import { builtCliMissing } from "../lib/herald";
+import { cpuSecondsOfTree, freePort, repoRoot, sampleMemory, spawnHerald, stopChild, type MemoryPeak } from "../lib/processes";
 
 /** Why the server figures cannot be measured in this tree, or null. */
 export function serverMissing(): string | null {
   if (!fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) return "no production build (.next/BUILD_ID); run `npm run build` first";
-  if (!fs.existsSync(path.join(repoRoot, "app", "api", "v1", "events", "route.ts"))) return "POST /api/v1/events is not built yet (app/api/v1/events/route.ts)";
-  return null;
+  return builtCliMissing();
 }
 
 export type RunningServer = {
@@ -24,7 +24,7 @@ export type RunningServer = {
 export async function startServer(env: Record<string, string | undefined>, options: { worker: "inline" | "off"; logFile: string; nodeArgs?: string[] }): Promise<RunningServer> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawnTs("bin/herald.ts", ["start"], {
+  const child = spawnHerald(["start"], {
     env: { ...env, PORT: String(port), HERALD_WORKER: options.worker, HERALD_PUBLIC_URL: origin },
     logFile: options.logFile,
     nodeArgs: options.nodeArgs,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGuardedAgent } from "@/lib/net/outbound";
+import { createGuardedAgent } from "@/lib/net/guarded-agent";
+import { HttpThread } from "@/lib/net/http-thread-client";
 import { parseRetryAfter, postAll, postJson, RESPONSE_EXCERPT_BYTES } from "./http";
+import type { SendContext } from "./types";
 import { startReceiver, useTestEnvironment, type Receiver } from "./testing/receivers";
 
 useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1" });
@@ -14,20 +16,39 @@ describe("parseRetryAfter", () => {
   it("ignores absence", () => expect(parseRetryAfter(undefined, now)).toBeUndefined());
 });
 
-describe("postJson against a real receiver", () => {
+// The same answers whether the POST is sent right here or by the dispatcher's sending thread.
+const transports = [
+  {
+    name: "sent in this thread",
+    open: () => {
+      const agent = createGuardedAgent({ allowPrivate: true });
+      return { ctx: { dispatcher: agent } as Pick<SendContext, "dispatcher" | "poster">, close: () => agent.close() };
+    },
+  },
+  {
+    name: "sent by the sending thread",
+    open: () => {
+      const thread = new HttpThread({ allowPrivate: true });
+      return { ctx: { poster: thread.post } as Pick<SendContext, "dispatcher" | "poster">, close: () => thread.close() };
+    },
+  },
+];
+
+describe.each(transports)("postJson against a real receiver, $name", (transport) => {
   let receiver: Receiver;
-  const dispatcher = createGuardedAgent({ allowPrivate: true });
+  let opened: ReturnType<(typeof transports)[number]["open"]>;
   beforeAll(async () => {
     receiver = await startReceiver();
+    opened = transport.open();
   });
   afterAll(async () => {
     await receiver.close();
-    await dispatcher.close();
+    await opened.close();
   });
 
   it("posts JSON with our content type and reports 2xx as delivered", async () => {
     receiver.answer(() => ({ status: 204 }));
-    const result = await postJson(receiver.url("/ok"), { body: '{"a":1}', headers: { "x-extra": "1" } }, { dispatcher });
+    const result = await postJson(receiver.url("/ok"), { body: '{"a":1}', headers: { "x-extra": "1" } }, { ...opened.ctx });
     expect(result).toMatchObject({ ok: true, statusCode: 204, retryable: false });
     const req = receiver.requests.at(-1)!;
     expect(req).toMatchObject({ method: "POST", path: "/ok", body: '{"a":1}' });
@@ -38,7 +59,7 @@ describe("postJson against a real receiver", () => {
 
   it("keeps at most 2 KB of the answer", async () => {
     receiver.answer(() => ({ status: 500, body: "é".repeat(5000) }));
-    const result = await postJson(receiver.url(), { body: "{}" }, { dispatcher });
+    const result = await postJson(receiver.url(), { body: "{}" }, { ...opened.ctx });
     expect(result).toMatchObject({ ok: false, statusCode: 500, retryable: true, error: "the receiver answered 500 Internal Server Error" });
     expect(Buffer.byteLength(result.response!)).toBeLessThanOrEqual(RESPONSE_EXCERPT_BYTES);
     expect(result.response!.startsWith("éé")).toBe(true);
@@ -53,7 +74,7 @@ describe("postJson against a real receiver", () => {
     [410, false, true],
   ])("classifies %i (retryable %s, gone %s)", async (status, retryable, gone) => {
     receiver.answer(() => ({ status, body: "no" }));
-    const result = await postJson(receiver.url(), { body: "{}" }, { dispatcher });
+    const result = await postJson(receiver.url(), { body: "{}" }, { ...opened.ctx });
     expect(result.ok).toBe(false);
     expect(result.retryable).toBe(retryable);
     expect(Boolean(result.gone)).toBe(gone);
@@ -61,20 +82,20 @@ describe("postJson against a real receiver", () => {
 
   it("redacts credentials and the URL path that a receiver echoes back", async () => {
     receiver.answer((req) => ({ status: 401, body: `denied ${req.headers.authorization} at ${req.path}; token ${String(req.headers.authorization).slice(7)}` }));
-    const result = await postJson(receiver.url("/services/T0/B0/pathSECRET"), { body: "{}", headers: { authorization: "Bearer tokenSECRET123" } }, { dispatcher });
+    const result = await postJson(receiver.url("/services/T0/B0/pathSECRET"), { body: "{}", headers: { authorization: "Bearer tokenSECRET123" } }, { ...opened.ctx });
     expect(result.response).toBe("denied [redacted] at [redacted]; token [redacted]");
     expect(JSON.stringify(result)).not.toMatch(/SECRET/);
   });
 
   it("passes on Retry-After from a 429", async () => {
     receiver.answer(() => ({ status: 429, headers: { "retry-after": "7" } }));
-    const result = await postJson(receiver.url(), { body: "{}" }, { dispatcher });
+    const result = await postJson(receiver.url(), { body: "{}" }, { ...opened.ctx });
     expect(result.retryAfterMs).toBe(7000);
   });
 
   it("gives up after the timeout and says so in words", async () => {
     receiver.answer(() => "hang");
-    const result = await postJson(receiver.url(), { body: "{}" }, { dispatcher, timeoutMs: 300 });
+    const result = await postJson(receiver.url(), { body: "{}" }, { ...opened.ctx, timeoutMs: 300 });
     receiver.answer(() => ({ status: 200 }));
     expect(result).toMatchObject({ ok: false, retryable: true });
     expect(result.error).toMatch(/^timed out: no complete answer from 127\.0\.0\.1:\d+ within 0\.3 s$/);
@@ -84,7 +105,7 @@ describe("postJson against a real receiver", () => {
     const closed = await startReceiver();
     const url = closed.url();
     await closed.close();
-    const result = await postJson(url, { body: "{}" }, { dispatcher });
+    const result = await postJson(url, { body: "{}" }, { ...opened.ctx });
     expect(result).toMatchObject({ ok: false, retryable: true });
     expect(result.error).toMatch(/^connection refused by 127\.0\.0\.1:\d+$/);
   });
@@ -108,11 +129,41 @@ describe("postJson against a real receiver", () => {
     const paced: number[] = [];
     const result = await postAll(receiver.url(), [{ body: "1" }, { body: "2" }, { body: "3" }], {
       messageId: "m",
-      dispatcher,
+      ...opened.ctx,
       pace: async () => void paced.push(n),
     });
     expect(result.error).toBe("message 2 of 3: the receiver answered 500 Internal Server Error");
     expect(n).toBe(2);
     expect(paced).toEqual([1]);
+  });
+});
+
+describe("the sending thread", () => {
+  it("refuses private targets itself unless allowed (the address guard runs where the socket is opened)", async () => {
+    const receiver = await startReceiver();
+    const thread = new HttpThread({ allowPrivate: false });
+    try {
+      receiver.answer(() => ({ status: 200 }));
+      const result = await postJson(receiver.url(), { body: "{}" }, { poster: thread.post });
+      expect(result).toMatchObject({ ok: false, retryable: false });
+      expect(result.error).toMatch(/^refused by the address guard: .*loopback/);
+      expect(receiver.requests).toHaveLength(0);
+    } finally {
+      await thread.close();
+      await receiver.close();
+    }
+  });
+
+  it("answers many POSTs in flight at once, each with its own answer", async () => {
+    const receiver = await startReceiver();
+    const thread = new HttpThread({ allowPrivate: true });
+    try {
+      receiver.answer((req) => ({ status: 200, body: `got ${req.body}` }));
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => postJson(receiver.url(), { body: String(i) }, { poster: thread.post })));
+      expect(results.map((r) => r.response)).toEqual(Array.from({ length: 200 }, (_, i) => `got ${i}`));
+    } finally {
+      await thread.close();
+      await receiver.close();
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { STATUS_CODES } from "node:http";
 import type { Dispatcher } from "undici";
 import { AddressRefusedError } from "@/lib/net/address-guard";
-import { OUTBOUND_TIMEOUT_MS, outboundDispatcher } from "@/lib/net/outbound";
+import { OUTBOUND_TIMEOUT_MS } from "@/lib/net/guarded-agent";
+import { outboundDispatcher } from "@/lib/net/outbound";
+import { post } from "@/lib/net/post";
 import type { RateLimitInfo, SendContext, SendResult } from "./types";
 
 /**
@@ -10,7 +12,7 @@ import type { RateLimitInfo, SendContext, SendResult } from "./types";
  * to a status, a bounded excerpt and an error in words.
  */
 
-export const RESPONSE_EXCERPT_BYTES = 2048;
+export { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 export const USER_AGENT = "Herald/0.1 (+https://github.com/herald; notification control plane)";
 
 export type HttpMessage = { body: string; headers?: Record<string, string> };
@@ -34,70 +36,6 @@ export function rateLimitOf(headers: Record<string, string | string[] | undefine
   const resetAfter = Number(first(headers["x-ratelimit-reset-after"]));
   if (!Number.isFinite(remaining) || !Number.isFinite(resetAfter) || first(headers["x-ratelimit-remaining"]) === undefined) return undefined;
   return { remaining, resetAfterMs: Math.ceil(resetAfter * 1000) };
-}
-
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; excerpt: string };
-
-/** Why an answer's body stopped being read: the excerpt is full (not a failure). */
-const EXCERPT_FULL = new Error("excerpt full");
-
-/**
- * One POST through undici's `dispatch` (the layer its `request` is built on):
- * no body stream, no AbortSignal per attempt — a measurable share of the
- * dispatcher's CPU at thousands of sends a second (docs/performance.md). Keeps
- * the first `RESPONSE_EXCERPT_BYTES` of the answer and closes the connection
- * rather than read a longer one to its end; rejects on a network failure, or
- * with a TimeoutError after `timeoutMs` in all.
- */
-function post(dispatcher: Dispatcher, target: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let status = 0;
-    let answerHeaders: Answer["headers"] = {};
-    let controller: Dispatcher.DispatchController | undefined;
-    let timedOut: Error | undefined;
-    const finish = () => {
-      clearTimeout(timer);
-      // A character cut at the limit decodes as U+FFFD: dropped.
-      const excerpt = size === 0 ? "" : Buffer.concat(chunks, size).toString("utf8").replace(/\uFFFD$/, "");
-      resolve({ status, headers: answerHeaders, excerpt });
-    };
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    const timer = setTimeout(() => {
-      timedOut = new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError");
-      // A request still waiting for a connection is aborted when it gets one.
-      if (controller) controller.abort(timedOut);
-      else fail(timedOut);
-    }, timeoutMs);
-    dispatcher.dispatch(
-      { origin: target.origin, path: target.pathname + target.search, method: "POST", body, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (timedOut) c.abort(timedOut);
-        },
-        onResponseStart(_c, statusCode, responseHeaders) {
-          status = statusCode;
-          answerHeaders = responseHeaders as Answer["headers"];
-        },
-        onResponseData(c, chunk) {
-          const room = RESPONSE_EXCERPT_BYTES - size;
-          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-          size += Math.min(chunk.length, room);
-          if (size >= RESPONSE_EXCERPT_BYTES) c.abort(EXCERPT_FULL);
-        },
-        onResponseEnd: finish,
-        onResponseError(_c, error) {
-          if (error === EXCERPT_FULL) finish();
-          else fail(timedOut ?? error);
-        },
-      },
-    );
-  });
 }
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
@@ -191,14 +129,15 @@ function parsedUrl(url: string): URL {
 }
 
 /** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
-export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
+export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "poster" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
   const timeoutMs = ctx.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
   const target = parsedUrl(url);
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
     const headers = { "user-agent": USER_AGENT, ...message.headers, "content-type": "application/json" };
-    const response = await post(ctx.dispatcher ?? outboundDispatcher(), target, message.body, headers, timeoutMs);
+    const request = { origin: target.origin, path: target.pathname + target.search, body: message.body, headers, timeoutMs };
+    const response = await (ctx.poster ? ctx.poster(request) : post(ctx.dispatcher ?? outboundDispatcher(), request));
     const { status, excerpt: text } = response;
     // No credential we redact is shorter than 8 characters, so neither is any text that could hold one.
     const excerpt = text.length >= MIN_CREDENTIAL_LENGTH ? redact(text, credentialsOf(target, message)) : text;

@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { Poster } from "@/lib/net/post";
 import type { ChannelType, Severity } from "@/db/schema";
 import type { FieldErrors } from "@/lib/errors";
 
@@ -47,6 +48,8 @@ export type SendContext = {
   pace?: () => Promise<void>;
   /** The HTTP dispatcher to send through; the guarded shared agent unless given (tests inject a MockAgent). */
   dispatcher?: Dispatcher;
+  /** Sends the POST instead of `dispatcher` (the dispatcher's sending thread, lib/net/http-thread-client.ts). */
+  poster?: Poster;
   /** Per-attempt limit; 15 s unless given. */
   timeoutMs?: number;
   /** Signing time for webhooks (now unless given). */

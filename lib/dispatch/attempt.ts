@@ -1,4 +1,5 @@
 import type { Dispatcher as HttpDispatcher } from "undici";
+import type { Poster } from "@/lib/net/post";
 import type { Db } from "@/db/client";
 import { recipientGroupResolver } from "@/db/queries/channels";
 import { channelModule } from "@/lib/channels/registry";
@@ -24,6 +25,7 @@ export type AttemptSettings = {
   schedule: readonly number[];
   timeoutMs?: number;
   httpDispatcher?: HttpDispatcher;
+  poster?: Poster;
 };
 
 async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings, at: number): Promise<{ result: SendResult; inboxEventIds?: string[] }> {
@@ -49,6 +51,7 @@ async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings, at: nu
     onRateLimit: (info) => lane.noteRateLimit(info),
   };
   if (settings.httpDispatcher) ctx.dispatcher = settings.httpDispatcher;
+  if (settings.poster) ctx.poster = settings.poster;
   if (settings.timeoutMs !== undefined) ctx.timeoutMs = settings.timeoutMs;
   try {
     return { result: await module.send(channel.channel, events, ctx) };

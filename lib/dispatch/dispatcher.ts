@@ -1,6 +1,7 @@
 import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
+import type { Poster } from "@/lib/net/post";
 import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
@@ -31,6 +32,8 @@ export type DispatcherOptions = {
   timeoutMs?: number;
   /** Where HTTP requests go (the guarded shared agent unless given). */
   httpDispatcher?: HttpDispatcher;
+  /** Sends the POSTs instead (the worker's sending thread, lib/net/http-thread-client.ts). */
+  poster?: Poster;
   /** Longest idle sleep when nothing says when work is next due. */
   pollMs?: number;
   retrySchedule?: readonly number[];
@@ -71,6 +74,7 @@ export class DeliveryDispatcher {
   private readonly maxHeld: number;
   private readonly timeoutMs: number | undefined;
   private readonly httpDispatcher: HttpDispatcher | undefined;
+  private readonly poster: Poster | undefined;
   private readonly pollMs: number;
   private readonly schedule: readonly number[];
   private readonly disableAfterMs: number;
@@ -106,13 +110,14 @@ export class DeliveryDispatcher {
     const e = env();
     this.db = options.db;
     this.owner = options.owner ?? defaultOwner();
-    this.concurrency = options.concurrency ?? 64;
+    this.concurrency = options.concurrency ?? 256;
     // A lease shorter than one attempt would hand every delivery back unsent.
     this.leaseMs = Math.max(options.leaseMs ?? 120_000, (options.timeoutMs ?? 15_000) + 3 * LEASE_MARGIN_MS);
-    this.batchSize = options.batchSize ?? 200;
-    this.maxHeld = Math.max(this.batchSize, this.concurrency * 4);
+    this.batchSize = options.batchSize ?? 500;
+    this.maxHeld = Math.max(this.batchSize, this.concurrency * 2);
     this.timeoutMs = options.timeoutMs;
     this.httpDispatcher = options.httpDispatcher;
+    this.poster = options.poster;
     this.pollMs = options.pollMs ?? 5_000;
     this.schedule = options.retrySchedule ?? e.HERALD_RETRY_SCHEDULE;
     this.disableAfterMs = options.disableAfterMs ?? e.HERALD_DISABLE_AFTER * 1000;
@@ -349,7 +354,7 @@ export class DeliveryDispatcher {
       this.scheduleFlush();
       return;
     }
-    const record = await attemptDelivery(job, lane, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher });
+    const record = await attemptDelivery(job, lane, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher, poster: this.poster });
     this.counts[record.outcome === "retry" ? "retried" : record.outcome]++;
     this.pending.push(record);
     if (this.pending.length >= this.batchSize) this.flush();

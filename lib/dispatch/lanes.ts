@@ -24,7 +24,7 @@ export const LANE_POLICIES: Record<ChannelType, LanePolicy> = {
   // Discord webhooks allow about 5 requests per 2 s; the headers refine it.
   discord: { maxInFlight: 1, intervalMs: 400, maxBacklog: 50 },
   email: { maxInFlight: 3, intervalMs: 0, maxBacklog: 60 },
-  webhook: { maxInFlight: 64, intervalMs: 0, maxBacklog: 1000 },
+  webhook: { maxInFlight: 256, intervalMs: 0, maxBacklog: 1000 },
   inbox: { maxInFlight: 64, intervalMs: 0, maxBacklog: 1000 },
 };
 

@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
+import type { Sender } from "@/lib/net/post";
 import { DeliveryDispatcher, type DispatchCounts, type DispatcherOptions } from "./dispatcher";
 import { checkDiskSpace } from "./storage-health";
 import { subscribeToWakes } from "./wake-bridge";
@@ -18,8 +19,14 @@ export type RunningDispatcher = {
 
 const DISK_CHECK_MS = 60_000;
 
-export function startDispatcher(options: DispatcherOptions): RunningDispatcher {
-  const engine = new DeliveryDispatcher(options);
+/**
+ * `sender`: what sends the HTTP requests, closed when the dispatcher stops —
+ * `herald worker` and `herald start`'s dispatch thread pass their sending
+ * thread (lib/net/http-thread-client.ts).
+ */
+export function startDispatcher(options: DispatcherOptions & { sender?: Sender }): RunningDispatcher {
+  const { sender } = options;
+  const engine = new DeliveryDispatcher(sender ? { ...options, poster: sender.post } : options);
   const unsubscribe = subscribeToWakes(() => engine.wake());
   const diskTimer = setInterval(() => checkDiskSpace(options.db, env().dataDir), DISK_CHECK_MS);
   diskTimer.unref();
@@ -32,6 +39,7 @@ export function startDispatcher(options: DispatcherOptions): RunningDispatcher {
       unsubscribe();
       clearInterval(diskTimer);
       await engine.stop();
+      await sender?.close();
     },
   };
 }

@@ -7,7 +7,7 @@ import { sendChannelTest } from "@/lib/channels/test-send";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { seedOrg, testDb } from "@/test/db";
 import { checkHostName, type LookupAll } from "./address-guard";
-import { createGuardedAgent } from "./outbound";
+import { createGuardedAgent } from "./guarded-agent";
 
 /**
  * What address-guard.test.ts leaves out: DNS rebinding end to end (a name

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson } from "@/lib/channels/http";
 import { startReceiver, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { assertPublicHost, checkHostName, refusalReason, type LookupAll } from "./address-guard";
-import { createGuardedAgent } from "./outbound";
+import { createGuardedAgent } from "./guarded-agent";
 
 useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "0" });
 

@@ -1,10 +1,9 @@
-import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { sharedWriteLock } from "@/db/write-lock";
 import { log } from "@/lib/log";
 import { subscribeToWakes } from "@/lib/dispatch/wake-bridge";
 import { setInlineDispatcher } from "@/lib/dispatch/inline";
 import type { FromDispatchThread, ToDispatchThread } from "./dispatch-thread";
+import { startThread } from "./threads";
 
 /**
  * Starts the dispatcher thread and makes it the process's inline dispatcher:
@@ -13,9 +12,7 @@ import type { FromDispatchThread, ToDispatchThread } from "./dispatch-thread";
  * turn of the event loop. Resolves once the thread has started its dispatcher.
  */
 export async function startDispatchThread(): Promise<void> {
-  const worker = new Worker(path.join(import.meta.dirname, "dispatch-thread-boot.mjs"), {
-    workerData: { entry: path.join(import.meta.dirname, "dispatch-thread.ts"), writeLock: sharedWriteLock() },
-  });
+  const worker = startThread(import.meta.dirname, "dispatch-thread", { workerData: { writeLock: sharedWriteLock() } });
   const send = (message: ToDispatchThread) => worker.postMessage(message);
   const owner = await new Promise<string>((resolve, reject) => {
     worker.once("error", reject);

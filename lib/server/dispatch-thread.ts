@@ -2,6 +2,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { db } from "@/db/client";
 import { adoptWriteLock } from "@/db/write-lock";
 import { startDispatcher } from "@/lib/dispatch/run";
+import { env } from "@/lib/env";
+import { HttpThread } from "@/lib/net/http-thread-client";
 
 /**
  * The in-process worker of `herald start` (HERALD_WORKER=inline), on its own
@@ -17,7 +19,7 @@ const port = parentPort;
 if (!port) throw new Error("dispatch-thread.ts runs as a worker thread of herald start");
 
 adoptWriteLock((workerData as { writeLock: SharedArrayBuffer }).writeLock);
-const dispatcher = startDispatcher({ db: db() });
+const dispatcher = startDispatcher({ db: db(), sender: new HttpThread({ allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS }) });
 port.postMessage({ type: "started", owner: dispatcher.owner } satisfies FromDispatchThread);
 port.on("message", (message: ToDispatchThread) => {
   if (message === "wake") dispatcher.wake();

@@ -12,7 +12,7 @@ import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { createRule } from "@/lib/rules/queries";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { ruleSchema } from "@/lib/validation/rules";
-import { freePort, spawnTs, stopChild } from "@/bench/lib/processes";
+import { freePort, spawnHerald, stopChild } from "@/bench/lib/processes";
 
 /**
  * Herald as the hardening runs use it: a throw-away data dir, an org seeded
@@ -108,7 +108,7 @@ export async function startServer(sandbox: Sandbox, logFile: string): Promise<Se
   const port = await freePort();
   const started = Date.now();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnTs("bin/herald.ts", ["start"], { env: { ...sandbox.env, PORT: String(port), HERALD_PUBLIC_URL: url }, logFile });
+  const child = spawnHerald(["start"], { env: { ...sandbox.env, PORT: String(port), HERALD_PUBLIC_URL: url }, logFile });
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited while starting:\n${child.output()}`);
     if (Date.now() - started > 90_000) throw new Error(`the server did not answer /api/health within 90 s:\n${child.output()}`);

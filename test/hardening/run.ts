@@ -23,8 +23,8 @@ const only = new Set((values.only ?? "kill,smtp,disk,load").split(",").map((s) =
 const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000 } : { rounds: 20, loadSeconds: 60, backlog: 50_000 };
 
 function ensureBuild() {
-  if (fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) return;
-  console.log("No production build in .next: running `npm run build` first.");
+  if (["dist/herald.mjs", ".next/BUILD_ID"].every((file) => fs.existsSync(path.join(repoRoot, file)))) return;
+  console.log("No production build (.next, dist): running `npm run build` first.");
   const build = spawnSync("npm", ["run", "build"], { cwd: repoRoot, stdio: "inherit" });
   if (build.status !== 0) throw new Error("npm run build failed");
 }

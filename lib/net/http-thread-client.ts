@@ -1,0 +1,79 @@
+import type { Worker } from "node:worker_threads";
+import { startThread } from "@/lib/server/threads";
+import type { PostAnswer, PostRequest, Poster, Sender } from "./post";
+
+/**
+ * The dispatcher's side of its sending thread (lib/net/http-thread.ts): a
+ * `Poster` that hands each POST to the thread and resolves with its answer.
+ * Sockets, HTTP parsing and the kernel's writes then run on another core
+ * while this thread claims, renders, signs and records.
+ */
+
+export type HttpThreadData = { allowPrivate: boolean };
+export type ToHttpThread = [id: number, request: PostRequest][] | "close";
+export type PostFailure = { name: string; message: string; code?: string; cause?: { code?: string; message?: string } };
+export type FromHttpThread = ([id: number, answer: PostAnswer] | [id: number, answer: null, failure: PostFailure])[];
+
+/** A network error as thrown in the sending thread, with what describeNetworkError reads. */
+function errorOf(failure: PostFailure): Error {
+  const error = new Error(failure.message) as Error & { code?: string; cause?: unknown };
+  error.name = failure.name;
+  if (failure.code) error.code = failure.code;
+  if (failure.cause) error.cause = failure.cause;
+  return error;
+}
+
+export class HttpThread implements Sender {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (a: PostAnswer) => void; reject: (e: Error) => void }>();
+  private outbox: [number, PostRequest][] = [];
+  private flushQueued = false;
+
+  constructor(options: { allowPrivate: boolean }) {
+    const data: HttpThreadData = { allowPrivate: options.allowPrivate };
+    this.worker = startThread(import.meta.dirname, "http-thread", { workerData: data });
+    this.worker.on("message", (batch: FromHttpThread) => {
+      for (const [id, answer, failure] of batch) {
+        const waiter = this.waiting.get(id);
+        if (!waiter) continue;
+        this.waiting.delete(id);
+        if (answer) waiter.resolve(answer);
+        else waiter.reject(errorOf(failure!));
+      }
+      this.updateRef();
+    });
+    this.worker.on("error", (e) => {
+      for (const waiter of this.waiting.values()) waiter.reject(e);
+      this.waiting.clear();
+    });
+    this.worker.unref();
+  }
+
+  /** Nothing waiting: the thread does not keep the process alive. */
+  private updateRef() {
+    if (this.waiting.size === 0) this.worker.unref();
+    else this.worker.ref();
+  }
+
+  readonly post: Poster = (request) =>
+    new Promise<PostAnswer>((resolve, reject) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve, reject });
+      this.outbox.push([id, request]);
+      this.updateRef();
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        const batch = this.outbox;
+        this.outbox = [];
+        this.worker.postMessage(batch satisfies ToHttpThread);
+      });
+    });
+
+  async close(): Promise<void> {
+    this.worker.postMessage("close" satisfies ToHttpThread);
+    await new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+  }
+}

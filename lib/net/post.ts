@@ -1,0 +1,92 @@
+import type { Dispatcher } from "undici";
+
+/**
+ * One HTTP POST and its answer reduced to what Herald keeps: the status, the
+ * headers and the first `RESPONSE_EXCERPT_BYTES` of the body. Used in the
+ * thread that sends (lib/net/http-thread.ts) and, for the console's sends and
+ * tests, right where it is called; the rest of an attempt (redaction, the
+ * error in words) is lib/channels/http.ts.
+ */
+
+export const RESPONSE_EXCERPT_BYTES = 2048;
+
+export type PostRequest = { origin: string; path: string; body: string; headers: Record<string, string>; timeoutMs: number };
+
+export type PostAnswer = { status: number; headers: Record<string, string | string[] | undefined>; excerpt: string };
+
+/** Whatever sends a POST: the local guarded agent, or the thread that owns one (lib/net/http-thread-client.ts). */
+export type Poster = (request: PostRequest) => Promise<PostAnswer>;
+
+/** A `Poster` with resources of its own to release (a thread). */
+export type Sender = { post: Poster; close(): Promise<void> };
+
+/** Why an answer's body stopped being read: the excerpt is full (not a failure). */
+const EXCERPT_FULL = new Error("excerpt full");
+
+/**
+ * One POST through undici's `dispatch` (the layer its `request` is built on):
+ * no body stream, no AbortSignal per attempt — a measurable share of the
+ * dispatcher's CPU at thousands of sends a second (docs/performance.md). Keeps
+ * the first `RESPONSE_EXCERPT_BYTES` of the answer and closes the connection
+ * rather than read a longer one to its end; rejects on a network failure, or
+ * with a TimeoutError after `timeoutMs` in all.
+ */
+export function post(dispatcher: Dispatcher, request: PostRequest): Promise<PostAnswer> {
+  const { timeoutMs } = request;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let answerHeaders: PostAnswer["headers"] = {};
+    let controller: Dispatcher.DispatchController | undefined;
+    let timedOut: Error | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      // A character cut at the limit decodes as U+FFFD: dropped.
+      const excerpt = size === 0 ? "" : Buffer.concat(chunks, size).toString("utf8").replace(/\uFFFD$/, "");
+      resolve({ status, headers: answerHeaders, excerpt });
+    };
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      timedOut = new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError");
+      // A request still waiting for a connection is aborted when it gets one.
+      if (controller) controller.abort(timedOut);
+      else fail(timedOut);
+    }, timeoutMs);
+    dispatcher.dispatch(
+      {
+        origin: request.origin,
+        path: request.path,
+        method: "POST",
+        body: request.body,
+        headers: request.headers,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (timedOut) c.abort(timedOut);
+        },
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          answerHeaders = responseHeaders as PostAnswer["headers"];
+        },
+        onResponseData(c, chunk) {
+          const room = RESPONSE_EXCERPT_BYTES - size;
+          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+          size += Math.min(chunk.length, room);
+          if (size >= RESPONSE_EXCERPT_BYTES) c.abort(EXCERPT_FULL);
+        },
+        onResponseEnd: finish,
+        onResponseError(_c, error) {
+          if (error === EXCERPT_FULL) finish();
+          else fail(timedOut ?? error);
+        },
+      },
+    );
+  });
+}
