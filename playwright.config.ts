@@ -32,7 +32,7 @@ export default defineConfig({
   ],
   webServer: {
     // What `npm start` runs: the build (`npm run test:e2e` follows `npm run build`).
-    command: `rm -rf ${E2E.dataDir} && node bin/herald.mjs start`,
+    command: `rm -rf ${E2E.dataDir} && npm start`,
     url: `${E2E.baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,

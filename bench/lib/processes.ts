@@ -92,12 +92,20 @@ export function forkTs(file: string, args: string[] = [], options: { env?: Recor
   );
 }
 
-/** The Herald CLI as `npm run build` bundles it: what `npm start` and `npm run herald` run. */
-export const BUILT_CLI = path.join(ROOT, "dist", "herald.mjs");
+/**
+ * `npm run herald` as package.json spells it (`node <flags> bin/herald.mjs`),
+ * so that what is measured and tested is what users run, flags included.
+ */
+export function heraldCommand(): string[] {
+  const script = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.herald;
+  const [node, ...rest] = script.split(/\s+/);
+  if (node !== "node") throw new Error(`package.json's herald script should start with node: ${script}`);
+  return rest.map((arg) => (arg.startsWith("bin/") ? path.join(ROOT, arg) : arg));
+}
 
 /**
- * Starts `node <nodeArgs> dist/herald.mjs args` (the built Herald CLI) without
- * IPC. Output goes to `logFile` when given (a busy worker's log lines must not
+ * Starts the built Herald CLI as `npm run herald` does, with `nodeArgs` added
+ * (profiling), without IPC. Output goes to `logFile` when given (a busy worker's log lines must not
  * cost the runner anything), else it is piped and its tail kept; `output()`
  * returns the tail either way, for error messages.
  */
@@ -106,7 +114,7 @@ export function spawnHerald(
   options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; logFile?: string } & Pick<SpawnOptions, "cwd"> = {},
 ): ChildProcess & { output: () => string } {
   const logFd = options.logFile ? fs.openSync(options.logFile, "a") : undefined;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BUILT_CLI, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...heraldCommand(), ...args], {
     cwd: options.cwd ?? ROOT,
     detached: true,
     env: { ...process.env, ...options.env },
