@@ -10,14 +10,20 @@ type Level = Exclude<keyof typeof LEVELS, "silent">;
 
 let threshold: number | undefined;
 
-function write(level: Level, msg: string, fields?: Record<string, unknown>) {
+function enabled(level: Level): boolean {
   threshold ??= LEVELS[env().HERALD_LOG_LEVEL];
-  if (LEVELS[level] < threshold) return;
+  return LEVELS[level] >= threshold;
+}
+
+function write(level: Level, msg: string, fields?: Record<string, unknown>) {
+  if (!enabled(level)) return;
   const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
   (level === "error" || level === "warn" ? process.stderr : process.stdout).write(line + "\n");
 }
 
 export const log = {
+  /** Whether a line at this level would be written: a hot path checks before building its fields. */
+  enabled,
   debug: (msg: string, fields?: Record<string, unknown>) => write("debug", msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => write("info", msg, fields),
   warn: (msg: string, fields?: Record<string, unknown>) => write("warn", msg, fields),

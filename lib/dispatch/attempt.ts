@@ -76,18 +76,21 @@ export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: Attem
   const channelType = "channel" in channel ? channel.channel.type : undefined;
   // Every attempt is in the delivery log; stdout gets the failures, and the successes at debug
   // (a line per delivered message cost a quarter of the worker's CPU at 5,000/s).
-  (outcome === "delivered" ? log.debug : log.info)("delivery attempt", {
-    deliveryId: delivery.id,
-    orgId: delivery.orgId,
-    channelId: delivery.channelId,
-    channelType,
-    attempt: attemptNumber,
-    outcome,
-    statusCode: result.statusCode,
-    durationMs: result.durationMs,
-    error: result.error,
-    nextAttemptAt: nextAttemptAt ? new Date(nextAttemptAt).toISOString() : undefined,
-  });
+  const level = outcome === "delivered" ? "debug" : "info";
+  if (log.enabled(level)) {
+    log[level]("delivery attempt", {
+      deliveryId: delivery.id,
+      orgId: delivery.orgId,
+      channelId: delivery.channelId,
+      channelType,
+      attempt: attemptNumber,
+      outcome,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error,
+      nextAttemptAt: nextAttemptAt ? new Date(nextAttemptAt).toISOString() : undefined,
+    });
+  }
   return {
     kind: "attempt",
     deliveryId: delivery.id,

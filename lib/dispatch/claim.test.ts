@@ -123,6 +123,41 @@ describe("recordOutcomes", () => {
     expect(channel()).toMatchObject({ consecutiveFailures: 1, lastError: "the receiver answered 400 Bad Request" });
   });
 
+  it("stores a batch of mixed outcomes: one attempt each with its own fields, each delivery moved on (batches of 64, 32, … rows)", () => {
+    const ids = queueMany(db, 203, { orgId, channelId });
+    claimDueDeliveries(db, { owner: "a", limit: 500, leaseMs: 60_000 });
+    const outcomeOf = (i: number) => (i % 7 === 0 ? "retry" : i % 11 === 0 ? "dead" : "delivered") as "retry" | "dead" | "delivered";
+    const at = Date.now();
+    recordOutcomes(
+      db,
+      "a",
+      ids.map((deliveryId, i) => {
+        const ok = outcomeOf(i) === "delivered";
+        return {
+          kind: "attempt" as const,
+          deliveryId,
+          channelId,
+          channelType: "webhook" as const,
+          at: at + i,
+          result: { ok, durationMs: i, statusCode: ok ? 200 : 503, retryable: !ok, response: `answer ${i}`, ...(ok ? {} : { error: `failure ${i}` }) },
+          outcome: outcomeOf(i),
+          ...(outcomeOf(i) === "retry" ? { nextAttemptAt: at + 60_000 } : {}),
+        };
+      }),
+      { disableAfterMs: 3_600_000 },
+    );
+    const stored = db.select().from(attempts).all();
+    expect(stored).toHaveLength(203);
+    const byDelivery = new Map(stored.map((a) => [a.deliveryId, a]));
+    ids.forEach((id, i) => {
+      const attempt = byDelivery.get(id)!;
+      expect(attempt).toMatchObject({ durationMs: i, outcome: outcomeOf(i), response: `answer ${i}`, error: outcomeOf(i) === "delivered" ? null : `failure ${i}` });
+      expect(attempt.at.getTime()).toBe(at + i);
+      const expected = { delivered: "delivered", retry: "queued", dead: "dead" }[outcomeOf(i)];
+      expect(statusOf(id)).toMatchObject({ status: expected, attemptCount: 1, leaseOwner: null, lastError: outcomeOf(i) === "delivered" ? null : `failure ${i}` });
+    });
+  });
+
   it("a release hands an unsent delivery back, queued, without an attempt", () => {
     const ids = queueMany(db, 2, { orgId, channelId });
     claimDueDeliveries(db, { owner: "a", limit: 2, leaseMs: 60_000 });

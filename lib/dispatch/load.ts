@@ -91,6 +91,9 @@ class StoredEvent implements RenderableEvent {
   }
 }
 
+const byOccurrence = (a: RenderableEvent, b: RenderableEvent) =>
+  a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Delivery id → its events (oldest first), each with the link back to the console. */
 export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Map<string, RenderableEvent[]> {
   const rows = prepared(
@@ -101,8 +104,7 @@ export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: str
        JOIN events e ON e.id = de.event_id
        JOIN orgs o ON o.id = e.org_id
        LEFT JOIN products p ON p.id = e.product_id
-      WHERE de.delivery_id IN (SELECT value FROM json_each(?))
-      ORDER BY e.occurred_at, e.id`,
+      WHERE de.delivery_id IN (SELECT value FROM json_each(?))`,
   ).all(JSON.stringify(deliveryIds)) as EventRow[];
   const out = new Map<string, RenderableEvent[]>();
   for (const r of rows) {
@@ -120,6 +122,8 @@ export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: str
     if (list) list.push(event);
     else out.set(r.delivery_id, [event]);
   }
+  // Sorted here, per delivery, not by an ORDER BY: that made SQLite copy every row, data included, into a sorter.
+  for (const list of out.values()) if (list.length > 1) list.sort(byOccurrence);
   return out;
 }
 

@@ -12,7 +12,10 @@ export const RESPONSE_EXCERPT_BYTES = 2048;
 
 export type PostRequest = { origin: string; path: string; body: string; headers: Record<string, string>; timeoutMs: number };
 
-export type PostAnswer = { status: number; headers: Record<string, string | string[] | undefined>; excerpt: string };
+/** The answer's headers that Herald reads (pacing, retries, the redirect message); the rest are not kept. */
+const KEPT_HEADERS = ["retry-after", "location", "x-ratelimit-remaining", "x-ratelimit-reset-after"] as const;
+
+export type PostAnswer = { status: number; headers: Partial<Record<(typeof KEPT_HEADERS)[number], string | string[]>>; excerpt: string };
 
 /** Whatever sends a POST: the local guarded agent, or the thread that owns one (lib/net/http-thread-client.ts). */
 export type Poster = (request: PostRequest) => Promise<PostAnswer>;
@@ -37,7 +40,7 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
     const chunks: Buffer[] = [];
     let size = 0;
     let status = 0;
-    let answerHeaders: PostAnswer["headers"] = {};
+    const answerHeaders: PostAnswer["headers"] = {};
     let controller: Dispatcher.DispatchController | undefined;
     let timedOut: Error | undefined;
     const finish = () => {
@@ -73,7 +76,10 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
         },
         onResponseStart(_c, statusCode, responseHeaders) {
           status = statusCode;
-          answerHeaders = responseHeaders as PostAnswer["headers"];
+          for (const name of KEPT_HEADERS) {
+            const value = responseHeaders[name];
+            if (value !== undefined) answerHeaders[name] = value;
+          }
         },
         onResponseData(c, chunk) {
           const room = RESPONSE_EXCERPT_BYTES - size;
