@@ -23,6 +23,8 @@ function errorOf(failure: PostFailure): Error {
   return error;
 }
 
+const FLUSH_AT = 32;
+
 export class HttpThread implements Sender {
   private readonly worker: Worker;
   private nextId = 1;
@@ -62,15 +64,22 @@ export class HttpThread implements Sender {
       this.waiting.set(id, { resolve, reject });
       this.outbox.push([id, request]);
       this.updateRef();
-      if (this.flushQueued) return;
-      this.flushQueued = true;
-      setImmediate(() => {
-        this.flushQueued = false;
-        const batch = this.outbox;
-        this.outbox = [];
-        this.worker.postMessage(batch satisfies ToHttpThread);
-      });
+      // A claimed batch starts hundreds of sends in one go: the thread gets them a few dozen at a
+      // time, so it is already sending while this thread renders and signs the rest.
+      if (this.outbox.length >= FLUSH_AT) this.flush();
+      else if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(this.flush);
+      }
     });
+
+  private flush = () => {
+    this.flushQueued = false;
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.worker.postMessage(batch satisfies ToHttpThread);
+  };
 
   async close(): Promise<void> {
     this.worker.postMessage("close" satisfies ToHttpThread);
