@@ -166,4 +166,28 @@ describe("the sending thread", () => {
       await receiver.close();
     }
   });
+
+  it("a thread that dies: the POSTs it held fail as network errors (retried), the next ones go through a new thread", async () => {
+    const receiver = await startReceiver();
+    const thread = new HttpThread({ allowPrivate: true });
+    try {
+      receiver.answer(() => "hang");
+      const held = postJson(receiver.url(), { body: "{}" }, { poster: thread.post });
+      await waitUntil(() => receiver.requests.length === 1);
+      // What an uncaught error in the thread would do; nothing public reaches it, on purpose.
+      await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      expect(await held).toMatchObject({ ok: false, retryable: true });
+      expect((await held).error).toMatch(/^connection to 127\.0\.0\.1:\d+ was closed before an answer \(ECONNRESET\)$/);
+      receiver.answer(() => ({ status: 204 }));
+      expect(await postJson(receiver.url(), { body: "{}" }, { poster: thread.post })).toMatchObject({ ok: true, statusCode: 204 });
+    } finally {
+      await thread.close();
+      await receiver.close();
+    }
+  });
 });
+
+async function waitUntil(condition: () => boolean) {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}

@@ -1,4 +1,5 @@
 import type { Worker } from "node:worker_threads";
+import { log } from "@/lib/log";
 import { startThread } from "@/lib/server/threads";
 import type { PostAnswer, PostRequest, Poster, Sender } from "./post";
 
@@ -26,16 +27,21 @@ function errorOf(failure: PostFailure): Error {
 const FLUSH_AT = 32;
 
 export class HttpThread implements Sender {
-  private readonly worker: Worker;
+  private worker: Worker;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (a: PostAnswer) => void; reject: (e: Error) => void }>();
   private outbox: [number, PostRequest][] = [];
   private flushQueued = false;
+  private closing = false;
+  private exited: Promise<void> = Promise.resolve();
 
-  constructor(options: { allowPrivate: boolean }) {
-    const data: HttpThreadData = { allowPrivate: options.allowPrivate };
-    this.worker = startThread(import.meta.dirname, "http-thread", { workerData: data });
-    this.worker.on("message", (batch: FromHttpThread) => {
+  constructor(private readonly options: { allowPrivate: boolean }) {
+    this.worker = this.start();
+  }
+
+  private start(): Worker {
+    const worker = startThread(import.meta.dirname, "http-thread", { workerData: { allowPrivate: this.options.allowPrivate } satisfies HttpThreadData });
+    worker.on("message", (batch: FromHttpThread) => {
       for (const [id, answer, failure] of batch) {
         const waiter = this.waiting.get(id);
         if (!waiter) continue;
@@ -45,11 +51,21 @@ export class HttpThread implements Sender {
       }
       this.updateRef();
     });
-    this.worker.on("error", (e) => {
-      for (const waiter of this.waiting.values()) waiter.reject(e);
+    worker.on("error", (e) => log.error("the sending thread failed", { error: e.stack ?? e.message }));
+    this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
+    worker.once("exit", (code) => {
+      if (this.closing) return;
+      // Its requests' outcomes are unknown: they fail as network errors and are retried
+      // (at-least-once, like a worker that dies). A new thread takes the next ones.
+      log.error("the sending thread stopped; starting a new one", { code });
+      const lost = new Error("the sending thread stopped before an answer") as Error & { code: string };
+      lost.code = "ECONNRESET";
+      for (const waiter of this.waiting.values()) waiter.reject(lost);
       this.waiting.clear();
+      this.worker = this.start();
     });
-    this.worker.unref();
+    worker.unref();
+    return worker;
   }
 
   /** Nothing waiting: the thread does not keep the process alive. */
@@ -82,7 +98,8 @@ export class HttpThread implements Sender {
   };
 
   async close(): Promise<void> {
+    this.closing = true;
     this.worker.postMessage("close" satisfies ToHttpThread);
-    await new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    await this.exited;
   }
 }

@@ -6,8 +6,8 @@ import type { FromHttpThread, HttpThreadData, PostFailure, ToHttpThread } from "
 /**
  * The dispatcher's sending thread: owns the guarded undici agent and runs
  * every POST the dispatcher thread hands it (lib/net/http-thread-client.ts).
- * Requests arrive and answers leave in batches, one message per turn of
- * either event loop, so the cost of crossing threads is paid per batch.
+ * Requests arrive and answers leave in batches (answers: one message per
+ * turn of this thread's event loop), so crossing threads is paid per batch.
  */
 
 const port = parentPort;
