@@ -112,7 +112,7 @@ async function deliveryScenarios(receiver: Receiver) {
       return r;
     });
   // --cpu-prof: V8 profiles of each drain's worker in a folder named after the drain (the larger
-  // file is the main thread; tsx's loader thread writes a second, idle one).
+  // file is the dispatcher's thread, the second the sending thread, lib/net/http-thread.ts).
   const extraArgs = flags["worker-node-args"]?.split(/\s+/).filter(Boolean) ?? [];
   const profileArgs = (name: string) => [...extraArgs, ...(flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.join(PROFILE_DIR, name)] : [])];
 
