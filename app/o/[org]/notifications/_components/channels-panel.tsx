@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { ChannelHealth } from "@/components/channel-health";
 import { Button } from "@/components/ui/button";
@@ -30,9 +30,11 @@ export function ChannelsPanel({
 }) {
   const router = useRouter();
   const [editing, setEditing] = useState<ChannelView | "new" | null>(null);
+  // Until the list shows what was just saved, Edit would open the old values: it waits.
+  const [refreshing, startRefresh] = useTransition();
   const close = () => {
     setEditing(null);
-    router.refresh();
+    startRefresh(() => router.refresh());
   };
   return (
     <Card
@@ -63,7 +65,7 @@ export function ChannelsPanel({
           </thead>
           <tbody className="divide-y divide-slate-100">
             {channels.map((c) => (
-              <ChannelRow key={c.id} org={org} channel={c} canEdit={canEdit} usedBy={usedBy[c.id] ?? []} onEdit={() => setEditing(c)} />
+              <ChannelRow key={c.id} org={org} channel={c} canEdit={canEdit} usedBy={usedBy[c.id] ?? []} onEdit={() => setEditing(c)} refreshing={refreshing} />
             ))}
           </tbody>
         </table>
@@ -77,7 +79,21 @@ export function ChannelsPanel({
   );
 }
 
-function ChannelRow({ org, channel, canEdit, usedBy, onEdit }: { org: string; channel: ChannelView; canEdit: boolean; usedBy: RuleRef[]; onEdit: () => void }) {
+function ChannelRow({
+  org,
+  channel,
+  canEdit,
+  usedBy,
+  onEdit,
+  refreshing,
+}: {
+  org: string;
+  channel: ChannelView;
+  canEdit: boolean;
+  usedBy: RuleRef[];
+  onEdit: () => void;
+  refreshing: boolean;
+}) {
   const router = useRouter();
   const [test, setTest] = useState<TestSendResult | { error: string; ok: false; durationMs?: undefined; status?: undefined }>();
   const [testing, setTesting] = useState(false);
@@ -133,7 +149,7 @@ function ChannelRow({ org, channel, canEdit, usedBy, onEdit }: { org: string; ch
                 Send test
               </Button>
             )}
-            <Button size="sm" variant="secondary" onClick={onEdit}>
+            <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing}>
               Edit
             </Button>
             <ConfirmButton

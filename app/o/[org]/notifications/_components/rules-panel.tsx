@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useState, useTransition } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
@@ -26,9 +26,11 @@ export function RulesPanel({
 }: Options & { org: string; canEdit: boolean; rules: RuleView[]; productRules: number }) {
   const router = useRouter();
   const [editing, setEditing] = useState<RuleView | "new" | null>(null);
+  // Until the list shows what was just saved, Edit would open the old values: it waits.
+  const [refreshing, startRefresh] = useTransition();
   const close = () => {
     setEditing(null);
-    router.refresh();
+    startRefresh(() => router.refresh());
   };
   return (
     <Card
@@ -47,7 +49,7 @@ export function RulesPanel({
       ) : (
         <ul className="divide-y divide-slate-100" aria-label="Org rules">
           {rules.map((rule) => (
-            <RuleItem key={rule.id} org={org} rule={rule} canEdit={canEdit} options={options} onEdit={() => setEditing(rule)} />
+            <RuleItem key={rule.id} org={org} rule={rule} canEdit={canEdit} options={options} onEdit={() => setEditing(rule)} refreshing={refreshing} />
           ))}
         </ul>
       )}
@@ -65,7 +67,21 @@ export function RulesPanel({
   );
 }
 
-function RuleItem({ org, rule, canEdit, options, onEdit }: { org: string; rule: RuleView; canEdit: boolean; options: Options; onEdit: () => void }) {
+function RuleItem({
+  org,
+  rule,
+  canEdit,
+  options,
+  onEdit,
+  refreshing,
+}: {
+  org: string;
+  rule: RuleView;
+  canEdit: boolean;
+  options: Options;
+  onEdit: () => void;
+  refreshing: boolean;
+}) {
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [toggling, setToggling] = useState(false);
@@ -136,7 +152,7 @@ function RuleItem({ org, rule, canEdit, options, onEdit }: { org: string; rule: 
           </Button>
           {canEdit && (
             <>
-              <Button size="sm" variant="secondary" onClick={onEdit}>
+              <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing}>
                 Edit
               </Button>
               <ConfirmButton title={`Delete ${rule.name}?`} description={<p>Events will no longer be sent through this rule. Deliveries already queued still go out.</p>} onConfirm={remove}>
