@@ -182,7 +182,12 @@ export async function smtpDownThenUp(smtpPort: number, receiver: Receiver, logDi
     const all = await waitFor(() => keys.every((k) => sink!.mails.some((m) => m.subject.includes(k))), 60_000, 250);
     const seconds = Math.round((Date.now() - up) / 100) / 10;
     if (!all) failures.push(`only ${sink.mails.length} of ${keys.length} e-mails arrived after SMTP came back`);
-    const statuses = withDatabase(sandbox, (sqlite) => sqlite.prepare("SELECT status FROM deliveries WHERE channel_id = ?").all(sandbox.emailChannelId) as { status: string }[]);
+    // A mail reaches the SMTP server a moment before the worker records its outcome (written in
+    // batches, within 25 ms): the statuses are given a few seconds to catch up, not read once.
+    const statusesOf = () =>
+      withDatabase(sandbox, (sqlite) => sqlite.prepare("SELECT status FROM deliveries WHERE channel_id = ?").all(sandbox.emailChannelId) as { status: string }[]);
+    await waitFor(() => statusesOf().every((s) => s.status === "delivered"), 5_000, 100);
+    const statuses = statusesOf();
     if (!statuses.length || statuses.some((s) => s.status !== "delivered")) failures.push(`e-mail deliveries: ${statuses.map((s) => s.status).join(", ")}`);
     return { figures: { events: keys.length, failedAttemptsWhileDown: whileDown, mailsAfterUp: sink.mails.length, secondsToDeliverAfterUp: seconds }, failures };
   } finally {
