@@ -2,7 +2,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/lib/env";
 import { RECIPIENT_GROUPS } from "@/lib/validation/channels";
 import { emailHtml, emailSubject, emailText } from "./email-render";
-import { RESPONSE_EXCERPT_BYTES } from "./http";
+import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
 
 /**

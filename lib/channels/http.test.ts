@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardedAgent } from "@/lib/net/guarded-agent";
 import { HttpThread } from "@/lib/net/http-thread-client";
-import { parseRetryAfter, postAll, postJson, RESPONSE_EXCERPT_BYTES } from "./http";
+import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
+import { parseRetryAfter, postAll, postJson } from "./http";
 import type { SendContext } from "./types";
 import { startReceiver, useTestEnvironment, type Receiver } from "./testing/receivers";
 
@@ -139,38 +140,36 @@ describe.each(transports)("postJson against a real receiver, $name", (transport)
 });
 
 describe("the sending thread", () => {
-  it("refuses private targets itself unless allowed (the address guard runs where the socket is opened)", async () => {
+  /** A receiver and a sending thread for one test, both closed after it. */
+  async function withThread(allowPrivate: boolean, run: (thread: HttpThread, receiver: Receiver) => Promise<void>) {
     const receiver = await startReceiver();
-    const thread = new HttpThread({ allowPrivate: false });
+    const thread = new HttpThread({ allowPrivate });
     try {
+      await run(thread, receiver);
+    } finally {
+      await thread.close();
+      await receiver.close();
+    }
+  }
+
+  it("refuses private targets itself unless allowed (the address guard runs where the socket is opened)", () =>
+    withThread(false, async (thread, receiver) => {
       receiver.answer(() => ({ status: 200 }));
       const result = await postJson(receiver.url(), { body: "{}" }, { poster: thread.post });
       expect(result).toMatchObject({ ok: false, retryable: false });
       expect(result.error).toMatch(/^refused by the address guard: .*loopback/);
       expect(receiver.requests).toHaveLength(0);
-    } finally {
-      await thread.close();
-      await receiver.close();
-    }
-  });
+    }));
 
-  it("answers many POSTs in flight at once, each with its own answer", async () => {
-    const receiver = await startReceiver();
-    const thread = new HttpThread({ allowPrivate: true });
-    try {
+  it("answers many POSTs in flight at once, each with its own answer", () =>
+    withThread(true, async (thread, receiver) => {
       receiver.answer((req) => ({ status: 200, body: `got ${req.body}` }));
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => postJson(receiver.url(), { body: String(i) }, { poster: thread.post })));
       expect(results.map((r) => r.response)).toEqual(Array.from({ length: 200 }, (_, i) => `got ${i}`));
-    } finally {
-      await thread.close();
-      await receiver.close();
-    }
-  });
+    }));
 
-  it("a thread that dies: the POSTs it held fail as network errors (retried), the next ones go through a new thread", async () => {
-    const receiver = await startReceiver();
-    const thread = new HttpThread({ allowPrivate: true });
-    try {
+  it("a thread that dies: the POSTs it held fail as network errors (retried), the next ones go through a new thread", () =>
+    withThread(true, async (thread, receiver) => {
       receiver.answer(() => "hang");
       const held = postJson(receiver.url(), { body: "{}" }, { poster: thread.post });
       await waitUntil(() => receiver.requests.length === 1);
@@ -180,11 +179,7 @@ describe("the sending thread", () => {
       expect((await held).error).toMatch(/^connection to 127\.0\.0\.1:\d+ was closed before an answer \(ECONNRESET\)$/);
       receiver.answer(() => ({ status: 204 }));
       expect(await postJson(receiver.url(), { body: "{}" }, { poster: thread.post })).toMatchObject({ ok: true, statusCode: 204 });
-    } finally {
-      await thread.close();
-      await receiver.close();
-    }
-  });
+    }));
 });
 
 async function waitUntil(condition: () => boolean) {

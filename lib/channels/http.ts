@@ -1,5 +1,4 @@
 import { STATUS_CODES } from "node:http";
-import type { Dispatcher } from "undici";
 import { AddressRefusedError } from "@/lib/net/address-guard";
 import { OUTBOUND_TIMEOUT_MS } from "@/lib/net/guarded-agent";
 import { outboundDispatcher } from "@/lib/net/outbound";
@@ -12,7 +11,6 @@ import type { RateLimitInfo, SendContext, SendResult } from "./types";
  * to a status, a bounded excerpt and an error in words.
  */
 
-export { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 export const USER_AGENT = "Herald/0.1 (+https://github.com/herald; notification control plane)";
 
 export type HttpMessage = { body: string; headers?: Record<string, string> };

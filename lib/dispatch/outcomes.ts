@@ -147,8 +147,11 @@ export function recordOutcomes(
 
 const errorOf = (result: SendResult) => (result.error ?? "failed").slice(0, ERROR_CHARS);
 
-const ATTEMPT_COLUMNS = "(id, delivery_id, at, duration_ms, outcome, status_code, response, error)";
-const ATTEMPT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)";
+/** INSERTs of 64, 32, … 1 attempts, largest first. */
+const INSERT_ATTEMPTS = [64, 32, 16, 8, 4, 2, 1].map((rows) => ({
+  rows,
+  sql: `INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, error) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+}));
 
 /**
  * Inserts the attempts with multi-row INSERTs of 64, 32, … 1 rows (a handful
@@ -156,8 +159,9 @@ const ATTEMPT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)";
  */
 function insertAttempts(sqlite: Database.Database, attempts: AttemptRecord[]) {
   let done = 0;
-  for (let rows = 64; rows >= 1; rows >>= 1) {
-    const insert = prepared(sqlite, `INSERT INTO attempts ${ATTEMPT_COLUMNS} VALUES ${Array(rows).fill(ATTEMPT_ROW).join(", ")}`);
+  for (const { rows, sql } of INSERT_ATTEMPTS) {
+    if (attempts.length - done < rows) continue;
+    const insert = prepared(sqlite, sql);
     while (attempts.length - done >= rows) {
       const values: unknown[] = [];
       for (const r of attempts.slice(done, done + rows)) {

@@ -1,7 +1,6 @@
 import { db } from "@/db/client";
 import { closeMailTransport } from "@/lib/channels/email";
 import { outboundDispatcher } from "@/lib/net/outbound";
-import { env } from "@/lib/env";
 import { HttpThread } from "@/lib/net/http-thread-client";
 import { log } from "@/lib/log";
 import type { DispatcherOptions } from "./dispatcher";
@@ -15,7 +14,7 @@ import { startDispatcher } from "./run";
  * which expires so another worker sends it (at-least-once).
  */
 export async function runWorkerCommand(options: Partial<Omit<DispatcherOptions, "db">> = {}): Promise<void> {
-  const worker = startDispatcher({ ...options, db: db(), sender: new HttpThread({ allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS }) });
+  const worker = startDispatcher({ ...options, db: db(), sender: new HttpThread() });
   log.info("worker started", { owner: worker.owner, pid: process.pid });
   console.log(`Herald worker ${worker.owner} is dispatching (Ctrl-C to stop)`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

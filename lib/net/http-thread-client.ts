@@ -1,4 +1,5 @@
 import type { Worker } from "node:worker_threads";
+import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { startThread } from "@/lib/server/threads";
 import type { PostAnswer, PostRequest, Poster, Sender } from "./post";
@@ -35,7 +36,7 @@ export class HttpThread implements Sender {
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: { allowPrivate: boolean }) {
+  constructor(private readonly options: { allowPrivate: boolean } = { allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS }) {
     this.worker = this.start();
   }
 
@@ -49,7 +50,8 @@ export class HttpThread implements Sender {
         if (answer) waiter.resolve(answer);
         else waiter.reject(errorOf(failure!));
       }
-      this.updateRef();
+      // Nothing waiting: the thread does not keep the process alive.
+      if (this.waiting.size === 0) this.worker.unref();
     });
     worker.on("error", (e) => log.error("the sending thread failed", { error: e.stack ?? e.message }));
     this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
@@ -68,18 +70,12 @@ export class HttpThread implements Sender {
     return worker;
   }
 
-  /** Nothing waiting: the thread does not keep the process alive. */
-  private updateRef() {
-    if (this.waiting.size === 0) this.worker.unref();
-    else this.worker.ref();
-  }
-
   readonly post: Poster = (request) =>
     new Promise<PostAnswer>((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
+      if (this.waiting.size === 1) this.worker.ref();
       this.outbox.push([id, request]);
-      this.updateRef();
       // A claimed batch starts hundreds of sends in one go: the thread gets them a few dozen at a
       // time, so it is already sending while this thread renders and signs the rest.
       if (this.outbox.length >= FLUSH_AT) this.flush();

@@ -2,7 +2,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import { db } from "@/db/client";
 import { adoptWriteLock } from "@/db/write-lock";
 import { startDispatcher } from "@/lib/dispatch/run";
-import { env } from "@/lib/env";
 import { HttpThread } from "@/lib/net/http-thread-client";
 
 /**
@@ -19,7 +18,7 @@ const port = parentPort;
 if (!port) throw new Error("dispatch-thread.ts runs as a worker thread of herald start");
 
 adoptWriteLock((workerData as { writeLock: SharedArrayBuffer }).writeLock);
-const dispatcher = startDispatcher({ db: db(), sender: new HttpThread({ allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS }) });
+const dispatcher = startDispatcher({ db: db(), sender: new HttpThread() });
 port.postMessage({ type: "started", owner: dispatcher.owner } satisfies FromDispatchThread);
 port.on("message", (message: ToDispatchThread) => {
   if (message === "wake") dispatcher.wake();
