@@ -1,7 +1,8 @@
 /**
- * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load]`: the
- * long hardening runs against real server processes on loopback — kill -9
- * during ingest and dispatch, SMTP down then up, a full disk, bounded load.
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,security]`:
+ * the long hardening runs against real server processes on loopback — kill -9
+ * during ingest and dispatch, SMTP down then up, a full disk, bounded load, and
+ * the attacks of the security part (test/hardening/security/, docs/security.md).
  * Prints the figures (docs/reliability.md quotes them), writes
  * test-results/hardening.json, and exits 1 when a promise was broken.
  * Every child process is killed when it ends, however it ends.
@@ -16,10 +17,11 @@ import { fullDisk, killRounds, smtpDownThenUp, verifyKillRounds } from "./faults
 import { configureRunnerEnv, tempDirs } from "./herald";
 import { loadRuns } from "./load";
 import { startReceiver } from "./peers";
+import { securityAttacks } from "./security";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "kill,smtp,disk,load").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "kill,smtp,disk,load,security").split(",").map((s) => s.trim()));
 const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000 } : { rounds: 20, loadSeconds: 60, backlog: 50_000 };
 
 function ensureBuild() {
@@ -66,6 +68,7 @@ async function main() {
     if (only.has("smtp")) await timed("SMTP down, then up", () => smtpDownThenUp(smtpPort, receiver, logDir));
     if (only.has("disk")) await timed("full disk (tmpfs data dir)", () => fullDisk(receiver, logDir));
     if (only.has("load")) await timed(`load, ${plan.loadSeconds} s per target, backlog ${plan.backlog}`, () => loadRuns({ seconds: plan.loadSeconds, backlog: plan.backlog, receiver, logDir }));
+    if (only.has("security")) await timed("security: the attacks of docs/security.md", () => securityAttacks(receiver, logDir));
     if (kill) {
       const state = kill;
       await timed("after the kill rounds: every acknowledged event delivered, database intact", () => verifyKillRounds(state, receiver, logDir));

@@ -1,0 +1,34 @@
+import fs from "node:fs";
+import path from "node:path";
+import { createSandbox, PASSWORD, startServer, stopServer } from "../herald";
+import type { Receiver } from "../peers";
+import type { SecurityAttack } from "./types";
+
+/**
+ * Every attack of the security part (`npm run test:hardening -- --only security`).
+ * Each module exports `attacks`; add a module's list here.
+ */
+const ATTACKS: SecurityAttack[] = [];
+
+/** Runs every attack against one production server; one attack's crash is its failure, the others still run. */
+export async function securityAttacks(receiver: Receiver, logDir: string) {
+  const sandbox = await createSandbox("security", { hookUrl: receiver.url });
+  const server = await startServer(sandbox, path.join(logDir, "security-server.log"));
+  const failures: string[] = [];
+  const figures: Record<string, unknown> = {};
+  try {
+    for (const attack of ATTACKS) {
+      try {
+        const out = await attack.run({ server, sandbox, receiver, password: PASSWORD });
+        failures.push(...out.failures.map((f) => `${attack.name}: ${f}`));
+        figures[attack.name] = out.figures ?? (out.failures.length ? "FAILED" : "held");
+      } catch (e) {
+        failures.push(`${attack.name}: crashed: ${(e as Error).stack ?? e}`);
+      }
+    }
+  } finally {
+    await stopServer(server);
+  }
+  fs.mkdirSync(logDir, { recursive: true });
+  return { figures: { attacks: ATTACKS.length, ...figures }, failures };
+}
