@@ -1,20 +1,45 @@
 import Database from "better-sqlite3";
-import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { AsyncLocalStorage } from "node:async_hooks";
 import path from "node:path";
-import * as schema from "./schema";
-import { withWriteLock } from "./write-lock";
+import { sql, type SQL } from "drizzle-orm";
+import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { acquireWriteLock, releaseWriteLock } from "./write-lock";
 import { env } from "@/lib/env";
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/**
+ * The database handle every query function takes first. It is typed as
+ * drizzle's PostgreSQL database: the data layer is written once, awaiting
+ * queries and using `.returning()`, and runs unchanged on SQLite, whose
+ * builders accept the same calls (db/schema/kit.ts). The few statements that
+ * must differ between the engines branch on `engineOf(handle)`.
+ */
+export type Db = NodePgDatabase;
 /** A transaction handle; query functions accept either. */
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type DbOrTx = Db | Tx;
+export type Engine = "sqlite" | "postgres";
 
-const MIGRATIONS_DIR = path.join(process.cwd(), "drizzle");
+export const MIGRATIONS_DIR = { sqlite: path.join(process.cwd(), "drizzle", "sqlite"), postgres: path.join(process.cwd(), "drizzle", "postgres") };
+
+type SqliteDb = BetterSQLite3Database & { $client: Database.Database };
+type PgDb = NodePgDatabase & { $client: pg.Pool | pg.PoolClient };
+
+// Which engine a handle belongs to; a SQLite transaction handle is its database.
+const engines = new WeakMap<object, Engine>();
+
+/** The engine behind a database or transaction handle. */
+export function engineOf(handle: DbOrTx): Engine {
+  return engines.get(handle) ?? "postgres";
+}
+
+// ---------------------------------------------------------------- SQLite
 
 /** Opens a SQLite file with the pragmas Herald relies on, and applies pending migrations. */
-export function openDb(file: string, options: { migrate?: boolean } = {}): Db {
+export function openSqlite(file: string, options: { migrate?: boolean } = {}): Db {
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
@@ -26,31 +51,189 @@ export function openDb(file: string, options: { migrate?: boolean } = {}): Db {
   // stalls the writer that triggers it, and most pages written between two of them are
   // the same hot index pages, copied back once either way.
   sqlite.pragma("wal_autocheckpoint = 4000");
-  const db = drizzle(sqlite, { schema }) as Db;
-  writeTransactionsImmediate(db);
-  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return db;
+  const db = drizzleSqlite(sqlite) as SqliteDb;
+  if (options.migrate !== false) migrateSqlite(db, { migrationsFolder: MIGRATIONS_DIR.sqlite });
+  db.transaction = asyncTransaction(db) as SqliteDb["transaction"];
+  engines.set(db, "sqlite");
+  return db as unknown as Db;
+}
+
+// The SQLite transaction the current async context runs in, if any.
+const sqliteTransactionContext = new AsyncLocalStorage<Database.Database>();
+// Per connection: the tail of the queue of write transactions waiting their turn.
+const sqliteQueues = new WeakMap<Database.Database, Promise<unknown>>();
+
+/**
+ * Runs `work` when no other write transaction of this thread holds the
+ * connection. A SQLite connection has one transaction at a time, and every
+ * async context of the thread shares it: async transactions take turns here,
+ * and the synchronous hot paths (ingest, claims, outcomes) queue behind them.
+ */
+export function sqliteExclusive<T>(sqlite: Database.Database, work: () => T | Promise<T>): Promise<T> {
+  const previous = sqliteQueues.get(sqlite) ?? Promise.resolve();
+  const run = previous.then(work, work);
+  sqliteQueues.set(
+    sqlite,
+    run.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return run;
 }
 
 /**
- * Makes `db.transaction` begin IMMEDIATE (drizzle's default is DEFERRED) and
- * queue on the process's write lock. A deferred transaction that has read
- * cannot wait for another connection's write: SQLite answers SQLITE_BUSY at
- * once, and a console or API write made while the dispatcher thread was
- * committing failed with a 503. An immediate one takes the write lock first
- * (waiting, as every writer does), so it never has to upgrade.
+ * drizzle's better-sqlite3 transactions are synchronous; Herald's are async on
+ * both engines. This one begins IMMEDIATE (taking SQLite's write lock at once,
+ * so it never has to upgrade from a read and fail with SQLITE_BUSY), holds the
+ * process's write lock across threads (db/write-lock.ts), and runs the callback
+ * with the database itself as the transaction handle (one connection). A nested
+ * call is a savepoint. The callback must await only queries (no network): on
+ * SQLite the transaction blocks this thread's other writers until it ends.
  */
-function writeTransactionsImmediate(db: Db) {
-  const begin = db.transaction.bind(db);
-  db.transaction = ((transaction, config) => withWriteLock(() => begin(transaction, { behavior: "immediate", ...config }))) as Db["transaction"];
+function asyncTransaction(db: SqliteDb) {
+  const sqlite = db.$client;
+  let savepoints = 0;
+  return async <T>(callback: (tx: Db) => Promise<T>): Promise<T> => {
+    if (sqliteTransactionContext.getStore() === sqlite) {
+      const name = `herald_sp${++savepoints}`;
+      sqlite.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await callback(db as unknown as Db);
+        sqlite.exec(`RELEASE ${name}`);
+        return result;
+      } catch (e) {
+        sqlite.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+        throw e;
+      }
+    }
+    return sqliteExclusive(sqlite, () =>
+      sqliteTransactionContext.run(sqlite, async () => {
+        acquireWriteLock();
+        try {
+          sqlite.exec("BEGIN IMMEDIATE");
+          try {
+            const result = await callback(db as unknown as Db);
+            sqlite.exec("COMMIT");
+            return result;
+          } catch (e) {
+            if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+            throw e;
+          }
+        } finally {
+          releaseWriteLock();
+        }
+      }),
+    );
+  };
+}
+
+/**
+ * The better-sqlite3 connection behind a SQLite handle, for the hot paths that
+ * use prepared statements (ingest, dispatch). The only place that reaches into drizzle.
+ */
+export function sqliteOf(handle: DbOrTx): Database.Database {
+  return (handle as unknown as SqliteDb).$client;
+}
+
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement per connection and SQL text, prepared once: preparing
+ * costs tens of µs, which matters on the hot paths (ingest, dispatch).
+ */
+export function prepared(handle: DbOrTx | Database.Database, text: string): Database.Statement {
+  const sqlite = handle instanceof Database ? handle : sqliteOf(handle);
+  let cache = statementCache.get(sqlite);
+  if (!cache) statementCache.set(sqlite, (cache = new Map()));
+  let stmt = cache.get(text);
+  if (!stmt) cache.set(text, (stmt = sqlite.prepare(text)));
+  return stmt;
+}
+
+// ------------------------------------------------------------ PostgreSQL
+
+/** A pool on a PostgreSQL server (HERALD_DB_POOL connections). Nothing is sent until the first query. */
+export function openPostgres(url: string, options: { pool?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString: url, max: options.pool ?? env().HERALD_DB_POOL, connectionTimeoutMillis: 10_000 });
+  // An idle client that loses its server (a restart) must not crash the process: the pool drops it.
+  pool.on("error", () => {});
+  const db = drizzlePg(pool) as PgDb;
+  engines.set(db, "postgres");
+  return db as Db;
+}
+
+/** The pool behind a PostgreSQL handle (for LISTEN, which needs a connection of its own). */
+export function postgresPoolOf(handle: Db): pg.Pool {
+  return (handle as PgDb).$client as pg.Pool;
+}
+
+// Any fixed number: the key of the advisory lock under which nodes migrate, one at a time.
+const MIGRATION_LOCK = 7_260_417;
+
+/** Applies pending PostgreSQL migrations under an advisory lock: ten nodes starting at once migrate once. */
+async function migratePostgres(db: Db) {
+  const client = await postgresPoolOf(db).connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    try {
+      await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_DIR.postgres });
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+// ------------------------------------------------------------- Both
+
+/**
+ * Opens the database DATABASE_URL names and brings its schema up to date. A
+ * PostgreSQL server that cannot be reached stops here, naming the variable.
+ */
+export async function openDatabase(options: { migrate?: boolean } = {}): Promise<Db> {
+  const config = env().database;
+  if (config.engine === "sqlite") return openSqlite(config.path, options);
+  const db = openPostgres(config.url);
+  try {
+    if (options.migrate !== false) await migratePostgres(db);
+    else await db.execute(sql`SELECT 1`);
+  } catch (e) {
+    await closeDb(db);
+    throw new Error(`DATABASE_URL: cannot use the PostgreSQL database at ${redactUrl(config.url)}: ${(e as Error).message}`);
+  }
+  return db;
+}
+
+/** A URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "****";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+export async function closeDb(handle: Db) {
+  if (engineOf(handle) === "sqlite") sqliteOf(handle).close();
+  else await postgresPoolOf(handle).end();
 }
 
 const globalForDb = globalThis as unknown as { heraldDb?: Db };
 
-/** The process's one database connection (survives Next's module reloads in dev). */
+/**
+ * The process's database (survives Next's module reloads in dev). On SQLite it
+ * opens and migrates on first use; on PostgreSQL the server and the CLI open it
+ * with `openDatabase()` at start (migrations are async), and a first use
+ * without that gets a pool on the already-migrated database.
+ */
 export function db(): Db {
   if (!globalForDb.heraldDb) {
-    globalForDb.heraldDb = openDb(env().databasePath);
+    const config = env().database;
+    globalForDb.heraldDb = config.engine === "sqlite" ? openSqlite(config.path) : openPostgres(config.url);
   }
   return globalForDb.heraldDb;
 }
@@ -60,28 +243,14 @@ export function setDb(value: Db | undefined) {
   globalForDb.heraldDb = value;
 }
 
-/**
- * The better-sqlite3 connection behind a database or a transaction handle, for
- * hot paths that use prepared statements (ingest, dispatch). A drizzle
- * transaction runs on its database's one connection, so statements prepared
- * here join that transaction. The only place that reaches into drizzle's session.
- */
-export function sqliteOf(handle: DbOrTx): Database.Database {
-  if ("$client" in handle) return (handle as Db).$client;
-  return (handle as unknown as { session: { client: Database.Database } }).session.client;
+/** Rows of a raw statement, on either engine (write the SQL both engines accept, or branch on engineOf). */
+export async function rowsOf<T>(handle: DbOrTx, query: SQL): Promise<T[]> {
+  if (engineOf(handle) === "sqlite") return (handle as unknown as SqliteDb).all(query) as T[];
+  return (await (handle as Db).execute(query)).rows as T[];
 }
 
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/**
- * A prepared statement per connection and SQL text, prepared once: preparing
- * costs tens of µs, which matters on the hot paths (ingest, dispatch).
- */
-export function prepared(handle: DbOrTx | Database.Database, sql: string): Database.Statement {
-  const sqlite = "pragma" in handle ? handle : sqliteOf(handle);
-  let cache = statementCache.get(sqlite);
-  if (!cache) statementCache.set(sqlite, (cache = new Map()));
-  let stmt = cache.get(sql);
-  if (!stmt) cache.set(sql, (stmt = sqlite.prepare(sql)));
-  return stmt;
+/** Rows changed by an awaited insert, update or delete without `.returning()`, on either engine. */
+export function changedRows(result: unknown): number {
+  const r = result as { changes?: number; rowCount?: number | null };
+  return r.changes ?? r.rowCount ?? 0;
 }

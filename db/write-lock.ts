@@ -22,17 +22,34 @@ export function adoptWriteLock(buffer: SharedArrayBuffer) {
   globalForLock.heraldWriteLock = new Int32Array(buffer);
 }
 
-/** Runs a write transaction holding the lock (as is when no lock is shared; re-entrant within a thread). */
-export function withWriteLock<T>(transaction: () => T): T {
+/**
+ * Takes the lock (nothing when no lock is shared; re-entrant within a thread).
+ * Every acquire is paired with one releaseWriteLock, in a finally.
+ */
+export function acquireWriteLock() {
   const lock = globalForLock.heraldWriteLock;
-  if (!lock || globalForLock.heraldWriteLockDepth) return transaction();
-  while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) Atomics.wait(lock, 0, 1, 100);
-  globalForLock.heraldWriteLockDepth = 1;
+  if (!lock) return;
+  const depth = globalForLock.heraldWriteLockDepth ?? 0;
+  if (depth === 0) while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) Atomics.wait(lock, 0, 1, 100);
+  globalForLock.heraldWriteLockDepth = depth + 1;
+}
+
+export function releaseWriteLock() {
+  const lock = globalForLock.heraldWriteLock;
+  if (!lock) return;
+  const depth = (globalForLock.heraldWriteLockDepth ?? 1) - 1;
+  globalForLock.heraldWriteLockDepth = depth;
+  if (depth > 0) return;
+  Atomics.store(lock, 0, 0);
+  Atomics.notify(lock, 0, 1);
+}
+
+/** Runs a synchronous write transaction holding the lock. */
+export function withWriteLock<T>(transaction: () => T): T {
+  acquireWriteLock();
   try {
     return transaction();
   } finally {
-    globalForLock.heraldWriteLockDepth = 0;
-    Atomics.store(lock, 0, 0);
-    Atomics.notify(lock, 0, 1);
+    releaseWriteLock();
   }
 }

@@ -21,8 +21,9 @@ const rawSchema = z.object({
   HERALD_DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z
     .string()
-    .regex(/^(file:)?[^:]+$|^file:.+$/, "must be a SQLite file path or file:PATH")
+    .regex(/^(file:)?[^:]+$|^file:.+$|^postgres(ql)?:\/\/.+/, "must be a SQLite file path, file:PATH, or postgres://user:pass@host:5432/db")
     .optional(),
+  HERALD_DB_POOL: z.coerce.number().int().min(1, "must be at least 1").max(1000).default(10),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   HERALD_ENCRYPTION_KEY: z
     .string()
@@ -44,7 +45,10 @@ const rawSchema = z.object({
 
 export type Env = Omit<z.infer<typeof rawSchema>, "AUTH_SECRET" | "HERALD_ENCRYPTION_KEY" | "DATABASE_URL"> & {
   dataDir: string;
+  /** The SQLite file (when the engine is SQLite). */
   databasePath: string;
+  /** Where the data lives: the embedded SQLite file (default) or a PostgreSQL server. */
+  database: { engine: "sqlite"; path: string } | { engine: "postgres"; url: string };
   authSecret: string;
   /** 32-byte key for AES-256-GCM. */
   encryptionKey: Buffer;
@@ -106,10 +110,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const dataDir = path.resolve(raw.HERALD_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
 
-  const databasePath = raw.DATABASE_URL
+  const postgresUrl = raw.DATABASE_URL && isPostgresUrl(raw.DATABASE_URL) ? raw.DATABASE_URL : undefined;
+  const databasePath = raw.DATABASE_URL && !postgresUrl
     ? path.resolve(raw.DATABASE_URL.replace(/^file:/, ""))
     : path.join(dataDir, "herald.db");
-  fs.mkdirSync(path.dirname(databasePath), { recursive: true });
+  if (!postgresUrl) fs.mkdirSync(path.dirname(databasePath), { recursive: true });
 
   const authSecret =
     raw.AUTH_SECRET ?? generatedSecret(dataDir, "auth-secret", () => crypto.randomBytes(32).toString("base64url"));
@@ -123,12 +128,23 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     ...rest,
     dataDir,
     databasePath,
+    database: postgresUrl ? { engine: "postgres", url: postgresUrl } : { engine: "sqlite", path: databasePath },
     authSecret,
     encryptionKey,
     encryptionKeyId: keyId(encryptionKey),
     encryptionKeySource: raw.HERALD_ENCRYPTION_KEY ? "environment" : "data-dir",
     publicUrl: (raw.HERALD_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ""),
   };
+}
+
+const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/**
+ * The engine DATABASE_URL names, without validating or loading anything else:
+ * the schema module picks its tables with it when it is first imported.
+ */
+export function databaseEngine(source: Record<string, string | undefined> = process.env): "sqlite" | "postgres" {
+  return source.DATABASE_URL && isPostgresUrl(source.DATABASE_URL) ? "postgres" : "sqlite";
 }
 
 let cached: Env | undefined;

@@ -1,27 +1,60 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDb, setDb, type Db } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { closeDb, engineOf, openPostgres, openSqlite, setDb, type Db } from "@/db/client";
 import { memberships, orgs, users, type OrgRole } from "@/db/schema";
+import { databaseEngine } from "@/lib/env";
 import { newId } from "@/lib/ids";
 
-/** A fresh, migrated SQLite file in a temp dir, made the process's database. */
-export function testDb(): Db {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "herald-test-"));
-  const db = openDb(path.join(dir, "herald.db"));
+/**
+ * A fresh, migrated database, made the process's database: a SQLite file in a
+ * temp dir, or — when the suite runs on PostgreSQL (`npm run test:unit:postgres`,
+ * test/vitest-postgres-setup.ts) — a new database on the throw-away cluster,
+ * copied from the migrated template (a few ms).
+ */
+export async function testDb(): Promise<Db> {
+  const db = databaseEngine() === "postgres" ? await freshPostgresDatabase() : openSqlite(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "herald-test-")), "herald.db"));
   setDb(db);
   return db;
 }
 
+let counter = 0;
+
+async function freshPostgresDatabase(): Promise<Db> {
+  const admin = process.env.HERALD_TEST_PG_ADMIN_URL;
+  if (!admin) throw new Error("HERALD_TEST_PG_ADMIN_URL is unset: run the suite through test/vitest-postgres-setup.ts");
+  const name = `herald_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+  const server = openPostgres(admin, { pool: 1 });
+  try {
+    await server.execute(sql.raw(`CREATE DATABASE ${name} TEMPLATE herald_template`));
+  } finally {
+    await closeDb(server);
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return openPostgres(url.toString(), { pool: 4 });
+}
+
+/** Closes a test database (a pool on PostgreSQL keeps the process alive otherwise). */
+export async function closeTestDb(db: Db) {
+  setDb(undefined);
+  await closeDb(db);
+}
+
+export const onPostgres = () => databaseEngine() === "postgres";
+export { engineOf };
+
 /** An org with one member per given role (no passwords: tests act through the domain functions). */
-export function seedOrg(db: Db, slug = "acme", roles: OrgRole[] = ["owner"]) {
+export async function seedOrg(db: Db, slug = "acme", roles: OrgRole[] = ["owner"]) {
   const org = { id: newId("org"), slug, name: slug.toUpperCase() };
-  db.insert(orgs).values(org).run();
-  const members = roles.map((role, i) => {
+  await db.insert(orgs).values(org);
+  const members = [];
+  for (const [i, role] of roles.entries()) {
     const user = { id: newId("usr"), email: `${role}${i}@${slug}.test` };
-    db.insert(users).values(user).run();
-    db.insert(memberships).values({ orgId: org.id, userId: user.id, role }).run();
-    return { ...user, role };
-  });
+    await db.insert(users).values(user);
+    await db.insert(memberships).values({ orgId: org.id, userId: user.id, role });
+    members.push({ ...user, role });
+  }
   return { org, members };
 }

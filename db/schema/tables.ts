@@ -1,0 +1,372 @@
+import { sql } from "drizzle-orm";
+import type { SchemaKit } from "./kit";
+import {
+  CHANNEL_HEALTH,
+  CHANNEL_TYPES,
+  DELIVERY_STATUSES,
+  ORG_ROLES,
+  PENDING_DELIVERY,
+  SEVERITIES,
+  TOKEN_ROLES,
+  type SealedSecret,
+  type Severity,
+} from "./values";
+
+/**
+ * Every table of Herald, declared once for both engines (see ./kit.ts).
+ * `k` supplies the dialect's builders; the result is the same model in either.
+ */
+export function defineSchema(k: SchemaKit) {
+  /** Times are stored as milliseconds (SQLite) or timestamptz (PostgreSQL), read as Dates. */
+  const createdAt = () =>
+    k
+      .timestamp("created_at")
+      .notNull()
+      .$defaultFn(() => new Date());
+  const id = () => k.text("id").primaryKey();
+
+  const users = k.table("users", {
+    id: id(),
+    email: k.text("email").notNull().unique(),
+    name: k.text("name"),
+    /** bcrypt hash; null until an invited user sets a password. */
+    passwordHash: k.text("password_hash"),
+    createdAt: createdAt(),
+  });
+
+
+  const orgs = k.table("orgs", {
+    id: id(),
+    slug: k.text("slug").notNull().unique(),
+    name: k.text("name").notNull(),
+    createdAt: createdAt(),
+  });
+
+  const memberships = k.table(
+    "memberships",
+    {
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      userId: k.text("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      role: k.textEnum("role", ORG_ROLES).notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.primaryKey({ columns: [t.orgId, t.userId] }), k.index("memberships_user_idx").on(t.userId)],
+  );
+
+  /** One-time links that let an added member set their password. Only the hash is stored. */
+  const invites = k.table("invites", {
+    id: id(),
+    orgId: k.text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: k.text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: k.text("token_hash").notNull().unique(),
+    expiresAt: k.timestamp("expires_at").notNull(),
+    usedAt: k.timestamp("used_at"),
+    createdAt: createdAt(),
+  });
+
+  /** Failed sign-ins per e-mail, to slow down password guessing across restarts. */
+  const loginThrottle = k.table("login_throttle", {
+    email: k.text("email").primaryKey(),
+    failures: k.integer("failures").notNull().default(0),
+    lockedUntil: k.timestamp("locked_until"),
+    lastFailureAt: k.timestamp("last_failure_at"),
+  });
+
+  const products = k.table(
+    "products",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      slug: k.text("slug").notNull(),
+      name: k.text("name").notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex("products_org_slug_idx").on(t.orgId, t.slug)],
+  );
+
+  const productAdmins = k.table(
+    "product_admins",
+    {
+      productId: k.text("product_id")
+        .notNull()
+        .references(() => products.id, { onDelete: "cascade" }),
+      userId: k.text("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+    },
+    (t) => [k.primaryKey({ columns: [t.productId, t.userId] }), k.index("product_admins_user_idx").on(t.userId)],
+  );
+
+
+  const apiTokens = k.table(
+    "api_tokens",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      name: k.text("name").notNull(),
+      role: k.textEnum("role", TOKEN_ROLES).notNull(),
+      /** Product ids a product-admin token may manage. */
+      productIds: k.json<string[]>("product_ids").notNull().default([]),
+      /** First characters of the token, shown in lists so people can tell tokens apart. */
+      prefix: k.text("prefix").notNull(),
+      tokenHash: k.text("token_hash").notNull().unique(),
+      createdBy: k.text("created_by"),
+      createdAt: createdAt(),
+      expiresAt: k.timestamp("expires_at"),
+      lastUsedAt: k.timestamp("last_used_at"),
+      revokedAt: k.timestamp("revoked_at"),
+    },
+    (t) => [k.index("api_tokens_org_idx").on(t.orgId)],
+  );
+
+  const auditEntries = k.table(
+    "audit_entries",
+    {
+      id: id(),
+      orgId: k.text("org_id").references(() => orgs.id, { onDelete: "cascade" }),
+      actorType: k.textEnum("actor_type", ["user", "token", "system", "anonymous"] as const).notNull(),
+      actorId: k.text("actor_id"),
+      /** E-mail or token name at the time of the action, kept even if the actor is deleted later. */
+      actorLabel: k.text("actor_label").notNull(),
+      action: k.text("action").notNull(),
+      targetType: k.text("target_type"),
+      targetId: k.text("target_id"),
+      targetLabel: k.text("target_label"),
+      details: k.json<Record<string, unknown>>("details"),
+      createdAt: createdAt(),
+    },
+    (t) => [k.index("audit_org_time_idx").on(t.orgId, t.createdAt)],
+  );
+
+
+
+
+
+  const channels = k.table(
+    "channels",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      /** Set for a channel owned by one product (DESIGN §6), null for org channels. */
+      productId: k.text("product_id").references(() => products.id, { onDelete: "cascade" }),
+      type: k.textEnum("type", CHANNEL_TYPES).notNull(),
+      name: k.text("name").notNull(),
+      enabled: k.boolean("enabled").notNull().default(true),
+      /** Plain settings: recipients, format, auth method, header names. */
+      settings: k.json<Record<string, unknown>>("settings").notNull().default({}),
+      /** Encrypted settings, by field name. Never leaves the server. */
+      secrets: k.json<Record<string, SealedSecret>>("secrets").notNull().default({}),
+      /** Masked hints of the secrets, by field name, safe to show. */
+      secretHints: k.json<Record<string, string>>("secret_hints").notNull().default({}),
+      health: k.textEnum("health", CHANNEL_HEALTH).notNull().default("healthy"),
+      consecutiveFailures: k.integer("consecutive_failures").notNull().default(0),
+      failingSince: k.timestamp("failing_since"),
+      lastError: k.text("last_error"),
+      lastErrorAt: k.timestamp("last_error_at"),
+      lastSuccessAt: k.timestamp("last_success_at"),
+      createdAt: createdAt(),
+      updatedAt: k.timestamp("updated_at")
+        .notNull()
+        .$defaultFn(() => new Date()),
+    },
+    (t) => [k.index("channels_org_idx").on(t.orgId), k.index("channels_product_idx").on(t.productId)],
+  );
+
+  /** Event types an org added; the built-in catalog lives in code (lib/events/catalog.ts). */
+  const eventTypes = k.table(
+    "event_types",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      key: k.text("key").notNull(),
+      scope: k.textEnum("scope", ["org", "product", "any"] as const).notNull(),
+      title: k.text("title").notNull(),
+      description: k.text("description").notNull().default(""),
+      defaultSeverity: k.textEnum("default_severity", SEVERITIES).notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex("event_types_org_key_idx").on(t.orgId, t.key)],
+  );
+
+  const rules = k.table(
+    "rules",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      /** Set for a product rule; null for an org rule. */
+      productId: k.text("product_id").references(() => products.id, { onDelete: "cascade" }),
+      name: k.text("name").notNull(),
+      /** For org rules: restrict to these product ids (empty = every event of the org). */
+      productFilter: k.json<string[]>("product_filter").notNull().default([]),
+      /** Event type keys, or "all". */
+      eventTypes: k.json<string[] | "all">("event_types").notNull(),
+      severities: k.json<Severity[]>("severities").notNull(),
+      mode: k.textEnum("mode", ["immediate", "digest"] as const).notNull().default("immediate"),
+      digestMinutes: k.integer("digest_minutes"),
+      splitByProduct: k.boolean("split_by_product").notNull().default(false),
+      enabled: k.boolean("enabled").notNull().default(true),
+      createdAt: createdAt(),
+      updatedAt: k.timestamp("updated_at")
+        .notNull()
+        .$defaultFn(() => new Date()),
+    },
+    (t) => [k.index("rules_org_idx").on(t.orgId)],
+  );
+
+  const ruleChannels = k.table(
+    "rule_channels",
+    {
+      ruleId: k.text("rule_id")
+        .notNull()
+        .references(() => rules.id, { onDelete: "cascade" }),
+      channelId: k.text("channel_id")
+        .notNull()
+        .references(() => channels.id, { onDelete: "cascade" }),
+    },
+    (t) => [k.primaryKey({ columns: [t.ruleId, t.channelId] }), k.index("rule_channels_channel_idx").on(t.channelId)],
+  );
+
+  const events = k.table(
+    "events",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      productId: k.text("product_id").references(() => products.id, { onDelete: "set null" }),
+      type: k.text("type").notNull(),
+      severity: k.textEnum("severity", SEVERITIES).notNull(),
+      title: k.text("title").notNull(),
+      data: k.json<Record<string, unknown>>("data").notNull().default({}),
+      source: k.text("source"),
+      /** The producer's `id`: unique per org, so a repeated post is stored once. */
+      idempotencyKey: k.text("idempotency_key"),
+      /** A test alert written to the log (CIPP's "write to log"). */
+      isTest: k.boolean("is_test").notNull().default(false),
+      occurredAt: k.timestamp("occurred_at").notNull(),
+      receivedAt: k.timestamp("received_at").notNull(),
+    },
+    (t) => [
+      k.uniqueIndex("events_org_key_idx").on(t.orgId, t.idempotencyKey),
+      k.index("events_org_time_idx").on(t.orgId, t.receivedAt),
+    ],
+  );
+
+
+
+  /** One message to one channel, covering one or more events (the outbox). */
+  const deliveries = k.table(
+    "deliveries",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      channelId: k.text("channel_id")
+        .notNull()
+        .references(() => channels.id, { onDelete: "cascade" }),
+      ruleId: k.text("rule_id").references(() => rules.id, { onDelete: "set null" }),
+      productId: k.text("product_id").references(() => products.id, { onDelete: "set null" }),
+      status: k.textEnum("status", DELIVERY_STATUSES).notNull().default("queued"),
+      /** For a digest still collecting events: channel/rule/window/product; null once closed. */
+      digestKey: k.text("digest_key").unique(),
+      attemptCount: k.integer("attempt_count").notNull().default(0),
+      nextAttemptAt: k.timestamp("next_attempt_at").notNull(),
+      leasedUntil: k.timestamp("leased_until"),
+      leaseOwner: k.text("lease_owner"),
+      lastError: k.text("last_error"),
+      isTest: k.boolean("is_test").notNull().default(false),
+      createdAt: createdAt(),
+      updatedAt: k.timestamp("updated_at")
+        .notNull()
+        .$defaultFn(() => new Date()),
+      deliveredAt: k.timestamp("delivered_at"),
+    },
+    (t) => [
+      // Only deliveries that may still be claimed: a delivered (or failed, dead) one
+      // leaves the index, and its claim and outcome touch it three times, not four.
+      // Queries that use it repeat the condition (PENDING_DELIVERY) so SQLite can.
+      k.index("deliveries_due_idx").on(t.status, t.nextAttemptAt).where(sql.raw(PENDING_DELIVERY)),
+      k.index("deliveries_org_time_idx").on(t.orgId, t.createdAt),
+      // Not on status: a claim and an outcome change status, and would rewrite this too.
+      k.index("deliveries_channel_idx").on(t.channelId, t.createdAt),
+    ],
+  );
+
+  const deliveryEvents = k.table(
+    "delivery_events",
+    {
+      deliveryId: k.text("delivery_id")
+        .notNull()
+        .references(() => deliveries.id, { onDelete: "cascade" }),
+      eventId: k.text("event_id")
+        .notNull()
+        .references(() => events.id, { onDelete: "cascade" }),
+    },
+    (t) => [k.primaryKey({ columns: [t.deliveryId, t.eventId] }), k.index("delivery_events_event_idx").on(t.eventId)],
+  );
+
+  const attempts = k.table(
+    "attempts",
+    {
+      id: id(),
+      deliveryId: k.text("delivery_id")
+        .notNull()
+        .references(() => deliveries.id, { onDelete: "cascade" }),
+      at: k.timestamp("at").notNull(),
+      durationMs: k.integer("duration_ms").notNull(),
+      outcome: k.textEnum("outcome", ["delivered", "retry", "failed", "dead"] as const).notNull(),
+      /** HTTP status code, or the SMTP reply code. */
+      statusCode: k.integer("status_code"),
+      /** First characters of the response body or the SMTP reply (≤ 2 KB). */
+      response: k.text("response"),
+      error: k.text("error"),
+    },
+    (t) => [k.index("attempts_delivery_idx").on(t.deliveryId, t.at)],
+  );
+
+  /** In-app notifications: one row per recipient member of an inbox channel. */
+  const inboxItems = k.table(
+    "inbox_items",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      userId: k.text("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      channelId: k.text("channel_id").references(() => channels.id, { onDelete: "set null" }),
+      eventId: k.text("event_id")
+        .notNull()
+        .references(() => events.id, { onDelete: "cascade" }),
+      deliveryId: k.text("delivery_id").references(() => deliveries.id, { onDelete: "set null" }),
+      readAt: k.timestamp("read_at"),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      k.index("inbox_user_idx").on(t.userId, t.orgId, t.createdAt),
+      k.uniqueIndex("inbox_user_event_idx").on(t.userId, t.eventId, t.channelId),
+    ],
+  );
+
+  return { users, orgs, memberships, invites, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems };
+}

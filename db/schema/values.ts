@@ -1,0 +1,34 @@
+/** Values and types of the model shared by both engines and the code above the data layer. */
+
+export const ORG_ROLES = ["owner", "admin", "member"] as const;
+
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+export const TOKEN_ROLES = ["admin", "product-admin", "read"] as const;
+
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+export const CHANNEL_TYPES = ["email", "slack", "teams", "discord", "webhook", "inbox"] as const;
+
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+export const CHANNEL_HEALTH = ["healthy", "failing", "disabled"] as const;
+
+export type ChannelHealth = (typeof CHANNEL_HEALTH)[number];
+
+export const SEVERITIES = ["debug", "info", "warning", "error", "critical", "alert"] as const;
+
+export type Severity = (typeof SEVERITIES)[number];
+
+/** An AES-256-GCM ciphertext with the id of the key that made it. */
+export type SealedSecret = { kid: string; iv: string; ct: string; tag: string };
+
+export const DELIVERY_STATUSES = ["queued", "sending", "delivered", "failed", "dead"] as const;
+
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * The deliveries a worker may still claim. SQLite uses the partial index
+ * deliveries_due_idx only for a query whose WHERE repeats this term verbatim.
+ */
+export const PENDING_DELIVERY = "status IN ('queued', 'sending')";
