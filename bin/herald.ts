@@ -6,9 +6,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { eq } from "drizzle-orm";
-import { openDb, setDb, type Db } from "@/db/client";
-import { orgs } from "@/db/schema";
+import { count, eq } from "drizzle-orm";
+import { closeDb, currentDb as current, engineOf, openDatabase, redactUrl, setDb, sqliteOf, type Db } from "@/db/client";
+import { orgs, users as usersTable } from "@/db/schema";
 import { EnvError, loadEnv, type Env } from "@/lib/env";
 import { runSetup } from "@/lib/accounts/setup";
 import { createToken } from "@/lib/accounts/tokens";
@@ -33,23 +33,31 @@ const USAGE = `Usage: npm run herald -- <command>
 
 class CliError extends Error {}
 
-function openConfiguredDb(): { env: Env; db: Db } {
+/** Opens (and migrates) the database DATABASE_URL names; a wrong or unreachable one stops here, naming the variable. */
+async function openConfiguredDb(): Promise<{ env: Env; db: Db }> {
   const env = loadEnv();
-  const db = openDb(env.databasePath);
+  let db: Db;
+  try {
+    db = await openDatabase();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   setDb(db);
   return { env, db };
 }
 
+const where = (env: Env) => (env.database.engine === "sqlite" ? env.databasePath : redactUrl(env.database.url));
+
 async function start() {
-  const { env, db } = openConfiguredDb();
+  const { env, db } = await openConfiguredDb();
   if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
     throw new CliError("No production build found: run `npm run build` first (the README's run command does).");
   }
-  const users = db.$client.prepare("select count(*) as n from users").get() as { n: number };
+  const [users] = await db.select({ n: count() }).from(usersTable);
   const server = await startHttpServer(env);
   console.log(`\nHerald is running at ${env.publicUrl}`);
   console.log(users.n === 0 ? `First run: open ${env.publicUrl}/setup to create your organization.` : `Sign in at ${env.publicUrl}/login`);
-  console.log(`Data: ${env.databasePath}`);
+  console.log(`Data: ${where(env)}`);
   await server.stopped;
   process.exit(0); // requests still open when the signal came are cut; their work is leased or transactional
 }
@@ -61,12 +69,12 @@ async function setup(args: string[]) {
     const flag: Record<string, string> = { orgName: "--org", email: "--email", password: "--password" };
     throw new CliError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("\n"));
   }
-  const { db } = openConfiguredDb();
+  const { db } = await openConfiguredDb();
   const { org, user } = await runSetup(db, parsed.data);
   console.log(`Created organization "${org.name}" (slug ${org.slug}) with owner ${user.email}.`);
 }
 
-function tokenCreate(args: string[]) {
+async function tokenCreate(args: string[]) {
   const { values } = parseArgs({
     args,
     options: { org: { type: "string" }, name: { type: "string" }, role: { type: "string" }, "expires-in-days": { type: "string" } },
@@ -76,19 +84,23 @@ function tokenCreate(args: string[]) {
   if (!parsed.success) {
     throw new CliError(parsed.error.issues.map((i) => `--${String(i.path[0]).replace("expiresInDays", "expires-in-days")}: ${i.message}`).join("\n"));
   }
-  const { db } = openConfiguredDb();
-  const org = db.select().from(orgs).where(eq(orgs.slug, values.org)).get();
+  const { db } = await openConfiguredDb();
+  const [org] = await db.select().from(orgs).where(eq(orgs.slug, values.org)).limit(1);
   if (!org) throw new CliError(`--org: no organization with slug "${values.org}"`);
-  const { token } = createToken(db, org.id, { ...SYSTEM_ACTOR, label: "cli" }, parsed.data);
+  const { token } = await createToken(db, org.id, { ...SYSTEM_ACTOR, label: "cli" }, parsed.data);
   console.log(`Created ${parsed.data.role} token "${parsed.data.name}" for ${org.slug}. It is shown once:`);
   console.log(token);
 }
 
-function backup(args: string[]) {
+async function backup(args: string[]) {
   const target = args[0];
   if (!target) throw new CliError("backup: give the path of the copy to write");
-  const { db } = openConfiguredDb();
-  return db.$client.backup(path.resolve(target)).then(() => console.log(`Backup written to ${path.resolve(target)}`));
+  const { db } = await openConfiguredDb();
+  if (engineOf(db) === "postgres") {
+    throw new CliError("backup: on PostgreSQL, use the server's own tools: `pg_dump --format=custom --file=herald.dump \"$DATABASE_URL\"` (docs/backup.md)");
+  }
+  await sqliteOf(db).backup(path.resolve(target));
+  console.log(`Backup written to ${path.resolve(target)}`);
 }
 
 async function main(argv: string[]) {
@@ -97,8 +109,8 @@ async function main(argv: string[]) {
     case "start":
       return start();
     case "migrate": {
-      const { env } = openConfiguredDb();
-      return console.log(`Database is up to date: ${env.databasePath}`);
+      const { env } = await openConfiguredDb();
+      return console.log(`Database is up to date: ${where(env)}`);
     }
     case "setup":
       return setup(rest);
@@ -106,7 +118,7 @@ async function main(argv: string[]) {
       if (rest[0] !== "create") throw new CliError("token: the only subcommand is `token create`");
       return tokenCreate(rest.slice(1));
     case "worker": {
-      openConfiguredDb();
+      await openConfiguredDb();
       const { runWorkerCommand } = await import("@/lib/dispatch/worker-command");
       return runWorkerCommand();
     }
@@ -125,11 +137,18 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof CliError || e instanceof EnvError || e instanceof AppError || (e as Error)?.name === "RotationError") {
-    console.error(`herald: ${e.message}`);
-  } else {
-    console.error(e);
-  }
-  process.exit(1);
-});
+main(process.argv.slice(2))
+  .then(async () => {
+    // One-shot commands end here: an open PostgreSQL pool would keep the process alive.
+    const command = process.argv[2];
+    const opened = current();
+    if (command !== "start" && command !== "worker" && opened) await closeDb(opened);
+  })
+  .catch((e) => {
+    if (e instanceof CliError || e instanceof EnvError || e instanceof AppError || (e as Error)?.name === "RotationError") {
+      console.error(`herald: ${e.message}`);
+    } else {
+      console.error(e);
+    }
+    process.exit(1);
+  });

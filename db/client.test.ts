@@ -1,22 +1,107 @@
-import { describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
 import { orgs } from "@/db/schema";
 import { newId } from "@/lib/ids";
-import { testDb } from "@/test/db";
-import { openDb } from "./client";
+import { closeTestDb, onPostgres, testDb } from "@/test/db";
+import { engineOf, sqliteOf, sqliteWriteTransaction, type Db } from "./client";
 
-describe("db.transaction", () => {
-  it("holds the write lock from its start, so a transaction that reads first never meets SQLITE_BUSY when it writes", () => {
-    const db = testDb();
-    const other = openDb(db.$client.name, { migrate: false });
-    other.$client.pragma("busy_timeout = 0");
-    db.transaction((tx) => {
-      tx.select().from(orgs).all();
-      // Another connection (the dispatcher thread's, a worker's) cannot start writing meanwhile …
-      expect(() => other.$client.prepare("BEGIN IMMEDIATE").run()).toThrow(/locked|busy/i);
-      // … so this write, after a read, cannot be refused.
-      tx.insert(orgs).values({ id: newId("org"), slug: "acme", name: "Acme" }).run();
+let db: Db;
+afterEach(async () => {
+  if (db) await closeTestDb(db);
+});
+
+const org = (slug: string) => ({ id: newId("org"), slug, name: slug });
+const slugs = async () => (await db.select({ slug: orgs.slug }).from(orgs).orderBy(orgs.slug)).map((o) => o.slug);
+
+describe("db.transaction (both engines)", () => {
+  it("commits what the callback wrote and returns its value", async () => {
+    db = await testDb();
+    const value = await db.transaction(async (tx) => {
+      await tx.insert(orgs).values(org("acme"));
+      return "done";
     });
-    expect(db.select().from(orgs).all()).toHaveLength(1);
-    other.$client.close();
+    expect(value).toBe("done");
+    expect(await slugs()).toEqual(["acme"]);
+  });
+
+  it("rolls back everything the callback wrote when it throws", async () => {
+    db = await testDb();
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.insert(orgs).values(org("acme"));
+        throw new Error("refused");
+      }),
+    ).rejects.toThrow("refused");
+    expect(await slugs()).toEqual([]);
+  });
+
+  it("a nested transaction is a savepoint: its failure rolls back only its own writes", async () => {
+    db = await testDb();
+    await db.transaction(async (tx) => {
+      await tx.insert(orgs).values(org("outer"));
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.insert(orgs).values(org("inner"));
+          throw new Error("inner refused");
+        }),
+      ).rejects.toThrow("inner refused");
+    });
+    expect(await slugs()).toEqual(["outer"]);
+  });
+
+  it("two transactions started together keep their writes apart: one's rollback never takes the other's rows", async () => {
+    db = await testDb();
+    const failing = db.transaction(async (tx) => {
+      await tx.insert(orgs).values(org("first"));
+      await tx.select().from(orgs);
+      throw new Error("first refused");
+    });
+    const succeeding = db.transaction(async (tx) => {
+      await tx.insert(orgs).values(org("second"));
+      await tx.select().from(orgs);
+    });
+    await expect(failing).rejects.toThrow("first refused");
+    await succeeding;
+    expect(await slugs()).toEqual(["second"]);
+  });
+});
+
+describe.skipIf(onPostgres())("db.transaction on SQLite", () => {
+  it("holds the write lock from its start, so a transaction that reads first never meets SQLITE_BUSY when it writes", async () => {
+    db = await testDb();
+    expect(engineOf(db)).toBe("sqlite");
+    const other = new Database(sqliteOf(db).name);
+    other.pragma("busy_timeout = 0");
+    await db.transaction(async (tx) => {
+      await tx.select().from(orgs);
+      // Another connection (the dispatcher thread's, a worker's) cannot start writing meanwhile …
+      expect(() => other.prepare("BEGIN IMMEDIATE").run()).toThrow(/locked|busy/i);
+      // … so this write, after a read, cannot be refused.
+      await tx.insert(orgs).values(org("acme"));
+    });
+    expect(await slugs()).toEqual(["acme"]);
+    other.close();
+  });
+
+  it("synchronous hot-path work joins the caller's transaction, and waits for another context's", async () => {
+    db = await testDb();
+    const insert = (slug: string) => () => sqliteOf(db).prepare("INSERT INTO orgs (id, slug, name, created_at) VALUES (?, ?, ?, ?)").run(newId("org"), slug, slug, Date.now());
+    // Inside: rolled back with the caller.
+    await expect(
+      db.transaction(async (tx) => {
+        await sqliteWriteTransaction(tx, insert("joined"));
+        throw new Error("caller refused");
+      }),
+    ).rejects.toThrow("caller refused");
+    // Outside, while another context's transaction is open: queued behind it, kept when it rolls back.
+    const open = db.transaction(async (tx) => {
+      await tx.insert(orgs).values(org("other"));
+      await tx.select().from(orgs);
+      throw new Error("other refused");
+    });
+    const separate = sqliteWriteTransaction(db, insert("separate"));
+    await expect(open).rejects.toThrow("other refused");
+    await separate;
+    expect(await slugs()).toEqual(["separate"]);
   });
 });

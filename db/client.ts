@@ -7,7 +7,7 @@ import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { acquireWriteLock, releaseWriteLock } from "./write-lock";
+import { acquireWriteLock, releaseWriteLock, withWriteLock } from "./write-lock";
 import { env } from "@/lib/env";
 
 /**
@@ -53,7 +53,7 @@ export function openSqlite(file: string, options: { migrate?: boolean } = {}): D
   sqlite.pragma("wal_autocheckpoint = 4000");
   const db = drizzleSqlite(sqlite) as SqliteDb;
   if (options.migrate !== false) migrateSqlite(db, { migrationsFolder: MIGRATIONS_DIR.sqlite });
-  db.transaction = asyncTransaction(db) as SqliteDb["transaction"];
+  db.transaction = asyncTransaction(db) as unknown as SqliteDb["transaction"];
   engines.set(db, "sqlite");
   return db as unknown as Db;
 }
@@ -80,6 +80,19 @@ export function sqliteExclusive<T>(sqlite: Database.Database, work: () => T | Pr
     ),
   );
   return run;
+}
+
+/**
+ * Runs synchronous SQLite work (prepared statements: the hot paths) as one
+ * write transaction: a savepoint inside the caller's own transaction, and
+ * otherwise BEGIN IMMEDIATE under the process's write lock, queued behind this
+ * thread's async transactions so it never joins one of theirs by accident.
+ */
+export async function sqliteWriteTransaction<T>(handle: DbOrTx, work: () => T): Promise<T> {
+  const sqlite = sqliteOf(handle);
+  const transaction = sqlite.transaction(work);
+  if (sqliteTransactionContext.getStore() === sqlite) return transaction();
+  return sqliteExclusive(sqlite, () => withWriteLock(() => transaction.immediate()));
 }
 
 /**
@@ -235,6 +248,11 @@ export function db(): Db {
     const config = env().database;
     globalForDb.heraldDb = config.engine === "sqlite" ? openSqlite(config.path) : openPostgres(config.url);
   }
+  return globalForDb.heraldDb;
+}
+
+/** The process's database if it was opened, without opening it. */
+export function currentDb(): Db | undefined {
   return globalForDb.heraldDb;
 }
 

@@ -18,8 +18,9 @@ export type AuditInput = {
  * matching platform event (DESIGN §3: `account.created`, `token.revoked` …)
  * and its deliveries are written in the same transaction.
  */
-export function recordAudit(tx: DbOrTx, input: AuditInput) {
-  tx.insert(auditEntries)
+export async function recordAudit(tx: DbOrTx, input: AuditInput) {
+  await tx
+    .insert(auditEntries)
     .values({
       id: newId("aud"),
       orgId: input.orgId,
@@ -32,7 +33,6 @@ export function recordAudit(tx: DbOrTx, input: AuditInput) {
       targetLabel: input.target?.label ?? null,
       details: input.details ?? null,
       createdAt: new Date(),
-    })
-    .run();
-  raiseFromAudit(tx, input);
+    });
+  await raiseFromAudit(tx, input);
 }

@@ -1,9 +1,9 @@
-import { prepared, sqliteOf, type DbOrTx } from "@/db/client";
-import { withWriteLock } from "@/db/write-lock";
-import type { Severity } from "@/db/schema";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx, type Tx } from "@/db/client";
+import { deliveries as deliveriesTable, deliveryEvents, events as eventsTable, products as productsTable, type Severity } from "@/db/schema";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { wakeDispatchers } from "@/lib/dispatch/wake-bridge";
+import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
 import type { EventInput } from "@/lib/validation/events";
 import { findEventType } from "./catalog";
 import { digestSlot, matchTargets, type MatchableRule } from "./matching";
@@ -24,7 +24,40 @@ export type ResolvedEvent = {
 };
 
 /** The org's enabled rules with their enabled channels — what matching needs. */
-export function loadMatchableRules(db: DbOrTx, orgId: string): MatchableRule[] {
+export async function loadMatchableRules(db: DbOrTx, orgId: string): Promise<MatchableRule[]> {
+  if (engineOf(db) === "postgres") {
+    const rows = await rowsOf<{
+      id: string;
+      product_id: string | null;
+      product_filter: string[];
+      event_types: string[] | "all";
+      severities: Severity[];
+      mode: "immediate" | "digest";
+      digest_minutes: number | null;
+      split_by_product: boolean;
+      channel_ids: string[];
+    }>(
+      db,
+      sql`SELECT r.id, r.product_id, r.product_filter, r.event_types, r.severities, r.mode, r.digest_minutes, r.split_by_product,
+                 json_agg(rc.channel_id) AS channel_ids
+            FROM rules r
+            JOIN rule_channels rc ON rc.rule_id = r.id
+            JOIN channels c ON c.id = rc.channel_id AND c.enabled
+           WHERE r.org_id = ${orgId} AND r.enabled
+           GROUP BY r.id`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      productId: r.product_id,
+      productFilter: r.product_filter,
+      eventTypes: r.event_types,
+      severities: r.severities,
+      mode: r.mode,
+      digestMinutes: r.digest_minutes,
+      splitByProduct: r.split_by_product,
+      channelIds: r.channel_ids,
+    }));
+  }
   const rows = prepared(
     db,
     `SELECT r.id, r.product_id, r.product_filter, r.event_types, r.severities, r.mode, r.digest_minutes, r.split_by_product,
@@ -63,14 +96,21 @@ export function loadMatchableRules(db: DbOrTx, orgId: string): MatchableRule[] {
  * exists, and the product fits the type's scope. Errors are keyed by item
  * index and field (`3.product`) so a producer can fix its batch.
  */
-export function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): ResolvedEvent[] {
+export async function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): Promise<ResolvedEvent[]> {
   // Only the types and products the items name are looked up (once each per call), not the whole catalog.
-  const types = new Map<string, ReturnType<typeof findEventType>>();
-  const typeOf = (key: string) => (types.has(key) ? types.get(key) : types.set(key, findEventType(db, orgId, key)).get(key));
+  const types = new Map<string, Awaited<ReturnType<typeof findEventType>>>();
+  for (const key of new Set(items.map((i) => i.type))) types.set(key, await findEventType(db, orgId, key));
+  const typeOf = (key: string) => types.get(key);
   const products = new Map<string, string | null>();
-  const findProduct = prepared(db, "SELECT id FROM products WHERE org_id = ? AND slug = ?");
-  const productIdOf = (slug: string) =>
-    products.has(slug) ? products.get(slug)! : products.set(slug, (findProduct.get(orgId, slug) as { id: string } | undefined)?.id ?? null).get(slug)!;
+  for (const slug of new Set(items.flatMap((i) => (i.product === undefined ? [] : [i.product])))) {
+    const [product] = await db
+      .select({ id: productsTable.id })
+      .from(productsTable)
+      .where(and(eq(productsTable.orgId, orgId), eq(productsTable.slug, slug)))
+      .limit(1);
+    products.set(slug, product?.id ?? null);
+  }
+  const productIdOf = (slug: string) => products.get(slug) ?? null;
   const fields: FieldErrors = {};
   const fail = (i: number, field: string, message: string) => (fields[options.indexed ? `${i}.${field}` : field] ??= []).push(message);
   const now = options.now ?? Date.now();
@@ -106,27 +146,38 @@ export function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], op
 /**
  * Stores events and every delivery they cause in one transaction (the
  * outbox): an accepted event is never without its deliveries. A producer `id`
- * seen before returns the stored event and creates nothing. Nests as a
- * savepoint when the caller already holds a transaction on this connection.
+ * seen before returns the stored event and creates nothing — also when two
+ * nodes store it at once (the unique index on (org, idempotency key) decides).
+ * Nests as a savepoint when the caller already holds a transaction.
  */
-export function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number } = {}): IngestResult[] {
+export async function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number } = {}): Promise<IngestResult[]> {
+  if (engineOf(db) === "postgres") return db.transaction((tx) => storeEventsPostgres(tx, orgId, events, options.now ?? Date.now()));
+  return storeEventsSqlite(db, orgId, events, options);
+}
+
+/** SQLite: prepared statements in one synchronous transaction (the hot path of the embedded engine). */
+async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number }): Promise<IngestResult[]> {
   const sqlite = sqliteOf(db);
   const findByKey = prepared(sqlite, "SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?");
-  const insertEvent = prepared(sqlite, 
+  const insertEvent = prepared(
+    sqlite,
     `INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at)
      VALUES (@id, @orgId, @productId, @type, @severity, @title, @data, @source, @key, @isTest, @occurredAt, @now)`,
   );
-  const insertDelivery = prepared(sqlite, 
+  const insertDelivery = prepared(
+    sqlite,
     `INSERT INTO deliveries (id, org_id, channel_id, rule_id, product_id, status, digest_key, attempt_count, next_attempt_at, is_test, created_at, updated_at)
      VALUES (@id, @orgId, @channelId, @ruleId, @productId, 'queued', @digestKey, 0, @due, @isTest, @now, @now)
      ON CONFLICT(digest_key) DO NOTHING`,
   );
   const findDigest = prepared(sqlite, "SELECT id FROM deliveries WHERE digest_key = ?");
   const linkEvent = prepared(sqlite, "INSERT OR IGNORE INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
+  // Read before the transaction: the SQLite read is synchronous, and the rules cannot change in between on this connection.
+  const rules = await loadMatchableRules(db, orgId);
 
-  const run = sqlite.transaction((): IngestResult[] => {
+  // IMMEDIATE (sqliteWriteTransaction): take the write lock before reading idempotency keys, so two processes cannot both insert one key.
+  return sqliteWriteTransaction(db, (): IngestResult[] => {
     const now = options.now ?? Date.now();
-    const rules = loadMatchableRules(db, orgId);
     return events.map((event) => {
       if (event.key !== null) {
         const stored = findByKey.get(orgId, event.key) as { id: string; n: number } | undefined;
@@ -150,14 +201,106 @@ export function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], 
       return { id, deliveries: targets.length, duplicate: false };
     });
   });
-  // IMMEDIATE: take the write lock before reading idempotency keys, so two processes cannot both insert one key.
-  return sqlite.inTransaction ? run() : withWriteLock(() => run.immediate());
+}
+
+// Rows per multi-row INSERT: under PostgreSQL's 65,535 parameters at 12 columns.
+const PG_ROWS_PER_INSERT = 1000;
+
+/**
+ * PostgreSQL: a few multi-row statements per batch instead of several per
+ * event (each statement is a round trip). Events go in with ON CONFLICT DO
+ * NOTHING on (org, idempotency key): an id that another transaction stored
+ * first — even one committing at this moment — comes back as a duplicate.
+ */
+async function storeEventsPostgres(tx: Tx, orgId: string, events: ResolvedEvent[], nowMs: number): Promise<IngestResult[]> {
+  const now = new Date(nowMs);
+  const rules = await loadMatchableRules(tx, orgId);
+  const rows = events.map((event) => ({
+    id: newId("evt"),
+    orgId,
+    productId: event.productId,
+    type: event.type,
+    severity: event.severity,
+    title: event.title,
+    data: event.data,
+    source: event.source,
+    idempotencyKey: event.key,
+    isTest: !!event.isTest,
+    occurredAt: new Date(event.occurredAt),
+    receivedAt: now,
+  }));
+  const inserted = new Set<string>();
+  for (let i = 0; i < rows.length; i += PG_ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + PG_ROWS_PER_INSERT);
+    const done = await tx.insert(eventsTable).values(chunk).onConflictDoNothing().returning({ id: eventsTable.id });
+    for (const { id } of done) inserted.add(id);
+  }
+
+  const immediate: (typeof deliveriesTable.$inferInsert)[] = [];
+  const digests = new Map<string, typeof deliveriesTable.$inferInsert>();
+  const links: { eventId: string; deliveryId?: string; digestKey?: string }[] = [];
+  const results: IngestResult[] = [];
+  const duplicates: { index: number; key: string }[] = [];
+  events.forEach((event, index) => {
+    const id = rows[index].id;
+    if (!inserted.has(id)) {
+      duplicates.push({ index, key: event.key! });
+      results.push({ id, deliveries: 0, duplicate: true });
+      return;
+    }
+    const targets = matchTargets(rules, event);
+    for (const target of targets) {
+      const base = { orgId, channelId: target.channelId, ruleId: target.ruleId, status: "queued" as const, attemptCount: 0, isTest: !!event.isTest, createdAt: now, updatedAt: now };
+      if (target.mode === "digest") {
+        const slot = digestSlot(target, event.productId, nowMs);
+        if (!digests.has(slot.key)) digests.set(slot.key, { ...base, id: newId("dlv"), productId: target.splitByProduct ? event.productId : null, digestKey: slot.key, nextAttemptAt: new Date(slot.closesAt) });
+        links.push({ eventId: id, digestKey: slot.key });
+      } else {
+        const deliveryId = newId("dlv");
+        immediate.push({ ...base, id: deliveryId, productId: event.productId, digestKey: null, nextAttemptAt: now });
+        links.push({ eventId: id, deliveryId });
+      }
+    }
+    results.push({ id, deliveries: targets.length, duplicate: false });
+  });
+
+  for (let i = 0; i < immediate.length; i += PG_ROWS_PER_INSERT) await tx.insert(deliveriesTable).values(immediate.slice(i, i + PG_ROWS_PER_INSERT));
+  const digestIds = new Map<string, string>();
+  if (digests.size) {
+    // An open digest of the same window may exist already (ours or another node's): join it.
+    await tx.insert(deliveriesTable).values([...digests.values()]).onConflictDoNothing({ target: deliveriesTable.digestKey });
+    const open = await tx
+      .select({ id: deliveriesTable.id, digestKey: deliveriesTable.digestKey })
+      .from(deliveriesTable)
+      .where(inArray(deliveriesTable.digestKey, [...digests.keys()]));
+    for (const d of open) digestIds.set(d.digestKey!, d.id);
+  }
+  const linkRows = links.map((l) => ({ eventId: l.eventId, deliveryId: l.deliveryId ?? digestIds.get(l.digestKey!)! }));
+  for (let i = 0; i < linkRows.length; i += PG_ROWS_PER_INSERT) await tx.insert(deliveryEvents).values(linkRows.slice(i, i + PG_ROWS_PER_INSERT)).onConflictDoNothing();
+
+  // Repeated ids answer with the stored event (stored earlier, by another node, or earlier in this batch).
+  if (duplicates.length) {
+    const stored = await rowsOf<{ id: string; key: string; n: number }>(
+      tx,
+      sql`SELECT e.id, e.idempotency_key AS key, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id)::int AS n
+            FROM events e WHERE e.org_id = ${orgId} AND e.idempotency_key IN (${sql.join(
+              [...new Set(duplicates.map((d) => d.key))].map((k) => sql`${k}`),
+              sql`, `,
+            )})`,
+    );
+    const byKey = new Map(stored.map((r) => [r.key, r]));
+    for (const { index, key } of duplicates) {
+      const found = byKey.get(key);
+      if (found) results[index] = { id: found.id, deliveries: found.n, duplicate: true };
+    }
+  }
+  return results;
 }
 
 /** Validates semantically, stores, and wakes this process's dispatcher. */
-export function ingestEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): IngestResult[] {
-  const results = storeEvents(db, orgId, resolveEvents(db, orgId, items, options), options);
-  if (results.some((r) => r.deliveries > 0 && !r.duplicate)) wakeDispatchers();
+export async function ingestEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): Promise<IngestResult[]> {
+  const results = await storeEvents(db, orgId, await resolveEvents(db, orgId, items, options), options);
+  if (results.some((r) => r.deliveries > 0 && !r.duplicate)) await wakeDispatchersOnCommit(db);
   return results;
 }
 
@@ -166,9 +309,9 @@ export function ingestEvents(db: DbOrTx, orgId: string, items: EventInput[], opt
  * with the stored ids; a single event whose id was seen before gets 200 and
  * the stored event. Shared by the route handler and the ingest fast path.
  */
-export function answerIngest(db: DbOrTx, orgId: string, body: EventInput | EventInput[]) {
+export async function answerIngest(db: DbOrTx, orgId: string, body: EventInput | EventInput[]) {
   const batch = Array.isArray(body);
-  const results = ingestEvents(db, orgId, batch ? body : [body], { indexed: batch });
+  const results = await ingestEvents(db, orgId, batch ? body : [body], { indexed: batch });
   const events = results.map(({ id, deliveries, duplicate }) => (duplicate ? { id, deliveries, duplicate } : { id, deliveries }));
   return { status: !batch && results[0].duplicate ? 200 : 202, body: { events } };
 }

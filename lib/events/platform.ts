@@ -1,6 +1,6 @@
 import type { DbOrTx } from "@/db/client";
 import type { Severity } from "@/db/schema";
-import { wakeDispatchers } from "@/lib/dispatch/wake-bridge";
+import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
 import { BUILT_IN_EVENT_TYPES } from "./catalog";
 import { storeEvents } from "./ingest";
 
@@ -20,8 +20,8 @@ export type PlatformEventInput = {
 
 const DEFAULT_SEVERITY = new Map(BUILT_IN_EVENT_TYPES.map((t) => [t.key, t.defaultSeverity]));
 
-export function raisePlatformEvent(tx: DbOrTx, input: PlatformEventInput): void {
-  const [result] = storeEvents(tx, input.orgId, [
+export async function raisePlatformEvent(tx: DbOrTx, input: PlatformEventInput): Promise<void> {
+  const [result] = await storeEvents(tx, input.orgId, [
     {
       key: null,
       type: input.type,
@@ -33,8 +33,7 @@ export function raisePlatformEvent(tx: DbOrTx, input: PlatformEventInput): void 
       source: "herald",
     },
   ]);
-  // The transaction is synchronous: by the next turn it has committed (or rolled back, and there is nothing to find).
-  if (result.deliveries > 0) setImmediate(wakeDispatchers);
+  if (result.deliveries > 0) await wakeDispatchersOnCommit(tx);
 }
 
 /** Audit actions that are also platform events (DESIGN §3: the CIPP-style change notifications). */
@@ -58,11 +57,11 @@ export type AuditedChange = {
 };
 
 /** Called by recordAudit for every change: raises the matching platform event, if any. */
-export function raiseFromAudit(tx: DbOrTx, change: AuditedChange): void {
+export async function raiseFromAudit(tx: DbOrTx, change: AuditedChange): Promise<void> {
   if (!change.orgId || !AUDITED_EVENTS.has(change.action)) return;
   const [noun, verb] = change.action.split(".");
   const what = change.target?.label ? `${noun} ${change.target.label}` : noun;
-  raisePlatformEvent(tx, {
+  await raisePlatformEvent(tx, {
     orgId: change.orgId,
     type: change.action,
     title: `${what} ${verb} by ${change.actor.label}`.replace(/^./, (c) => c.toUpperCase()),
