@@ -1,6 +1,6 @@
-import { prepared, type Db } from "@/db/client";
-import { PENDING_DELIVERY } from "@/db/schema";
-import { withWriteLock } from "@/db/write-lock";
+import { and, eq, lt, sql } from "drizzle-orm";
+import { changedRows, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type Db, type DbOrTx } from "@/db/client";
+import { deliveries, PENDING_DELIVERY } from "@/db/schema";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 
 /**
@@ -80,8 +80,14 @@ const claimSql = (skipCount: number, onlyIds: boolean, expiredLeases: boolean) =
   RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key`;
 };
 
-export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelivery[] {
+/** Marks due deliveries `sending` under this worker's lease and returns them, oldest due first. */
+export async function claimDueDeliveries(db: DbOrTx, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
+  if (engineOf(db) === "postgres") return claimPostgres(db, options);
+  return sqliteWriteTransaction(db, () => claimSqlite(db, options));
+}
+
+function claimSqlite(db: DbOrTx, options: ClaimOptions): ClaimedDelivery[] {
   const now = options.now ?? Date.now();
   const skip = options.skipChannels ?? [];
   const params: Record<string, unknown> = {
@@ -92,18 +98,14 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
   };
   skip.forEach((id, i) => (params[`skip${i}`] = id));
   if (options.onlyIds) params.only = JSON.stringify(options.onlyIds);
-  const sqlite = db.$client;
+  const sqlite = sqliteOf(db);
   const claim = prepared(sqlite, claimSql(skip.length, options.onlyIds !== undefined, options.expiredLeases ?? true));
   // Clearing digest_key only where there is one: naming it in the claim's SET would
   // rewrite its unique-index entry for every delivery (a third of a claim's cost).
   const closeDigests = prepared(sqlite, "UPDATE deliveries SET digest_key = NULL WHERE id IN (SELECT value FROM json_each(?))");
-  const claimBatch = sqlite.transaction(() => {
-    const claimed = claim.all(params) as Row[];
-    const digests = claimed.filter((r) => r.digest_key !== null).map((r) => r.id);
-    if (digests.length) closeDigests.run(JSON.stringify(digests));
-    return claimed;
-  });
-  const rows = withWriteLock(() => claimBatch.immediate());
+  const rows = claim.all(params) as Row[];
+  const digests = rows.filter((r) => r.digest_key !== null).map((r) => r.id);
+  if (digests.length) closeDigests.run(JSON.stringify(digests));
   // RETURNING follows no promised order: oldest due first, so a channel's messages leave in order.
   rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
   return rows.map((r) => ({
@@ -119,19 +121,70 @@ export function claimDueDeliveries(db: Db, options: ClaimOptions): ClaimedDelive
 }
 
 /**
+ * PostgreSQL: the usual job-queue claim — the due rows are read from the
+ * partial index in due order, locked FOR UPDATE SKIP LOCKED (a row another
+ * worker is claiming at this instant is skipped, not waited for), and leased
+ * by the same statement. Many workers on many machines claim at once without
+ * ever taking the same delivery.
+ */
+async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  const now = new Date(options.now ?? Date.now());
+  const until = new Date(now.getTime() + options.leaseMs);
+  const skip = options.skipChannels?.length ? sql`AND d.channel_id <> ALL(${`{${options.skipChannels.join(",")}}`}::text[])` : sql``;
+  const only = options.onlyIds ? sql`AND d.id = ANY(${`{${options.onlyIds.join(",")}}`}::text[])` : sql``;
+  const eligible = sql`c.enabled AND c.health <> 'disabled' ${skip} ${only}`;
+  const due = sql`SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+        WHERE d.${sql.raw(PENDING_DELIVERY)} AND d.status = 'queued' AND d.next_attempt_at <= ${now} AND ${eligible}
+        ORDER BY d.next_attempt_at LIMIT ${options.limit} FOR UPDATE OF d SKIP LOCKED`;
+  const expired = sql`SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
+        WHERE d.${sql.raw(PENDING_DELIVERY)} AND d.status = 'sending' AND d.leased_until < ${now} AND ${eligible}
+        LIMIT ${options.limit} FOR UPDATE OF d SKIP LOCKED`;
+  const ids = options.expiredLeases ?? true ? sql`SELECT id FROM ((${expired}) UNION ALL (${due})) AS candidates LIMIT ${options.limit}` : due;
+  const rows = await rowsOf<{
+    id: string;
+    org_id: string;
+    channel_id: string;
+    rule_id: string | null;
+    product_id: string | null;
+    attempt_count: number;
+    leased_until: Date;
+    is_test: boolean;
+    next_attempt_at: Date;
+    created_at: Date;
+  }>(
+    db,
+    sql`UPDATE deliveries
+           SET status = 'sending', leased_until = ${until}, lease_owner = ${options.owner}, updated_at = ${now}, digest_key = NULL
+         WHERE id IN (${ids})
+     RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at`,
+  );
+  const time = (d: Date | string) => new Date(d).getTime();
+  rows.sort((a, b) => time(a.next_attempt_at) - time(b.next_attempt_at) || time(a.created_at) - time(b.created_at));
+  return rows.map((r) => ({
+    id: r.id,
+    orgId: r.org_id,
+    channelId: r.channel_id,
+    ruleId: r.rule_id,
+    productId: r.product_id,
+    attemptCount: r.attempt_count,
+    leasedUntil: time(r.leased_until),
+    isTest: r.is_test,
+  }));
+}
+
+/**
  * Writes a worker's finished outcomes and claims its next batch in one
  * transaction — one commit instead of two. If either fails, neither is kept:
  * the caller still holds the outcomes and writes them later.
  */
-export function recordAndClaim(
+export async function recordAndClaim(
   db: Db,
   outcomes: OutcomeRecord[],
   options: ClaimOptions & { disableAfterMs: number },
-): { changes: HealthChange[]; claimed: ClaimedDelivery[] } {
-  // db.transaction begins IMMEDIATE on the write lock (db/client.ts).
-  return db.transaction(() => {
-    const changes = outcomes.length ? recordOutcomes(db, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
-    return { changes, claimed: claimDueDeliveries(db, options) };
+): Promise<{ changes: HealthChange[]; claimed: ClaimedDelivery[] }> {
+  return db.transaction(async (tx) => {
+    const changes = outcomes.length ? await recordOutcomes(tx, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
+    return { changes, claimed: await claimDueDeliveries(tx, options) };
   });
 }
 
@@ -139,16 +192,16 @@ export function recordAndClaim(
  * When something next becomes claimable (a retry, a digest window, an expired
  * lease), so an idle worker sleeps exactly until then instead of polling blind.
  */
-export function nextDueAt(db: Db): number | null {
-  const row = prepared(
-    db.$client,
-    `SELECT min(t) AS t FROM (
+export async function nextDueAt(db: DbOrTx): Promise<number | null> {
+  const [row] = await rowsOf<{ t: number | string | Date | null }>(
+    db,
+    sql.raw(`SELECT min(t) AS t FROM (
        SELECT min(d.next_attempt_at) AS t FROM deliveries d JOIN channels c ON c.id = d.channel_id
-        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND c.enabled = 1 AND c.health <> 'disabled'
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND c.enabled = ${engineOf(db) === "postgres" ? "true" : "1"} AND c.health <> 'disabled'
        UNION ALL
-       SELECT min(leased_until) FROM deliveries WHERE ${PENDING_DELIVERY} AND status = 'sending')`,
-  ).get() as { t: number | null };
-  return row.t ?? null;
+       SELECT min(leased_until) FROM deliveries WHERE ${PENDING_DELIVERY} AND status = 'sending') AS due`),
+  );
+  return row?.t === null || row?.t === undefined ? null : new Date(row.t).getTime();
 }
 
 /**
@@ -156,10 +209,11 @@ export function nextDueAt(db: Db): number | null {
  * being sent), so a long backlog is never taken over while its worker is
  * healthy. A worker that dies stops renewing, and its leases expire.
  */
-export function renewLeases(db: Db, owner: string, leaseMs: number, now = Date.now()): number {
-  const renew = prepared(
-    db.$client,
-    `UPDATE deliveries SET leased_until = @until WHERE ${PENDING_DELIVERY} AND status = 'sending' AND lease_owner = @owner AND leased_until < @until`,
-  );
-  return withWriteLock(() => renew.run({ owner, until: now + leaseMs }).changes);
+export async function renewLeases(db: DbOrTx, owner: string, leaseMs: number, now = Date.now()): Promise<number> {
+  const until = new Date(now + leaseMs);
+  const result = await db
+    .update(deliveries)
+    .set({ leasedUntil: until })
+    .where(and(sql.raw(PENDING_DELIVERY), eq(deliveries.status, "sending"), eq(deliveries.leaseOwner, owner), lt(deliveries.leasedUntil, until)));
+  return changedRows(result);
 }

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
-import { prepared, type Db } from "@/db/client";
-import { withWriteLock } from "@/db/write-lock";
-import type { ChannelHealth, ChannelType } from "@/db/schema";
+import { eq, inArray, sql } from "drizzle-orm";
+import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
+import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
@@ -64,6 +64,27 @@ export function boundedExcerpt(text: string | undefined, bytes = EXCERPT_BYTES):
   return buf.subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "");
 }
 
+/** The health columns of these channels, times in milliseconds. */
+async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow[]> {
+  const rows = await tx
+    .select({
+      id: channelsTable.id,
+      org_id: channelsTable.orgId,
+      name: channelsTable.name,
+      type: channelsTable.type,
+      health: channelsTable.health,
+      consecutive_failures: channelsTable.consecutiveFailures,
+      failing_since: channelsTable.failingSince,
+      last_error: channelsTable.lastError,
+      last_error_at: channelsTable.lastErrorAt,
+      last_success_at: channelsTable.lastSuccessAt,
+    })
+    .from(channelsTable)
+    .where(inArray(channelsTable.id, ids));
+  const ms = (d: Date | null) => d?.getTime() ?? null;
+  return rows.map((r) => ({ ...r, failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at) }));
+}
+
 type ChannelStateRow = {
   id: string;
   org_id: string;
@@ -77,15 +98,23 @@ type ChannelStateRow = {
   last_success_at: number | null;
 };
 
-export function recordOutcomes(
-  db: Db,
+export async function recordOutcomes(
+  db: DbOrTx,
   owner: string,
   records: OutcomeRecord[],
   options: { disableAfterMs: number; now?: number },
-): HealthChange[] {
+): Promise<HealthChange[]> {
   if (records.length === 0) return [];
-  const sqlite = db.$client;
   const now = options.now ?? Date.now();
+  return db.transaction(async (tx) => {
+    const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
+    return updateHealth(tx, attempts.filter((a) => !a.isTest), options.disableAfterMs, now);
+  });
+}
+
+/** SQLite: prepared statements, run synchronously inside the caller's transaction. Returns the attempts written. */
+function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[], now: number): AttemptRecord[] {
+  const sqlite = sqliteOf(tx);
   const release = prepared(
     sqlite,
     `UPDATE deliveries SET status = 'queued', leased_until = NULL, lease_owner = NULL, updated_at = ?
@@ -119,30 +148,92 @@ export function recordOutcomes(
              OR lower(u.email) IN (SELECT value FROM json_each(c.settings, '$.members')))`,
   );
 
-  const run = sqlite.transaction((): HealthChange[] => {
-    const attempts: AttemptRecord[] = [];
-    const delivered: string[] = [];
-    for (const r of records) {
-      if (r.kind === "release") {
-        release.run(now, r.deliveryId, owner);
-        continue;
-      }
-      attempts.push(r);
-      if (r.outcome === "delivered") {
-        delivered.push(r.deliveryId);
-      } else {
-        const error = r.result.ok ? null : errorOf(r.result);
-        finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, error, now, id: r.deliveryId, owner });
-      }
-      for (const eventId of r.inboxEventIds ?? []) {
-        fillInbox.run({ channelId: r.channelId, eventId, deliveryId: r.deliveryId, now });
-      }
+  const attempts: AttemptRecord[] = [];
+  const delivered: string[] = [];
+  for (const r of records) {
+    if (r.kind === "release") {
+      release.run(now, r.deliveryId, owner);
+      continue;
     }
-    insertAttempts(sqlite, attempts);
-    if (delivered.length) finishDelivered.run({ ids: JSON.stringify(delivered), now, owner });
-    return updateHealth(db, attempts.filter((a) => !a.isTest), options.disableAfterMs, now);
-  });
-  return withWriteLock(() => run.immediate());
+    attempts.push(r);
+    if (r.outcome === "delivered") {
+      delivered.push(r.deliveryId);
+    } else {
+      const error = r.result.ok ? null : errorOf(r.result);
+      finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, error, now, id: r.deliveryId, owner });
+    }
+    for (const eventId of r.inboxEventIds ?? []) {
+      fillInbox.run({ channelId: r.channelId, eventId, deliveryId: r.deliveryId, now });
+    }
+  }
+  insertAttempts(sqlite, attempts);
+  if (delivered.length) finishDelivered.run({ ids: JSON.stringify(delivered), now, owner });
+  return attempts;
+}
+
+/** A PostgreSQL text[] parameter (drizzle would expand a JS array into a list). */
+const textArray = (values: readonly string[]) => sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`}::text[]`;
+
+/**
+ * PostgreSQL: the same writes as SQLite's, a statement per kind for the whole
+ * batch (each statement is a round trip): releases, the delivered ones, the
+ * others through unnest() of their new states, the attempts in multi-row
+ * INSERTs, the inbox rows. The lease is checked as on SQLite.
+ */
+async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: OutcomeRecord[], nowMs: number): Promise<AttemptRecord[]> {
+  const now = new Date(nowMs);
+  const attempts = records.filter((r): r is AttemptRecord => r.kind === "attempt");
+  const released = records.filter((r) => r.kind === "release").map((r) => r.deliveryId);
+  const delivered = attempts.filter((a) => a.outcome === "delivered").map((a) => a.deliveryId);
+  const others = attempts.filter((a) => a.outcome !== "delivered");
+  if (released.length) {
+    await tx.execute(sql`UPDATE deliveries SET status = 'queued', leased_until = NULL, lease_owner = NULL, updated_at = ${now}
+                          WHERE id = ANY(${textArray(released)}) AND lease_owner = ${owner} AND status = 'sending'`);
+  }
+  if (delivered.length) {
+    await tx.execute(sql`UPDATE deliveries
+                            SET status = 'delivered', attempt_count = attempt_count + 1, leased_until = NULL, lease_owner = NULL,
+                                last_error = NULL, updated_at = ${now}, delivered_at = ${now}
+                          WHERE id = ANY(${textArray(delivered)}) AND lease_owner = ${owner} AND status = 'sending'`);
+  }
+  if (others.length) {
+    const json = JSON.stringify(
+      others.map((a) => ({
+        id: a.deliveryId,
+        status: a.outcome === "retry" ? "queued" : a.outcome,
+        next: a.nextAttemptAt === undefined ? null : new Date(a.nextAttemptAt).toISOString(),
+        error: a.result.ok ? null : errorOf(a.result),
+      })),
+    );
+    await tx.execute(sql`UPDATE deliveries d
+                            SET status = u.status, attempt_count = d.attempt_count + 1, next_attempt_at = coalesce(u.next, d.next_attempt_at),
+                                leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
+                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text)
+                          WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending'`);
+  }
+  const rows = attempts.map((r) => ({
+    id: attemptId(),
+    deliveryId: r.deliveryId,
+    at: new Date(r.at),
+    durationMs: Math.max(0, Math.round(r.result.durationMs)),
+    outcome: r.outcome,
+    statusCode: r.result.statusCode ?? null,
+    response: boundedExcerpt(r.result.response),
+    error: r.result.ok ? null : errorOf(r.result),
+  }));
+  for (let i = 0; i < rows.length; i += 1000) await tx.insert(attemptsTable).values(rows.slice(i, i + 1000));
+  for (const r of attempts) {
+    for (const eventId of r.inboxEventIds ?? []) {
+      await tx.execute(sql`INSERT INTO inbox_items (id, org_id, user_id, channel_id, event_id, delivery_id, created_at)
+        SELECT 'inb_' || replace(gen_random_uuid()::text, '-', ''), m.org_id, m.user_id, c.id, ${eventId}, ${r.deliveryId}, ${now}
+          FROM memberships m JOIN channels c ON c.org_id = m.org_id JOIN users u ON u.id = m.user_id
+         WHERE c.id = ${r.channelId}
+           AND (jsonb_array_length(coalesce(c.settings->'members', '[]'::jsonb)) = 0
+                OR lower(u.email) IN (SELECT jsonb_array_elements_text(c.settings->'members')))
+        ON CONFLICT DO NOTHING`);
+    }
+  }
+  return attempts;
 }
 
 const errorOf = (result: SendResult) => (result.error ?? "failed").slice(0, ERROR_CHARS);
@@ -196,15 +287,10 @@ function healthRowChanged(row: ChannelStateRow, state: HealthState): boolean {
   );
 }
 
-function updateHealth(db: Db, attempts: AttemptRecord[], disableAfterMs: number, now: number): HealthChange[] {
+async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterMs: number, now: number): Promise<HealthChange[]> {
   if (attempts.length === 0) return [];
-  const sqlite = db.$client;
   const ids = [...new Set(attempts.map((a) => a.channelId))];
-  const rows = prepared(
-    sqlite,
-    `SELECT id, org_id, name, type, health, consecutive_failures, failing_since, last_error, last_error_at, last_success_at
-       FROM channels WHERE id IN (SELECT value FROM json_each(?))`,
-  ).all(JSON.stringify(ids)) as ChannelStateRow[];
+  const rows = await channelStates(tx, ids);
   const states = new Map<string, { row: ChannelStateRow; state: HealthState; gone: boolean }>();
   for (const row of rows) {
     states.set(row.id, {
@@ -227,19 +313,27 @@ function updateHealth(db: Db, attempts: AttemptRecord[], disableAfterMs: number,
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
   }
-  const write = prepared(
-    sqlite,
-    `UPDATE channels SET health = @health, consecutive_failures = @consecutiveFailures, failing_since = @failingSince,
-            last_error = @lastError, last_error_at = @lastErrorAt, last_success_at = @lastSuccessAt
-      WHERE id = @id`,
-  );
+  const write = async (id: string, state: HealthState) => {
+    const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+    await tx
+      .update(channelsTable)
+      .set({
+        health: state.health,
+        consecutiveFailures: state.consecutiveFailures,
+        failingSince: at(state.failingSince),
+        lastError: state.lastError,
+        lastErrorAt: at(state.lastErrorAt),
+        lastSuccessAt: at(state.lastSuccessAt),
+      })
+      .where(eq(channelsTable.id, id));
+  };
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
-    if (healthRowChanged(row, state)) write.run({ id, ...state });
+    if (healthRowChanged(row, state)) await write(id, state);
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
     if (state.health === "healthy") continue;
-    raisePlatformEvent(db, {
+    await raisePlatformEvent(tx, {
       orgId: row.org_id,
       type: "integration.unhealthy",
       title: unhealthyTitle(row.name, state.health, gone),

@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { prepared, type DbOrTx } from "@/db/client";
+import { and, eq } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
 import { eventTypes, type Severity } from "@/db/schema";
 
 /** Where an event type may occur: in the org itself, in one product, or either (log lines). */
@@ -50,22 +50,19 @@ export function isBuiltInEventType(key: string): boolean {
 }
 
 /** One type of the org's catalog by key (built-in or the org's own), or undefined — what ingest checks per event. */
-export function findEventType(db: DbOrTx, orgId: string, key: string): Pick<EventType, "key" | "scope" | "defaultSeverity"> | undefined {
-  return (
-    BUILT_IN_BY_KEY.get(key) ??
-    (prepared(db, "SELECT key, scope, default_severity AS defaultSeverity FROM event_types WHERE org_id = ? AND key = ?").get(orgId, key) as
-      | Pick<EventType, "key" | "scope" | "defaultSeverity">
-      | undefined)
-  );
+export async function findEventType(db: DbOrTx, orgId: string, key: string): Promise<Pick<EventType, "key" | "scope" | "defaultSeverity"> | undefined> {
+  const builtInType = BUILT_IN_BY_KEY.get(key);
+  if (builtInType) return builtInType;
+  const [custom] = await db
+    .select({ key: eventTypes.key, scope: eventTypes.scope, defaultSeverity: eventTypes.defaultSeverity })
+    .from(eventTypes)
+    .where(and(eq(eventTypes.orgId, orgId), eq(eventTypes.key, key)))
+    .limit(1);
+  return custom;
 }
 
 /** The org's whole catalog: built-in types, then the types it added, by key. */
-export function orgCatalog(db: DbOrTx, orgId: string): EventType[] {
-  const custom = db
-    .select()
-    .from(eventTypes)
-    .where(eq(eventTypes.orgId, orgId))
-    .all()
-    .map((t) => ({ key: t.key, scope: t.scope, title: t.title, description: t.description, defaultSeverity: t.defaultSeverity, builtIn: false }));
+export async function orgCatalog(db: DbOrTx, orgId: string): Promise<EventType[]> {
+  const custom = (await db.select().from(eventTypes).where(eq(eventTypes.orgId, orgId))).map((t) => ({ key: t.key, scope: t.scope, title: t.title, description: t.description, defaultSeverity: t.defaultSeverity, builtIn: false }));
   return [...BUILT_IN_EVENT_TYPES, ...custom.sort((a, b) => a.key.localeCompare(b.key))];
 }
