@@ -103,6 +103,15 @@ export class DeliveryDispatcher {
   private expiredLeasesCheckedAt = 0;
   /** The last claim that looked for expired leases filled its room: there may be more (a dead worker's whole backlog). */
   private expiredBacklog = false;
+  /**
+   * The database work of this worker, one piece at a time (claims, outcome
+   * writes, lease renewals): each is a transaction, and they must not overlap
+   * — on SQLite they share one connection. A tick or flush asked for while one
+   * is queued joins it instead of queueing another.
+   */
+  private dbChain: Promise<void> = Promise.resolve();
+  private tickInChain = false;
+  private flushInChain = false;
   private idleWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
 
@@ -165,9 +174,10 @@ export class DeliveryDispatcher {
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), sleep(this.stopGraceMs)]);
     }
-    this.flush();
+    await this.flush();
     clearTimeout(this.flushTimer);
     clearInterval(this.renewTimer);
+    await this.dbChain;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -175,26 +185,43 @@ export class DeliveryDispatcher {
     return this.heldJobs.size;
   }
 
+  /** Runs database work after what is already queued; its failure is logged by the work itself. */
+  private inChain(work: () => Promise<void>): Promise<void> {
+    this.dbChain = this.dbChain.then(work).catch((e) => log.error("dispatch: unexpected failure", { error: (e as Error).message }));
+    return this.dbChain;
+  }
+
   private renew() {
     if (this.held === 0) return;
-    const now = Date.now();
-    try {
-      renewLeases(this.db, this.owner, this.leaseMs, now);
-      this.renewedUntil = now + this.leaseMs;
-    } catch (e) {
-      if (!reportStorageFailure(e)) log.error("dispatch: renewing leases failed", { error: (e as Error).message });
-    }
+    void this.inChain(async () => {
+      const now = Date.now();
+      try {
+        await renewLeases(this.db, this.owner, this.leaseMs, now);
+        this.renewedUntil = now + this.leaseMs;
+      } catch (e) {
+        if (!reportStorageFailure(e)) log.error("dispatch: renewing leases failed", { error: (e as Error).message });
+      }
+    });
   }
 
   private tick = () => {
+    if (!this.accepting || this.tickInChain) return;
+    this.tickInChain = true;
+    void this.inChain(async () => {
+      this.tickInChain = false;
+      await this.tickNow();
+    });
+  };
+
+  private async tickNow() {
     if (!this.accepting) return;
-    if (storageFailure()) recoverStorageHealth(this.db);
+    if (storageFailure()) await recoverStorageHealth(this.db);
     if (this.held > this.maxHeld / 2) {
       this.backlog = true; // there may be work due: the next finished sends claim it
       return;
     }
     try {
-      this.fill();
+      await this.fill();
     } catch (e) {
       if (!reportStorageFailure(e)) log.error("dispatch: claim failed", { error: (e as Error).message });
       this.scheduleWake(1_000);
@@ -202,19 +229,19 @@ export class DeliveryDispatcher {
     }
     if (this.backlog) return; // every finished send claims again
     if (this.held === 0) {
-      this.flush();
+      await this.flushNow();
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
     let next: number | null = null;
     try {
-      next = nextDueAt(this.db);
+      next = await nextDueAt(this.db);
     } catch {
       // the poll below covers it
     }
     // Due already but not claimed: it waits for a full lane here, whose next finished send claims again.
     const now = Date.now();
     this.scheduleWake(next === null || next <= now ? this.pollMs : Math.min(this.pollMs, next - now + 5));
-  };
+  }
 
   private scheduleWake(ms: number) {
     if (!this.accepting) return;
@@ -226,7 +253,7 @@ export class DeliveryDispatcher {
   }
 
   /** Claims one batch and queues it in the channel lanes; returns how many were claimed. */
-  private fill(): number {
+  private async fill(): Promise<number> {
     const room = Math.min(this.batchSize, this.maxHeld - this.held);
     if (room <= 0) return 0;
     const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
@@ -236,9 +263,9 @@ export class DeliveryDispatcher {
     // The outcomes waiting to be written go in the claim's transaction: one commit instead of two.
     const outcomes = this.pending;
     this.pending = [];
-    let result: ReturnType<typeof recordAndClaim>;
+    let result: Awaited<ReturnType<typeof recordAndClaim>>;
     try {
-      result = recordAndClaim(this.db, outcomes, {
+      result = await recordAndClaim(this.db, outcomes, {
         owner: this.owner,
         limit: room,
         leaseMs: this.leaseMs,
@@ -256,12 +283,12 @@ export class DeliveryDispatcher {
     }
     const { claimed, changes } = result;
     this.expiredBacklog = expiredLeases && claimed.length === room;
-    this.applyHealthChanges(changes);
+    await this.applyHealthChanges(changes);
     this.backlog = claimed.length === room;
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
-    const channels = this.channels.load(this.db, claimed.map((d) => d.channelId));
-    const events = loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
+    const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
+    const events = await loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
     for (const delivery of claimed) {
       const already = this.heldJobs.get(delivery.id);
       if (already) {
@@ -357,7 +384,7 @@ export class DeliveryDispatcher {
     const record = await attemptDelivery(job, lane, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher, poster: this.poster });
     this.counts[record.outcome === "retry" ? "retried" : record.outcome]++;
     this.pending.push(record);
-    if (this.pending.length >= this.batchSize) this.flush();
+    if (this.pending.length >= this.batchSize) void this.flush();
     else this.scheduleFlush();
   }
 
@@ -365,28 +392,38 @@ export class DeliveryDispatcher {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flush();
+      void this.flush();
     }, FLUSH_MS);
   }
 
   /** After outcomes were written: a channel the failures disabled gets nothing more from this worker. */
-  private applyHealthChanges(changes: HealthChange[]) {
+  private async applyHealthChanges(changes: HealthChange[]) {
     for (const change of changes) {
       if (change.to !== "disabled") continue;
       this.disabledChannels.add(change.channelId);
       const lane = this.lanes.get(change.channelId);
       if (lane) this.releaseQueued(lane);
     }
-    if (storageFailure()) recoverStorageHealth(this.db);
+    if (storageFailure()) await recoverStorageHealth(this.db);
+  }
+
+  /** Writes the pending outcomes (after the database work already queued). */
+  private flush(): Promise<void> {
+    if (this.flushInChain) return this.dbChain;
+    this.flushInChain = true;
+    return this.inChain(async () => {
+      this.flushInChain = false;
+      await this.flushNow();
+    });
   }
 
   /** Writes the pending outcomes in one transaction; on a storage failure keeps them and tries again. */
-  private flush() {
+  private async flushNow() {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     try {
-      this.applyHealthChanges(recordOutcomes(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs }));
+      await this.applyHealthChanges(await recordOutcomes(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs }));
     } catch (e) {
       this.pending = batch.concat(this.pending);
       if (!reportStorageFailure(e)) log.error("dispatch: recording outcomes failed", { error: (e as Error).message });
@@ -394,7 +431,7 @@ export class DeliveryDispatcher {
       clearTimeout(this.flushTimer);
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
-        this.flush();
+        void this.flush();
       }, 1_000);
     }
   }

@@ -1,6 +1,7 @@
-import { prepared, type Db } from "@/db/client";
+import { inArray, sql } from "drizzle-orm";
+import { engineOf, prepared, rowsOf, type Db } from "@/db/client";
 import { loadSendableChannel } from "@/db/queries/channels";
-import type { Severity } from "@/db/schema";
+import { channels, type Severity } from "@/db/schema";
 import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
 
 /**
@@ -17,12 +18,12 @@ export class ChannelCache {
   private entries = new Map<string, { updatedAt: number; loaded: LoadedChannel }>();
 
   /** The channels of a batch, re-reading and decrypting only those changed since last time. */
-  load(db: Db, ids: string[]): Map<string, LoadedChannel> {
+  async load(db: Db, ids: string[]): Promise<Map<string, LoadedChannel>> {
     const unique = [...new Set(ids)];
-    const versions = prepared(
-      db.$client,
-      "SELECT id, updated_at FROM channels WHERE id IN (SELECT value FROM json_each(?))",
-    ).all(JSON.stringify(unique)) as { id: string; updated_at: number }[];
+    const versions = (await db.select({ id: channels.id, updatedAt: channels.updatedAt }).from(channels).where(inArray(channels.id, unique))).map((c) => ({
+      id: c.id,
+      updated_at: c.updatedAt.getTime(),
+    }));
     const out = new Map<string, LoadedChannel>();
     for (const { id, updated_at } of versions) {
       const cached = this.entries.get(id);
@@ -30,7 +31,7 @@ export class ChannelCache {
         out.set(id, cached.loaded);
         continue;
       }
-      const loaded = decryptChannel(db, id);
+      const loaded = await decryptChannel(db, id);
       this.entries.set(id, { updatedAt: updated_at, loaded });
       out.set(id, loaded);
     }
@@ -39,9 +40,9 @@ export class ChannelCache {
   }
 }
 
-function decryptChannel(db: Db, id: string): LoadedChannel {
+async function decryptChannel(db: Db, id: string): Promise<LoadedChannel> {
   try {
-    const channel = loadSendableChannel(db, id);
+    const channel = await loadSendableChannel(db, id);
     return channel ? { channel } : { error: "the channel was deleted" };
   } catch (e) {
     // A secret that does not open (wrong HERALD_ENCRYPTION_KEY) is reported on the attempt, never thrown.
@@ -56,7 +57,8 @@ type EventRow = {
   severity: Severity;
   title: string;
   data: string;
-  occurred_at: number;
+  /** Milliseconds (SQLite) or timestamptz text (PostgreSQL). */
+  occurred_at: number | string;
   org_slug: string;
   org_name: string;
   product_slug: string | null;
@@ -95,17 +97,18 @@ const byOccurrence = (a: RenderableEvent, b: RenderableEvent) =>
   a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Delivery id → its events (oldest first), each with the link back to the console. */
-export function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Map<string, RenderableEvent[]> {
-  const rows = prepared(
-    db.$client,
-    `SELECT de.delivery_id, e.id, e.type, e.severity, e.title, e.data, e.occurred_at,
+export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Promise<Map<string, RenderableEvent[]>> {
+  const columns = `de.delivery_id, e.id, e.type, e.severity, e.title, e.occurred_at,
             o.slug AS org_slug, o.name AS org_name, p.slug AS product_slug, p.name AS product_name
        FROM delivery_events de
        JOIN events e ON e.id = de.event_id
        JOIN orgs o ON o.id = e.org_id
-       LEFT JOIN products p ON p.id = e.product_id
-      WHERE de.delivery_id IN (SELECT value FROM json_each(?))`,
-  ).all(JSON.stringify(deliveryIds)) as EventRow[];
+       LEFT JOIN products p ON p.id = e.product_id`;
+  // The data as stored text on both engines: webhook bodies splice it in unparsed (StoredEvent).
+  const rows =
+    engineOf(db) === "postgres"
+      ? await rowsOf<EventRow>(db, sql`SELECT e.data::text AS data, ${sql.raw(columns)} WHERE de.delivery_id = ANY(${`{${deliveryIds.join(",")}}`}::text[])`)
+      : (prepared(db, `SELECT e.data, ${columns} WHERE de.delivery_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(deliveryIds)) as EventRow[]);
   const out = new Map<string, RenderableEvent[]>();
   for (const r of rows) {
     const event = new StoredEvent(r.data, {

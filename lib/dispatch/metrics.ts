@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { prepared, type Db } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { engineOf, prepared, rowsOf, sqliteOf, type Db } from "@/db/client";
 import { PENDING_DELIVERY } from "@/db/schema";
 import { storageFailure } from "./storage-health";
 
@@ -10,41 +11,59 @@ import { storageFailure } from "./storage-health";
  */
 
 type AttemptTotals = {
-  /** Attempts up to this rowid are counted. */
-  throughRowid: number;
   /** "outcome\tchannel type" → attempts. */
   byOutcome: Map<string, number>;
   latency: Map<string, { buckets: number[]; sumMs: number; count: number }>;
 };
 
-const totalsByConnection = new WeakMap<Database.Database, AttemptTotals>();
+const sqliteTotals = new WeakMap<Database.Database, AttemptTotals & { throughRowid: number }>();
 
 /**
- * The attempt counters, kept per connection and brought up to date from the
- * attempts added since the last scrape (attempts are only ever inserted, with
- * growing rowids): a scrape reads the new attempts, not the whole history.
- * The first scrape of a process reads them all once.
+ * The attempt counters. On SQLite they are kept per connection and brought up
+ * to date from the attempts added since the last scrape (attempts are only
+ * ever inserted, with growing rowids): a scrape reads the new attempts, not
+ * the whole history. On PostgreSQL, where several nodes insert attempts at
+ * once and no such cursor is safe, each scrape counts them all (one indexed
+ * aggregate; retention keeps the table bounded).
  */
-function attemptTotals(sqlite: Database.Database): AttemptTotals {
-  let totals = totalsByConnection.get(sqlite);
-  if (!totals) totalsByConnection.set(sqlite, (totals = { throughRowid: 0, byOutcome: new Map(), latency: new Map() }));
+async function attemptTotals(db: Db): Promise<AttemptTotals> {
+  const bucketSql = (sum: (cond: string) => string) => LATENCY_BUCKETS.map((b, i) => `${sum(`a.duration_ms <= ${Math.round(b * 1000)}`)} AS b${i}`).join(", ");
+  const joined = "FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id";
+  const add = (totals: AttemptTotals, byOutcome: { outcome: string; type: string; n: number | string }[], latency: Record<string, number | string>[]) => {
+    for (const r of byOutcome) {
+      const key = `${r.outcome}\t${r.type}`;
+      totals.byOutcome.set(key, (totals.byOutcome.get(key) ?? 0) + Number(r.n));
+    }
+    for (const r of latency) {
+      const type = String(r.type);
+      let h = totals.latency.get(type);
+      if (!h) totals.latency.set(type, (h = { buckets: LATENCY_BUCKETS.map(() => 0), sumMs: 0, count: 0 }));
+      LATENCY_BUCKETS.forEach((_, i) => (h.buckets[i] += Number(r[`b${i}`])));
+      h.sumMs += Number(r.total);
+      h.count += Number(r.n);
+    }
+    return totals;
+  };
+  if (engineOf(db) === "postgres") {
+    const byOutcome = await rowsOf<{ outcome: string; type: string; n: string }>(db, sql.raw(`SELECT a.outcome, c.type, count(*) AS n ${joined} GROUP BY a.outcome, c.type`));
+    const latency = await rowsOf<Record<string, string>>(
+      db,
+      sql.raw(`SELECT c.type, ${bucketSql((cond) => `count(*) FILTER (WHERE ${cond})`)}, coalesce(sum(a.duration_ms), 0) AS total, count(*) AS n ${joined} GROUP BY c.type`),
+    );
+    return add({ byOutcome: new Map(), latency: new Map() }, byOutcome, latency);
+  }
+  const sqlite = sqliteOf(db);
+  let totals = sqliteTotals.get(sqlite);
+  if (!totals) sqliteTotals.set(sqlite, (totals = { throughRowid: 0, byOutcome: new Map(), latency: new Map() }));
   const through = (prepared(sqlite, "SELECT coalesce(max(rowid), 0) AS m FROM attempts").get() as { m: number }).m;
   if (through <= totals.throughRowid) return totals;
   const range = { from: totals.throughRowid, through };
-  const joined = "FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN channels c ON c.id = d.channel_id WHERE a.rowid > @from AND a.rowid <= @through";
-  for (const r of prepared(sqlite, `SELECT a.outcome, c.type, count(*) AS n ${joined} GROUP BY a.outcome, c.type`).all(range) as { outcome: string; type: string; n: number }[]) {
-    const key = `${r.outcome}\t${r.type}`;
-    totals.byOutcome.set(key, (totals.byOutcome.get(key) ?? 0) + r.n);
-  }
-  const bucketSql = LATENCY_BUCKETS.map((b, i) => `sum(a.duration_ms <= ${Math.round(b * 1000)}) AS b${i}`).join(", ");
-  for (const r of prepared(sqlite, `SELECT c.type, ${bucketSql}, sum(a.duration_ms) AS total, count(*) AS n ${joined} GROUP BY c.type`).all(range) as Record<string, number | string>[]) {
-    const type = String(r.type);
-    let h = totals.latency.get(type);
-    if (!h) totals.latency.set(type, (h = { buckets: LATENCY_BUCKETS.map(() => 0), sumMs: 0, count: 0 }));
-    LATENCY_BUCKETS.forEach((_, i) => (h.buckets[i] += Number(r[`b${i}`])));
-    h.sumMs += Number(r.total);
-    h.count += Number(r.n);
-  }
+  const newer = `${joined} WHERE a.rowid > @from AND a.rowid <= @through`;
+  add(
+    totals,
+    prepared(sqlite, `SELECT a.outcome, c.type, count(*) AS n ${newer} GROUP BY a.outcome, c.type`).all(range) as { outcome: string; type: string; n: number }[],
+    prepared(sqlite, `SELECT c.type, ${bucketSql((cond) => `sum(${cond})`)}, sum(a.duration_ms) AS total, count(*) AS n ${newer} GROUP BY c.type`).all(range) as Record<string, number>[],
+  );
   totals.throughRowid = through;
   return totals;
 }
@@ -58,27 +77,28 @@ const labels = (pairs: Record<string, string>) =>
     .map(([k, v]) => `${k}="${label(v)}"`)
     .join(",")}}`;
 
-export function renderMetrics(db: Db, now = Date.now()): string {
-  const sqlite = db.$client;
+export async function renderMetrics(db: Db, now = Date.now()): Promise<string> {
+  const count = (rows: { n: number | string }[]) => Number(rows[0]?.n ?? 0);
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
   metric("herald_queue_depth", "gauge", "Deliveries waiting (queued) or being sent (sending).");
-  const depth = prepared(sqlite, `SELECT status, count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} GROUP BY status`).all() as { status: string; n: number }[];
+  const depth = await rowsOf<{ status: string; n: number | string }>(db, sql.raw(`SELECT status, count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} GROUP BY status`));
   for (const status of ["queued", "sending"]) lines.push(`herald_queue_depth${labels({ status })} ${depth.find((d) => d.status === status)?.n ?? 0}`);
 
   metric("herald_queue_due", "gauge", "Queued deliveries whose next attempt is due now.");
-  lines.push(`herald_queue_due ${(prepared(sqlite, `SELECT count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} AND status = 'queued' AND next_attempt_at <= ?`).get(now) as { n: number }).n}`);
+  const dueBefore = engineOf(db) === "postgres" ? new Date(now) : now;
+  lines.push(`herald_queue_due ${count(await rowsOf(db, sql`SELECT count(*) AS n FROM deliveries WHERE ${sql.raw(PENDING_DELIVERY)} AND status = 'queued' AND next_attempt_at <= ${dueBefore}`))}`);
 
   metric("herald_deliveries", "gauge", "Deliveries by status and channel type.");
-  for (const r of prepared(
-    sqlite,
-    "SELECT d.status, c.type, count(*) AS n FROM deliveries d JOIN channels c ON c.id = d.channel_id GROUP BY d.status, c.type ORDER BY 1, 2",
-  ).all() as { status: string; type: string; n: number }[]) {
+  for (const r of await rowsOf<{ status: string; type: string; n: number | string }>(
+    db,
+    sql`SELECT d.status, c.type, count(*) AS n FROM deliveries d JOIN channels c ON c.id = d.channel_id GROUP BY d.status, c.type ORDER BY 1, 2`,
+  )) {
     lines.push(`herald_deliveries${labels({ status: r.status, channel_type: r.type })} ${r.n}`);
   }
 
-  const totals = attemptTotals(sqlite);
+  const totals = await attemptTotals(db);
   metric("herald_attempts_total", "counter", "Delivery attempts by outcome and channel type.");
   for (const [key, n] of [...totals.byOutcome].sort(([a], [b]) => a.localeCompare(b))) {
     const [outcome, type] = key.split("\t");
@@ -94,7 +114,7 @@ export function renderMetrics(db: Db, now = Date.now()): string {
   }
 
   metric("herald_channels", "gauge", "Channels by health.");
-  const health = prepared(sqlite, "SELECT health, count(*) AS n FROM channels GROUP BY health").all() as { health: string; n: number }[];
+  const health = await rowsOf<{ health: string; n: number | string }>(db, sql`SELECT health, count(*) AS n FROM channels GROUP BY health`);
   for (const h of ["healthy", "failing", "disabled"]) lines.push(`herald_channels${labels({ health: h })} ${health.find((x) => x.health === h)?.n ?? 0}`);
 
   metric("herald_storage_healthy", "gauge", "1 when this process's last database write worked, 0 after a failed one until writes work again.");

@@ -3,7 +3,7 @@ import { env } from "@/lib/env";
 import type { Sender } from "@/lib/net/post";
 import { DeliveryDispatcher, type DispatchCounts, type DispatcherOptions } from "./dispatcher";
 import { checkDiskSpace } from "./storage-health";
-import { subscribeToWakes } from "./wake-bridge";
+import { listenForWakes, subscribeToWakes } from "./wake-bridge";
 
 /**
  * The two ways to drive the engine: a long-running loop (the in-process
@@ -28,7 +28,12 @@ export function startDispatcher(options: DispatcherOptions & { sender?: Sender }
   const { sender } = options;
   const engine = new DeliveryDispatcher(sender ? { ...options, poster: sender.post } : options);
   const unsubscribe = subscribeToWakes(() => engine.wake());
-  const diskTimer = setInterval(() => checkDiskSpace(options.db, env().dataDir), DISK_CHECK_MS);
+  // On PostgreSQL, wakes from every node (NOTIFY at commit); nothing on SQLite, where they stay in the process.
+  const stopListening = listenForWakes(options.db, () => engine.wake());
+  // The data dir's disk holds the SQLite file; a PostgreSQL server watches its own disk.
+  const diskTimer = setInterval(() => {
+    if (env().database.engine === "sqlite") void checkDiskSpace(options.db, env().dataDir);
+  }, DISK_CHECK_MS);
   diskTimer.unref();
   engine.start();
   return {
@@ -37,6 +42,7 @@ export function startDispatcher(options: DispatcherOptions & { sender?: Sender }
     wake: () => engine.wake(),
     async stop() {
       unsubscribe();
+      await stopListening();
       clearInterval(diskTimer);
       await engine.stop();
       await sender?.close();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { db as processDb, type Db } from "@/db/client";
+import { orgs } from "@/db/schema";
 import { log } from "@/lib/log";
 import { raisePlatformEvent } from "@/lib/events/platform";
 
@@ -12,6 +13,8 @@ import { raisePlatformEvent } from "@/lib/events/platform";
  */
 
 const STORAGE_ERROR_CODES = new Set(["SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_CORRUPT"]);
+/** PostgreSQL's SQLSTATEs for the same: disk full, out of memory/resources, a read-only (standby or read-only) server. */
+const POSTGRES_STORAGE_STATES = new Set(["53100", "53200", "53000", "25006"]);
 /** Free space below this fraction of the disk, or below the byte floor, counts as nearly full. */
 const LOW_DISK_FRACTION = 0.02;
 const LOW_DISK_BYTES = 200 * 1024 * 1024;
@@ -22,20 +25,24 @@ const globalForStorage = globalThis as unknown as { heraldStorage?: StorageState
 const state = (): StorageState => (globalForStorage.heraldStorage ??= { failure: null, diskLow: false });
 
 export function isStorageError(e: unknown): boolean {
-  const code = (e as { code?: string })?.code;
-  return typeof code === "string" && STORAGE_ERROR_CODES.has(code.split("_").slice(0, 2).join("_"));
+  const code = (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
+  if (typeof code !== "string") return false;
+  return POSTGRES_STORAGE_STATES.has(code) || STORAGE_ERROR_CODES.has(code.split("_").slice(0, 2).join("_"));
 }
 
 /** Remembers that a write failed for lack of storage; returns whether it was such a failure. */
 export function reportStorageFailure(e: unknown): boolean {
   if (!isStorageError(e)) return false;
   const s = state();
-  s.failure ??= { code: (e as { code: string }).code, since: Date.now() };
+  s.failure ??= { code: (e as { code?: string; cause?: { code: string } }).code ?? (e as { cause: { code: string } }).cause.code, since: Date.now() };
   // Also without a dispatcher in this process (HERALD_WORKER=off), try again until a write works.
   if (!s.retry) {
     s.retry = setTimeout(() => {
       s.retry = undefined;
-      if (s.failure && !recoverStorageHealth(processDb())) reportStorageFailure({ code: s.failure.code });
+      if (!s.failure) return;
+      void recoverStorageHealth(processDb()).then((recovered) => {
+        if (!recovered && s.failure) reportStorageFailure({ code: s.failure.code });
+      });
     }, RETRY_MS);
     s.retry.unref();
   }
@@ -46,25 +53,24 @@ export function storageFailure(): { code: string; since: number } | null {
   return state().failure;
 }
 
-function raiseForEveryOrg(db: Db, title: string, data: Record<string, unknown>) {
-  db.$client.transaction(() => {
-    const orgIds = db.$client.prepare("SELECT id FROM orgs").all() as { id: string }[];
-    for (const { id } of orgIds) {
-      raisePlatformEvent(db, { orgId: id, type: "storage.unhealthy", title, data, severity: "critical" });
+async function raiseForEveryOrg(db: Db, title: string, data: Record<string, unknown>) {
+  await db.transaction(async (tx) => {
+    for (const { id } of await tx.select({ id: orgs.id }).from(orgs)) {
+      await raisePlatformEvent(tx, { orgId: id, type: "storage.unhealthy", title, data, severity: "critical" });
     }
-  }).immediate();
+  });
 }
 
 /**
  * After a remembered failure, tries to raise `storage.unhealthy`; the write
  * itself is the proof that storage works again. Returns true once raised.
  */
-export function recoverStorageHealth(db: Db): boolean {
+export async function recoverStorageHealth(db: Db): Promise<boolean> {
   const s = state();
   if (!s.failure) return false;
   const failure = s.failure;
   try {
-    raiseForEveryOrg(db, "Herald could not write its database", {
+    await raiseForEveryOrg(db, "Herald could not write its database", {
       error: failure.code,
       since: new Date(failure.since).toISOString(),
       recoveredAt: new Date().toISOString(),
@@ -79,7 +85,7 @@ export function recoverStorageHealth(db: Db): boolean {
 }
 
 /** Raises `storage.unhealthy` when the data dir's disk becomes nearly full (once per crossing). */
-export function checkDiskSpace(db: Db, dir: string): boolean {
+export async function checkDiskSpace(db: Db, dir: string): Promise<boolean> {
   let stats: fs.StatsFs;
   try {
     stats = fs.statfsSync(dir);
@@ -96,7 +102,7 @@ export function checkDiskSpace(db: Db, dir: string): boolean {
   }
   if (s.diskLow) return false;
   try {
-    raiseForEveryOrg(db, "Herald's disk is nearly full", { freeBytes: free, totalBytes: total });
+    await raiseForEveryOrg(db, "Herald's disk is nearly full", { freeBytes: free, totalBytes: total });
     s.diskLow = true;
     return true;
   } catch (e) {

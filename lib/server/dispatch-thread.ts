@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { db } from "@/db/client";
+import { closeDb, db } from "@/db/client";
 import { adoptWriteLock } from "@/db/write-lock";
 import { startDispatcher } from "@/lib/dispatch/run";
 import { HttpThread } from "@/lib/net/http-thread-client";
@@ -23,8 +23,8 @@ port.postMessage({ type: "started", owner: dispatcher.owner } satisfies FromDisp
 port.on("message", (message: ToDispatchThread) => {
   if (message === "wake") dispatcher.wake();
   else if (message === "stop") {
-    void dispatcher.stop().then(() => {
-      db().$client.close();
+    void dispatcher.stop().then(async () => {
+      await closeDb(db());
       port.postMessage({ type: "stopped" } satisfies FromDispatchThread);
       port.close();
     });

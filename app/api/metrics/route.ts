@@ -7,7 +7,7 @@ import { renderMetrics } from "@/lib/dispatch/metrics";
 export const dynamic = "force-dynamic";
 
 /** Open when HERALD_DISPATCH_TOKEN is not set; otherwise it needs that token as a bearer. */
-export const GET = handle(metricsEndpoint, ({ req }) => {
+export const GET = handle(metricsEndpoint, async ({ req }) => {
   requireMetricsAccess(req);
-  return new Response(renderMetrics(db()), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+  return new Response(await renderMetrics(db()), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
 });
