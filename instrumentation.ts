@@ -6,9 +6,10 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { db } = await import("@/db/client");
+  const { currentDb, openDatabase, setDb } = await import("@/db/client");
   const { env } = await import("@/lib/env");
-  db(); // opens the database and applies pending migrations
+  // herald start opened (and migrated) it already; under next dev, open and migrate here.
+  if (!currentDb()) setDb(await openDatabase());
   if (env().HERALD_WORKER === "inline") {
     const { startInlineDispatcher } = await import("@/lib/dispatch/inline");
     startInlineDispatcher();

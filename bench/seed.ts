@@ -14,7 +14,7 @@
  *   (`createRule`) that sends `log.entry` events of every severity to all
  *   three — so each ingested event makes 3 deliveries.
  */
-import { openDb, setDb, type Db } from "@/db/client";
+import { closeDb, openSqlite, setDb, sqliteOf, type Db } from "@/db/client";
 import { memberships, orgs, users, SEVERITIES } from "@/db/schema";
 import { createChannel } from "@/db/queries/channels";
 import { createToken } from "@/lib/accounts/tokens";
@@ -34,12 +34,12 @@ export type SeedResult = { orgId: string; orgSlug: string; channelIds: string[];
 
 export const BENCH_EVENT_TYPE = "log.entry";
 
-function seedOrg(db: Db) {
+async function seedOrg(db: Db) {
   const org = { id: newId("org"), slug: "bench", name: "Bench" };
   const owner = { id: newId("usr"), email: "owner@bench.test" };
-  db.insert(orgs).values(org).run();
-  db.insert(users).values(owner).run();
-  db.insert(memberships).values({ orgId: org.id, userId: owner.id, role: "owner" }).run();
+  await db.insert(orgs).values(org);
+  await db.insert(users).values(owner);
+  await db.insert(memberships).values({ orgId: org.id, userId: owner.id, role: "owner" });
   return org;
 }
 
@@ -61,7 +61,7 @@ async function seedWebhookChannels(db: Db, orgId: string, receiverUrl: string, c
 }
 
 function seedQueuedDeliveries(db: Db, orgId: string, channelIds: string[], count: number) {
-  const sqlite = db.$client;
+  const sqlite = sqliteOf(db);
   const insertEvent = sqlite.prepare(
     `INSERT INTO events (id, org_id, type, severity, title, data, occurred_at, received_at, is_test)
      VALUES (?, ?, ?, 'error', ?, ?, ?, ?, 0)`,
@@ -85,25 +85,26 @@ function seedQueuedDeliveries(db: Db, orgId: string, channelIds: string[], count
 }
 
 /** One org rule, made with the project's `createRule`: `log.entry`, every severity, to every given channel. */
-function seedRule(db: Db, orgId: string, channelIds: string[]) {
+async function seedRule(db: Db, orgId: string, channelIds: string[]) {
   const body = ruleSchema.parse({ name: "bench: every log entry", eventTypes: [BENCH_EVENT_TYPE], severities: [...SEVERITIES], channels: channelIds });
-  createRule(db, orgId, SYSTEM_ACTOR, body);
+  await createRule(db, orgId, SYSTEM_ACTOR, body);
 }
 
 export async function runSeed(job: SeedJob): Promise<SeedResult> {
   const started = performance.now();
-  const db = openDb(env().databasePath);
+  // The benchmark runs on the embedded engine (a PostgreSQL run is future work: docs/performance.md).
+  const db = openSqlite(env().databasePath);
   setDb(db);
-  const org = seedOrg(db);
+  const org = await seedOrg(db);
   const channelIds = await seedWebhookChannels(db, org.id, job.receiverUrl, job.channels);
   let token: string | undefined;
   if (job.kind === "queue") seedQueuedDeliveries(db, org.id, channelIds, job.deliveries);
   else {
-    seedRule(db, org.id, channelIds);
-    token = createToken(db, org.id, SYSTEM_ACTOR, { name: "bench", role: "admin" }).token;
+    await seedRule(db, org.id, channelIds);
+    token = (await createToken(db, org.id, SYSTEM_ACTOR, { name: "bench", role: "admin" })).token;
   }
-  db.$client.pragma("wal_checkpoint(TRUNCATE)");
-  db.$client.close();
+  sqliteOf(db).pragma("wal_checkpoint(TRUNCATE)");
+  await closeDb(db);
   return { orgId: org.id, orgSlug: org.slug, channelIds, token, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -33,9 +33,9 @@ export async function serveFastIngest(req: IncomingMessage, res: ServerResponse)
   let close = false;
   try {
     const database = db();
-    const { org } = authorizeBearer(database, req.headers.authorization!, undefined, ingestEventsEndpoint.permission!);
+    const { org } = await authorizeBearer(database, req.headers.authorization!, undefined, ingestEventsEndpoint.permission!);
     const input = validBody(ingestEventsEndpoint.body, parseJsonText(await readBody(req)));
-    ({ status, body } = answerIngest(database, org.id, input));
+    ({ status, body } = await answerIngest(database, org.id, input));
   } catch (e) {
     const error = toAppError(e);
     ({ status } = error);

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import Database from "better-sqlite3";
-import { openDb, setDb } from "@/db/client";
+import { closeDb, openSqlite, setDb, sqliteOf } from "@/db/client";
 import { createChannel } from "@/db/queries/channels";
 import { runSetup } from "@/lib/accounts/setup";
 import { createToken } from "@/lib/accounts/tokens";
@@ -65,11 +65,11 @@ export async function createSandbox(
 ): Promise<Sandbox> {
   const dataDir = options.dataDir ?? remember(fs.mkdtempSync(path.join(os.tmpdir(), `herald-hardening-${label}-`)));
   const databasePath = path.join(dataDir, "herald.db");
-  const db = openDb(databasePath);
+  const db = openSqlite(databasePath);
   setDb(db);
   const ownerEmail = `owner@${label}.test`;
   const { org } = await runSetup(db, { orgName: `Hardening ${label}`, email: ownerEmail, password: PASSWORD, confirmPassword: PASSWORD });
-  const { token } = createToken(db, org.id, SYSTEM_ACTOR, { name: "hardening", role: "admin" });
+  const { token } = await createToken(db, org.id, SYSTEM_ACTOR, { name: "hardening", role: "admin" });
   const webhook = await createChannel(db, org.id, SYSTEM_ACTOR, createChannelSchema.parse({ type: "webhook", name: "Loopback", url: options.hookUrl }), {
     allowPrivate: true,
   });
@@ -79,14 +79,14 @@ export async function createSandbox(
     const mail = await createChannel(db, org.id, SYSTEM_ACTOR, createChannelSchema.parse({ type: "email", name: "Ops mail", recipients: "ops@example.test" }));
     emailChannelId = mail.id;
   }
-  createRule(
+  await createRule(
     db,
     org.id,
     SYSTEM_ACTOR,
     ruleSchema.parse({ name: "Hardening", eventTypes: [EVENT_TYPE], severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [...channelIds, ...(emailChannelId ? [emailChannelId] : [])] }),
   );
-  db.$client.pragma("wal_checkpoint(TRUNCATE)");
-  db.$client.close();
+  sqliteOf(db).pragma("wal_checkpoint(TRUNCATE)");
+  await closeDb(db);
   setDb(undefined);
   const env: Record<string, string> = {
     ...RUN_KEYS,
