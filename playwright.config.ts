@@ -32,7 +32,8 @@ export default defineConfig({
   ],
   webServer: {
     // What `npm start` runs: the build (`npm run test:e2e` follows `npm run build`).
-    command: `rm -rf ${E2E.dataDir} && npm start`,
+    // A fresh data dir — and, on PostgreSQL (E2E_DATABASE_URL), a fresh database.
+    command: `rm -rf ${E2E.dataDir} && ${process.env.E2E_DATABASE_URL ? `psql "${process.env.HERALD_TEST_PG_ADMIN_URL}" -qc "DROP DATABASE IF EXISTS herald_e2e" -c "CREATE DATABASE herald_e2e" && ` : ""}npm start`,
     url: `${E2E.baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,

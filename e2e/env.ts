@@ -27,5 +27,7 @@ export const E2E = {
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     SMTP_FROM: "Herald <herald@acme.test>",
     NEXT_TELEMETRY_DISABLED: "1",
+    // Set by test/with-postgres.ts (`npm run test:e2e:postgres`): the same specs against a PostgreSQL server.
+    ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
   } as Record<string, string>,
 };
