@@ -30,6 +30,19 @@ export function isStorageError(e: unknown): boolean {
   return POSTGRES_STORAGE_STATES.has(code) || STORAGE_ERROR_CODES.has(code.split("_").slice(0, 2).join("_"));
 }
 
+/** SQLSTATEs and socket errors of a PostgreSQL server that is away (restarting, shut down, unreachable). */
+const POSTGRES_AWAY_STATES = new Set(["57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "08P01", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
+const POSTGRES_AWAY_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+
+/** Whether a failure means "the database is away for now" (the API answers 503, the caller may retry), not a bug. */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  for (let err = e as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 3; err = err.cause as typeof err, depth++) {
+    if (typeof err.code === "string" && (POSTGRES_AWAY_STATES.has(err.code) || err.code.startsWith("SQLITE_BUSY"))) return true;
+    if (typeof err.message === "string" && POSTGRES_AWAY_MESSAGES.test(err.message)) return true;
+  }
+  return false;
+}
+
 /** Remembers that a write failed for lack of storage; returns whether it was such a failure. */
 export function reportStorageFailure(e: unknown): boolean {
   if (!isStorageError(e)) return false;
