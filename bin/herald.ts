@@ -26,7 +26,9 @@ const USAGE = `Usage: npm run herald -- <command>
   token create --org SLUG --name N [--role admin|read] [--expires-in-days D]
                                 create an API token and print it (last line)
   worker                        run the standalone dispatcher
-  backup PATH                   write a consistent copy of the database to PATH (online backup)
+  backup PATH                   write a consistent copy of the database to PATH (online backup; SQLite)
+  copy-db --to URL [--from PATH]
+                                copy this SQLite database into an empty PostgreSQL database (docs/scaling.md)
   rotate-key [--new-key KEY] [--keep-old]
                                 re-encrypt every channel secret with a new key (stop Herald first)
 `;
@@ -103,6 +105,25 @@ async function backup(args: string[]) {
   console.log(`Backup written to ${path.resolve(target)}`);
 }
 
+async function copyDb(args: string[]) {
+  const { values } = parseArgs({ args, options: { to: { type: "string" }, from: { type: "string" } } });
+  if (!values.to || !/^postgres(ql)?:\/\//.test(values.to)) throw new CliError("--to: give the PostgreSQL database to copy into, postgres://user:pass@host:5432/db");
+  const env = loadEnv();
+  const from = values.from ? path.resolve(values.from) : env.databasePath;
+  if (!fs.existsSync(from)) throw new CliError(`--from: no SQLite database at ${from}`);
+  const { copySqliteToPostgres, CopyError } = await import("@/db/copy");
+  console.log(`Copying ${from} into ${redactUrl(values.to)} (stop Herald first: writes made during the copy are not carried over) …`);
+  try {
+    const report = await copySqliteToPostgres(from, values.to, (line) => console.log(`  ${line}`));
+    const rows = report.tables.reduce((n, t) => n + t.rows, 0);
+    console.log(`Copied ${rows} rows in ${report.tables.length} tables in ${report.seconds.toFixed(1)} s; every table's row count matches.`);
+    console.log(`Now start Herald with DATABASE_URL=${redactUrl(values.to)} and the same HERALD_ENCRYPTION_KEY and AUTH_SECRET.`);
+  } catch (e) {
+    if (e instanceof CopyError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
   switch (command) {
@@ -124,6 +145,8 @@ async function main(argv: string[]) {
     }
     case "backup":
       return backup(rest);
+    case "copy-db":
+      return copyDb(rest);
     case "rotate-key": {
       const { runRotateKeyCommand } = await import("@/lib/crypto/rotate");
       return void runRotateKeyCommand(rest);

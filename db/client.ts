@@ -185,7 +185,7 @@ export function postgresPoolOf(handle: Db): pg.Pool {
 const MIGRATION_LOCK = 7_260_417;
 
 /** Applies pending PostgreSQL migrations under an advisory lock: ten nodes starting at once migrate once. */
-async function migratePostgres(db: Db) {
+export async function migratePostgres(db: Db) {
   const client = await postgresPoolOf(db).connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
