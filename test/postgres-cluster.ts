@@ -10,7 +10,17 @@ import path from "node:path";
  * survive a power cut), stopped and removed by `stop()`. Never the system
  * cluster. As root, the server runs as the `postgres` user (initdb refuses root).
  */
-export type PostgresCluster = { url: (database?: string) => string; port: number; dir: string; stop: () => void };
+export type PostgresCluster = {
+  url: (database?: string) => string;
+  port: number;
+  dir: string;
+  /** Stops the server (fast shutdown: clients are cut off) and keeps its data, for `startServer`. */
+  stopServer: () => void;
+  /** Starts it again on the same port and data. */
+  startServer: () => void;
+  /** Stops it and removes everything. */
+  stop: () => void;
+};
 
 function binDir(): string {
   const fromPath = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" }).stdout.trim();
@@ -40,7 +50,9 @@ export function startPostgresCluster(): PostgresCluster {
   run("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
   const port = freePortSync();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
-  run("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "start"]);
+  const startServer = () => run("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "start"]);
+  const stopServer = () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"]);
+  startServer();
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -52,7 +64,7 @@ export function startPostgresCluster(): PostgresCluster {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { url: (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`, port, dir, stop };
+  return { url: (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`, port, dir, stop, stopServer, startServer };
 }
 
 /** True when something listens on the port (for a cluster left by a crashed run). */

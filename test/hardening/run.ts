@@ -1,8 +1,10 @@
 /**
- * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,security]`:
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,security,cluster]`:
  * the long hardening runs against real server processes on loopback — kill -9
  * during ingest and dispatch, SMTP down then up, a full disk, bounded load, and
- * the attacks of the security part (test/hardening/security/, docs/security.md).
+ * the attacks of the security part (test/hardening/security/, docs/security.md),
+ * and several nodes on one PostgreSQL database under kill -9 and a database
+ * restart (cluster.ts, docs/scaling.md).
  * Prints the figures (docs/reliability.md quotes them), writes
  * test-results/hardening.json, and exits 1 when a promise was broken.
  * Every child process is killed when it ends, however it ends.
@@ -18,11 +20,12 @@ import { configureRunnerEnv, tempDirs } from "./herald";
 import { loadRuns } from "./load";
 import { startReceiver } from "./peers";
 import { securityAttacks } from "./security";
+import { clusterRun } from "./cluster";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "kill,smtp,disk,load,security").split(",").map((s) => s.trim()));
-const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000 } : { rounds: 20, loadSeconds: 60, backlog: 50_000 };
+const only = new Set((values.only ?? "kill,smtp,disk,load,security,cluster").split(",").map((s) => s.trim()));
+const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200 } : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000 };
 
 function ensureBuild() {
   if (["dist/herald.mjs", ".next/BUILD_ID"].every((file) => fs.existsSync(path.join(repoRoot, file)))) return;
@@ -68,6 +71,11 @@ async function main() {
     if (only.has("smtp")) await timed("SMTP down, then up", () => smtpDownThenUp(smtpPort, receiver, logDir));
     if (only.has("disk")) await timed("full disk (tmpfs data dir)", () => fullDisk(receiver, logDir));
     if (only.has("load")) await timed(`load, ${plan.loadSeconds} s per target, backlog ${plan.backlog}`, () => loadRuns({ seconds: plan.loadSeconds, backlog: plan.backlog, receiver, logDir }));
+    if (only.has("cluster")) {
+      await timed(`2 API nodes + 3 workers on PostgreSQL: kill -9 × ${plan.clusterKills}, database restarted`, () =>
+        clusterRun(receiver, logDir, { kills: plan.clusterKills, eventsPerPhase: plan.clusterEvents }),
+      );
+    }
     if (only.has("security")) await timed("security: the attacks of docs/security.md", () => securityAttacks(receiver, logDir));
     if (kill) {
       const state = kill;
