@@ -53,6 +53,14 @@ export async function clusterRun(receiver: Receiver, logDir: string, plan: { kil
   const cluster = startPostgresCluster();
   const admin = new pg.Client({ connectionString: cluster.url() });
   const nodes: Node[] = [];
+  const kill = async (node: Node) => {
+    const child = node.kind === "api" ? node.server!.child : node.worker!;
+    await stopChild(child, "SIGKILL", 0);
+  };
+  const alive = (node: Node) => {
+    const child = node.kind === "api" ? node.server?.child : node.worker;
+    return !!child && child.exitCode === null && child.signalCode === null;
+  };
   try {
     await admin.connect();
     await admin.query("CREATE DATABASE herald_cluster");
@@ -73,14 +81,6 @@ export async function clusterRun(receiver: Receiver, logDir: string, plan: { kil
         const up = await waitFor(() => fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").slice(before).includes("is dispatching"), 60_000);
         if (!up) throw new Error(`${node.name} did not start:\n${node.worker.output()}`);
       }
-    };
-    const kill = async (node: Node) => {
-      const child = node.kind === "api" ? node.server!.child : node.worker!;
-      await stopChild(child, "SIGKILL", 0);
-    };
-    const alive = (node: Node) => {
-      const child = node.kind === "api" ? node.server?.child : node.worker;
-      return !!child && child.exitCode === null && child.signalCode === null;
     };
     for (const name of ["api-1", "api-2"]) nodes.push({ name, kind: "api" });
     for (const name of ["worker-1", "worker-2", "worker-3"]) nodes.push({ name, kind: "worker" });
