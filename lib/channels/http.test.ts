@@ -3,7 +3,9 @@ import { createGuardedAgent } from "@/lib/net/guarded-agent";
 import { HttpThread } from "@/lib/net/http-thread-client";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import { parseRetryAfter, postAll, postJson } from "./http";
-import type { SendContext } from "./types";
+import { channelModule } from "./registry";
+import type { SendableChannel, SendContext } from "./types";
+import { makeEvent } from "./testing/events";
 import { startReceiver, useTestEnvironment, type Receiver } from "./testing/receivers";
 
 useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1" });
@@ -81,9 +83,17 @@ describe.each(transports)("postJson against a real receiver, $name", (transport)
     expect(Boolean(result.gone)).toBe(gone);
   });
 
-  it("redacts credentials and the URL path that a receiver echoes back", async () => {
+  it("a channel's send takes the credentials and the URL path that a receiver echoes back out of what it reports", async () => {
     receiver.answer((req) => ({ status: 401, body: `denied ${req.headers.authorization} at ${req.path}; token ${String(req.headers.authorization).slice(7)}` }));
-    const result = await postJson(receiver.url("/services/T0/B0/pathSECRET"), { body: "{}", headers: { authorization: "Bearer tokenSECRET123" } }, { ...opened.ctx });
+    const channel: SendableChannel = {
+      id: "ch_1",
+      orgId: "org_1",
+      type: "webhook",
+      name: "hook",
+      settings: { url: receiver.url("/services/T0/B0/pathSECRET"), format: "array", authMethod: "bearer" },
+      secrets: { token: "tokenSECRET123" },
+    };
+    const result = await channelModule("webhook").send(channel, [makeEvent()], { messageId: "dlv_1", ...opened.ctx });
     expect(result.response).toBe("denied [redacted] at [redacted]; token [redacted]");
     expect(JSON.stringify(result)).not.toMatch(/SECRET/);
   });

@@ -8,7 +8,9 @@ import type { RateLimitInfo, SendContext, SendResult } from "./types";
 /**
  * The one way channel modules POST to a receiver: through the guarded
  * dispatcher, 15 s per attempt, redirects never followed, the answer reduced
- * to a status, a bounded excerpt and an error in words.
+ * to a status, a bounded excerpt and an error in words. (The excerpt is the
+ * receiver's as it came: the channel's secrets are taken out of it where every
+ * send ends, lib/channels/registry.ts.)
  */
 
 export const USER_AGENT = "Herald/0.1 (+https://github.com/herald; notification control plane)";
@@ -85,33 +87,6 @@ function locationHost(location: string | string[] | undefined, base: URL): strin
   }
 }
 
-const NOT_SECRET_HEADERS = new Set(["content-type", "user-agent", "webhook-id", "webhook-timestamp"]);
-
-/** What a receiver must not get to echo into stored attempts: credential header values and the URL's path (Slack/Discord/Teams tokens). */
-const MIN_CREDENTIAL_LENGTH = 8;
-
-function credentialsOf(target: URL, message: HttpMessage): string[] {
-  const values = Object.entries(message.headers ?? {})
-    .filter(([name]) => !NOT_SECRET_HEADERS.has(name.toLowerCase()))
-    // "Bearer x" / "Basic x": the credential alone may be echoed too.
-    .flatMap(([, value]) => [String(value), String(value).replace(/^(Bearer|Basic)\s+/i, "")]);
-  const pathAndQuery = target.pathname + target.search;
-  let decoded = pathAndQuery;
-  try {
-    decoded = decodeURIComponent(pathAndQuery);
-  } catch {
-    // A malformed escape: the raw form is redacted anyway.
-  }
-  return [...values, pathAndQuery, decoded].filter((v) => v.length >= MIN_CREDENTIAL_LENGTH);
-}
-
-/** Replaces every occurrence of a credential in text that will be stored and shown (excerpts, errors). */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of [...new Set(secrets)].sort((a, b) => b.length - a.length)) out = out.split(secret).join("[redacted]");
-  return out;
-}
-
 const MAX_PARSED_URLS = 1_000;
 const parsedUrls = new Map<string, URL>();
 
@@ -136,9 +111,8 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     const headers = { "user-agent": USER_AGENT, ...message.headers, "content-type": "application/json" };
     const request = { origin: target.origin, path: target.pathname + target.search, body: message.body, headers, timeoutMs };
     const response = await (ctx.poster ? ctx.poster(request) : post(ctx.dispatcher ?? outboundDispatcher(), request));
-    const { status, excerpt: text } = response;
-    // No credential we redact is shorter than 8 characters, so neither is any text that could hold one.
-    const excerpt = text.length >= MIN_CREDENTIAL_LENGTH ? redact(text, credentialsOf(target, message)) : text;
+    // The channel's secrets are taken out of the excerpt by the caller (lib/channels/registry.ts), once per send.
+    const { status, excerpt } = response;
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
     if (excerpt) result.response = excerpt;
     const rateLimit = rateLimitOf(response.headers);
@@ -159,8 +133,7 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
     return result;
   } catch (e) {
-    const failure = describeNetworkError(e, target.host, timeoutMs);
-    return { ok: false, durationMs: elapsed(), ...failure, error: redact(failure.error, credentialsOf(target, message)) };
+    return { ok: false, durationMs: elapsed(), ...describeNetworkError(e, target.host, timeoutMs) };
   }
 }
 

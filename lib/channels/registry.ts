@@ -2,13 +2,45 @@ import type { ChannelType } from "@/db/schema";
 import { discord } from "./discord";
 import { email } from "./email";
 import { inbox } from "./inbox";
+import { redactSendResult } from "./redact";
 import { slack } from "./slack";
 import { teams } from "./teams";
-import type { ChannelModule } from "./types";
+import type { ChannelModule, SendResult } from "./types";
 import { webhook } from "./webhook";
 
+/**
+ * A module whose `send` hands back only what may be stored and shown: the
+ * channel's secrets taken out of the receiver's excerpt and the error
+ * (lib/channels/redact.ts), and a throw — our own bug — turned into a failed,
+ * retryable result. Every send (the dispatcher, "Send test", the test alert)
+ * goes through here, so there is one place where that holds.
+ */
+function storable(module: ChannelModule): ChannelModule {
+  const send = module.send;
+  return {
+    ...module,
+    async send(channel, events, ctx) {
+      const started = performance.now();
+      let result: SendResult;
+      try {
+        result = await send(channel, events, ctx);
+      } catch (e) {
+        result = { ok: false, durationMs: Math.round(performance.now() - started), retryable: true, error: `the sender failed: ${(e as Error).message}` };
+      }
+      return redactSendResult(result, channel);
+    },
+  };
+}
+
 /** Channel type → its module (validate, render, send). The dispatcher and the console both go through here. */
-export const CHANNEL_MODULES: Record<ChannelType, ChannelModule> = { email, slack, teams, discord, webhook, inbox };
+export const CHANNEL_MODULES: Record<ChannelType, ChannelModule> = {
+  email: storable(email),
+  slack: storable(slack),
+  teams: storable(teams),
+  discord: storable(discord),
+  webhook: storable(webhook),
+  inbox: storable(inbox),
+};
 
 export function channelModule(type: ChannelType): ChannelModule {
   const module = CHANNEL_MODULES[type];

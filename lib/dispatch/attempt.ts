@@ -28,7 +28,7 @@ export type AttemptSettings = {
   poster?: Poster;
 };
 
-async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings, at: number): Promise<{ result: SendResult; inboxEventIds?: string[] }> {
+async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promise<{ result: SendResult; inboxEventIds?: string[] }> {
   const { delivery, channel, events } = job;
   if ("error" in channel) return { result: { ok: false, durationMs: 0, retryable: true, error: channel.error } };
   if (events.length === 0) {
@@ -53,18 +53,14 @@ async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings, at: nu
   if (settings.httpDispatcher) ctx.dispatcher = settings.httpDispatcher;
   if (settings.poster) ctx.poster = settings.poster;
   if (settings.timeoutMs !== undefined) ctx.timeoutMs = settings.timeoutMs;
-  try {
-    return { result: await module.send(channel.channel, events, ctx) };
-  } catch (e) {
-    // Modules report receivers' failures as results; a throw is our own bug, retried like a network error.
-    return { result: { ok: false, durationMs: Date.now() - at, retryable: true, error: `the sender failed: ${(e as Error).message}` } };
-  }
+  // Never throws, and its excerpt and error are already free of the channel's secrets (lib/channels/registry.ts).
+  return { result: await module.send(channel.channel, events, ctx) };
 }
 
 export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promise<AttemptRecord> {
   const { delivery, channel } = job;
   const at = Date.now();
-  const { result, inboxEventIds } = await send(job, lane, settings, at);
+  const { result, inboxEventIds } = await send(job, lane, settings);
   if (result.rateLimit) lane.noteRateLimit(result.rateLimit);
   if (!result.ok && result.retryAfterMs !== undefined) lane.holdFor(Math.min(result.retryAfterMs, Math.max(...settings.schedule) * 1000));
   const attemptNumber = delivery.attemptCount + 1;

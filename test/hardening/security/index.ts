@@ -2,13 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { createSandbox, PASSWORD, startServer, stopServer } from "../herald";
 import type { Receiver } from "../peers";
+import { attacks as echoAttacks } from "./echo";
 import type { SecurityAttack } from "./types";
 
 /**
  * Every attack of the security part (`npm run test:hardening -- --only security`).
  * Each module exports `attacks`; add a module's list here.
  */
-const ATTACKS: SecurityAttack[] = [];
+const ATTACKS: SecurityAttack[] = [...echoAttacks];
 
 /** Runs every attack against one production server; one attack's crash is its failure, the others still run. */
 export async function securityAttacks(receiver: Receiver, logDir: string) {
