@@ -105,25 +105,25 @@ const params = { org: "acme" };
 /** Every text the API gave back, by where it came from. */
 const answers: { where: string; text: string }[] = [];
 
-beforeAll(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
-  admin = insertApiToken(db, { orgId, name: "ci", role: "admin" }).token;
+beforeAll(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
+  admin = (await insertApiToken(db, { orgId, name: "ci", role: "admin" })).token;
   const webhook = (path: string, settings: Record<string, unknown>, secrets: Record<string, string>) =>
     insertChannel(db, orgId, { type: "webhook", name: path, settings: { url: `${base}/${path}`, format: "array", ...settings }, secrets: { signingSecret: "whsec_c2lnbmluZ1NFQ1JFVGJ5dGVzMDAwOS1wYWRkaW5nISE=", ...secrets } });
-  ids.basic = webhook("basic", { authMethod: "basic", username: "ops" }, { password: SECRETS.password });
-  ids.bearer = webhook("bearer", { authMethod: "bearer" }, { token: SECRETS.bearer });
-  ids.apikey = webhook("apikey", { authMethod: "apikey", headerName: "X-Api-Key" }, { headerValue: SECRETS.apikey });
-  ids.headers = webhook("headers", { authMethod: "headers" }, { headers: JSON.stringify({ "X-Team": "ops", "X-Token": SECRETS.header }) });
+  ids.basic = await webhook("basic", { authMethod: "basic", username: "ops" }, { password: SECRETS.password });
+  ids.bearer = await webhook("bearer", { authMethod: "bearer" }, { token: SECRETS.bearer });
+  ids.apikey = await webhook("apikey", { authMethod: "apikey", headerName: "X-Api-Key" }, { headerValue: SECRETS.apikey });
+  ids.headers = await webhook("headers", { authMethod: "headers" }, { headers: JSON.stringify({ "X-Team": "ops", "X-Token": SECRETS.header }) });
   // Loopback stand-ins for Slack, Discord and Teams, shaped like theirs so the secret parts of the URL are where they would be.
-  ids.slack = insertChannel(db, orgId, { type: "slack", name: "slack", secrets: { url: `${base}/services/T0FAKE01/B0FAKE02/${SECRETS.slack}` } });
-  ids.discord = insertChannel(db, orgId, { type: "discord", name: "discord", secrets: { url: `${base}/api/webhooks/123456789012345678/${SECRETS.discord}` } });
-  ids.teams = insertChannel(db, orgId, {
+  ids.slack = await insertChannel(db, orgId, { type: "slack", name: "slack", secrets: { url: `${base}/services/T0FAKE01/B0FAKE02/${SECRETS.slack}` } });
+  ids.discord = await insertChannel(db, orgId, { type: "discord", name: "discord", secrets: { url: `${base}/api/webhooks/123456789012345678/${SECRETS.discord}` } });
+  ids.teams = await insertChannel(db, orgId, {
     type: "teams",
     name: "teams",
     secrets: { url: `${base}/workflows/0a1b2c3d4e5f60718293/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${encodeURIComponent(SECRETS.teamsSig)}` },
   });
-  ids.email = insertChannel(db, orgId, { type: "email", name: "email", settings: { recipients: ["ops@acme.test"] } });
+  ids.email = await insertChannel(db, orgId, { type: "email", name: "email", settings: { recipients: ["ops@acme.test"] } });
 });
 
 afterAll(async () => {
@@ -143,7 +143,7 @@ async function api(where: string, handler: Parameters<typeof call>[0], options: 
 describe("credentials a receiver echoes back", () => {
   it("are sent, and echoed, in every spelling, by every channel type", { timeout: 240_000 }, async () => {
     do {
-      for (const channelId of Object.values(ids)) queueDelivery(db, { orgId, channelId });
+      for (const channelId of Object.values(ids)) await queueDelivery(db, { orgId, channelId });
       await dispatchOnce(db, { deadlineMs: 20_000 });
       await api(`test alert, round ${round}`, testAlert.POST, { method: "POST", url: `${base}/api/v1/orgs/acme/test-alert`, params, body: { channels: "all" } });
       for (const [name, id] of Object.entries(ids)) {
@@ -167,9 +167,9 @@ describe("credentials a receiver echoes back", () => {
     await api("channel list", channelList.GET, { url: `${base}/api/v1/orgs/acme/channels`, params });
 
     const stored = [
-      ...db.select({ response: attempts.response, error: attempts.error }).from(attempts).all().map((a) => ({ where: "attempt", text: `${a.response ?? ""}\n${a.error ?? ""}` })),
-      ...db.select({ lastError: deliveries.lastError }).from(deliveries).all().map((d) => ({ where: "delivery last error", text: d.lastError ?? "" })),
-      ...db.select({ name: channels.name, lastError: channels.lastError }).from(channels).all().map((c) => ({ where: `${c.name} last error`, text: c.lastError ?? "" })),
+      ...(await db.select({ response: attempts.response, error: attempts.error }).from(attempts)).map((a) => ({ where: "attempt", text: `${a.response ?? ""}\n${a.error ?? ""}` })),
+      ...(await db.select({ lastError: deliveries.lastError }).from(deliveries)).map((d) => ({ where: "delivery last error", text: d.lastError ?? "" })),
+      ...(await db.select({ name: channels.name, lastError: channels.lastError }).from(channels)).map((c) => ({ where: `${c.name} last error`, text: c.lastError ?? "" })),
     ];
     const texts = [...stored, ...answers];
     // The check reads real content: excerpts were kept, with the secrets taken out of them.
