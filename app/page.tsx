@@ -8,13 +8,13 @@ export const dynamic = "force-dynamic";
 
 export default async function Home() {
   const user = await requireUser();
-  const first = db()
+  const [first] = await db()
     .select({ slug: orgs.slug })
     .from(memberships)
     .innerJoin(orgs, eq(orgs.id, memberships.orgId))
     .where(eq(memberships.userId, user.id))
-    .orderBy(asc(orgs.name))
-    .get();
+    .orderBy(asc(orgs.name), asc(orgs.id))
+    .limit(1);
   if (!first) {
     return (
       <main className="mx-auto max-w-md p-10 text-center text-sm text-slate-600">

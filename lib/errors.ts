@@ -47,9 +47,15 @@ export const conflict = (message: string, fields?: FieldErrors) => new AppError(
 export const invalid = (fields: FieldErrors, message = "Some fields are invalid") =>
   new AppError("validation_failed", message, fields);
 
-/** True for a SQLite unique-constraint violation (so callers can turn it into a 409). */
+/**
+ * True for a unique-constraint violation, on either engine (so callers can
+ * turn it into a 409): SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's 23505.
+ * drizzle wraps a driver's error in its own (the driver's is the `cause`).
+ */
 export function isUniqueViolation(e: unknown): boolean {
-  return (
-    typeof e === "object" && e !== null && (e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE"
-  );
+  for (let err = e, depth = 0; typeof err === "object" && err !== null && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") return true;
+  }
+  return false;
 }

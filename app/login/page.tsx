@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  if (!hasAnyUser()) redirect("/setup");
+  if (!(await hasAnyUser())) redirect("/setup");
   if (await currentUser()) redirect("/");
   const { callbackUrl } = await searchParams;
   // Only same-site paths, so the sign-in page cannot be used as an open redirect.

@@ -7,9 +7,9 @@ import { SetupForm } from "./_components/setup-form";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Set up Herald" };
 
-export default function SetupPage() {
+export default async function SetupPage() {
   // Once anyone exists, first-run setup is gone.
-  if (hasAnyUser()) notFound();
+  if (await hasAnyUser()) notFound();
   return (
     <AuthCard title="Welcome to Herald" subtitle="Create your organization and its first owner. You can invite others afterwards.">
       <SetupForm />

@@ -1,134 +1,179 @@
-import { eq } from "drizzle-orm";
-import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db/client";
-import { auditEntries, invites, memberships, orgs, users } from "@/db/schema";
+import { asc, count, eq, sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rowsOf, type Db } from "@/db/client";
+import { auditEntries, channels, invites, memberships, orgs, productAdmins, ruleChannels, rules, users } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { verifyPassword } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
-import { testDb } from "@/test/db";
+import { closeTestDb, testDb } from "@/test/db";
 import { acceptInvite, addMember, changeRole, findInvite, removeMember } from "./members";
 import { createProduct, deleteProduct, setProductAdmins } from "./products";
 import { runSetup } from "./setup";
 
 const setupInput = { orgName: "Acme Corp", email: "owner@acme.test", password: "a long enough password", confirmPassword: "a long enough password" };
 
+let db: Db;
+afterEach(async () => {
+  await closeTestDb(db);
+});
+
+/**
+ * Opens every connection of the pool first (PostgreSQL), so that the
+ * transactions a test runs "at once" really overlap instead of the first
+ * finishing while the second is still connecting.
+ */
+async function warmPool() {
+  await Promise.all(Array.from({ length: 4 }, () => rowsOf(db, sql`SELECT 1`)));
+}
+
 describe("first-run setup", () => {
-  let db: Db;
-  beforeEach(() => {
-    db = testDb();
+  beforeEach(async () => {
+    db = await testDb();
   });
 
   it("creates the org with a slug and its owner, hashed password, audited", async () => {
     const { org, user } = await runSetup(db, setupInput);
     expect(org.slug).toBe("acme-corp");
-    const stored = db.select().from(users).where(eq(users.id, user.id)).get()!;
+    const [stored] = await db.select().from(users).where(eq(users.id, user.id));
     expect(stored.passwordHash).not.toContain(setupInput.password);
     expect(await verifyPassword(setupInput.password, stored.passwordHash)).toBe(true);
-    expect(db.select().from(memberships).all()).toEqual([expect.objectContaining({ orgId: org.id, userId: user.id, role: "owner" })]);
-    expect(db.select({ action: auditEntries.action }).from(auditEntries).all().map((a) => a.action)).toContain("account.created");
+    expect(await db.select().from(memberships)).toEqual([expect.objectContaining({ orgId: org.id, userId: user.id, role: "owner" })]);
+    expect((await db.select({ action: auditEntries.action }).from(auditEntries)).map((a) => a.action)).toContain("account.created");
   });
 
   it("refuses a second time, and two concurrent setups create exactly one org", async () => {
+    await warmPool();
     const results = await Promise.allSettled([runSetup(db, setupInput), runSetup(db, { ...setupInput, email: "other@acme.test" })]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason.message).toMatch(/already set up/);
     await expect(runSetup(db, { ...setupInput, email: "third@acme.test" })).rejects.toThrow(/already set up/);
-    expect(db.select().from(orgs).all()).toHaveLength(1);
-    expect(db.select().from(users).all()).toHaveLength(1);
+    expect(await db.select().from(orgs)).toHaveLength(1);
+    expect(await db.select().from(users)).toHaveLength(1);
   });
 });
 
 describe("members", () => {
-  let db: Db;
   let orgId: string;
   let ownerId: string;
   beforeEach(async () => {
-    db = testDb();
+    db = await testDb();
     const { org, user } = await runSetup(db, setupInput);
     orgId = org.id;
     ownerId = user.id;
   });
 
   it("a new person gets a one-time invite link that sets the password", async () => {
-    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
     expect(inviteToken).toBeTruthy();
     // Only the hash is stored.
-    expect(db.select().from(invites).all()[0].tokenHash).not.toBe(inviteToken);
-    expect(findInvite(db, inviteToken!)?.userId).toBe(userId);
+    expect((await db.select().from(invites))[0].tokenHash).not.toBe(inviteToken);
+    expect((await findInvite(db, inviteToken!))?.userId).toBe(userId);
     await acceptInvite(db, inviteToken!, "the member's new password");
-    expect(await verifyPassword("the member's new password", db.select().from(users).where(eq(users.id, userId)).get()!.passwordHash)).toBe(true);
+    const [member] = await db.select().from(users).where(eq(users.id, userId));
+    expect(await verifyPassword("the member's new password", member.passwordHash)).toBe(true);
     await expect(acceptInvite(db, inviteToken!, "another new password")).rejects.toThrow(/invalid, expired or already used/);
   });
 
-  it("refuses adding someone twice", () => {
-    addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
-    expect(() => addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin")).toThrow(/already a member/);
+  it("an invite link used twice at once sets one password", async () => {
+    const { inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    await warmPool();
+    const results = await Promise.allSettled([acceptInvite(db, inviteToken!, "first new password"), acceptInvite(db, inviteToken!, "second new password")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await db.select({ n: count() }).from(auditEntries).where(eq(auditEntries.action, "invite.accepted"))).toEqual([{ n: 1 }]);
   });
 
-  it("the last owner can be neither demoted nor removed; with a second owner both work", () => {
-    expect(() => changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin")).toThrow(/at least one owner/);
-    expect(() => removeMember(db, orgId, SYSTEM_ACTOR, ownerId)).toThrow(/at least one owner/);
-    const { userId } = addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
-    changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin");
-    removeMember(db, orgId, SYSTEM_ACTOR, ownerId);
-    expect(db.select().from(memberships).all().map((m) => m.userId)).toEqual([userId]);
+  it("refuses adding someone twice", async () => {
+    await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    await expect(addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin")).rejects.toThrow(/already a member/);
   });
 
-  it("removing a member also removes their product-admin rights", () => {
-    const { userId } = addMember(db, orgId, SYSTEM_ACTOR, "pa@acme.test", "member");
-    const product = createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
-    setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, [userId]);
-    removeMember(db, orgId, SYSTEM_ACTOR, userId);
-    expect(db.$client.prepare("select count(*) n from product_admins").get()).toEqual({ n: 0 });
+  it("adding the same person twice at once adds them once, and the other is told they are a member", async () => {
+    await warmPool();
+    const results = await Promise.allSettled([
+      addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member"),
+      addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin"),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(AppError);
+    expect(refused.reason.message).toMatch(/already a member/);
+    expect(await db.select().from(memberships).where(eq(memberships.orgId, orgId))).toHaveLength(2);
+  });
+
+  it("the last owner can be neither demoted nor removed; with a second owner both work", async () => {
+    await expect(changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin")).rejects.toThrow(/at least one owner/);
+    await expect(removeMember(db, orgId, SYSTEM_ACTOR, ownerId)).rejects.toThrow(/at least one owner/);
+    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    await changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin");
+    await removeMember(db, orgId, SYSTEM_ACTOR, ownerId);
+    expect((await db.select().from(memberships)).map((m) => m.userId)).toEqual([userId]);
+  });
+
+  it("two owners demoting each other at once leave one owner", async () => {
+    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    await warmPool();
+    const results = await Promise.allSettled([changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin"), changeRole(db, orgId, SYSTEM_ACTOR, userId, "member")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await db.select({ n: count() }).from(memberships).where(eq(memberships.role, "owner"))).toEqual([{ n: 1 }]);
+  });
+
+  it("removing a member also removes their product-admin rights", async () => {
+    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "pa@acme.test", "member");
+    const product = await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
+    await setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, [userId]);
+    expect(await db.select({ n: count() }).from(productAdmins)).toEqual([{ n: 1 }]);
+    await removeMember(db, orgId, SYSTEM_ACTOR, userId);
+    expect(await db.select({ n: count() }).from(productAdmins)).toEqual([{ n: 0 }]);
   });
 });
 
 describe("products", () => {
-  let db: Db;
   let orgId: string;
   beforeEach(async () => {
-    db = testDb();
+    db = await testDb();
     orgId = (await runSetup(db, setupInput)).org.id;
   });
 
-  it("derives the slug, refuses a duplicate naming the field, and leaves nothing half-saved", () => {
-    expect(createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" }).slug).toBe("web-shop");
-    const before = db.select().from(auditEntries).all().length;
+  it("derives the slug, refuses a duplicate naming the field, and leaves nothing half-saved", async () => {
+    expect((await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" })).slug).toBe("web-shop");
+    const before = (await db.select().from(auditEntries)).length;
     try {
-      createProduct(db, orgId, SYSTEM_ACTOR, { name: "Other", slug: "web-shop" });
+      await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Other", slug: "web-shop" });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(AppError);
       expect((e as AppError).status).toBe(409);
       expect((e as AppError).fields?.slug).toBeDefined();
     }
-    expect(db.select().from(auditEntries).all().length).toBe(before);
+    expect((await db.select().from(auditEntries)).length).toBe(before);
   });
 
-  it("product admins must be members of the org", () => {
-    const product = createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
-    expect(() => setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, ["usr_stranger"])).toThrow(/Some fields are invalid/);
+  it("product admins must be members of the org", async () => {
+    const product = await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
+    await expect(setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, ["usr_stranger"])).rejects.toThrow(/Some fields are invalid/);
   });
 
   it("a product of another org cannot be deleted through this org", async () => {
-    const product = createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
-    db.insert(orgs).values({ id: "org_b", slug: "b", name: "B" }).run();
-    expect(() => deleteProduct(db, "org_b", SYSTEM_ACTOR, product.id)).toThrow(/not found/);
+    const product = await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
+    await db.insert(orgs).values({ id: "org_b", slug: "b", name: "B" });
+    await expect(deleteProduct(db, "org_b", SYSTEM_ACTOR, product.id)).rejects.toThrow(/not found/);
   });
 });
 
 describe("a new org's defaults", () => {
   it("starts with the console inbox and two editable rules routing health and deployment events to it", async () => {
-    const db = testDb();
+    db = await testDb();
     const { org } = await runSetup(db, setupInput);
-    const rows = db.$client
-      .prepare(
-        `select r.name, r.event_types as types, c.type as channel from rules r
-         join rule_channels rc on rc.rule_id = r.id join channels c on c.id = rc.channel_id where r.org_id = ? order by r.name`,
-      )
-      .all(org.id);
+    const rows = await db
+      .select({ name: rules.name, types: rules.eventTypes, channel: channels.type })
+      .from(rules)
+      .innerJoin(ruleChannels, eq(ruleChannels.ruleId, rules.id))
+      .innerJoin(channels, eq(channels.id, ruleChannels.channelId))
+      .where(eq(rules.orgId, org.id))
+      .orderBy(asc(rules.name));
     expect(rows).toEqual([
-      { name: "Default deployment results", types: JSON.stringify(["deployment.succeeded", "deployment.failed"]), channel: "inbox" },
-      { name: "Herald health", types: JSON.stringify(["integration.unhealthy", "storage.unhealthy"]), channel: "inbox" },
+      { name: "Default deployment results", types: ["deployment.succeeded", "deployment.failed"], channel: "inbox" },
+      { name: "Herald health", types: ["integration.unhealthy", "storage.unhealthy"], channel: "inbox" },
     ]);
   });
 });

@@ -15,18 +15,18 @@ export const DEFAULT_RULES = [
   { name: "Default deployment results", eventTypes: ["deployment.succeeded", "deployment.failed"] },
 ] as const;
 
-export function createOrgDefaults(tx: DbOrTx, orgId: string) {
+export async function createOrgDefaults(tx: DbOrTx, orgId: string) {
   const now = new Date();
   const inbox = { id: newId("ch"), orgId, type: "inbox" as const, name: "Console inbox", settings: {}, createdAt: now, updatedAt: now };
-  tx.insert(channels).values(inbox).run();
-  recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "channel.created", target: { type: "channel", id: inbox.id, label: inbox.name }, details: { type: "inbox", default: true } });
+  await tx.insert(channels).values(inbox);
+  await recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "channel.created", target: { type: "channel", id: inbox.id, label: inbox.name }, details: { type: "inbox", default: true } });
   for (const rule of DEFAULT_RULES) {
     const id = newId("rul");
-    tx.insert(rules)
-      .values({ id, orgId, name: rule.name, eventTypes: [...rule.eventTypes], severities: [...SEVERITIES], mode: "immediate", createdAt: now, updatedAt: now })
-      .run();
-    tx.insert(ruleChannels).values({ ruleId: id, channelId: inbox.id }).run();
-    recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "rule.created", target: { type: "rule", id, label: rule.name }, details: { default: true } });
+    await tx
+      .insert(rules)
+      .values({ id, orgId, name: rule.name, eventTypes: [...rule.eventTypes], severities: [...SEVERITIES], mode: "immediate", createdAt: now, updatedAt: now });
+    await tx.insert(ruleChannels).values({ ruleId: id, channelId: inbox.id });
+    await recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "rule.created", target: { type: "rule", id, label: rule.name }, details: { default: true } });
   }
   return { inboxChannelId: inbox.id };
 }

@@ -8,46 +8,46 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { slugify } from "@/lib/validation/common";
 import type { SetupInput } from "@/lib/validation/accounts";
+import { lockOrgCreation } from "./locks";
 
 export const SETUP_DONE_MESSAGE = "Herald is already set up: sign in instead, or ask an owner to add you.";
 
-/** A slug based on the name that no org has yet (acme, acme-2, acme-3 …). */
-export function freeOrgSlug(tx: DbOrTx, name: string): string {
+/** A slug based on the name that no org has yet (acme, acme-2, acme-3 …). Callers hold lockOrgCreation. */
+export async function freeOrgSlug(tx: DbOrTx, name: string): Promise<string> {
   const base = slugify(name);
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base.slice(0, 60)}-${n}`;
-    if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.slug, candidate)).get()) return candidate;
+    const [taken] = await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.slug, candidate)).limit(1);
+    if (!taken) return candidate;
   }
 }
 
 /**
  * First-run setup: creates the first org and its owner. Refused once any user
- * exists, checked inside an immediate (write-locked) transaction so two
- * concurrent setups cannot both succeed.
+ * exists, checked inside a write-locked transaction (SQLite: IMMEDIATE;
+ * PostgreSQL: the org-creation lock) so two concurrent setups cannot both succeed.
  */
 export async function runSetup(db: Db, input: SetupInput) {
   const passwordHash = await hashPassword(input.password);
-  return db.transaction(
-    (tx) => {
-      const existing = tx.select({ n: count() }).from(users).get()?.n ?? 0;
-      if (existing > 0) throw new AppError("conflict", SETUP_DONE_MESSAGE);
-      const user = { id: newId("usr"), email: input.email, passwordHash };
-      const org = { id: newId("org"), slug: freeOrgSlug(tx, input.orgName), name: input.orgName };
-      tx.insert(users).values(user).run();
-      tx.insert(orgs).values(org).run();
-      tx.insert(memberships).values({ orgId: org.id, userId: user.id, role: "owner" }).run();
-      createOrgDefaults(tx, org.id);
-      const actor = { type: "user" as const, id: user.id, label: user.email };
-      recordAudit(tx, { orgId: org.id, actor, action: "org.created", target: { type: "org", id: org.id, label: org.name } });
-      recordAudit(tx, {
-        orgId: org.id,
-        actor,
-        action: "account.created",
-        target: { type: "user", id: user.id, label: user.email },
-        details: { role: "owner", via: "setup" },
-      });
-      return { user: { id: user.id, email: user.email }, org };
-    },
-    { behavior: "immediate" },
-  );
+  return db.transaction(async (tx) => {
+    await lockOrgCreation(tx);
+    const [existing] = await tx.select({ n: count() }).from(users).limit(1);
+    if ((existing?.n ?? 0) > 0) throw new AppError("conflict", SETUP_DONE_MESSAGE);
+    const user = { id: newId("usr"), email: input.email, passwordHash };
+    const org = { id: newId("org"), slug: await freeOrgSlug(tx, input.orgName), name: input.orgName };
+    await tx.insert(users).values(user);
+    await tx.insert(orgs).values(org);
+    await tx.insert(memberships).values({ orgId: org.id, userId: user.id, role: "owner" });
+    await createOrgDefaults(tx, org.id);
+    const actor = { type: "user" as const, id: user.id, label: user.email };
+    await recordAudit(tx, { orgId: org.id, actor, action: "org.created", target: { type: "org", id: org.id, label: org.name } });
+    await recordAudit(tx, {
+      orgId: org.id,
+      actor,
+      action: "account.created",
+      target: { type: "user", id: user.id, label: user.email },
+      details: { role: "owner", via: "setup" },
+    });
+    return { user: { id: user.id, email: user.email }, org };
+  });
 }

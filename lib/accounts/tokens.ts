@@ -5,9 +5,10 @@ import { recordAudit } from "@/lib/audit";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import type { Actor } from "@/lib/auth/permissions";
 import { notFound } from "@/lib/errors";
+import { lockOrg } from "./locks";
 
 /** Tokens as lists show them: never the hash. */
-export function listTokens(db: DbOrTx, orgId: string) {
+export async function listTokens(db: DbOrTx, orgId: string) {
   return db
     .select({
       id: apiTokens.id,
@@ -21,20 +22,19 @@ export function listTokens(db: DbOrTx, orgId: string) {
     })
     .from(apiTokens)
     .where(eq(apiTokens.orgId, orgId))
-    .orderBy(desc(apiTokens.createdAt))
-    .all();
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
 }
 
-export function createToken(
+export async function createToken(
   db: Db,
   orgId: string,
   actor: Actor,
   input: { name: string; role: "admin" | "read"; expiresInDays?: number },
 ) {
-  return db.transaction((tx) => {
+  return db.transaction(async (tx) => {
     const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86400_000) : null;
-    const { token, row } = insertApiToken(tx, { orgId, name: input.name, role: input.role, expiresAt, createdBy: actor.id });
-    recordAudit(tx, {
+    const { token, row } = await insertApiToken(tx, { orgId, name: input.name, role: input.role, expiresAt, createdBy: actor.id });
+    await recordAudit(tx, {
       orgId,
       actor,
       action: "token.created",
@@ -45,24 +45,25 @@ export function createToken(
   });
 }
 
-export function revokeToken(db: Db, orgId: string, actor: Actor, tokenId: string) {
-  db.transaction((tx) => {
-    const row = tx
-      .select()
-      .from(apiTokens)
+export async function revokeToken(db: Db, orgId: string, actor: Actor, tokenId: string) {
+  await db.transaction(async (tx) => {
+    // Revoked once: the update itself checks the token is still live, so two revocations at once audit one.
+    const [row] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
       .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.orgId, orgId), isNull(apiTokens.revokedAt)))
-      .get();
+      .returning({ id: apiTokens.id, name: apiTokens.name });
     if (!row) throw notFound("Token");
-    tx.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, row.id)).run();
-    recordAudit(tx, { orgId, actor, action: "token.revoked", target: { type: "token", id: row.id, label: row.name } });
+    await recordAudit(tx, { orgId, actor, action: "token.revoked", target: { type: "token", id: row.id, label: row.name } });
   });
 }
 
-export function renameOrg(db: Db, orgId: string, actor: Actor, name: string) {
-  db.transaction((tx) => {
-    const org = tx.select().from(orgs).where(eq(orgs.id, orgId)).get();
+export async function renameOrg(db: Db, orgId: string, actor: Actor, name: string) {
+  await db.transaction(async (tx) => {
+    await lockOrg(tx, orgId);
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).limit(1);
     if (!org) throw notFound("Organization");
-    tx.update(orgs).set({ name }).where(eq(orgs.id, orgId)).run();
-    recordAudit(tx, { orgId, actor, action: "org.renamed", target: { type: "org", id: orgId, label: org.slug }, details: { from: org.name, to: name } });
+    await tx.update(orgs).set({ name }).where(eq(orgs.id, orgId));
+    await recordAudit(tx, { orgId, actor, action: "org.renamed", target: { type: "org", id: orgId, label: org.slug }, details: { from: org.name, to: name } });
   });
 }

@@ -21,7 +21,7 @@ export type NewToken = {
 };
 
 /** Stores a token and returns its value, which is never readable again. */
-export function insertApiToken(tx: DbOrTx, input: NewToken) {
+export async function insertApiToken(tx: DbOrTx, input: NewToken) {
   const token = generateToken();
   const row = {
     id: newId("tok"),
@@ -35,35 +35,37 @@ export function insertApiToken(tx: DbOrTx, input: NewToken) {
     expiresAt: input.expiresAt ?? null,
     createdAt: new Date(),
   };
-  tx.insert(apiTokens).values(row).run();
+  await tx.insert(apiTokens).values(row);
   return { token, row };
 }
 
 function liveTokenQuery(db: DbOrTx) {
+  // A named prepared statement on PostgreSQL (each pooled connection parses it once);
+  // SQLite's builder takes no name and keeps its better-sqlite3 statement.
   return db
     .select({ token: apiTokens, org: orgs })
     .from(apiTokens)
     .innerJoin(orgs, eq(orgs.id, apiTokens.orgId))
     .where(and(eq(apiTokens.tokenHash, sql.placeholder("hash")), isNull(apiTokens.revokedAt)))
-    .prepare();
+    .prepare("herald_live_token");
 }
 
 // Built once per connection handle: every API request runs this query, and building and preparing it costs more than running it.
 const liveTokenQueries = new WeakMap<DbOrTx, ReturnType<typeof liveTokenQuery>>();
 
 /** The live token for a presented bearer value, with its org; null when unknown, revoked or expired. */
-export function findLiveToken(db: DbOrTx, presented: string, now = new Date()) {
+export async function findLiveToken(db: DbOrTx, presented: string, now = new Date()) {
   if (!presented.startsWith(TOKEN_PREFIX)) return null;
   let query = liveTokenQueries.get(db);
   if (!query) liveTokenQueries.set(db, (query = liveTokenQuery(db)));
-  const found = query.get({ hash: sha256(presented) });
+  const [found] = await query.execute({ hash: sha256(presented) });
   if (!found) return null;
   if (found.token.expiresAt && found.token.expiresAt <= now) return null;
   return found;
 }
 
 /** Records use, at most once a minute per token, so ingest does not write on every request. */
-export function touchToken(db: DbOrTx, row: { id: string; lastUsedAt: Date | null }, now = new Date()) {
+export async function touchToken(db: DbOrTx, row: { id: string; lastUsedAt: Date | null }, now = new Date()) {
   if (row.lastUsedAt && now.getTime() - row.lastUsedAt.getTime() < 60_000) return;
-  db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
 }

@@ -16,33 +16,34 @@ export async function currentUser() {
   const session = await getServerSession(authOptions);
   const uid = (session?.user as { id?: string } | undefined)?.id;
   if (!uid) return null;
-  return db().select({ id: users.id, email: users.email, name: users.name }).from(users).where(eq(users.id, uid)).get() ?? null;
+  const [user] = await db().select({ id: users.id, email: users.email, name: users.name }).from(users).where(eq(users.id, uid)).limit(1);
+  return user ?? null;
 }
 
-export function hasAnyUser(database: DbOrTx = db()): boolean {
-  return (database.select({ n: count() }).from(users).get()?.n ?? 0) > 0;
+export async function hasAnyUser(database: DbOrTx = db()): Promise<boolean> {
+  const [row] = await database.select({ n: count() }).from(users).limit(1);
+  return (row?.n ?? 0) > 0;
 }
 
 /** For pages: the signed-in user, or a redirect to sign-in (or to first-run setup on an empty install). */
 export async function requireUser() {
   const user = await currentUser();
   if (user) return user;
-  redirect(hasAnyUser() ? "/login" : "/setup");
+  redirect((await hasAnyUser()) ? "/login" : "/setup");
 }
 
-function userPrincipal(database: DbOrTx, userId: string, email: string, org: Org): Principal | null {
-  const membership = database
+async function userPrincipal(database: DbOrTx, userId: string, email: string, org: Org): Promise<Principal | null> {
+  const [membership] = await database
     .select()
     .from(memberships)
     .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)))
-    .get();
+    .limit(1);
   if (!membership) return null;
-  const administered = database
+  const administered = await database
     .select({ id: productAdmins.productId })
     .from(productAdmins)
     .innerJoin(products, eq(products.id, productAdmins.productId))
-    .where(and(eq(productAdmins.userId, userId), eq(products.orgId, org.id)))
-    .all();
+    .where(and(eq(productAdmins.userId, userId), eq(products.orgId, org.id)));
   return {
     kind: "user",
     userId,
@@ -58,8 +59,8 @@ function check(principal: Principal, permission: Permission, productId?: string)
 }
 
 /** Org by slug for someone who belongs to it; others get 404 so org names do not leak. */
-function orgBySlug(database: DbOrTx, slug: string): Org {
-  const org = database.select().from(orgs).where(eq(orgs.slug, slug)).get();
+async function orgBySlug(database: DbOrTx, slug: string): Promise<Org> {
+  const [org] = await database.select().from(orgs).where(eq(orgs.slug, slug)).limit(1);
   if (!org) throw notFound("Organization");
   return org;
 }
@@ -72,8 +73,8 @@ export async function authorize(orgSlug: string, permission: Permission, product
   const user = await currentUser();
   if (!user) throw new AppError("unauthorized", "Sign in to continue");
   const database = db();
-  const org = orgBySlug(database, orgSlug);
-  const principal = userPrincipal(database, user.id, user.email, org);
+  const org = await orgBySlug(database, orgSlug);
+  const principal = await userPrincipal(database, user.id, user.email, org);
   if (!principal) throw notFound("Organization");
   check(principal, permission, productId);
   return { principal, org };

@@ -13,13 +13,13 @@ export type Authorized = { principal: Principal; org: Org };
  * <token>` → the token's org and principal, checked for `permission`.
  * `orgSlug` is the org named in the URL; a token of another org gets 404.
  */
-export function authorizeBearer(database: DbOrTx, header: string, orgSlug: string | undefined, permission: Permission, productId?: string): Authorized {
+export async function authorizeBearer(database: DbOrTx, header: string, orgSlug: string | undefined, permission: Permission, productId?: string): Promise<Authorized> {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const found = match ? findLiveToken(database, match[1]) : null;
+  const found = match ? await findLiveToken(database, match[1]) : null;
   if (!found) throw new AppError("unauthorized", "The API token is missing, malformed, revoked or expired");
   const { token: row, org } = found;
   if (orgSlug !== undefined && org.slug !== orgSlug) throw notFound("Organization");
-  touchToken(database, row);
+  await touchToken(database, row);
   const principal: Principal = {
     kind: "token",
     tokenId: row.id,

@@ -18,23 +18,23 @@ export async function checkCredentials(input: unknown): Promise<{ id: string; em
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
   const database = db();
-  if (lockedUntil(database, email)) {
-    recordAudit(database, {
+  if (await lockedUntil(database, email)) {
+    await recordAudit(database, {
       orgId: null,
       actor: { type: "anonymous", label: email },
       action: "signin.throttled",
     });
     return null;
   }
-  const user = database.select().from(users).where(eq(users.email, email)).get();
+  const [user] = await database.select().from(users).where(eq(users.email, email)).limit(1);
   const ok = await verifyPassword(password, user?.passwordHash);
   if (!ok || !user) {
-    database.transaction((tx) => {
-      const { failures } = recordLoginFailure(tx, email);
+    await database.transaction(async (tx) => {
+      const { failures } = await recordLoginFailure(tx, email);
       // Shown in the audit log of every org the account belongs to (an unknown e-mail goes to none).
-      const orgIds = user ? tx.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, user.id)).all().map((m) => m.orgId) : [];
+      const orgIds = user ? (await tx.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, user.id))).map((m) => m.orgId) : [];
       for (const orgId of orgIds.length ? orgIds : [null]) {
-        recordAudit(tx, {
+        await recordAudit(tx, {
           orgId,
           actor: { type: "anonymous", label: email },
           action: "signin.failed",
@@ -45,7 +45,7 @@ export async function checkCredentials(input: unknown): Promise<{ id: string; em
     });
     return null;
   }
-  recordLoginSuccess(database, email);
+  await recordLoginSuccess(database, email);
   return { id: user.id, email: user.email };
 }
 

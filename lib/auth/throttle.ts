@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { loginThrottle } from "@/db/schema";
 
@@ -13,27 +13,37 @@ export function lockSecondsAfter(failures: number): number {
 }
 
 /** The time until which sign-in for this e-mail is refused, or null. */
-export function lockedUntil(db: DbOrTx, email: string, now = new Date()): Date | null {
-  const row = db.select().from(loginThrottle).where(eq(loginThrottle.email, email)).get();
+export async function lockedUntil(db: DbOrTx, email: string, now = new Date()): Promise<Date | null> {
+  const [row] = await db.select().from(loginThrottle).where(eq(loginThrottle.email, email)).limit(1);
   return row?.lockedUntil && row.lockedUntil > now ? row.lockedUntil : null;
 }
 
-export function recordLoginFailure(db: DbOrTx, email: string, now = new Date()) {
-  const row = db.select().from(loginThrottle).where(eq(loginThrottle.email, email)).get();
-  const failures = (row?.failures ?? 0) + 1;
+/**
+ * Counts one more failure. The count goes up in the statement that stores it,
+ * so failures at the same moment (PostgreSQL runs them side by side) each
+ * count; the lock is then set for the count this failure reached, unless a
+ * later failure (or a success) has changed the row since.
+ */
+export async function recordLoginFailure(db: DbOrTx, email: string, now = new Date()) {
+  const [counted] = await db
+    .insert(loginThrottle)
+    .values({ email, failures: 1, lastFailureAt: now, lockedUntil: null })
+    .onConflictDoUpdate({ target: loginThrottle.email, set: { failures: sql`${loginThrottle.failures} + 1`, lastFailureAt: now } })
+    .returning({ failures: loginThrottle.failures });
+  const failures = counted.failures;
   const seconds = lockSecondsAfter(failures);
   const values = {
     failures,
     lastFailureAt: now,
     lockedUntil: seconds ? new Date(now.getTime() + seconds * 1000) : null,
   };
-  db.insert(loginThrottle)
-    .values({ email, ...values })
-    .onConflictDoUpdate({ target: loginThrottle.email, set: values })
-    .run();
+  await db
+    .update(loginThrottle)
+    .set({ lockedUntil: values.lockedUntil })
+    .where(and(eq(loginThrottle.email, email), eq(loginThrottle.failures, failures)));
   return values;
 }
 
-export function recordLoginSuccess(db: DbOrTx, email: string) {
-  db.delete(loginThrottle).where(eq(loginThrottle.email, email)).run();
+export async function recordLoginSuccess(db: DbOrTx, email: string) {
+  await db.delete(loginThrottle).where(eq(loginThrottle.email, email));
 }

@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: "Join" };
 
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  const invite = findInvite(db(), token);
+  const invite = await findInvite(db(), token);
   if (!invite) {
     return (
       <AuthCard title="This invite link does not work" subtitle="It is invalid, expired or already used. Ask the owner who invited you for a new link." >

@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ org: string }> }) {
   const { org: slug } = await params;
   const user = await requireUser();
-  const orgs = orgsOfUser(db(), user.id);
+  const orgs = await orgsOfUser(db(), user.id);
   const current = orgs.find((o) => o.slug === slug);
   if (!current) notFound();
   const configures = current.role === "owner" || current.role === "admin";
@@ -28,7 +28,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           </Link>
           <OrgSwitcher current={slug} orgs={orgs.map(({ slug, name }) => ({ slug, name }))} />
           <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">
-            <InboxBell org={slug} initialUnread={unreadCount(db(), current.id, user.id)} />
+            <InboxBell org={slug} initialUnread={await unreadCount(db(), current.id, user.id)} />
             <span data-testid="current-user">{user.email}</span>
             <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs" data-testid="current-role">
               {current.role}

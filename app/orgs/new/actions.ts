@@ -10,5 +10,5 @@ import { renameOrgSchema } from "@/lib/validation/accounts";
 export const createOrgAction = validatedAction(renameOrgSchema, async ({ name }) => {
   const user = await currentUser();
   if (!user) throw new AppError("unauthorized", "Sign in to continue");
-  return { slug: createOrg(db(), user.id, { type: "user", id: user.id, label: user.email }, name).slug };
+  return { slug: (await createOrg(db(), user.id, { type: "user", id: user.id, label: user.email }, name)).slug };
 });

@@ -14,7 +14,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
   const { org } = await params;
   const search = await searchParams;
   const { org: o } = await authorizePage(org, "org:configure");
-  const { rows, total, page, pages } = listAudit(db(), o.id, {
+  const { rows, total, page, pages } = await listAudit(db(), o.id, {
     action: search.action?.slice(0, 100),
     actor: search.actor?.slice(0, 100),
     page: Number(search.page) || 1,

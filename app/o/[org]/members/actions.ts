@@ -16,24 +16,24 @@ function inviteUrl(token: string) {
 
 export const addMemberAction = validatedAction(withOrg(addMemberSchema), async ({ org, email, role }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
-  const { inviteToken } = addMember(db(), o.id, actorOf(principal), email, role);
+  const { inviteToken } = await addMember(db(), o.id, actorOf(principal), email, role);
   revalidatePath(`/o/${org}/members`);
   return { inviteUrl: inviteToken ? inviteUrl(inviteToken) : null };
 });
 
 export const reissueInviteAction = validatedAction(withOrg(removeMemberSchema), async ({ org, userId }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
-  return { inviteUrl: inviteUrl(reissueInvite(db(), o.id, actorOf(principal), userId)) };
+  return { inviteUrl: inviteUrl(await reissueInvite(db(), o.id, actorOf(principal), userId)) };
 });
 
 export const changeRoleAction = validatedAction(withOrg(changeRoleSchema), async ({ org, userId, role }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
-  changeRole(db(), o.id, actorOf(principal), userId, role);
+  await changeRole(db(), o.id, actorOf(principal), userId, role);
   revalidatePath(`/o/${org}/members`);
 });
 
 export const removeMemberAction = validatedAction(withOrg(removeMemberSchema), async ({ org, userId }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
-  removeMember(db(), o.id, actorOf(principal), userId);
+  await removeMember(db(), o.id, actorOf(principal), userId);
   revalidatePath(`/o/${org}/members`);
 });

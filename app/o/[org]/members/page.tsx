@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Members" };
 export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const { principal, org: o } = await authorizePage(org, "org:read");
-  const members = listMembers(db(), o.id).map((m) => ({ ...m, joined: m.joined.toISOString() }));
+  const members = (await listMembers(db(), o.id)).map((m) => ({ ...m, joined: m.joined.toISOString() }));
   return (
     <>
       <PageHeader title="Members" description="People in this organization and what they may do. Owners manage members and roles." />

@@ -11,6 +11,6 @@ import { withOrg } from "@/lib/validation/common";
 
 export const renameOrgAction = validatedAction(withOrg(renameOrgSchema), async ({ org, name }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
-  renameOrg(db(), o.id, actorOf(principal), name);
+  await renameOrg(db(), o.id, actorOf(principal), name);
   revalidatePath(`/o/${org}`, "layout");
 });

@@ -12,13 +12,13 @@ import { withOrg } from "@/lib/validation/common";
 
 export const createTokenAction = validatedAction(withOrg(createTokenSchema), async ({ org, ...input }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const { token } = createToken(db(), o.id, actorOf(principal), input);
+  const { token } = await createToken(db(), o.id, actorOf(principal), input);
   revalidatePath(`/o/${org}/tokens`);
   return { token };
 });
 
 export const revokeTokenAction = validatedAction(withOrg(z.object({ tokenId: z.string().min(1) })), async ({ org, tokenId }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  revokeToken(db(), o.id, actorOf(principal), tokenId);
+  await revokeToken(db(), o.id, actorOf(principal), tokenId);
   revalidatePath(`/o/${org}/tokens`);
 });

@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "API tokens" };
 export default async function TokensPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const { org: o } = await authorizePage(org, "org:configure");
-  const tokens = listTokens(db(), o.id).map((t) => ({
+  const tokens = (await listTokens(db(), o.id)).map((t) => ({
     ...t,
     createdAt: t.createdAt.toISOString(),
     expiresAt: t.expiresAt?.toISOString() ?? null,
