@@ -68,7 +68,7 @@ const seed: Seed = seeded.seed;
 const freshDb = () => seeded.fresh();
 
 afterAll(async () => {
-  seeded.close();
+  await seeded.close();
   await receiver.close();
 });
 
@@ -131,7 +131,7 @@ describe("every route handler under app/api", () => {
     if (op.endpoint?.permission) return expect(PUBLIC_ROUTES[op.op], `${op.op} declares a permission; take it off PUBLIC_ROUTES`).toBeUndefined();
     const entry = PUBLIC_ROUTES[op.op];
     expect(entry, `${op.op} (${op.file}) lets any caller in: give its endpoint a permission, or add it to PUBLIC_ROUTES with a reason`).toBeDefined();
-    freshDb();
+    await freshDb();
     await entry.check(op, seed);
   });
 });
@@ -140,10 +140,11 @@ const guarded = discovered.filter((op) => op.endpoint?.permission);
 
 /** Runs one call and lists what is wrong with its answer (empty when it is right). */
 async function problemsOf(op: RouteOperation, endpoint: Endpoint, caller: Caller, ids: SeededOrg): Promise<string[]> {
-  const db = freshDb();
-  const before = snapshotRows(db);
+  const db = await freshDb();
+  const before = await snapshotRows(db);
   const res = await callRoute(op, { params: paramsOf(op.path, seed.a, ids), token: caller.token, body: bodyOf(op) });
-  const wrote = () => changedTables(before, snapshotRows(db));
+  const written = changedTables(before, await snapshotRows(db));
+  const wrote = () => written;
   const problems: string[] = [];
   const fail = (why: string) => problems.push(`${op.op} with ${caller.name}${ids === seed.a ? "" : " and another org's ids"}: ${why} (got ${res.status} ${res.text.slice(0, 300)})`);
   if (res.status >= 500) fail("a server error");
@@ -202,8 +203,8 @@ describe("the matrix itself", () => {
     const { handle } = await import("@/lib/api/handler");
     const { createProduct } = await import("@/lib/accounts/products");
     const { db } = await import("@/db/client");
-    const lax = handle({ ...create.endpoint!, permission: "org:read" }, ({ org, body }) => ({
-      product: createProduct(db(), org.id, { type: "system", label: "t" }, body as { name: string }),
+    const lax = handle({ ...create.endpoint!, permission: "org:read" }, async ({ org, body }) => ({
+      product: await createProduct(db(), org.id, { type: "system", label: "t" }, body as { name: string }),
     }));
     expect(await problemsOf({ ...create, handler: lax }, create.endpoint!, readToken, seed.a)).not.toEqual([]);
   });
@@ -211,9 +212,10 @@ describe("the matrix itself", () => {
   it("catches a route that looks rows up without the org (another org's id gets through)", async () => {
     const channelItem = guarded.find((op) => op.op === "GET /api/v1/orgs/{org}/channels/{id}")!;
     const { handle } = await import("@/lib/api/handler");
-    const { db } = await import("@/db/client");
-    const leaky = handle(channelItem.endpoint!, ({ params }) => ({
-      channel: db().$client.prepare("SELECT id, name FROM channels WHERE id = ?").get(params.id),
+    const { db, rowsOf } = await import("@/db/client");
+    const { sql } = await import("drizzle-orm");
+    const leaky = handle(channelItem.endpoint!, async ({ params }) => ({
+      channel: (await rowsOf(db(), sql`SELECT id, name FROM channels WHERE id = ${params.id}`))[0],
     }));
     const admin = callers.find((c) => c.name === "an admin token")!;
     expect(await problemsOf({ ...channelItem, handler: leaky }, channelItem.endpoint!, admin, seed.b)).not.toEqual([]);

@@ -32,10 +32,10 @@ const RUNS = Number(process.env.HARDENING_FUZZ_RUNS ?? 15);
 const receiver = await startReceiver();
 const seeded = await seededTemplate(receiver.url());
 const { a } = seeded.seed;
-let db: Db = seeded.fresh();
+let db: Db = await seeded.fresh();
 
 afterAll(async () => {
-  seeded.close();
+  await seeded.close();
   closeMailTransport();
   await receiver.close();
   await smtp.close();
@@ -158,17 +158,17 @@ function prototypesAreClean(): boolean {
 
 /** One hostile request and the invariants every answer keeps. */
 async function sendHostile(op: RouteOperation, rawBody: string, headers?: Record<string, string>, options: { keep?: boolean } = {}) {
-  const before = snapshotRows(db);
+  const before = await snapshotRows(db);
   const res = await callRoute(op, { params: paramsOf(op.path, a), token: a.tokens.admin, rawBody, headers });
   const shown = `${op.op} ← ${rawBody.length > 300 ? `${rawBody.slice(0, 300)}… (${rawBody.length} chars)` : rawBody}\n→ ${res.status} ${res.text.slice(0, 400)}`;
   expect(res.status, shown).toBeLessThan(500);
   expect(prototypesAreClean(), `${shown}\nObject.prototype was polluted`).toBe(true);
   if (res.status >= 400) {
     expect(isErrorShape(res.json), shown).toBe(true);
-    expect(changedTables(before, snapshotRows(db)), `${shown}\na refused request wrote`).toEqual([]);
+    expect(changedTables(before, await snapshotRows(db)), `${shown}\na refused request wrote`).toEqual([]);
   } else if (!options.keep) {
     // An accepted body changed the data: the next case starts from the seed again.
-    db = seeded.fresh();
+    db = await seeded.fresh();
   }
   return res;
 }
@@ -231,7 +231,7 @@ describe("hostile bodies, for every operation that takes one", () => {
     });
 
     it("still answers a valid request afterwards", async () => {
-      db = seeded.fresh();
+      db = await seeded.fresh();
       const res = await callRoute(op, { params: paramsOf(op.path, a), token: a.tokens.admin, body: validBodyOf(op, a) });
       expect(res.status, res.text).toBeLessThan(500);
     });
@@ -249,7 +249,7 @@ describe("header injection", () => {
   it("a webhook's custom header values, API-key header and bearer token never carry a line break to the receiver", async () => {
     await fc.assert(
       fc.asyncProperty(headerText, fc.constantFrom("headers", "apikey", "bearer", "basic"), async (value, method) => {
-        db = seeded.fresh();
+        db = await seeded.fresh();
         const auth =
           method === "headers"
             ? { method, headers: { "X-Team": value } }
@@ -271,7 +271,7 @@ describe("header injection", () => {
         const headers = got[0].headers;
         expect(headers["x-injected"], what).toBeUndefined();
         for (const [name, v] of Object.entries(headers)) expect(`${name}: ${v}`, what).not.toMatch(/[\r\n]/);
-        db = seeded.fresh();
+        db = await seeded.fresh();
       }),
       { numRuns: RUNS * 2 },
     );
@@ -292,10 +292,10 @@ describe("header injection", () => {
     );
     await fc.assert(
       fc.asyncProperty(title, async (text) => {
-        db = seeded.fresh();
+        db = await seeded.fresh();
         const actor = { type: "system" as const, label: "hardening" };
         const mail = await createChannel(db, a.id, actor, createChannelSchema.parse({ type: "email", name: "Ops mail", recipients: "ops@example.test" }));
-        createRule(db, a.id, actor, ruleSchema.parse({ name: "Mail all", eventTypes: ["deployment.failed"], severities: ["error"], channels: [mail.id] }));
+        await createRule(db, a.id, actor, ruleSchema.parse({ name: "Mail all", eventTypes: ["deployment.failed"], severities: ["error"], channels: [mail.id] }));
         const before = smtp.mails.length;
         const res = await callRoute(ingest, { params: {}, token: a.tokens.admin, body: { type: "deployment.failed", product: a.product.slug, severity: "error", title: text } });
         const what = `${JSON.stringify(text)} → ${res.status} ${res.text.slice(0, 200)}`;

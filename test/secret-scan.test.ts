@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { MockAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { engineOf, rowsOf, sqliteOf, type Db } from "@/db/client";
 import { closeMailTransport } from "@/lib/channels/email";
 import { startReceiver, startSmtpServer, useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { dispatchOnce } from "@/lib/dispatch/run";
@@ -88,14 +89,14 @@ beforeAll(async () => {
       .persist();
   }
   setOutboundDispatcher(mock);
-  db = seeded.fresh();
+  db = await seeded.fresh();
 });
 
 afterAll(async () => {
   restore.forEach((r) => r());
   setOutboundDispatcher(undefined);
   closeMailTransport();
-  seeded.close();
+  await seeded.close();
   await receiver.close();
   await smtp.close();
 });
@@ -129,7 +130,7 @@ describe("no secret leaves the server", () => {
       });
       expect(res.status, res.text).toBe(201);
     }
-    createRule(db, a.id, { type: "system", label: "scan" }, ruleSchema.parse({ name: "All to all", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: channelIds }));
+    await createRule(db, a.id, { type: "system", label: "scan" }, ruleSchema.parse({ name: "All to all", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: channelIds }));
   });
 
   it("sends through every channel and records failures echoing what was sent", async () => {
@@ -182,10 +183,8 @@ describe("no secret leaves the server", () => {
     expect(res.text).toContain("herald_attempts_total");
   });
 
-  it("finds none of the secrets in any response, log line, metrics text or database byte", () => {
-    const file = db.$client.name;
-    db.$client.pragma("wal_checkpoint(TRUNCATE)");
-    const stored = [file, `${file}-wal`].filter(fs.existsSync).map((f) => fs.readFileSync(f).toString("latin1")).join("");
+  it("finds none of the secrets in any response, log line, metrics text or database byte", async () => {
+    const stored = await storedBytes(db);
     expect(texts.length).toBeGreaterThan(60);
     expect(logged.length).toBeGreaterThan(0);
     // The scan reads real content: plain settings are there.
@@ -200,3 +199,44 @@ describe("no secret leaves the server", () => {
     expect(found).toEqual([]);
   });
 });
+
+/**
+ * What the database holds. SQLite: the bytes of its file and WAL. PostgreSQL:
+ * every row of every table as text, and — where this process may read the
+ * server's files (the throw-away test cluster) — the bytes of every relation
+ * of the database after a checkpoint (rows an update left behind included).
+ */
+async function storedBytes(db: Db): Promise<string> {
+  if (engineOf(db) === "sqlite") {
+    const sqlite = sqliteOf(db);
+    const file = sqlite.name;
+    sqlite.pragma("wal_checkpoint(TRUNCATE)");
+    return [file, `${file}-wal`].filter(fs.existsSync).map((f) => fs.readFileSync(f).toString("latin1")).join("");
+  }
+  const tables = (await rowsOf<{ name: string }>(db, sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).map((r) => r.name);
+  const [texts] = await rowsOf<Record<string, string | null>>(
+    db,
+    sql.raw(`SELECT ${tables.map((t, i) => `(SELECT string_agg(r::text, E'\\n') FROM "${t}" r) AS t${i}`).join(", ")}`),
+  );
+  let files = "";
+  try {
+    await rowsOf(db, sql`CHECKPOINT`);
+    const [{ dir }] = await rowsOf<{ dir: string }>(db, sql`SELECT current_setting('data_directory') AS dir`);
+    fs.accessSync(dir, fs.constants.R_OK);
+    const relations = await rowsOf<{ file: string }>(
+      db,
+      sql`SELECT pg_relation_filepath(c.oid) AS file FROM pg_class c
+          WHERE c.relpersistence = 'p' AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+            AND pg_relation_filepath(c.oid) IS NOT NULL`,
+    );
+    files = relations
+      .flatMap(({ file }) => [file, `${file}.1`].map((f) => path.join(dir, f)))
+      .filter(fs.existsSync)
+      .map((f) => fs.readFileSync(f).toString("latin1"))
+      .join("");
+  } catch (e) {
+    // A server elsewhere, or one this user may not read: the rows as text still count.
+    console.warn(`secret scan: the database's files are not readable here (${(e as Error).message}); scanning its rows only`);
+  }
+  return Object.values(texts).join("\n") + files;
+}

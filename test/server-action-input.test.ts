@@ -38,18 +38,18 @@ const RUNS = Number(process.env.HARDENING_FUZZ_RUNS ?? 15);
 const receiver = await startReceiver();
 const seeded = await seededTemplate(receiver.url());
 const { a, b } = seeded.seed;
-let db: Db = seeded.fresh();
+let db: Db = await seeded.fresh();
 afterAll(async () => {
-  seeded.close();
+  await seeded.close();
   await receiver.close();
 });
 
 /** A plain member of org A, added to every fresh copy (the template has owners only). */
 const memberId = newId("usr");
-function freshWithMember(): Db {
-  db = seeded.fresh();
-  db.insert(users).values({ id: memberId, email: "member@org-a.test" }).onConflictDoNothing().run();
-  db.insert(memberships).values({ orgId: a.id, userId: memberId, role: "member" }).onConflictDoNothing().run();
+async function freshWithMember(): Promise<Db> {
+  db = await seeded.fresh();
+  await db.insert(users).values({ id: memberId, email: "member@org-a.test" }).onConflictDoNothing();
+  await db.insert(memberships).values({ orgId: a.id, userId: memberId, role: "member" }).onConflictDoNothing();
   return db;
 }
 
@@ -148,7 +148,7 @@ afterAll(() => {
 const cleanObjectProto = Object.getOwnPropertyNames(Object.prototype).sort().join();
 
 async function callAction(key: string, fn: Action, caller: keyof typeof callers, value: unknown) {
-  const before = snapshotRows(db);
+  const before = await snapshotRows(db);
   const userId = callers[caller];
   auth.session = userId ? { user: { id: userId } } : null;
   let result: Awaited<ReturnType<Action>>;
@@ -168,13 +168,13 @@ async function callAction(key: string, fn: Action, caller: keyof typeof callers,
   expect(typeof result?.ok, what).toBe("boolean");
   expect(result.ok ? "" : (result.formError ?? ""), what).not.toMatch(/Internal error/);
   expect(Object.getOwnPropertyNames(Object.prototype).sort().join(), `${what}: Object.prototype polluted`).toBe(cleanObjectProto);
-  const changed = changedTables(before, snapshotRows(db));
+  const changed = changedTables(before, await snapshotRows(db));
   if (!result.ok) expect(changed, `${what}: a refused action wrote`).toEqual([]);
   if (caller === "anonymous") expect(result.ok, what).toBe(false);
   if (caller === "member" && !NOT_ORG_SCOPED.has(key)) expect(changed.filter((t) => t !== "inbox_items"), `${what}: a member changed org data`).toEqual([]);
   const org = (value as { org?: unknown } | null)?.org;
   if (caller === "another org's owner" && org !== b.slug && !NOT_ORG_SCOPED.has(key)) expect(changed, `${what}: another org's owner changed this org`).toEqual([]);
-  if (changed.length) freshWithMember();
+  if (changed.length) await freshWithMember();
 }
 
 describe("server actions with fuzzed input", () => {
@@ -184,7 +184,7 @@ describe("server actions with fuzzed input", () => {
 
   describe.each(actions.map((x) => [x.key, x] as const))("%s", (key, { fn }) => {
     it.each(Object.keys(callers).map((c) => [c] as const))("as %s: a result (never a throw or an internal error), and no write it may not make", async (caller) => {
-      freshWithMember();
+      await freshWithMember();
       await fc.assert(
         fc.asyncProperty(input, async (value) => {
           await callAction(key, fn, caller as keyof typeof callers, value);

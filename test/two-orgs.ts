@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq } from "drizzle-orm";
-import { openDb, setDb, type Db } from "@/db/client";
+import { eq, sql } from "drizzle-orm";
+import { closeDb, engineOf, openSqlite, postgresPoolOf, rowsOf, setDb, sqliteOf, type Db } from "@/db/client";
 import { createChannel } from "@/db/queries/channels";
 import { deliveries, users } from "@/db/schema";
 import { createOrg } from "@/lib/accounts/create-org";
@@ -16,6 +16,7 @@ import { createRule } from "@/lib/rules/queries";
 import { createNotification } from "@/lib/rules/product-notifications";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { ruleSchema } from "@/lib/validation/rules";
+import { closeTestDb, onPostgres, testDb } from "./db";
 import { pathParams } from "./routes";
 
 /**
@@ -44,18 +45,18 @@ export type SeededOrg = {
 async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg> {
   const ownerId = newId("usr");
   const email = `owner@${name.toLowerCase().replace(/\W+/g, "-")}.test`;
-  db.insert(users).values({ id: ownerId, email }).run();
+  await db.insert(users).values({ id: ownerId, email });
   const actor: Actor = { type: "user", id: ownerId, label: email };
-  const org = createOrg(db, ownerId, actor, name);
-  const product = createProduct(db, org.id, actor, { name: `${name} Shop`, slug: `${org.slug}-shop` });
-  const otherProduct = createProduct(db, org.id, actor, { name: `${name} Blog`, slug: `${org.slug}-blog` });
+  const org = await createOrg(db, ownerId, actor, name);
+  const product = await createProduct(db, org.id, actor, { name: `${name} Shop`, slug: `${org.slug}-shop` });
+  const otherProduct = await createProduct(db, org.id, actor, { name: `${name} Blog`, slug: `${org.slug}-blog` });
   const channel = await createChannel(
     db,
     org.id,
     actor,
     createChannelSchema.parse({ type: "webhook", name: "Ops hook", url: hookUrl, auth: { method: "bearer", token: `bearer-of-${org.slug}` } }),
   );
-  const rule = createRule(
+  const rule = await createRule(
     db,
     org.id,
     actor,
@@ -68,13 +69,13 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
     send_all_events: true,
     selected_events: [],
   });
-  const [event] = ingestEvents(db, org.id, [{ id: `${org.slug}-deploy-1`, type: "deployment.failed", product: product.slug, title: "Deploy 1 failed", severity: "error" }], {
+  const [event] = await ingestEvents(db, org.id, [{ id: `${org.slug}-deploy-1`, type: "deployment.failed", product: product.slug, title: "Deploy 1 failed", severity: "error" }], {
     indexed: false,
   });
-  const delivery = db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.orgId, org.id)).get();
+  const [delivery] = await db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.orgId, org.id)).limit(1);
   if (!delivery) throw new Error("the seed event matched no rule: the hardening seed needs a delivery");
-  const revoked = insertApiToken(db, { orgId: org.id, name: "revoked", role: "admin" });
-  revokeToken(db, org.id, actor, revoked.row.id);
+  const revoked = await insertApiToken(db, { orgId: org.id, name: "revoked", role: "admin" });
+  await revokeToken(db, org.id, actor, revoked.row.id);
   return {
     id: org.id,
     slug: org.slug,
@@ -87,10 +88,10 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
     eventId: event.id,
     deliveryId: delivery.id,
     tokens: {
-      admin: insertApiToken(db, { orgId: org.id, name: "admin", role: "admin" }).token,
-      read: insertApiToken(db, { orgId: org.id, name: "read", role: "read" }).token,
-      productAdmin: insertApiToken(db, { orgId: org.id, name: "shop admin", role: "product-admin", productIds: [product.id] }).token,
-      otherProductAdmin: insertApiToken(db, { orgId: org.id, name: "blog admin", role: "product-admin", productIds: [otherProduct.id] }).token,
+      admin: (await insertApiToken(db, { orgId: org.id, name: "admin", role: "admin" })).token,
+      read: (await insertApiToken(db, { orgId: org.id, name: "read", role: "read" })).token,
+      productAdmin: (await insertApiToken(db, { orgId: org.id, name: "shop admin", role: "product-admin", productIds: [product.id] })).token,
+      otherProductAdmin: (await insertApiToken(db, { orgId: org.id, name: "blog admin", role: "product-admin", productIds: [otherProduct.id] })).token,
       revoked: revoked.token,
     },
   };
@@ -100,21 +101,45 @@ export async function seedTwoOrgs(db: Db, hookUrl: string): Promise<{ a: SeededO
   return { a: await seedOrg(db, "Org A", hookUrl), b: await seedOrg(db, "Org B", hookUrl) };
 }
 
+/** Herald's tables (drizzle's own migration table left out), by name. */
+async function tableNames(db: Db): Promise<string[]> {
+  if (engineOf(db) === "sqlite") {
+    const rows = sqliteOf(db)
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
+      .all() as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+  const rows = await rowsOf<{ name: string }>(
+    db,
+    sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\_\_drizzle%' ORDER BY tablename`,
+  );
+  return rows.map((r) => r.name);
+}
+
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /**
  * Every row of every table, as text, for "nothing changed" checks. The one
  * write a refused request may make is a token's last-use time.
  */
-export function snapshotRows(db: Db): Map<string, string> {
-  const sqlite = db.$client;
-  const tables = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
-    .all() as { name: string }[];
+export async function snapshotRows(db: Db): Promise<Map<string, string>> {
+  const tables = await tableNames(db);
   const out = new Map<string, string>();
-  for (const { name } of tables) {
-    const rows = sqlite.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
+  const keep = (name: string, rows: Record<string, unknown>[]) => {
     if (name === "api_tokens") for (const r of rows) delete r.last_used_at;
     out.set(name, JSON.stringify(rows.map((r) => JSON.stringify(r)).sort()));
+  };
+  if (engineOf(db) === "sqlite") {
+    const sqlite = sqliteOf(db);
+    for (const name of tables) keep(name, sqlite.prepare(`SELECT * FROM ${quoted(name)}`).all() as Record<string, unknown>[]);
+    return out;
   }
+  // One round trip: each table's rows as a JSON array, in one row.
+  const [row] = await rowsOf<Record<string, Record<string, unknown>[]>>(
+    db,
+    sql.raw(`SELECT ${tables.map((name) => `(SELECT coalesce(json_agg(t), '[]'::json) FROM ${quoted(name)} t) AS ${quoted(name)}`).join(", ")}`),
+  );
+  for (const name of tables) keep(name, row[name]);
   return out;
 }
 
@@ -124,42 +149,94 @@ export function changedTables(before: Map<string, string>, after: Map<string, st
 }
 
 /** Row counts per table (cheaper than a snapshot, for the hostile-input runs). */
-export function rowCounts(db: Db): Record<string, number> {
-  const sqlite = db.$client;
-  const tables = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
-    .all() as { name: string }[];
-  return Object.fromEntries(tables.map(({ name }) => [name, (sqlite.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+export async function rowCounts(db: Db): Promise<Record<string, number>> {
+  const tables = await tableNames(db);
+  if (engineOf(db) === "sqlite") {
+    const sqlite = sqliteOf(db);
+    return Object.fromEntries(tables.map((name) => [name, (sqlite.prepare(`SELECT count(*) AS n FROM ${quoted(name)}`).get() as { n: number }).n]));
+  }
+  const [row] = await rowsOf<Record<string, number>>(db, sql.raw(`SELECT ${tables.map((name) => `(SELECT count(*) FROM ${quoted(name)})::int AS ${quoted(name)}`).join(", ")}`));
+  return Object.fromEntries(tables.map((name) => [name, Number(row[name])]));
 }
 
 /**
- * The two orgs seeded once into a template file; `fresh()` hands out a copy
- * (made the process's database), so one case's writes never decide another's.
+ * The two orgs seeded once; `fresh()` hands out the seeded state again (made
+ * the process's database), so one case's writes never decide another's. On
+ * SQLite: a copy of the seeded template file per case. On PostgreSQL: one
+ * database whose seeded rows are kept in a schema of their own and put back in
+ * place in one transaction per case (a few ms; a new database from a template
+ * costs ~70 ms, and these suites ask for hundreds).
  */
 export async function seededTemplate(hookUrl: string) {
+  return onPostgres() ? seededPostgres(await testDb(), hookUrl) : seededSqlite(hookUrl);
+}
+
+async function seededSqlite(hookUrl: string) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "herald-hardening-"));
   const template = path.join(work, "template.db");
-  const db = openDb(template);
+  const db = openSqlite(template);
   setDb(db);
   const seed = await seedTwoOrgs(db, hookUrl);
-  db.$client.close();
+  await closeDb(db);
   let current: Db | undefined;
   let copies = 0;
   return {
     seed,
-    fresh(): Db {
-      current?.$client.close();
+    async fresh(): Promise<Db> {
+      if (current) await closeDb(current);
       const file = path.join(work, `case-${copies++}.db`);
       fs.copyFileSync(template, file);
-      current = openDb(file, { migrate: false });
+      current = openSqlite(file, { migrate: false });
       setDb(current);
       return current;
     },
-    close() {
-      current?.$client.close();
+    async close() {
+      if (current) await closeDb(current);
       current = undefined;
       setDb(undefined);
       fs.rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+const SEED_SCHEMA = "herald_seed";
+
+async function seededPostgres(db: Db, hookUrl: string) {
+  const seed = await seedTwoOrgs(db, hookUrl);
+  const tables = await tableNames(db);
+  // Parents before children, so the rows go back in without breaking a foreign key.
+  const references = await rowsOf<{ child: string; parent: string }>(
+    db,
+    sql`SELECT c.relname AS child, p.relname AS parent FROM pg_constraint k
+        JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid
+        WHERE k.contype = 'f' AND k.connamespace = 'public'::regnamespace`,
+  );
+  const ordered: string[] = [];
+  const visit = (table: string, path: string[] = []) => {
+    if (ordered.includes(table) || path.includes(table)) return;
+    for (const { child, parent } of references) if (child === table && parent !== table) visit(parent, [...path, table]);
+    ordered.push(table);
+  };
+  tables.forEach((t) => visit(t));
+  const pool = postgresPoolOf(db);
+  await pool.query(
+    [`CREATE SCHEMA ${SEED_SCHEMA}`, ...ordered.map((t) => `CREATE TABLE ${SEED_SCHEMA}.${quoted(t)} AS TABLE public.${quoted(t)}`)].join(";\n"),
+  );
+  const restore = [
+    "BEGIN",
+    ...[...ordered].reverse().map((t) => `DELETE FROM public.${quoted(t)}`),
+    ...ordered.map((t) => `INSERT INTO public.${quoted(t)} SELECT * FROM ${SEED_SCHEMA}.${quoted(t)}`),
+    "COMMIT",
+  ].join(";\n");
+  return {
+    seed,
+    async fresh(): Promise<Db> {
+      await pool.query(restore);
+      setDb(db);
+      return db;
+    },
+    async close() {
+      await closeTestDb(db);
     },
   };
 }

@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { verifyPassword } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
 import { closeTestDb, testDb } from "@/test/db";
+import { listAudit } from "./audit-log";
 import { acceptInvite, addMember, changeRole, findInvite, removeMember } from "./members";
 import { createProduct, deleteProduct, setProductAdmins } from "./products";
 import { runSetup } from "./setup";
@@ -157,6 +158,25 @@ describe("products", () => {
     const product = await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
     await db.insert(orgs).values({ id: "org_b", slug: "b", name: "B" });
     await expect(deleteProduct(db, "org_b", SYSTEM_ACTOR, product.id)).rejects.toThrow(/not found/);
+  });
+});
+
+describe("the audit log", () => {
+  it("filters by action prefix and actor (any case, % and _ taken literally), newest first", async () => {
+    db = await testDb();
+    const { org } = await runSetup(db, setupInput);
+    await addMember(db, org.id, { type: "user", id: "usr_x", label: "Ops_Lead@acme.test" }, "new@acme.test", "member");
+    const all = await listAudit(db, org.id);
+    expect(all.total).toBe(all.rows.length);
+    expect(all.rows[0].action).toBe("account.created");
+    expect(all.rows.map((r) => r.createdAt.getTime())).toEqual(all.rows.map((r) => r.createdAt.getTime()).sort((x, y) => y - x));
+    expect((await listAudit(db, org.id, { action: "rule." })).rows.map((r) => r.action)).toEqual(["rule.created", "rule.created"]);
+    expect((await listAudit(db, org.id, { action: "RULE." })).total).toBe(2);
+    expect((await listAudit(db, org.id, { action: "rule%" })).total).toBe(0);
+    expect((await listAudit(db, org.id, { actor: "ops_lead" })).rows.map((r) => r.actorLabel)).toEqual(["Ops_Lead@acme.test"]);
+    expect((await listAudit(db, org.id, { actor: "ops%lead" })).total).toBe(0);
+    expect((await listAudit(db, org.id, { actor: "opsxlead".replace("x", "_") })).total).toBe(1);
+    expect((await listAudit(db, org.id, { actor: "opsXlead" })).total).toBe(0);
   });
 });
 
