@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
 import { request } from "undici";
 import { measureCeiling } from "./ceiling";
+import { copyDatabase, heraldSandbox, seed, type Sandbox } from "./lib/herald";
+import { benchPostgres, listeningDispatchers, type BenchPostgres } from "./lib/postgres";
 import { forkTs, memoryOf, processTree, sampleMemory, stopChild } from "./lib/processes";
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { renderTable, runMeta } from "./lib/report";
+import { openQueueCounts } from "./scenarios/delivery";
 import { percentile } from "./scenarios/latency";
 
 // The benchmark's own parts, kept working; no timing is asserted (`npm run bench` reports timings).
@@ -99,5 +103,74 @@ describe("benchmark report", () => {
     expect(table).toContain("skipped: no production build");
     expect(table).toMatch(/commit \S+/);
     expect(table).toContain(process.version);
+  });
+});
+
+// `--db postgres`'s parts, on the server of the PostgreSQL run of the suite (`npm run test:unit:postgres`).
+describe.runIf(process.env.HERALD_TEST_PG_ADMIN_URL)("benchmark on PostgreSQL", () => {
+  let postgres: BenchPostgres;
+  const sandboxes: Sandbox[] = [];
+  beforeAll(async () => {
+    postgres = await benchPostgres(process.env.HERALD_TEST_PG_ADMIN_URL!);
+  });
+  afterAll(async () => {
+    for (const s of sandboxes) s.remove();
+    await postgres?.stop();
+  });
+  const sandbox = (label: string, onPostgres: boolean) => {
+    const s = heraldSandbox(label, onPostgres ? postgres : undefined);
+    sandboxes.push(s);
+    return s;
+  };
+
+  it("a queue seeded on PostgreSQL holds what the SQLite one holds; a copy of it is a database of its own", { timeout: 60_000 }, async () => {
+    const job = { kind: "queue" as const, receiverUrl: "http://127.0.0.1:9", channels: 3, deliveries: 50 };
+    const onSqlite = sandbox("test-sqlite", false);
+    const onPostgres = sandbox("test-pg", true);
+    await seed(onSqlite, job);
+    const seeded = await seed(onPostgres, job);
+    expect(seeded.copySeconds).toBeGreaterThan(0);
+    expect(onPostgres.env.DATABASE_URL).toBe(onPostgres.postgres!.url);
+    const counts = async (database: Parameters<typeof openQueueCounts>[0]) => {
+      const reader = await openQueueCounts(database);
+      try {
+        return await reader.read();
+      } finally {
+        await reader.close();
+      }
+    };
+    const expected = { attempts: 0, delivered: 0, retryScheduled: 0, stillSending: 0, untouched: 50 };
+    expect(await counts({ engine: "sqlite", path: onSqlite.databasePath })).toEqual(expected);
+    const pgQueue = { engine: "postgres" as const, url: onPostgres.postgres!.url, name: onPostgres.postgres!.name, postgres };
+    expect(await counts(pgQueue)).toEqual(expected);
+    const perChannel = await postgres.query<{ n: number }>(onPostgres.postgres!.name, "SELECT count(*)::int AS n FROM deliveries GROUP BY channel_id ORDER BY 1");
+    expect(perChannel.map((r) => r.n)).toEqual([16, 17, 17]);
+    const linked = await postgres.query<{ n: number }>(
+      onPostgres.postgres!.name,
+      "SELECT count(*)::int AS n FROM deliveries d JOIN delivery_events de ON de.delivery_id = d.id JOIN events e ON e.id = de.event_id WHERE e.type = 'log.entry' AND d.status = 'queued'",
+    );
+    expect(linked[0].n).toBe(50);
+
+    const copy = sandbox("test-pg-copy", true);
+    await copyDatabase(onPostgres, copy);
+    await postgres.query(copy.postgres!.name, "DELETE FROM delivery_events");
+    expect((await postgres.query<{ n: number }>(onPostgres.postgres!.name, "SELECT count(*)::int AS n FROM delivery_events"))[0].n).toBe(50);
+  });
+
+  it("counts the sessions that listen for the dispatcher's wakes", async () => {
+    const s = sandbox("test-listen", true);
+    await postgres.createDatabase(s.postgres!.name);
+    const admin = new pg.Client({ connectionString: postgres.url("postgres") });
+    const listener = new pg.Client({ connectionString: s.postgres!.url });
+    await admin.connect();
+    await listener.connect();
+    try {
+      expect(await listeningDispatchers(admin, s.postgres!.name)).toBe(0);
+      await listener.query("LISTEN herald_wake");
+      expect(await listeningDispatchers(admin, s.postgres!.name)).toBe(1);
+    } finally {
+      await listener.end();
+      await admin.end();
+    }
   });
 });

@@ -52,10 +52,28 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
   }
 }
 
+const cleanups: (() => void)[] = [];
+
+/**
+ * Something else the runner started that must not outlive it (a PostgreSQL
+ * server, which runs detached): `stop` is synchronous and runs once, at the
+ * latest when the runner exits.
+ */
+export function onCleanup(stop: () => void) {
+  cleanups.push(stop);
+}
+
 /** Synchronous last resort, safe to call from an exit handler. */
 export function killAllChildrenSync() {
   for (const child of children) killGroup(child, "SIGKILL");
   children.clear();
+  for (const stop of cleanups.splice(0)) {
+    try {
+      stop();
+    } catch {
+      // best effort: the runner is exiting
+    }
+  }
 }
 
 export async function stopAllChildren() {

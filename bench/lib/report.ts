@@ -32,12 +32,14 @@ export type RunMeta = {
   memoryGiB: number;
   loadAverageAtStart: number[];
   mode: "full" | "quick";
+  /** The engine every scenario ran on; for PostgreSQL its version and the throw-away cluster's settings that bear on speed. */
+  engine: { name: "sqlite" } | { name: "postgres"; version: string; settings: Record<string, string> };
   logLevel: string;
   /** When the build (.next/BUILD_ID, dist/herald.mjs) was written, and whether commits came after it (the server figures measure the build). */
   build: { builtAt: string; olderThanHead: boolean } | null;
 };
 
-export function runMeta(mode: "full" | "quick"): RunMeta {
+export function runMeta(mode: "full" | "quick", engine: RunMeta["engine"] = { name: "sqlite" }): RunMeta {
   let commit = "unknown";
   let headTime = 0;
   try {
@@ -65,6 +67,7 @@ export function runMeta(mode: "full" | "quick"): RunMeta {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
     mode,
+    engine,
     logLevel: process.env.HERALD_LOG_LEVEL ?? "info",
     build,
   };
@@ -80,6 +83,13 @@ function valueCell(f: Figure): string {
   return `${formatNumber(f.value, f.unit)} ${f.unit}`;
 }
 
+/** "SQLite" or "PostgreSQL 15.10 (fsync=off, …)", for the table's heading. */
+export function engineLine(engine: RunMeta["engine"]): string {
+  if (engine.name === "sqlite") return "SQLite";
+  const settings = Object.entries(engine.settings).map(([k, v]) => `${k}=${v}`);
+  return `PostgreSQL ${engine.version}${settings.length ? ` (${settings.join(", ")})` : ""}`;
+}
+
 export function renderTable(meta: RunMeta, figures: Figure[]): string {
   const rows = figures.map((f) => [
     f.label,
@@ -93,7 +103,7 @@ export function renderTable(meta: RunMeta, figures: Figure[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [
-    `Herald benchmark (${meta.mode}) — commit ${meta.commit}, ${meta.date}`,
+    `Herald benchmark (${meta.mode}) on ${engineLine(meta.engine)} — commit ${meta.commit}, ${meta.date}`,
     `Node ${meta.node}, ${meta.cpu} × ${meta.cores}, ${meta.memoryGiB} GiB, load average at start ${meta.loadAverageAtStart.join(" ")}, HERALD_LOG_LEVEL=${meta.logLevel}`,
     ...(meta.build?.olderThanHead ? [`Note: the production build (${meta.build.builtAt}) is older than the last commit; the server figures measure the build.`] : []),
     "",

@@ -21,7 +21,11 @@ export type RunningServer = {
 };
 
 /** `herald start` on a free loopback port against the sandbox; resolves once /api/health answers 200. */
-export async function startServer(env: Record<string, string | undefined>, options: { worker: "inline" | "off"; logFile: string; nodeArgs?: string[] }): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  /** stopGraceMs: how long it may take to stop after SIGTERM before it is killed (default 3 s; --cpu-prof needs a clean exit). */
+  options: { worker: "inline" | "off"; logFile: string; nodeArgs?: string[]; stopGraceMs?: number },
+): Promise<RunningServer> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const child = spawnHerald(["start"], {
@@ -55,7 +59,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     output: () => child.output(),
     cpuSeconds: () => cpuSecondsOfTree(child.pid!),
     async stop() {
-      await stopChild(child);
+      await stopChild(child, "SIGTERM", options.stopGraceMs);
       return memory.stop();
     },
   };
