@@ -9,7 +9,7 @@ import { sendTestAlert } from "@/lib/test-alert/send";
 import { addChannel, seedTestAlertOrg } from "@/lib/test-alert/testing";
 import { actorOf } from "@/lib/auth/permissions";
 import { testAlertSchema } from "@/lib/validation/test-alert";
-import { testDb } from "@/test/db";
+import { closeTestDb, testDb } from "@/test/db";
 
 // The receivers in docs/signatures.md, run as written against a delivery Herald really signed.
 process.env.HERALD_ALLOW_PRIVATE_TARGETS = "1";
@@ -37,8 +37,8 @@ let captured: ReceivedRequest;
 
 beforeAll(async () => {
   fs.mkdirSync(WORK_DIR, { recursive: true });
-  const db = testDb();
-  const seed = seedTestAlertOrg(db);
+  const db = await testDb();
+  const seed = await seedTestAlertOrg(db);
   const receiver = await startReceiver();
   try {
     secret = generateSigningSecret();
@@ -49,6 +49,7 @@ beforeAll(async () => {
     captured = receiver.received[0];
   } finally {
     await receiver.close();
+    await closeTestDb(db);
   }
 });
 

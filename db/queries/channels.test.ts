@@ -1,13 +1,13 @@
-import { eq } from "drizzle-orm";
-import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db/client";
-import { auditEntries, channels, productAdmins, products, ruleChannels, rules } from "@/db/schema";
+import { asc, eq, inArray, sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rowsOf, type Db } from "@/db/client";
+import { auditEntries, channels, memberships, productAdmins, products, ruleChannels, rules, users } from "@/db/schema";
 import { useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { Actor } from "@/lib/auth/permissions";
 import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import {
   createChannel,
   deleteChannel,
@@ -29,14 +29,21 @@ const publicDns = { lookup: async () => [{ address: "93.184.216.34", family: 4 }
 
 let db: Db;
 let orgId: string;
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme", ["owner", "admin", "member"]).org.id;
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme", ["owner", "admin", "member"])).org.id;
+});
+afterEach(async () => {
+  await closeTestDb(db);
 });
 
 const create = (body: unknown, options = {}) => createChannel(db, orgId, actor, createChannelSchema.parse(body), { ...publicDns, ...options });
 const update = (id: string, patch: unknown) => updateChannel(db, orgId, actor, id, patchChannelSchema.parse(patch), publicDns);
-const rawRow = (id: string) => db.$client.prepare("select * from channels where id = ?").get(id) as Record<string, string>;
+/** The stored row as the database holds it, JSON columns as their text (SQLite keeps text; PostgreSQL's jsonb is read back parsed). */
+const rawRow = async (id: string) => {
+  const [row] = await rowsOf<Record<string, unknown>>(db, sql`select * from channels where id = ${id}`);
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v !== null && typeof v === "object" && !(v instanceof Date) ? JSON.stringify(v) : v]));
+};
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -60,8 +67,8 @@ describe("creating channels", () => {
       health: "healthy",
     });
     expect(JSON.stringify(channel)).not.toContain("slackSECRETvalue");
-    expect(JSON.stringify(rawRow(channel.id))).not.toContain("slackSECRETvalue");
-    expect(loadSendableChannel(db, channel.id)!.secrets.url).toBe(SLACK_URL);
+    expect(JSON.stringify(await rawRow(channel.id))).not.toContain("slackSECRETvalue");
+    expect((await loadSendableChannel(db, channel.id))!.secrets.url).toBe(SLACK_URL);
   });
 
   it("gives every webhook a signing secret, revealed only through the audited call", async () => {
@@ -72,11 +79,11 @@ describe("creating channels", () => {
       auth: { method: "bearer", token: { configured: true, hint: "****6789" } },
       signingSecret: { configured: true },
     });
-    const secret = revealSigningSecret(db, orgId, actor, channel.id);
+    const secret = await revealSigningSecret(db, orgId, actor, channel.id);
     expect(secret).toMatch(/^whsec_/);
     expect(JSON.stringify(channel)).not.toContain(secret.slice(6));
-    expect(JSON.stringify(rawRow(channel.id))).not.toContain("tok_SECRET");
-    expect(db.select().from(auditEntries).where(eq(auditEntries.action, "channel.secret_revealed")).all()).toHaveLength(1);
+    expect(JSON.stringify(await rawRow(channel.id))).not.toContain("tok_SECRET");
+    expect(await db.select().from(auditEntries).where(eq(auditEntries.action, "channel.secret_revealed"))).toHaveLength(1);
   });
 
   it("refuses e-mail with 422 when SMTP_URL is not configured", async () => {
@@ -89,7 +96,7 @@ describe("creating channels", () => {
     } finally {
       env().SMTP_URL = saved;
     }
-    expect(listChannels(db, orgId)).toHaveLength(0);
+    expect(await listChannels(db, orgId)).toHaveLength(0);
   });
 
   it("refuses a webhook whose host is or resolves to a private address, naming the url field", async () => {
@@ -101,7 +108,7 @@ describe("creating channels", () => {
       }),
     );
     expect(rebinding.fields?.url?.[0]).toMatch(/internal\.example resolves to 10\.1\.2\.3, which is a private/);
-    expect(listChannels(db, orgId)).toHaveLength(0);
+    expect(await listChannels(db, orgId)).toHaveLength(0);
   });
 
   it("accepts a host that does not resolve now (the send-time check still applies)", async () => {
@@ -115,7 +122,7 @@ describe("creating channels", () => {
 
   it("records channel.created in the audit log without secret values", async () => {
     await create({ type: "discord", name: "D", url: "https://discord.com/api/webhooks/123/discordSECRET" });
-    const entries = db.select().from(auditEntries).where(eq(auditEntries.action, "channel.created")).all();
+    const entries = await db.select().from(auditEntries).where(eq(auditEntries.action, "channel.created"));
     expect(entries).toHaveLength(1);
     expect(JSON.stringify(entries)).not.toContain("discordSECRET");
   });
@@ -124,49 +131,49 @@ describe("creating channels", () => {
 describe("updating channels", () => {
   it("keeps a secret that the patch leaves out, or sends back as read", async () => {
     const channel = await create({ type: "slack", name: "Ops", url: SLACK_URL });
-    const before = rawRow(channel.id).secrets;
+    const before = (await rawRow(channel.id)).secrets;
     await update(channel.id, { name: "Ops 2" });
     await update(channel.id, { url: channel.url });
-    expect(rawRow(channel.id).secrets).toBe(before);
-    expect(loadSendableChannel(db, channel.id)!.secrets.url).toBe(SLACK_URL);
-    expect(getChannel(db, orgId, channel.id).name).toBe("Ops 2");
+    expect((await rawRow(channel.id)).secrets).toBe(before);
+    expect((await loadSendableChannel(db, channel.id))!.secrets.url).toBe(SLACK_URL);
+    expect((await getChannel(db, orgId, channel.id)).name).toBe("Ops 2");
   });
 
   it("replaces a secret and its hint", async () => {
     const channel = await create({ type: "slack", name: "Ops", url: SLACK_URL });
     const next = await update(channel.id, { url: "https://hooks.slack.com/services/TZZ/BZZ/other" });
     expect(next.url).toEqual({ configured: true, hint: "https://hooks.slack.com/services/TZ…/****" });
-    expect(loadSendableChannel(db, channel.id)!.secrets.url).toBe("https://hooks.slack.com/services/TZZ/BZZ/other");
+    expect((await loadSendableChannel(db, channel.id))!.secrets.url).toBe("https://hooks.slack.com/services/TZZ/BZZ/other");
   });
 
   it("null clears a secret; a required one then fails validation and nothing is saved", async () => {
     const channel = await create({ type: "slack", name: "Ops", url: SLACK_URL });
     const error = await failure(update(channel.id, { name: "renamed", url: null }));
     expect(error.fields).toEqual({ url: ["is required"] });
-    expect(getChannel(db, orgId, channel.id).name).toBe("Ops");
+    expect((await getChannel(db, orgId, channel.id)).name).toBe("Ops");
   });
 
   it("switching the auth method clears the old method's credentials", async () => {
     const channel = await create({ type: "webhook", name: "h", url: "https://example.com", auth: { method: "bearer", token: "old-token-0123456789" } });
     const basic = await update(channel.id, { auth: { method: "basic", username: "bob", password: "pw" } });
     expect(basic.auth).toEqual({ method: "basic", username: "bob", password: { configured: true, hint: "********" } });
-    const stored = loadSendableChannel(db, channel.id)!;
+    const stored = (await loadSendableChannel(db, channel.id))!;
     expect(stored.secrets.token).toBeUndefined();
     expect(Object.keys(stored.secrets).sort()).toEqual(["password", "signingSecret"]);
-    expect(JSON.stringify(rawRow(channel.id))).not.toContain("****6789");
+    expect(JSON.stringify(await rawRow(channel.id))).not.toContain("****6789");
   });
 
   it("switching to a method without its credentials names the missing field", async () => {
     const channel = await create({ type: "webhook", name: "h", url: "https://example.com", auth: { method: "bearer", token: "t" } });
     const error = await failure(update(channel.id, { auth: { method: "apikey", headerValue: "v" } }));
     expect(error.fields).toEqual({ "auth.headerName": ["is required"] });
-    expect(loadSendableChannel(db, channel.id)!.secrets.token).toBe("t");
+    expect((await loadSendableChannel(db, channel.id))!.secrets.token).toBe("t");
   });
 
   it("within the same method, a patch changes only what it names", async () => {
     const channel = await create({ type: "webhook", name: "h", url: "https://example.com", auth: { method: "basic", username: "bob", password: "pw" } });
     await update(channel.id, { auth: { username: "alice" } });
-    const stored = loadSendableChannel(db, channel.id)!;
+    const stored = (await loadSendableChannel(db, channel.id))!;
     expect(stored.settings.username).toBe("alice");
     expect(stored.secrets.password).toBe("pw");
   });
@@ -177,17 +184,17 @@ describe("updating channels", () => {
 
     const strangers = await failure(create({ type: "inbox", name: "Out", members: ["owner0@acme.test", "owner0@other.test"] }));
     expect(strangers.fields).toEqual({ "members.1": ["owner0@other.test is not a member of this organization"] });
-    expect(listChannels(db, orgId).map((c) => c.name)).toEqual(["In"]);
+    expect((await listChannels(db, orgId)).map((c) => c.name)).toEqual(["In"]);
 
     const added = await failure(update(channel.id, { members: ["admin1@acme.test", "nobody@acme.test"] }));
     expect(added.fields).toEqual({ "members.1": ["nobody@acme.test is not a member of this organization"] });
 
     // A named member who left does not block other edits.
-    db.$client.prepare("DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = 'member2@acme.test')").run();
+    await db.delete(memberships).where(inArray(memberships.userId, db.select({ id: users.id }).from(users).where(eq(users.email, "member2@acme.test"))));
     expect(await update(channel.id, { name: "Renamed" })).toMatchObject({ name: "Renamed", members: ["admin1@acme.test", "member2@acme.test"] });
 
     expect(await update(channel.id, { members: null })).toMatchObject({ members: [], target: "Console inbox of every member" });
-    expect(rawRow(channel.id).settings).toBe("{}");
+    expect((await rawRow(channel.id)).settings).toBe("{}");
   });
 
   it("refuses to change the type", async () => {
@@ -198,7 +205,7 @@ describe("updating channels", () => {
 
   it("re-enabling a channel the dispatcher disabled makes it healthy again", async () => {
     const channel = await create({ type: "inbox", name: "In" });
-    db.update(channels).set({ enabled: false, health: "disabled", consecutiveFailures: 9 }).where(eq(channels.id, channel.id)).run();
+    await db.update(channels).set({ enabled: false, health: "disabled", consecutiveFailures: 9 }).where(eq(channels.id, channel.id));
     const next = await update(channel.id, { enabled: true });
     expect(next).toMatchObject({ enabled: true, health: "healthy", consecutiveFailures: 0 });
   });
@@ -206,7 +213,7 @@ describe("updating channels", () => {
   it("records which fields changed, never their values", async () => {
     const channel = await create({ type: "webhook", name: "h", url: "https://example.com", auth: { method: "bearer", token: "first-token-value" } });
     await update(channel.id, { auth: { token: "second-token-value" }, format: "envelope" });
-    const entry = db.select().from(auditEntries).where(eq(auditEntries.action, "channel.updated")).get()!;
+    const [entry] = await db.select().from(auditEntries).where(eq(auditEntries.action, "channel.updated")).limit(1);
     expect(entry.details).toEqual({ changed: expect.arrayContaining(["format", "auth.token"]) });
     expect(JSON.stringify(entry)).not.toMatch(/first-token|second-token/);
   });
@@ -217,49 +224,49 @@ describe("deleting channels", () => {
     const channel = await create({ type: "inbox", name: "In" });
     const other = await create({ type: "inbox", name: "Other" });
     for (const [id, name, chans] of [["r1", "Deploys", [channel.id, other.id]], ["r2", "Billing", [channel.id]], ["r3", "Unrelated", [other.id]]] as const) {
-      db.insert(rules).values({ id, orgId, name, eventTypes: "all", severities: ["alert"] }).run();
-      for (const c of chans) db.insert(ruleChannels).values({ ruleId: id, channelId: c }).run();
+      await db.insert(rules).values({ id, orgId, name, eventTypes: "all", severities: ["alert"] });
+      for (const c of chans) await db.insert(ruleChannels).values({ ruleId: id, channelId: c });
     }
-    const result = deleteChannel(db, orgId, actor, channel.id);
+    const result = await deleteChannel(db, orgId, actor, channel.id);
     expect(result.removedFromRules).toEqual([{ id: "r2", name: "Billing" }, { id: "r1", name: "Deploys" }]);
-    expect(db.select().from(ruleChannels).all().map((r) => r.channelId)).toEqual([other.id, other.id]);
-    expect(db.select().from(rules).all()).toHaveLength(3);
-    expect(() => getChannel(db, orgId, channel.id)).toThrow(/Channel not found/);
-    expect(db.select().from(auditEntries).where(eq(auditEntries.action, "channel.removed")).all()).toHaveLength(1);
+    expect((await db.select().from(ruleChannels).orderBy(asc(ruleChannels.ruleId))).map((r) => r.channelId)).toEqual([other.id, other.id]);
+    expect(await db.select().from(rules)).toHaveLength(3);
+    await expect(getChannel(db, orgId, channel.id)).rejects.toThrow(/Channel not found/);
+    expect(await db.select().from(auditEntries).where(eq(auditEntries.action, "channel.removed"))).toHaveLength(1);
   });
 
   it("a channel of another org is not found", async () => {
     const channel = await create({ type: "inbox", name: "In" });
-    const otherOrg = seedOrg(db, "other").org.id;
-    expect(() => deleteChannel(db, otherOrg, actor, channel.id)).toThrow(/Channel not found/);
+    const otherOrg = (await seedOrg(db, "other")).org.id;
+    await expect(deleteChannel(db, otherOrg, actor, channel.id)).rejects.toThrow(/Channel not found/);
   });
 });
 
 describe("signing secrets", () => {
   it("rotation replaces the secret and is audited", async () => {
     const channel = await create({ type: "webhook", name: "h", url: "https://example.com" });
-    const first = revealSigningSecret(db, orgId, actor, channel.id);
-    const rotated = rotateSigningSecret(db, orgId, actor, channel.id);
+    const first = await revealSigningSecret(db, orgId, actor, channel.id);
+    const rotated = await rotateSigningSecret(db, orgId, actor, channel.id);
     expect(rotated).not.toBe(first);
-    expect(revealSigningSecret(db, orgId, actor, channel.id)).toBe(rotated);
-    expect(db.select().from(auditEntries).where(eq(auditEntries.action, "channel.secret_rotated")).all()).toHaveLength(1);
+    expect(await revealSigningSecret(db, orgId, actor, channel.id)).toBe(rotated);
+    expect(await db.select().from(auditEntries).where(eq(auditEntries.action, "channel.secret_rotated"))).toHaveLength(1);
   });
 
   it("only webhooks have one", async () => {
     const channel = await create({ type: "inbox", name: "In" });
-    expect(() => revealSigningSecret(db, orgId, actor, channel.id)).toThrow(/Only webhook channels/);
+    await expect(revealSigningSecret(db, orgId, actor, channel.id)).rejects.toThrow(/Only webhook channels/);
   });
 });
 
 describe("recipient groups", () => {
-  it("resolves owners, admins and a product's admins", () => {
-    const { org, members } = seedOrg(db, "groups", ["owner", "admin", "admin", "member"]);
-    db.insert(products).values({ id: "prd_1", orgId: org.id, slug: "shop", name: "Shop" }).run();
-    db.insert(productAdmins).values({ productId: "prd_1", userId: members[3].id }).run();
+  it("resolves owners, admins and a product's admins", async () => {
+    const { org, members } = await seedOrg(db, "groups", ["owner", "admin", "admin", "member"]);
+    await db.insert(products).values({ id: "prd_1", orgId: org.id, slug: "shop", name: "Shop" });
+    await db.insert(productAdmins).values({ productId: "prd_1", userId: members[3].id });
     const resolve = recipientGroupResolver(db, org.id);
-    expect(resolve("@owners", null)).toEqual(["owner0@groups.test"]);
-    expect([...(resolve("@admins", null) as string[])].sort()).toEqual(["admin1@groups.test", "admin2@groups.test"]);
-    expect(resolve("@product-admins", "shop")).toEqual(["member3@groups.test"]);
-    expect(resolve("@product-admins", null)).toEqual([]);
+    expect(await resolve("@owners", null)).toEqual(["owner0@groups.test"]);
+    expect([...(await resolve("@admins", null))].sort()).toEqual(["admin1@groups.test", "admin2@groups.test"]);
+    expect(await resolve("@product-admins", "shop")).toEqual(["member3@groups.test"]);
+    expect(await resolve("@product-admins", null)).toEqual([]);
   });
 });

@@ -46,19 +46,19 @@ export function publicChannel(row: ChannelRow) {
 }
 
 /** The org's channels (org-owned by default; a product's own channels with `productId`). */
-export function listChannels(db: DbOrTx, orgId: string, options: { productId?: string } = {}): PublicChannel[] {
+export async function listChannels(db: DbOrTx, orgId: string, options: { productId?: string } = {}): Promise<PublicChannel[]> {
   const scope = options.productId ? eq(channels.productId, options.productId) : isNull(channels.productId);
-  return db.select().from(channels).where(and(eq(channels.orgId, orgId), scope)).orderBy(asc(channels.name)).all().map(publicChannel);
+  return (await db.select().from(channels).where(and(eq(channels.orgId, orgId), scope)).orderBy(asc(channels.name), asc(channels.id))).map(publicChannel);
 }
 
-export function channelRow(db: DbOrTx, orgId: string, id: string): ChannelRow {
-  const row = db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).get();
+export async function channelRow(db: DbOrTx, orgId: string, id: string): Promise<ChannelRow> {
+  const [row] = await db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).limit(1);
   if (!row) throw notFound("Channel");
   return row;
 }
 
-export function getChannel(db: DbOrTx, orgId: string, id: string): PublicChannel {
-  return publicChannel(channelRow(db, orgId, id));
+export async function getChannel(db: DbOrTx, orgId: string, id: string): Promise<PublicChannel> {
+  return publicChannel(await channelRow(db, orgId, id));
 }
 
 type Sealed = { secrets: Record<string, SealedSecret>; hints: Record<string, string> };
@@ -96,18 +96,18 @@ function openAll(row: ChannelRow, options: { strict?: boolean } = {}): Record<st
  * addresses new to the channel are checked, so a member who left does not
  * block editing the channel (they simply no longer receive anything).
  */
-function checkInboxMembers(db: DbOrTx, orgId: string, input: ChannelInput, before: string[] = []) {
+async function checkInboxMembers(db: DbOrTx, orgId: string, input: ChannelInput, before: string[] = []) {
   if (input.type !== "inbox") return;
   const added = input.members.filter((email) => !before.includes(email));
   if (added.length === 0) return;
   const known = new Set(
-    db
-      .select({ email: users.email })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(eq(memberships.orgId, orgId), inArray(users.email, added)))
-      .all()
-      .map((r) => r.email.toLowerCase()),
+    (
+      await db
+        .select({ email: users.email })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(eq(memberships.orgId, orgId), inArray(users.email, added)))
+    ).map((r) => r.email.toLowerCase()),
   );
   const problems: FieldErrors = {};
   input.members.forEach((email, i) => {
@@ -122,20 +122,20 @@ async function checkTarget(input: ChannelInput, split: ReturnType<typeof splitCh
 }
 
 /** `inTransaction` runs inside the channel's own transaction (a product notification writes its rule there). */
-export type ChannelWriteOptions = TargetCheckOptions & { productId?: string | null; inTransaction?: (tx: Tx, channel: PublicChannel) => void };
+export type ChannelWriteOptions = TargetCheckOptions & { productId?: string | null; inTransaction?: (tx: Tx, channel: PublicChannel) => void | Promise<void> };
 
 /** Creates a channel from a validated body; a webhook gets a signing secret unless one is given. */
 export async function createChannel(db: Db, orgId: string, actor: Actor, input: ChannelInput, options: ChannelWriteOptions = {}): Promise<PublicChannel> {
   if (input.type === "email" && !env().SMTP_URL) throw invalid({ type: [SMTP_MISSING_MESSAGE] }, SMTP_MISSING_MESSAGE);
   const body = input.type === "webhook" && !input.signingSecret ? { ...input, signingSecret: generateSigningSecret() } : input;
   const split = splitChannelInput(body);
-  checkInboxMembers(db, orgId, body);
+  await checkInboxMembers(db, orgId, body);
   await checkTarget(body, split, options);
   const id = newId("ch");
   const sealed = seal(orgId, id, split.secrets);
   const now = new Date();
-  return db.transaction((tx) => {
-    tx.insert(channels)
+  return db.transaction(async (tx) => {
+    await tx.insert(channels)
       .values({
         id,
         orgId,
@@ -148,17 +148,16 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
         secretHints: sealed.hints,
         createdAt: now,
         updatedAt: now,
-      })
-      .run();
-    recordAudit(tx, {
+      });
+    await recordAudit(tx, {
       orgId,
       actor,
       action: "channel.created",
       target: { type: "channel", id, label: body.name },
       details: { type: body.type, ...(options.productId ? { productId: options.productId } : {}) },
     });
-    const channel = getChannel(tx, orgId, id);
-    options.inTransaction?.(tx, channel);
+    const channel = await getChannel(tx, orgId, id);
+    await options.inTransaction?.(tx, channel);
     return channel;
   });
 }
@@ -176,7 +175,7 @@ export async function updateChannel(
   patch: PatchChannelInput,
   options: Omit<ChannelWriteOptions, "productId"> = {},
 ): Promise<PublicChannel> {
-  const row = channelRow(db, orgId, id);
+  const row = await channelRow(db, orgId, id);
   if (patch.type && patch.type !== row.type) throw invalid({ type: ["cannot be changed; create a new channel instead"] });
   const previous = openAll(row);
   const current = channelBodyOf({ ...row, secrets: previous });
@@ -185,14 +184,15 @@ export async function updateChannel(
   let next = parsed.data;
   if (next.type === "webhook" && !next.signingSecret) next = { ...next, signingSecret: generateSigningSecret() };
   const split = splitChannelInput(next);
-  checkInboxMembers(db, orgId, next, (row.settings.members as string[] | undefined) ?? []);
+  await checkInboxMembers(db, orgId, next, (row.settings.members as string[] | undefined) ?? []);
   const urlChanged = (split.secrets.url ?? split.settings.url) !== (previous.url ?? row.settings.url);
   if (urlChanged) await checkTarget(next, split, options);
   const sealed = seal(orgId, id, split.secrets, { secrets: row.secrets, hints: row.secretHints }, previous);
   const changed = changedFields(current, channelBodyOf({ ...row, name: next.name, enabled: next.enabled, ...split }));
-  return db.transaction((tx) => {
+  return db.transaction(async (tx) => {
     const reenabled = next.enabled && !row.enabled;
-    tx.update(channels)
+    await tx
+      .update(channels)
       .set({
         name: next.name,
         enabled: next.enabled,
@@ -203,17 +203,16 @@ export async function updateChannel(
         // Re-enabling a channel the dispatcher disabled is the one-click way back (DESIGN §5).
         ...(reenabled && row.health === "disabled" ? { health: "healthy" as const, consecutiveFailures: 0, failingSince: null } : {}),
       })
-      .where(eq(channels.id, id))
-      .run();
-    recordAudit(tx, {
+      .where(eq(channels.id, id));
+    await recordAudit(tx, {
       orgId,
       actor,
       action: "channel.updated",
       target: { type: "channel", id, label: next.name },
       details: { changed },
     });
-    const channel = getChannel(tx, orgId, id);
-    options.inTransaction?.(tx, channel);
+    const channel = await getChannel(tx, orgId, id);
+    await options.inTransaction?.(tx, channel);
     return channel;
   });
 }
@@ -233,24 +232,23 @@ function changedFields(before: Record<string, unknown>, after: Record<string, un
 }
 
 /** Rules that send to a channel (named in the delete confirmation). */
-export function rulesUsingChannel(db: DbOrTx, channelId: string): { id: string; name: string }[] {
+export async function rulesUsingChannel(db: DbOrTx, channelId: string): Promise<{ id: string; name: string }[]> {
   return db
     .select({ id: rules.id, name: rules.name })
     .from(ruleChannels)
     .innerJoin(rules, eq(rules.id, ruleChannels.ruleId))
     .where(eq(ruleChannels.channelId, channelId))
-    .orderBy(asc(rules.name))
-    .all();
+    .orderBy(asc(rules.name), asc(rules.id));
 }
 
 /** Deletes a channel and takes it out of every rule, in one transaction; reports those rules. */
-export function deleteChannel(db: Db, orgId: string, actor: Actor, id: string): { removedFromRules: { id: string; name: string }[] } {
-  return db.transaction((tx) => {
-    const row = channelRow(tx, orgId, id);
-    const usedBy = rulesUsingChannel(tx, id);
-    tx.delete(ruleChannels).where(eq(ruleChannels.channelId, id)).run();
-    tx.delete(channels).where(eq(channels.id, id)).run();
-    recordAudit(tx, {
+export async function deleteChannel(db: Db, orgId: string, actor: Actor, id: string): Promise<{ removedFromRules: { id: string; name: string }[] }> {
+  return db.transaction(async (tx) => {
+    const row = await channelRow(tx, orgId, id);
+    const usedBy = await rulesUsingChannel(tx, id);
+    await tx.delete(ruleChannels).where(eq(ruleChannels.channelId, id));
+    await tx.delete(channels).where(eq(channels.id, id));
+    await recordAudit(tx, {
       orgId,
       actor,
       action: "channel.removed",
@@ -262,71 +260,73 @@ export function deleteChannel(db: Db, orgId: string, actor: Actor, id: string): 
 }
 
 /** The channel with its secrets decrypted, for the sender. Never return this to a client. */
-export function loadSendableChannel(db: DbOrTx, id: string): SendableChannel | null {
-  const row = db.select().from(channels).where(eq(channels.id, id)).get();
+export async function loadSendableChannel(db: DbOrTx, id: string): Promise<SendableChannel | null> {
+  const [row] = await db.select().from(channels).where(eq(channels.id, id)).limit(1);
   if (!row) return null;
   return { id: row.id, orgId: row.orgId, type: row.type, name: row.name, settings: row.settings, secrets: openAll(row, { strict: true }) };
 }
 
-function webhookRow(db: DbOrTx, orgId: string, id: string): ChannelRow {
-  const row = channelRow(db, orgId, id);
+async function webhookRow(db: DbOrTx, orgId: string, id: string): Promise<ChannelRow> {
+  const row = await channelRow(db, orgId, id);
   if (row.type !== "webhook") throw new AppError("not_found", "Only webhook channels have a signing secret");
   return row;
 }
 
 /** Shows the signing secret to an admin; the reveal is audited. */
-export function revealSigningSecret(db: Db, orgId: string, actor: Actor, id: string): string {
-  return db.transaction((tx) => {
-    const row = webhookRow(tx, orgId, id);
+export async function revealSigningSecret(db: Db, orgId: string, actor: Actor, id: string): Promise<string> {
+  return db.transaction(async (tx) => {
+    const row = await webhookRow(tx, orgId, id);
     const sealed = row.secrets.signingSecret;
     if (!sealed) throw notFound("Signing secret");
     const secret = openSecret(sealed, { orgId, channelId: id, field: "signingSecret" });
-    recordAudit(tx, { orgId, actor, action: "channel.secret_revealed", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
+    await recordAudit(tx, { orgId, actor, action: "channel.secret_revealed", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
     return secret;
   });
 }
 
 /** Replaces the signing secret with a new random one and returns it (once). */
-export function rotateSigningSecret(db: Db, orgId: string, actor: Actor, id: string): string {
-  return db.transaction((tx) => {
-    const row = webhookRow(tx, orgId, id);
+export async function rotateSigningSecret(db: Db, orgId: string, actor: Actor, id: string): Promise<string> {
+  return db.transaction(async (tx) => {
+    const row = await webhookRow(tx, orgId, id);
     const secret = generateSigningSecret();
     const sealed = sealSecret(secret, { orgId, channelId: id, field: "signingSecret" });
-    tx.update(channels)
+    await tx
+      .update(channels)
       .set({
         secrets: { ...row.secrets, signingSecret: sealed },
         secretHints: { ...row.secretHints, signingSecret: secretHint("signingSecret", secret) },
         updatedAt: new Date(),
       })
-      .where(eq(channels.id, id))
-      .run();
-    recordAudit(tx, { orgId, actor, action: "channel.secret_rotated", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
+      .where(eq(channels.id, id));
+    await recordAudit(tx, { orgId, actor, action: "channel.secret_rotated", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
     return secret;
   });
 }
 
 /** Resolves e-mail recipient groups at send time: @owners, @admins, and @product-admins of a product. */
 export function recipientGroupResolver(db: DbOrTx, orgId: string): NonNullable<SendContext["resolveGroup"]> {
-  return (group, productSlug) => {
+  return async (group, productSlug) => {
     if (group === "@owners" || group === "@admins") {
       const role = group === "@owners" ? "owner" : "admin";
-      return db
-        .select({ email: users.email })
-        .from(memberships)
-        .innerJoin(users, eq(users.id, memberships.userId))
-        .where(and(eq(memberships.orgId, orgId), eq(memberships.role, role)))
-        .all()
-        .map((r) => r.email);
+      return (
+        await db
+          .select({ email: users.email })
+          .from(memberships)
+          .innerJoin(users, eq(users.id, memberships.userId))
+          .where(and(eq(memberships.orgId, orgId), eq(memberships.role, role)))
+          .orderBy(asc(users.email))
+      ).map((r) => r.email);
     }
     if (group === "@product-admins" && productSlug) {
-      return db
-        .select({ email: users.email })
-        .from(productAdmins)
-        .innerJoin(products, eq(products.id, productAdmins.productId))
-        .innerJoin(users, eq(users.id, productAdmins.userId))
-        .where(and(eq(products.orgId, orgId), eq(products.slug, productSlug)))
-        .all()
-        .map((r) => r.email);
+      return (
+        await db
+          .select({ email: users.email })
+          .from(productAdmins)
+          .innerJoin(products, eq(products.id, productAdmins.productId))
+          .innerJoin(users, eq(users.id, productAdmins.userId))
+          .where(and(eq(products.orgId, orgId), eq(products.slug, productSlug)))
+          .orderBy(asc(users.email))
+      ).map((r) => r.email);
     }
     return [];
   };

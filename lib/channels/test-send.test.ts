@@ -8,7 +8,7 @@ import { createChannel, getChannel, revealSigningSecret } from "@/db/queries/cha
 import type { Actor } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
 import { createChannelSchema } from "@/lib/validation/channels";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { embedChars } from "./discord";
 import { closeMailTransport } from "./email";
 import { messageBytes } from "./teams";
@@ -26,13 +26,14 @@ beforeAll(async () => {
   receiver = await startReceiver();
   // Before anything reads env(): loopback receivers are allowed, SMTP points at ours.
   useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1", SMTP_URL: smtp.url, SMTP_FROM: "Herald <herald@acme.test>", HERALD_PUBLIC_URL: "https://herald.example" });
-  db = testDb();
-  orgId = seedOrg(db, "acme", ["owner", "admin"]).org.id;
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme", ["owner", "admin"])).org.id;
 });
 afterAll(async () => {
   closeMailTransport();
   await receiver.close();
   await smtp.close();
+  await closeTestDb(db);
 });
 
 const create = (body: unknown) => createChannel(db, orgId, actor, createChannelSchema.parse(body));
@@ -60,7 +61,7 @@ describe("Send test to a webhook, for each auth method", () => {
     expect(receiver.requests.length).toBe(before + 1);
     const req = receiver.requests.at(-1)!;
     checkHeaders(req.headers);
-    const secret = revealSigningSecret(db, orgId, actor, channel.id);
+    const secret = await revealSigningSecret(db, orgId, actor, channel.id);
     const payload = new Webhook(secret).verify(req.body, req.headers as Record<string, string>);
     expect(payload).toMatchObject({ schemaVersion: "1.0", source: "Herald", alertCount: 1, tenant: "acme" });
     expect(req.headers["webhook-id"]).toMatch(/^test_/);
@@ -72,7 +73,7 @@ describe("Send test to a webhook, for each auth method", () => {
     const result = await sendChannelTest(db, orgId, channel.id);
     receiver.answer(() => ({ status: 200, body: "ok" }));
     expect(result).toMatchObject({ ok: false, status: 503, error: "the receiver answered 503 Service Unavailable" });
-    const row = db.select().from(channels).where(eq(channels.id, channel.id)).get()!;
+    const [row] = await db.select().from(channels).where(eq(channels.id, channel.id)).limit(1);
     expect(row).toMatchObject({ health: "healthy", consecutiveFailures: 0, lastError: null, lastErrorAt: null, lastSuccessAt: null });
   });
 
@@ -179,6 +180,6 @@ describe("inbox", () => {
   it("has nothing to test: 422", async () => {
     const channel = await create({ type: "inbox", name: "In" });
     await expect(sendChannelTest(db, orgId, channel.id)).rejects.toMatchObject({ status: 422 });
-    expect(getChannel(db, orgId, channel.id).health).toBe("healthy");
+    expect((await getChannel(db, orgId, channel.id)).health).toBe("healthy");
   });
 });

@@ -22,17 +22,17 @@ export async function sendChannelTest(
   channelId: string,
   options: Pick<SendContext, "dispatcher" | "timeoutMs"> = {},
 ): Promise<TestSendResult> {
-  const row = channelRow(db, orgId, channelId);
+  const row = await channelRow(db, orgId, channelId);
   const module = channelModule(row.type);
   if (module.transport === "database") {
     throw new AppError("validation_failed", "An inbox channel has nothing to send a test to: its events appear in the console");
   }
-  const org = db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, orgId)).get();
+  const [org] = await db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, orgId)).limit(1);
   if (!org) throw new AppError("not_found", "Organization not found");
   const product = row.productId
-    ? (db.select({ slug: products.slug, name: products.name }).from(products).where(eq(products.id, row.productId)).get() ?? null)
+    ? ((await db.select({ slug: products.slug, name: products.name }).from(products).where(eq(products.id, row.productId)).limit(1))[0] ?? null)
     : null;
-  const channel = loadSendableChannel(db, channelId)!;
+  const channel = (await loadSendableChannel(db, channelId))!;
   const event = testEvent({ org, product, publicUrl: env().publicUrl });
   const result = await module.send(channel, [event], {
     ...options,

@@ -4,14 +4,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Db } from "@/db/client";
+import { asc, eq } from "drizzle-orm";
+import { engineOf, postgresPoolOf, sqliteOf, type Db } from "@/db/client";
 import { createChannel } from "@/db/queries/channels";
 import { channels } from "@/db/schema";
 import { startReceiver, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { decodeKey, env, keyId } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { createChannelSchema } from "@/lib/validation/channels";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { resealAll, RotationError, rotateEncryptionKey } from "./rotate";
 import { openSecret, sealSecret } from "./secrets";
 
@@ -39,28 +40,30 @@ async function channel(body: Record<string, unknown>, secrets: Record<string, st
 }
 
 /** Every secret of every channel, opened with exactly these keys. */
-function openEverything(keys: Buffer[]) {
+async function openEverything(keys: Buffer[]) {
   return Object.fromEntries(
-    db
-      .select()
-      .from(channels)
-      .all()
-      .map((row) => [row.id, Object.fromEntries(Object.entries(row.secrets).map(([field, sealed]) => [field, openSecret(sealed, { orgId: row.orgId, channelId: row.id, field }, keys)]))]),
+    (await db.select().from(channels)).map((row) => [
+      row.id,
+      Object.fromEntries(Object.entries(row.secrets).map(([field, sealed]) => [field, openSecret(sealed, { orgId: row.orgId, channelId: row.id, field }, keys)])),
+    ]),
   );
 }
+
+/** The DATABASE_URL of the test's database, for the CLI child process: the SQLite file, or the PostgreSQL database's URL. */
+const databaseUrl = () => (engineOf(db) === "sqlite" ? sqliteOf(db).name : postgresPoolOf(db).options.connectionString!);
 
 const runCli = (args: string[], extraEnv: Record<string, string> = {}) =>
   execFileAsync(path.join(ROOT, "node_modules/.bin/tsx"), ["bin/herald.ts", "rotate-key", ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: db.$client.name, HERALD_LOG_LEVEL: "silent", ...extraEnv },
+    env: { ...process.env, DATABASE_URL: databaseUrl(), HERALD_LOG_LEVEL: "silent", ...extraEnv },
   });
 
 let bearerChannel: string;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
   bearerChannel = await channel(
     { type: "webhook", name: "Bearer", url: receiver.url(), auth: { method: "bearer", token: "rotate-bearer-token-1" }, signingSecret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` },
     { token: "rotate-bearer-token-1" },
@@ -72,12 +75,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
 describe("rotate-key with the key in the data dir", () => {
   it("re-seals every secret with a new key, in the data dir's key file, and removes the old key", async () => {
     const oldKey = env().encryptionKey;
-    const before = openEverything([oldKey]);
+    const before = await openEverything([oldKey]);
     const { stdout } = await runCli([]);
     expect(stdout).toMatch(/Re-sealed 5 secret\(s\) of 4 channel\(s\)/);
     expect(stdout).toMatch(/Stop Herald's server and workers/);
@@ -88,8 +92,8 @@ describe("rotate-key with the key in the data dir", () => {
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(fs.existsSync(`${keyFile}.old`)).toBe(false);
     expect(fs.existsSync(`${keyFile}.new`)).toBe(false);
-    expect(openEverything([newKey])).toEqual(before);
-    expect(() => openEverything([oldKey])).toThrow(/sealed with key/);
+    expect(await openEverything([newKey])).toEqual(before);
+    await expect(openEverything([oldKey])).rejects.toThrow(/sealed with key/);
     expect(before[bearerChannel].token).toBe("rotate-bearer-token-1");
   });
 
@@ -105,32 +109,33 @@ describe("rotate-key with the key in the data dir", () => {
     expect(receiver.requests.slice(before).map((r) => r.headers.authorization)).toEqual(["Bearer rotate-bearer-token-1"]);
   });
 
-  it("finishes a rotation that was interrupted after the database changed", () => {
+  it("finishes a rotation that was interrupted after the database changed", async () => {
     const dataDir = env().dataDir;
     const current = decodeKey(fs.readFileSync(path.join(dataDir, "encryption-key"), "utf8").trim());
     const interrupted = crypto.randomBytes(32);
     fs.writeFileSync(path.join(dataDir, "encryption-key.new"), interrupted.toString("base64"), { mode: 0o600 });
-    resealAll(db, [current], interrupted);
+    await resealAll(db, [current], interrupted);
     // The key file still holds the old key; the database is sealed with the new one.
-    const result = rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" });
+    const result = await rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" });
     expect(result).toMatchObject({ newKeyId: keyId(interrupted), resealed: 0, alreadyNew: 5 });
     expect(decodeKey(fs.readFileSync(path.join(dataDir, "encryption-key"), "utf8").trim()).equals(interrupted)).toBe(true);
-    expect(openEverything([interrupted])[bearerChannel].token).toBe("rotate-bearer-token-1");
+    expect((await openEverything([interrupted]))[bearerChannel].token).toBe("rotate-bearer-token-1");
   });
 
-  it("changes nothing when a secret opens with none of the keys, and says which", () => {
+  it("changes nothing when a secret opens with none of the keys, and says which", async () => {
     const dataDir = env().dataDir;
     const current = decodeKey(fs.readFileSync(path.join(dataDir, "encryption-key"), "utf8").trim());
     const strangerId = newId("ch");
-    db.insert(channels)
-      .values({ id: strangerId, orgId, type: "webhook", name: "Stranger", settings: {}, secrets: { token: sealSecret("x", { orgId, channelId: strangerId, field: "token" }, crypto.randomBytes(32)) } })
-      .run();
-    const before = JSON.stringify(db.select().from(channels).all());
-    expect(() => rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" })).toThrow(RotationError);
-    expect(() => rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" })).toThrow(/Stranger.*"token".*Nothing was changed/);
-    expect(JSON.stringify(db.select().from(channels).all())).toBe(before);
+    await db
+      .insert(channels)
+      .values({ id: strangerId, orgId, type: "webhook", name: "Stranger", settings: {}, secrets: { token: sealSecret("x", { orgId, channelId: strangerId, field: "token" }, crypto.randomBytes(32)) } });
+    const everyChannel = async () => JSON.stringify(await db.select().from(channels).orderBy(asc(channels.id)));
+    const before = await everyChannel();
+    await expect(rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" })).rejects.toThrow(RotationError);
+    await expect(rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" })).rejects.toThrow(/Stranger.*"token".*Nothing was changed/);
+    expect(await everyChannel()).toBe(before);
     expect(decodeKey(fs.readFileSync(path.join(dataDir, "encryption-key"), "utf8").trim()).equals(current)).toBe(true);
-    db.$client.prepare("DELETE FROM channels WHERE id = ?").run(strangerId);
+    await db.delete(channels).where(eq(channels.id, strangerId));
   });
 });
 
@@ -145,7 +150,7 @@ describe("rotate-key with HERALD_ENCRYPTION_KEY in the environment", () => {
     expect(stdout).toMatch(/run it again with --new-key/);
     expect(stdout.indexOf("New key:")).toBeLessThan(stdout.indexOf("Re-sealed"));
     expect(fs.readdirSync(envDir).filter((f) => f.startsWith("encryption-key"))).toEqual([]);
-    expect(openEverything([decodeKey(printed!)])[bearerChannel].token).toBe("rotate-bearer-token-1");
+    expect((await openEverything([decodeKey(printed!)]))[bearerChannel].token).toBe("rotate-bearer-token-1");
   });
 
   it("refuses a --new-key that is not 32 bytes", async () => {

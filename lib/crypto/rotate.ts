@@ -1,11 +1,11 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { channels, type SealedSecret } from "@/db/schema";
 import { parseArgs } from "node:util";
-import { openDb, setDb } from "@/db/client";
+import { closeDb, engineOf, openDatabase, setDb } from "@/db/client";
 import { decodeKey, EnvError, keyId, loadEnv } from "@/lib/env";
 import { openSecret, sealSecret, SecretUnreadableError } from "./secrets";
 
@@ -96,55 +96,56 @@ function syncDir(dir: string) {
  * one transaction. A secret none of `keys` opens stops the whole rotation
  * (nothing is changed): it names the channel and the field.
  */
-export function resealAll(db: Db, keys: Buffer[], newKey: Buffer): { channels: number; resealed: number; alreadyNew: number } {
+export async function resealAll(db: Db, keys: Buffer[], newKey: Buffer): Promise<{ channels: number; resealed: number; alreadyNew: number }> {
   const newKid = keyId(newKey);
-  return db.transaction(
-    (tx) => {
-      const rows = tx.select({ id: channels.id, orgId: channels.orgId, name: channels.name, secrets: channels.secrets }).from(channels).all();
-      let resealed = 0;
-      let alreadyNew = 0;
-      for (const row of rows) {
-        const next: Record<string, SealedSecret> = {};
-        let changed = false;
-        for (const [field, sealed] of Object.entries(row.secrets)) {
-          if (sealed.kid === newKid) {
-            alreadyNew++;
-            next[field] = sealed;
-            continue;
-          }
-          const scope = { orgId: row.orgId, channelId: row.id, field };
-          let plain: string;
-          try {
-            plain = openSecret(sealed, scope, keys);
-          } catch (e) {
-            if (e instanceof SecretUnreadableError) {
-              throw new RotationError(
-                `channel ${row.id} ("${row.name}"), secret "${field}": ${e.message}. Nothing was changed. ` +
-                  "If an earlier rotate-key was interrupted, run it again with --new-key set to the key it printed.",
-              );
-            }
-            throw e;
-          }
-          next[field] = sealSecret(plain, scope, newKey);
-          resealed++;
-          changed = true;
+  // On SQLite the transaction begins IMMEDIATE: no other writer until it ends. On
+  // PostgreSQL the channels table is locked against writers (readers go on), so no
+  // channel is added or changed between reading the secrets and writing them back.
+  return db.transaction(async (tx) => {
+    if (engineOf(tx) === "postgres") await tx.execute(sql`LOCK TABLE channels IN EXCLUSIVE MODE`);
+    const rows = await tx.select({ id: channels.id, orgId: channels.orgId, name: channels.name, secrets: channels.secrets }).from(channels).orderBy(channels.id);
+    let resealed = 0;
+    let alreadyNew = 0;
+    for (const row of rows) {
+      const next: Record<string, SealedSecret> = {};
+      let changed = false;
+      for (const [field, sealed] of Object.entries(row.secrets)) {
+        if (sealed.kid === newKid) {
+          alreadyNew++;
+          next[field] = sealed;
+          continue;
         }
-        if (changed) tx.update(channels).set({ secrets: next }).where(eq(channels.id, row.id)).run();
+        const scope = { orgId: row.orgId, channelId: row.id, field };
+        let plain: string;
+        try {
+          plain = openSecret(sealed, scope, keys);
+        } catch (e) {
+          if (e instanceof SecretUnreadableError) {
+            throw new RotationError(
+              `channel ${row.id} ("${row.name}"), secret "${field}": ${e.message}. Nothing was changed. ` +
+                "If an earlier rotate-key was interrupted, run it again with --new-key set to the key it printed.",
+            );
+          }
+          throw e;
+        }
+        next[field] = sealSecret(plain, scope, newKey);
+        resealed++;
+        changed = true;
       }
-      return { channels: rows.length, resealed, alreadyNew };
-    },
-    { behavior: "immediate" },
-  );
+      if (changed) await tx.update(channels).set({ secrets: next }).where(eq(channels.id, row.id));
+    }
+    return { channels: rows.length, resealed, alreadyNew };
+  });
 }
 
 /** Every secret opens with `key` alone. */
-export function verifyAll(db: Db, key: Buffer): void {
-  for (const row of db.select({ id: channels.id, orgId: channels.orgId, secrets: channels.secrets }).from(channels).all()) {
+export async function verifyAll(db: Db, key: Buffer): Promise<void> {
+  for (const row of await db.select({ id: channels.id, orgId: channels.orgId, secrets: channels.secrets }).from(channels)) {
     for (const [field, sealed] of Object.entries(row.secrets)) openSecret(sealed, { orgId: row.orgId, channelId: row.id, field }, [key]);
   }
 }
 
-export function rotateEncryptionKey(db: Db, options: RotationOptions): RotationResult {
+export async function rotateEncryptionKey(db: Db, options: RotationOptions): Promise<RotationResult> {
   const { dataDir, currentKey, source } = options;
   const pending = readKeyFile(file(dataDir, ".new"));
   const previous = readKeyFile(file(dataDir, ".old"));
@@ -155,7 +156,7 @@ export function rotateEncryptionKey(db: Db, options: RotationOptions): RotationR
   if (source === "data-dir") writeKeyFile(file(dataDir, ".new"), newKey);
   else options.onNewKey?.(newKey.toString("base64"));
 
-  const counts = resealAll(db, keys, newKey);
+  const counts = await resealAll(db, keys, newKey);
 
   let keyFile: string | null = null;
   if (source === "data-dir") {
@@ -164,13 +165,13 @@ export function rotateEncryptionKey(db: Db, options: RotationOptions): RotationR
     syncDir(dataDir);
     keyFile = file(dataDir);
   }
-  verifyAll(db, newKey);
+  await verifyAll(db, newKey);
   if (source === "data-dir" && !options.keepOld) fs.rmSync(file(dataDir, ".old"), { force: true });
   return { oldKeyId: keyId(currentKey), newKeyId: keyId(newKey), ...counts, keyFile };
 }
 
 /** `npm run herald -- rotate-key [--new-key KEY] [--keep-old]`: prints what it did and what the operator must do next. */
-export function runRotateKeyCommand(args: string[], print: (line: string) => void = console.log): RotationResult {
+export async function runRotateKeyCommand(args: string[], print: (line: string) => void = console.log): Promise<RotationResult> {
   const { values } = parseArgs({ args, options: { "new-key": { type: "string" }, "keep-old": { type: "boolean" } } });
   const env = loadEnv();
   let newKey: Buffer | undefined;
@@ -181,12 +182,17 @@ export function runRotateKeyCommand(args: string[], print: (line: string) => voi
       throw new RotationError(`--new-key: ${e instanceof EnvError ? "must be 32 random bytes, base64 or hex encoded" : (e as Error).message}`);
     }
   }
-  const db = openDb(env.databasePath);
+  let db: Db;
+  try {
+    db = await openDatabase();
+  } catch (e) {
+    throw new RotationError((e as Error).message);
+  }
   setDb(db);
   const fromEnv = env.encryptionKeySource === "environment";
   print("Stop Herald's server and workers before rotating, or restart them right after: they keep the old key in memory.");
   try {
-    const result = rotateEncryptionKey(db, {
+    const result = await rotateEncryptionKey(db, {
       dataDir: env.dataDir,
       currentKey: env.encryptionKey,
       source: env.encryptionKeySource,
@@ -209,7 +215,7 @@ export function runRotateKeyCommand(args: string[], print: (line: string) => voi
     );
     return result;
   } finally {
-    db.$client.close();
     setDb(undefined);
+    await closeDb(db);
   }
 }

@@ -5,7 +5,7 @@ import { startReceiver, useTestEnvironment, type Receiver } from "@/lib/channels
 import { checkUrlTarget } from "@/lib/channels/target-check";
 import { sendChannelTest } from "@/lib/channels/test-send";
 import { createChannelSchema } from "@/lib/validation/channels";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { checkHostName, type LookupAll } from "./address-guard";
 import { createGuardedAgent } from "./guarded-agent";
 
@@ -39,21 +39,25 @@ function rebindingResolver(): LookupAll & { questions: number } {
 
 describe("DNS rebinding", () => {
   it("a channel saved while its name was public is refused at send time, when the name answers 127.0.0.1", async () => {
-    const db = testDb();
-    const { org } = seedOrg(db, "acme");
-    const lookup = rebindingResolver();
-    const url = `http://rebind.attacker.example:${receiver.port}/hook`;
-    const channel = await createChannel(db, org.id, { type: "system", label: "test" }, createChannelSchema.parse({ type: "webhook", name: "Rebind", url }), {
-      allowPrivate: false,
-      lookup,
-    });
-    expect(lookup.questions).toBe(1);
-    const before = receiver.requests.length;
-    const result = await sendChannelTest(db, org.id, channel.id, { dispatcher: createGuardedAgent({ allowPrivate: false, lookup }) });
-    expect(lookup.questions).toBeGreaterThanOrEqual(2);
-    expect(result.ok).toBe(false);
-    expect(result.error).toMatch(/rebind\.attacker\.example resolves to 127\.0\.0\.1, which is a loopback address/);
-    expect(receiver.requests.length).toBe(before);
+    const db = await testDb();
+    try {
+      const { org } = await seedOrg(db, "acme");
+      const lookup = rebindingResolver();
+      const url = `http://rebind.attacker.example:${receiver.port}/hook`;
+      const channel = await createChannel(db, org.id, { type: "system", label: "test" }, createChannelSchema.parse({ type: "webhook", name: "Rebind", url }), {
+        allowPrivate: false,
+        lookup,
+      });
+      expect(lookup.questions).toBe(1);
+      const before = receiver.requests.length;
+      const result = await sendChannelTest(db, org.id, channel.id, { dispatcher: createGuardedAgent({ allowPrivate: false, lookup }) });
+      expect(lookup.questions).toBeGreaterThanOrEqual(2);
+      expect(result.ok).toBe(false);
+      expect(result.error).toMatch(/rebind\.attacker\.example resolves to 127\.0\.0\.1, which is a loopback address/);
+      expect(receiver.requests.length).toBe(before);
+    } finally {
+      await closeTestDb(db);
+    }
   });
 
   it("the send-time check runs on every new connection, not once per name", async () => {

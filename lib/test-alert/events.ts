@@ -17,16 +17,16 @@ import { sampleProduct, type TestScope } from "./scope";
 /** A test event before it is stored: what renderers see, plus the product id to store it under. */
 export type TestEvent = RenderableEvent & { productId: string | null };
 
-export function buildTestEvents(
+export async function buildTestEvents(
   db: DbOrTx,
   scope: TestScope,
   input: Pick<TestAlertInput, "events" | "custom">,
   options: { publicUrl: string; now?: Date },
-): TestEvent[] {
-  const org = db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, scope.orgId)).get();
+): Promise<TestEvent[]> {
+  const [org] = await db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, scope.orgId)).limit(1);
   if (!org) throw notFound("Organization");
-  const catalog = new Map(orgCatalog(db, scope.orgId).map((t) => [t.key, t]));
-  const productForSamples = sampleProduct(db, scope);
+  const catalog = new Map((await orgCatalog(db, scope.orgId)).map((t) => [t.key, t]));
+  const productForSamples = await sampleProduct(db, scope);
   const now = options.now ?? new Date();
   // One millisecond apart, so the stored order (by occurredAt) is the order chosen.
   const at = (i: number) => new Date(now.getTime() + i);

@@ -100,9 +100,9 @@ export function previewChannel(row: ChannelRow, events: RenderableEvent[]): Chan
 }
 
 /** What each chosen channel would receive; reads only, sends and stores nothing. */
-export function previewTestAlert(db: DbOrTx, scope: TestScope, input: TestAlertInput): TestAlertPreview {
-  const rows = resolveTestChannels(db, scope, input.channels);
-  const events = buildTestEvents(db, scope, input, { publicUrl: env().publicUrl });
+export async function previewTestAlert(db: DbOrTx, scope: TestScope, input: TestAlertInput): Promise<TestAlertPreview> {
+  const rows = await resolveTestChannels(db, scope, input.channels);
+  const events = await buildTestEvents(db, scope, input, { publicUrl: env().publicUrl });
   return {
     events: events.map((e) => ({ type: e.type, severity: e.severity, title: e.title, product: e.product?.slug ?? null })),
     channels: rows.map((row) => previewChannel(row, events)),

@@ -38,28 +38,27 @@ function stateOf(status: DeliveryStatus, attemptCount: number): TestAlertResult[
 }
 
 /** The current outcome of these test deliveries of the org (others are ignored), in the order given. */
-export function testAlertResults(db: DbOrTx, orgId: string, deliveryIds: readonly string[]): TestAlertResult[] {
+export async function testAlertResults(db: DbOrTx, orgId: string, deliveryIds: readonly string[]): Promise<TestAlertResult[]> {
   if (deliveryIds.length === 0) return [];
-  const rows = db
+  const rows = await db
     .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
     .from(deliveries)
     .innerJoin(channels, eq(channels.id, deliveries.channelId))
-    .where(and(eq(deliveries.orgId, orgId), eq(deliveries.isTest, true), inArray(deliveries.id, [...deliveryIds])))
-    .all();
+    .where(and(eq(deliveries.orgId, orgId), eq(deliveries.isTest, true), inArray(deliveries.id, [...deliveryIds])));
   const eventIds = new Map<string, string[]>();
-  for (const l of db
+  for (const l of await db
     .select({ deliveryId: deliveryEvents.deliveryId, eventId: deliveryEvents.eventId })
     .from(deliveryEvents)
     .innerJoin(events, eq(events.id, deliveryEvents.eventId))
     .where(inArray(deliveryEvents.deliveryId, [...deliveryIds]))
-    .orderBy(asc(events.occurredAt), asc(events.id))
-    .all()) {
+    .orderBy(asc(events.occurredAt), asc(events.id))) {
     eventIds.set(l.deliveryId, [...(eventIds.get(l.deliveryId) ?? []), l.eventId]);
   }
   const byId = new Map(rows.map((r) => [r.d.id, r]));
-  return deliveryIds.flatMap((id) => {
+  const out: TestAlertResult[] = [];
+  for (const id of deliveryIds) {
     const row = byId.get(id);
-    if (!row) return [];
+    if (!row) continue;
     const { d } = row;
     const state = stateOf(d.status, d.attemptCount);
     const result: TestAlertResult = {
@@ -71,8 +70,11 @@ export function testAlertResults(db: DbOrTx, orgId: string, deliveryIds: readonl
       state,
       ok: state === "delivered",
     };
-    if (state === "pending") return [result];
-    const last = db.select().from(attempts).where(eq(attempts.deliveryId, d.id)).orderBy(desc(attempts.at), desc(attempts.id)).limit(1).get();
+    if (state === "pending") {
+      out.push(result);
+      continue;
+    }
+    const [last] = await db.select().from(attempts).where(eq(attempts.deliveryId, d.id)).orderBy(desc(attempts.at), desc(attempts.id)).limit(1);
     if (last) {
       if (last.statusCode !== null) result.status = last.statusCode;
       result.durationMs = last.durationMs;
@@ -82,14 +84,15 @@ export function testAlertResults(db: DbOrTx, orgId: string, deliveryIds: readonl
     } else if (d.lastError) {
       result.error = d.lastError;
     }
-    return [result];
-  });
+    out.push(result);
+  }
+  return out;
 }
 
 /** Polls the delivery log until every delivery has an answer, or the deadline passes. */
 export async function waitForResults(db: DbOrTx, orgId: string, deliveryIds: readonly string[], deadline: number): Promise<void> {
   while (Date.now() < deadline) {
-    if (testAlertResults(db, orgId, deliveryIds).every((r) => r.state !== "pending")) return;
+    if ((await testAlertResults(db, orgId, deliveryIds)).every((r) => r.state !== "pending")) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -99,15 +102,15 @@ export async function waitForResults(db: DbOrTx, orgId: string, deliveryIds: rea
  * a new attempt — through the delivery log's retry, so it is audited — and
  * only test deliveries of channels the scope may test qualify.
  */
-export function requeueTestDelivery(db: Db, scope: TestScope, actor: Actor, deliveryId: string): void {
-  const row = db
+export async function requeueTestDelivery(db: Db, scope: TestScope, actor: Actor, deliveryId: string): Promise<void> {
+  const [row] = await db
     .select({ channelId: deliveries.channelId, isTest: deliveries.isTest })
     .from(deliveries)
     .where(and(eq(deliveries.orgId, scope.orgId), eq(deliveries.id, deliveryId)))
-    .get();
-  const channel = row?.isTest ? testableChannels(db, scope).find((c) => c.id === row.channelId) : undefined;
+    .limit(1);
+  const channel = row?.isTest ? (await testableChannels(db, scope)).find((c) => c.id === row.channelId) : undefined;
   if (!channel) throw notFound("Test delivery");
   const problem = unusableReason(channel);
   if (problem) throw conflict(`"${channel.name}" ${problem}`);
-  retryDelivery(db, scope.orgId, actor, deliveryId);
+  await retryDelivery(db, scope.orgId, actor, deliveryId);
 }

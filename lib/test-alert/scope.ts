@@ -21,20 +21,20 @@ export type TestScope = {
 };
 
 /** Checks the permission for the scope asked for: product:configure with a product, org:configure without. */
-export function testAlertScope(db: DbOrTx, principal: Principal, orgId: string, productSlug?: string): TestScope {
+export async function testAlertScope(db: DbOrTx, principal: Principal, orgId: string, productSlug?: string): Promise<TestScope> {
   if (!productSlug) {
     if (!can(principal, "org:configure")) throw forbidden("Sending test alerts needs an owner or admin (or name the product you administer)");
     return { orgId, product: null };
   }
-  const product = productBySlug(db, orgId, productSlug);
+  const product = await productBySlug(db, orgId, productSlug);
   if (!can(principal, "product:configure", product.id)) throw forbidden(`You do not administer the product "${productSlug}"`);
   return { orgId, product: { id: product.id, slug: product.slug, name: product.name } };
 }
 
 /** Every channel the scope may test, enabled or not, by name. */
-export function testableChannels(db: DbOrTx, scope: TestScope): ChannelRow[] {
+export async function testableChannels(db: DbOrTx, scope: TestScope): Promise<ChannelRow[]> {
   const owner = scope.product ? or(isNull(channels.productId), eq(channels.productId, scope.product.id)) : isNull(channels.productId);
-  return db.select().from(channels).where(and(eq(channels.orgId, scope.orgId), owner)).orderBy(asc(channels.name)).all();
+  return db.select().from(channels).where(and(eq(channels.orgId, scope.orgId), owner)).orderBy(asc(channels.name), asc(channels.id));
 }
 
 /** Why a channel cannot take a test now (the dispatcher would leave its delivery waiting), or null. */
@@ -45,8 +45,8 @@ export function unusableReason(row: Pick<ChannelRow, "enabled" | "health">): str
 }
 
 /** The channels a request names (or all usable ones), each checked; errors name `channels.N`. */
-export function resolveTestChannels(db: DbOrTx, scope: TestScope, selection: TestAlertInput["channels"]): ChannelRow[] {
-  const allowed = testableChannels(db, scope);
+export async function resolveTestChannels(db: DbOrTx, scope: TestScope, selection: TestAlertInput["channels"]): Promise<ChannelRow[]> {
+  const allowed = await testableChannels(db, scope);
   if (selection === "all") {
     const usable = allowed.filter((c) => !unusableReason(c));
     if (usable.length === 0) throw invalid({ channels: ["there is no enabled channel to test"] }, "There is no enabled channel to test");
@@ -69,15 +69,13 @@ export function resolveTestChannels(db: DbOrTx, scope: TestScope, selection: Tes
 }
 
 /** The product that product-scope samples belong to: the scope's, else the org's first (a sample needs one to look real). */
-export function sampleProduct(db: DbOrTx, scope: TestScope): TestScope["product"] {
+export async function sampleProduct(db: DbOrTx, scope: TestScope): Promise<TestScope["product"]> {
   if (scope.product) return scope.product;
-  return (
-    db
-      .select({ id: products.id, slug: products.slug, name: products.name })
-      .from(products)
-      .where(eq(products.orgId, scope.orgId))
-      .orderBy(asc(products.slug))
-      .limit(1)
-      .get() ?? null
-  );
+  const [product] = await db
+    .select({ id: products.id, slug: products.slug, name: products.name })
+    .from(products)
+    .where(eq(products.orgId, scope.orgId))
+    .orderBy(asc(products.slug))
+    .limit(1);
+  return product ?? null;
 }

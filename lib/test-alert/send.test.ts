@@ -11,7 +11,7 @@ import { startReceiver, type Reply } from "@/lib/dispatch/test-support";
 import { startSmtpServer } from "@/lib/channels/testing/receivers";
 import { unreadCount } from "@/lib/inbox/queries";
 import { testAlertSchema } from "@/lib/validation/test-alert";
-import { testDb } from "@/test/db";
+import { closeTestDb, testDb } from "@/test/db";
 import { retryTestAlert, sendTestAlert, DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE } from "./send";
 import type { TestScope } from "./scope";
 import { addChannel, seedTestAlertOrg } from "./testing";
@@ -23,7 +23,7 @@ const smtp = await startSmtpServer();
 process.env.SMTP_URL = smtp.url;
 
 let db: Db;
-let seed: ReturnType<typeof seedTestAlertOrg>;
+let seed: Awaited<ReturnType<typeof seedTestAlertOrg>>;
 let scope: TestScope;
 let reply: Reply;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -31,8 +31,8 @@ let signingSecret: string;
 let ids: { hook: string; inbox: string; mail: string };
 
 beforeEach(async () => {
-  db = testDb();
-  seed = seedTestAlertOrg(db);
+  db = await testDb();
+  seed = await seedTestAlertOrg(db);
   scope = { orgId: seed.org.id, product: null };
   reply = { status: 200 };
   receiver = await startReceiver(() => reply);
@@ -46,13 +46,14 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
 afterAll(() => smtp.close());
 
 const actor = () => actorOf(seed.owner);
 const send = (body: Record<string, unknown>) => sendTestAlert(db, scope, actor(), testAlertSchema.parse(body));
-const channel = (id: string) => db.select().from(channels).where(eq(channels.id, id)).get()!;
+const channel = async (id: string) => (await db.select().from(channels).where(eq(channels.id, id)).limit(1))[0];
 const TWO_SAMPLES = [
   { type: "deployment.failed", severity: "critical" },
   { type: "storage.unhealthy", severity: "alert" },
@@ -77,26 +78,26 @@ describe("sendTestAlert", () => {
       { type: "storage.unhealthy", severity: "alert", product: null, data: { test: true } },
     ]);
     // Every member of the org has the two test notifications unread.
-    for (const userId of seed.memberIds) expect(unreadCount(db, seed.org.id, userId)).toBe(2);
+    for (const userId of seed.memberIds) expect(await unreadCount(db, seed.org.id, userId)).toBe(2);
     expect(smtp.mails.at(-1)?.parsed.subject).toBe("[ALERT] 2 events for ACME (1 products)");
     // The attempts are in the delivery log, flagged as tests.
-    const logged = getDelivery(db, seed.org.id, results[0].deliveryId);
+    const logged = await getDelivery(db, seed.org.id, results[0].deliveryId);
     expect(logged).toMatchObject({ status: "delivered", isTest: true, eventIds, attempts: [{ status: 200, outcome: "delivered" }] });
     // Audited, naming what was tested.
-    const audit = db.select().from(auditEntries).where(eq(auditEntries.action, "test_alert.sent")).all();
+    const audit = await db.select().from(auditEntries).where(eq(auditEntries.action, "test_alert.sent"));
     expect(audit).toHaveLength(1);
     expect(audit[0].details).toMatchObject({ channels: [ids.hook, ids.inbox, ids.mail], eventTypes: ["deployment.failed", "storage.unhealthy"], writeToLog: false });
   });
 
   it("a failing receiver: the failure with its status and words, one attempt, and the channel's health untouched", async () => {
-    db.update(channels).set({ consecutiveFailures: 4 }).where(eq(channels.id, ids.hook)).run();
+    await db.update(channels).set({ consecutiveFailures: 4 }).where(eq(channels.id, ids.hook));
     reply = { status: 500 };
     const { results } = await send({ channels: [ids.hook, ids.inbox] });
 
     expect(results[0]).toMatchObject({ channelId: ids.hook, state: "failed", ok: false, status: 500, error: expect.stringMatching(/500/) });
     expect(results[1]).toMatchObject({ channelId: ids.inbox, ok: true });
-    expect(getDelivery(db, seed.org.id, results[0].deliveryId)).toMatchObject({ status: "failed", attempts: [{ status: 500, outcome: "failed" }] });
-    expect(channel(ids.hook)).toMatchObject({ health: "healthy", consecutiveFailures: 4, lastError: null });
+    expect(await getDelivery(db, seed.org.id, results[0].deliveryId)).toMatchObject({ status: "failed", attempts: [{ status: 500, outcome: "failed" }] });
+    expect(await channel(ids.hook)).toMatchObject({ health: "healthy", consecutiveFailures: 4, lastError: null });
     expect(receiver.received).toHaveLength(1);
 
     // Fixed receiver: Retry sends the same delivery again (same webhook-id) and it gets through.
@@ -105,41 +106,41 @@ describe("sendTestAlert", () => {
     expect(retried).toMatchObject({ deliveryId: results[0].deliveryId, state: "delivered", ok: true, status: 200 });
     expect(receiver.received).toHaveLength(2);
     expect(receiver.received[1].headers["webhook-id"]).toBe(receiver.received[0].headers["webhook-id"]);
-    expect(getDelivery(db, seed.org.id, results[0].deliveryId).attempts.map((a) => a.outcome)).toEqual(["failed", "delivered"]);
-    expect(channel(ids.hook)).toMatchObject({ health: "healthy", consecutiveFailures: 4, lastSuccessAt: null });
+    expect((await getDelivery(db, seed.org.id, results[0].deliveryId)).attempts.map((a) => a.outcome)).toEqual(["failed", "delivered"]);
+    expect(await channel(ids.hook)).toMatchObject({ health: "healthy", consecutiveFailures: 4, lastSuccessAt: null });
   });
 
   it("writeToLog off: the test events exist only behind their deliveries (marked direct); on: they are in the log, flagged as tests", async () => {
     const direct = await send({ channels: [ids.inbox], events: [TWO_SAMPLES[0]] });
     const logged = await send({ channels: [ids.inbox], events: [TWO_SAMPLES[0]], writeToLog: true });
-    const eventOf = (id: string) => db.select().from(events).where(eq(events.id, id)).get()!;
-    expect(eventOf(direct.eventIds[0])).toMatchObject({ isTest: true, source: DIRECT_TEST_ALERT_SOURCE, type: "deployment.failed" });
-    expect(eventOf(logged.eventIds[0])).toMatchObject({ isTest: true, source: TEST_ALERT_SOURCE, type: "deployment.failed" });
+    const eventOf = async (id: string) => (await db.select().from(events).where(eq(events.id, id)).limit(1))[0];
+    expect(await eventOf(direct.eventIds[0])).toMatchObject({ isTest: true, source: DIRECT_TEST_ALERT_SOURCE, type: "deployment.failed" });
+    expect(await eventOf(logged.eventIds[0])).toMatchObject({ isTest: true, source: TEST_ALERT_SOURCE, type: "deployment.failed" });
     // Only the logged one is listed in the events page.
-    const listed = listEvents(db, seed.org.id, { limit: 50 }).events.map((e) => e.id);
+    const listed = (await listEvents(db, seed.org.id, { limit: 50 })).events.map((e) => e.id);
     expect(listed).toContain(logged.eventIds[0]);
     expect(listed).not.toContain(direct.eventIds[0]);
     // Either way the delivery and its attempt are in the delivery log.
     for (const r of [direct.results[0], logged.results[0]]) {
-      expect(getDelivery(db, seed.org.id, r.deliveryId)).toMatchObject({ isTest: true, status: "delivered", attempts: [{ outcome: "delivered" }] });
+      expect(await getDelivery(db, seed.org.id, r.deliveryId)).toMatchObject({ isTest: true, status: "delivered", attempts: [{ outcome: "delivered" }] });
     }
   });
 
   it("a test sends only to the chosen channels, never through the org's rules", async () => {
     await send({ channels: [ids.inbox], events: TWO_SAMPLES });
-    const made = db.select().from(deliveries).all();
+    const made = await db.select().from(deliveries);
     expect(made.map((d) => d.channelId)).toEqual([ids.inbox]);
     expect(receiver.received).toHaveLength(0);
   });
 
   it("retry refuses a delivery that is not a test, or one of a channel outside the scope", async () => {
     const { results } = await send({ channels: [ids.hook] });
-    db.update(deliveries).set({ isTest: false }).where(eq(deliveries.id, results[0].deliveryId)).run();
+    await db.update(deliveries).set({ isTest: false }).where(eq(deliveries.id, results[0].deliveryId));
     await expect(retryTestAlert(db, scope, actor(), results[0].deliveryId)).rejects.toMatchObject({ status: 404 });
     const shopScope: TestScope = { orgId: seed.org.id, product: { id: seed.shop.id, slug: "shop", name: "Shop" } };
     const blogHook = await addChannel(db, seed.org.id, { type: "webhook", name: "blog-hook", url: receiver.url }, seed.blog.id);
     const blogTest = await sendTestAlert(db, { orgId: seed.org.id, product: { id: seed.blog.id, slug: "blog", name: "Blog" } }, actor(), testAlertSchema.parse({ channels: [blogHook.id] }));
     await expect(retryTestAlert(db, shopScope, actor(), blogTest.results[0].deliveryId)).rejects.toMatchObject({ status: 404 });
-    expect(db.select().from(inboxItems).where(and(eq(inboxItems.orgId, seed.org.id))).all()).toHaveLength(0);
+    expect(await db.select().from(inboxItems).where(and(eq(inboxItems.orgId, seed.org.id)))).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import { DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE } from "@/lib/events/sources";
-import { sqliteOf, type Db } from "@/db/client";
-import type { ChannelType } from "@/db/schema";
+import type { Db } from "@/db/client";
+import { deliveries as deliveriesTable, deliveryEvents, events as eventsTable, type ChannelType } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { dispatchOnce } from "@/lib/dispatch/run";
@@ -36,44 +36,51 @@ export type StartedTestAlert = {
 };
 
 /** Stores the test events and deliveries, then starts sending them (without waiting). */
-export function startTestAlert(db: Db, scope: TestScope, actor: Actor, input: TestAlertInput): StartedTestAlert {
-  const rows = resolveTestChannels(db, scope, input.channels);
-  const events = buildTestEvents(db, scope, input, { publicUrl: env().publicUrl });
-  const sqlite = sqliteOf(db);
-  const insertEvent = sqlite.prepare(
-    `INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at)
-     VALUES (@id, @orgId, @productId, @type, @severity, @title, @data, @source, NULL, 1, @occurredAt, @now)`,
-  );
-  const insertDelivery = sqlite.prepare(
-    `INSERT INTO deliveries (id, org_id, channel_id, rule_id, product_id, status, digest_key, attempt_count, next_attempt_at, is_test, created_at, updated_at)
-     VALUES (@id, @orgId, @channelId, NULL, @productId, 'queued', NULL, 0, @now, 1, @now, @now)`,
-  );
-  const link = sqlite.prepare("INSERT INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
-  const now = Date.now();
+export async function startTestAlert(db: Db, scope: TestScope, actor: Actor, input: TestAlertInput): Promise<StartedTestAlert> {
+  const rows = await resolveTestChannels(db, scope, input.channels);
+  const events = await buildTestEvents(db, scope, input, { publicUrl: env().publicUrl });
+  const now = new Date();
   const source = input.writeToLog ? TEST_ALERT_SOURCE : DIRECT_TEST_ALERT_SOURCE;
   const eventIds = events.map(() => newId("evt"));
   const deliveries = rows.map((row) => ({ channelId: row.id, channelName: row.name, channelType: row.type, deliveryId: newId("dlv") }));
 
-  db.transaction((tx) => {
-    events.forEach((e, i) =>
-      insertEvent.run({
+  await db.transaction(async (tx) => {
+    await tx.insert(eventsTable).values(
+      events.map((e, i) => ({
         id: eventIds[i],
         orgId: scope.orgId,
         productId: e.productId,
         type: e.type,
         severity: e.severity,
         title: e.title,
-        data: JSON.stringify(e.data),
+        data: e.data,
         source,
-        occurredAt: e.occurredAt.getTime(),
-        now,
-      }),
+        idempotencyKey: null,
+        isTest: true,
+        occurredAt: e.occurredAt,
+        receivedAt: now,
+      })),
     );
-    for (const d of deliveries) {
-      insertDelivery.run({ id: d.deliveryId, orgId: scope.orgId, channelId: d.channelId, productId: scope.product?.id ?? null, now });
-      for (const eventId of eventIds) link.run(d.deliveryId, eventId);
+    if (deliveries.length > 0) {
+      await tx.insert(deliveriesTable).values(
+        deliveries.map((d) => ({
+          id: d.deliveryId,
+          orgId: scope.orgId,
+          channelId: d.channelId,
+          ruleId: null,
+          productId: scope.product?.id ?? null,
+          status: "queued" as const,
+          digestKey: null,
+          attemptCount: 0,
+          nextAttemptAt: now,
+          isTest: true,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+      await tx.insert(deliveryEvents).values(deliveries.flatMap((d) => eventIds.map((eventId) => ({ deliveryId: d.deliveryId, eventId }))));
     }
-    recordAudit(tx, {
+    await recordAudit(tx, {
       orgId: scope.orgId,
       actor,
       action: "test_alert.sent",
@@ -107,7 +114,7 @@ async function settle(db: Db, orgId: string, ids: string[], dispatched: Promise<
   await Promise.race([dispatched, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
   clearTimeout(timer);
   await waitForResults(db, orgId, ids, deadline);
-  return testAlertResults(db, orgId, ids);
+  return await testAlertResults(db, orgId, ids);
 }
 
 /** The API's one call: store, send, wait (up to ~20 s) and report per channel. */
@@ -118,16 +125,16 @@ export async function sendTestAlert(
   input: TestAlertInput,
   options: { waitMs?: number } = {},
 ): Promise<{ results: TestAlertResult[]; eventIds: string[] }> {
-  const started = startTestAlert(db, scope, actor, input);
+  const started = await startTestAlert(db, scope, actor, input);
   const deadline = Date.now() + (options.waitMs ?? TEST_ALERT_WAIT_MS);
   const results = await settle(db, scope.orgId, started.deliveries.map((d) => d.deliveryId), started.dispatched, deadline);
   return { results, eventIds: started.eventIds };
 }
 
 /** Queues a failed test delivery again and starts sending it (without waiting). */
-export function startTestRetry(db: Db, scope: TestScope, actor: Actor, deliveryId: string): Promise<void> {
-  requeueTestDelivery(db, scope, actor, deliveryId);
-  return dispatchTestDeliveries(db, [deliveryId]);
+export async function startTestRetry(db: Db, scope: TestScope, actor: Actor, deliveryId: string): Promise<{ dispatched: Promise<void> }> {
+  await requeueTestDelivery(db, scope, actor, deliveryId);
+  return { dispatched: dispatchTestDeliveries(db, [deliveryId]) };
 }
 
 /** Retry and wait for the answer (up to ~20 s). */
@@ -138,7 +145,7 @@ export async function retryTestAlert(
   deliveryId: string,
   options: { waitMs?: number } = {},
 ): Promise<TestAlertResult> {
-  const dispatched = startTestRetry(db, scope, actor, deliveryId);
+  const { dispatched } = await startTestRetry(db, scope, actor, deliveryId);
   const [result] = await settle(db, scope.orgId, [deliveryId], dispatched, Date.now() + (options.waitMs ?? TEST_ALERT_WAIT_MS));
   return result;
 }

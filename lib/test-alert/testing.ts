@@ -15,13 +15,13 @@ import { seedOrg } from "@/test/db";
  * and hinted exactly as in production).
  */
 
-export function seedTestAlertOrg(db: Db) {
-  const { org, members } = seedOrg(db, "acme", ["owner", "admin", "member", "member"]);
+export async function seedTestAlertOrg(db: Db) {
+  const { org, members } = await seedOrg(db, "acme", ["owner", "admin", "member", "member"]);
   const [owner, admin, member, productAdmin] = members;
   const shop = { id: newId("prd"), orgId: org.id, slug: "shop", name: "Shop" };
   const blog = { id: newId("prd"), orgId: org.id, slug: "blog", name: "Blog" };
-  db.insert(products).values([shop, blog]).run();
-  db.insert(productAdmins).values({ productId: shop.id, userId: productAdmin.id }).run();
+  await db.insert(products).values([shop, blog]);
+  await db.insert(productAdmins).values({ productId: shop.id, userId: productAdmin.id });
   const principal = (m: (typeof members)[number], productIds: string[] = []): Principal => ({
     kind: "user",
     userId: m.id,

@@ -18,14 +18,14 @@ async function member(org: string) {
 
 export const unreadCountAction = validatedAction(withOrg(z.object({})), async ({ org }) => {
   const { orgId, userId } = await member(org);
-  return { unread: unreadCount(db(), orgId, userId) };
+  return { unread: await unreadCount(db(), orgId, userId) };
 });
 
 export const markInboxAction = validatedAction(
   withOrg(z.object({ ids: z.union([z.array(z.string().min(1)).max(500), z.literal("all")]), read: z.boolean() })),
   async ({ org, ids, read }) => {
     const { orgId, userId } = await member(org);
-    const changed = markInbox(db(), orgId, userId, ids, read);
+    const changed = await markInbox(db(), orgId, userId, ids, read);
     revalidatePath(`/o/${org}/inbox`);
     return { changed };
   },

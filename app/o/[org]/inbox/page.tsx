@@ -30,8 +30,8 @@ export default async function InboxPage({ params, searchParams }: { params: Prom
   const severity = SEVERITIES.includes(search.severity as Severity) ? (search.severity as Severity) : undefined;
   const state = search.state === "unread" || search.state === "read" ? search.state : undefined;
   const page = Number(search.page) || 1;
-  const { items, hasMore } = listInbox(db(), o.id, userId, { severity, product: search.product || undefined, state, page });
-  const products = listProducts(db(), o.id);
+  const { items, hasMore } = await listInbox(db(), o.id, userId, { severity, product: search.product || undefined, state, page });
+  const products = await listProducts(db(), o.id);
   const query = (p: number) => new URLSearchParams({ ...search, page: String(p) } as Record<string, string>).toString();
   return (
     <>

@@ -33,7 +33,7 @@ export const updateChannelAction = validatedAction(withOrg(patchChannelSchema.ex
 
 export const deleteChannelAction = validatedAction(channelRef, async ({ org, id }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const result = deleteChannel(db(), o.id, actorOf(principal), id);
+  const result = await deleteChannel(db(), o.id, actorOf(principal), id);
   refresh(org);
   return result;
 });
@@ -41,17 +41,17 @@ export const deleteChannelAction = validatedAction(channelRef, async ({ org, id 
 /** Sends one sample notification now; reports status, time and error; changes nothing stored. */
 export const sendChannelTestAction = validatedAction(channelRef, async ({ org, id }) => {
   const { org: o } = await authorize(org, "org:configure");
-  return sendChannelTest(db(), o.id, id);
+  return await sendChannelTest(db(), o.id, id);
 });
 
 export const revealSigningSecretAction = validatedAction(channelRef, async ({ org, id }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  return { signingSecret: revealSigningSecret(db(), o.id, actorOf(principal), id) };
+  return { signingSecret: await revealSigningSecret(db(), o.id, actorOf(principal), id) };
 });
 
 export const rotateSigningSecretAction = validatedAction(channelRef, async ({ org, id }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const signingSecret = rotateSigningSecret(db(), o.id, actorOf(principal), id);
+  const signingSecret = await rotateSigningSecret(db(), o.id, actorOf(principal), id);
   refresh(org);
   return { signingSecret };
 });

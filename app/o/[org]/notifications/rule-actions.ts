@@ -22,41 +22,41 @@ const ruleRef = orgField.extend({ id: z.string().min(1).max(100) });
 const refresh = (org: string) => revalidatePath(`/o/${org}/notifications`);
 
 /** The org rule with this id (a product rule reads as not found here). */
-function assertOrgRule(orgId: string, id: string) {
-  if (ruleRow(db(), orgId, id).productId !== null) throw notFound("Rule");
+async function assertOrgRule(orgId: string, id: string) {
+  if ((await ruleRow(db(), orgId, id)).productId !== null) throw notFound("Rule");
 }
 
 export const createRuleAction = validatedAction(z.intersection(ruleSchema, orgField), async ({ org, ...body }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
   if (body.product) throw invalid({ product: ["product rules are set on the product's page"] });
-  const rule = createRule(db(), o.id, actorOf(principal), body);
+  const rule = await createRule(db(), o.id, actorOf(principal), body);
   refresh(org);
   return { id: rule.id };
 });
 
 export const updateRuleAction = validatedAction(z.intersection(ruleSchema, ruleRef), async ({ org, id, ...body }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  assertOrgRule(o.id, id);
-  updateRule(db(), o.id, actorOf(principal), id, body);
+  await assertOrgRule(o.id, id);
+  await updateRule(db(), o.id, actorOf(principal), id, body);
   refresh(org);
 });
 
 export const setRuleEnabledAction = validatedAction(ruleRef.extend({ enabled: z.boolean() }), async ({ org, id, enabled }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  assertOrgRule(o.id, id);
-  updateRule(db(), o.id, actorOf(principal), id, { enabled });
+  await assertOrgRule(o.id, id);
+  await updateRule(db(), o.id, actorOf(principal), id, { enabled });
   refresh(org);
 });
 
 export const deleteRuleAction = validatedAction(ruleRef, async ({ org, id }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  assertOrgRule(o.id, id);
-  deleteRule(db(), o.id, actorOf(principal), id);
+  await assertOrgRule(o.id, id);
+  await deleteRule(db(), o.id, actorOf(principal), id);
   refresh(org);
 });
 
 /** "What would match": the last 20 stored events the rule would have sent (any member may look). */
 export const ruleMatchesAction = validatedAction(ruleRef, async ({ org, id }) => {
   const { org: o } = await authorize(org, "org:read");
-  return whatWouldMatch(db(), o.id, id);
+  return await whatWouldMatch(db(), o.id, id);
 });

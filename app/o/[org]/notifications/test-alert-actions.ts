@@ -23,7 +23,7 @@ import { testAlertSchema } from "@/lib/validation/test-alert";
 
 async function scopeFor(org: string, product: string | undefined) {
   const { principal, org: o } = await authorize(org, "org:read");
-  return { principal, scope: testAlertScope(db(), principal, o.id, product) };
+  return { principal, scope: await testAlertScope(db(), principal, o.id, product) };
 }
 
 const deliveryId = z.string().min(1).max(100);
@@ -31,12 +31,12 @@ const scoped = withOrg(z.object({ product: slugSchema.optional() }));
 
 export const previewTestAlertAction = validatedAction(withOrg(testAlertSchema), async ({ org, ...input }) => {
   const { scope } = await scopeFor(org, input.product);
-  return previewTestAlert(db(), scope, input);
+  return await previewTestAlert(db(), scope, input);
 });
 
 export const startTestAlertAction = validatedAction(withOrg(testAlertSchema), async ({ org, ...input }) => {
   const { principal, scope } = await scopeFor(org, input.product);
-  const started = startTestAlert(db(), scope, actorOf(principal), input);
+  const started = await startTestAlert(db(), scope, actorOf(principal), input);
   // The sends run after the answer; the dialog reads their outcome from the delivery log.
   after(() => started.dispatched);
   return { deliveries: started.deliveries };
@@ -46,14 +46,14 @@ export const testAlertResultsAction = validatedAction(
   scoped.extend({ deliveryIds: z.array(deliveryId).min(1).max(100) }),
   async ({ org, product, deliveryIds }) => {
     const { scope } = await scopeFor(org, product);
-    const mine = new Set(testableChannels(db(), scope).map((c) => c.id));
-    return testAlertResults(db(), scope.orgId, deliveryIds).filter((r) => mine.has(r.channelId));
+    const mine = new Set((await testableChannels(db(), scope)).map((c) => c.id));
+    return (await testAlertResults(db(), scope.orgId, deliveryIds)).filter((r) => mine.has(r.channelId));
   },
 );
 
 export const retryTestAlertAction = validatedAction(scoped.extend({ deliveryId }), async ({ org, product, deliveryId: id }) => {
   const { principal, scope } = await scopeFor(org, product);
-  const dispatched = startTestRetry(db(), scope, actorOf(principal), id);
+  const { dispatched } = await startTestRetry(db(), scope, actorOf(principal), id);
   after(() => dispatched);
   return { deliveryId: id };
 });

@@ -12,8 +12,9 @@ import { ChannelsPanel } from "./channels-panel";
  */
 export async function ChannelsSection({ org, orgId, canEdit }: { org: string; orgId: string; canEdit: boolean }) {
   const database = db();
-  const channels = listChannels(database, orgId);
-  const usedBy = Object.fromEntries(channels.map((c) => [c.id, rulesUsingChannel(database, c.id)]));
-  const members = canEdit ? listMembers(database, orgId).map((m) => ({ email: m.email, name: m.name })) : [];
+  const channels = await listChannels(database, orgId);
+  const usedBy: Record<string, Awaited<ReturnType<typeof rulesUsingChannel>>> = {};
+  for (const c of channels) usedBy[c.id] = await rulesUsingChannel(database, c.id);
+  const members = canEdit ? (await listMembers(database, orgId)).map((m) => ({ email: m.email, name: m.name })) : [];
   return <ChannelsPanel org={org} canEdit={canEdit} channels={channels} usedBy={usedBy} members={members} smtpConfigured={Boolean(env().SMTP_URL)} />;
 }

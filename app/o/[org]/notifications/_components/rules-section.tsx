@@ -13,10 +13,10 @@ import { RulesPanel } from "./rules-panel";
  */
 export async function RulesSection({ org, orgId, canEdit }: { org: string; orgId: string; canEdit: boolean }) {
   const database = db();
-  const rules = listRules(database, orgId, { productId: null });
-  const productRules = listRules(database, orgId).filter((r) => r.scope === "product").length;
-  const channels = listChannels(database, orgId).map(({ id, name, type, enabled }) => ({ id, name, type, enabled }));
-  const eventTypes = orgCatalog(database, orgId).map(({ key, title, scope }) => ({ key, title, scope }));
-  const products = listProducts(database, orgId).map(({ slug, name }) => ({ slug, name }));
+  const rules = await listRules(database, orgId, { productId: null });
+  const productRules = (await listRules(database, orgId)).filter((r) => r.scope === "product").length;
+  const channels = (await listChannels(database, orgId)).map(({ id, name, type, enabled }) => ({ id, name, type, enabled }));
+  const eventTypes = (await orgCatalog(database, orgId)).map(({ key, title, scope }) => ({ key, title, scope }));
+  const products = (await listProducts(database, orgId)).map(({ slug, name }) => ({ slug, name }));
   return <RulesPanel org={org} canEdit={canEdit} rules={rules} channels={channels} eventTypes={eventTypes} products={products} productRules={productRules} />;
 }

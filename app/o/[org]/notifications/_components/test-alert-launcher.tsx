@@ -12,7 +12,7 @@ import { TestAlertButton, type TestAlertChannel, type TestAlertEventType } from 
  */
 export async function TestAlertLauncher({ org, orgId, product }: { org: string; orgId: string; product?: { id: string; slug: string; name: string } }) {
   const database = db();
-  const channels: TestAlertChannel[] = testableChannels(database, { orgId, product: product ?? null }).map((c) => ({
+  const channels: TestAlertChannel[] = (await testableChannels(database, { orgId, product: product ?? null })).map((c) => ({
     id: c.id,
     name: c.name,
     type: c.type,
@@ -20,7 +20,7 @@ export async function TestAlertLauncher({ org, orgId, product }: { org: string; 
     ownedByProduct: c.productId !== null,
     unusable: unusableReason(c),
   }));
-  const catalog: TestAlertEventType[] = orgCatalog(database, orgId)
+  const catalog: TestAlertEventType[] = (await orgCatalog(database, orgId))
     .filter((t) => !product || t.scope !== "org")
     .map((t) => ({ key: t.key, title: t.title, scope: t.scope, defaultSeverity: t.defaultSeverity }));
   return <TestAlertButton org={org} product={product?.slug} productName={product?.name} channels={channels} catalog={catalog} />;

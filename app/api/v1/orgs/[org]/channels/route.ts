@@ -6,7 +6,7 @@ import { actorOf } from "@/lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(listChannelsEndpoint, ({ org }) => ({ channels: listChannels(db(), org.id) }));
+export const GET = handle(listChannelsEndpoint, async ({ org }) => ({ channels: await listChannels(db(), org.id) }));
 
 export const POST = handle(createChannelEndpoint, async ({ org, principal, body }) => ({
   channel: await createChannel(db(), org.id, actorOf(principal), body),

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 // the product from the body, so testAlertScope checks it.
 export const POST = handle({ ...sendTestAlertEndpoint, permission: "org:read" }, async ({ body, org, principal }) => {
   const database = db();
-  const scope = testAlertScope(database, principal, org.id, body.product);
+  const scope = await testAlertScope(database, principal, org.id, body.product);
   const { results } = await sendTestAlert(database, scope, actorOf(principal), body);
   return { results };
 });

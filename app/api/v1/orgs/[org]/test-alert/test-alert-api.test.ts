@@ -6,7 +6,7 @@ import { insertApiToken } from "@/lib/auth/api-tokens";
 import { startReceiver, type Reply } from "@/lib/dispatch/test-support";
 import { addChannel, seedTestAlertOrg } from "@/lib/test-alert/testing";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as send from "./route";
 import * as preview from "./preview/route";
 
@@ -18,21 +18,21 @@ const url = "http://127.0.0.1/api/v1/orgs/acme/test-alert";
 const params = { org: "acme" };
 
 let db: Db;
-let seed: ReturnType<typeof seedTestAlertOrg>;
+let seed: Awaited<ReturnType<typeof seedTestAlertOrg>>;
 let reply: Reply;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let tokens: Record<"admin" | "read" | "shopAdmin" | "otherOrg", string>;
 let ids: Record<"hook" | "inbox" | "slack" | "blogHook", string>;
 
 beforeEach(async () => {
-  db = testDb();
-  seed = seedTestAlertOrg(db);
-  const other = seedOrg(db, "globex").org;
+  db = await testDb();
+  seed = await seedTestAlertOrg(db);
+  const other = (await seedOrg(db, "globex")).org;
   tokens = {
-    admin: insertApiToken(db, { orgId: seed.org.id, name: "ci", role: "admin" }).token,
-    read: insertApiToken(db, { orgId: seed.org.id, name: "dash", role: "read" }).token,
-    shopAdmin: insertApiToken(db, { orgId: seed.org.id, name: "shop-ci", role: "product-admin", productIds: [seed.shop.id] }).token,
-    otherOrg: insertApiToken(db, { orgId: other.id, name: "globex", role: "admin" }).token,
+    admin: (await insertApiToken(db, { orgId: seed.org.id, name: "ci", role: "admin" })).token,
+    read: (await insertApiToken(db, { orgId: seed.org.id, name: "dash", role: "read" })).token,
+    shopAdmin: (await insertApiToken(db, { orgId: seed.org.id, name: "shop-ci", role: "product-admin", productIds: [seed.shop.id] })).token,
+    otherOrg: (await insertApiToken(db, { orgId: other.id, name: "globex", role: "admin" })).token,
   };
   reply = { status: 200 };
   receiver = await startReceiver(() => reply);
@@ -46,6 +46,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
 const post = (token: string | undefined, body: unknown, handler = send.POST, path = url) => call(handler, { method: "POST", url: path, token, body, params });
@@ -60,7 +61,7 @@ describe("POST /api/v1/orgs/{org}/test-alert", () => {
       expect.objectContaining({ channelId: ids.inbox, ok: true, deliveryId: expect.stringMatching(/^dlv_/) }),
     ]);
     expect(receiver.received).toHaveLength(1);
-    expect(db.select().from(channels).where(eq(channels.id, ids.hook)).get()?.health).toBe("healthy");
+    expect((await db.select().from(channels).where(eq(channels.id, ids.hook)).limit(1))[0]?.health).toBe("healthy");
   });
 
   it('"all" tests every enabled org channel (not the switched-off one, not another product\'s)', async () => {
@@ -102,14 +103,14 @@ describe("POST /api/v1/orgs/{org}/test-alert", () => {
       expect(Object.keys(res.json.error.fields), JSON.stringify(body)).toContain(field);
     }
     expect(receiver.received).toHaveLength(0);
-    expect(db.select().from(deliveries).all()).toHaveLength(0);
-    expect(db.select().from(events).where(eq(events.isTest, true)).all()).toHaveLength(0);
+    expect(await db.select().from(deliveries)).toHaveLength(0);
+    expect(await db.select().from(events).where(eq(events.isTest, true))).toHaveLength(0);
   });
 });
 
 describe("POST /api/v1/orgs/{org}/test-alert/preview", () => {
   it("shows the bodies per channel without sending, and never a secret", async () => {
-    db.update(channels).set({ enabled: true }).where(eq(channels.id, ids.slack)).run();
+    await db.update(channels).set({ enabled: true }).where(eq(channels.id, ids.slack));
     const res = await post(tokens.admin, { channels: [ids.hook, ids.slack], custom: { title: "Hello from the API" } }, preview.POST, `${url}/preview`);
     expect(res.status).toBe(200);
     expect(res.json.events).toEqual([{ type: "herald.test", severity: "info", title: "Hello from the API", product: null }]);

@@ -6,13 +6,13 @@ import { actorOf } from "@/lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(getChannelEndpoint, ({ org, params }) => ({ channel: getChannel(db(), org.id, params.id) }));
+export const GET = handle(getChannelEndpoint, async ({ org, params }) => ({ channel: await getChannel(db(), org.id, params.id) }));
 
 export const PATCH = handle(updateChannelEndpoint, async ({ org, principal, params, body }) => ({
   channel: await updateChannel(db(), org.id, actorOf(principal), params.id, body),
 }));
 
-export const DELETE = handle(deleteChannelEndpoint, ({ org, principal, params }) => ({
+export const DELETE = handle(deleteChannelEndpoint, async ({ org, principal, params }) => ({
   deleted: true,
-  ...deleteChannel(db(), org.id, actorOf(principal), params.id),
+  ...(await deleteChannel(db(), org.id, actorOf(principal), params.id)),
 }));

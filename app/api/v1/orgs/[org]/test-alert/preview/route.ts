@@ -7,7 +7,7 @@ import { testAlertScope } from "@/lib/test-alert/scope";
 export const dynamic = "force-dynamic";
 
 // As for sending: the scope (and its permission) depends on the body's `product`.
-export const POST = handle({ ...previewTestAlertEndpoint, permission: "org:read" }, ({ body, org, principal }) => {
+export const POST = handle({ ...previewTestAlertEndpoint, permission: "org:read" }, async ({ body, org, principal }) => {
   const database = db();
-  return previewTestAlert(database, testAlertScope(database, principal, org.id, body.product), body);
+  return previewTestAlert(database, await testAlertScope(database, principal, org.id, body.product), body);
 });

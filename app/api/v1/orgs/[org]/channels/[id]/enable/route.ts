@@ -6,6 +6,6 @@ import { enableChannel } from "@/lib/dispatch/manual";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle(enableChannelEndpoint, ({ org, principal, params }) => ({
-  channel: enableChannel(db(), org.id, actorOf(principal), params.id),
+export const POST = handle(enableChannelEndpoint, async ({ org, principal, params }) => ({
+  channel: await enableChannel(db(), org.id, actorOf(principal), params.id),
 }));

@@ -6,7 +6,7 @@ import { actorOf } from "@/lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(revealSigningSecretEndpoint, ({ org, principal, params }) => {
-  const signingSecret = revealSigningSecret(db(), org.id, actorOf(principal), params.id);
+export const GET = handle(revealSigningSecretEndpoint, async ({ org, principal, params }) => {
+  const signingSecret = await revealSigningSecret(db(), org.id, actorOf(principal), params.id);
   return Response.json({ signingSecret }, { headers: { "cache-control": "no-store" } });
 });

@@ -6,7 +6,7 @@ import { actorOf } from "@/lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle(rotateSigningSecretEndpoint, ({ org, principal, params }) => {
-  const signingSecret = rotateSigningSecret(db(), org.id, actorOf(principal), params.id);
+export const POST = handle(rotateSigningSecretEndpoint, async ({ org, principal, params }) => {
+  const signingSecret = await rotateSigningSecret(db(), org.id, actorOf(principal), params.id);
   return Response.json({ signingSecret }, { headers: { "cache-control": "no-store" } });
 });
