@@ -47,7 +47,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   return { at: new Date(Number(m[1])), id: m[2] };
 }
 
-export function listDeliveries(db: DbOrTx, orgId: string, filters: DeliveryFilters): { deliveries: DeliveryView[]; nextCursor: string | null } {
+export async function listDeliveries(db: DbOrTx, orgId: string, filters: DeliveryFilters): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
   const where: SQL[] = [eq(deliveries.orgId, orgId)];
   if (filters.status) where.push(eq(deliveries.status, filters.status));
   if (filters.channel) where.push(eq(deliveries.channelId, filters.channel));
@@ -62,7 +62,7 @@ export function listDeliveries(db: DbOrTx, orgId: string, filters: DeliveryFilte
     );
   }
   if (filters.product) {
-    const product = db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).get();
+    const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).limit(1);
     if (!product) throw notFound("Product");
     where.push(
       exists(
@@ -80,50 +80,48 @@ export function listDeliveries(db: DbOrTx, orgId: string, filters: DeliveryFilte
     const c = decodeCursor(filters.cursor);
     where.push(or(lt(deliveries.createdAt, c.at), and(eq(deliveries.createdAt, c.at), lt(deliveries.id, c.id)))!);
   }
-  const rows = db
+  const rows = await db
     .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
     .from(deliveries)
     .innerJoin(channels, eq(channels.id, deliveries.channelId))
     .where(and(...where))
     .orderBy(desc(deliveries.createdAt), desc(deliveries.id))
-    .limit(filters.limit + 1)
-    .all();
+    .limit(filters.limit + 1);
   const page = rows.slice(0, filters.limit);
   const last = page.at(-1);
   return {
-    deliveries: withDetails(db, page),
+    deliveries: await withDetails(db, page),
     nextCursor: rows.length > filters.limit && last ? encodeCursor(last.d.createdAt, last.d.id) : null,
   };
 }
 
-export function getDelivery(db: DbOrTx, orgId: string, id: string): DeliveryView {
-  const row = db
+export async function getDelivery(db: DbOrTx, orgId: string, id: string): Promise<DeliveryView> {
+  const [row] = await db
     .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
     .from(deliveries)
     .innerJoin(channels, eq(channels.id, deliveries.channelId))
     .where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id)))
-    .get();
+    .limit(1);
   if (!row) throw notFound("Delivery");
-  return withDetails(db, [row])[0];
+  return (await withDetails(db, [row]))[0];
 }
 
 type Row = { d: typeof deliveries.$inferSelect; channelName: string; channelType: ChannelType };
 
-function withDetails(db: DbOrTx, rows: Row[]): DeliveryView[] {
+async function withDetails(db: DbOrTx, rows: Row[]): Promise<DeliveryView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.d.id);
   const eventIds = new Map<string, string[]>();
-  for (const link of db
+  for (const link of await db
     .select({ deliveryId: deliveryEvents.deliveryId, eventId: deliveryEvents.eventId })
     .from(deliveryEvents)
     .innerJoin(events, eq(events.id, deliveryEvents.eventId))
     .where(inArray(deliveryEvents.deliveryId, ids))
-    .orderBy(asc(events.occurredAt), asc(events.id))
-    .all()) {
+    .orderBy(asc(events.occurredAt), asc(events.id))) {
     eventIds.set(link.deliveryId, [...(eventIds.get(link.deliveryId) ?? []), link.eventId]);
   }
   const attemptsOf = new Map<string, AttemptView[]>();
-  for (const a of db.select().from(attempts).where(inArray(attempts.deliveryId, ids)).orderBy(asc(attempts.at), asc(attempts.id)).all()) {
+  for (const a of await db.select().from(attempts).where(inArray(attempts.deliveryId, ids)).orderBy(asc(attempts.at), asc(attempts.id))) {
     const view: AttemptView = { at: a.at.toISOString(), durationMs: a.durationMs, status: a.statusCode, outcome: a.outcome };
     if (a.response) view.response = a.response;
     if (a.error) view.error = a.error;

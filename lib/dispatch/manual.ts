@@ -1,11 +1,11 @@
 import { and, count, eq, gte, inArray } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { engineOf, type Db } from "@/db/client";
 import { channels, deliveries } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { conflict, notFound } from "@/lib/errors";
 import type { ReplayInput } from "@/lib/validation/deliveries";
-import { wakeDispatchers } from "./wake-bridge";
+import { wakeDispatchersOnCommit } from "./wake-bridge";
 
 /**
  * What people do from the delivery log: retry one delivery, replay the
@@ -16,9 +16,11 @@ import { wakeDispatchers } from "./wake-bridge";
 
 const RETRYABLE_STATUSES = ["queued", "failed", "dead"] as const;
 
-export function retryDelivery(db: Db, orgId: string, actor: Actor, id: string): void {
-  db.transaction((tx) => {
-    const row = tx.select().from(deliveries).where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id))).get();
+export async function retryDelivery(db: Db, orgId: string, actor: Actor, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    // On PostgreSQL the row is locked until the end: a worker's claim skips it, an outcome waits (SQLite's writers take turns anyway).
+    const query = tx.select().from(deliveries).where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id)));
+    const [row] = engineOf(tx) === "postgres" ? await query.for("update") : await query.limit(1);
     if (!row) throw notFound("Delivery");
     if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
       throw conflict(
@@ -32,18 +34,18 @@ export function retryDelivery(db: Db, orgId: string, actor: Actor, id: string): 
       });
     }
     const now = new Date();
-    tx.update(deliveries).set({ status: "queued", attemptCount: 0, nextAttemptAt: now, updatedAt: now }).where(eq(deliveries.id, id)).run();
-    recordAudit(tx, { orgId, actor, action: "delivery.retried", target: { type: "delivery", id }, details: { previousStatus: row.status } });
+    await tx.update(deliveries).set({ status: "queued", attemptCount: 0, nextAttemptAt: now, updatedAt: now }).where(eq(deliveries.id, id));
+    await recordAudit(tx, { orgId, actor, action: "delivery.retried", target: { type: "delivery", id }, details: { previousStatus: row.status } });
+    await wakeDispatchersOnCommit(tx);
   });
-  wakeDispatchers();
 }
 
-export function replayDeliveries(db: Db, orgId: string, actor: Actor, input: ReplayInput): { replayed: number } {
-  const replayed = db.transaction((tx) => {
-    const channel = tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, input.channel))).get();
+export async function replayDeliveries(db: Db, orgId: string, actor: Actor, input: ReplayInput): Promise<{ replayed: number }> {
+  const replayed = await db.transaction(async (tx) => {
+    const [channel] = await tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, input.channel))).limit(1);
     if (!channel) throw notFound("Channel");
     const now = new Date();
-    const rows = tx
+    const rows = await tx
       .update(deliveries)
       .set({ status: "queued", attemptCount: 0, nextAttemptAt: now, updatedAt: now })
       .where(
@@ -54,38 +56,35 @@ export function replayDeliveries(db: Db, orgId: string, actor: Actor, input: Rep
           gte(deliveries.createdAt, new Date(input.since)),
         ),
       )
-      .returning({ id: deliveries.id })
-      .all();
-    recordAudit(tx, {
+      .returning({ id: deliveries.id });
+    await recordAudit(tx, {
       orgId,
       actor,
       action: "deliveries.replayed",
       target: { type: "channel", id: channel.id, label: channel.name },
       details: { since: input.since, count: rows.length },
     });
+    if (rows.length > 0) await wakeDispatchersOnCommit(tx);
     return rows.length;
   });
-  if (replayed > 0) wakeDispatchers();
   return { replayed };
 }
 
 /** One click: the channel is healthy again and its waiting deliveries go out. */
-export function enableChannel(db: Db, orgId: string, actor: Actor, id: string) {
-  const result = db.transaction((tx) => {
-    const channel = tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).get();
+export async function enableChannel(db: Db, orgId: string, actor: Actor, id: string) {
+  return db.transaction(async (tx) => {
+    const [channel] = await tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).limit(1);
     if (!channel) throw notFound("Channel");
-    tx.update(channels).set({ health: "healthy", consecutiveFailures: 0, failingSince: null }).where(eq(channels.id, id)).run();
-    recordAudit(tx, {
+    await tx.update(channels).set({ health: "healthy", consecutiveFailures: 0, failingSince: null }).where(eq(channels.id, id));
+    await recordAudit(tx, {
       orgId,
       actor,
       action: "channel.reenabled",
       target: { type: "channel", id, label: channel.name },
       details: { previousHealth: channel.health },
     });
-    const waiting =
-      tx.select({ n: count() }).from(deliveries).where(and(eq(deliveries.channelId, id), eq(deliveries.status, "queued"))).get()?.n ?? 0;
-    return { id, health: "healthy" as const, enabled: channel.enabled, waitingDeliveries: waiting };
+    const [waiting] = await tx.select({ n: count() }).from(deliveries).where(and(eq(deliveries.channelId, id), eq(deliveries.status, "queued")));
+    await wakeDispatchersOnCommit(tx);
+    return { id, health: "healthy" as const, enabled: channel.enabled, waitingDeliveries: waiting?.n ?? 0 };
   });
-  wakeDispatchers();
-  return result;
 }

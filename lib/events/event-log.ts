@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, ne, or, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { channels, deliveries, deliveryEvents, events, products, type ChannelType, type DeliveryStatus, type Severity } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
@@ -59,8 +59,8 @@ function decodeCursor(cursor: string) {
 }
 
 /** Summaries of stored events (slugs and delivery counts filled in), in the order given. */
-export function eventSummaries(db: DbOrTx, orgId: string, rows: EventRow[]): EventSummary[] {
-  return views(db, orgId, rows).map(({ id, type, severity, title, product, occurredAt, receivedAt, isTest, deliveryCounts }) => ({
+export async function eventSummaries(db: DbOrTx, orgId: string, rows: EventRow[]): Promise<EventSummary[]> {
+  return (await views(db, orgId, rows)).map(({ id, type, severity, title, product, occurredAt, receivedAt, isTest, deliveryCounts }) => ({
     id,
     type,
     severity,
@@ -73,17 +73,16 @@ export function eventSummaries(db: DbOrTx, orgId: string, rows: EventRow[]): Eve
   }));
 }
 
-function views(db: DbOrTx, orgId: string, rows: EventRow[]): EventView[] {
+async function views(db: DbOrTx, orgId: string, rows: EventRow[]): Promise<EventView[]> {
   if (!rows.length) return [];
-  const slugs = new Map(db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId)).all().map((p) => [p.id, p.slug]));
+  const slugs = new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
   const counts = new Map<string, Partial<Record<DeliveryStatus, number>>>();
-  for (const c of db
-    .select({ eventId: deliveryEvents.eventId, status: deliveries.status, n: sql<number>`count(*)` })
+  for (const c of await db
+    .select({ eventId: deliveryEvents.eventId, status: deliveries.status, n: count() })
     .from(deliveryEvents)
     .innerJoin(deliveries, eq(deliveries.id, deliveryEvents.deliveryId))
     .where(inArray(deliveryEvents.eventId, rows.map((r) => r.id)))
-    .groupBy(deliveryEvents.eventId, deliveries.status)
-    .all()) {
+    .groupBy(deliveryEvents.eventId, deliveries.status)) {
     counts.set(c.eventId, { ...counts.get(c.eventId), [c.status]: c.n });
   }
   return rows.map((e) => ({
@@ -102,13 +101,13 @@ function views(db: DbOrTx, orgId: string, rows: EventRow[]): EventView[] {
   }));
 }
 
-export function listEvents(db: DbOrTx, orgId: string, filters: EventFilters): { events: EventView[]; nextCursor: string | null } {
+export async function listEvents(db: DbOrTx, orgId: string, filters: EventFilters): Promise<{ events: EventView[]; nextCursor: string | null }> {
   // Test alerts sent "directly" (not written to the log) are kept out of the list; their own page still opens.
   const where: SQL[] = [eq(events.orgId, orgId), or(isNull(events.source), ne(events.source, DIRECT_TEST_ALERT_SOURCE))!];
   if (filters.type) where.push(eq(events.type, filters.type));
   if (filters.severity) where.push(eq(events.severity, filters.severity));
   if (filters.product) {
-    const product = db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).get();
+    const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).limit(1);
     if (!product) throw notFound("Product");
     where.push(eq(events.productId, product.id));
   }
@@ -118,32 +117,30 @@ export function listEvents(db: DbOrTx, orgId: string, filters: EventFilters): { 
     const c = decodeCursor(filters.cursor);
     where.push(or(lt(events.receivedAt, c.at), and(eq(events.receivedAt, c.at), lt(events.id, c.id)))!);
   }
-  const rows = db
+  const rows = await db
     .select()
     .from(events)
     .where(and(...where))
     .orderBy(desc(events.receivedAt), desc(events.id))
-    .limit(filters.limit + 1)
-    .all();
+    .limit(filters.limit + 1);
   const page = rows.slice(0, filters.limit);
   const last = page.at(-1);
-  return { events: views(db, orgId, page), nextCursor: rows.length > filters.limit && last ? encodeCursor(last.receivedAt, last.id) : null };
+  return { events: await views(db, orgId, page), nextCursor: rows.length > filters.limit && last ? encodeCursor(last.receivedAt, last.id) : null };
 }
 
 /** One event with its data and every delivery that includes it. */
-export function getEvent(db: DbOrTx, orgId: string, id: string): { event: EventView; deliveries: EventDelivery[] } {
-  const row = db.select().from(events).where(and(eq(events.orgId, orgId), eq(events.id, id))).get();
+export async function getEvent(db: DbOrTx, orgId: string, id: string): Promise<{ event: EventView; deliveries: EventDelivery[] }> {
+  const [row] = await db.select().from(events).where(and(eq(events.orgId, orgId), eq(events.id, id))).limit(1);
   if (!row) throw notFound("Event");
-  const produced = db
+  const produced = await db
     .select({ d: deliveries, channelName: channels.name, channelType: channels.type })
     .from(deliveryEvents)
     .innerJoin(deliveries, eq(deliveries.id, deliveryEvents.deliveryId))
     .innerJoin(channels, eq(channels.id, deliveries.channelId))
     .where(eq(deliveryEvents.eventId, id))
-    .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
-    .all();
+    .orderBy(asc(deliveries.createdAt), asc(deliveries.id));
   return {
-    event: views(db, orgId, [row])[0],
+    event: (await views(db, orgId, [row]))[0],
     deliveries: produced.map(({ d, channelName, channelType }) => ({
       id: d.id,
       status: d.status,

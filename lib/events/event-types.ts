@@ -13,14 +13,14 @@ export type EventTypeInput = z.output<typeof eventTypeSchema>;
 const TAKEN = "is already an event type of this organization";
 
 /** Adds a custom event type to the org's catalog; a key that is built in or already added is a 409. */
-export function createEventType(db: Db, orgId: string, actor: Actor, input: EventTypeInput): EventType {
+export async function createEventType(db: Db, orgId: string, actor: Actor, input: EventTypeInput): Promise<EventType> {
   if (isBuiltInEventType(input.key)) throw conflict(`"${input.key}" is a built-in event type`, { key: ["is a built-in event type"] });
   try {
-    return db.transaction((tx) => {
-      tx.insert(eventTypes)
-        .values({ id: newId("evtt"), orgId, key: input.key, scope: input.scope, title: input.title, description: input.description, defaultSeverity: input.defaultSeverity })
-        .run();
-      recordAudit(tx, {
+    return await db.transaction(async (tx) => {
+      await tx
+        .insert(eventTypes)
+        .values({ id: newId("evtt"), orgId, key: input.key, scope: input.scope, title: input.title, description: input.description, defaultSeverity: input.defaultSeverity });
+      await recordAudit(tx, {
         orgId,
         actor,
         action: "event_type.created",

@@ -16,14 +16,14 @@ export function assertMayEditRule(principal: Principal, productId: string | null
 }
 
 /** The product named by a slug in the caller's org (404 otherwise). */
-export function productOf(db: DbOrTx, orgId: string, slug: string) {
-  const product = productBySlug(db, orgId, slug);
+export async function productOf(db: DbOrTx, orgId: string, slug: string) {
+  const product = await productBySlug(db, orgId, slug);
   return { id: product.id, slug: product.slug, name: product.name };
 }
 
 /** The product, if the caller may configure it (403 otherwise): members read a product's settings, its admins change them. */
-export function configurableProduct(db: DbOrTx, orgId: string, principal: Principal, slug: string) {
-  const product = productOf(db, orgId, slug);
+export async function configurableProduct(db: DbOrTx, orgId: string, principal: Principal, slug: string) {
+  const product = await productOf(db, orgId, slug);
   if (!can(principal, "product:configure", product.id)) throw forbidden("You may not configure this product's notifications");
   return product;
 }

@@ -30,30 +30,33 @@ export type NotificationConfig = {
   };
 };
 
-export function getNotificationConfig(db: DbOrTx, org: { id: string; slug: string }): NotificationConfig {
+export async function getNotificationConfig(db: DbOrTx, org: { id: string; slug: string }): Promise<NotificationConfig> {
   return {
     org: org.slug,
-    channels: listChannels(db, org.id),
-    rules: listRules(db, org.id, { productId: null }),
-    eventTypes: orgCatalog(db, org.id),
+    channels: await listChannels(db, org.id),
+    rules: await listRules(db, org.id, { productId: null }),
+    eventTypes: await orgCatalog(db, org.id),
     severities: SEVERITIES,
     options: { modes: RULE_MODES, digestMinutes: DIGEST_WINDOWS, defaultSeverities: DEFAULT_SEVERITIES },
   };
 }
 
-export function setNotificationConfig(db: Db, org: { id: string; slug: string }, actor: Actor, input: NotificationConfigInput): NotificationConfig {
-  return db.transaction((tx) => {
-    const current = new Map(listRules(tx, org.id, { productId: null }).map((r) => [r.id, r]));
+export async function setNotificationConfig(db: Db, org: { id: string; slug: string }, actor: Actor, input: NotificationConfigInput): Promise<NotificationConfig> {
+  return db.transaction(async (tx) => {
+    const current = new Map((await listRules(tx, org.id, { productId: null })).map((r) => [r.id, r]));
     const kept = new Set<string>();
-    input.rules.forEach(({ id, ...body }, i) => {
+    for (const [i, { id, ...body }] of input.rules.entries()) {
       const prefix = `rules.${i}.`;
       if (body.product) throw invalid({ [`${prefix}product`]: ["product rules are set per product (POST /api/v1/orgs/{org}/rules)"] });
-      if (id === undefined) return void createRuleIn(tx, org.id, actor, body, { fieldPrefix: prefix });
+      if (id === undefined) {
+        await createRuleIn(tx, org.id, actor, body, { fieldPrefix: prefix });
+        continue;
+      }
       if (!current.has(id) || kept.has(id)) throw invalid({ [`${prefix}id`]: [kept.has(id) ? "is listed twice" : `unknown org rule "${id}"`] });
       kept.add(id);
-      updateRuleIn(tx, org.id, actor, id, body, { fieldPrefix: prefix });
-    });
-    for (const rule of current.values()) if (!kept.has(rule.id)) deleteRuleIn(tx, org.id, actor, rule.id);
+      await updateRuleIn(tx, org.id, actor, id, body, { fieldPrefix: prefix });
+    }
+    for (const rule of current.values()) if (!kept.has(rule.id)) await deleteRuleIn(tx, org.id, actor, rule.id);
     return getNotificationConfig(tx, org);
   });
 }

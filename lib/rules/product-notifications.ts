@@ -1,6 +1,6 @@
 import { and, asc, eq, ne } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/db/client";
-import { channels, rules, SEVERITIES } from "@/db/schema";
+import { engineOf, type Db, type DbOrTx } from "@/db/client";
+import { channels, products, rules, SEVERITIES } from "@/db/schema";
 import { createChannel, deleteChannel, updateChannel } from "@/db/queries/channels";
 import type { Actor } from "@/lib/auth/permissions";
 import { maskUrl } from "@/lib/crypto/secrets";
@@ -35,8 +35,8 @@ export type NotificationView = {
 
 type ChannelRow = typeof channels.$inferSelect;
 
-function view(db: DbOrTx, product: Product, channel: ChannelRow): NotificationView {
-  const rule = db.select({ eventTypes: rules.eventTypes }).from(rules).where(eq(rules.id, notificationRuleId(channel.id))).get();
+async function view(db: DbOrTx, product: Product, channel: ChannelRow): Promise<NotificationView> {
+  const [rule] = await db.select({ eventTypes: rules.eventTypes }).from(rules).where(eq(rules.id, notificationRuleId(channel.id))).limit(1);
   const eventTypes = rule?.eventTypes ?? [];
   return {
     id: channel.id,
@@ -51,34 +51,45 @@ function view(db: DbOrTx, product: Product, channel: ChannelRow): NotificationVi
   };
 }
 
-function productChannels(db: DbOrTx, orgId: string, productId: string): ChannelRow[] {
+async function productChannels(db: DbOrTx, orgId: string, productId: string): Promise<ChannelRow[]> {
   return db
     .select()
     .from(channels)
     .where(and(eq(channels.orgId, orgId), eq(channels.productId, productId)))
-    .orderBy(asc(channels.createdAt), asc(channels.id))
-    .all();
+    .orderBy(asc(channels.createdAt), asc(channels.id));
 }
 
-export function listNotifications(db: DbOrTx, orgId: string, product: Product): NotificationView[] {
-  return productChannels(db, orgId, product.id).map((c) => view(db, product, c));
+export async function listNotifications(db: DbOrTx, orgId: string, product: Product): Promise<NotificationView[]> {
+  const out: NotificationView[] = [];
+  for (const c of await productChannels(db, orgId, product.id)) out.push(await view(db, product, c));
+  return out;
 }
 
-function notificationRow(db: DbOrTx, orgId: string, product: Product, id: string): ChannelRow {
-  const row = db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.productId, product.id), eq(channels.id, id))).get();
+async function notificationRow(db: DbOrTx, orgId: string, product: Product, id: string): Promise<ChannelRow> {
+  const [row] = await db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.productId, product.id), eq(channels.id, id))).limit(1);
   if (!row) throw notFound("Notification");
   return row;
 }
 
-export function getNotification(db: DbOrTx, orgId: string, product: Product, id: string): NotificationView {
-  return view(db, product, notificationRow(db, orgId, product, id));
+export async function getNotification(db: DbOrTx, orgId: string, product: Product, id: string): Promise<NotificationView> {
+  return view(db, product, await notificationRow(db, orgId, product, id));
+}
+
+/**
+ * Inside a transaction on PostgreSQL, makes the product's notification changes
+ * take turns (until the transaction ends), so the check below holds when two
+ * race; SQLite's write transactions always take turns.
+ */
+async function lockProductNotifications(tx: DbOrTx, productId: string) {
+  if (engineOf(tx) === "sqlite") return;
+  await tx.select({ id: products.id }).from(products).where(eq(products.id, productId)).for("no key update");
 }
 
 /** 409 when another active notification of this type exists for the product. */
-function assertOnlyActive(db: DbOrTx, orgId: string, product: Product, type: string, exceptId?: string) {
+async function assertOnlyActive(db: DbOrTx, orgId: string, product: Product, type: string, exceptId?: string) {
   const where = [eq(channels.orgId, orgId), eq(channels.productId, product.id), eq(channels.type, type as ChannelRow["type"]), eq(channels.enabled, true)];
   if (exceptId) where.push(ne(channels.id, exceptId));
-  const other = db.select({ id: channels.id }).from(channels).where(and(...where)).get();
+  const [other] = await db.select({ id: channels.id }).from(channels).where(and(...where)).limit(1);
   if (other) {
     throw conflict(
       `Product "${product.slug}" already has an active ${type} notification (${other.id}); deactivate it first, or create this one with "active": false`,
@@ -97,11 +108,11 @@ function channelInputFor(type: NotificationType, url: string, name: string, enab
 }
 
 /** Selected events must be the org's event types that a product's events can have. */
-function eventTypesFor(db: DbOrTx, orgId: string, sendAll: boolean, selected: string[]): RuleBody["eventTypes"] {
+async function eventTypesFor(db: DbOrTx, orgId: string, sendAll: boolean, selected: string[]): Promise<RuleBody["eventTypes"]> {
   if (sendAll) return "all";
   const fields: FieldErrors = {};
   if (!selected.length) fields["notification.selected_events"] = ["name at least one event type, or set send_all_events to true"];
-  const catalog = new Map(orgCatalog(db, orgId).map((t) => [t.key, t]));
+  const catalog = new Map((await orgCatalog(db, orgId)).map((t) => [t.key, t]));
   selected.forEach((key, i) => {
     const type = catalog.get(key);
     const problem = !type ? `unknown event type "${key}"` : type.scope === "org" ? `"${key}" is an organization event; products never have it` : null;
@@ -128,48 +139,51 @@ function ruleBody(product: Product, type: string, channelId: string, eventTypes:
 
 export async function createNotification(db: Db, orgId: string, actor: Actor, product: Product, input: CreateNotificationInput): Promise<NotificationView> {
   const channelInput = channelInputFor(input.type, input.webhook_url, `${product.slug} ${input.type}`, input.active);
-  const eventTypes = eventTypesFor(db, orgId, input.send_all_events, input.selected_events);
-  if (input.active) assertOnlyActive(db, orgId, product, input.type);
+  const eventTypes = await eventTypesFor(db, orgId, input.send_all_events, input.selected_events);
+  if (input.active) await assertOnlyActive(db, orgId, product, input.type);
   const channel = await createChannel(db, orgId, actor, channelInput, {
     productId: product.id,
-    inTransaction: (tx, created) => {
+    inTransaction: async (tx, created) => {
       // Checked again inside the transaction: two creates racing cannot both be active.
-      if (input.active) assertOnlyActive(tx, orgId, product, input.type, created.id);
-      createRuleIn(tx, orgId, actor, ruleBody(product, input.type, created.id, eventTypes), { id: notificationRuleId(created.id) });
+      await lockProductNotifications(tx, product.id);
+      if (input.active) await assertOnlyActive(tx, orgId, product, input.type, created.id);
+      await createRuleIn(tx, orgId, actor, ruleBody(product, input.type, created.id, eventTypes), { id: notificationRuleId(created.id) });
     },
   });
   return getNotification(db, orgId, product, channel.id);
 }
 
 export async function updateNotification(db: Db, orgId: string, actor: Actor, product: Product, id: string, patch: PatchNotificationInput): Promise<NotificationView> {
-  const row = notificationRow(db, orgId, product, id);
+  const row = await notificationRow(db, orgId, product, id);
   const type = row.type as NotificationType;
   if (patch.type !== undefined && patch.type !== type) throw invalid({ "notification.type": ["cannot be changed; create a new notification instead"] });
   if (patch.webhook_url !== undefined) channelInputFor(type, patch.webhook_url, row.name, row.enabled);
-  const current = view(db, product, row);
+  const current = await view(db, product, row);
   const sendAll = patch.send_all_events ?? current.send_all_events;
-  const eventTypes = eventTypesFor(db, orgId, sendAll, patch.selected_events ?? current.selected_events);
+  const eventTypes = await eventTypesFor(db, orgId, sendAll, patch.selected_events ?? current.selected_events);
   const active = patch.active ?? row.enabled;
-  if (active) assertOnlyActive(db, orgId, product, type, id);
+  if (active) await assertOnlyActive(db, orgId, product, type, id);
   await updateChannel(db, orgId, actor, id, { url: patch.webhook_url, signingSecret: undefined, enabled: active }, {
-    inTransaction: (tx) => {
-      if (active) assertOnlyActive(tx, orgId, product, type, id);
+    inTransaction: async (tx) => {
+      await lockProductNotifications(tx, product.id);
+      if (active) await assertOnlyActive(tx, orgId, product, type, id);
       const ruleId = notificationRuleId(id);
-      const exists = tx.select({ id: rules.id }).from(rules).where(eq(rules.id, ruleId)).get();
-      if (exists) updateRuleIn(tx, orgId, actor, ruleId, { eventTypes, channels: [id], enabled: true }, { managed: true });
-      else createRuleIn(tx, orgId, actor, ruleBody(product, type, id, eventTypes), { id: ruleId });
+      const [exists] = await tx.select({ id: rules.id }).from(rules).where(eq(rules.id, ruleId)).limit(1);
+      if (exists) await updateRuleIn(tx, orgId, actor, ruleId, { eventTypes, channels: [id], enabled: true }, { managed: true });
+      else await createRuleIn(tx, orgId, actor, ruleBody(product, type, id, eventTypes), { id: ruleId });
     },
   });
   return getNotification(db, orgId, product, id);
 }
 
-export function deleteNotification(db: Db, orgId: string, actor: Actor, product: Product, id: string): void {
-  db.transaction((tx) => {
-    notificationRow(tx, orgId, product, id);
+export async function deleteNotification(db: Db, orgId: string, actor: Actor, product: Product, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await notificationRow(tx, orgId, product, id);
     const ruleId = notificationRuleId(id);
-    if (tx.select({ id: rules.id }).from(rules).where(eq(rules.id, ruleId)).get()) deleteRuleIn(tx, orgId, actor, ruleId, { managed: true });
+    const [rule] = await tx.select({ id: rules.id }).from(rules).where(eq(rules.id, ruleId)).limit(1);
+    if (rule) await deleteRuleIn(tx, orgId, actor, ruleId, { managed: true });
     // A nested transaction is a savepoint: the channel goes with the rule, or neither does.
-    deleteChannel(tx as unknown as Db, orgId, actor, id);
+    await deleteChannel(tx as unknown as Db, orgId, actor, id);
   });
 }
 

@@ -1,11 +1,11 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { auditEntries, channels, products, rules } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { ingestEvents } from "@/lib/events/ingest";
 import { newId } from "@/lib/ids";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { productPreferences, setProductPreferences } from "./product-preferences";
 import { createRule } from "./queries";
 
@@ -14,35 +14,36 @@ let orgId: string;
 let ops: string;
 const shop = { id: "prd_shop", slug: "shop", name: "Shop" };
 
-function channel(name: string, productId: string | null = null) {
+async function channel(name: string, productId: string | null = null) {
   const id = newId("ch");
-  db.insert(channels).values({ id, orgId, productId, type: "webhook", name, settings: { url: "https://example.test/hook" } }).run();
+  await db.insert(channels).values({ id, orgId, productId, type: "webhook", name, settings: { url: "https://example.test/hook" } });
   return id;
 }
 const save = (preferences: { eventType: string; channels: string[]; minSeverity?: "debug" | "info" | "warning" | "error" | "critical" | "alert" }[]) =>
   setProductPreferences(db, orgId, SYSTEM_ACTOR, shop, { preferences: preferences.map((p) => ({ minSeverity: "debug", ...p })) });
-const prefOf = (key: string) => productPreferences(db, orgId, shop).preferences.find((p) => p.eventType.key === key)!;
+const prefOf = async (key: string) => (await productPreferences(db, orgId, shop)).preferences.find((p) => p.eventType.key === key)!;
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
-  db.insert(products).values([{ ...shop, orgId }, { id: "prd_api", orgId, slug: "api", name: "API" }]).run();
-  ops = channel("ops");
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
+  await db.insert(products).values([{ ...shop, orgId }, { id: "prd_api", orgId, slug: "api", name: "API" }]);
+  ops = await channel("ops");
 });
+afterEach(() => closeTestDb(db));
 
 describe("product preferences", () => {
-  it("lists the product's event types with no channel by default", () => {
-    const { preferences } = productPreferences(db, orgId, shop);
+  it("lists the product's event types with no channel by default", async () => {
+    const { preferences } = await productPreferences(db, orgId, shop);
     expect(preferences.map((p) => p.eventType.key)).toEqual(["product.compliance_changed", "product.released", "deployment.succeeded", "deployment.failed", "log.entry"]);
     expect(preferences.every((p) => p.channels.length === 0 && p.ruleId === null)).toBe(true);
   });
 
-  it("a channel picked for one event type becomes a product rule for it, from the chosen severity up", () => {
-    save([{ eventType: "deployment.failed", channels: [ops], minSeverity: "error" }]);
-    expect(prefOf("deployment.failed")).toMatchObject({ channels: [ops], minSeverity: "error" });
-    const [rule] = db.select().from(rules).all();
+  it("a channel picked for one event type becomes a product rule for it, from the chosen severity up", async () => {
+    await save([{ eventType: "deployment.failed", channels: [ops], minSeverity: "error" }]);
+    expect(await prefOf("deployment.failed")).toMatchObject({ channels: [ops], minSeverity: "error" });
+    const [rule] = await db.select().from(rules);
     expect(rule).toMatchObject({ productId: "prd_shop", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"] });
-    const sent = ingestEvents(db, orgId, [
+    const sent = await ingestEvents(db, orgId, [
       { type: "deployment.failed", product: "shop", title: "sent" },
       { type: "deployment.failed", product: "shop", severity: "warning", title: "too low" },
       { type: "deployment.failed", product: "api", title: "another product" },
@@ -51,35 +52,35 @@ describe("product preferences", () => {
     expect(sent.map((r) => r.deliveries)).toEqual([1, 0, 0, 0]);
   });
 
-  it("saving the same settings again changes nothing; none removes the rule", () => {
-    save([{ eventType: "deployment.failed", channels: [ops] }]);
-    const audits = db.select().from(auditEntries).all().length;
-    save([{ eventType: "deployment.failed", channels: [ops] }]);
-    expect(db.select().from(auditEntries).all()).toHaveLength(audits);
-    save([{ eventType: "deployment.failed", channels: [] }]);
-    expect(db.select().from(rules).all()).toHaveLength(0);
-    expect(prefOf("deployment.failed").channels).toEqual([]);
+  it("saving the same settings again changes nothing; none removes the rule", async () => {
+    await save([{ eventType: "deployment.failed", channels: [ops] }]);
+    const audits = (await db.select().from(auditEntries)).length;
+    await save([{ eventType: "deployment.failed", channels: [ops] }]);
+    expect(await db.select().from(auditEntries)).toHaveLength(audits);
+    await save([{ eventType: "deployment.failed", channels: [] }]);
+    expect(await db.select().from(rules)).toHaveLength(0);
+    expect((await prefOf("deployment.failed")).channels).toEqual([]);
   });
 
-  it("refuses another product's channel and an org event, naming the row, and saves no row of the batch", () => {
-    const apiOwn = channel("api-own", "prd_api");
-    const attempt = (prefs: Parameters<typeof save>[0]) => {
+  it("refuses another product's channel and an org event, naming the row, and saves no row of the batch", async () => {
+    const apiOwn = await channel("api-own", "prd_api");
+    const attempt = async (prefs: Parameters<typeof save>[0]) => {
       try {
-        save(prefs);
+        await save(prefs);
       } catch (e) {
         return (e as AppError).fields;
       }
     };
-    expect(attempt([{ eventType: "deployment.failed", channels: [ops] }, { eventType: "product.released", channels: [apiOwn] }])).toEqual({
+    expect(await attempt([{ eventType: "deployment.failed", channels: [ops] }, { eventType: "product.released", channels: [apiOwn] }])).toEqual({
       "preferences.1.channels.0": [`unknown channel "${apiOwn}"`],
     });
-    expect(attempt([{ eventType: "billing.credits_low", channels: [ops] }])).toHaveProperty(["preferences.0.eventType"]);
-    expect(db.select().from(rules).all()).toHaveLength(0);
+    expect(await attempt([{ eventType: "billing.credits_low", channels: [ops] }])).toHaveProperty(["preferences.0.eventType"]);
+    expect(await db.select().from(rules)).toHaveLength(0);
   });
 
-  it("leaves the product's other rules alone and lists them", () => {
-    const other = createRule(db, orgId, SYSTEM_ACTOR, { name: "API-made", product: "shop", products: [], eventTypes: ["deployment.failed", "deployment.succeeded"], severities: ["info"], channels: [ops], mode: "immediate", digestMinutes: null, splitByProduct: false, enabled: true });
-    save([{ eventType: "deployment.failed", channels: [] }]);
-    expect(productPreferences(db, orgId, shop).otherRules.map((r) => r.id)).toEqual([other.id]);
+  it("leaves the product's other rules alone and lists them", async () => {
+    const other = await createRule(db, orgId, SYSTEM_ACTOR, { name: "API-made", product: "shop", products: [], eventTypes: ["deployment.failed", "deployment.succeeded"], severities: ["info"], channels: [ops], mode: "immediate", digestMinutes: null, splitByProduct: false, enabled: true });
+    await save([{ eventType: "deployment.failed", channels: [] }]);
+    expect((await productPreferences(db, orgId, shop)).otherRules.map((r) => r.id)).toEqual([other.id]);
   });
 });

@@ -20,8 +20,8 @@ export type Preference = { eventType: EventType; channels: string[]; minSeverity
 const lowest = (severities: readonly Severity[]): Severity => SEVERITIES.find((s) => severities.includes(s)) ?? "debug";
 
 /** The product's event types (product or either scope). */
-export function productEventTypes(db: DbOrTx, orgId: string): EventType[] {
-  return orgCatalog(db, orgId).filter((t) => t.scope !== "org");
+export async function productEventTypes(db: DbOrTx, orgId: string): Promise<EventType[]> {
+  return (await orgCatalog(db, orgId)).filter((t) => t.scope !== "org");
 }
 
 function preferenceRules(rules: RuleView[]): Map<string, RuleView> {
@@ -33,12 +33,12 @@ function preferenceRules(rules: RuleView[]): Map<string, RuleView> {
   return byType;
 }
 
-export function productPreferences(db: DbOrTx, orgId: string, product: Product): { preferences: Preference[]; otherRules: RuleView[] } {
-  const rules = listRules(db, orgId, { productId: product.id });
+export async function productPreferences(db: DbOrTx, orgId: string, product: Product): Promise<{ preferences: Preference[]; otherRules: RuleView[] }> {
+  const rules = await listRules(db, orgId, { productId: product.id });
   const byType = preferenceRules(rules);
   const used = new Set([...byType.values()].map((r) => r.id));
   return {
-    preferences: productEventTypes(db, orgId).map((eventType) => {
+    preferences: (await productEventTypes(db, orgId)).map((eventType) => {
       const rule = byType.get(eventType.key);
       return { eventType, channels: rule?.channels ?? [], minSeverity: rule ? lowest(rule.severities) : "debug", ruleId: rule?.id ?? null };
     }),
@@ -47,11 +47,11 @@ export function productPreferences(db: DbOrTx, orgId: string, product: Product):
 }
 
 /** Saves every row in one transaction: channels picked → the type's rule is created or changed; none → it is removed. */
-export function setProductPreferences(db: Db, orgId: string, actor: Actor, product: Product, input: ProductPreferences): void {
-  db.transaction((tx) => {
-    const types = new Map(productEventTypes(tx, orgId).map((t) => [t.key, t]));
-    const existing = preferenceRules(listRules(tx, orgId, { productId: product.id }));
-    input.preferences.forEach((pref, i) => {
+export async function setProductPreferences(db: Db, orgId: string, actor: Actor, product: Product, input: ProductPreferences): Promise<void> {
+  await db.transaction(async (tx) => {
+    const types = new Map((await productEventTypes(tx, orgId)).map((t) => [t.key, t]));
+    const existing = preferenceRules(await listRules(tx, orgId, { productId: product.id }));
+    for (const [i, pref] of input.preferences.entries()) {
       const prefix = `preferences.${i}.`;
       const type = types.get(pref.eventType);
       if (!type) throw invalid({ [`${prefix}eventType`]: [`"${pref.eventType}" is not an event type of products`] });
@@ -59,16 +59,16 @@ export function setProductPreferences(db: Db, orgId: string, actor: Actor, produ
       const severities = severitiesFrom(pref.minSeverity);
       const channels = [...new Set(pref.channels)];
       if (!channels.length) {
-        if (rule) deleteRuleIn(tx, orgId, actor, rule.id);
-        return;
+        if (rule) await deleteRuleIn(tx, orgId, actor, rule.id);
+        continue;
       }
       if (!rule) {
         const body = { name: type.title, product: product.slug, products: [], eventTypes: [type.key], severities, channels, mode: "immediate" as const, digestMinutes: null, splitByProduct: false, enabled: true };
-        createRuleIn(tx, orgId, actor, body, { fieldPrefix: prefix });
-        return;
+        await createRuleIn(tx, orgId, actor, body, { fieldPrefix: prefix });
+        continue;
       }
       const same = JSON.stringify([...rule.channels].sort()) === JSON.stringify([...channels].sort()) && JSON.stringify(rule.severities) === JSON.stringify(severities);
-      if (!same || !rule.enabled) updateRuleIn(tx, orgId, actor, rule.id, { channels, severities, enabled: true }, { fieldPrefix: prefix });
-    });
+      if (!same || !rule.enabled) await updateRuleIn(tx, orgId, actor, rule.id, { channels, severities, enabled: true }, { fieldPrefix: prefix });
+    }
   });
 }

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/db/client";
+import { engineOf, type Db, type DbOrTx } from "@/db/client";
 import { events, products, ruleChannels, rules } from "@/db/schema";
 import { fieldErrorsOf } from "@/lib/api/protocol";
 import { recordAudit } from "@/lib/audit";
@@ -47,22 +47,22 @@ export type RuleView = {
 export const notificationRuleId = (channelId: string) => `rul_${channelId}`;
 const notificationOf = (ruleId: string) => (ruleId.startsWith("rul_ch_") ? ruleId.slice("rul_".length) : null);
 
-function productSlugs(db: DbOrTx, orgId: string): Map<string, string> {
-  return new Map(db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId)).all().map((p) => [p.id, p.slug]));
+async function productSlugs(db: DbOrTx, orgId: string): Promise<Map<string, string>> {
+  return new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
 }
 
-function channelIdsOf(db: DbOrTx, ruleIds: string[]): Map<string, string[]> {
+async function channelIdsOf(db: DbOrTx, ruleIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!ruleIds.length) return out;
-  for (const link of db.select().from(ruleChannels).where(inArray(ruleChannels.ruleId, ruleIds)).orderBy(asc(ruleChannels.channelId)).all()) {
+  for (const link of await db.select().from(ruleChannels).where(inArray(ruleChannels.ruleId, ruleIds)).orderBy(asc(ruleChannels.channelId))) {
     out.set(link.ruleId, [...(out.get(link.ruleId) ?? []), link.channelId]);
   }
   return out;
 }
 
-function views(db: DbOrTx, orgId: string, rows: RuleRow[]): RuleView[] {
-  const slugs = productSlugs(db, orgId);
-  const linked = channelIdsOf(db, rows.map((r) => r.id));
+async function views(db: DbOrTx, orgId: string, rows: RuleRow[]): Promise<RuleView[]> {
+  const slugs = await productSlugs(db, orgId);
+  const linked = await channelIdsOf(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -83,43 +83,45 @@ function views(db: DbOrTx, orgId: string, rows: RuleRow[]): RuleView[] {
 }
 
 /** The org's rules, by name. `productId: null` = org rules only; a product id = that product's rules. */
-export function listRules(db: DbOrTx, orgId: string, options: { productId?: string | null } = {}): RuleView[] {
+export async function listRules(db: DbOrTx, orgId: string, options: { productId?: string | null } = {}): Promise<RuleView[]> {
   const where: SQL[] = [eq(rules.orgId, orgId)];
   if (options.productId === null) where.push(isNull(rules.productId));
   else if (options.productId !== undefined) where.push(eq(rules.productId, options.productId));
-  return views(db, orgId, db.select().from(rules).where(and(...where)).orderBy(asc(rules.name), asc(rules.id)).all());
+  return views(db, orgId, await db.select().from(rules).where(and(...where)).orderBy(asc(rules.name), asc(rules.id)));
 }
 
-export function ruleRow(db: DbOrTx, orgId: string, id: string): RuleRow {
-  const row = db.select().from(rules).where(and(eq(rules.orgId, orgId), eq(rules.id, id))).get();
+/** `lock`: on PostgreSQL, held until the transaction ends, so two changes of one rule take turns (SQLite's writers always do). */
+export async function ruleRow(db: DbOrTx, orgId: string, id: string, options: { lock?: boolean } = {}): Promise<RuleRow> {
+  const query = db.select().from(rules).where(and(eq(rules.orgId, orgId), eq(rules.id, id)));
+  const [row] = options.lock && engineOf(db) === "postgres" ? await query.for("update") : await query.limit(1);
   if (!row) throw notFound("Rule");
   return row;
 }
 
-export function getRule(db: DbOrTx, orgId: string, id: string): RuleView {
-  return views(db, orgId, [ruleRow(db, orgId, id)])[0];
+export async function getRule(db: DbOrTx, orgId: string, id: string): Promise<RuleView> {
+  return (await views(db, orgId, [await ruleRow(db, orgId, id)]))[0];
 }
 
-function insertRule(tx: DbOrTx, orgId: string, id: string, rule: ResolvedRule) {
+async function insertRule(tx: DbOrTx, orgId: string, id: string, rule: ResolvedRule) {
   const now = new Date();
   const { channelIds, ...columns } = rule;
-  tx.insert(rules).values({ id, orgId, ...columns, createdAt: now, updatedAt: now }).run();
-  for (const channelId of channelIds) tx.insert(ruleChannels).values({ ruleId: id, channelId }).run();
+  await tx.insert(rules).values({ id, orgId, ...columns, createdAt: now, updatedAt: now });
+  for (const channelId of channelIds) await tx.insert(ruleChannels).values({ ruleId: id, channelId });
 }
 
-function writeRule(tx: DbOrTx, id: string, rule: ResolvedRule) {
+async function writeRule(tx: DbOrTx, id: string, rule: ResolvedRule) {
   const { channelIds, ...columns } = rule;
-  tx.update(rules).set({ ...columns, updatedAt: new Date() }).where(eq(rules.id, id)).run();
-  tx.delete(ruleChannels).where(eq(ruleChannels.ruleId, id)).run();
-  for (const channelId of channelIds) tx.insert(ruleChannels).values({ ruleId: id, channelId }).run();
+  await tx.update(rules).set({ ...columns, updatedAt: new Date() }).where(eq(rules.id, id));
+  await tx.delete(ruleChannels).where(eq(ruleChannels.ruleId, id));
+  for (const channelId of channelIds) await tx.insert(ruleChannels).values({ ruleId: id, channelId });
 }
 
 /** Creates a rule inside the caller's transaction (the notification-config and product notifications use it). */
-export function createRuleIn(tx: DbOrTx, orgId: string, actor: Actor, body: RuleBody, options: { id?: string; fieldPrefix?: string } = {}): string {
-  const rule = resolveRuleBody(tx, orgId, body, options);
+export async function createRuleIn(tx: DbOrTx, orgId: string, actor: Actor, body: RuleBody, options: { id?: string; fieldPrefix?: string } = {}): Promise<string> {
+  const rule = await resolveRuleBody(tx, orgId, body, options);
   const id = options.id ?? newId("rul");
-  insertRule(tx, orgId, id, rule);
-  recordAudit(tx, {
+  await insertRule(tx, orgId, id, rule);
+  await recordAudit(tx, {
     orgId,
     actor,
     action: "rule.created",
@@ -129,8 +131,8 @@ export function createRuleIn(tx: DbOrTx, orgId: string, actor: Actor, body: Rule
   return id;
 }
 
-export function createRule(db: Db, orgId: string, actor: Actor, body: RuleBody): RuleView {
-  return db.transaction((tx) => getRule(tx, orgId, createRuleIn(tx, orgId, actor, body)));
+export async function createRule(db: Db, orgId: string, actor: Actor, body: RuleBody): Promise<RuleView> {
+  return db.transaction(async (tx) => getRule(tx, orgId, await createRuleIn(tx, orgId, actor, body)));
 }
 
 /** The stored rule as a body, the base a patch is merged onto. */
@@ -159,10 +161,10 @@ function refuseManaged(row: RuleRow, options: RuleWriteOptions) {
 }
 
 /** Applies a patch inside the caller's transaction: what is left out is kept; the merged rule is checked like a new one. */
-export function updateRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string, patch: RulePatch, options: RuleWriteOptions = {}): void {
-  const row = ruleRow(tx, orgId, id);
+export async function updateRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string, patch: RulePatch, options: RuleWriteOptions = {}): Promise<void> {
+  const row = await ruleRow(tx, orgId, id, { lock: true });
   refuseManaged(row, options);
-  const before = getRule(tx, orgId, id);
+  const before = await getRule(tx, orgId, id);
   const prefix = options.fieldPrefix ?? "";
   if (patch.product !== undefined && (patch.product ?? null) !== before.product) {
     throw invalid({ [`${prefix}product`]: ["a rule's scope cannot change; create a new rule instead"] });
@@ -170,27 +172,27 @@ export function updateRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string
   const merged = { ...bodyOf(before), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
   const parsed = ruleSchema.safeParse(merged);
   if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error, prefix));
-  const rule = resolveRuleBody(tx, orgId, parsed.data, { fieldPrefix: prefix });
-  writeRule(tx, id, rule);
-  const after = getRule(tx, orgId, id);
+  const rule = await resolveRuleBody(tx, orgId, parsed.data, { fieldPrefix: prefix });
+  await writeRule(tx, id, rule);
+  const after = await getRule(tx, orgId, id);
   const changed = (Object.keys(after) as (keyof RuleView)[]).filter(
     (k) => k !== "updatedAt" && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
   );
-  if (changed.length) recordAudit(tx, { orgId, actor, action: "rule.updated", target: { type: "rule", id, label: rule.name }, details: { changed } });
+  if (changed.length) await recordAudit(tx, { orgId, actor, action: "rule.updated", target: { type: "rule", id, label: rule.name }, details: { changed } });
 }
 
-export function updateRule(db: Db, orgId: string, actor: Actor, id: string, patch: RulePatch, options: RuleWriteOptions = {}): RuleView {
-  return db.transaction((tx) => {
-    updateRuleIn(tx, orgId, actor, id, patch, options);
+export async function updateRule(db: Db, orgId: string, actor: Actor, id: string, patch: RulePatch, options: RuleWriteOptions = {}): Promise<RuleView> {
+  return db.transaction(async (tx) => {
+    await updateRuleIn(tx, orgId, actor, id, patch, options);
     return getRule(tx, orgId, id);
   });
 }
 
-export function deleteRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string, options: RuleWriteOptions = {}): void {
-  const row = ruleRow(tx, orgId, id);
+export async function deleteRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string, options: RuleWriteOptions = {}): Promise<void> {
+  const row = await ruleRow(tx, orgId, id, { lock: true });
   refuseManaged(row, options);
-  tx.delete(rules).where(eq(rules.id, id)).run();
-  recordAudit(tx, {
+  await tx.delete(rules).where(eq(rules.id, id));
+  await recordAudit(tx, {
     orgId,
     actor,
     action: "rule.removed",
@@ -199,8 +201,8 @@ export function deleteRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: string
   });
 }
 
-export function deleteRule(db: Db, orgId: string, actor: Actor, id: string, options: RuleWriteOptions = {}): void {
-  db.transaction((tx) => deleteRuleIn(tx, orgId, actor, id, options));
+export async function deleteRule(db: Db, orgId: string, actor: Actor, id: string, options: RuleWriteOptions = {}): Promise<void> {
+  await db.transaction((tx) => deleteRuleIn(tx, orgId, actor, id, options));
 }
 
 /** A stored rule as matching sees it (enabled or not: a preview shows what it would send). */
@@ -219,21 +221,20 @@ function matchable(view: RuleRow, channelIds: string[]): MatchableRule {
 }
 
 /** "What would match": the last `limit` stored events (test alerts aside) this rule would have sent, newest first. */
-export function whatWouldMatch(db: DbOrTx, orgId: string, ruleId: string, limit = 20): EventSummary[] {
-  const row = ruleRow(db, orgId, ruleId);
-  const rule = matchable(row, channelIdsOf(db, [row.id]).get(row.id) ?? []);
+export async function whatWouldMatch(db: DbOrTx, orgId: string, ruleId: string, limit = 20): Promise<EventSummary[]> {
+  const row = await ruleRow(db, orgId, ruleId);
+  const rule = matchable(row, (await channelIdsOf(db, [row.id])).get(row.id) ?? []);
   // SQL narrows the candidates; ruleMatches (the code ingest uses) decides.
   const where: SQL[] = [eq(events.orgId, orgId), eq(events.isTest, false), inArray(events.severity, rule.severities)];
   if (rule.eventTypes !== "all") where.push(inArray(events.type, rule.eventTypes));
   if (rule.productId) where.push(eq(events.productId, rule.productId));
   else if (rule.productFilter.length) where.push(inArray(events.productId, rule.productFilter));
-  const candidates = db
+  const candidates = await db
     .select()
     .from(events)
     .where(and(...where))
     .orderBy(desc(events.receivedAt), desc(events.id))
-    .limit(limit * 5)
-    .all();
+    .limit(limit * 5);
   const matched = candidates.filter((e) => ruleMatches(rule, { type: e.type, severity: e.severity, productId: e.productId })).slice(0, limit);
   return eventSummaries(db, orgId, matched);
 }

@@ -29,11 +29,11 @@ export type ResolvedRule = {
 const unique = <T>(items: readonly T[]) => [...new Set(items)];
 
 /** Throws a 422 naming each field (prefixed, e.g. `rules.2.channels.0`) when the body does not fit the org. */
-export function resolveRuleBody(db: DbOrTx, orgId: string, body: RuleBody, options: { fieldPrefix?: string } = {}): ResolvedRule {
+export async function resolveRuleBody(db: DbOrTx, orgId: string, body: RuleBody, options: { fieldPrefix?: string } = {}): Promise<ResolvedRule> {
   const fields: FieldErrors = {};
   const fail = (field: string, message: string) => (fields[`${options.fieldPrefix ?? ""}${field}`] ??= []).push(message);
 
-  const orgProducts = db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId)).all();
+  const orgProducts = await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId));
   const productIdOf = new Map(orgProducts.map((p) => [p.slug, p.id]));
   const slugOf = new Map(orgProducts.map((p) => [p.id, p.slug]));
 
@@ -51,11 +51,10 @@ export function resolveRuleBody(db: DbOrTx, orgId: string, body: RuleBody, optio
 
   const channelIds = unique(body.channels);
   const found = channelIds.length
-    ? db
+    ? await db
         .select({ id: channels.id, productId: channels.productId })
         .from(channels)
         .where(and(eq(channels.orgId, orgId), inArray(channels.id, channelIds)))
-        .all()
     : [];
   const channelProduct = new Map(found.map((c) => [c.id, c.productId]));
   channelIds.forEach((id, i) => {
@@ -68,7 +67,7 @@ export function resolveRuleBody(db: DbOrTx, orgId: string, body: RuleBody, optio
 
   let eventTypes: string[] | "all" = "all";
   if (body.eventTypes !== "all") {
-    const catalog = new Map(orgCatalog(db, orgId).map((t) => [t.key, t]));
+    const catalog = new Map((await orgCatalog(db, orgId)).map((t) => [t.key, t]));
     eventTypes = unique(body.eventTypes);
     eventTypes.forEach((key, i) => {
       const type = catalog.get(key);

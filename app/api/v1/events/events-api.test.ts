@@ -1,13 +1,14 @@
 import fc from "fast-check";
-import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { engineOf, sqliteOf, type Db } from "@/db/client";
 import { channels, deliveries, deliveryEvents, events, products, ruleChannels, rules, SEVERITIES } from "@/db/schema";
 import { createToken } from "@/lib/accounts/tokens";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { newId } from "@/lib/ids";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { POST } from "./route";
 
 let db: Db;
@@ -16,52 +17,66 @@ let admin: string;
 const url = "http://127.0.0.1/api/v1/events";
 const post = (body: unknown, token = admin) => call(POST, { method: "POST", url, token, body });
 
-function channel(name: string) {
+async function channel(name: string) {
   const id = newId("ch");
-  db.insert(channels).values({ id, orgId, type: "webhook", name, settings: { url: "https://example.test/hook" } }).run();
+  await db.insert(channels).values({ id, orgId, type: "webhook", name, settings: { url: "https://example.test/hook" } });
   return id;
 }
-function rule(channelIds: string[], over: Partial<typeof rules.$inferInsert> = {}) {
+async function rule(channelIds: string[], over: Partial<typeof rules.$inferInsert> = {}) {
   const id = newId("rul");
-  db.insert(rules).values({ id, orgId, name: id, eventTypes: "all", severities: [...SEVERITIES], ...over }).run();
-  for (const channelId of channelIds) db.insert(ruleChannels).values({ ruleId: id, channelId }).run();
+  await db.insert(rules).values({ id, orgId, name: id, eventTypes: "all", severities: [...SEVERITIES], ...over });
+  for (const channelId of channelIds) await db.insert(ruleChannels).values({ ruleId: id, channelId });
   return id;
 }
-const count = (table: typeof events | typeof deliveries | typeof deliveryEvents) => db.select().from(table).all().length;
+const count = async (table: typeof events | typeof deliveries | typeof deliveryEvents) => (await db.select().from(table)).length;
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
-  db.insert(products).values({ id: "prd_shop", orgId, slug: "shop", name: "Shop" }).run();
-  admin = insertApiToken(db, { orgId, name: "ci", role: "admin" }).token;
+/** Makes every insert into delivery_events fail (a failure between an event and its deliveries), or stops doing so. */
+async function injectFailure(on: boolean) {
+  if (engineOf(db) === "sqlite") {
+    sqliteOf(db).exec(on ? "CREATE TRIGGER injected_failure BEFORE INSERT ON delivery_events BEGIN SELECT RAISE(ABORT, 'injected'); END;" : "DROP TRIGGER injected_failure");
+  } else if (on) {
+    await db.execute(sql.raw("CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$"));
+    await db.execute(sql.raw("CREATE TRIGGER injected_failure BEFORE INSERT ON delivery_events FOR EACH ROW EXECUTE FUNCTION injected_failure()"));
+  } else {
+    await db.execute(sql.raw("DROP TRIGGER injected_failure ON delivery_events"));
+    await db.execute(sql.raw("DROP FUNCTION injected_failure()"));
+  }
+}
+
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
+  await db.insert(products).values({ id: "prd_shop", orgId, slug: "shop", name: "Shop" });
+  admin = (await insertApiToken(db, { orgId, name: "ci", role: "admin" })).token;
 });
+afterEach(() => closeTestDb(db));
 
 describe("POST /api/v1/events", () => {
   it("stores an event with one delivery per matching channel, in one go", async () => {
-    const a = channel("a");
-    const b = channel("b");
-    rule([a, b]);
-    rule([b], { eventTypes: ["deployment.failed"] }); // b again: still one delivery to b
+    const a = await channel("a");
+    const b = await channel("b");
+    await rule([a, b]);
+    await rule([b], { eventTypes: ["deployment.failed"] }); // b again: still one delivery to b
     const res = await post({ id: "deploy-1", type: "deployment.failed", product: "shop", title: "Deploy 42 failed", data: { build: 42 } });
     expect(res.status).toBe(202);
     expect(res.json.events).toEqual([{ id: expect.stringMatching(/^evt_/), deliveries: 2 }]);
-    const [stored] = db.select().from(events).all();
+    const [stored] = await db.select().from(events);
     expect(stored).toMatchObject({ type: "deployment.failed", severity: "error", productId: "prd_shop", data: { build: 42 } });
-    expect(count(deliveries)).toBe(2);
+    expect(await count(deliveries)).toBe(2);
   });
 
   it("a repeated id is accepted once and never creates deliveries twice — also 20 times in parallel", async () => {
-    rule([channel("a")]);
+    await rule([await channel("a")]);
     const results = await Promise.all(Array.from({ length: 20 }, () => post({ id: "same", type: "billing.credits_low", title: "Low" })));
     expect(results.filter((r) => r.status === 202)).toHaveLength(1);
     expect(results.filter((r) => r.status === 200)).toHaveLength(19);
     expect(new Set(results.map((r) => r.json.events[0].id)).size).toBe(1);
-    expect(count(events)).toBe(1);
-    expect(count(deliveries)).toBe(1);
+    expect(await count(events)).toBe(1);
+    expect(await count(deliveries)).toBe(1);
   });
 
   it("a batch is all-or-nothing, and errors name the item index and field", async () => {
-    rule([channel("a")]);
+    await rule([await channel("a")]);
     const res = await post([
       { type: "billing.credits_low", title: "ok" },
       { type: "no.such_type", title: "x" },
@@ -75,8 +90,8 @@ describe("POST /api/v1/events", () => {
     expect(shape.json.error.fields).toEqual({ "1.severity": [expect.stringContaining("must be one of")] });
     const single = await post({ type: "log.entry", title: "" });
     expect(Object.keys(single.json.error.fields)).toEqual(["title"]);
-    expect(count(events)).toBe(0);
-    expect(count(deliveries)).toBe(0);
+    expect(await count(events)).toBe(0);
+    expect(await count(deliveries)).toBe(0);
   });
 
   it("more than 1,000 events or an empty batch are refused", async () => {
@@ -86,47 +101,47 @@ describe("POST /api/v1/events", () => {
   });
 
   it("a read token may not post events; a token's org is the event's org", async () => {
-    const read = insertApiToken(db, { orgId, name: "r", role: "read" }).token;
+    const read = (await insertApiToken(db, { orgId, name: "r", role: "read" })).token;
     expect((await post({ type: "log.entry", title: "x" }, read)).status).toBe(403);
     expect((await post({ type: "log.entry", title: "x" }, "hrld_unknown")).status).toBe(401);
   });
 
   it("a failure between the event and its deliveries leaves nothing stored", async () => {
-    rule([channel("a")]);
-    db.$client.exec("CREATE TRIGGER injected_failure BEFORE INSERT ON delivery_events BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+    await rule([await channel("a")]);
+    await injectFailure(true);
     const res = await post([{ type: "log.entry", title: "one" }, { type: "log.entry", title: "two" }]);
     expect(res.status).toBe(500);
-    expect(count(events)).toBe(0);
-    expect(count(deliveries)).toBe(0);
-    db.$client.exec("DROP TRIGGER injected_failure");
+    expect(await count(events)).toBe(0);
+    expect(await count(deliveries)).toBe(0);
+    await injectFailure(false);
     expect((await post({ type: "log.entry", title: "one" })).status).toBe(202);
   });
 
   it("digest rules collect the events of a window into one delivery per channel (per product when split)", async () => {
-    const a = channel("digest");
-    rule([a], { mode: "digest", digestMinutes: 60, splitByProduct: true });
-    db.insert(products).values({ id: "prd_api", orgId, slug: "api", name: "API" }).run();
+    const a = await channel("digest");
+    await rule([a], { mode: "digest", digestMinutes: 60, splitByProduct: true });
+    await db.insert(products).values({ id: "prd_api", orgId, slug: "api", name: "API" });
     const batch = Array.from({ length: 30 }, (_, i) => ({ type: "deployment.failed", product: i % 3 === 0 ? "api" : "shop", title: `fail ${i}` }));
     expect((await post(batch)).status).toBe(202);
-    const rows = db.select().from(deliveries).all();
+    const rows = await db.select().from(deliveries);
     expect(rows).toHaveLength(2);
     expect(rows.every((d) => d.digestKey !== null && d.nextAttemptAt.getTime() > Date.now())).toBe(true);
-    expect(count(deliveryEvents)).toBe(30);
+    expect(await count(deliveryEvents)).toBe(30);
   });
 
   it("random JSON never gets a 500 and never stores part of a batch", async () => {
-    rule([channel("a")]);
+    await rule([await channel("a")]);
     const eventish = fc.record(
       { id: fc.string(), type: fc.constantFrom("log.entry", "deployment.failed", "billing.credits_low", "x", ""), product: fc.constantFrom("shop", "nope", "", "SHOP"), severity: fc.constantFrom(...SEVERITIES, "loud"), title: fc.string(), data: fc.anything() },
       { requiredKeys: [] },
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.anything(), eventish, fc.array(eventish, { maxLength: 5 })), async (body) => {
-        const before = count(events);
+        const before = await count(events);
         const res = await post(body === undefined ? null : body);
         expect(res.status).toBeLessThan(500);
         expect(res.json.error ?? res.json.events).toBeDefined();
-        const stored = count(events) - before;
+        const stored = (await count(events)) - before;
         if (res.status >= 400) expect(stored).toBe(0);
       }),
       { numRuns: 150 },
@@ -135,12 +150,12 @@ describe("POST /api/v1/events", () => {
 });
 
 describe("platform events", () => {
-  it("an audited change raises its platform event, routed by rules in the same transaction", () => {
-    const a = channel("security");
-    rule([a], { eventTypes: ["token.created", "token.revoked"] });
-    createToken(db, orgId, SYSTEM_ACTOR, { name: "deployer", role: "admin" });
-    const [event] = db.select().from(events).all().filter((e) => e.type === "token.created");
+  it("an audited change raises its platform event, routed by rules in the same transaction", async () => {
+    const a = await channel("security");
+    await rule([a], { eventTypes: ["token.created", "token.revoked"] });
+    await createToken(db, orgId, SYSTEM_ACTOR, { name: "deployer", role: "admin" });
+    const [event] = (await db.select().from(events)).filter((e) => e.type === "token.created");
     expect(event).toMatchObject({ severity: "warning", source: "herald", data: expect.objectContaining({ target: "deployer" }) });
-    expect(db.select().from(deliveryEvents).all().map((d) => d.eventId)).toContain(event.id);
+    expect((await db.select().from(deliveryEvents)).map((d) => d.eventId)).toContain(event.id);
   });
 });

@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
  * token-authenticated posts itself (lib/server/ingest-fast-path.ts) with the
  * same function; this handler serves `next dev` and session-authenticated posts.
  */
-export const POST = handle(ingestEventsEndpoint, ({ org, body }) => {
-  const answer = answerIngest(db(), org.id, body);
+export const POST = handle(ingestEventsEndpoint, async ({ org, body }) => {
+  const answer = await answerIngest(db(), org.id, body);
   return Response.json(answer.body, { status: answer.status });
 });

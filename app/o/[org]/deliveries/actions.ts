@@ -12,13 +12,13 @@ import { replaySchema } from "@/lib/validation/deliveries";
 
 export const retryDeliveryAction = validatedAction(withOrg(z.object({ deliveryId: z.string().min(1).max(100) })), async ({ org, deliveryId }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  retryDelivery(db(), o.id, actorOf(principal), deliveryId);
+  await retryDelivery(db(), o.id, actorOf(principal), deliveryId);
   revalidatePath(`/o/${org}/deliveries`);
 });
 
 export const replayDeliveriesAction = validatedAction(withOrg(replaySchema), async ({ org, ...input }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const result = replayDeliveries(db(), o.id, actorOf(principal), input);
+  const result = await replayDeliveries(db(), o.id, actorOf(principal), input);
   revalidatePath(`/o/${org}/deliveries`);
   return result;
 });
@@ -26,7 +26,7 @@ export const replayDeliveriesAction = validatedAction(withOrg(replaySchema), asy
 /** Used by the channel health badge (components/channel-health.tsx) wherever channels are listed. */
 export const enableChannelAction = validatedAction(withOrg(z.object({ channelId: z.string().min(1).max(100) })), async ({ org, channelId }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const result = enableChannel(db(), o.id, actorOf(principal), channelId);
+  const result = await enableChannel(db(), o.id, actorOf(principal), channelId);
   revalidatePath(`/o/${org}/deliveries`);
   revalidatePath(`/o/${org}/notifications`);
   return result;

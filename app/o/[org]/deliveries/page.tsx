@@ -28,18 +28,17 @@ export default async function DeliveriesPage({ params, searchParams }: { params:
   const parsed = deliveryFiltersSchema.safeParse(given);
   const filters = parsed.success ? parsed.data : deliveryFiltersSchema.parse({});
   const query = new URLSearchParams(Object.entries(parsed.success ? given : {}) as [string, string][]).toString();
-  let initial: ReturnType<typeof listDeliveries>;
+  let initial: Awaited<ReturnType<typeof listDeliveries>>;
   try {
-    initial = listDeliveries(db(), o.id, filters);
+    initial = await listDeliveries(db(), o.id, filters);
   } catch {
     initial = { deliveries: [], nextCursor: null };
   }
-  const channelOptions = db()
+  const channelOptions = await db()
     .select({ id: channels.id, name: channels.name, type: channels.type })
     .from(channels)
     .where(eq(channels.orgId, o.id))
-    .orderBy(asc(channels.name))
-    .all();
+    .orderBy(asc(channels.name), asc(channels.id));
 
   return (
     <>

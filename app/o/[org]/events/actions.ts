@@ -12,7 +12,7 @@ import { eventTypeSchema } from "@/lib/validation/events";
 /** Adds a custom event type to the org's catalog (owners and admins). */
 export const createEventTypeAction = validatedAction(withOrg(eventTypeSchema), async ({ org, ...input }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const type = createEventType(db(), o.id, actorOf(principal), input);
+  const type = await createEventType(db(), o.id, actorOf(principal), input);
   revalidatePath(`/o/${org}/events`);
   revalidatePath(`/o/${org}/notifications`);
   return { key: type.key };

@@ -33,16 +33,16 @@ export default async function EventsPage({ params, searchParams }: { params: Pro
   const given = Object.fromEntries(FILTER_KEYS.filter((k) => search[k]).map((k) => [k, search[k]]));
   const parsed = eventFiltersSchema.safeParse(given);
   const filters = parsed.success ? parsed.data : eventFiltersSchema.parse({});
-  let page: ReturnType<typeof listEvents> = { events: [], nextCursor: null };
+  let page: Awaited<ReturnType<typeof listEvents>> = { events: [], nextCursor: null };
   let problem = parsed.success ? undefined : parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ");
   try {
-    page = listEvents(database, o.id, filters);
+    page = await listEvents(database, o.id, filters);
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
     problem = e.message;
   }
-  const catalog = orgCatalog(database, o.id);
-  const products = listProducts(database, o.id);
+  const catalog = await orgCatalog(database, o.id);
+  const products = await listProducts(database, o.id);
   const kept = new URLSearchParams(Object.entries(given).filter(([k]) => k !== "cursor") as [string, string][]);
   const older = page.nextCursor ? `/o/${org}/events?${new URLSearchParams([...kept, ["cursor", page.nextCursor]])}` : null;
 

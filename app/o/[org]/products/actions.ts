@@ -14,25 +14,25 @@ const productRef = { productId: z.string().min(1) };
 
 export const createProductAction = validatedAction(withOrg(productSchema), async ({ org, ...input }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  const product = createProduct(db(), o.id, actorOf(principal), input);
+  const product = await createProduct(db(), o.id, actorOf(principal), input);
   revalidatePath(`/o/${org}/products`);
   return { slug: product.slug };
 });
 
 export const renameProductAction = validatedAction(withOrg(renameProductSchema.extend(productRef)), async ({ org, productId, name }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  renameProduct(db(), o.id, actorOf(principal), productId, name);
+  await renameProduct(db(), o.id, actorOf(principal), productId, name);
   revalidatePath(`/o/${org}/products`);
 });
 
 export const deleteProductAction = validatedAction(withOrg(z.object(productRef)), async ({ org, productId }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  deleteProduct(db(), o.id, actorOf(principal), productId);
+  await deleteProduct(db(), o.id, actorOf(principal), productId);
   revalidatePath(`/o/${org}/products`);
 });
 
 export const setProductAdminsAction = validatedAction(withOrg(productAdminsSchema.extend(productRef)), async ({ org, productId, userIds }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
-  setProductAdmins(db(), o.id, actorOf(principal), productId, userIds);
+  await setProductAdmins(db(), o.id, actorOf(principal), productId, userIds);
   revalidatePath(`/o/${org}/products`);
 });

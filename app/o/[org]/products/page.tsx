@@ -13,7 +13,7 @@ export default async function ProductsPage({ params }: { params: Promise<{ org: 
   const { org } = await params;
   const { principal, org: o } = await authorizePage(org, "org:read");
   const canConfigure = can(principal, "org:configure");
-  const all = listProducts(db(), o.id);
+  const all = await listProducts(db(), o.id);
   // A product admin sees the products they administer; owners, admins and members see them all.
   const products = canConfigure || principal.productIds.size === 0 ? all : all.filter((p) => principal.productIds.has(p.id));
   return (

@@ -21,7 +21,7 @@ export default async function EventPage({ params }: { params: Promise<{ org: str
   const { org: o } = await authorizePage(org, "org:read");
   let shown;
   try {
-    shown = getEvent(db(), o.id, id);
+    shown = await getEvent(db(), o.id, id);
   } catch (e) {
     if (e instanceof AppError) notFound();
     throw e;

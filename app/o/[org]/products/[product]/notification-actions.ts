@@ -22,38 +22,38 @@ import { productPreferencesSchema } from "@/lib/validation/product-preferences";
 const productRef = z.object({ org: z.string().min(1).max(63), productId: z.string().min(1).max(100) });
 const itemRef = productRef.extend({ id: z.string().min(1).max(100) });
 
-function productOf(orgId: string, productId: string) {
-  const p = productById(db(), orgId, productId);
+async function productOf(orgId: string, productId: string) {
+  const p = await productById(db(), orgId, productId);
   return { id: p.id, slug: p.slug, name: p.name };
 }
 const refresh = (org: string, slug: string) => revalidatePath(`/o/${org}/products/${slug}`);
 
 export const saveProductPreferencesAction = validatedAction(productPreferencesSchema.extend(productRef.shape), async ({ org, productId, preferences }) => {
   const { principal, org: o } = await authorize(org, "product:configure", productId);
-  const product = productOf(o.id, productId);
-  setProductPreferences(db(), o.id, actorOf(principal), product, { preferences });
+  const product = await productOf(o.id, productId);
+  await setProductPreferences(db(), o.id, actorOf(principal), product, { preferences });
   refresh(org, product.slug);
 });
 
 /** Removes one of the product's other rules (made through the API); a product notification's rule goes with its notification. */
 export const deleteProductRuleAction = validatedAction(itemRef, async ({ org, productId, id }) => {
   const { principal, org: o } = await authorize(org, "product:configure", productId);
-  const product = productOf(o.id, productId);
-  if (ruleRow(db(), o.id, id).productId !== product.id) throw notFound("Rule");
-  deleteRule(db(), o.id, actorOf(principal), id);
+  const product = await productOf(o.id, productId);
+  if ((await ruleRow(db(), o.id, id)).productId !== product.id) throw notFound("Rule");
+  await deleteRule(db(), o.id, actorOf(principal), id);
   refresh(org, product.slug);
 });
 
 export const setNotificationActiveAction = validatedAction(itemRef.extend({ active: z.boolean() }), async ({ org, productId, id, active }) => {
   const { principal, org: o } = await authorize(org, "product:configure", productId);
-  const product = productOf(o.id, productId);
+  const product = await productOf(o.id, productId);
   await updateNotification(db(), o.id, actorOf(principal), product, id, { active });
   refresh(org, product.slug);
 });
 
 export const deleteNotificationAction = validatedAction(itemRef, async ({ org, productId, id }) => {
   const { principal, org: o } = await authorize(org, "product:configure", productId);
-  const product = productOf(o.id, productId);
-  deleteNotification(db(), o.id, actorOf(principal), product, id);
+  const product = await productOf(o.id, productId);
+  await deleteNotification(db(), o.id, actorOf(principal), product, id);
   refresh(org, product.slug);
 });

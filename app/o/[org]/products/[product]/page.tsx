@@ -18,15 +18,15 @@ export default async function ProductPage({ params }: { params: Promise<{ org: s
   const { principal, org: o } = await authorizePage(org, "org:read");
   let product;
   try {
-    product = productBySlug(db(), o.id, slug);
+    product = await productBySlug(db(), o.id, slug);
   } catch (e) {
     if (e instanceof AppError) notFound();
     throw e;
   }
   const canConfigureOrg = can(principal, "org:configure");
   const canConfigureProduct = can(principal, "product:configure", product.id);
-  const admins = listProductAdmins(db(), product.id);
-  const members = canConfigureOrg ? listMembers(db(), o.id).map(({ userId, email }) => ({ userId, email })) : [];
+  const admins = await listProductAdmins(db(), product.id);
+  const members = canConfigureOrg ? (await listMembers(db(), o.id)).map(({ userId, email }) => ({ userId, email })) : [];
   return (
     <>
       <PageHeader

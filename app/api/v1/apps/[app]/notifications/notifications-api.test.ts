@@ -1,11 +1,11 @@
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { channels, deliveries, products, rules } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import { useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { ingestEvents } from "@/lib/events/ingest";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as collection from "./route";
 import * as item from "./[id]/route";
 import * as ruleItem from "../../../orgs/[org]/rules/[id]/route";
@@ -23,15 +23,16 @@ const SLACK_2 = "https://hooks.slack.com/services/T0SHOP/B0TWO/slackSECRETtwo";
 
 beforeAll(() => useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1" }));
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
-  db.insert(products).values([
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
+  await db.insert(products).values([
     { id: "prd_shop", orgId, slug: "shop", name: "Shop" },
     { id: "prd_api", orgId, slug: "api", name: "API" },
-  ]).run();
-  admin = insertApiToken(db, { orgId, name: "admin", role: "admin" }).token;
+  ]);
+  admin = (await insertApiToken(db, { orgId, name: "admin", role: "admin" })).token;
 });
+afterEach(() => closeTestDb(db));
 
 const url = (app: string, id?: string) => `http://127.0.0.1/api/v1/apps/${app}/notifications${id ? `/${id}` : ""}`;
 const create = (notification: unknown, token = admin, app = "shop") =>
@@ -40,7 +41,7 @@ const list = (token = admin, app = "shop") => call(collection.GET, { url: url(ap
 const patch = (id: string, notification: unknown, token = admin, app = "shop") =>
   call(item.PATCH, { method: "PATCH", url: url(app, id), token, params: { app, id }, body: { notification } });
 const remove = (id: string, token = admin, app = "shop") => call(item.DELETE, { method: "DELETE", url: url(app, id), token, params: { app, id } });
-const countOf = (table: typeof channels | typeof rules) => db.select().from(table).all().length;
+const countOf = async (table: typeof channels | typeof rules) => (await db.select().from(table)).length;
 
 describe("POST /api/v1/apps/:app/notifications", () => {
   it("201: a slack notification, active and sending all events by default, its URL masked", async () => {
@@ -48,11 +49,11 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     expect(res.status).toBe(201);
     expect(res.json.notification).toMatchObject({ type: "slack", app: "shop", active: true, send_all_events: true, selected_events: [] });
     expect(res.json.notification.webhook_url).toBe("https://hooks.slack.com/services/T0…/****");
-    const [channel] = db.select().from(channels).all();
+    const [channel] = await db.select().from(channels);
     expect(channel).toMatchObject({ id: res.json.notification.id, productId: "prd_shop", type: "slack", enabled: true });
     // Its rule is a product rule: it sees the product's events, not another product's.
-    expect(ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "x" }], { indexed: false })[0].deliveries).toBe(1);
-    expect(ingestEvents(db, orgId, [{ type: "deployment.failed", product: "api", title: "x" }], { indexed: false })[0].deliveries).toBe(0);
+    expect((await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "x" }], { indexed: false }))[0].deliveries).toBe(1);
+    expect((await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "api", title: "x" }], { indexed: false }))[0].deliveries).toBe(0);
   });
 
   it("201 with selected events: only those event types are sent", async () => {
@@ -60,8 +61,8 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     expect(res.status).toBe(201);
     expect(res.json.notification).toMatchObject({ type: "webhook", send_all_events: false, selected_events: ["deployment.failed"] });
     expect(res.json.notification.webhook_url).not.toContain("abc123");
-    expect(db.select().from(channels).get()?.settings).toMatchObject({ format: "event" });
-    const sent = ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "a" }, { type: "deployment.succeeded", product: "shop", title: "b" }], { indexed: true });
+    expect((await db.select().from(channels).limit(1))[0]?.settings).toMatchObject({ format: "event" });
+    const sent = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "a" }, { type: "deployment.succeeded", product: "shop", title: "b" }], { indexed: true });
     expect(sent.map((r) => r.deliveries)).toEqual([1, 0]);
   });
 
@@ -70,12 +71,19 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     const again = await create({ type: "slack", webhook_url: SLACK_2 });
     expect(again.status).toBe(409);
     expect(again.json.error.message).toMatch(/already has an active slack notification/);
-    expect(countOf(channels)).toBe(1);
-    expect(countOf(rules)).toBe(1);
+    expect(await countOf(channels)).toBe(1);
+    expect(await countOf(rules)).toBe(1);
     expect((await create({ type: "slack", webhook_url: SLACK_2, active: false })).status).toBe(201);
     // Another type, or another product, is not a clash.
     expect((await create({ type: "discord", webhook_url: "https://discord.com/api/webhooks/1/abc" })).status).toBe(201);
     expect((await create({ type: "slack", webhook_url: SLACK_2 }, admin, "api")).status).toBe(201);
+  });
+
+  it("409 for all but one of several creates racing: at most one active notification of a type, on either engine", async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => create({ type: "slack", webhook_url: `https://hooks.slack.com/services/T0SHOP/B0RACE${i}/slackSECRETrace` })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect(await countOf(channels)).toBe(1);
+    expect(await countOf(rules)).toBe(1);
   });
 
   it("422: a URL that does not fit the type, with a message naming the field", async () => {
@@ -90,22 +98,22 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     expect((await create({ type: "slack", webhook_url: SLACK, send_all_events: false })).status).toBe(422);
     expect((await create({ type: "pager", webhook_url: SLACK })).json.error.fields).toHaveProperty(["notification.type"]);
     expect((await call(collection.POST, { method: "POST", url: url("shop"), token: admin, params: { app: "shop" }, body: { type: "slack" } })).status).toBe(422);
-    expect(countOf(channels)).toBe(0);
+    expect(await countOf(channels)).toBe(0);
   });
 
   it("404: an unknown app, or another org's", async () => {
     expect((await create({ type: "slack", webhook_url: SLACK }, admin, "nope")).status).toBe(404);
     // Another org's token: its org has no product "shop".
-    const other = insertApiToken(db, { orgId: seedOrg(db, "initech").org.id, name: "other", role: "admin" }).token;
+    const other = (await insertApiToken(db, { orgId: (await seedOrg(db, "initech")).org.id, name: "other", role: "admin" })).token;
     expect((await create({ type: "slack", webhook_url: SLACK }, other)).status).toBe(404);
     const mine = (await create({ type: "slack", webhook_url: SLACK })).json.notification;
     expect((await patch(mine.id, { active: false }, admin, "api")).status).toBe(404);
   });
 
   it("403: a product admin of another product, or a read token; the product's own admin may", async () => {
-    const apiAdmin = insertApiToken(db, { orgId, name: "api", role: "product-admin", productIds: ["prd_api"] }).token;
-    const shopAdmin = insertApiToken(db, { orgId, name: "shop", role: "product-admin", productIds: ["prd_shop"] }).token;
-    const read = insertApiToken(db, { orgId, name: "read", role: "read" }).token;
+    const apiAdmin = (await insertApiToken(db, { orgId, name: "api", role: "product-admin", productIds: ["prd_api"] })).token;
+    const shopAdmin = (await insertApiToken(db, { orgId, name: "shop", role: "product-admin", productIds: ["prd_shop"] })).token;
+    const read = (await insertApiToken(db, { orgId, name: "read", role: "read" })).token;
     expect((await create({ type: "slack", webhook_url: SLACK }, apiAdmin)).status).toBe(403);
     expect((await create({ type: "slack", webhook_url: SLACK }, read)).status).toBe(403);
     // Members read a product's settings (URLs masked); only its admins change them.
@@ -114,7 +122,7 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     expect(mine.status).toBe(201);
     expect((await patch(mine.json.notification.id, { active: false }, apiAdmin)).status).toBe(403);
     expect((await remove(mine.json.notification.id, apiAdmin)).status).toBe(403);
-    expect(countOf(channels)).toBe(1);
+    expect(await countOf(channels)).toBe(1);
   });
 });
 
@@ -152,12 +160,12 @@ describe("GET, PATCH, DELETE /api/v1/apps/:app/notifications[/:id]", () => {
 
   it("204 delete: the channel and its rule go together; then 404", async () => {
     const n = (await create({ type: "slack", webhook_url: SLACK })).json.notification;
-    ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "queued" }], { indexed: false });
+    await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "queued" }], { indexed: false });
     const res = await remove(n.id);
     expect(res.status).toBe(204);
-    expect(countOf(channels)).toBe(0);
-    expect(countOf(rules)).toBe(0);
-    expect(db.select().from(deliveries).all()).toHaveLength(0);
+    expect(await countOf(channels)).toBe(0);
+    expect(await countOf(rules)).toBe(0);
+    expect(await db.select().from(deliveries)).toHaveLength(0);
     expect((await remove(n.id)).status).toBe(404);
     expect((await call(item.GET, { url: url("shop", n.id), token: admin, params: { app: "shop", id: n.id } })).status).toBe(404);
   });

@@ -7,10 +7,10 @@ import { configurableProduct, productOf } from "@/lib/rules/access";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(listNotificationsEndpoint, (ctx) => ({
-  notifications: listNotifications(db(), ctx.org.id, productOf(db(), ctx.org.id, ctx.params.app)),
+export const GET = handle(listNotificationsEndpoint, async (ctx) => ({
+  notifications: await listNotifications(db(), ctx.org.id, await productOf(db(), ctx.org.id, ctx.params.app)),
 }));
 
 export const POST = handle(createNotificationEndpoint, async (ctx) => ({
-  notification: await createNotification(db(), ctx.org.id, actorOf(ctx.principal), configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app), ctx.body.notification),
+  notification: await createNotification(db(), ctx.org.id, actorOf(ctx.principal), await configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app), ctx.body.notification),
 }));

@@ -8,7 +8,7 @@ import { dispatchOnce } from "@/lib/dispatch/run";
 import { insertChannel, queueDelivery, startReceiver, type Reply } from "@/lib/dispatch/test-support";
 import { newId } from "@/lib/ids";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as collection from "./route";
 import * as item from "./[id]/route";
 import * as retry from "./[id]/retry/route";
@@ -28,27 +28,28 @@ const url = "http://127.0.0.1/api/v1/orgs/acme/deliveries";
 const params = { org: "acme" };
 
 beforeEach(async () => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
-  const other = seedOrg(db, "globex").org;
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
+  const other = (await seedOrg(db, "globex")).org;
   tokens = {
-    admin: insertApiToken(db, { orgId, name: "ci", role: "admin" }).token,
-    read: insertApiToken(db, { orgId, name: "dash", role: "read" }).token,
-    otherOrg: insertApiToken(db, { orgId: other.id, name: "globex-ci", role: "admin" }).token,
+    admin: (await insertApiToken(db, { orgId, name: "ci", role: "admin" })).token,
+    read: (await insertApiToken(db, { orgId, name: "dash", role: "read" })).token,
+    otherOrg: (await insertApiToken(db, { orgId: other.id, name: "globex-ci", role: "admin" })).token,
   };
   reply = { status: 200 };
   receiver = await startReceiver(() => reply);
-  channelId = insertChannel(db, orgId, { type: "webhook", name: "Ops hook", settings: { url: receiver.url }, secrets: { signingSecret: generateSigningSecret() } });
+  channelId = await insertChannel(db, orgId, { type: "webhook", name: "Ops hook", settings: { url: receiver.url }, secrets: { signingSecret: generateSigningSecret() } });
 });
 
 afterEach(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
 describe("delivery log API", () => {
   it("lists deliveries newest first with their events and attempts, in the DESIGN §7.1 shape", async () => {
     reply = { status: 503 };
-    const { deliveryId, eventIds } = queueDelivery(db, { orgId, channelId, eventCount: 2 });
+    const { deliveryId, eventIds } = await queueDelivery(db, { orgId, channelId, eventCount: 2 });
     await dispatchOnce(db, { deadlineMs: 5_000 });
 
     const res = await call(collection.GET, { url, token: tokens.read, params });
@@ -64,12 +65,12 @@ describe("delivery log API", () => {
 
   it("filters by status, channel, event, product and time, and pages with a cursor", async () => {
     const productId = newId("prd");
-    db.insert(products).values({ id: productId, orgId, slug: "shop", name: "Shop" }).run();
-    const otherChannel = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url } });
-    const a = queueDelivery(db, { orgId, channelId, productId });
-    const b = queueDelivery(db, { orgId, channelId: otherChannel });
-    const c = queueDelivery(db, { orgId, channelId });
-    db.update(deliveries).set({ status: "dead", createdAt: new Date("2026-01-01T00:00:00Z") }).where(eq(deliveries.id, c.deliveryId)).run();
+    await db.insert(products).values({ id: productId, orgId, slug: "shop", name: "Shop" });
+    const otherChannel = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url } });
+    const a = await queueDelivery(db, { orgId, channelId, productId });
+    const b = await queueDelivery(db, { orgId, channelId: otherChannel });
+    const c = await queueDelivery(db, { orgId, channelId });
+    await db.update(deliveries).set({ status: "dead", createdAt: new Date("2026-01-01T00:00:00Z") }).where(eq(deliveries.id, c.deliveryId));
 
     const ids = async (query: string) => {
       const res = await call(collection.GET, { url: `${url}?${query}`, token: tokens.read, params });
@@ -116,7 +117,7 @@ describe("delivery log API", () => {
 describe("retry, replay and re-enable", () => {
   it("Retry: a read token is refused (403); an admin gets 202, and the fixed receiver gets the same webhook-id", async () => {
     reply = { status: 400 };
-    const { deliveryId } = queueDelivery(db, { orgId, channelId });
+    const { deliveryId } = await queueDelivery(db, { orgId, channelId });
     await dispatchOnce(db, { deadlineMs: 5_000 });
     const idParams = { ...params, id: deliveryId };
 
@@ -134,7 +135,7 @@ describe("retry, replay and re-enable", () => {
       ["delivered", 200],
     ]);
     expect(receiver.received.map((r) => r.headers["webhook-id"])).toEqual([deliveryId, deliveryId]);
-    expect(db.select().from(auditEntries).where(eq(auditEntries.action, "delivery.retried")).all()).toHaveLength(1);
+    expect(await db.select().from(auditEntries).where(eq(auditEntries.action, "delivery.retried"))).toHaveLength(1);
 
     const again = await call(retry.POST, { method: "POST", url, token: tokens.admin, params: idParams });
     expect(again.status).toBe(409);
@@ -142,10 +143,10 @@ describe("retry, replay and re-enable", () => {
 
   it("Replay: every failed or dead delivery of the channel since the time goes out again; others are untouched", async () => {
     reply = { status: 400 };
-    const old = queueDelivery(db, { orgId, channelId });
-    const recent = [queueDelivery(db, { orgId, channelId }), queueDelivery(db, { orgId, channelId })];
+    const old = await queueDelivery(db, { orgId, channelId });
+    const recent = [await queueDelivery(db, { orgId, channelId }), await queueDelivery(db, { orgId, channelId })];
     await dispatchOnce(db, { deadlineMs: 5_000 });
-    db.update(deliveries).set({ createdAt: new Date("2025-01-01T00:00:00Z") }).where(eq(deliveries.id, old.deliveryId)).run();
+    await db.update(deliveries).set({ createdAt: new Date("2025-01-01T00:00:00Z") }).where(eq(deliveries.id, old.deliveryId));
 
     const refused = await call(replay.POST, { method: "POST", url, token: tokens.admin, params, body: { channel: channelId, since: "last week" } });
     expect(refused.status).toBe(422);
@@ -158,13 +159,14 @@ describe("retry, replay and re-enable", () => {
     expect(res.status).toBe(202);
     expect(res.json).toEqual({ replayed: 2 });
     await dispatchOnce(db, { deadlineMs: 5_000 });
-    for (const r of recent) expect(db.select().from(deliveries).where(eq(deliveries.id, r.deliveryId)).get()!.status).toBe("delivered");
-    expect(db.select().from(deliveries).where(eq(deliveries.id, old.deliveryId)).get()!.status).toBe("failed");
+    const statusOf = async (id: string) => (await db.select().from(deliveries).where(eq(deliveries.id, id)))[0]?.status;
+    for (const r of recent) expect(await statusOf(r.deliveryId)).toBe("delivered");
+    expect(await statusOf(old.deliveryId)).toBe("failed");
   });
 
   it("Re-enable: a disabled channel turns healthy and its waiting deliveries go out", async () => {
-    db.update(channels).set({ health: "disabled", consecutiveFailures: 9 }).where(eq(channels.id, channelId)).run();
-    const waiting = queueDelivery(db, { orgId, channelId });
+    await db.update(channels).set({ health: "disabled", consecutiveFailures: 9 }).where(eq(channels.id, channelId));
+    const waiting = await queueDelivery(db, { orgId, channelId });
     expect(await dispatchOnce(db, { deadlineMs: 2_000 })).toMatchObject({ claimed: 0 });
 
     const enableUrl = `http://127.0.0.1/api/v1/orgs/acme/channels/${channelId}/enable`;
@@ -174,7 +176,7 @@ describe("retry, replay and re-enable", () => {
     expect(res.json.channel).toEqual({ id: channelId, health: "healthy", enabled: true, waitingDeliveries: 1 });
 
     await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(db.select().from(deliveries).where(eq(deliveries.id, waiting.deliveryId)).get()!.status).toBe("delivered");
-    expect(db.select().from(channels).where(eq(channels.id, channelId)).get()).toMatchObject({ health: "healthy", consecutiveFailures: 0 });
+    expect((await db.select().from(deliveries).where(eq(deliveries.id, waiting.deliveryId)))[0]?.status).toBe("delivered");
+    expect((await db.select().from(channels).where(eq(channels.id, channelId)))[0]).toMatchObject({ health: "healthy", consecutiveFailures: 0 });
   });
 });

@@ -7,8 +7,8 @@ import { createEventType } from "@/lib/events/event-types";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(listEventTypesEndpoint, ({ org }) => ({ eventTypes: orgCatalog(db(), org.id) }));
+export const GET = handle(listEventTypesEndpoint, async ({ org }) => ({ eventTypes: await orgCatalog(db(), org.id) }));
 
-export const POST = handle(createEventTypeEndpoint, ({ org, principal, body }) => ({
-  eventType: createEventType(db(), org.id, actorOf(principal), body),
+export const POST = handle(createEventTypeEndpoint, async ({ org, principal, body }) => ({
+  eventType: await createEventType(db(), org.id, actorOf(principal), body),
 }));

@@ -1,9 +1,9 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { products } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as collection from "./route";
 import * as item from "./[product]/route";
 
@@ -12,16 +12,17 @@ let tokens: Record<"admin" | "read" | "otherOrg", string>;
 const url = "http://127.0.0.1/api/v1/orgs/acme/products";
 const params = { org: "acme" };
 
-beforeEach(() => {
-  db = testDb();
-  const { org } = seedOrg(db, "acme");
-  const other = seedOrg(db, "globex").org;
+beforeEach(async () => {
+  db = await testDb();
+  const { org } = await seedOrg(db, "acme");
+  const other = (await seedOrg(db, "globex")).org;
   tokens = {
-    admin: insertApiToken(db, { orgId: org.id, name: "ci", role: "admin" }).token,
-    read: insertApiToken(db, { orgId: org.id, name: "dash", role: "read" }).token,
-    otherOrg: insertApiToken(db, { orgId: other.id, name: "globex-ci", role: "admin" }).token,
+    admin: (await insertApiToken(db, { orgId: org.id, name: "ci", role: "admin" })).token,
+    read: (await insertApiToken(db, { orgId: org.id, name: "dash", role: "read" })).token,
+    otherOrg: (await insertApiToken(db, { orgId: other.id, name: "globex-ci", role: "admin" })).token,
   };
 });
+afterEach(() => closeTestDb(db));
 
 describe("products API: who may do what", () => {
   it.each([
@@ -38,7 +39,7 @@ describe("products API: who may do what", () => {
     expect(created.status).toBe(postStatus);
     if (postStatus !== 201) {
       expect(created.json.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
-      expect(db.select().from(products).all()).toHaveLength(0);
+      expect(await db.select().from(products)).toHaveLength(0);
     }
   });
 });
@@ -75,6 +76,6 @@ describe("products API: bad input", () => {
     expect(renamed.json.product.name).toBe("Shop");
     const deleted = await call(item.DELETE, { method: "DELETE", url, token: tokens.admin, params: { ...params, product: "web-shop" } });
     expect(deleted.status).toBe(204);
-    expect(db.select().from(products).all()).toHaveLength(0);
+    expect(await db.select().from(products)).toHaveLength(0);
   });
 });

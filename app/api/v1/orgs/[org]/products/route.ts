@@ -7,8 +7,8 @@ import { actorOf } from "@/lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(listProductsEndpoint, ({ org }) => ({ products: listProducts(db(), org.id).map(productJson) }));
+export const GET = handle(listProductsEndpoint, async ({ org }) => ({ products: (await listProducts(db(), org.id)).map(productJson) }));
 
-export const POST = handle(createProductEndpoint, ({ org, principal, body }) => ({
-  product: productJson(createProduct(db(), org.id, actorOf(principal), body)),
+export const POST = handle(createProductEndpoint, async ({ org, principal, body }) => ({
+  product: productJson(await createProduct(db(), org.id, actorOf(principal), body)),
 }));

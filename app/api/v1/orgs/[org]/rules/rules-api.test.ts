@@ -1,11 +1,11 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { auditEntries, channels, events, products, ruleChannels, rules } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import { ingestEvents } from "@/lib/events/ingest";
 import { newId } from "@/lib/ids";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as collection from "./route";
 import * as item from "./[id]/route";
 import * as matches from "./[id]/matches/route";
@@ -31,28 +31,29 @@ type Handler = Parameters<typeof call>[0];
 const req = (handler: Handler, method: string, params: Record<string, string> = {}, body?: unknown, token = admin, url = base) =>
   call(handler, { method, url, token, body, params: { org: "acme", ...params } });
 
-function channel(org: string, name: string, productId: string | null = null) {
+async function channel(org: string, name: string, productId: string | null = null) {
   const id = newId("ch");
-  db.insert(channels).values({ id, orgId: org, productId, type: "webhook", name, settings: { url: "https://example.test/hook" } }).run();
+  await db.insert(channels).values({ id, orgId: org, productId, type: "webhook", name, settings: { url: "https://example.test/hook" } });
   return id;
 }
-const count = (table: typeof rules | typeof ruleChannels | typeof auditEntries) => db.select().from(table).all().length;
+const count = async (table: typeof rules | typeof ruleChannels | typeof auditEntries) => (await db.select().from(table)).length;
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
-  otherOrgId = seedOrg(db, "globex").org.id;
-  db.insert(products).values([
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
+  otherOrgId = (await seedOrg(db, "globex")).org.id;
+  await db.insert(products).values([
     { id: "prd_shop", orgId, slug: "shop", name: "Shop" },
     { id: "prd_api", orgId, slug: "api", name: "API" },
-  ]).run();
-  admin = insertApiToken(db, { orgId, name: "admin", role: "admin" }).token;
-  read = insertApiToken(db, { orgId, name: "read", role: "read" }).token;
-  shopAdmin = insertApiToken(db, { orgId, name: "shop", role: "product-admin", productIds: ["prd_shop"] }).token;
-  orgChannel = channel(orgId, "ops");
-  otherOrgChannel = channel(otherOrgId, "theirs");
-  apiChannel = channel(orgId, "api-own", "prd_api");
+  ]);
+  admin = (await insertApiToken(db, { orgId, name: "admin", role: "admin" })).token;
+  read = (await insertApiToken(db, { orgId, name: "read", role: "read" })).token;
+  shopAdmin = (await insertApiToken(db, { orgId, name: "shop", role: "product-admin", productIds: ["prd_shop"] })).token;
+  orgChannel = await channel(orgId, "ops");
+  otherOrgChannel = await channel(otherOrgId, "theirs");
+  apiChannel = await channel(orgId, "api-own", "prd_api");
 });
+afterEach(() => closeTestDb(db));
 
 const orgRule = { name: "Failures", eventTypes: ["deployment.failed"], severities: ["error", "alert"], products: ["shop"], channels: [] as string[] };
 
@@ -70,14 +71,23 @@ describe("rules API", () => {
 
     expect((await req(item.DELETE, "DELETE", { id })).status).toBe(204);
     expect((await req(item.GET, "GET", { id })).status).toBe(404);
-    const actions = db.select().from(auditEntries).all().map((a) => a.action);
+    const actions = (await db.select().from(auditEntries)).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(["rule.created", "rule.updated", "rule.removed"]));
     // rule.created and rule.removed are platform events too.
-    expect(db.select().from(events).all().map((e) => e.type).sort()).toEqual(["rule.created", "rule.removed"]);
+    expect((await db.select().from(events)).map((e) => e.type).sort()).toEqual(["rule.created", "rule.removed"]);
+  });
+
+  it("changes of one rule racing each other take turns: each succeeds, and the rule keeps one set of channels", async () => {
+    const second = await channel(orgId, "second");
+    const id = (await req(collection.POST, "POST", {}, { ...orgRule, channels: [orgChannel] })).json.rule.id;
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => req(item.PATCH, "PATCH", { id }, { channels: i % 2 ? [orgChannel, second] : [second, orgChannel] })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect([...(await req(item.GET, "GET", { id })).json.rule.channels].sort()).toEqual([orgChannel, second].sort());
+    expect(await count(ruleChannels)).toBe(2);
   });
 
   it("refuses another org's channel, a product's channel in an org rule, unknown products and event types — and saves nothing", async () => {
-    const audits = count(auditEntries);
+    const audits = await count(auditEntries);
     const cases: [unknown, string[]][] = [
       [{ ...orgRule, channels: [otherOrgChannel] }, ["channels.0"]],
       [{ ...orgRule, channels: [apiChannel] }, ["channels.0"]],
@@ -95,9 +105,9 @@ describe("rules API", () => {
     const shape = await req(collection.POST, "POST", {}, { name: "", eventTypes: [], severities: ["loud"], channels: [], mode: "digest", digestMinutes: 7 });
     expect(shape.status).toBe(422);
     expect(Object.keys(shape.json.error.fields).sort()).toEqual(["channels", "digestMinutes", "eventTypes", "name", "severities.0"]);
-    expect(count(rules)).toBe(0);
-    expect(count(ruleChannels)).toBe(0);
-    expect(count(auditEntries)).toBe(audits);
+    expect(await count(rules)).toBe(0);
+    expect(await count(ruleChannels)).toBe(0);
+    expect(await count(auditEntries)).toBe(audits);
   });
 
   it("a product rule uses org channels or its own product's, sees only product events, and its scope cannot change", async () => {
@@ -128,7 +138,7 @@ describe("rules API", () => {
     expect((await req(item.DELETE, "DELETE", { id: orgOwned.json.rule.id }, undefined, read)).status).toBe(403);
     expect((await req(item.DELETE, "DELETE", { id: mine.json.rule.id }, undefined, shopAdmin)).status).toBe(204);
     // Another org's token sees 404 for this org.
-    const globex = insertApiToken(db, { orgId: otherOrgId, name: "g", role: "admin" }).token;
+    const globex = (await insertApiToken(db, { orgId: otherOrgId, name: "g", role: "admin" })).token;
     expect((await req(collection.GET, "GET", {}, undefined, globex)).status).toBe(404);
   });
 
@@ -136,11 +146,11 @@ describe("rules API", () => {
     const rule = await req(collection.POST, "POST", {}, { name: "Shop failures", product: "shop", eventTypes: ["deployment.failed"], severities: ["error", "critical"], channels: [orgChannel], enabled: false });
     const base0 = Date.parse("2026-01-01T00:00:00Z");
     for (let i = 0; i < 25; i++) {
-      ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `fail ${i}` }], { indexed: false, now: base0 + i * 1000 });
+      await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `fail ${i}` }], { indexed: false, now: base0 + i * 1000 });
     }
-    ingestEvents(db, orgId, [{ type: "deployment.failed", product: "api", title: "other product" }], { indexed: false, now: base0 + 99_000 });
-    ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", severity: "info", title: "too low" }], { indexed: false, now: base0 + 99_000 });
-    ingestEvents(db, orgId, [{ type: "deployment.succeeded", product: "shop", title: "other type" }], { indexed: false, now: base0 + 99_000 });
+    await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "api", title: "other product" }], { indexed: false, now: base0 + 99_000 });
+    await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", severity: "info", title: "too low" }], { indexed: false, now: base0 + 99_000 });
+    await ingestEvents(db, orgId, [{ type: "deployment.succeeded", product: "shop", title: "other type" }], { indexed: false, now: base0 + 99_000 });
     const res = await req(matches.GET, "GET", { id: rule.json.rule.id }, undefined, read);
     expect(res.status).toBe(200);
     expect(res.json.events).toHaveLength(20);
@@ -163,7 +173,7 @@ describe("event types API", () => {
     // The new type can be used by rules and producers at once.
     const rule = await req(collection.POST, "POST", {}, { name: "Backups", product: "shop", eventTypes: ["backup.failed"], severities: ["error"], channels: [orgChannel] });
     expect(rule.status).toBe(201);
-    expect(ingestEvents(db, orgId, [{ type: "backup.failed", product: "shop", title: "nightly" }], { indexed: false })[0].deliveries).toBe(1);
+    expect((await ingestEvents(db, orgId, [{ type: "backup.failed", product: "shop", title: "nightly" }], { indexed: false }))[0].deliveries).toBe(1);
   });
 });
 
@@ -171,8 +181,8 @@ describe("events API", () => {
   it("lists events newest first with filters and cursor paging, and shows one with its deliveries", async () => {
     await req(collection.POST, "POST", {}, { name: "All", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [orgChannel] });
     const t0 = Date.parse("2026-02-01T00:00:00Z");
-    for (let i = 0; i < 5; i++) ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `shop ${i}`, data: { build: i } }], { indexed: false, now: t0 + i * 1000 });
-    ingestEvents(db, orgId, [{ type: "billing.credits_low", severity: "warning", title: "credits" }], { indexed: false, now: t0 + 10_000 });
+    for (let i = 0; i < 5; i++) await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `shop ${i}`, data: { build: i } }], { indexed: false, now: t0 + i * 1000 });
+    await ingestEvents(db, orgId, [{ type: "billing.credits_low", severity: "warning", title: "credits" }], { indexed: false, now: t0 + 10_000 });
     const url = (q: string) => `${base}/events?${q}`;
     const page1 = await req(eventList.GET, "GET", {}, undefined, read, url("type=deployment.failed&limit=3"));
     expect(page1.json.events.map((e: { title: string }) => e.title)).toEqual(["shop 4", "shop 3", "shop 2"]);
@@ -190,7 +200,7 @@ describe("events API", () => {
     const shown = await req(eventItem.GET, "GET", { id: page1.json.events[0].id }, undefined, read);
     expect(shown.json.event).toMatchObject({ title: "shop 4", data: { build: 4 } });
     expect(shown.json.deliveries).toEqual([expect.objectContaining({ status: "queued", channelId: orgChannel, channel: { name: "ops", type: "webhook" } })]);
-    const globex = insertApiToken(db, { orgId: otherOrgId, name: "g", role: "admin" }).token;
+    const globex = (await insertApiToken(db, { orgId: otherOrgId, name: "g", role: "admin" })).token;
     expect((await call(eventItem.GET, { token: globex, params: { org: "globex", id: page1.json.events[0].id } })).status).toBe(404);
   });
 });
@@ -201,7 +211,7 @@ describe("notification-config API", () => {
   const post = (body: unknown, token = admin) => call(config.POST, { method: "POST", url: configUrl, token, body });
 
   it("round-trips: what GET returns can be posted back, changed, and read again; channels stay masked", async () => {
-    db.update(channels).set({ secretHints: { url: "https://hooks.slack.com/services/T0…/****" }, type: "slack", settings: {} }).run();
+    await db.update(channels).set({ secretHints: { url: "https://hooks.slack.com/services/T0…/****" }, type: "slack", settings: {} });
     const first = await get(read);
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ org: "acme", rules: [], severities: ["debug", "info", "warning", "error", "critical", "alert"], options: { digestMinutes: [1, 5, 15, 60], defaultSeverities: ["alert"] } });

@@ -27,10 +27,10 @@ export async function ProductNotifications({ org, product, canEdit }: { org: str
     );
   }
   const database = db();
-  const { preferences, otherRules } = productPreferences(database, o.id, product);
-  const orgChannels = listChannels(database, o.id).map(({ id, name, type }) => ({ id, name, type }));
-  const ownChannels = listChannels(database, o.id, { productId: product.id }).map(({ id, name, type }) => ({ id, name, type }));
-  const notifications = listNotifications(database, o.id, product);
+  const { preferences, otherRules } = await productPreferences(database, o.id, product);
+  const orgChannels = (await listChannels(database, o.id)).map(({ id, name, type }) => ({ id, name, type }));
+  const ownChannels = (await listChannels(database, o.id, { productId: product.id })).map(({ id, name, type }) => ({ id, name, type }));
+  const notifications = await listNotifications(database, o.id, product);
   const rows = preferences.map((p) => ({ key: p.eventType.key, title: p.eventType.title, description: p.eventType.description, channels: p.channels, minSeverity: p.minSeverity }));
   return (
     <>

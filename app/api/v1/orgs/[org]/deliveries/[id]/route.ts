@@ -5,4 +5,4 @@ import { getDelivery } from "@/lib/dispatch/delivery-log";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(getDeliveryEndpoint, ({ org, params }) => ({ delivery: getDelivery(db(), org.id, params.id) }));
+export const GET = handle(getDeliveryEndpoint, async ({ org, params }) => ({ delivery: await getDelivery(db(), org.id, params.id) }));

@@ -7,14 +7,14 @@ import { productJson } from "@/lib/api/serialize";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(getProductEndpoint, ({ org, params }) => ({ product: productJson(productBySlug(db(), org.id, params.product)) }));
+export const GET = handle(getProductEndpoint, async ({ org, params }) => ({ product: productJson(await productBySlug(db(), org.id, params.product)) }));
 
-export const PATCH = handle(updateProductEndpoint, ({ org, principal, params, body }) => {
-  const product = productBySlug(db(), org.id, params.product);
-  renameProduct(db(), org.id, actorOf(principal), product.id, body.name);
+export const PATCH = handle(updateProductEndpoint, async ({ org, principal, params, body }) => {
+  const product = await productBySlug(db(), org.id, params.product);
+  await renameProduct(db(), org.id, actorOf(principal), product.id, body.name);
   return { product: productJson({ ...product, name: body.name }) };
 });
 
-export const DELETE = handle(deleteProductEndpoint, ({ org, principal, params }) => {
-  deleteProduct(db(), org.id, actorOf(principal), productBySlug(db(), org.id, params.product).id);
+export const DELETE = handle(deleteProductEndpoint, async ({ org, principal, params }) => {
+  await deleteProduct(db(), org.id, actorOf(principal), (await productBySlug(db(), org.id, params.product)).id);
 });

@@ -7,14 +7,14 @@ import { deleteRule, getRule, ruleRow, updateRule } from "@/lib/rules/queries";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(getRuleEndpoint, ({ org, params }) => ({ rule: getRule(db(), org.id, params.id) }));
+export const GET = handle(getRuleEndpoint, async ({ org, params }) => ({ rule: await getRule(db(), org.id, params.id) }));
 
-export const PATCH = handle(updateRuleEndpoint, ({ org, principal, params, body }) => {
-  assertMayEditRule(principal, ruleRow(db(), org.id, params.id).productId);
-  return { rule: updateRule(db(), org.id, actorOf(principal), params.id, body) };
+export const PATCH = handle(updateRuleEndpoint, async ({ org, principal, params, body }) => {
+  assertMayEditRule(principal, (await ruleRow(db(), org.id, params.id)).productId);
+  return { rule: await updateRule(db(), org.id, actorOf(principal), params.id, body) };
 });
 
-export const DELETE = handle(deleteRuleEndpoint, ({ org, principal, params }) => {
-  assertMayEditRule(principal, ruleRow(db(), org.id, params.id).productId);
-  deleteRule(db(), org.id, actorOf(principal), params.id);
+export const DELETE = handle(deleteRuleEndpoint, async ({ org, principal, params }) => {
+  assertMayEditRule(principal, (await ruleRow(db(), org.id, params.id)).productId);
+  await deleteRule(db(), org.id, actorOf(principal), params.id);
 });

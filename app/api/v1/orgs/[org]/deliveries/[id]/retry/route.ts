@@ -7,7 +7,7 @@ import { retryDelivery } from "@/lib/dispatch/manual";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle(retryDeliveryEndpoint, ({ org, principal, params }) => {
-  retryDelivery(db(), org.id, actorOf(principal), params.id);
-  return { delivery: getDelivery(db(), org.id, params.id) };
+export const POST = handle(retryDeliveryEndpoint, async ({ org, principal, params }) => {
+  await retryDelivery(db(), org.id, actorOf(principal), params.id);
+  return { delivery: await getDelivery(db(), org.id, params.id) };
 });

@@ -5,4 +5,4 @@ import { whatWouldMatch } from "@/lib/rules/queries";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(ruleMatchesEndpoint, ({ org, params }) => ({ events: whatWouldMatch(db(), org.id, params.id) }));
+export const GET = handle(ruleMatchesEndpoint, async ({ org, params }) => ({ events: await whatWouldMatch(db(), org.id, params.id) }));
