@@ -149,7 +149,7 @@ async function main(argv: string[]) {
       return copyDb(rest);
     case "rotate-key": {
       const { runRotateKeyCommand } = await import("@/lib/crypto/rotate");
-      return void runRotateKeyCommand(rest);
+      return runRotateKeyCommand(rest);
     }
     case undefined:
     case "help":
