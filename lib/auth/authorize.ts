@@ -60,6 +60,8 @@ function check(principal: Principal, permission: Permission, productId?: string)
 
 /** Org by slug for someone who belongs to it; others get 404 so org names do not leak. */
 async function orgBySlug(database: DbOrTx, slug: string): Promise<Org> {
+  // No slug holds NUL, and PostgreSQL refuses the character in a query outright.
+  if (slug.includes("\u0000")) throw notFound("Organization");
   const [org] = await database.select().from(orgs).where(eq(orgs.slug, slug)).limit(1);
   if (!org) throw notFound("Organization");
   return org;
