@@ -2,6 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { fieldErrorsOf, toAppError } from "@/lib/api/protocol";
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /** What every server action returns: the form shows `fieldErrors` next to each field. */
 export type ActionResult<T = undefined> =
@@ -23,8 +24,8 @@ export function validatedAction<S extends z.ZodType, T>(
     if (!parsed.success) {
       return { ok: false, fieldErrors: fieldErrorsOf(parsed.error), formError: "Some fields are invalid" };
     }
-    const unstorable = unstorablePath(parsed.data);
-    if (unstorable) return { ok: false, fieldErrors: { [unstorable.join(".") || "_"]: [UNSTORABLE_MESSAGE] }, formError: "Some fields are invalid" };
+    const unstorable = unstorableTextPath(parsed.data);
+    if (unstorable) return { ok: false, fieldErrors: { [unstorable.join(".") || "_"]: [UNSTORABLE_TEXT_MESSAGE] }, formError: "Some fields are invalid" };
     try {
       return { ok: true, data: await fn(parsed.data) };
     } catch (e) {
@@ -34,28 +35,6 @@ export function validatedAction<S extends z.ZodType, T>(
       return { ok: false, fieldErrors: error.fields, formError: error.message };
     }
   };
-}
-
-const UNSTORABLE_MESSAGE = "must be valid text (no NUL characters or unpaired surrogates)";
-
-// U+0000, or half of a surrogate pair on its own (not Unicode text: it cannot be encoded as UTF-8).
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * Where the first string that no database can store faithfully is in an
- * action's input, if any. PostgreSQL refuses NUL in text and unpaired
- * surrogates in JSON (the query fails), and both engines would store an
- * unpaired surrogate as U+FFFD; such input is refused here, on both engines
- * alike, before any guard or query sees it.
- */
-function unstorablePath(value: unknown, path: string[] = []): string[] | null {
-  if (typeof value === "string") return UNSTORABLE.test(value) ? path : null;
-  if (!value || typeof value !== "object" || value instanceof Date) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const found = unstorablePath(item, [...path, key]);
-    if (found) return found;
-  }
-  return null;
 }
 
 function isNextControlFlow(e: unknown): boolean {

@@ -3,6 +3,7 @@ import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
 import { reportStorageFailure } from "@/lib/dispatch/storage-health";
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /**
  * What every `/api/v1` answer shares, whichever server reads the request (a
@@ -56,6 +57,8 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 export function validBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new AppError("validation_failed", "Some fields are invalid", fieldErrorsOf(parsed.error));
+  const unstorable = unstorableTextPath(parsed.data);
+  if (unstorable) throw new AppError("validation_failed", "Some fields are invalid", { [unstorable.join(".") || "_"]: [UNSTORABLE_TEXT_MESSAGE] });
   return parsed.data;
 }
 

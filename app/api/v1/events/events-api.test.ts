@@ -94,6 +94,22 @@ describe("POST /api/v1/events", () => {
     expect(await count(deliveries)).toBe(0);
   });
 
+  it("text no database stores faithfully (NUL, an unpaired surrogate) is refused with 422 naming the field, on both engines", async () => {
+    await rule([await channel("a")]);
+    const nul = await post({ type: "billing.credits_low", title: "low\u0000credits" });
+    expect(nul.status).toBe(422);
+    expect(nul.json.error.fields).toEqual({ title: [expect.stringMatching(/NUL/)] });
+    const batch = await post([
+      { type: "billing.credits_low", title: "fine" },
+      { type: "billing.credits_low", title: "fine", data: { note: "half a pair \ud800 here" } },
+    ]);
+    expect(batch.status).toBe(422);
+    expect(Object.keys(batch.json.error.fields)).toEqual(["1.data.note"]);
+    expect(await count(events)).toBe(0);
+    // A whole pair (an emoji) is text like any other.
+    expect((await post({ type: "billing.credits_low", title: "low credits 🔥" })).status).toBe(202);
+  });
+
   it("more than 1,000 events or an empty batch are refused", async () => {
     const many = Array.from({ length: 1001 }, (_, i) => ({ type: "log.entry", title: `line ${i}` }));
     expect((await post(many)).status).toBe(422);
