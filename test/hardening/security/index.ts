@@ -3,12 +3,14 @@ import path from "node:path";
 import { createSandbox, PASSWORD, startServer, stopServer } from "../herald";
 import type { Receiver } from "../peers";
 import type { SecurityAttack } from "./types";
+import { attacks as inviteAttacks } from "./invites";
+import { attacks as sessionAttacks } from "./sessions";
 
 /**
  * Every attack of the security part (`npm run test:hardening -- --only security`).
  * Each module exports `attacks`; add a module's list here.
  */
-const ATTACKS: SecurityAttack[] = [];
+const ATTACKS: SecurityAttack[] = [...inviteAttacks, ...sessionAttacks];
 
 /** Runs every attack against one production server; one attack's crash is its failure, the others still run. */
 export async function securityAttacks(receiver: Receiver, logDir: string) {
