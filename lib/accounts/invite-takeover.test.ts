@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/auth/permissions";
 import { checkCredentials } from "@/lib/auth/options";
 import { testDb } from "@/test/db";
 import { createOrg } from "./create-org";
-import { acceptInvite, addMember } from "./members";
+import { acceptInvite, addMember, describeInvite, joinOrg, reissueInvite, removeMember } from "./members";
 import { orgsOfUser } from "./orgs";
 import { runSetup } from "./setup";
 
@@ -109,5 +109,31 @@ describe("adding an e-mail", () => {
     const asOwnerOfEvil = await addMemberAction({ org: evil.slug, email: "friend@elsewhere.test", role: "owner" });
     expect(asOwnerOfEvil.ok).toBe(false);
     expect(db.select().from(users).where(eq(users.email, "friend@elsewhere.test")).get()).toBeUndefined();
+  });
+});
+
+describe("who may set an account's first password", () => {
+  it("only the org whose invitation created the account, until it withdraws it; then the next link may", async () => {
+    const legit = addMember(db, acme.id, ownerActor, "new@elsewhere.test", "member");
+    const other = addMember(db, evil.id, outsider.actor, "new@elsewhere.test", "member");
+    expect(describeInvite(db, legit.inviteToken)?.setsPassword).toBe(true);
+    expect(describeInvite(db, other.inviteToken)?.setsPassword).toBe(false);
+    // Acme withdraws: the account is as new as before, with no membership anywhere; a fresh link may set it.
+    removeMember(db, acme.id, ownerActor, legit.userId);
+    expect(describeInvite(db, other.inviteToken)?.setsPassword).toBe(false);
+    const renewed = reissueInvite(db, evil.id, outsider.actor, other.userId);
+    expect(describeInvite(db, renewed)?.setsPassword).toBe(true);
+  });
+
+  it("someone who sets the password of an e-mail they do not own gains no other org's invitation", async () => {
+    // The outsider invites an e-mail nobody has used yet and sets its password themselves...
+    const squat = addMember(db, evil.id, outsider.actor, "ceo@acme.test", "member");
+    await acceptInvite(db, squat.inviteToken, ATTACKER_PASSWORD);
+    // ...then Acme invites that e-mail as owner and sends the link to the real person.
+    const legit = addMember(db, acme.id, ownerActor, "ceo@acme.test", "owner");
+    await expect(acceptInvite(db, legit.inviteToken, ATTACKER_PASSWORD)).rejects.toThrow(/does not set a password/);
+    // Signed in as that account, the outsider sees no Acme and cannot join without the link sent to the real person.
+    expect(orgsOfUser(db, squat.userId).map((o) => o.slug)).toEqual([evil.slug]);
+    expect(() => joinOrg(db, "a-guessed-invite-token", squat.userId)).toThrow(/invalid, expired or already used/);
   });
 });
