@@ -12,10 +12,8 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
   const { org } = await params;
   const { principal, org: o } = await authorizePage(org, "org:read");
   const members = listMembers(db(), o.id).map((m) => ({ userId: m.userId, email: m.email, role: m.role, status: "active" as const }));
-  // Invitations not accepted yet give no access; only people who manage members see them.
-  const invited = can(principal, "org:manage")
-    ? listInvitations(db(), o.id).map((i) => ({ userId: i.userId, email: i.email, role: i.role, status: i.expired ? ("expired" as const) : ("invited" as const) }))
-    : [];
+  // Invitations not accepted yet: listed as such, they give no access anywhere.
+  const invited = listInvitations(db(), o.id).map((i) => ({ userId: i.userId, email: i.email, role: i.role, status: i.expired ? ("expired" as const) : ("invited" as const) }));
   return (
     <>
       <PageHeader title="Members" description="People in this organization and what they may do. Owners manage members and roles." />
