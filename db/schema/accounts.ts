@@ -5,8 +5,10 @@ export const users = sqliteTable("users", {
   id: id(),
   email: text("email").notNull().unique(),
   name: text("name"),
-  /** bcrypt hash; null until an invited user sets a password. */
+  /** bcrypt hash; null until an invited user sets a password (never set back to null: null means "never had one"). */
   passwordHash: text("password_hash"),
+  /** Console sessions carry the value they were signed in with; raising it ends them all (lib/auth/sessions.ts). */
+  sessionVersion: integer("session_version").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -35,19 +37,37 @@ export const memberships = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );
 
-/** One-time links that let an added member set their password. Only the hash is stored. */
-export const invites = sqliteTable("invites", {
-  id: id(),
-  orgId: text("org_id")
-    .notNull()
-    .references(() => orgs.id, { onDelete: "cascade" }),
-  userId: text("user_id")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  tokenHash: text("token_hash").notNull().unique(),
+/**
+ * Invitations to an org: the membership is created only when the invitee
+ * accepts (lib/accounts/members.ts). Each is reached through a one-time link;
+ * only the hash is stored.
+ */
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: id(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The role the membership gets on acceptance. */
+    role: text("role", { enum: ORG_ROLES }).notNull().default("member"),
+    /** This link may set the account's first password (at most one outstanding link per account may). */
+    setsPassword: integer("sets_password", { mode: "boolean" }).notNull().default(false),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: timestamp("expires_at").notNull(),
+    usedAt: timestamp("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("invites_user_idx").on(t.userId)],
+);
+
+/** Console sessions signed out before they expired, kept until they would have expired anyway. */
+export const endedSessions = sqliteTable("ended_sessions", {
+  id: text("id").primaryKey(),
   expiresAt: timestamp("expires_at").notNull(),
-  usedAt: timestamp("used_at"),
-  createdAt: createdAt(),
 });
 
 /** Failed sign-ins per e-mail, to slow down password guessing across restarts. */

@@ -6,7 +6,8 @@ import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { verifyPassword } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
 import { testDb } from "@/test/db";
-import { acceptInvite, addMember, changeRole, findInvite, removeMember } from "./members";
+import { createOrg } from "./create-org";
+import { acceptInvite, addMember, changeRole, describeInvite, findInvite, joinOrg, listInvitations, listMembers, reissueInvite, removeMember } from "./members";
 import { createProduct, deleteProduct, setProductAdmins } from "./products";
 import { runSetup } from "./setup";
 
@@ -48,37 +49,93 @@ describe("members", () => {
     ownerId = user.id;
   });
 
-  it("a new person gets a one-time invite link that sets the password", async () => {
-    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+  /** Adds someone new to Herald and lets them accept at once (they become a member). */
+  async function member(email: string, role: "owner" | "admin" | "member") {
+    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, email, role);
+    await acceptInvite(db, inviteToken, "the member's new password");
+    return userId;
+  }
+
+  it("a new person gets a one-time invite link that sets the password and makes them a member", async () => {
+    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin");
     expect(inviteToken).toBeTruthy();
     // Only the hash is stored.
     expect(db.select().from(invites).all()[0].tokenHash).not.toBe(inviteToken);
-    expect(findInvite(db, inviteToken!)?.userId).toBe(userId);
-    await acceptInvite(db, inviteToken!, "the member's new password");
+    expect(findInvite(db, inviteToken)?.userId).toBe(userId);
+    // Invited, not a member yet.
+    expect(listMembers(db, orgId).map((m) => m.email)).toEqual(["owner@acme.test"]);
+    expect(listInvitations(db, orgId)).toEqual([expect.objectContaining({ userId, email: "new@acme.test", role: "admin", expired: false })]);
+    await acceptInvite(db, inviteToken, "the member's new password");
     expect(await verifyPassword("the member's new password", db.select().from(users).where(eq(users.id, userId)).get()!.passwordHash)).toBe(true);
-    await expect(acceptInvite(db, inviteToken!, "another new password")).rejects.toThrow(/invalid, expired or already used/);
+    expect(listMembers(db, orgId).map((m) => [m.email, m.role])).toEqual([
+      ["new@acme.test", "admin"],
+      ["owner@acme.test", "owner"],
+    ]);
+    expect(listInvitations(db, orgId)).toEqual([]);
+    await expect(acceptInvite(db, inviteToken, "another new password")).rejects.toThrow(/invalid, expired or already used/);
   });
 
-  it("refuses adding someone twice", () => {
+  it("someone with an account accepts signed in as themselves, through the link; nobody else can use it", async () => {
+    const other = addMember(db, orgId, SYSTEM_ACTOR, "other@acme.test", "member");
+    await acceptInvite(db, other.inviteToken, "the other's password");
+    const b = createOrg(db, ownerId, { type: "user", id: ownerId, label: "owner@acme.test" }, "Beta");
+    const { inviteToken } = addMember(db, b.id, SYSTEM_ACTOR, "other@acme.test", "admin");
+    expect(describeInvite(db, inviteToken)).toMatchObject({ setsPassword: false, orgName: "Beta", role: "admin" });
+    expect(() => joinOrg(db, inviteToken, ownerId)).toThrow(/another account/);
+    expect(joinOrg(db, inviteToken, other.userId)).toEqual({ org: b.slug });
+    expect(listMembers(db, b.id).find((m) => m.userId === other.userId)?.role).toBe("admin");
+    expect(() => joinOrg(db, inviteToken, other.userId)).toThrow(/invalid, expired or already used/);
+  });
+
+  it("a new link replaces the old one and keeps what it may do; a withdrawn invitation's link dies", async () => {
+    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    const fresh = reissueInvite(db, orgId, SYSTEM_ACTOR, userId);
+    expect(findInvite(db, inviteToken)).toBeNull();
+    expect(describeInvite(db, fresh)?.setsPassword).toBe(true);
+    removeMember(db, orgId, SYSTEM_ACTOR, userId);
+    expect(findInvite(db, fresh)).toBeNull();
+    expect(listInvitations(db, orgId)).toEqual([]);
+    expect(() => reissueInvite(db, orgId, SYSTEM_ACTOR, ownerId)).toThrow(/not found/);
+  });
+
+  it("an expired invitation stays listed, its link refused, until a new link is sent", async () => {
+    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    db.update(invites).set({ expiresAt: new Date(Date.now() - 1000) }).run();
+    expect(listInvitations(db, orgId)).toEqual([expect.objectContaining({ userId, expired: true })]);
+    await expect(acceptInvite(db, inviteToken, "the member's new password")).rejects.toThrow(/invalid, expired/);
+    await acceptInvite(db, reissueInvite(db, orgId, SYSTEM_ACTOR, userId), "the member's new password");
+    expect(listMembers(db, orgId).map((m) => m.userId)).toContain(userId);
+  });
+
+  it("refuses adding someone twice: a member, or someone already invited", async () => {
     addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
-    expect(() => addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin")).toThrow(/already a member/);
+    expect(() => addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin")).toThrow(/already invited/);
+    expect(() => addMember(db, orgId, SYSTEM_ACTOR, "owner@acme.test", "admin")).toThrow(/already a member/);
   });
 
-  it("the last owner can be neither demoted nor removed; with a second owner both work", () => {
+  it("the last owner can be neither demoted nor removed; an invited owner does not count; with a second owner both work", async () => {
     expect(() => changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin")).toThrow(/at least one owner/);
     expect(() => removeMember(db, orgId, SYSTEM_ACTOR, ownerId)).toThrow(/at least one owner/);
-    const { userId } = addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    const { userId, inviteToken } = addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    expect(() => changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin")).toThrow(/at least one owner/);
+    await acceptInvite(db, inviteToken, "the member's new password");
     changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin");
     removeMember(db, orgId, SYSTEM_ACTOR, ownerId);
     expect(db.select().from(memberships).all().map((m) => m.userId)).toEqual([userId]);
   });
 
-  it("removing a member also removes their product-admin rights", () => {
-    const { userId } = addMember(db, orgId, SYSTEM_ACTOR, "pa@acme.test", "member");
+  it("removing a member also removes their product-admin rights", async () => {
+    const userId = await member("pa@acme.test", "member");
     const product = createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
     setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, [userId]);
     removeMember(db, orgId, SYSTEM_ACTOR, userId);
     expect(db.$client.prepare("select count(*) n from product_admins").get()).toEqual({ n: 0 });
+  });
+
+  it("an invited person cannot be named product admin before they accept", () => {
+    const { userId } = addMember(db, orgId, SYSTEM_ACTOR, "pa@acme.test", "member");
+    const product = createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
+    expect(() => setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, [userId])).toThrow(/Some fields are invalid/);
   });
 });
 
