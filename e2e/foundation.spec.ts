@@ -37,7 +37,7 @@ test("setup is gone once a user exists, for the page and the CLI", async ({ page
 
 test("sign out, a wrong password gets one generic message, sign in works", async ({ page }) => {
   await signInAsOwner(page);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.goto(`/o/${E2E.owner.slug}/members`);
   await expect(page).toHaveURL(/\/login/);
@@ -70,6 +70,8 @@ test("an owner invites a member, who sets a password through the link and cannot
   await page.getByRole("button", { name: "Add member" }).click();
   const inviteUrl = (await page.getByTestId("invite-url").textContent())!.trim();
   expect(inviteUrl).toContain("/invite/");
+  // Invited, not a member until they accept.
+  await expect(page.getByRole("row", { name: new RegExp(E2E.member.email) })).toContainText("invited");
 
   const memberContext = await browser.newContext();
   const member = await memberContext.newPage();
@@ -83,6 +85,8 @@ test("an owner invites a member, who sets a password through the link and cannot
   // The link works once.
   await member.goto(inviteUrl);
   await expect(member.getByText("This invite link does not work")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("row", { name: new RegExp(E2E.member.email) })).toContainText("active");
 
   // Admin pages answer 403 on the server, not just hidden links.
   for (const path of ["tokens", "audit"]) {

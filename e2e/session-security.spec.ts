@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { E2E, signInAsOwner } from "./fixtures";
+import { E2E, signIn, signInAsOwner } from "./fixtures";
 
 test("the session cookie is HttpOnly and SameSite=Lax", async ({ page }) => {
   await signInAsOwner(page);
@@ -29,4 +29,33 @@ test("the sign-in page does not redirect to another site after sign-in", async (
   await page.getByLabel("Password").fill(E2E.owner.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(new RegExp(`^${E2E.baseURL}/o/`));
+});
+
+// Sessions end on the server (issue #15, item 5): a copied cookie is refused afterwards. The member's
+// account is used so that the owner's sessions of other specs are left alone.
+test("a session cookie copied before sign-out no longer opens the console", async ({ page, browser }) => {
+  await signIn(page, E2E.member.email, E2E.member.password);
+  const copied = await page.context().cookies();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login/);
+  const thief = await browser.newContext();
+  await thief.addCookies(copied);
+  const stolen = await thief.newPage();
+  await stolen.goto(`/o/${E2E.owner.slug}/notifications`);
+  await expect(stolen).toHaveURL(/\/login/);
+  await thief.close();
+});
+
+test("Sign out everywhere ends the person's sessions in other browsers too", async ({ page, browser }) => {
+  const other = await browser.newContext();
+  const elsewhere = await other.newPage();
+  await signIn(elsewhere, E2E.member.email, E2E.member.password);
+  await signIn(page, E2E.member.email, E2E.member.password);
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await elsewhere.goto(`/o/${E2E.owner.slug}/notifications`);
+  await expect(elsewhere).toHaveURL(/\/login/);
+  await other.close();
+  // Signing in again works.
+  await signIn(page, E2E.member.email, E2E.member.password);
 });

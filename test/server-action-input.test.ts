@@ -72,7 +72,13 @@ for (const file of ["app", "lib", "components"].flatMap((d) => serverModules(pat
 }
 
 /** Actions any signed-in user may use outside an org they belong to, or without one. */
-const NOT_ORG_SCOPED = new Set(["app/orgs/new/actions.ts#createOrgAction", "app/setup/actions.ts#setupAction", "app/invite/[token]/actions.ts#acceptInviteAction"]);
+const NOT_ORG_SCOPED = new Set([
+  "app/orgs/new/actions.ts#createOrgAction",
+  "app/setup/actions.ts#setupAction",
+  "app/invite/[token]/actions.ts#acceptInviteAction",
+  "app/invite/[token]/actions.ts#joinOrgAction",
+  "app/o/[org]/session-actions.ts#signOutEverywhereAction",
+]);
 
 const hostileText = fc.oneof(
   fc.constantFrom("", "\u0000", "a\r\nX-Injected: 1", "'; DROP TABLE rules; --", "__proto__", "\ud800", "x".repeat(70_000), "😀".repeat(300)),

@@ -9,10 +9,10 @@ export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   if (!(await hasAnyUser())) redirect("/setup");
-  if (await currentUser()) redirect("/");
   const { callbackUrl } = await searchParams;
   // Only same-site paths, so the sign-in page cannot be used as an open redirect.
   const next = callbackUrl && callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  if (await currentUser()) redirect(next);
   return (
     <AuthCard title="Sign in" subtitle="Use the e-mail and password of your Herald account.">
       <LoginForm next={next} />

@@ -29,8 +29,10 @@ export function defineSchema(k: SchemaKit) {
     id: id(),
     email: k.text("email").notNull().unique(),
     name: k.text("name"),
-    /** bcrypt hash; null until an invited user sets a password. */
+    /** bcrypt hash; null until an invited user sets a password (never set back to null: null means "never had one"). */
     passwordHash: k.text("password_hash"),
+    /** Console sessions carry the value they were signed in with; raising it ends them all (lib/auth/sessions.ts). */
+    sessionVersion: k.integer("session_version").notNull().default(0),
     createdAt: createdAt(),
   });
 
@@ -57,19 +59,37 @@ export function defineSchema(k: SchemaKit) {
     (t) => [k.primaryKey({ columns: [t.orgId, t.userId] }), k.index("memberships_user_idx").on(t.userId)],
   );
 
-  /** One-time links that let an added member set their password. Only the hash is stored. */
-  const invites = k.table("invites", {
-    id: id(),
-    orgId: k.text("org_id")
-      .notNull()
-      .references(() => orgs.id, { onDelete: "cascade" }),
-    userId: k.text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    tokenHash: k.text("token_hash").notNull().unique(),
+  /**
+   * Invitations to an org: the membership is created only when the invitee
+   * accepts (lib/accounts/members.ts). Each is reached through a one-time link;
+   * only the hash is stored.
+   */
+  const invites = k.table(
+    "invites",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      userId: k.text("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      /** The role the membership gets on acceptance. */
+      role: k.textEnum("role", ORG_ROLES).notNull().default("member"),
+      /** This link may set the account's first password (at most one outstanding link per account may). */
+      setsPassword: k.boolean("sets_password").notNull().default(false),
+      tokenHash: k.text("token_hash").notNull().unique(),
+      expiresAt: k.timestamp("expires_at").notNull(),
+      usedAt: k.timestamp("used_at"),
+      createdAt: createdAt(),
+    },
+    (t) => [k.index("invites_user_idx").on(t.userId)],
+  );
+
+  /** Console sessions signed out before they expired, kept until they would have expired anyway. */
+  const endedSessions = k.table("ended_sessions", {
+    id: k.text("id").primaryKey(),
     expiresAt: k.timestamp("expires_at").notNull(),
-    usedAt: k.timestamp("used_at"),
-    createdAt: createdAt(),
   });
 
   /** Failed sign-ins per e-mail, to slow down password guessing across restarts. */
@@ -368,5 +388,5 @@ export function defineSchema(k: SchemaKit) {
     ],
   );
 
-  return { users, orgs, memberships, invites, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems };
+  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems };
 }

@@ -85,6 +85,11 @@ CREATE TABLE "delivery_events" (
 	CONSTRAINT "delivery_events_delivery_id_event_id_pk" PRIMARY KEY("delivery_id","event_id")
 );
 --> statement-breakpoint
+CREATE TABLE "ended_sessions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "event_types" (
 	"id" text PRIMARY KEY NOT NULL,
 	"org_id" text NOT NULL,
@@ -126,6 +131,8 @@ CREATE TABLE "invites" (
 	"id" text PRIMARY KEY NOT NULL,
 	"org_id" text NOT NULL,
 	"user_id" text NOT NULL,
+	"role" text DEFAULT 'member' NOT NULL,
+	"sets_password" boolean DEFAULT false NOT NULL,
 	"token_hash" text NOT NULL,
 	"expires_at" timestamp (3) with time zone NOT NULL,
 	"used_at" timestamp (3) with time zone,
@@ -197,6 +204,7 @@ CREATE TABLE "users" (
 	"email" text NOT NULL,
 	"name" text,
 	"password_hash" text,
+	"session_version" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );
@@ -245,6 +253,7 @@ CREATE UNIQUE INDEX "events_org_key_idx" ON "events" USING btree ("org_id","idem
 CREATE INDEX "events_org_time_idx" ON "events" USING btree ("org_id","received_at");--> statement-breakpoint
 CREATE INDEX "inbox_user_idx" ON "inbox_items" USING btree ("user_id","org_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "inbox_user_event_idx" ON "inbox_items" USING btree ("user_id","event_id","channel_id");--> statement-breakpoint
+CREATE INDEX "invites_user_idx" ON "invites" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "memberships_user_idx" ON "memberships" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "product_admins_user_idx" ON "product_admins" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "products_org_slug_idx" ON "products" USING btree ("org_id","slug");--> statement-breakpoint

@@ -1,4 +1,4 @@
-import { asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rowsOf, type Db } from "@/db/client";
 import { auditEntries, channels, invites, memberships, orgs, productAdmins, ruleChannels, rules, users } from "@/db/schema";
@@ -7,7 +7,8 @@ import { verifyPassword } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
 import { closeTestDb, testDb } from "@/test/db";
 import { listAudit } from "./audit-log";
-import { acceptInvite, addMember, changeRole, findInvite, removeMember } from "./members";
+import { createOrg } from "./create-org";
+import { acceptInvite, addMember, changeRole, describeInvite, findInvite, joinOrg, listInvitations, listMembers, reissueInvite, removeMember } from "./members";
 import { createProduct, deleteProduct, setProductAdmins } from "./products";
 import { runSetup } from "./setup";
 
@@ -63,32 +64,87 @@ describe("members", () => {
     ownerId = user.id;
   });
 
-  it("a new person gets a one-time invite link that sets the password", async () => {
-    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+  /** Adds someone new to Herald and lets them accept at once (they become a member). */
+  async function member(email: string, role: "owner" | "admin" | "member") {
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, email, role);
+    await acceptInvite(db, inviteToken, "the member's new password");
+    return userId;
+  }
+
+  it("a new person gets a one-time invite link that sets the password and makes them a member", async () => {
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin");
     expect(inviteToken).toBeTruthy();
     // Only the hash is stored.
     expect((await db.select().from(invites))[0].tokenHash).not.toBe(inviteToken);
-    expect((await findInvite(db, inviteToken!))?.userId).toBe(userId);
-    await acceptInvite(db, inviteToken!, "the member's new password");
-    const [member] = await db.select().from(users).where(eq(users.id, userId));
-    expect(await verifyPassword("the member's new password", member.passwordHash)).toBe(true);
-    await expect(acceptInvite(db, inviteToken!, "another new password")).rejects.toThrow(/invalid, expired or already used/);
+    expect((await findInvite(db, inviteToken))?.userId).toBe(userId);
+    // Invited, not a member yet.
+    expect((await listMembers(db, orgId)).map((m) => m.email)).toEqual(["owner@acme.test"]);
+    expect(await listInvitations(db, orgId)).toEqual([expect.objectContaining({ userId, email: "new@acme.test", role: "admin", expired: false })]);
+    await acceptInvite(db, inviteToken, "the member's new password");
+    const [stored] = await db.select().from(users).where(eq(users.id, userId));
+    expect(await verifyPassword("the member's new password", stored.passwordHash)).toBe(true);
+    expect((await listMembers(db, orgId)).map((m) => [m.email, m.role])).toEqual([
+      ["new@acme.test", "admin"],
+      ["owner@acme.test", "owner"],
+    ]);
+    expect(await listInvitations(db, orgId)).toEqual([]);
+    await expect(acceptInvite(db, inviteToken, "another new password")).rejects.toThrow(/invalid, expired or already used/);
   });
 
-  it("an invite link used twice at once sets one password", async () => {
-    const { inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+  it("an invite link used twice at once sets one password and joins once", async () => {
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
     await warmPool();
-    const results = await Promise.allSettled([acceptInvite(db, inviteToken!, "first new password"), acceptInvite(db, inviteToken!, "second new password")]);
+    const results = await Promise.allSettled([acceptInvite(db, inviteToken, "first new password"), acceptInvite(db, inviteToken, "second new password")]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    expect(await db.select({ n: count() }).from(auditEntries).where(eq(auditEntries.action, "invite.accepted"))).toEqual([{ n: 1 }]);
+    expect(
+      await db
+        .select({ n: count() })
+        .from(auditEntries)
+        .where(and(eq(auditEntries.action, "account.created"), eq(auditEntries.targetId, userId))),
+    ).toEqual([{ n: 1 }]);
+    const [stored] = await db.select().from(users).where(eq(users.id, userId));
+    expect(stored.sessionVersion).toBe(1);
   });
 
-  it("refuses adding someone twice", async () => {
+  it("someone with an account accepts signed in as themselves, through the link; nobody else can use it", async () => {
+    const other = await addMember(db, orgId, SYSTEM_ACTOR, "other@acme.test", "member");
+    await acceptInvite(db, other.inviteToken, "the other's password");
+    const b = await createOrg(db, ownerId, { type: "user", id: ownerId, label: "owner@acme.test" }, "Beta");
+    const { inviteToken } = await addMember(db, b.id, SYSTEM_ACTOR, "other@acme.test", "admin");
+    expect(await describeInvite(db, inviteToken)).toMatchObject({ setsPassword: false, orgName: "Beta", role: "admin" });
+    await expect(joinOrg(db, inviteToken, ownerId)).rejects.toThrow(/another account/);
+    expect(await joinOrg(db, inviteToken, other.userId)).toEqual({ org: b.slug });
+    expect((await listMembers(db, b.id)).find((m) => m.userId === other.userId)?.role).toBe("admin");
+    await expect(joinOrg(db, inviteToken, other.userId)).rejects.toThrow(/invalid, expired or already used/);
+  });
+
+  it("a new link replaces the old one and keeps what it may do; a withdrawn invitation's link dies", async () => {
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    const fresh = await reissueInvite(db, orgId, SYSTEM_ACTOR, userId);
+    expect(await findInvite(db, inviteToken)).toBeNull();
+    expect((await describeInvite(db, fresh))?.setsPassword).toBe(true);
+    await removeMember(db, orgId, SYSTEM_ACTOR, userId);
+    expect(await findInvite(db, fresh)).toBeNull();
+    expect(await listInvitations(db, orgId)).toEqual([]);
+    await expect(reissueInvite(db, orgId, SYSTEM_ACTOR, ownerId)).rejects.toThrow(/not found/);
+  });
+
+  it("an expired invitation stays listed, its link refused, until a new link is sent", async () => {
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    await db.update(invites).set({ expiresAt: new Date(Date.now() - 1000) });
+    expect(await listInvitations(db, orgId)).toEqual([expect.objectContaining({ userId, expired: true })]);
+    await expect(acceptInvite(db, inviteToken, "the member's new password")).rejects.toThrow(/invalid, expired/);
+    await acceptInvite(db, await reissueInvite(db, orgId, SYSTEM_ACTOR, userId), "the member's new password");
+    expect((await listMembers(db, orgId)).map((m) => m.userId)).toContain(userId);
+  });
+
+  it("refuses adding someone twice: a member, or someone already invited", async () => {
     await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
-    await expect(addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin")).rejects.toThrow(/already a member/);
+    await expect(addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "admin")).rejects.toThrow(/already invited/);
+    await expect(addMember(db, orgId, SYSTEM_ACTOR, "owner@acme.test", "admin")).rejects.toThrow(/already a member/);
   });
 
-  it("adding the same person twice at once adds them once, and the other is told they are a member", async () => {
+  it("inviting the same person twice at once invites them once, and the other is told they are invited", async () => {
     await warmPool();
     const results = await Promise.allSettled([
       addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member"),
@@ -97,21 +153,35 @@ describe("members", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(AppError);
-    expect(refused.reason.message).toMatch(/already a member/);
-    expect(await db.select().from(memberships).where(eq(memberships.orgId, orgId))).toHaveLength(2);
+    expect(refused.reason.message).toMatch(/already invited/);
+    expect(await listInvitations(db, orgId)).toHaveLength(1);
   });
 
-  it("the last owner can be neither demoted nor removed; with a second owner both work", async () => {
+  it("two orgs inviting the same new account at once: one link may set its first password", async () => {
+    const b = await createOrg(db, ownerId, { type: "user", id: ownerId, label: "owner@acme.test" }, "Beta");
+    await addMember(db, orgId, SYSTEM_ACTOR, "new@acme.test", "member");
+    await warmPool();
+    const [x, y] = await Promise.all([
+      addMember(db, b.id, SYSTEM_ACTOR, "new@acme.test", "member"),
+      reissueInvite(db, orgId, SYSTEM_ACTOR, (await db.select().from(users).where(eq(users.email, "new@acme.test")))[0].id),
+    ]);
+    const links = [(await describeInvite(db, x.inviteToken))?.setsPassword, (await describeInvite(db, y))?.setsPassword];
+    expect(links.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("the last owner can be neither demoted nor removed; an invited owner does not count; with a second owner both work", async () => {
     await expect(changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin")).rejects.toThrow(/at least one owner/);
     await expect(removeMember(db, orgId, SYSTEM_ACTOR, ownerId)).rejects.toThrow(/at least one owner/);
-    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    const { userId, inviteToken } = await addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    await expect(changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin")).rejects.toThrow(/at least one owner/);
+    await acceptInvite(db, inviteToken, "the member's new password");
     await changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin");
     await removeMember(db, orgId, SYSTEM_ACTOR, ownerId);
     expect((await db.select().from(memberships)).map((m) => m.userId)).toEqual([userId]);
   });
 
   it("two owners demoting each other at once leave one owner", async () => {
-    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "second@acme.test", "owner");
+    const userId = await member("second@acme.test", "owner");
     await warmPool();
     const results = await Promise.allSettled([changeRole(db, orgId, SYSTEM_ACTOR, ownerId, "admin"), changeRole(db, orgId, SYSTEM_ACTOR, userId, "member")]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
@@ -119,12 +189,18 @@ describe("members", () => {
   });
 
   it("removing a member also removes their product-admin rights", async () => {
-    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "pa@acme.test", "member");
+    const userId = await member("pa@acme.test", "member");
     const product = await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
     await setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, [userId]);
     expect(await db.select({ n: count() }).from(productAdmins)).toEqual([{ n: 1 }]);
     await removeMember(db, orgId, SYSTEM_ACTOR, userId);
     expect(await db.select({ n: count() }).from(productAdmins)).toEqual([{ n: 0 }]);
+  });
+
+  it("an invited person cannot be named product admin before they accept", async () => {
+    const { userId } = await addMember(db, orgId, SYSTEM_ACTOR, "pa@acme.test", "member");
+    const product = await createProduct(db, orgId, SYSTEM_ACTOR, { name: "Web Shop" });
+    await expect(setProductAdmins(db, orgId, SYSTEM_ACTOR, product.id, [userId])).rejects.toThrow(/Some fields are invalid/);
   });
 });
 
@@ -168,7 +244,7 @@ describe("the audit log", () => {
     await addMember(db, org.id, { type: "user", id: "usr_x", label: "Ops_Lead@acme.test" }, "new@acme.test", "member");
     const all = await listAudit(db, org.id);
     expect(all.total).toBe(all.rows.length);
-    expect(all.rows[0].action).toBe("account.created");
+    expect(all.rows[0].action).toBe("member.invited");
     expect(all.rows.map((r) => r.createdAt.getTime())).toEqual(all.rows.map((r) => r.createdAt.getTime()).sort((x, y) => y - x));
     expect((await listAudit(db, org.id, { action: "rule." })).rows.map((r) => r.action)).toEqual(["rule.created", "rule.created"]);
     expect((await listAudit(db, org.id, { action: "RULE." })).total).toBe(2);

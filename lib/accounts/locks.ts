@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { engineOf, type DbOrTx } from "@/db/client";
-import { orgs } from "@/db/schema";
+import { orgs, users } from "@/db/schema";
 
 /**
  * Checks that read before they write ("the last owner", "all members",
@@ -28,4 +28,13 @@ export async function lockOrg(tx: DbOrTx, orgId: string) {
 export async function lockOrgCreation(tx: DbOrTx) {
   if (engineOf(tx) === "sqlite") return;
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${ORG_CREATION_LOCK})`);
+}
+
+/**
+ * Serialises changes to one account's credentials (who may set its first
+ * password, setting it): the user's row, FOR NO KEY UPDATE.
+ */
+export async function lockUser(tx: DbOrTx, userId: string) {
+  if (engineOf(tx) === "sqlite") return;
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("no key update");
 }

@@ -6,14 +6,12 @@ import { memberships, users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
+import { endSession, newSessionClaims, SESSION_MAX_AGE, sessionIsLive } from "@/lib/auth/sessions";
 import { lockedUntil, recordLoginFailure, recordLoginSuccess } from "@/lib/auth/throttle";
 import { signInSchema } from "@/lib/validation/accounts";
 
-/** Sessions expire after 12 hours; a person signs in once per working day. */
-export const SESSION_MAX_AGE = 12 * 3600;
-
 /** Checks e-mail + password; returns the user or null (one generic failure for every reason). */
-export async function checkCredentials(input: unknown): Promise<{ id: string; email: string } | null> {
+export async function checkCredentials(input: unknown): Promise<{ id: string; email: string; sessionVersion: number } | null> {
   const parsed = signInSchema.safeParse(input);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
@@ -46,7 +44,7 @@ export async function checkCredentials(input: unknown): Promise<{ id: string; em
     return null;
   }
   await recordLoginSuccess(database, email);
-  return { id: user.id, email: user.email };
+  return { id: user.id, email: user.email, sessionVersion: user.sessionVersion };
 }
 
 export const authOptions: NextAuthOptions = {
@@ -65,13 +63,23 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
-    jwt({ token, user }) {
-      if (user) token.uid = user.id;
-      return token;
+    // Runs at sign-in (with `user`) and on every session read, including the renewal at /api/auth/session:
+    // a session that was ended on the server (lib/auth/sessions.ts) reads as an empty token, so it is
+    // neither honoured nor renewed.
+    async jwt({ token, user }) {
+      if (user) return { ...token, ...newSessionClaims(user as unknown as { id: string; sessionVersion: number }) };
+      return (await sessionIsLive(db(), token)) ? token : {};
     },
     session({ session, token }) {
-      if (session.user) (session.user as { id?: string }).id = token.uid as string;
+      // No user in the token: no session at all (getServerSession answers null, /api/auth/session `{}`).
+      if (typeof token.uid !== "string") return {} as typeof session;
+      if (session.user) (session.user as { id?: string }).id = token.uid;
       return session;
+    },
+  },
+  events: {
+    async signOut({ token }) {
+      if (token) await endSession(db(), token);
     },
   },
 };

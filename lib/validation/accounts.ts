@@ -32,6 +32,9 @@ export const acceptInviteSchema = z
     message: "does not match the password",
   });
 
+/** Someone signed in accepts an invitation through its link. */
+export const joinOrgSchema = z.object({ token: z.string().min(10).max(200) });
+
 export const renameOrgSchema = z.object({ name: nameSchema });
 
 export const addMemberSchema = z.object({

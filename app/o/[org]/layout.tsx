@@ -5,7 +5,7 @@ import { db } from "@/db/client";
 import { orgsOfUser } from "@/lib/accounts/orgs";
 import { requireUser } from "@/lib/auth/authorize";
 import { OrgSwitcher } from "./_components/org-switcher";
-import { SignOutButton } from "./_components/sign-out-button";
+import { SignOutButton, SignOutEverywhereButton } from "./_components/sign-out-button";
 import { NavLinks } from "./_components/nav-links";
 import { InboxBell } from "./_components/inbox-bell";
 import { unreadCount } from "@/lib/inbox/queries";
@@ -34,6 +34,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
               {current.role}
             </span>
             <SignOutButton />
+            <SignOutEverywhereButton />
           </div>
         </div>
       </header>

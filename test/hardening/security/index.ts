@@ -3,13 +3,15 @@ import path from "node:path";
 import { createSandbox, PASSWORD, startServer, stopServer } from "../herald";
 import type { Receiver } from "../peers";
 import { attacks as echoAttacks } from "./echo";
+import { attacks as inviteAttacks } from "./invites";
+import { attacks as sessionAttacks } from "./sessions";
 import type { SecurityAttack } from "./types";
 
 /**
  * Every attack of the security part (`npm run test:hardening -- --only security`).
  * Each module exports `attacks`; add a module's list here.
  */
-const ATTACKS: SecurityAttack[] = [...echoAttacks];
+const ATTACKS: SecurityAttack[] = [...inviteAttacks, ...sessionAttacks, ...echoAttacks];
 
 /** Runs every attack against one production server; one attack's crash is its failure, the others still run. */
 export async function securityAttacks(receiver: Receiver, logDir: string) {

@@ -12,9 +12,9 @@ export function AcceptInviteForm({ token, email }: { token: string; email: strin
   const router = useRouter();
   const { form, onSubmit, formError, errorOf, pending } = useActionForm(acceptInviteSchema, acceptInviteAction, {
     defaultValues: { token },
-    onSuccess: async (_data, values) => {
+    onSuccess: async (data, values) => {
       await signIn("credentials", { email, password: values.password, redirect: false });
-      router.replace("/");
+      router.replace(`/o/${data.org}/notifications`);
       router.refresh();
     },
   });

@@ -16,14 +16,17 @@ function inviteUrl(token: string) {
 
 export const addMemberAction = validatedAction(withOrg(addMemberSchema), async ({ org, email, role }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
+  // The same answer whether the e-mail had an account or not: a link that the person accepts through.
   const { inviteToken } = await addMember(db(), o.id, actorOf(principal), email, role);
   revalidatePath(`/o/${org}/members`);
-  return { inviteUrl: inviteToken ? inviteUrl(inviteToken) : null };
+  return { inviteUrl: inviteUrl(inviteToken) };
 });
 
 export const reissueInviteAction = validatedAction(withOrg(removeMemberSchema), async ({ org, userId }) => {
   const { principal, org: o } = await authorize(org, "org:manage");
-  return { inviteUrl: inviteUrl(await reissueInvite(db(), o.id, actorOf(principal), userId)) };
+  const token = await reissueInvite(db(), o.id, actorOf(principal), userId);
+  revalidatePath(`/o/${org}/members`);
+  return { inviteUrl: inviteUrl(token) };
 });
 
 export const changeRoleAction = validatedAction(withOrg(changeRoleSchema), async ({ org, userId, role }) => {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { db } from "@/db/client";
 import { PageHeader } from "@/components/ui/card";
-import { listMembers } from "@/lib/accounts/members";
+import { listInvitations, listMembers } from "@/lib/accounts/members";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { MembersPanel } from "./_components/members-panel";
@@ -11,11 +11,13 @@ export const metadata: Metadata = { title: "Members" };
 export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const { principal, org: o } = await authorizePage(org, "org:read");
-  const members = (await listMembers(db(), o.id)).map((m) => ({ ...m, joined: m.joined.toISOString() }));
+  const members = (await listMembers(db(), o.id)).map((m) => ({ userId: m.userId, email: m.email, role: m.role, status: "active" as const }));
+  // Invitations not accepted yet: listed as such, they give no access anywhere.
+  const invited = (await listInvitations(db(), o.id)).map((i) => ({ userId: i.userId, email: i.email, role: i.role, status: i.expired ? ("expired" as const) : ("invited" as const) }));
   return (
     <>
       <PageHeader title="Members" description="People in this organization and what they may do. Owners manage members and roles." />
-      <MembersPanel org={org} members={members} canManage={can(principal, "org:manage")} selfId={principal.kind === "user" ? principal.userId : ""} />
+      <MembersPanel org={org} members={members} invited={invited} canManage={can(principal, "org:manage")} selfId={principal.kind === "user" ? principal.userId : ""} />
     </>
   );
 }

@@ -11,7 +11,14 @@ import { ORG_ROLES, type OrgRole } from "@/db/schema";
 import { addMemberSchema } from "@/lib/validation/accounts";
 import { addMemberAction, changeRoleAction, reissueInviteAction, removeMemberAction } from "../actions";
 
-type Member = { userId: string; email: string; role: OrgRole; pending: boolean; joined: string };
+/** A member, or an invitation not accepted yet (`invited`, or `expired` when its link no longer works). */
+type Member = { userId: string; email: string; role: OrgRole; status: "active" | "invited" | "expired" };
+
+const STATUS = {
+  active: <Badge tone="green">active</Badge>,
+  invited: <Badge tone="amber">invited</Badge>,
+  expired: <Badge tone="red">invite expired</Badge>,
+};
 
 const ROLE_HELP: Record<OrgRole, string> = {
   owner: "everything, including members and roles",
@@ -19,14 +26,26 @@ const ROLE_HELP: Record<OrgRole, string> = {
   member: "reads settings, events and the delivery log",
 };
 
-export function MembersPanel({ org, members, canManage, selfId }: { org: string; members: Member[]; canManage: boolean; selfId: string }) {
+export function MembersPanel({
+  org,
+  members,
+  invited,
+  canManage,
+  selfId,
+}: {
+  org: string;
+  members: Member[];
+  invited: Member[];
+  canManage: boolean;
+  selfId: string;
+}) {
   const router = useRouter();
   const [invite, setInvite] = useState<{ email: string; url: string }>();
   const [rowError, setRowError] = useState<string>();
   const add = useActionForm(addMemberSchema, (v) => addMemberAction({ ...v, org }), {
     defaultValues: { email: "", role: "member" },
     onSuccess: (data, values) => {
-      if (data.inviteUrl) setInvite({ email: values.email, url: data.inviteUrl });
+      setInvite({ email: values.email, url: data.inviteUrl });
       add.form.reset({ email: "", role: values.role });
       router.refresh();
     },
@@ -42,7 +61,10 @@ export function MembersPanel({ org, members, canManage, selfId }: { org: string;
   return (
     <div className="space-y-6">
       {canManage && (
-        <Card title="Add a member" description="Someone new to Herald gets a one-time link to set their password; copy it to them.">
+        <Card
+          title="Add a member"
+          description="Adding someone creates an invitation with a one-time link to send them. They become a member when they accept it: someone new to Herald sets a password through it, someone who already has an account signs in and accepts."
+        >
           <form onSubmit={add.onSubmit} className="grid grid-cols-[1fr_12rem_auto] items-start gap-3" noValidate>
             <TextField label="E-mail" type="email" error={add.errorOf("email")} {...add.form.register("email")} />
             <SelectField label="Role" error={add.errorOf("role")} {...add.form.register("role")}>
@@ -62,7 +84,7 @@ export function MembersPanel({ org, members, canManage, selfId }: { org: string;
           {invite && (
             <div className="mt-4 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm" role="status">
               <p>
-                Invite link for <strong>{invite.email}</strong> (shown once, valid 7 days):
+                Invitation created for <strong>{invite.email}</strong>. Send them this link (shown once, valid 7 days):
               </p>
               <code data-testid="invite-url" className="mt-1 block break-all font-mono text-xs">
                 {invite.url}
@@ -74,9 +96,9 @@ export function MembersPanel({ org, members, canManage, selfId }: { org: string;
           )}
         </Card>
       )}
-      <Card title={`Members (${members.length})`}>
+      <Card title={`Members (${members.length})${invited.length ? ` · invited (${invited.length})` : ""}`}>
         {rowError && <FormMessage error={rowError} />}
-        {members.length === 0 ? (
+        {members.length + invited.length === 0 ? (
           <EmptyState>No members yet.</EmptyState>
         ) : (
           <table className="w-full text-left text-sm">
@@ -89,11 +111,11 @@ export function MembersPanel({ org, members, canManage, selfId }: { org: string;
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
-              {members.map((m) => (
-                <tr key={m.userId}>
+              {[...members, ...invited].map((m) => (
+                <tr key={`${m.status === "active" ? "m" : "i"}-${m.userId}`}>
                   <td className="py-2">{m.email}{m.userId === selfId && <span className="ml-1 text-slate-400">(you)</span>}</td>
                   <td>
-                    {canManage ? (
+                    {canManage && m.status === "active" ? (
                       <select
                         aria-label={`Role of ${m.email}`}
                         value={m.role}
@@ -110,10 +132,10 @@ export function MembersPanel({ org, members, canManage, selfId }: { org: string;
                       <span title={ROLE_HELP[m.role]}>{m.role}</span>
                     )}
                   </td>
-                  <td>{m.pending ? <Badge tone="amber">invite pending</Badge> : <Badge tone="green">active</Badge>}</td>
+                  <td>{STATUS[m.status]}</td>
                   {canManage && (
                     <td className="space-x-2 text-right">
-                      {m.pending && (
+                      {m.status !== "active" && (
                         <Button
                           size="sm"
                           variant="secondary"
@@ -127,16 +149,22 @@ export function MembersPanel({ org, members, canManage, selfId }: { org: string;
                         </Button>
                       )}
                       <ConfirmButton
-                        title="Remove member"
-                        description={<>Remove <strong>{m.email}</strong> from this organization? They lose access at once.</>}
-                        confirmLabel="Remove"
+                        title={m.status === "active" ? "Remove member" : "Withdraw invitation"}
+                        description={
+                          m.status === "active" ? (
+                            <>Remove <strong>{m.email}</strong> from this organization? They lose access at once.</>
+                          ) : (
+                            <>Withdraw the invitation of <strong>{m.email}</strong>? Its link stops working.</>
+                          )
+                        }
+                        confirmLabel={m.status === "active" ? "Remove" : "Withdraw"}
                         onConfirm={async () => {
                           const r = await removeMemberAction({ org, userId: m.userId });
                           if (!r.ok) return r.formError;
                           router.refresh();
                         }}
                       >
-                        Remove
+                        {m.status === "active" ? "Remove" : "Withdraw"}
                       </ConfirmButton>
                     </td>
                   )}
