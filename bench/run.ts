@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { measureCeiling } from "./ceiling";
 import { copyDatabase, heraldSandbox, seed, builtCliMissing, type Sandbox } from "./lib/herald";
 import { startBenchPostgres, type BenchPostgres } from "./lib/postgres";
-import { installCleanupHandlers, repoRoot, stopAllChildren, type MemoryPeak } from "./lib/processes";
+import { installCleanupHandlers, onCleanup, repoRoot, stopAllChildren, type MemoryPeak } from "./lib/processes";
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { engineLine, renderTable, runMeta, writeResults, type Figure, type RunMeta } from "./lib/report";
 import { drainQueue, type DrainDatabase, type DrainResult } from "./scenarios/delivery";
@@ -80,6 +80,8 @@ const ratio = (value: number | null) => (value !== null && ceilingRate ? value /
 function sandbox(label: string) {
   const s = heraldSandbox(label, postgres);
   sandboxes.push(s);
+  // Also when the run is interrupted (Ctrl-C), which skips main's finally.
+  if (!flags.keep) onCleanup(() => s.remove());
   return s;
 }
 

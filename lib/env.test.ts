@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EnvError, loadEnv } from "./env";
+import { EnvError, databaseEngine, loadEnv } from "./env";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "herald-env-"));
 
@@ -18,6 +18,22 @@ describe("environment", () => {
     }
     expect(env.HERALD_RETRY_SCHEDULE).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
     expect(env.HERALD_WORKER).toBe("inline");
+    expect(env.database).toEqual({ engine: "sqlite", path: path.join(dir, "herald.db") });
+    expect(env.HERALD_DB_POOL).toBe(10);
+  });
+
+  it("DATABASE_URL chooses the engine: a path or file:PATH is SQLite, postgres:// PostgreSQL", () => {
+    const dir = tmp();
+    expect(loadEnv({ HERALD_DATA_DIR: dir, DATABASE_URL: `${dir}/a.db` }).database).toEqual({ engine: "sqlite", path: path.join(dir, "a.db") });
+    expect(loadEnv({ HERALD_DATA_DIR: dir, DATABASE_URL: `file:${dir}/b.db` }).database).toEqual({ engine: "sqlite", path: path.join(dir, "b.db") });
+    for (const url of ["postgres://herald:pw@db.internal:5432/herald", "postgresql://herald@localhost/herald"]) {
+      const env = loadEnv({ HERALD_DATA_DIR: dir, DATABASE_URL: url, HERALD_DB_POOL: "25" });
+      expect(env.database).toEqual({ engine: "postgres", url });
+      expect(env.HERALD_DB_POOL).toBe(25);
+      expect(databaseEngine({ DATABASE_URL: url })).toBe("postgres");
+    }
+    expect(databaseEngine({})).toBe("sqlite");
+    expect(databaseEngine({ DATABASE_URL: `file:${dir}/b.db` })).toBe("sqlite");
   });
 
   it("reuses the generated secrets on a second start", () => {
@@ -48,6 +64,8 @@ describe("environment", () => {
     ["SMTP_URL", "http://mail"],
     ["AUTH_SECRET", "short"],
     ["HERALD_ENCRYPTION_KEY", "abc"],
+    ["DATABASE_URL", "mysql://herald@localhost/herald"],
+    ["HERALD_DB_POOL", "0"],
   ])("a wrong %s stops the start with a message naming it", (variable, value) => {
     const attempt = () => loadEnv({ HERALD_DATA_DIR: tmp(), [variable]: value });
     expect(attempt).toThrow(EnvError);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MockAgent } from "undici";
-import { seedOrg, testDb } from "@/test/db";
+import type { Db } from "@/db/client";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce } from "./run";
 import { insertChannel, queueMany } from "./test-support";
 
@@ -10,8 +11,10 @@ process.env.HERALD_RETRY_SCHEDULE = "60";
 
 let lines: string[];
 let agent: MockAgent;
+let db: Db;
 
-beforeEach(() => {
+beforeEach(async () => {
+  db = await testDb();
   lines = [];
   const capture = (chunk: unknown) => {
     lines.push(String(chunk));
@@ -28,27 +31,27 @@ beforeEach(() => {
 afterEach(async () => {
   vi.restoreAllMocks();
   await agent.close();
+  await closeTestDb(db);
 });
 
 describe("attempt logs", () => {
   it("one JSON line per attempt with the facts, and no webhook URL, token or secret in any line", async () => {
-    const db = testDb();
-    const orgId = seedOrg(db, "acme").org.id;
+    const orgId = (await seedOrg(db, "acme")).org.id;
     const slackUrl = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xoxSECRETPATH";
     agent.get("https://hooks.slack.com").intercept({ path: () => true, method: "POST" }).reply(500, "upstream broke").persist();
-    const slack = insertChannel(db, orgId, { type: "slack", secrets: { url: slackUrl } });
-    const hook = insertChannel(db, orgId, {
+    const slack = await insertChannel(db, orgId, { type: "slack", secrets: { url: slackUrl } });
+    const hook = await insertChannel(db, orgId, {
       type: "webhook",
       settings: { url: "http://127.0.0.1:1/hook?key=QUERYSECRET", authMethod: "bearer" },
       secrets: { token: "BEARERSECRET", signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     });
     agent.get("https://receiver.example").intercept({ path: "/ok", method: "POST" }).reply(200, "ok");
-    const fine = insertChannel(db, orgId, { type: "webhook", settings: { url: "https://receiver.example/ok", authMethod: "none" } });
-    queueMany(db, 1, { orgId, channelId: slack });
-    queueMany(db, 1, { orgId, channelId: hook });
-    queueMany(db, 1, { orgId, channelId: fine });
+    const fine = await insertChannel(db, orgId, { type: "webhook", settings: { url: "https://receiver.example/ok", authMethod: "none" } });
+    await queueMany(db, 1, { orgId, channelId: slack });
+    await queueMany(db, 1, { orgId, channelId: hook });
+    await queueMany(db, 1, { orgId, channelId: fine });
 
-    const counts = await dispatchOnce(db, { deadlineMs: 5_000, httpDispatcher: agent });
+    const counts = await dispatchOnce(db, { deadlineMs: 20_000, httpDispatcher: agent });
     expect(counts.delivered).toBe(1);
 
     const attempts = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "delivery attempt");

@@ -139,7 +139,11 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
   const expired = sql`SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
         WHERE d.${sql.raw(PENDING_DELIVERY)} AND d.status = 'sending' AND d.leased_until < ${now} AND ${eligible}
         LIMIT ${options.limit} FOR UPDATE OF d SKIP LOCKED`;
-  const ids = options.expiredLeases ?? true ? sql`SELECT id FROM ((${expired}) UNION ALL (${due})) AS candidates LIMIT ${options.limit}` : due;
+  // Each locking SELECT in a FROM of its own: PostgreSQL refuses FOR UPDATE directly in a UNION's branches.
+  const ids =
+    options.expiredLeases ?? true
+      ? sql`SELECT id FROM (SELECT id FROM (${expired}) AS e UNION ALL SELECT id FROM (${due}) AS q) AS candidates LIMIT ${options.limit}`
+      : due;
   const rows = await rowsOf<{
     id: string;
     org_id: string;

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
@@ -7,7 +7,7 @@ import type { Db } from "@/db/client";
 import { attempts, deliveries, inboxItems, memberships, productAdmins, products, users } from "@/db/schema";
 import { closeMailTransport } from "@/lib/channels/email";
 import { newId } from "@/lib/ids";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce } from "./run";
 import { insertChannel, queueDelivery } from "./test-support";
 
@@ -53,26 +53,30 @@ afterAll(async () => {
 let db: Db;
 let orgId: string;
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme", ["owner", "member"]).org.id;
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme", ["owner", "member"])).org.id;
   mail.length = 0;
   rcptAnswer = () => null;
 });
 
-const attemptsOf = (deliveryId: string) => db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).all();
+afterEach(async () => {
+  await closeTestDb(db);
+});
+
+const attemptsOf = (deliveryId: string) => db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(attempts.at, attempts.id);
 
 describe("e-mail deliveries", () => {
   it("one message for all the events of a delivery, to addresses and groups resolved at send time", async () => {
     const productId = newId("prd");
-    db.insert(products).values({ id: productId, orgId, slug: "shop", name: "Shop" }).run();
+    await db.insert(products).values({ id: productId, orgId, slug: "shop", name: "Shop" });
     const productAdmin = { id: newId("usr"), email: "pa@acme.test" };
-    db.insert(users).values(productAdmin).run();
-    db.insert(productAdmins).values({ productId, userId: productAdmin.id }).run();
-    const channelId = insertChannel(db, orgId, { type: "email", settings: { recipients: ["ops@example.org", "@owners", "@product-admins"] } });
-    const { deliveryId } = queueDelivery(db, { orgId, channelId, productId, eventCount: 3 });
+    await db.insert(users).values(productAdmin);
+    await db.insert(productAdmins).values({ productId, userId: productAdmin.id });
+    const channelId = await insertChannel(db, orgId, { type: "email", settings: { recipients: ["ops@example.org", "@owners", "@product-admins"] } });
+    const { deliveryId } = await queueDelivery(db, { orgId, channelId, productId, eventCount: 3 });
 
-    expect(await dispatchOnce(db, { deadlineMs: 10_000 })).toMatchObject({ delivered: 1 });
+    expect(await dispatchOnce(db, { deadlineMs: 20_000 })).toMatchObject({ delivered: 1 });
 
     expect(mail).toHaveLength(1);
     const [{ envelopeTo, parsed }] = mail;
@@ -84,62 +88,62 @@ describe("e-mail deliveries", () => {
       expect(parsed.text).toContain(title);
     }
     expect(parsed.html).toContain("/o/acme/events/");
-    const [attempt] = attemptsOf(deliveryId);
+    const [attempt] = await attemptsOf(deliveryId);
     expect(attempt).toMatchObject({ outcome: "delivered", statusCode: 250 });
     expect(attempt.response).toMatch(/^250/);
   });
 
   it("a group with nobody in it is reported in the attempt; with no one left the delivery fails", async () => {
-    const channelId = insertChannel(db, orgId, { type: "email", settings: { recipients: ["@admins"] } });
-    const { deliveryId } = queueDelivery(db, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 10_000 });
+    const channelId = await insertChannel(db, orgId, { type: "email", settings: { recipients: ["@admins"] } });
+    const { deliveryId } = await queueDelivery(db, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
     expect(mail).toHaveLength(0);
-    const [attempt] = attemptsOf(deliveryId);
+    const [attempt] = await attemptsOf(deliveryId);
     expect(attempt.outcome).toBe("failed");
     expect(attempt.error).toMatch(/@admins has nobody in it/);
   });
 
   it("SMTP 4xx is retried later; SMTP 5xx fails without retry", async () => {
-    const channelId = insertChannel(db, orgId, { type: "email", settings: { recipients: ["busy@example.org"] } });
-    const other = insertChannel(db, orgId, { type: "email", settings: { recipients: ["gone@example.org"] } });
+    const channelId = await insertChannel(db, orgId, { type: "email", settings: { recipients: ["busy@example.org"] } });
+    const other = await insertChannel(db, orgId, { type: "email", settings: { recipients: ["gone@example.org"] } });
     rcptAnswer = (address) => (address.startsWith("busy") ? 451 : 550);
-    const busy = queueDelivery(db, { orgId, channelId }).deliveryId;
-    const gone = queueDelivery(db, { orgId, channelId: other }).deliveryId;
-    await dispatchOnce(db, { deadlineMs: 10_000 });
-    expect(attemptsOf(busy)).toMatchObject([{ outcome: "retry", statusCode: 451 }]);
-    expect(attemptsOf(gone)).toMatchObject([{ outcome: "failed", statusCode: 550 }]);
-    expect(db.select().from(deliveries).where(eq(deliveries.id, busy)).get()!.status).toBe("queued");
+    const busy = (await queueDelivery(db, { orgId, channelId })).deliveryId;
+    const gone = (await queueDelivery(db, { orgId, channelId: other })).deliveryId;
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect(await attemptsOf(busy)).toMatchObject([{ outcome: "retry", statusCode: 451 }]);
+    expect(await attemptsOf(gone)).toMatchObject([{ outcome: "failed", statusCode: 550 }]);
+    expect((await db.select().from(deliveries).where(eq(deliveries.id, busy)))[0].status).toBe("queued");
   });
 });
 
 describe("inbox deliveries", () => {
   it("write each event into every member's inbox, once even if delivered twice", async () => {
-    const channelId = insertChannel(db, orgId, { type: "inbox" });
-    const { deliveryId, eventIds } = queueDelivery(db, { orgId, channelId, eventCount: 2 });
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(db.select().from(inboxItems).all()).toHaveLength(4);
-    expect(attemptsOf(deliveryId)).toMatchObject([{ outcome: "delivered" }]);
+    const channelId = await insertChannel(db, orgId, { type: "inbox" });
+    const { deliveryId, eventIds } = await queueDelivery(db, { orgId, channelId, eventCount: 2 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect(await db.select().from(inboxItems)).toHaveLength(4);
+    expect(await attemptsOf(deliveryId)).toMatchObject([{ outcome: "delivered" }]);
 
-    db.update(deliveries).set({ status: "queued" }).where(eq(deliveries.id, deliveryId)).run();
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    const items = db.select().from(inboxItems).all();
+    await db.update(deliveries).set({ status: "queued" }).where(eq(deliveries.id, deliveryId));
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    const items = await db.select().from(inboxItems).orderBy(inboxItems.id);
     expect(items).toHaveLength(4);
     expect(new Set(items.map((i) => i.eventId))).toEqual(new Set(eventIds));
   });
 
   it("write only to the members the channel names, and not to a named member who left the org", async () => {
-    const [member, owner] = db.select().from(users).all().sort((a, b) => a.email.localeCompare(b.email));
+    const [member, owner] = (await db.select().from(users)).sort((a, b) => a.email.localeCompare(b.email));
     const leaver = { id: newId("usr"), email: "leaver@acme.test" };
-    db.insert(users).values(leaver).run();
-    db.insert(memberships).values({ orgId, userId: leaver.id, role: "admin" }).run();
-    const other = seedOrg(db, "other", ["owner"]).members[0];
+    await db.insert(users).values(leaver);
+    await db.insert(memberships).values({ orgId, userId: leaver.id, role: "admin" });
+    const other = (await seedOrg(db, "other", ["owner"])).members[0];
     // Named: the owner, someone who then leaves, and a member of another org; not named: `member`.
-    const channelId = insertChannel(db, orgId, { type: "inbox", settings: { members: [owner.email, leaver.email, other.email] } });
-    db.delete(memberships).where(eq(memberships.userId, leaver.id)).run();
+    const channelId = await insertChannel(db, orgId, { type: "inbox", settings: { members: [owner.email, leaver.email, other.email] } });
+    await db.delete(memberships).where(eq(memberships.userId, leaver.id));
     expect(member.email).toBe("member1@acme.test");
-    queueDelivery(db, { orgId, channelId, eventCount: 2 });
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    const items = db.select().from(inboxItems).all();
+    await queueDelivery(db, { orgId, channelId, eventCount: 2 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    const items = await db.select().from(inboxItems).orderBy(inboxItems.id);
     expect(items.map((i) => i.userId)).toEqual([owner.id, owner.id]);
   });
 });

@@ -5,7 +5,7 @@ import { channels, deliveries, events, products, ruleChannels, rules, type Sever
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { ingestEvents } from "@/lib/events/ingest";
 import { newId } from "@/lib/ids";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { enableChannel, retryDelivery } from "./manual";
 import { dispatchOnce, startDispatcher, type RunningDispatcher } from "./run";
 import { insertChannel, queueMany, startReceiver, waitFor, type Reply } from "./test-support";
@@ -20,15 +20,16 @@ let orgId: string;
 let worker: RunningDispatcher | undefined;
 const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
 });
 
 afterEach(async () => {
   await worker?.stop();
   worker = undefined;
   await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await closeTestDb(db);
 });
 
 async function receiver(reply: (n: number) => Reply) {
@@ -37,110 +38,109 @@ async function receiver(reply: (n: number) => Reply) {
   return r;
 }
 
-function rule(channelIds: string[], options: { eventTypes: string[] | "all"; mode?: "immediate" | "digest"; digestMinutes?: number; splitByProduct?: boolean }) {
+async function rule(channelIds: string[], options: { eventTypes: string[] | "all"; mode?: "immediate" | "digest"; digestMinutes?: number; splitByProduct?: boolean }) {
   const id = newId("rul");
-  db.insert(rules)
-    .values({
-      id,
-      orgId,
-      name: `rule ${id}`,
-      eventTypes: options.eventTypes,
-      severities: ALL,
-      mode: options.mode ?? "immediate",
-      digestMinutes: options.digestMinutes ?? null,
-      splitByProduct: options.splitByProduct ?? false,
-    })
-    .run();
-  for (const channelId of channelIds) db.insert(ruleChannels).values({ ruleId: id, channelId }).run();
+  await db.insert(rules).values({
+    id,
+    orgId,
+    name: `rule ${id}`,
+    eventTypes: options.eventTypes,
+    severities: ALL,
+    mode: options.mode ?? "immediate",
+    digestMinutes: options.digestMinutes ?? null,
+    splitByProduct: options.splitByProduct ?? false,
+  });
+  for (const channelId of channelIds) await db.insert(ruleChannels).values({ ruleId: id, channelId });
   return id;
 }
 
-const channelOf = (id: string) => db.select().from(channels).where(eq(channels.id, id)).get()!;
+const channelOf = async (id: string) => (await db.select().from(channels).where(eq(channels.id, id)))[0]!;
 
 describe("channel health", () => {
   it("5 failures → failing, and integration.unhealthy reaches the owners through a second channel", async () => {
     const broken = await receiver(() => ({ status: 400 }));
     const owners = await receiver(() => ({ status: 200 }));
-    const failing = insertChannel(db, orgId, { type: "webhook", name: "Broken hook", settings: { url: broken.url, format: "event" } });
-    const ownersChannel = insertChannel(db, orgId, { type: "webhook", name: "Owners", settings: { url: owners.url, format: "event" } });
-    rule([ownersChannel], { eventTypes: ["integration.unhealthy"] });
-    queueMany(db, 4, { orgId, channelId: failing });
+    const failing = await insertChannel(db, orgId, { type: "webhook", name: "Broken hook", settings: { url: broken.url, format: "event" } });
+    const ownersChannel = await insertChannel(db, orgId, { type: "webhook", name: "Owners", settings: { url: owners.url, format: "event" } });
+    await rule([ownersChannel], { eventTypes: ["integration.unhealthy"] });
+    await queueMany(db, 4, { orgId, channelId: failing });
 
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(channelOf(failing)).toMatchObject({ health: "healthy", consecutiveFailures: 4 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect(await channelOf(failing)).toMatchObject({ health: "healthy", consecutiveFailures: 4 });
     expect(owners.received).toHaveLength(0);
 
-    queueMany(db, 1, { orgId, channelId: failing });
+    await queueMany(db, 1, { orgId, channelId: failing });
     worker = startDispatcher({ db, pollMs: 100 });
-    await waitFor(() => owners.received.length === 1, 10_000, "the integration.unhealthy message");
-    expect(channelOf(failing)).toMatchObject({ health: "failing", consecutiveFailures: 5 });
-    expect(channelOf(failing).lastError).toMatch(/400/);
+    await waitFor(() => owners.received.length === 1, 30_000, "the integration.unhealthy message");
+    expect(await channelOf(failing)).toMatchObject({ health: "failing", consecutiveFailures: 5 });
+    expect((await channelOf(failing)).lastError).toMatch(/400/);
     const event = JSON.parse(owners.received[0].body);
     expect(event).toMatchObject({ type: "integration.unhealthy", severity: "error", title: 'Channel "Broken hook" is failing' });
     expect(event.data).toMatchObject({ channelId: failing, health: "failing", previousHealth: "healthy", consecutiveFailures: 5 });
     // Only the change raises it: a 6th failure does not.
-    queueMany(db, 1, { orgId, channelId: failing });
-    await waitFor(() => broken.received.length === 6, 10_000, "the 6th attempt");
+    await queueMany(db, 1, { orgId, channelId: failing });
+    await waitFor(() => broken.received.length === 6, 30_000, "the 6th attempt");
     await worker.stop();
     worker = undefined;
     expect(owners.received).toHaveLength(1);
-  });
+    expect(await db.select().from(events).where(eq(events.type, "integration.unhealthy"))).toHaveLength(1);
+  }, 90_000);
 
   it("a success returns a failing channel to healthy", async () => {
     const flaky = await receiver((n) => ({ status: n < 5 ? 400 : 200 }));
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: flaky.url } });
-    queueMany(db, 5, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 5_000, concurrency: 1 });
-    expect(channelOf(channelId).health).toBe("failing");
-    queueMany(db, 1, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(channelOf(channelId)).toMatchObject({ health: "healthy", consecutiveFailures: 0, lastSuccessAt: expect.any(Date) });
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: flaky.url } });
+    await queueMany(db, 5, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 20_000, concurrency: 1 });
+    expect((await channelOf(channelId)).health).toBe("failing");
+    await queueMany(db, 1, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect(await channelOf(channelId)).toMatchObject({ health: "healthy", consecutiveFailures: 0, lastSuccessAt: expect.any(Date) });
   });
 
   it("410 disables the channel; its deliveries then wait; re-enable → they go out", async () => {
     let gone = true;
     const endpoint = await receiver(() => ({ status: gone ? 410 : 200 }));
     const owners = await receiver(() => ({ status: 200 }));
-    const channelId = insertChannel(db, orgId, { type: "webhook", name: "Old hook", settings: { url: endpoint.url } });
-    const ownersChannel = insertChannel(db, orgId, { type: "webhook", settings: { url: owners.url, format: "event" } });
-    rule([ownersChannel], { eventTypes: ["integration.unhealthy"] });
-    queueMany(db, 1, { orgId, channelId });
+    const channelId = await insertChannel(db, orgId, { type: "webhook", name: "Old hook", settings: { url: endpoint.url } });
+    const ownersChannel = await insertChannel(db, orgId, { type: "webhook", settings: { url: owners.url, format: "event" } });
+    await rule([ownersChannel], { eventTypes: ["integration.unhealthy"] });
+    await queueMany(db, 1, { orgId, channelId });
 
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(channelOf(channelId).health).toBe("disabled");
-    await dispatchOnce(db, { deadlineMs: 5_000 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect((await channelOf(channelId)).health).toBe("disabled");
+    await dispatchOnce(db, { deadlineMs: 20_000 });
     expect(JSON.parse(owners.received[0].body)).toMatchObject({
       type: "integration.unhealthy",
       title: 'Channel "Old hook" was disabled: the receiver answered 410 Gone',
       data: { health: "disabled" },
     });
 
-    const waiting = queueMany(db, 3, { orgId, channelId });
+    const waiting = await queueMany(db, 3, { orgId, channelId });
     expect(await dispatchOnce(db, { deadlineMs: 2_000 })).toMatchObject({ claimed: 0 });
     expect(endpoint.received).toHaveLength(1);
 
     gone = false;
-    expect(enableChannel(db, orgId, SYSTEM_ACTOR, channelId)).toMatchObject({ health: "healthy", waitingDeliveries: 3 });
-    await dispatchOnce(db, { deadlineMs: 5_000 });
+    expect(await enableChannel(db, orgId, SYSTEM_ACTOR, channelId)).toMatchObject({ health: "healthy", waitingDeliveries: 3 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
     expect(endpoint.received).toHaveLength(4);
-    for (const id of waiting) expect(db.select().from(deliveries).where(eq(deliveries.id, id)).get()!.status).toBe("delivered");
+    for (const id of waiting) expect((await db.select().from(deliveries).where(eq(deliveries.id, id)))[0].status).toBe("delivered");
   });
 });
 
 describe("digests", () => {
   async function ingestIntoClosedWindow(items: { type: string; title: string; product?: string }[]) {
     // Ingested "one window ago", so the 1-minute window is already closed and due now.
-    ingestEvents(db, orgId, items, { indexed: true, now: Date.now() - 61_000 });
+    await ingestEvents(db, orgId, items, { indexed: true, now: Date.now() - 61_000 });
   }
 
   it("30 events within a window arrive as one message", async () => {
     const hook = await receiver(() => ({ status: 200 }));
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: hook.url, format: "array" } });
-    rule([channelId], { eventTypes: "all", mode: "digest", digestMinutes: 1 });
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: hook.url, format: "array" } });
+    await rule([channelId], { eventTypes: "all", mode: "digest", digestMinutes: 1 });
     await ingestIntoClosedWindow(Array.from({ length: 30 }, (_, i) => ({ type: "billing.credits_low", title: `Credits low ${i}` })));
-    expect(db.select().from(deliveries).all()).toHaveLength(1);
+    expect(await db.select().from(deliveries)).toHaveLength(1);
 
-    expect(await dispatchOnce(db, { deadlineMs: 5_000 })).toMatchObject({ delivered: 1 });
+    expect(await dispatchOnce(db, { deadlineMs: 20_000 })).toMatchObject({ delivered: 1 });
     expect(hook.received).toHaveLength(1);
     const payload = JSON.parse(hook.received[0].body) as { title: string }[];
     expect(payload).toHaveLength(30);
@@ -149,14 +149,14 @@ describe("digests", () => {
 
   it("split by product: 3 messages, one per product", async () => {
     const hook = await receiver(() => ({ status: 200 }));
-    for (const slug of ["web", "api", "ops"]) db.insert(products).values({ id: newId("prd"), orgId, slug, name: slug.toUpperCase() }).run();
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: hook.url, format: "envelope" } });
-    rule([channelId], { eventTypes: "all", mode: "digest", digestMinutes: 1, splitByProduct: true });
+    for (const slug of ["web", "api", "ops"]) await db.insert(products).values({ id: newId("prd"), orgId, slug, name: slug.toUpperCase() });
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: hook.url, format: "envelope" } });
+    await rule([channelId], { eventTypes: "all", mode: "digest", digestMinutes: 1, splitByProduct: true });
     await ingestIntoClosedWindow(
       Array.from({ length: 30 }, (_, i) => ({ type: "deployment.failed", title: `Deploy ${i}`, product: ["web", "api", "ops"][i % 3] })),
     );
 
-    await dispatchOnce(db, { deadlineMs: 5_000 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
     expect(hook.received).toHaveLength(3);
     const envelopes = hook.received.map((r) => JSON.parse(r.body) as { tenant: string; alertCount: number });
     expect(envelopes.map((e) => [e.tenant, e.alertCount]).sort()).toEqual([
@@ -168,22 +168,22 @@ describe("digests", () => {
 
   it("a digest whose window is still open is not sent; events after it closes open a new digest", async () => {
     const hook = await receiver(() => ({ status: 200 }));
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: hook.url } });
-    rule([channelId], { eventTypes: "all", mode: "digest", digestMinutes: 60 });
-    ingestEvents(db, orgId, [{ type: "billing.credits_low", title: "one" }], { indexed: true });
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: hook.url } });
+    await rule([channelId], { eventTypes: "all", mode: "digest", digestMinutes: 60 });
+    await ingestEvents(db, orgId, [{ type: "billing.credits_low", title: "one" }], { indexed: true });
     expect(await dispatchOnce(db, { deadlineMs: 1_000 })).toMatchObject({ claimed: 0 });
-    const [open] = db.select().from(deliveries).all();
+    const [open] = await db.select().from(deliveries);
     expect(open.digestKey).not.toBeNull();
     // Retry cannot send a digest early.
-    expect(() => retryDelivery(db, orgId, SYSTEM_ACTOR, open.id)).toThrow(/still collecting events/);
+    await expect(retryDelivery(db, orgId, SYSTEM_ACTOR, open.id)).rejects.toThrow(/still collecting events/);
 
     // Close the window, then claim it: the key is cleared, so the next event starts a new digest.
-    db.update(deliveries).set({ nextAttemptAt: new Date(Date.now() - 1) }).where(eq(deliveries.id, open.id)).run();
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    ingestEvents(db, orgId, [{ type: "billing.credits_low", title: "two" }], { indexed: true });
-    const all = db.select().from(deliveries).all();
+    await db.update(deliveries).set({ nextAttemptAt: new Date(Date.now() - 1) }).where(eq(deliveries.id, open.id));
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    await ingestEvents(db, orgId, [{ type: "billing.credits_low", title: "two" }], { indexed: true });
+    const all = await db.select().from(deliveries);
     expect(all).toHaveLength(2);
     expect(all.find((d) => d.id === open.id)).toMatchObject({ status: "delivered", digestKey: null });
-    expect(db.select().from(events).all()).toHaveLength(2);
+    expect(await db.select().from(events)).toHaveLength(2);
   });
 });

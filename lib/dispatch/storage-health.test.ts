@@ -1,62 +1,81 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { openDb } from "@/db/client";
+import { closeDb, engineOf, type Db } from "@/db/client";
 import { events } from "@/db/schema";
 import { toAppError } from "@/lib/api/protocol";
 import { ingestEvents } from "@/lib/events/ingest";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { recoverStorageHealth, storageFailure } from "./storage-health";
-import { waitFor } from "./test-support";
+import { errorCode, secondHandle, waitFor } from "./test-support";
+
+/**
+ * A database that refuses writes, as a full or read-only disk does: a second
+ * handle on the test database whose transactions are read-only — SQLite's
+ * `query_only` (SQLITE_READONLY), PostgreSQL's `default_transaction_read_only`
+ * (SQLSTATE 25006, what a read-only server answers).
+ */
+
+let opened: { db: Db; readOnly: Db } | undefined;
+
+afterEach(async () => {
+  if (!opened) return;
+  // Nothing may stay pending: once the test database is closed, the retry timer would open the process's default one.
+  await waitFor(() => storageFailure() === null, 30_000, "no storage failure left over");
+  await closeDb(opened.readOnly);
+  await closeTestDb(opened.db);
+  opened = undefined;
+});
+
+async function setUp() {
+  const db = await testDb();
+  opened = { db, readOnly: secondHandle(db, { readOnly: true }) };
+  return { ...opened, refused: engineOf(db) === "sqlite" ? /^SQLITE_READONLY/ : /^25006$/ };
+}
 
 describe("storage health", () => {
-  it("a write refused by a read-only database answers 503, and storage.unhealthy is raised once writes work again", () => {
-    const db = testDb();
-    const acme = seedOrg(db, "acme").org;
-    const globex = seedOrg(db, "globex").org;
-    const readOnly = openDb(db.$client.name, { migrate: false });
-    readOnly.$client.pragma("query_only = ON");
+  it("a write refused by a read-only database answers 503, and storage.unhealthy is raised once writes work again", async () => {
+    const { db, readOnly, refused } = await setUp();
+    const acme = (await seedOrg(db, "acme")).org;
+    const globex = (await seedOrg(db, "globex")).org;
 
     let failure: unknown;
     try {
-      ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
+      await ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
     } catch (e) {
       failure = e;
     }
-    expect((failure as { code?: string })?.code).toMatch(/^SQLITE_READONLY/);
+    expect(errorCode(failure)).toMatch(refused);
     const answer = toAppError(failure);
     expect([answer.status, answer.code]).toEqual([503, "unavailable"]);
     expect(answer.message).toMatch(/cannot be written/);
-    expect(storageFailure()?.code).toMatch(/^SQLITE_READONLY/);
-    expect(db.select().from(events).all()).toHaveLength(0);
+    expect(storageFailure()?.code).toMatch(refused);
+    expect(await db.select().from(events)).toHaveLength(0);
 
     // Still failing: nothing is raised, the failure is kept.
-    expect(recoverStorageHealth(readOnly)).toBe(false);
+    expect(await recoverStorageHealth(readOnly)).toBe(false);
     expect(storageFailure()).not.toBeNull();
 
-    expect(recoverStorageHealth(db)).toBe(true);
+    expect(await recoverStorageHealth(db)).toBe(true);
     expect(storageFailure()).toBeNull();
     for (const org of [acme, globex]) {
-      const raised = db.select().from(events).where(eq(events.orgId, org.id)).all();
+      const raised = await db.select().from(events).where(eq(events.orgId, org.id));
       expect(raised).toMatchObject([{ type: "storage.unhealthy", severity: "critical", title: "Herald could not write its database" }]);
-      expect(raised[0].data).toMatchObject({ error: expect.stringMatching(/^SQLITE_READONLY/) });
+      expect(raised[0].data).toMatchObject({ error: expect.stringMatching(refused) });
     }
-    expect(recoverStorageHealth(db)).toBe(false);
-    readOnly.$client.close();
+    expect(await recoverStorageHealth(db)).toBe(false);
   });
 
   it("without a dispatcher in the process, it keeps trying on its own and raises storage.unhealthy when writes work", async () => {
-    const db = testDb();
-    const acme = seedOrg(db, "acme").org;
-    const readOnly = openDb(db.$client.name, { migrate: false });
-    readOnly.$client.pragma("query_only = ON");
+    const { db, readOnly } = await setUp();
+    const acme = (await seedOrg(db, "acme")).org;
     try {
-      ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
+      await ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
     } catch (e) {
       toAppError(e);
     }
     expect(storageFailure()).not.toBeNull();
-    await waitFor(() => storageFailure() === null, 12_000, "the retry to raise storage.unhealthy");
-    expect(db.select().from(events).where(eq(events.type, "storage.unhealthy")).all()).toHaveLength(1);
-    readOnly.$client.close();
-  });
+    // The retry comes after 5 s, through the process's database (the writable one).
+    await waitFor(() => storageFailure() === null, 30_000, "the retry to raise storage.unhealthy");
+    expect(await db.select().from(events).where(eq(events.type, "storage.unhealthy"))).toHaveLength(1);
+  }, 60_000);
 });

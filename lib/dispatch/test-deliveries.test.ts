@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { attempts, channels, deliveries } from "@/db/schema";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce } from "./run";
 import { insertChannel, queueDelivery, startReceiver, type Reply } from "./test-support";
 
@@ -18,70 +18,71 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let channelId: string;
 
 beforeEach(async () => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
   reply = { status: 200 };
   receiver = await startReceiver(() => reply);
-  channelId = insertChannel(db, orgId, { type: "webhook", name: "hook", settings: { url: receiver.url } });
+  channelId = await insertChannel(db, orgId, { type: "webhook", name: "hook", settings: { url: receiver.url } });
 });
 
 afterEach(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
-function queueTest(): string {
-  const { deliveryId } = queueDelivery(db, { orgId, channelId });
-  db.update(deliveries).set({ isTest: true }).where(eq(deliveries.id, deliveryId)).run();
+async function queueTest(): Promise<string> {
+  const { deliveryId } = await queueDelivery(db, { orgId, channelId });
+  await db.update(deliveries).set({ isTest: true }).where(eq(deliveries.id, deliveryId));
   return deliveryId;
 }
 
-const channel = () => db.select().from(channels).where(eq(channels.id, channelId)).get()!;
-const delivery = (id: string) => db.select().from(deliveries).where(eq(deliveries.id, id)).get()!;
+const channel = async () => (await db.select().from(channels).where(eq(channels.id, channelId)))[0]!;
+const delivery = async (id: string) => (await db.select().from(deliveries).where(eq(deliveries.id, id)))[0]!;
 
 describe("test deliveries in the dispatcher", () => {
   it("a failing test delivery is recorded, fails after one attempt, and leaves the channel's health alone", async () => {
     // One failure away from `failing`: a real failure would tip it over.
-    db.update(channels).set({ consecutiveFailures: 4, lastError: "earlier error" }).where(eq(channels.id, channelId)).run();
+    await db.update(channels).set({ consecutiveFailures: 4, lastError: "earlier error" }).where(eq(channels.id, channelId));
     reply = { status: 500 };
-    const id = queueTest();
-    await dispatchOnce(db, { deadlineMs: 5_000 });
+    const id = await queueTest();
+    await dispatchOnce(db, { deadlineMs: 20_000 });
 
     expect(receiver.received).toHaveLength(1);
-    expect(delivery(id)).toMatchObject({ status: "failed", attemptCount: 1 });
-    expect(db.select().from(attempts).where(eq(attempts.deliveryId, id)).all()).toMatchObject([{ outcome: "failed", statusCode: 500 }]);
-    expect(channel()).toMatchObject({ health: "healthy", consecutiveFailures: 4, lastError: "earlier error", lastSuccessAt: null });
+    expect(await delivery(id)).toMatchObject({ status: "failed", attemptCount: 1 });
+    expect(await db.select().from(attempts).where(eq(attempts.deliveryId, id))).toMatchObject([{ outcome: "failed", statusCode: 500 }]);
+    expect(await channel()).toMatchObject({ health: "healthy", consecutiveFailures: 4, lastError: "earlier error", lastSuccessAt: null });
   });
 
   it("a 410 on a test does not disable the channel", async () => {
     reply = { status: 410 };
-    const id = queueTest();
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(delivery(id).status).toBe("failed");
-    expect(channel().health).toBe("healthy");
+    const id = await queueTest();
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect((await delivery(id)).status).toBe("failed");
+    expect((await channel()).health).toBe("healthy");
   });
 
   it("a delivered test does not count as the channel's last success either", async () => {
-    const id = queueTest();
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(delivery(id).status).toBe("delivered");
-    expect(channel().lastSuccessAt).toBeNull();
+    const id = await queueTest();
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect((await delivery(id)).status).toBe("delivered");
+    expect((await channel()).lastSuccessAt).toBeNull();
   });
 
   it("a real delivery that fails still counts (the control case)", async () => {
-    db.update(channels).set({ consecutiveFailures: 4 }).where(eq(channels.id, channelId)).run();
+    await db.update(channels).set({ consecutiveFailures: 4 }).where(eq(channels.id, channelId));
     reply = { status: 500 };
-    const { deliveryId } = queueDelivery(db, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 5_000 });
-    expect(delivery(deliveryId).status).toBe("queued");
-    expect(channel()).toMatchObject({ health: "failing", consecutiveFailures: 5 });
+    const { deliveryId } = await queueDelivery(db, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect((await delivery(deliveryId)).status).toBe("queued");
+    expect(await channel()).toMatchObject({ health: "failing", consecutiveFailures: 5 });
   });
 
   it("onlyDeliveries claims the named deliveries and leaves every other due one queued", async () => {
-    const other = queueDelivery(db, { orgId, channelId }).deliveryId;
-    const mine = queueTest();
-    const counts = await dispatchOnce(db, { deadlineMs: 5_000, onlyDeliveries: [mine] });
+    const other = (await queueDelivery(db, { orgId, channelId })).deliveryId;
+    const mine = await queueTest();
+    const counts = await dispatchOnce(db, { deadlineMs: 20_000, onlyDeliveries: [mine] });
     expect(counts.claimed).toBe(1);
-    expect(delivery(mine).status).toBe("delivered");
-    expect(delivery(other)).toMatchObject({ status: "queued", attemptCount: 0 });
+    expect((await delivery(mine)).status).toBe("delivered");
+    expect(await delivery(other)).toMatchObject({ status: "queued", attemptCount: 0 });
   });
 });

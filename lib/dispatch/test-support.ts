@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Db } from "@/db/client";
+import { engineOf, openPostgres, openSqlite, postgresPoolOf, sqliteOf, type Db } from "@/db/client";
 import { channels, deliveries, deliveryEvents, events, type ChannelType, type Severity } from "@/db/schema";
 import { sealSecret } from "@/lib/crypto/secrets";
 import { newId } from "@/lib/ids";
@@ -11,7 +11,7 @@ import { newId } from "@/lib/ids";
  * 127.0.0.1 that records what reached it.
  */
 
-export function insertChannel(
+export async function insertChannel(
   db: Db,
   orgId: string,
   input: { type: ChannelType; name?: string; settings?: Record<string, unknown>; secrets?: Record<string, string>; productId?: string },
@@ -20,7 +20,8 @@ export function insertChannel(
   const sealed = Object.fromEntries(
     Object.entries(input.secrets ?? {}).map(([field, value]) => [field, sealSecret(value, { orgId, channelId: id, field })]),
   );
-  db.insert(channels)
+  await db
+    .insert(channels)
     .values({
       id,
       orgId,
@@ -30,8 +31,7 @@ export function insertChannel(
       settings: input.settings ?? {},
       secrets: sealed,
       secretHints: {},
-    })
-    .run();
+    });
   return id;
 }
 
@@ -48,68 +48,92 @@ export type QueueOptions = {
 };
 
 /** One queued delivery with its events, written in one transaction like ingest does. */
-export function queueDelivery(db: Db, options: QueueOptions): { deliveryId: string; eventIds: string[] } {
+export async function queueDelivery(db: Db, options: QueueOptions): Promise<{ deliveryId: string; eventIds: string[] }> {
   const deliveryId = newId("dlv");
   const now = new Date();
   const eventIds: string[] = [];
-  db.transaction((tx) => {
+  await db.transaction(async (tx) => {
     for (let i = 0; i < (options.eventCount ?? 1); i++) {
       const id = newId("evt");
       eventIds.push(id);
-      tx.insert(events)
-        .values({
-          id,
-          orgId: options.orgId,
-          productId: options.productId ?? null,
-          type: options.type ?? "deployment.failed",
-          severity: options.severity ?? "error",
-          title: `Deploy ${i + 1} failed`,
-          data: { build: i + 1 },
-          occurredAt: new Date(now.getTime() + i),
-          receivedAt: now,
-        })
-        .run();
-    }
-    tx.insert(deliveries)
-      .values({
-        id: deliveryId,
+      await tx.insert(events).values({
+        id,
         orgId: options.orgId,
-        channelId: options.channelId,
         productId: options.productId ?? null,
-        nextAttemptAt: options.nextAttemptAt ?? now,
-        digestKey: options.digestKey ?? null,
-      })
-      .run();
-    tx.insert(deliveryEvents)
-      .values(eventIds.map((eventId) => ({ deliveryId, eventId })))
-      .run();
+        type: options.type ?? "deployment.failed",
+        severity: options.severity ?? "error",
+        title: `Deploy ${i + 1} failed`,
+        data: { build: i + 1 },
+        occurredAt: new Date(now.getTime() + i),
+        receivedAt: now,
+      });
+    }
+    await tx.insert(deliveries).values({
+      id: deliveryId,
+      orgId: options.orgId,
+      channelId: options.channelId,
+      productId: options.productId ?? null,
+      nextAttemptAt: options.nextAttemptAt ?? now,
+      digestKey: options.digestKey ?? null,
+    });
+    await tx.insert(deliveryEvents).values(eventIds.map((eventId) => ({ deliveryId, eventId })));
   });
   return { deliveryId, eventIds };
 }
 
 /** Many single-event deliveries in one transaction (the kill and two-worker tests). */
-export function queueMany(db: Db, count: number, options: Omit<QueueOptions, "eventCount">): string[] {
+export async function queueMany(db: Db, count: number, options: Omit<QueueOptions, "eventCount">): Promise<string[]> {
   const ids: string[] = [];
-  const sqlite = db.$client;
   const now = Date.now();
-  const insertEvent = sqlite.prepare(
-    "INSERT INTO events (id, org_id, type, severity, title, data, occurred_at, received_at) VALUES (?, ?, ?, 'error', ?, '{}', ?, ?)",
-  );
-  const insertDelivery = sqlite.prepare(
-    "INSERT INTO deliveries (id, org_id, channel_id, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
-  );
-  const link = sqlite.prepare("INSERT INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
-  sqlite.transaction(() => {
-    for (let i = 0; i < count; i++) {
-      const eventId = newId("evt");
-      const deliveryId = newId("dlv");
-      insertEvent.run(eventId, options.orgId, options.type ?? "deployment.failed", `Event ${i}`, now + i, now);
-      insertDelivery.run(deliveryId, options.orgId, options.channelId, now, now + i, now);
-      link.run(deliveryId, eventId);
-      ids.push(deliveryId);
-    }
-  })();
+  const eventRows: (typeof events.$inferInsert)[] = [];
+  const deliveryRows: (typeof deliveries.$inferInsert)[] = [];
+  const links: (typeof deliveryEvents.$inferInsert)[] = [];
+  for (let i = 0; i < count; i++) {
+    const eventId = newId("evt");
+    const deliveryId = newId("dlv");
+    eventRows.push({ id: eventId, orgId: options.orgId, type: options.type ?? "deployment.failed", severity: "error", title: `Event ${i}`, data: {}, occurredAt: new Date(now + i), receivedAt: new Date(now) });
+    // Created one millisecond apart, all due now: claimed (and so sent) in this order.
+    deliveryRows.push({ id: deliveryId, orgId: options.orgId, channelId: options.channelId, status: "queued", nextAttemptAt: new Date(now), createdAt: new Date(now + i), updatedAt: new Date(now) });
+    links.push({ deliveryId, eventId });
+    ids.push(deliveryId);
+  }
+  // Multi-row INSERTs, a few hundred rows each (under either engine's limit on parameters).
+  const ROWS = 500;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < count; i += ROWS) await tx.insert(events).values(eventRows.slice(i, i + ROWS));
+    for (let i = 0; i < count; i += ROWS) await tx.insert(deliveries).values(deliveryRows.slice(i, i + ROWS));
+    for (let i = 0; i < count; i += ROWS) await tx.insert(deliveryEvents).values(links.slice(i, i + ROWS));
+  });
   return ids;
+}
+
+/**
+ * Where a test database is, as DATABASE_URL says it: the SQLite file's path,
+ * or the PostgreSQL database's URL (for worker processes on the same database).
+ */
+export function databaseAddress(db: Db): string {
+  if (engineOf(db) === "sqlite") return sqliteOf(db).name;
+  const url = postgresPoolOf(db).options.connectionString;
+  if (!url) throw new Error("the test database's pool has no connection string");
+  return url;
+}
+
+/**
+ * A second handle on the same database — another SQLite connection to the
+ * file, or another PostgreSQL pool — as a second worker process would have.
+ * `readOnly`: every transaction of the new handle is read-only (SQLite
+ * `query_only`, PostgreSQL `default_transaction_read_only`), so its writes fail
+ * as they do on a read-only or full disk. Close it with closeDb.
+ */
+export function secondHandle(db: Db, options: { readOnly?: boolean } = {}): Db {
+  if (engineOf(db) === "sqlite") {
+    const other = openSqlite(sqliteOf(db).name, { migrate: false });
+    if (options.readOnly) sqliteOf(other).pragma("query_only = ON");
+    return other;
+  }
+  const url = new URL(databaseAddress(db));
+  if (options.readOnly) url.searchParams.set("options", "-c default_transaction_read_only=on");
+  return openPostgres(url.toString(), { pool: 4 });
 }
 
 export type ReceivedRequest = { path: string; headers: http.IncomingHttpHeaders; body: string; at: number };
@@ -147,10 +171,29 @@ export async function startReceiver(reply: (req: ReceivedRequest, n: number) => 
   };
 }
 
-/** Polls until `check` is true (or fails the test after `timeoutMs`). */
-export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+/** An error's message with the messages of its causes (drizzle wraps a driver's error: "Failed query: …"). */
+export function errorChain(e: unknown): string {
+  const parts: string[] = [];
+  for (let err = e as { message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) parts.push(String(err.message ?? err));
+  return parts.join("\n");
+}
+
+/** The code of a failure (SQLITE_… or a PostgreSQL SQLSTATE), on the error or its cause. */
+export function errorCode(e: unknown): string | undefined {
+  for (let err = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    if (typeof err.code === "string") return err.code;
+  }
+  return undefined;
+}
+
+/**
+ * Polls until `check` is true (or fails the test after `timeoutMs`). The check
+ * may be async (a database read); the ceiling is generous by default: loaded
+ * CI machines are slow, and a passing test never waits for it.
+ */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

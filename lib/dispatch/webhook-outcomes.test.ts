@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import type { Db } from "@/db/client";
 import { attempts, channels, deliveries } from "@/db/schema";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce, startDispatcher, type RunningDispatcher } from "./run";
 import { insertChannel, queueDelivery, startReceiver, waitFor, type Reply } from "./test-support";
 
@@ -16,9 +16,9 @@ let orgId: string;
 let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
 let worker: RunningDispatcher | undefined;
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
 });
 
 afterEach(async () => {
@@ -26,15 +26,15 @@ afterEach(async () => {
   worker = undefined;
   await receiver?.close();
   receiver = undefined;
+  await closeTestDb(db);
 });
 
-const attemptsOf = (deliveryId: string) =>
-  db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(attempts.at).all();
-const deliveryOf = (id: string) => db.select().from(deliveries).where(eq(deliveries.id, id)).get()!;
+const attemptsOf = (deliveryId: string) => db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(attempts.at, attempts.id);
+const deliveryOf = async (id: string) => (await db.select().from(deliveries).where(eq(deliveries.id, id)))[0]!;
 
-function webhookChannel(url: string, auth: { settings?: Record<string, unknown>; secrets?: Record<string, string> } = {}) {
+async function webhookChannel(url: string, auth: { settings?: Record<string, unknown>; secrets?: Record<string, string> } = {}) {
   const signingSecret = generateSigningSecret();
-  const id = insertChannel(db, orgId, {
+  const id = await insertChannel(db, orgId, {
     type: "webhook",
     settings: { url, format: "array", authMethod: "none", ...auth.settings },
     secrets: { signingSecret, ...auth.secrets },
@@ -59,10 +59,10 @@ describe("webhook deliveries: signed, authenticated, webhook-id stable", () => {
     ],
   ] as const)("auth %s: the receiver verifies the Standard Webhooks signature and sees the credentials", async (_m, auth, checkAuth) => {
     receiver = await startReceiver();
-    const channel = webhookChannel(receiver.url, auth);
-    const { deliveryId, eventIds } = queueDelivery(db, { orgId, channelId: channel.id, eventCount: 2 });
+    const channel = await webhookChannel(receiver.url, auth);
+    const { deliveryId, eventIds } = await queueDelivery(db, { orgId, channelId: channel.id, eventCount: 2 });
 
-    const counts = await dispatchOnce(db, { deadlineMs: 5_000 });
+    const counts = await dispatchOnce(db, { deadlineMs: 20_000 });
 
     expect(counts).toMatchObject({ claimed: 1, delivered: 1 });
     expect(receiver.received).toHaveLength(1);
@@ -71,15 +71,15 @@ describe("webhook deliveries: signed, authenticated, webhook-id stable", () => {
     expect(req.headers["webhook-id"]).toBe(deliveryId);
     expect(payload.map((e) => e.id)).toEqual(eventIds);
     checkAuth(req.headers);
-    expect(deliveryOf(deliveryId)).toMatchObject({ status: "delivered", attemptCount: 1, leaseOwner: null });
-    expect(attemptsOf(deliveryId)).toMatchObject([{ outcome: "delivered", statusCode: 200, response: "ok" }]);
+    expect(await deliveryOf(deliveryId)).toMatchObject({ status: "delivered", attemptCount: 1, leaseOwner: null });
+    expect(await attemptsOf(deliveryId)).toMatchObject([{ outcome: "delivered", statusCode: 200, response: "ok" }]);
   });
 
   it("a signature made with another secret does not verify (the check can fail)", async () => {
     receiver = await startReceiver();
-    const channel = webhookChannel(receiver.url);
-    queueDelivery(db, { orgId, channelId: channel.id });
-    await dispatchOnce(db, { deadlineMs: 5_000 });
+    const channel = await webhookChannel(receiver.url);
+    await queueDelivery(db, { orgId, channelId: channel.id });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
     const req = receiver.received[0];
     expect(() => new Webhook(generateSigningSecret()).verify(req.body, req.headers as Record<string, string>)).toThrow();
   });
@@ -88,10 +88,10 @@ describe("webhook deliveries: signed, authenticated, webhook-id stable", () => {
 describe("outcomes follow the receiver's answers, in order, and every attempt is stored", () => {
   async function runUntilSettled(replies: Reply[], options: { timeoutMs?: number } = {}) {
     receiver = await startReceiver((_req, n) => replies[Math.min(n, replies.length - 1)]);
-    const channel = webhookChannel(receiver.url);
-    const { deliveryId } = queueDelivery(db, { orgId, channelId: channel.id });
+    const channel = await webhookChannel(receiver.url);
+    const { deliveryId } = await queueDelivery(db, { orgId, channelId: channel.id });
     worker = startDispatcher({ db, pollMs: 100, ...options });
-    await waitFor(() => ["delivered", "failed", "dead"].includes(deliveryOf(deliveryId).status), 15_000, "a final status");
+    await waitFor(async () => ["delivered", "failed", "dead"].includes((await deliveryOf(deliveryId)).status), 30_000, "a final status");
     await worker.stop();
     worker = undefined;
     return { deliveryId, channelId: channel.id };
@@ -99,7 +99,7 @@ describe("outcomes follow the receiver's answers, in order, and every attempt is
 
   it("500 then 200: retried after the schedule, then delivered; both requests carry the same webhook-id", async () => {
     const { deliveryId } = await runUntilSettled([{ status: 500 }, { status: 200 }]);
-    const stored = attemptsOf(deliveryId);
+    const stored = await attemptsOf(deliveryId);
     expect(stored.map((a) => [a.outcome, a.statusCode])).toEqual([
       ["retry", 500],
       ["delivered", 200],
@@ -109,39 +109,39 @@ describe("outcomes follow the receiver's answers, in order, and every attempt is
     expect(new Set(receiver!.received.map((r) => r.headers["webhook-id"]))).toEqual(new Set([deliveryId]));
     // The second attempt waited for the first step of the schedule (1 s, ±10 % jitter).
     expect(stored[1].at.getTime() - stored[0].at.getTime()).toBeGreaterThanOrEqual(850);
-    expect(deliveryOf(deliveryId)).toMatchObject({ status: "delivered", attemptCount: 2, lastError: null });
-  });
+    expect(await deliveryOf(deliveryId)).toMatchObject({ status: "delivered", attemptCount: 2, lastError: null });
+  }, 60_000);
 
   it("429 with Retry-After: 2 waits the receiver's 2 s (not the schedule's 1 s; under its 3 s cap), then delivers", async () => {
     const { deliveryId } = await runUntilSettled([{ status: 429, headers: { "retry-after": "2" } }, { status: 200 }]);
-    const stored = attemptsOf(deliveryId);
+    const stored = await attemptsOf(deliveryId);
     expect(stored.map((a) => [a.outcome, a.statusCode])).toEqual([
       ["retry", 429],
       ["delivered", 200],
     ]);
     expect(stored[1].at.getTime() - stored[0].at.getTime()).toBeGreaterThanOrEqual(1_950);
-  });
+  }, 60_000);
 
   it("410 Gone: failed at once, and the channel is disabled", async () => {
     const { deliveryId, channelId } = await runUntilSettled([{ status: 410 }]);
-    expect(attemptsOf(deliveryId).map((a) => [a.outcome, a.statusCode])).toEqual([["failed", 410]]);
-    expect(db.select().from(channels).where(eq(channels.id, channelId)).get()).toMatchObject({ health: "disabled" });
-  });
+    expect((await attemptsOf(deliveryId)).map((a) => [a.outcome, a.statusCode])).toEqual([["failed", 410]]);
+    expect((await db.select().from(channels).where(eq(channels.id, channelId)))[0]).toMatchObject({ health: "disabled" });
+  }, 60_000);
 
   it("400: failed without retry", async () => {
     const { deliveryId } = await runUntilSettled([{ status: 400 }, { status: 200 }]);
-    expect(attemptsOf(deliveryId).map((a) => a.outcome)).toEqual(["failed"]);
+    expect((await attemptsOf(deliveryId)).map((a) => a.outcome)).toEqual(["failed"]);
     expect(receiver!.received).toHaveLength(1);
-  });
+  }, 60_000);
 
   it("a receiver that never answers: each attempt times out, retried per the schedule, then dead", async () => {
     const { deliveryId } = await runUntilSettled(["hang"], { timeoutMs: 300 });
-    const stored = attemptsOf(deliveryId);
+    const stored = await attemptsOf(deliveryId);
     expect(stored.map((a) => a.outcome)).toEqual(["retry", "retry", "dead"]);
     for (const a of stored) {
       expect(a.error).toMatch(/timed out/);
       expect(a.statusCode).toBeNull();
     }
-    expect(deliveryOf(deliveryId)).toMatchObject({ status: "dead", attemptCount: 3 });
-  });
+    expect(await deliveryOf(deliveryId)).toMatchObject({ status: "dead", attemptCount: 3 });
+  }, 60_000);
 });

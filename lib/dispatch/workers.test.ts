@@ -2,13 +2,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
+import { count, eq, ne, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { attempts, deliveries } from "@/db/schema";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
-import { seedOrg, testDb } from "@/test/db";
-import { insertChannel, queueMany, startReceiver, waitFor } from "./test-support";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
+import { databaseAddress, insertChannel, queueMany, startReceiver, waitFor } from "./test-support";
 
 /**
- * Standalone workers as separate processes on one database file: the real
+ * Standalone workers as separate processes on one database — the SQLite file,
+ * or one PostgreSQL database, as DATABASE_URL tells each of them: the real
  * `runWorkerCommand`, started with tsx, killed with SIGKILL or stopped with
  * SIGTERM.
  */
@@ -22,8 +25,8 @@ const CHILD = path.join(process.cwd(), "lib", "dispatch", "testing", "worker-chi
 
 function startWorker(leaseMs: number): ChildProcess {
   // node with tsx as a loader (not the tsx CLI, which would put a second process between the test and the worker).
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, db.$client.name, String(leaseMs)], {
-    env: { ...process.env, HERALD_ALLOW_PRIVATE_TARGETS: "1", HERALD_RETRY_SCHEDULE: "1,1,1", HERALD_LOG_LEVEL: "silent" },
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, String(leaseMs)], {
+    env: { ...process.env, DATABASE_URL: databaseAddress(db), HERALD_ALLOW_PRIVATE_TARGETS: "1", HERALD_RETRY_SCHEDULE: "1,1,1", HERALD_LOG_LEVEL: "silent" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   children.push(child);
@@ -35,11 +38,12 @@ const exited = (child: ChildProcess) =>
     ? Promise.resolve(child.exitCode)
     : new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-const countBy = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+const countDeliveries = async (where: SQL | undefined) => (await db.select({ n: count() }).from(deliveries).where(where))[0].n;
+const delivered = () => countDeliveries(eq(deliveries.status, "delivered"));
 
-beforeEach(() => {
-  db = testDb();
-  orgId = seedOrg(db, "acme").org.id;
+beforeEach(async () => {
+  db = await testDb();
+  orgId = (await seedOrg(db, "acme")).org.id;
 });
 
 afterEach(async () => {
@@ -47,14 +51,15 @@ afterEach(async () => {
   await Promise.all(children.map(exited));
   children = [];
   await receiver?.close();
+  await closeTestDb(db);
 });
 
 describe("standalone workers", () => {
   it("kill -9 mid-dispatch and restart: all 2,000 reach the receiver, duplicates share the webhook-id, none stays sending", async () => {
     receiver = await startReceiver();
     const signingSecret = generateSigningSecret();
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url, format: "event" }, secrets: { signingSecret } });
-    const ids = queueMany(db, 2_000, { orgId, channelId });
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url, format: "event" }, secrets: { signingSecret } });
+    const ids = await queueMany(db, 2_000, { orgId, channelId });
 
     const first = startWorker(3_000);
     await waitFor(() => receiver.received.length >= 400, 60_000, "the first worker to get going");
@@ -64,11 +69,11 @@ describe("standalone workers", () => {
     expect(beforeRestart).toBeLessThan(2_000);
 
     const second = startWorker(3_000);
-    await waitFor(() => countBy("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'") === 2_000, 90_000, "every delivery delivered");
+    await waitFor(async () => (await delivered()) === 2_000, 90_000, "every delivery delivered");
     second.kill("SIGTERM");
     expect(await exited(second)).toBe(0);
 
-    expect(countBy("SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'")).toBe(0);
+    expect(await countDeliveries(ne(deliveries.status, "delivered"))).toBe(0);
     const byId = new Map<string, string[]>();
     for (const req of receiver.received) {
       const id = String(req.headers["webhook-id"]);
@@ -85,13 +90,13 @@ describe("standalone workers", () => {
   it("two workers on one database: every delivery sent exactly once while both are healthy, and both stop cleanly", async () => {
     receiver = await startReceiver();
     const secrets = { signingSecret: generateSigningSecret() };
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url }, secrets });
-    const other = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url.replace("/hook", "/other") }, secrets });
-    const ids = [...queueMany(db, 600, { orgId, channelId }), ...queueMany(db, 600, { orgId, channelId: other })];
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url }, secrets });
+    const other = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url.replace("/hook", "/other") }, secrets });
+    const ids = [...(await queueMany(db, 600, { orgId, channelId })), ...(await queueMany(db, 600, { orgId, channelId: other }))];
 
     const a = startWorker(60_000);
     const b = startWorker(60_000);
-    await waitFor(() => countBy("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'") === ids.length, 90_000, "every delivery delivered");
+    await waitFor(async () => (await delivered()) === ids.length, 90_000, "every delivery delivered");
     a.kill("SIGTERM");
     b.kill("SIGTERM");
     expect(await Promise.all([exited(a), exited(b)])).toEqual([0, 0]);
@@ -99,6 +104,6 @@ describe("standalone workers", () => {
     const webhookIds = receiver.received.map((r) => String(r.headers["webhook-id"]));
     expect(webhookIds).toHaveLength(ids.length);
     expect(new Set(webhookIds)).toEqual(new Set(ids));
-    expect(countBy("SELECT count(*) AS n FROM attempts")).toBe(ids.length);
+    expect((await db.select({ n: count() }).from(attempts))[0].n).toBe(ids.length);
   }, 180_000);
 });

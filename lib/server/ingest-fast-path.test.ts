@@ -7,7 +7,7 @@ import { insertApiToken } from "@/lib/auth/api-tokens";
 import { newId } from "@/lib/ids";
 import { POST } from "@/app/api/v1/events/route";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
 
 /**
@@ -17,11 +17,11 @@ import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
  * real HTTP server for the fast path, and the answers must match.
  */
 
-const db = testDb();
-const { org } = seedOrg(db, "acme");
-db.insert(products).values({ id: newId("prd"), orgId: org.id, slug: "web-shop", name: "Web shop" }).run();
-const admin = insertApiToken(db, { orgId: org.id, name: "admin", role: "admin" }).token;
-const read = insertApiToken(db, { orgId: org.id, name: "read", role: "read" }).token;
+const db = await testDb();
+const { org } = await seedOrg(db, "acme");
+await db.insert(products).values({ id: newId("prd"), orgId: org.id, slug: "web-shop", name: "Web shop" });
+const admin = (await insertApiToken(db, { orgId: org.id, name: "admin", role: "admin" })).token;
+const read = (await insertApiToken(db, { orgId: org.id, name: "read", role: "read" })).token;
 
 let server: http.Server;
 let origin: string;
@@ -33,7 +33,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeTestDb(db);
+});
 
 type Case = { name: string; token?: string; authorization?: string; body: (tag: string) => string };
 const event = (tag: string, extra: object = {}) => ({ type: "deployment.failed", product: "web-shop", title: `Deploy ${tag} failed`, ...extra });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { insertChannel, queueMany, startReceiver } from "@/lib/dispatch/test-support";
 import { call } from "@/test/api";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as dispatchRoute from "./route";
 import * as metricsRoute from "../metrics/route";
 
@@ -14,15 +14,16 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const url = "http://127.0.0.1/api/dispatch";
 
 beforeEach(async () => {
-  db = testDb();
-  const orgId = seedOrg(db, "acme").org.id;
+  db = await testDb();
+  const orgId = (await seedOrg(db, "acme")).org.id;
   receiver = await startReceiver();
-  const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url } });
-  queueMany(db, 25, { orgId, channelId });
+  const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url } });
+  await queueMany(db, 25, { orgId, channelId });
 });
 
 afterEach(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
 describe("POST /api/dispatch (HERALD_DISPATCH_TOKEN set)", () => {
@@ -38,7 +39,7 @@ describe("POST /api/dispatch (HERALD_DISPATCH_TOKEN set)", () => {
   });
 
   it("the right token dispatches what is due and answers with the counts", async () => {
-    const res = await call(dispatchRoute.POST, { method: "POST", url: `${url}?maxMs=5000`, token: "dispatch-token-0123456789" });
+    const res = await call(dispatchRoute.POST, { method: "POST", url: `${url}?maxMs=20000`, token: "dispatch-token-0123456789" });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ claimed: 25, delivered: 25, retried: 0, failed: 0, dead: 0, released: 0, durationMs: expect.any(Number) });
     expect(receiver.received).toHaveLength(25);

@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { insertChannel, queueMany, startReceiver } from "@/lib/dispatch/test-support";
-import { seedOrg, testDb } from "@/test/db";
+import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as dispatchRoute from "../dispatch/route";
 import * as metricsRoute from "./route";
 
@@ -15,12 +15,13 @@ let db: Db;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeEach(async () => {
-  db = testDb();
+  db = await testDb();
   receiver = await startReceiver((_req, n) => ({ status: n < 3 ? 500 : 200 }));
 });
 
 afterEach(async () => {
   await receiver.close();
+  await closeTestDb(db);
 });
 
 async function scrape(): Promise<{ status: number; type: string | null; text: string }> {
@@ -37,16 +38,19 @@ describe("without HERALD_DISPATCH_TOKEN", () => {
   });
 
   it("GET /api/metrics is open and reports queue depth, deliveries and attempts by outcome and type, and latency", async () => {
-    const orgId = seedOrg(db, "acme").org.id;
-    const channelId = insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url }, secrets: { signingSecret: generateSigningSecret() } });
-    queueMany(db, 10, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 5_000, concurrency: 1 });
+    const orgId = (await seedOrg(db, "acme")).org.id;
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url }, secrets: { signingSecret: generateSigningSecret() } });
+    await queueMany(db, 10, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 20_000, concurrency: 1 });
 
     const { status, type, text } = await scrape();
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(text).toContain('herald_queue_depth{status="queued"} 3');
     expect(text).toContain('herald_queue_depth{status="sending"} 0');
+    // The 3 failed ones wait a minute for their retry: none is due now.
+    expect(text).toContain("herald_queue_due 0\n");
+    expect(text).toContain("herald_storage_healthy 1\n");
     expect(text).toContain('herald_deliveries{status="delivered",channel_type="webhook"} 7');
     expect(text).toContain('herald_attempts_total{outcome="retry",channel_type="webhook"} 3');
     expect(text).toContain('herald_attempts_total{outcome="delivered",channel_type="webhook"} 7');
@@ -58,8 +62,8 @@ describe("without HERALD_DISPATCH_TOKEN", () => {
     expect(text).not.toContain("127.0.0.1");
 
     // The next scrape adds the attempts made since (the counters read only those).
-    queueMany(db, 5, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 5_000, concurrency: 1 });
+    await queueMany(db, 5, { orgId, channelId });
+    await dispatchOnce(db, { deadlineMs: 20_000, concurrency: 1 });
     const next = (await scrape()).text;
     expect(next).toContain('herald_attempts_total{outcome="retry",channel_type="webhook"} 3');
     expect(next).toContain('herald_attempts_total{outcome="delivered",channel_type="webhook"} 12');

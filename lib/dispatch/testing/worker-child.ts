@@ -1,12 +1,17 @@
 /**
  * A standalone worker for the kill and two-worker tests, run as
- * `node --import tsx lib/dispatch/testing/worker-child.ts DB_PATH LEASE_MS`: the real
- * `runWorkerCommand` on the given database, with a short lease so a killed
- * worker's deliveries come back quickly.
+ * `DATABASE_URL=… node --import tsx lib/dispatch/testing/worker-child.ts LEASE_MS`:
+ * the real `runWorkerCommand` on the database DATABASE_URL names (the parent's
+ * test database: a SQLite file, or a PostgreSQL database on the test cluster),
+ * with a short lease so a killed worker's deliveries come back quickly.
  */
-import { openDb, setDb } from "@/db/client";
+import { openDatabase, setDb } from "@/db/client";
 import { runWorkerCommand } from "@/lib/dispatch/worker-command";
 
-const [dbPath, leaseMs] = process.argv.slice(2);
-setDb(openDb(dbPath));
-void runWorkerCommand({ leaseMs: Number(leaseMs), timeoutMs: Math.min(15_000, Number(leaseMs) / 3), pollMs: 200 }).then(() => process.exit(0));
+const [leaseMs] = process.argv.slice(2);
+void openDatabase()
+  .then((db) => {
+    setDb(db);
+    return runWorkerCommand({ leaseMs: Number(leaseMs), timeoutMs: Math.min(15_000, Number(leaseMs) / 3), pollMs: 200 });
+  })
+  .then(() => process.exit(0));
