@@ -6,6 +6,7 @@ import { memberships, users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
+import { sameOriginPath } from "@/lib/auth/redirect";
 import { endSession, newSessionClaims, SESSION_MAX_AGE, sessionIsLive } from "@/lib/auth/sessions";
 import { lockedUntil, recordLoginFailure, recordLoginSuccess } from "@/lib/auth/throttle";
 import { signInSchema } from "@/lib/validation/accounts";
@@ -63,6 +64,10 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    // Where next-auth sends the browser after sign-in or sign-out: only a path of ours (lib/auth/redirect.ts).
+    redirect({ url, baseUrl }) {
+      return `${baseUrl}${sameOriginPath(url, baseUrl)}`;
+    },
     // Runs at sign-in (with `user`) and on every session read, including the renewal at /api/auth/session:
     // a session that was ended on the server (lib/auth/sessions.ts) reads as an empty token, so it is
     // neither honoured nor renewed.
