@@ -1,39 +1,69 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { loginThrottle } from "@/db/schema";
 
 /** Failures allowed before sign-in for an e-mail is slowed down. */
 export const FREE_FAILURES = 5;
+/** Failures allowed from one client address (over any e-mails) before it is slowed down. */
+export const CLIENT_FREE_FAILURES = 30;
 const MAX_LOCK_SECONDS = 15 * 60;
+/** A count with no failure for this long starts again from zero. */
+const FORGET_AFTER_MS = 60 * 60 * 1000;
 
-/** Seconds to wait after the nth consecutive failure: 0 for the first five, then 1, 2, 4 … up to 15 min. */
+/** Seconds to wait after the nth consecutive failure for an e-mail: 0 for the first five, then 1, 2, 4 … up to 15 min. */
 export function lockSecondsAfter(failures: number): number {
-  if (failures < FREE_FAILURES) return 0;
-  return Math.min(2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS);
+  return lockSeconds(failures, FREE_FAILURES);
 }
 
-/** The time until which sign-in for this e-mail is refused, or null. */
+function lockSeconds(failures: number, free: number): number {
+  if (failures < free) return 0;
+  return Math.min(2 ** (failures - free), MAX_LOCK_SECONDS);
+}
+
+/** The throttle row of a client address (kept in the same table as e-mails; no e-mail contains "ip:"). */
+export const clientKey = (address: string) => `ip:${address}`;
+
+/** The time until which sign-in for this e-mail (or key) is refused, or null. */
 export function lockedUntil(db: DbOrTx, email: string, now = new Date()): Date | null {
   const row = db.select().from(loginThrottle).where(eq(loginThrottle.email, email)).get();
   return row?.lockedUntil && row.lockedUntil > now ? row.lockedUntil : null;
 }
 
-export function recordLoginFailure(db: DbOrTx, email: string, now = new Date()) {
-  const row = db.select().from(loginThrottle).where(eq(loginThrottle.email, email)).get();
-  const failures = (row?.failures ?? 0) + 1;
-  const seconds = lockSecondsAfter(failures);
-  const values = {
-    failures,
-    lastFailureAt: now,
-    lockedUntil: seconds ? new Date(now.getTime() + seconds * 1000) : null,
-  };
-  db.insert(loginThrottle)
-    .values({ email, ...values })
-    .onConflictDoUpdate({ target: loginThrottle.email, set: values })
-    .run();
-  return values;
+/**
+ * Counts an attempt before its password is compared, in one statement: when
+ * the key is not locked, its count goes up (and the lock that count earns is
+ * set) and the new count comes back; when it is locked, nothing changes and
+ * null comes back — the attempt is refused. Concurrent guesses therefore
+ * each take their own number: the sixth for an e-mail finds it locked.
+ */
+export function reserveAttempt(db: DbOrTx, key: string, free: number, now = new Date()): number | null {
+  const at = now.getTime();
+  const count = sql`(CASE WHEN ${loginThrottle.lastFailureAt} IS NOT NULL AND ${loginThrottle.lastFailureAt} < ${at - FORGET_AFTER_MS} THEN 1 ELSE ${loginThrottle.failures} + 1 END)`;
+  const first = lockSeconds(1, free);
+  const row = db
+    .insert(loginThrottle)
+    .values({ email: key, failures: 1, lastFailureAt: now, lockedUntil: first ? new Date(at + first * 1000) : null })
+    .onConflictDoUpdate({
+      target: loginThrottle.email,
+      set: {
+        failures: count,
+        lastFailureAt: now,
+        lockedUntil: sql`(CASE WHEN ${count} < ${free} THEN NULL ELSE ${at} + min(1 << min(${count} - ${free}, 10), ${MAX_LOCK_SECONDS}) * 1000 END)`,
+      },
+      setWhere: sql`${loginThrottle.lockedUntil} IS NULL OR ${loginThrottle.lockedUntil} <= ${at}`,
+    })
+    .returning({ failures: loginThrottle.failures })
+    .get();
+  return row?.failures ?? null;
 }
 
-export function recordLoginSuccess(db: DbOrTx, email: string) {
+/** The right password: the e-mail's count is cleared; the client's attempt is given back (it was no failure). */
+export function recordLoginSuccess(db: DbOrTx, email: string, clientAddress?: string) {
   db.delete(loginThrottle).where(eq(loginThrottle.email, email)).run();
+  if (clientAddress) {
+    db.update(loginThrottle)
+      .set({ failures: sql`max(${loginThrottle.failures} - 1, 0)` })
+      .where(eq(loginThrottle.email, clientKey(clientAddress)))
+      .run();
+  }
 }
