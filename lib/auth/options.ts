@@ -80,6 +80,8 @@ export const authOptions: NextAuthOptions = {
   callbacks: {
     // Where next-auth sends the browser after sign-in or sign-out: only a path of ours (lib/auth/redirect.ts).
     redirect({ url, baseUrl }) {
+      // next-auth's own default (the bare origin) comes back unchanged, so its callback-url cookie stays as it is.
+      if (url === baseUrl) return baseUrl;
       return `${baseUrl}${sameOriginPath(url, baseUrl)}`;
     },
     // Runs at sign-in (with `user`) and on every session read, including the renewal at /api/auth/session:

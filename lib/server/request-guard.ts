@@ -40,8 +40,9 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
 
   if (req.method !== "POST" || req.headers["next-action"] === undefined) return req;
   const refuse = (status: number, code: string, message: string) => {
-    res.writeHead(status, { "content-type": "application/json", connection: "close" });
+    res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: { code, message } }));
+    // The rest of the body is read and dropped (closing mid-upload would reset the client before it reads the answer).
     req.resume();
     return null;
   };
@@ -50,18 +51,30 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
     return refuse(403, "forbidden", "Cross-origin request refused");
   }
   if (Number(req.headers["content-length"] ?? 0) > ACTION_BODY_LIMIT) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > ACTION_BODY_LIMIT) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
-    chunks.push(chunk);
-  }
+  const chunks = await readUpTo(req, ACTION_BODY_LIMIT);
+  if (!chunks) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
   const body = Buffer.concat(chunks);
   if (String(req.headers["content-type"] ?? "").startsWith("text/plain") && hasRawReference(body.toString("utf8"))) {
     return refuse(422, "validation_failed", "An argument is not plain data");
   }
   return replay(req, body);
+}
+
+/** The body, or null as soon as it passes `limit` (the stream is left paused, not destroyed). */
+function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off("data", onData).off("end", onEnd).off("error", reject);
+      req.pause();
+      resolve(null);
+    };
+    const onEnd = () => resolve(chunks);
+    req.on("data", onData).on("end", onEnd).on("error", reject);
+  });
 }
 
 function sameHost(origin: string, host: string | string[] | undefined): boolean {
