@@ -60,6 +60,7 @@ describe("environment", () => {
     ["HERALD_WORKER", "sometimes"],
     ["HERALD_RETRY_SCHEDULE", "5,soon"],
     ["HERALD_ALLOW_PRIVATE_TARGETS", "yes"],
+    ["HERALD_TRUST_PROXY", "yes"],
     ["HERALD_PUBLIC_URL", "not a url"],
     ["SMTP_URL", "http://mail"],
     ["AUTH_SECRET", "short"],
@@ -70,6 +71,12 @@ describe("environment", () => {
     const attempt = () => loadEnv({ HERALD_DATA_DIR: tmp(), [variable]: value });
     expect(attempt).toThrow(EnvError);
     expect(attempt).toThrow(variable);
+  });
+
+  it("trusts proxy headers only when HERALD_TRUST_PROXY is 1 or true", () => {
+    expect(loadEnv({ HERALD_DATA_DIR: tmp() }).HERALD_TRUST_PROXY).toBe(false);
+    expect(loadEnv({ HERALD_DATA_DIR: tmp(), HERALD_TRUST_PROXY: "1" }).HERALD_TRUST_PROXY).toBe(true);
+    expect(loadEnv({ HERALD_DATA_DIR: tmp(), HERALD_TRUST_PROXY: "false" }).HERALD_TRUST_PROXY).toBe(false);
   });
 
   it("parses a custom retry schedule", () => {

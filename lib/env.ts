@@ -39,6 +39,7 @@ const rawSchema = z.object({
   HERALD_DISPATCH_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   HERALD_RETRY_SCHEDULE: retrySchedule.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
   HERALD_ALLOW_PRIVATE_TARGETS: boolFlag.default(false),
+  HERALD_TRUST_PROXY: boolFlag.default(false),
   HERALD_DISABLE_AFTER: z.coerce.number().int().min(1).default(5 * 24 * 3600),
   HERALD_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });

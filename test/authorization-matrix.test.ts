@@ -194,6 +194,47 @@ describe.each(guarded.map((op) => [op.op, op] as const))("%s", (_, op) => {
   }
 });
 
+/** Input every query schema refuses somewhere: each of its parameters as a non-number, non-enum, over-long value. */
+function badQueryOf(endpoint: Endpoint | undefined): string {
+  const shape = (endpoint?.query as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+  const keys = [...Object.keys(shape), "limit", "org"];
+  return keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(`abc-${"x".repeat(600)}`)}`).join("&");
+}
+
+/** Routes anyone may call without credentials (nothing to check first). */
+const OPEN_ROUTES = new Set(["GET /api/v1/openapi.json", "GET /api/health"]);
+
+describe("credentials are checked before input", () => {
+  const closed = discovered.filter((op) => !OPEN_ROUTES.has(op.op));
+  it.each(closed.map((op) => [op.op, op] as const))("%s: anonymous with bad input, for a real and an unknown org, answers 401", async (_, op) => {
+    await freshDb();
+    for (const params of [paramsOf(op.path, seed.a, seed.a), { ...paramsOf(op.path, seed.a, seed.a), org: "no-such-org", app: "no-such-app" }]) {
+      const res = await callRoute(op, { params, query: badQueryOf(op.endpoint), rawBody: op.method === "GET" ? undefined : "{not json" });
+      expect(res.status, `${op.op} ${JSON.stringify(params)}: ${res.text.slice(0, 200)}`).toBe(401);
+      expect(isErrorShape(res.json)).toBe(true);
+    }
+  });
+
+  it("the bad input is bad: with a valid token it is refused as input", async () => {
+    const list = discovered.find((op) => op.op === "GET /api/v1/orgs/{org}/deliveries")!;
+    await freshDb();
+    const res = await callRoute(list, { params: paramsOf(list.path, seed.a), token: seed.a.tokens.admin, query: "limit=abc" });
+    expect(res.status).toBe(400);
+  });
+
+  it("the operator token is enforced by the wrapper, not by the route remembering to", async () => {
+    const { handle } = await import("@/lib/api/handler");
+    const { dispatchEndpoint, metricsEndpoint } = await import("@/lib/api/endpoints/deliveries");
+    for (const e of [dispatchEndpoint, metricsEndpoint]) {
+      const forgetful = handle(e, () => ({ ran: true }));
+      const op = { method: e.method, path: e.path, handler: forgetful };
+      expect((await callRoute(op, { params: {} })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: seed.a.tokens.admin })).status).toBe(401);
+      expect((await callRoute(op, { params: {}, token: DISPATCH_TOKEN })).status).toBe(200);
+    }
+  });
+});
+
 describe("the matrix itself", () => {
   const readToken = callers.find((c) => c.name === "a read token")!;
   const otherOrgAdmin = callers.find((c) => c.name === "an admin token of another org")!;

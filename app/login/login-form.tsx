@@ -8,6 +8,7 @@ import { useState } from "react";
 import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { FormMessage, TextField } from "@/components/ui/field";
+import { sameOriginPath } from "@/lib/auth/redirect";
 import { signInSchema } from "@/lib/validation/accounts";
 
 export function LoginForm({ next }: { next: string }) {
@@ -22,7 +23,8 @@ export function LoginForm({ next }: { next: string }) {
       setError("Sign-in failed: check the e-mail and password, or wait a moment and try again.");
       return;
     }
-    router.replace(next);
+    // Checked again here, against the origin the browser is on: `next` came from the address bar.
+    router.replace(sameOriginPath(next, window.location.origin));
     router.refresh();
   });
   return (

@@ -31,8 +31,12 @@ export type Endpoint = {
   example?: unknown;
   /** Query parameters of the documented example request. */
   exampleQuery?: Record<string, string>;
-  /** Authenticated by the operator's `HERALD_DISPATCH_TOKEN` instead of an org token (`permission` is then null). */
-  operatorToken?: boolean;
+  /**
+   * Authenticated by the operator's `HERALD_DISPATCH_TOKEN` instead of an org token (`permission` is then null),
+   * enforced by the handler (lib/api/handler.ts): "required" = 404 when the token is not set, 401 without it;
+   * "when-set" = open when the token is not set.
+   */
+  operatorToken?: "required" | "when-set";
   /** Errors this operation can answer beyond those its shape implies (lib/api/openapi.ts), e.g. "rate_limited". */
   errors?: readonly ErrorCode[];
 };

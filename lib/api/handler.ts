@@ -2,6 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { authorizeRequest, type Authorized } from "@/lib/auth/authorize";
+import { requireDispatchToken, requireMetricsAccess } from "@/lib/dispatch/dispatch-token";
 import { MAX_BODY_BYTES, errorBody, fieldErrorsOf, parseJsonText, toAppError, tooLarge, validBody } from "./protocol";
 import type { Endpoint } from "./endpoint";
 
@@ -43,8 +44,9 @@ export async function readJsonBody(req: Request): Promise<unknown> {
 }
 
 /**
- * Builds a route handler from an endpoint description: authenticates,
- * authorizes against the org in the path, parses and validates the body and
+ * Builds a route handler from an endpoint description: authenticates (an org
+ * token or session, or the operator's token), authorizes against the org in
+ * the path — before looking at any input —, then parses and validates the body and
  * query with the endpoint's zod schemas, and answers errors in one shape.
  */
 export function handle<E extends Endpoint>(
@@ -55,17 +57,20 @@ export function handle<E extends Endpoint>(
     try {
       const params = (await route?.params) ?? {};
       const url = new URL(req.url);
+      // Credentials first: a caller who may not use the route learns nothing about its input (401, not 400).
+      if (endpoint.operatorToken === "required") requireDispatchToken(req);
+      if (endpoint.operatorToken === "when-set") requireMetricsAccess(req);
+      let auth: Partial<Authorized> = {};
+      if (endpoint.permission) {
+        const orgSlug = params.org ?? url.searchParams.get("org") ?? undefined;
+        auth = await authorizeRequest(req, orgSlug, endpoint.permission);
+      }
       let query: unknown = undefined;
       if (endpoint.query) {
         const parsed = endpoint.query.safeParse(Object.fromEntries(url.searchParams));
         if (!parsed.success)
           throw new AppError("bad_request", "Some query parameters are invalid", fieldErrorsOf(parsed.error));
         query = parsed.data;
-      }
-      let auth: Partial<Authorized> = {};
-      if (endpoint.permission) {
-        const orgSlug = params.org ?? url.searchParams.get("org") ?? undefined;
-        auth = await authorizeRequest(req, orgSlug, endpoint.permission);
       }
       let body: unknown = undefined;
       if (endpoint.body) {

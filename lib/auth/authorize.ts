@@ -7,6 +7,7 @@ import { memberships, orgs, productAdmins, products, users } from "@/db/schema";
 import { authOptions } from "@/lib/auth/options";
 import { authorizeBearer, type Authorized, type Org } from "@/lib/auth/bearer";
 import { can, type Permission, type Principal } from "@/lib/auth/permissions";
+import { env } from "@/lib/env";
 import { AppError, forbidden, notFound } from "@/lib/errors";
 
 export type { Org, Authorized } from "@/lib/auth/bearer";
@@ -104,11 +105,20 @@ export async function authorizeRequest(
   return authorize(orgSlug, permission, productId);
 }
 
-/** Cookie-authenticated writes must come from our own pages (CSRF). */
+/**
+ * Cookie-authenticated writes must come from our own pages (CSRF). X-Forwarded-Host counts only behind a
+ * trusted proxy (HERALD_TRUST_PROXY=1); an Origin that is not a URL ("null" from a sandboxed frame) is refused.
+ */
 function assertSameOrigin(req: Request) {
   const origin = req.headers.get("origin");
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  if (!origin || !host || new URL(origin).host !== host) {
+  const host = (env().HERALD_TRUST_PROXY ? req.headers.get("x-forwarded-host") : null) ?? req.headers.get("host");
+  let originHost: string | null = null;
+  try {
+    originHost = origin ? new URL(origin).host : null;
+  } catch {
+    originHost = null;
+  }
+  if (!originHost || !host || originHost !== host) {
     throw forbidden("Cross-origin request refused");
   }
 }

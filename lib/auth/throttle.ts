@@ -1,49 +1,75 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
+import { eq, sql } from "drizzle-orm";
+import { engineOf, type DbOrTx } from "@/db/client";
 import { loginThrottle } from "@/db/schema";
 
 /** Failures allowed before sign-in for an e-mail is slowed down. */
 export const FREE_FAILURES = 5;
+/** Failures allowed from one client address (over any e-mails) before it is slowed down. */
+export const CLIENT_FREE_FAILURES = 30;
 const MAX_LOCK_SECONDS = 15 * 60;
+/** A count with no failure for this long starts again from zero. */
+const FORGET_AFTER_MS = 60 * 60 * 1000;
 
-/** Seconds to wait after the nth consecutive failure: 0 for the first five, then 1, 2, 4 … up to 15 min. */
+/** Seconds to wait after the nth consecutive failure for an e-mail: 0 for the first five, then 1, 2, 4 … up to 15 min. */
 export function lockSecondsAfter(failures: number): number {
-  if (failures < FREE_FAILURES) return 0;
-  return Math.min(2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS);
+  return lockSeconds(failures, FREE_FAILURES);
 }
 
-/** The time until which sign-in for this e-mail is refused, or null. */
+function lockSeconds(failures: number, free: number): number {
+  if (failures < free) return 0;
+  return Math.min(2 ** (failures - free), MAX_LOCK_SECONDS);
+}
+
+/** The throttle row of a client address (kept in the same table as e-mails; no e-mail contains "ip:"). */
+export const clientKey = (address: string) => `ip:${address}`;
+
+/** The time until which sign-in for this e-mail (or key) is refused, or null. */
 export async function lockedUntil(db: DbOrTx, email: string, now = new Date()): Promise<Date | null> {
   const [row] = await db.select().from(loginThrottle).where(eq(loginThrottle.email, email)).limit(1);
   return row?.lockedUntil && row.lockedUntil > now ? row.lockedUntil : null;
 }
 
 /**
- * Counts one more failure. The count goes up in the statement that stores it,
- * so failures at the same moment (PostgreSQL runs them side by side) each
- * count; the lock is then set for the count this failure reached, unless a
- * later failure (or a success) has changed the row since.
+ * Counts an attempt before its password is compared, in one statement: when
+ * the key is not locked, its count goes up (and the lock that count earns is
+ * set) and the new count comes back; when it is locked, nothing changes and
+ * null comes back — the attempt is refused. Concurrent guesses therefore
+ * each take their own number: the sixth for an e-mail finds it locked.
  */
-export async function recordLoginFailure(db: DbOrTx, email: string, now = new Date()) {
-  const [counted] = await db
+export async function reserveAttempt(db: DbOrTx, key: string, free: number, now = new Date()): Promise<number | null> {
+  const at = now.getTime();
+  // Times in raw SQL: milliseconds on SQLite, timestamptz on PostgreSQL (db/schema/kit.ts).
+  const postgres = engineOf(db) === "postgres";
+  const time = (ms: number) => (postgres ? sql`${new Date(ms).toISOString()}::timestamptz` : sql`${ms}`);
+  const count = sql`(CASE WHEN ${loginThrottle.lastFailureAt} IS NOT NULL AND ${loginThrottle.lastFailureAt} < ${time(at - FORGET_AFTER_MS)} THEN 1 ELSE ${loginThrottle.failures} + 1 END)`;
+  const seconds = postgres
+    ? sql`LEAST(1 << LEAST(${count} - ${free}, 10), ${MAX_LOCK_SECONDS})`
+    : sql`min(1 << min(${count} - ${free}, 10), ${MAX_LOCK_SECONDS})`;
+  const lockEnd = postgres ? sql`${time(at)} + make_interval(secs => ${seconds})` : sql`${at} + ${seconds} * 1000`;
+  const first = lockSeconds(1, free);
+  const [row] = await db
     .insert(loginThrottle)
-    .values({ email, failures: 1, lastFailureAt: now, lockedUntil: null })
-    .onConflictDoUpdate({ target: loginThrottle.email, set: { failures: sql`${loginThrottle.failures} + 1`, lastFailureAt: now } })
+    .values({ email: key, failures: 1, lastFailureAt: now, lockedUntil: first ? new Date(at + first * 1000) : null })
+    .onConflictDoUpdate({
+      target: loginThrottle.email,
+      set: {
+        failures: count,
+        lastFailureAt: now,
+        lockedUntil: sql`(CASE WHEN ${count} < ${free} THEN NULL ELSE ${lockEnd} END)`,
+      },
+      setWhere: sql`${loginThrottle.lockedUntil} IS NULL OR ${loginThrottle.lockedUntil} <= ${time(at)}`,
+    })
     .returning({ failures: loginThrottle.failures });
-  const failures = counted.failures;
-  const seconds = lockSecondsAfter(failures);
-  const values = {
-    failures,
-    lastFailureAt: now,
-    lockedUntil: seconds ? new Date(now.getTime() + seconds * 1000) : null,
-  };
-  await db
-    .update(loginThrottle)
-    .set({ lockedUntil: values.lockedUntil })
-    .where(and(eq(loginThrottle.email, email), eq(loginThrottle.failures, failures)));
-  return values;
+  return row?.failures ?? null;
 }
 
-export async function recordLoginSuccess(db: DbOrTx, email: string) {
+/** The right password: the e-mail's count is cleared; the client's attempt is given back (it was no failure). */
+export async function recordLoginSuccess(db: DbOrTx, email: string, clientAddress?: string) {
   await db.delete(loginThrottle).where(eq(loginThrottle.email, email));
+  if (clientAddress) {
+    await db
+      .update(loginThrottle)
+      .set({ failures: sql`(CASE WHEN ${loginThrottle.failures} > 0 THEN ${loginThrottle.failures} - 1 ELSE 0 END)` })
+      .where(eq(loginThrottle.email, clientKey(clientAddress)));
+  }
 }

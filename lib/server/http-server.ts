@@ -4,6 +4,7 @@ import { inlineDispatcher } from "@/lib/dispatch/inline";
 import { log } from "@/lib/log";
 import { startDispatchThread } from "./dispatch-thread-client";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
+import { guardRequest } from "./request-guard";
 
 /**
  * `herald start`: one process serving the console and the API. Next.js runs
@@ -27,9 +28,19 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
   const handleNext = app.getRequestHandler();
   await app.prepare();
 
-  const server = http.createServer((req, res) => {
-    if (isFastIngest(req)) void serveFastIngest(req, res);
-    else void handleNext(req, res);
+  const server = http.createServer((incoming, res) => {
+    void guardRequest(incoming, res, env).then(
+      (req) => {
+        if (!req) return;
+        if (isFastIngest(req)) void serveFastIngest(req, res);
+        else void handleNext(req, res);
+      },
+      (e: unknown) => {
+        log.warn("request refused", { error: String(e) });
+        if (!res.headersSent) res.writeHead(400, { connection: "close" });
+        res.end();
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -103,12 +103,12 @@ export async function createSandbox(
 
 export type Server = { child: ChildProcess; port: number; url: string; startMs: number; pid: number };
 
-/** `tsx bin/herald.ts start` on a free port; resolves when /api/health answers. */
-export async function startServer(sandbox: Sandbox, logFile: string): Promise<Server> {
+/** `tsx bin/herald.ts start` on a free port; resolves when /api/health answers. `env` overrides the sandbox's (HERALD_PUBLIC_URL included). */
+export async function startServer(sandbox: Sandbox, logFile: string, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const started = Date.now();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnHerald(["start"], { env: { ...sandbox.env, PORT: String(port), HERALD_PUBLIC_URL: url }, logFile });
+  const child = spawnHerald(["start"], { env: { ...sandbox.env, PORT: String(port), HERALD_PUBLIC_URL: url, ...env }, logFile });
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited while starting:\n${child.output()}`);
     if (Date.now() - started > 90_000) throw new Error(`the server did not answer /api/health within 90 s:\n${child.output()}`);

@@ -97,7 +97,7 @@ export const dispatchEndpoint = endpoint({
     "Dispatch what is due now, for a bounded time (for an external scheduler). Authorization: Bearer HERALD_DISPATCH_TOKEN; 404 when that is not set",
   tag: "Operations",
   permission: null,
-  operatorToken: true,
+  operatorToken: "required",
   exampleQuery: { maxMs: "10000" },
   query: z.object({
     maxMs: z.coerce.number().int().min(100).max(25_000).default(10_000).describe("stop claiming after this long"),
@@ -112,6 +112,6 @@ export const metricsEndpoint = endpoint({
     "Prometheus metrics (text format): queue depth, deliveries and attempts by outcome and channel type, attempt latency. Needs Authorization: Bearer HERALD_DISPATCH_TOKEN when that is set",
   tag: "Operations",
   permission: null,
-  operatorToken: true,
+  operatorToken: "when-set",
   textResponse: "Prometheus text exposition format (version 0.0.4)",
 });

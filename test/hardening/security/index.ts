@@ -5,13 +5,26 @@ import type { Receiver } from "../peers";
 import { attacks as echoAttacks } from "./echo";
 import { attacks as inviteAttacks } from "./invites";
 import { attacks as sessionAttacks } from "./sessions";
+import { attacks as apiCredentialAttacks } from "./api-credentials";
+import { attacks as redirectAttacks } from "./redirects";
+import { attacks as robustnessAttacks } from "./robustness";
+import { attacks as throttleAttacks } from "./throttle";
 import type { SecurityAttack } from "./types";
 
 /**
  * Every attack of the security part (`npm run test:hardening -- --only security`).
  * Each module exports `attacks`; add a module's list here.
  */
-const ATTACKS: SecurityAttack[] = [...inviteAttacks, ...sessionAttacks, ...echoAttacks];
+// The throttle attacks go last: they lock this client (127.0.0.1) out of sign-in.
+const ATTACKS: SecurityAttack[] = [
+  ...inviteAttacks,
+  ...sessionAttacks,
+  ...echoAttacks,
+  ...apiCredentialAttacks,
+  ...redirectAttacks,
+  ...robustnessAttacks,
+  ...throttleAttacks,
+];
 
 /** Runs every attack against one production server; one attack's crash is its failure, the others still run. */
 export async function securityAttacks(receiver: Receiver, logDir: string) {

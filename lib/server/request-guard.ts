@@ -1,0 +1,119 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Env } from "@/lib/env";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
+
+/**
+ * What `herald start` does to every request before Next.js (or the ingest
+ * fast path) sees it:
+ * - forwarding headers (`X-Forwarded-*`, `Forwarded`, `X-Real-IP`) are
+ *   dropped unless HERALD_TRUST_PROXY=1: any client can send them, and Next's
+ *   server-action Origin check and our API's believe X-Forwarded-Host;
+ * - the client's address (the socket's, or with a trusted proxy the address
+ *   that proxy appended to X-Forwarded-For) is passed on in one header of our
+ *   own, for the sign-in throttle; a client-sent one is replaced;
+ * - HSTS when the public URL is https;
+ * - server-action POSTs are refused in the answer's status instead of a 500
+ *   from deep inside Next: over 1 MB (413), from another or an unreadable
+ *   Origin (403), or with a raw `$`-reference argument React would try to
+ *   resolve (422).
+ * Returns the request to hand on (a server-action body is read here and replayed), or null when answered.
+ */
+
+export const ACTION_BODY_LIMIT = 1024 * 1024;
+const FORWARDING = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded", "x-real-ip"];
+const HSTS = "max-age=63072000; includeSubDomains";
+// What React's client itself writes for a plain argument: an escaped "$$…", undefined, special numbers, dates, bigints.
+const PLAIN_REFERENCE = /^\$(\$|undefined$|NaN$|Infinity$|-Infinity$|-0$|D\d{4}-|n-?\d+$)/;
+
+export async function guardRequest(req: IncomingMessage, res: ServerResponse, env: Env): Promise<IncomingMessage | null> {
+  const socketAddress = req.socket.remoteAddress ?? "";
+  let client = socketAddress;
+  if (env.HERALD_TRUST_PROXY) {
+    // The proxy appends the address it saw: the last entry is the one we can believe.
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    client = forwarded.at(-1) ?? socketAddress;
+  } else {
+    for (const name of FORWARDING) delete req.headers[name];
+  }
+  req.headers[CLIENT_ADDRESS_HEADER] = client;
+  if (env.publicUrl.startsWith("https://")) res.setHeader("Strict-Transport-Security", HSTS);
+
+  if (req.method !== "POST" || req.headers["next-action"] === undefined) return req;
+  const refuse = (status: number, code: string, message: string) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code, message } }));
+    // The rest of the body is read and dropped (closing mid-upload would reset the client before it reads the answer).
+    req.resume();
+    return null;
+  };
+  const origin = req.headers.origin;
+  if (origin !== undefined && !sameHost(origin, req.headers["x-forwarded-host"] ?? req.headers.host)) {
+    return refuse(403, "forbidden", "Cross-origin request refused");
+  }
+  if (Number(req.headers["content-length"] ?? 0) > ACTION_BODY_LIMIT) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
+  const chunks = await readUpTo(req, ACTION_BODY_LIMIT);
+  if (!chunks) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
+  const body = Buffer.concat(chunks);
+  if (String(req.headers["content-type"] ?? "").startsWith("text/plain") && hasRawReference(body.toString("utf8"))) {
+    return refuse(422, "validation_failed", "An argument is not plain data");
+  }
+  return replay(req, body);
+}
+
+/** The body, or null as soon as it passes `limit` (the stream is left paused, not destroyed). */
+function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off("data", onData).off("end", onEnd).off("error", reject);
+      req.pause();
+      resolve(null);
+    };
+    const onEnd = () => resolve(chunks);
+    req.on("data", onData).on("end", onEnd).on("error", reject);
+  });
+}
+
+function sameHost(origin: string, host: string | string[] | undefined): boolean {
+  try {
+    return !!host && new URL(origin).host === String(host);
+  } catch {
+    return false; // "null", or not a URL
+  }
+}
+
+/** True when a JSON action body holds a `$`-string React would resolve as a reference (to a part, a promise, a Map …). */
+function hasRawReference(text: string): boolean {
+  let found = false;
+  try {
+    JSON.parse(text, (_key, value: unknown) => {
+      if (typeof value === "string" && value.startsWith("$") && !PLAIN_REFERENCE.test(value)) found = true;
+      return value;
+    });
+  } catch {
+    return false; // not JSON: Next answers it as it always did
+  }
+  return found;
+}
+
+/** A request Next can read as the original: same socket, headers and URL, the body already read. */
+function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = new http.IncomingMessage(req.socket);
+  Object.assign(copy, {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    httpVersion: req.httpVersion,
+    httpVersionMajor: req.httpVersionMajor,
+    httpVersionMinor: req.httpVersionMinor,
+    complete: true,
+  });
+  copy._read = () => {};
+  copy.push(body);
+  copy.push(null);
+  return copy;
+}
