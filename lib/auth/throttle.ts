@@ -6,18 +6,24 @@ import { loginThrottle } from "@/db/schema";
 export const FREE_FAILURES = 5;
 /** Failures allowed from one client address (over any e-mails) before it is slowed down. */
 export const CLIENT_FREE_FAILURES = 30;
+/**
+ * The first lock: long enough that a whole burst of concurrent guesses —
+ * which a loaded server may take seconds to read — meets it, so the sixth
+ * guess of a burst is refused, not compared once a 1-second lock has passed.
+ */
+const FIRST_LOCK_SECONDS = 30;
 const MAX_LOCK_SECONDS = 15 * 60;
 /** A count with no failure for this long starts again from zero. */
 const FORGET_AFTER_MS = 60 * 60 * 1000;
 
-/** Seconds to wait after the nth consecutive failure for an e-mail: 0 for the first five, then 1, 2, 4 … up to 15 min. */
+/** Seconds to wait after the nth consecutive failure for an e-mail: 0 for the first four, then 30, 60, 120 … up to 15 min. */
 export function lockSecondsAfter(failures: number): number {
   return lockSeconds(failures, FREE_FAILURES);
 }
 
 function lockSeconds(failures: number, free: number): number {
   if (failures < free) return 0;
-  return Math.min(2 ** (failures - free), MAX_LOCK_SECONDS);
+  return Math.min(FIRST_LOCK_SECONDS * 2 ** (failures - free), MAX_LOCK_SECONDS);
 }
 
 /** The throttle row of a client address (kept in the same table as e-mails; no e-mail contains "ip:"). */
@@ -43,8 +49,8 @@ export async function reserveAttempt(db: DbOrTx, key: string, free: number, now 
   const time = (ms: number) => (postgres ? sql`${new Date(ms).toISOString()}::timestamptz` : sql`${ms}`);
   const count = sql`(CASE WHEN ${loginThrottle.lastFailureAt} IS NOT NULL AND ${loginThrottle.lastFailureAt} < ${time(at - FORGET_AFTER_MS)} THEN 1 ELSE ${loginThrottle.failures} + 1 END)`;
   const seconds = postgres
-    ? sql`LEAST(1 << LEAST(${count} - ${free}, 10), ${MAX_LOCK_SECONDS})`
-    : sql`min(1 << min(${count} - ${free}, 10), ${MAX_LOCK_SECONDS})`;
+    ? sql`LEAST(${FIRST_LOCK_SECONDS} * (1 << LEAST(${count} - ${free}, 10)), ${MAX_LOCK_SECONDS})`
+    : sql`min(${FIRST_LOCK_SECONDS} * (1 << min(${count} - ${free}, 10)), ${MAX_LOCK_SECONDS})`;
   const lockEnd = postgres ? sql`${time(at)} + make_interval(secs => ${seconds})` : sql`${at} + ${seconds} * 1000`;
   const first = lockSeconds(1, free);
   const [row] = await db
