@@ -1,4 +1,4 @@
-import type { OrgRole, TokenRole } from "@/db/schema";
+import type { OrgRole, TokenRole } from "@/db/schema/values";
 
 /**
  * Who is acting, within one org: a signed-in member or an API token. Every

@@ -1,4 +1,4 @@
-import type { ChannelType } from "@/db/schema";
+import type { ChannelType } from "@/db/schema/values";
 import {
   AUTH_PLAIN_FIELDS,
   AUTH_SECRET_FIELDS,

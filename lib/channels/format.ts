@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from "@/db/schema";
+import { SEVERITIES, type Severity } from "@/db/schema/values";
 import type { RenderableEvent } from "./types";
 
 /** Shared pieces of every renderer: truncation, severity order and colours, the data table. */

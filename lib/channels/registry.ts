@@ -1,4 +1,4 @@
-import type { ChannelType } from "@/db/schema";
+import type { ChannelType } from "@/db/schema/values";
 import { discord } from "./discord";
 import { email } from "./email";
 import { inbox } from "./inbox";

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { Severity } from "@/db/schema";
+import type { Severity } from "@/db/schema/values";
 import type { RenderableEvent } from "./types";
 
 /**

@@ -1,4 +1,4 @@
-import type { Severity } from "@/db/schema";
+import type { Severity } from "@/db/schema/values";
 import { dataRows, isoTime, packGroups, productLabel, truncate } from "./format";
 import { postAll } from "./http";
 import { checkUrlTarget } from "./target-check";

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
-import type { ChannelType, Severity } from "@/db/schema";
+import type { ChannelType, Severity } from "@/db/schema/values";
 import type { FieldErrors } from "@/lib/errors";
 
 /**

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { SealedSecret } from "@/db/schema";
+import type { SealedSecret } from "@/db/schema/values";
 import { env, keyId } from "@/lib/env";
 
 /**

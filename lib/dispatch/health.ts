@@ -1,4 +1,4 @@
-import type { ChannelHealth } from "@/db/schema";
+import type { ChannelHealth } from "@/db/schema/values";
 
 /**
  * Channel health (DESIGN §5): 5 consecutive failed attempts turn a channel

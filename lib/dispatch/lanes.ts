@@ -1,4 +1,4 @@
-import type { ChannelType } from "@/db/schema";
+import type { ChannelType } from "@/db/schema/values";
 import type { RateLimitInfo } from "@/lib/channels/types";
 
 /**

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, sqliteOf, type Db } from "@/db/client";
-import { PENDING_DELIVERY } from "@/db/schema";
+import { PENDING_DELIVERY } from "@/db/schema/values";
 import { storageFailure } from "./storage-health";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEVERITIES } from "@/db/schema";
+import { SEVERITIES } from "@/db/schema/values";
 import { digestSlot, matchTargets, type MatchableRule } from "./matching";
 
 const rule = (over: Partial<MatchableRule> & { id: string }): MatchableRule => ({

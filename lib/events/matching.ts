@@ -1,4 +1,4 @@
-import type { Severity } from "@/db/schema";
+import type { Severity } from "@/db/schema/values";
 
 /** A rule as matching sees it: already filtered to enabled rules, with its enabled channels. */
 export type MatchableRule = {

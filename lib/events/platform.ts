@@ -1,5 +1,5 @@
 import type { DbOrTx } from "@/db/client";
-import type { Severity } from "@/db/schema";
+import type { Severity } from "@/db/schema/values";
 import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
 import { BUILT_IN_EVENT_TYPES } from "./catalog";
 import { storeEvents } from "./ingest";

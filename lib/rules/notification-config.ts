@@ -1,5 +1,5 @@
 import type { Db, DbOrTx } from "@/db/client";
-import { SEVERITIES } from "@/db/schema";
+import { SEVERITIES } from "@/db/schema/values";
 import { listChannels, type PublicChannel } from "@/db/queries/channels";
 import type { Actor } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";

@@ -1,5 +1,5 @@
 import type { Db, DbOrTx } from "@/db/client";
-import { SEVERITIES, type Severity } from "@/db/schema";
+import { SEVERITIES, type Severity } from "@/db/schema/values";
 import type { Actor } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { orgCatalog, type EventType } from "@/lib/events/catalog";

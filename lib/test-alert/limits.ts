@@ -1,4 +1,4 @@
-import type { ChannelType } from "@/db/schema";
+import type { ChannelType } from "@/db/schema/values";
 import { ELLIPSIS } from "@/lib/channels/format";
 import type { RenderableEvent, RenderedMessage } from "@/lib/channels/types";
 import type { WebhookFormat } from "@/lib/validation/channels";

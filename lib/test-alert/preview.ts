@@ -1,4 +1,4 @@
-import type { ChannelType } from "@/db/schema";
+import type { ChannelType } from "@/db/schema/values";
 import type { ChannelRow } from "@/db/queries/channels";
 import type { DbOrTx } from "@/db/client";
 import { channelTarget, URL_IS_SECRET } from "@/lib/channels/config";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ORG_ROLES } from "@/db/schema";
+import { ORG_ROLES } from "@/db/schema/values";
 import { emailSchema, nameSchema, passwordSchema, slugSchema } from "./common";
 
 /** First-run setup: the first org and its owner. Shared by the /setup form, its action and the CLI. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_TYPES } from "@/db/schema";
+import { CHANNEL_TYPES } from "@/db/schema/values";
 import { nameSchema } from "./common";
 
 /**

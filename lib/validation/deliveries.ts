@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DELIVERY_STATUSES } from "@/db/schema";
+import { DELIVERY_STATUSES } from "@/db/schema/values";
 
 /**
  * Delivery log filters and the bulk replay (DESIGN §7.1), shared by the API

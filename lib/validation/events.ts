@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SEVERITIES } from "@/db/schema";
+import { SEVERITIES } from "@/db/schema/values";
 import { slugSchema } from "./common";
 
 export const MAX_BATCH = 1000;

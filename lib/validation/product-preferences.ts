@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SEVERITIES, type Severity } from "@/db/schema";
+import { SEVERITIES, type Severity } from "@/db/schema/values";
 import { eventTypeKeySchema, severitySchema } from "./events";
 
 /**

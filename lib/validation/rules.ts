@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SEVERITIES, type Severity } from "@/db/schema";
+import { SEVERITIES, type Severity } from "@/db/schema/values";
 import { nameSchema, slugSchema } from "./common";
 import { severitySchema } from "./events";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
-import { CHANNEL_HEALTH, CHANNEL_TYPES } from "@/db/schema";
+import { CHANNEL_HEALTH, CHANNEL_TYPES } from "@/db/schema/values";
 import { AUTH_METHODS, createChannelSchema, patchChannelSchema, WEBHOOK_FORMATS } from "@/lib/validation/channels";
 
 /** A secret as it reads back: never the value. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
-import { CHANNEL_HEALTH, CHANNEL_TYPES, DELIVERY_STATUSES } from "@/db/schema";
+import { CHANNEL_HEALTH, CHANNEL_TYPES, DELIVERY_STATUSES } from "@/db/schema/values";
 import { deliveryFiltersSchema, replaySchema } from "@/lib/validation/deliveries";
 
 const attemptOut = z.object({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
-import { CHANNEL_HEALTH, CHANNEL_TYPES, DELIVERY_STATUSES, SEVERITIES } from "@/db/schema";
+import { CHANNEL_HEALTH, CHANNEL_TYPES, DELIVERY_STATUSES, SEVERITIES } from "@/db/schema/values";
 import { eventTypeSchema } from "@/lib/validation/events";
 import { eventFiltersSchema } from "@/lib/validation/event-log";
 import { notificationConfigSchema } from "@/lib/validation/notification-config";

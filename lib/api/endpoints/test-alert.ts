@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
-import { CHANNEL_TYPES, SEVERITIES } from "@/db/schema";
+import { CHANNEL_TYPES, SEVERITIES } from "@/db/schema/values";
 import { testAlertSchema } from "@/lib/validation/test-alert";
 
 /**

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { db } from "@/db/client";
-import { SEVERITIES } from "@/db/schema";
+import { SEVERITIES } from "@/db/schema/values";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { FilterInput, FilterSelect } from "@/components/ui/filters";
 import { listProducts } from "@/lib/accounts/products";

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { db } from "@/db/client";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { FilterSelect } from "@/components/ui/filters";
-import { SEVERITIES, type Severity } from "@/db/schema";
+import { SEVERITIES, type Severity } from "@/db/schema/values";
 import { listProducts } from "@/lib/accounts/products";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { listInbox } from "@/lib/inbox/queries";

@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "@/db/schema";
+import type { DeliveryStatus } from "@/db/schema/values";
 import { Badge } from "@/components/ui/card";
 
 const TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;

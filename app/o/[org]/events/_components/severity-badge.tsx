@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/card";
-import type { Severity } from "@/db/schema";
+import type { Severity } from "@/db/schema/values";
 
 const TONES: Record<Severity, "slate" | "green" | "amber" | "red" | "indigo"> = {
   debug: "slate",

@@ -7,7 +7,7 @@ import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { FormMessage, SelectField, TextField } from "@/components/ui/field";
 import { useActionForm } from "@/components/use-action-form";
-import { ORG_ROLES, type OrgRole } from "@/db/schema";
+import { ORG_ROLES, type OrgRole } from "@/db/schema/values";
 import { addMemberSchema } from "@/lib/validation/accounts";
 import { addMemberAction, changeRoleAction, reissueInviteAction, removeMemberAction } from "../actions";
 

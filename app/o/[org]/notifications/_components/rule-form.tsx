@@ -1,7 +1,7 @@
 "use client";
 
 import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
-import { SEVERITIES } from "@/db/schema";
+import { SEVERITIES } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextField } from "@/components/ui/field";
 import { useActionForm } from "@/components/use-action-form";

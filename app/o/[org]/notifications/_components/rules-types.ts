@@ -1,4 +1,4 @@
-import type { ChannelType } from "@/db/schema";
+import type { ChannelType } from "@/db/schema/values";
 import type { EventScope } from "@/lib/events/catalog";
 
 /** What the rules panel and form get from the server: names and keys only, no secrets. */

@@ -2,7 +2,7 @@
 
 import { useId, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema";
+import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormMessage, inputClass, TextAreaField, TextField } from "@/components/ui/field";

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import type { Severity } from "@/db/schema";
+import type { Severity } from "@/db/schema/values";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import type { NotificationView } from "@/lib/rules/product-notifications";

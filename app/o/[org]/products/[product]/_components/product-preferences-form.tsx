@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema";
+import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { FormMessage, inputClass } from "@/components/ui/field";
