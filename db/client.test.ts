@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { orgs } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { closeTestDb, onPostgres, testDb } from "@/test/db";
@@ -63,6 +64,16 @@ describe("db.transaction (both engines)", () => {
     await expect(failing).rejects.toThrow("first refused");
     await succeeding;
     expect(await slugs()).toEqual(["second"]);
+  });
+});
+
+describe("a second copy of db/client in the process", () => {
+  it("knows the engine of a handle the first copy opened, and runs its raw queries (herald start loads the module twice: CLI and Next)", async () => {
+    db = await testDb();
+    vi.resetModules();
+    const copy = await import("./client");
+    expect(copy.engineOf(db)).toBe(onPostgres() ? "postgres" : "sqlite");
+    expect(await copy.rowsOf<{ one: number }>(db, sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
   });
 });
 

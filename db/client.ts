@@ -28,12 +28,26 @@ export const MIGRATIONS_DIR = { sqlite: path.join(process.cwd(), "drizzle", "sql
 type SqliteDb = BetterSQLite3Database & { $client: Database.Database };
 type PgDb = NodePgDatabase & { $client: pg.Pool | pg.PoolClient };
 
-// Which engine a handle belongs to; a SQLite transaction handle is its database.
-const engines = new WeakMap<object, Engine>();
+/**
+ * State shared by every copy of this module in the process. `herald start`
+ * loads it twice — in the CLI's bundle, which opens the database, and in
+ * Next's server bundle, which uses it — so nothing here may live in a
+ * module-level variable: it goes on the handle (a global symbol) or on globalThis.
+ */
+const ENGINE = Symbol.for("herald.db.engine");
+const shared = globalThis as unknown as {
+  heraldSqliteTransaction?: AsyncLocalStorage<Database.Database>;
+  heraldSqliteQueues?: WeakMap<Database.Database, Promise<unknown>>;
+  heraldStatements?: WeakMap<Database.Database, Map<string, Database.Statement>>;
+};
 
-/** The engine behind a database or transaction handle. */
+/** The engine behind a database or transaction handle (a SQLite transaction handle is its database). */
 export function engineOf(handle: DbOrTx): Engine {
-  return engines.get(handle) ?? "postgres";
+  return (handle as unknown as { [ENGINE]?: Engine })[ENGINE] ?? "postgres";
+}
+
+function markEngine(handle: object, engine: Engine) {
+  Object.defineProperty(handle, ENGINE, { value: engine });
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -54,14 +68,14 @@ export function openSqlite(file: string, options: { migrate?: boolean } = {}): D
   const db = drizzleSqlite(sqlite) as SqliteDb;
   if (options.migrate !== false) migrateSqlite(db, { migrationsFolder: MIGRATIONS_DIR.sqlite });
   db.transaction = asyncTransaction(db) as unknown as SqliteDb["transaction"];
-  engines.set(db, "sqlite");
+  markEngine(db, "sqlite");
   return db as unknown as Db;
 }
 
 // The SQLite transaction the current async context runs in, if any.
-const sqliteTransactionContext = new AsyncLocalStorage<Database.Database>();
+const sqliteTransactionContext = (shared.heraldSqliteTransaction ??= new AsyncLocalStorage<Database.Database>());
 // Per connection: the tail of the queue of write transactions waiting their turn.
-const sqliteQueues = new WeakMap<Database.Database, Promise<unknown>>();
+const sqliteQueues = (shared.heraldSqliteQueues ??= new WeakMap<Database.Database, Promise<unknown>>());
 
 /**
  * Runs `work` when no other write transaction of this thread holds the
@@ -149,7 +163,7 @@ export function sqliteOf(handle: DbOrTx): Database.Database {
   return (handle as unknown as SqliteDb).$client;
 }
 
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const statementCache = (shared.heraldStatements ??= new WeakMap<Database.Database, Map<string, Database.Statement>>());
 
 /**
  * A prepared statement per connection and SQL text, prepared once: preparing
@@ -172,7 +186,7 @@ export function openPostgres(url: string, options: { pool?: number } = {}): Db {
   // An idle client that loses its server (a restart) must not crash the process: the pool drops it.
   pool.on("error", () => {});
   const db = drizzlePg(pool) as PgDb;
-  engines.set(db, "postgres");
+  markEngine(db, "postgres");
   return db as Db;
 }
 
