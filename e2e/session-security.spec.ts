@@ -31,6 +31,31 @@ test("the sign-in page does not redirect to another site after sign-in", async (
   await expect(page).toHaveURL(new RegExp(`^${E2E.baseURL}/o/`));
 });
 
+test("pages run under a nonce-based Content-Security-Policy without a violation", async ({ page }) => {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    // eval is forbidden on purpose: zod probes `new Function` once, is refused, and validates without it.
+    document.addEventListener("securitypolicyviolation", (e) => e.blockedURI !== "eval" && seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const violations = async () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+  await page.goto("/login");
+  // The sign-in form works only once React has hydrated the page: its scripts ran.
+  await page.getByLabel("E-mail").fill(E2E.owner.email);
+  await page.getByLabel("Password").fill(E2E.owner.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/o\//);
+  expect(await violations()).toEqual([]);
+  for (const path of ["", "/notifications", "/deliveries", "/events", "/members", "/products", "/settings", "/tokens", "/audit", "/api", "/inbox"]) {
+    const res = await page.goto(`/o/${E2E.owner.slug}${path}`);
+    expect(res?.headers()["content-security-policy"], path).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    await page.waitForLoadState("networkidle");
+    expect(await violations(), path).toEqual([]);
+  }
+  await page.goto("/no-such-page");
+  expect(await violations(), "404 page").toEqual([]);
+});
+
 // Sessions end on the server (issue #15, item 5): a copied cookie is refused afterwards. The member's
 // account is used so that the owner's sessions of other specs are left alone.
 test("a session cookie copied before sign-out no longer opens the console", async ({ page, browser }) => {

@@ -8,7 +8,8 @@ import type { SecurityAttack } from "./types";
  * huge server-action bodies and raw React reference strings as action
  * arguments must be refused with a 4xx, never a 500; forwarding headers from
  * a client must not be trusted unless HERALD_TRUST_PROXY=1; a server whose
- * public URL is https marks its session cookie Secure and sends HSTS.
+ * public URL is https marks its session cookie Secure and sends HSTS; every
+ * page carries a fresh CSP nonce on each of its scripts, no 'unsafe-inline'.
  */
 
 /** A harmless server action of the build (a read): the requests below are refused before it would run. */
@@ -27,7 +28,40 @@ async function postAction(server: Server, org: string, body: BodyInit, headers: 
   return { status: res.status, body: (await res.text()).slice(0, 200) };
 }
 
+const NONCE = /'nonce-([A-Za-z0-9+/=_-]{16,})'/;
+
 export const attacks: SecurityAttack[] = [
+  {
+    name: "Content-Security-Policy: a fresh nonce per page on every script, no 'unsafe-inline' scripts",
+    async run({ server, sandbox, password }) {
+      const failures: string[] = [];
+      const cookie = await signInAs(server, sandbox.ownerEmail, password);
+      if (!cookie) throw new Error("the seeded owner cannot sign in");
+      const pages = ["/login", `/o/${sandbox.org}`, `/o/${sandbox.org}/notifications`, `/o/${sandbox.org}/settings`, "/no-such-page"];
+      const nonces = new Set<string>();
+      for (const page of pages) {
+        for (let round = 0; round < 2; round++) {
+          const res = await fetch(`${server.url}${page}`, { headers: { cookie }, redirect: "manual" });
+          const html = await res.text();
+          const policy = res.headers.get("content-security-policy") ?? "";
+          const scriptSrc = policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
+          const nonce = NONCE.exec(scriptSrc)?.[1];
+          if (scriptSrc.includes("'unsafe-inline'")) failures.push(`${page}: script-src allows 'unsafe-inline' (${scriptSrc})`);
+          if (!nonce) {
+            failures.push(`${page}: no nonce in script-src (${scriptSrc || "no script-src"})`);
+            break;
+          }
+          nonces.add(nonce);
+          const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+          const bare = scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`));
+          if (bare.length) failures.push(`${page}: ${bare.length} of ${scripts.length} script tags lack the nonce, e.g. ${bare[0].slice(0, 120)}`);
+        }
+      }
+      const fetched = pages.length * 2;
+      if (!failures.length && nonces.size !== fetched) failures.push(`${fetched} pages shared ${nonces.size} nonces: a nonce must be fresh for every response`);
+      return { failures, figures: { pages: pages.length, distinctNonces: nonces.size } };
+    },
+  },
   {
     name: "odd Origin headers on cookie-authenticated API writes answer 403",
     async run({ server, sandbox, password }) {
