@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pageContentSecurityPolicy, securityHeaders, staticContentSecurityPolicy, transportSecurityHeaders } from "./security-headers";
+import { pageContentSecurityPolicy, securityHeaders, staticContentSecurityPolicy } from "./security-headers";
 
 const scriptSrc = (policy: string) => policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
 
@@ -16,10 +16,5 @@ describe("security headers", () => {
     const csp = securityHeaders(false).find((h) => h.key === "Content-Security-Policy")?.value ?? "";
     expect(csp).not.toContain("'unsafe-inline' ");
     expect(scriptSrc(csp)).not.toContain("unsafe");
-  });
-
-  it("HSTS only when the public URL is https", () => {
-    expect(transportSecurityHeaders("https://herald.example.com")["Strict-Transport-Security"]).toMatch(/^max-age=31536000/);
-    expect(transportSecurityHeaders("http://localhost:3000")).toEqual({});
   });
 });

@@ -48,11 +48,3 @@ export function securityHeaders(isDev: boolean, { withPolicy = true } = {}): { k
   ];
 }
 
-/**
- * HSTS when people reach Herald over https (HERALD_PUBLIC_URL): browsers then
- * refuse plain http for a year, so a session cookie never travels unencrypted.
- * Set by `herald start` on every response, since only it knows the setting at run time.
- */
-export function transportSecurityHeaders(publicUrl: string): Record<string, string> {
-  return publicUrl.startsWith("https://") ? { "Strict-Transport-Security": "max-age=31536000; includeSubDomains" } : {};
-}
