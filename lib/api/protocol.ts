@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
-import { reportStorageFailure } from "@/lib/dispatch/storage-health";
+import { isDatabaseUnavailable, reportStorageFailure } from "@/lib/dispatch/storage-health";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /**
@@ -88,7 +88,11 @@ function flattenUnions(issues: readonly Issue[]): Issue[] {
   });
 }
 
-/** Maps failures that are not AppErrors: a full or read-only database is a 503, anything else a 500 with an id. */
+/**
+ * Maps failures that are not AppErrors: a full or read-only database, or a
+ * PostgreSQL server that is away (restarting, unreachable), is a 503 the
+ * caller may retry; anything else a 500 with an id.
+ */
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   const code = (e as { code?: string })?.code;
@@ -96,6 +100,13 @@ export function toAppError(e: unknown): AppError {
   if (reportStorageFailure(e) || code?.startsWith("SQLITE_BUSY")) {
     log.error("storage unavailable", { code });
     return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
+  }
+  if (isDatabaseUnavailable(e)) {
+    // The innermost cause (the driver's), not drizzle's wrapper, which quotes the query and its parameters.
+    let cause = e as { cause?: unknown; message?: string };
+    while (cause.cause) cause = cause.cause as typeof cause;
+    log.warn("database unavailable", { error: cause.message });
+    return new AppError("unavailable", "The database is unavailable; try again later");
   }
   const id = newId("err");
   log.error("unexpected error", { errorId: id, error: (e as Error)?.stack ?? String(e) });

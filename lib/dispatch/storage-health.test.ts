@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { closeDb, engineOf, type Db } from "@/db/client";
-import { events } from "@/db/schema";
+import { closeDb, engineOf, openPostgres, type Db } from "@/db/client";
+import { events, orgs } from "@/db/schema";
 import { toAppError } from "@/lib/api/protocol";
 import { ingestEvents } from "@/lib/events/ingest";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
@@ -78,4 +78,28 @@ describe("storage health", () => {
     await waitFor(() => storageFailure() === null, 30_000, "the retry to raise storage.unhealthy");
     expect(await db.select().from(events).where(eq(events.type, "storage.unhealthy"))).toHaveLength(1);
   }, 60_000);
+
+  it("a PostgreSQL server that is away answers 503, not 500 (drizzle wraps the driver's error)", async () => {
+    const net = await import("node:net");
+    // A port that was free a moment ago: nothing listens there, so connecting is refused.
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const away = openPostgres(`postgres://herald:x@127.0.0.1:${port}/herald`, { pool: 1 });
+    let failure: unknown;
+    try {
+      await away.select().from(orgs);
+    } catch (e) {
+      failure = e;
+    } finally {
+      await closeDb(away);
+    }
+    expect(failure).toBeDefined();
+    const answer = toAppError(failure);
+    expect([answer.status, answer.code]).toEqual([503, "unavailable"]);
+    expect(answer.message).not.toMatch(/select|params/i);
+  });
 });
