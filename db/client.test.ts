@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { orgs } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { closeTestDb, onPostgres, testDb } from "@/test/db";
-import { engineOf, sqliteOf, sqliteWriteTransaction, type Db } from "./client";
+import { engineOf, rowsOf, sqliteOf, sqliteWriteTransaction, type Db } from "./client";
 
 let db: Db;
 afterEach(async () => {
@@ -114,5 +114,31 @@ describe.skipIf(onPostgres())("db.transaction on SQLite", () => {
     await expect(open).rejects.toThrow("other refused");
     await separate;
     expect(await slugs()).toEqual(["separate"]);
+  });
+});
+
+describe.skipIf(!onPostgres())("db on PostgreSQL", () => {
+  it("a connection the server drops while a transaction holds it fails that transaction, not the process", async () => {
+    db = await testDb();
+    const unhandled: unknown[] = [];
+    const onError = (e: unknown) => unhandled.push(e);
+    process.on("uncaughtException", onError);
+    try {
+      const killed = db.transaction(async (tx) => {
+        const [{ pid }] = await rowsOf<{ pid: number }>(tx, sql`SELECT pg_backend_pid() AS pid`);
+        // Between two statements the client is checked out of the pool and idle: the moment pg emits
+        // 'error' on it, with no listener unless the pool's handle adds one (a PostgreSQL restart does this).
+        await db.execute(sql`SELECT pg_terminate_backend(${pid})`);
+        // Wait for the event, not a fixed time: the backend is gone, and its socket's end has reached pg.
+        await vi.waitFor(async () => expect(await rowsOf(db, sql`SELECT pid FROM pg_stat_activity WHERE pid = ${pid}`)).toEqual([]), { timeout: 20_000, interval: 50 });
+        await tx.execute(sql`SELECT 1`);
+      });
+      await expect(killed).rejects.toThrow();
+      expect(unhandled).toEqual([]);
+      // The pool carries on with a new connection.
+      expect(await rowsOf(db, sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+    } finally {
+      process.off("uncaughtException", onError);
+    }
   });
 });

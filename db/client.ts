@@ -183,8 +183,11 @@ export function prepared(handle: DbOrTx | Database.Database, text: string): Data
 /** A pool on a PostgreSQL server (HERALD_DB_POOL connections). Nothing is sent until the first query. */
 export function openPostgres(url: string, options: { pool?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: options.pool ?? env().HERALD_DB_POOL, connectionTimeoutMillis: 10_000 });
-  // An idle client that loses its server (a restart) must not crash the process: the pool drops it.
+  // A client that loses its server (a restart) must not crash the process. An idle one is the pool's
+  // ('error' on the pool, which drops it); one checked out (a transaction between two statements) emits
+  // 'error' on itself, unhandled unless listened to: its statements then fail, and the pool drops it on release.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzlePg(pool) as PgDb;
   markEngine(db, "postgres");
   return db as Db;
