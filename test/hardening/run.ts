@@ -1,11 +1,10 @@
 /**
- * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,security,cluster]`:
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,cluster,security]`:
  * the long hardening runs against real server processes on loopback — kill -9
- * during ingest and dispatch, SMTP down then up, a full disk, bounded load, and
- * the attacks of the security part (test/hardening/security/, docs/security.md),
- * and — only when asked, `--only cluster` — several nodes on one PostgreSQL
- * database under kill -9 and a database restart (cluster.ts, docs/scaling.md;
- * not yet part of the default run: its first full run is still to be made).
+ * during ingest and dispatch, SMTP down then up, a full disk, bounded load,
+ * several nodes on one PostgreSQL database under kill -9 and a database restart
+ * (cluster.ts, docs/scaling.md), and the attacks of the security part
+ * (test/hardening/security/, docs/security.md).
  * Prints the figures (docs/reliability.md quotes them), writes
  * test-results/hardening.json, and exits 1 when a promise was broken.
  * Every child process is killed when it ends, however it ends.
@@ -25,7 +24,7 @@ import { clusterRun } from "./cluster";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "kill,smtp,disk,load,security").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "kill,smtp,disk,load,cluster,security").split(",").map((s) => s.trim()));
 const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200 } : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000 };
 
 function ensureBuild() {
