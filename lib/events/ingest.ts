@@ -151,7 +151,7 @@ export async function resolveEvents(db: DbOrTx, orgId: string, items: EventInput
  * Nests as a savepoint when the caller already holds a transaction.
  */
 export async function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number } = {}): Promise<IngestResult[]> {
-  if (engineOf(db) === "postgres") return db.transaction((tx) => storeEventsPostgres(tx, orgId, events, options.now ?? Date.now()));
+  if (engineOf(db) === "postgres") return storeEventsPostgres(db, orgId, events, options.now ?? Date.now());
   return storeEventsSqlite(db, orgId, events, options);
 }
 
@@ -203,85 +203,106 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
   });
 }
 
-// Rows per multi-row INSERT: under PostgreSQL's 65,535 parameters at 12 columns.
-const PG_ROWS_PER_INSERT = 1000;
-
 /**
- * PostgreSQL: a few multi-row statements per batch instead of several per
- * event (each statement is a round trip). Events go in with ON CONFLICT DO
- * NOTHING on (org, idempotency key): an id that another transaction stored
- * first — even one committing at this moment — comes back as a duplicate.
+ * PostgreSQL: the events, their immediate deliveries and the links go in as
+ * ONE statement (a CTE over unnest()ed arrays, one parameter per column): one
+ * round trip, little to build, and atomic by itself — no BEGIN/COMMIT unless
+ * digests need more statements. Events go in with ON CONFLICT DO NOTHING on
+ * (org, idempotency key): an id that another transaction stored first — even
+ * one committing at this moment — comes back as a duplicate, and only the
+ * events inserted get deliveries and links (the joins on `ev`).
  */
-async function storeEventsPostgres(tx: Tx, orgId: string, events: ResolvedEvent[], nowMs: number): Promise<IngestResult[]> {
-  const now = new Date(nowMs);
-  const rules = await loadMatchableRules(tx, orgId);
-  const rows = events.map((event) => ({
-    id: newId("evt"),
-    orgId,
-    productId: event.productId,
-    type: event.type,
-    severity: event.severity,
-    title: event.title,
-    data: event.data,
-    source: event.source,
-    idempotencyKey: event.key,
-    isTest: !!event.isTest,
-    occurredAt: new Date(event.occurredAt),
-    receivedAt: now,
-  }));
-  const inserted = new Set<string>();
-  for (let i = 0; i < rows.length; i += PG_ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + PG_ROWS_PER_INSERT);
-    const done = await tx.insert(eventsTable).values(chunk).onConflictDoNothing().returning({ id: eventsTable.id });
-    for (const { id } of done) inserted.add(id);
-  }
+function storeEventsStatement(orgId: string, now: Date, eventIds: string[], events: ResolvedEvent[], planned: PlannedDelivery[]) {
+  const column = <T>(values: T[]) => sql.param(values);
+  return sql`
+    WITH ev AS (
+      INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at)
+      SELECT e.id, ${orgId}, e.product_id, e.type, e.severity, e.title, e.data::jsonb, e.source, e.key, e.is_test, e.occurred_at, ${now}
+        FROM unnest(${column(eventIds)}::text[], ${column(events.map((e) => e.productId))}::text[], ${column(events.map((e) => e.type))}::text[],
+                    ${column(events.map((e) => e.severity))}::text[], ${column(events.map((e) => e.title))}::text[],
+                    ${column(events.map((e) => JSON.stringify(e.data)))}::text[], ${column(events.map((e) => e.source))}::text[],
+                    ${column(events.map((e) => e.key))}::text[], ${column(events.map((e) => !!e.isTest))}::boolean[],
+                    ${column(events.map((e) => new Date(e.occurredAt).toISOString()))}::timestamptz[])
+          AS e(id, product_id, type, severity, title, data, source, key, is_test, occurred_at)
+      ON CONFLICT DO NOTHING
+      RETURNING id
+    ), planned AS (
+      SELECT * FROM unnest(${column(planned.map((d) => d.id))}::text[], ${column(planned.map((d) => d.eventId))}::text[],
+                           ${column(planned.map((d) => d.channelId))}::text[], ${column(planned.map((d) => d.ruleId))}::text[],
+                           ${column(planned.map((d) => d.productId))}::text[], ${column(planned.map((d) => d.isTest))}::boolean[])
+        AS d(id, event_id, channel_id, rule_id, product_id, is_test)
+    ), dl AS (
+      INSERT INTO deliveries (id, org_id, channel_id, rule_id, product_id, status, attempt_count, is_test, next_attempt_at, created_at, updated_at)
+      SELECT d.id, ${orgId}, d.channel_id, d.rule_id, d.product_id, 'queued', 0, d.is_test, ${now}, ${now}, ${now}
+        FROM planned d JOIN ev ON ev.id = d.event_id
+    ), links AS (
+      INSERT INTO delivery_events (delivery_id, event_id)
+      SELECT d.id, d.event_id FROM planned d JOIN ev ON ev.id = d.event_id
+    )
+    SELECT id FROM ev`;
+}
 
-  const immediate: (typeof deliveriesTable.$inferInsert)[] = [];
+type PlannedDelivery = { id: string; eventId: string; channelId: string; ruleId: string; productId: string | null; isTest: boolean };
+
+async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEvent[], nowMs: number): Promise<IngestResult[]> {
+  const now = new Date(nowMs);
+  const rules = await loadMatchableRules(db, orgId);
+  const eventIds = events.map(() => newId("evt"));
+  const planned: PlannedDelivery[] = [];
   const digests = new Map<string, typeof deliveriesTable.$inferInsert>();
-  const links: { eventId: string; deliveryId?: string; digestKey?: string }[] = [];
+  const digestLinks: { eventId: string; digestKey: string }[] = [];
+  const targetCounts = events.map((event, index) => {
+    const targets = matchTargets(rules, event);
+    for (const target of targets) {
+      if (target.mode === "digest") {
+        const slot = digestSlot(target, event.productId, nowMs);
+        if (!digests.has(slot.key)) {
+          digests.set(slot.key, {
+            id: newId("dlv"),
+            orgId,
+            channelId: target.channelId,
+            ruleId: target.ruleId,
+            productId: target.splitByProduct ? event.productId : null,
+            status: "queued",
+            attemptCount: 0,
+            isTest: !!event.isTest,
+            digestKey: slot.key,
+            nextAttemptAt: new Date(slot.closesAt),
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+        digestLinks.push({ eventId: eventIds[index], digestKey: slot.key });
+      } else {
+        planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, isTest: !!event.isTest });
+      }
+    }
+    return targets.length;
+  });
+
+  const write = async (handle: DbOrTx) => {
+    const stored = await rowsOf<{ id: string }>(handle, storeEventsStatement(orgId, now, eventIds, events, planned));
+    const inserted = new Set(stored.map((r) => r.id));
+    if (digests.size && inserted.size) await joinDigests(handle as Tx, digests, digestLinks.filter((l) => inserted.has(l.eventId)));
+    return inserted;
+  };
+  // One statement is atomic by itself; digests add statements, which need a transaction.
+  const inserted = digests.size ? await db.transaction((tx) => write(tx)) : await write(db);
+
   const results: IngestResult[] = [];
   const duplicates: { index: number; key: string }[] = [];
   events.forEach((event, index) => {
-    const id = rows[index].id;
-    if (!inserted.has(id)) {
+    if (inserted.has(eventIds[index])) results.push({ id: eventIds[index], deliveries: targetCounts[index], duplicate: false });
+    else {
       duplicates.push({ index, key: event.key! });
-      results.push({ id, deliveries: 0, duplicate: true });
-      return;
+      results.push({ id: eventIds[index], deliveries: 0, duplicate: true });
     }
-    const targets = matchTargets(rules, event);
-    for (const target of targets) {
-      const base = { orgId, channelId: target.channelId, ruleId: target.ruleId, status: "queued" as const, attemptCount: 0, isTest: !!event.isTest, createdAt: now, updatedAt: now };
-      if (target.mode === "digest") {
-        const slot = digestSlot(target, event.productId, nowMs);
-        if (!digests.has(slot.key)) digests.set(slot.key, { ...base, id: newId("dlv"), productId: target.splitByProduct ? event.productId : null, digestKey: slot.key, nextAttemptAt: new Date(slot.closesAt) });
-        links.push({ eventId: id, digestKey: slot.key });
-      } else {
-        const deliveryId = newId("dlv");
-        immediate.push({ ...base, id: deliveryId, productId: event.productId, digestKey: null, nextAttemptAt: now });
-        links.push({ eventId: id, deliveryId });
-      }
-    }
-    results.push({ id, deliveries: targets.length, duplicate: false });
   });
-
-  for (let i = 0; i < immediate.length; i += PG_ROWS_PER_INSERT) await tx.insert(deliveriesTable).values(immediate.slice(i, i + PG_ROWS_PER_INSERT));
-  const digestIds = new Map<string, string>();
-  if (digests.size) {
-    // An open digest of the same window may exist already (ours or another node's): join it.
-    await tx.insert(deliveriesTable).values([...digests.values()]).onConflictDoNothing({ target: deliveriesTable.digestKey });
-    const open = await tx
-      .select({ id: deliveriesTable.id, digestKey: deliveriesTable.digestKey })
-      .from(deliveriesTable)
-      .where(inArray(deliveriesTable.digestKey, [...digests.keys()]));
-    for (const d of open) digestIds.set(d.digestKey!, d.id);
-  }
-  const linkRows = links.map((l) => ({ eventId: l.eventId, deliveryId: l.deliveryId ?? digestIds.get(l.digestKey!)! }));
-  for (let i = 0; i < linkRows.length; i += PG_ROWS_PER_INSERT) await tx.insert(deliveryEvents).values(linkRows.slice(i, i + PG_ROWS_PER_INSERT)).onConflictDoNothing();
 
   // Repeated ids answer with the stored event (stored earlier, by another node, or earlier in this batch).
   if (duplicates.length) {
     const stored = await rowsOf<{ id: string; key: string; n: number }>(
-      tx,
+      db,
       sql`SELECT e.id, e.idempotency_key AS key, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id)::int AS n
             FROM events e WHERE e.org_id = ${orgId} AND e.idempotency_key IN (${sql.join(
               [...new Set(duplicates.map((d) => d.key))].map((k) => sql`${k}`),
@@ -295,6 +316,22 @@ async function storeEventsPostgres(tx: Tx, orgId: string, events: ResolvedEvent[
     }
   }
   return results;
+}
+
+/** Digest deliveries: an open digest of the same window may exist already (ours or another node's): join it. */
+async function joinDigests(tx: Tx, digests: Map<string, typeof deliveriesTable.$inferInsert>, links: { eventId: string; digestKey: string }[]) {
+  if (!links.length) return;
+  const keys = [...new Set(links.map((l) => l.digestKey))];
+  await tx
+    .insert(deliveriesTable)
+    .values(keys.map((k) => digests.get(k)!))
+    .onConflictDoNothing({ target: deliveriesTable.digestKey });
+  const open = await tx.select({ id: deliveriesTable.id, digestKey: deliveriesTable.digestKey }).from(deliveriesTable).where(inArray(deliveriesTable.digestKey, keys));
+  const idOf = new Map(open.map((d) => [d.digestKey!, d.id]));
+  await tx
+    .insert(deliveryEvents)
+    .values(links.map((l) => ({ eventId: l.eventId, deliveryId: idOf.get(l.digestKey)! })))
+    .onConflictDoNothing();
 }
 
 /** Validates semantically, stores, and wakes this process's dispatcher. */
