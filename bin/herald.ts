@@ -60,6 +60,12 @@ async function start() {
   console.log(`\nHerald is running at ${env.publicUrl}`);
   console.log(users.n === 0 ? `First run: open ${env.publicUrl}/setup to create your organization.` : `Sign in at ${env.publicUrl}/login`);
   console.log(`Data: ${where(env)}`);
+  const everyInterface = env.HOST === "0.0.0.0" || env.HOST === "::";
+  console.log(
+    everyInterface
+      ? `Listening on port ${env.PORT} of every interface (HOST=${env.HOST}).`
+      : `Listening on ${env.HOST}:${env.PORT} only: set HOST=0.0.0.0 to accept other machines (after setup, or behind a proxy).`,
+  );
   await server.stopped;
   process.exit(0); // requests still open when the signal came are cut; their work is leased or transactional
 }

@@ -44,7 +44,7 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(env.PORT, () => resolve());
+    server.listen(env.PORT, env.HOST, () => resolve());
   });
 
   const stopped = new Promise<void>((resolve) => {
