@@ -10,6 +10,7 @@ import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
+import { releaseDeadPredecessorLeases } from "./recovery";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
@@ -139,6 +140,15 @@ export class DeliveryDispatcher {
   start() {
     this.accepting = true;
     this.renewTimer = setInterval(() => this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    // Before the first claim: what a crashed process of this host held goes out now, not when its lease expires.
+    void this.inChain(async () => {
+      try {
+        const released = await releaseDeadPredecessorLeases(this.db);
+        if (released > 0) log.info("dispatch: released the leases of dead processes on this host", { released });
+      } catch (e) {
+        if (!reportStorageFailure(e)) log.error("dispatch: releasing dead processes' leases failed", { error: (e as Error).message });
+      }
+    });
     this.tick();
   }
 
@@ -399,6 +409,8 @@ export class DeliveryDispatcher {
   /** After outcomes were written: a channel the failures disabled gets nothing more from this worker. */
   private async applyHealthChanges(changes: HealthChange[]) {
     for (const change of changes) {
+      // A channel back to healthy had its waiting retries pulled forward (outcomes.ts): claim them.
+      if (change.to === "healthy") this.wake();
       if (change.to !== "disabled") continue;
       this.disabledChannels.add(change.channelId);
       const lane = this.lanes.get(change.channelId);

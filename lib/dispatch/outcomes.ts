@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
+import { pullRetriesForward } from "./recovery";
 
 /**
  * Writing what happened, a batch at a time: one transaction stores the
@@ -332,6 +333,9 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     if (healthRowChanged(row, state)) await write(id, state);
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
+    // Failing → healthy: the receiver is back, its waiting retries go now (lib/dispatch/recovery.ts). Only
+    // then — not at any success after a failure — so a flapping receiver does not burn the retry budget.
+    if (row.health === "failing" && state.health === "healthy") await pullRetriesForward(tx, id, row.type, now);
     if (state.health === "healthy") continue;
     await raisePlatformEvent(tx, {
       orgId: row.org_id,
