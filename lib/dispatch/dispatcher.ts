@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
-import { LANE_POLICIES, Lane, sleep } from "./lanes";
+import { LANE_POLICIES, Lane } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { releaseDeadPredecessorLeases } from "./recovery";
@@ -182,7 +182,10 @@ export class DeliveryDispatcher {
     this.pumpTimer = undefined;
     for (const lane of this.lanes.values()) this.releaseQueued(lane);
     if (this.inFlight > 0) {
-      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), sleep(this.stopGraceMs)]);
+      // The grace timer is cleared once the sends drained: left running it kept the process alive for the whole grace.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), new Promise<void>((r) => (graceTimer = setTimeout(r, this.stopGraceMs)))]);
+      clearTimeout(graceTimer);
     }
     await this.flush();
     clearTimeout(this.flushTimer);
