@@ -140,16 +140,19 @@ export class DeliveryDispatcher {
   start() {
     this.accepting = true;
     this.renewTimer = setInterval(() => this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
-    // Before the first claim: what a crashed process of this host held goes out now, not when its lease expires.
-    void this.inChain(async () => {
-      try {
-        const released = await releaseDeadPredecessorLeases(this.db);
-        if (released > 0) log.info("dispatch: released the leases of dead processes on this host", { released });
-      } catch (e) {
-        if (!reportStorageFailure(e)) log.error("dispatch: releasing dead processes' leases failed", { error: (e as Error).message });
-      }
-    });
+    // Before the first claim: what a crashed process of this host held goes out now, not when its lease expires
+    // (not for a test alert's own sends, which claim only their deliveries).
+    if (!this.onlyDeliveries) void this.inChain(() => this.releaseDeadLeases());
     this.tick();
+  }
+
+  private async releaseDeadLeases() {
+    try {
+      const released = await releaseDeadPredecessorLeases(this.db);
+      if (released > 0) log.info("dispatch: released the leases of dead processes on this host", { released });
+    } catch (e) {
+      if (!reportStorageFailure(e)) log.error("dispatch: releasing dead processes' leases failed", { error: (e as Error).message });
+    }
   }
 
   /** New work may be due (an event was ingested, a channel re-enabled, a retry requested). */
