@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
@@ -120,5 +122,31 @@ describe("standalone workers", () => {
     void exited(worker).then((c) => (code = c));
     await waitFor(() => code !== undefined, 8_000, "the idle worker to exit");
     expect(code).toBe(0);
+  }, 120_000);
+
+  it("SIGTERM with sends in flight: the worker exits once they are answered, not after the whole grace", async () => {
+    // Answers each request after 1 s, so sends are in flight when the signal comes.
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => setTimeout(() => res.end("ok"), 1_000));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    receiver = await startReceiver(); // closed by afterEach; the slow server by the finally below
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
+      const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url }, secrets: { signingSecret: generateSigningSecret() } });
+      await queueMany(db, 20, { orgId, channelId });
+      const worker = startWorker(600_000, 60_000); // a stop grace of 65 s, far over the ceiling below
+      await waitFor(async () => (await countDeliveries(eq(deliveries.status, "sending"))) > 0, 60_000, "sends in flight");
+      worker.kill("SIGTERM");
+      let code: number | null | undefined;
+      void exited(worker).then((c) => (code = c));
+      await waitFor(() => code !== undefined, 20_000, "the worker to exit after its sends were answered");
+      expect(code).toBe(0);
+      expect(await delivered()).toBeGreaterThan(0);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   }, 120_000);
 });
