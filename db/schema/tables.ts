@@ -309,6 +309,11 @@ export function defineSchema(k: SchemaKit) {
       /** For a digest still collecting events: channel/rule/window/product; null once closed. */
       digestKey: k.text("digest_key").unique(),
       attemptCount: k.integer("attempt_count").notNull().default(0),
+      /**
+       * Of a delivery sent as several messages (Slack: one per event), how many leading ones the
+       * receiver already accepted: a retry sends only the rest, so receivers see no duplicate.
+       */
+      messagesSent: k.integer("messages_sent").notNull().default(0),
       nextAttemptAt: k.timestamp("next_attempt_at").notNull(),
       leasedUntil: k.timestamp("leased_until"),
       leaseOwner: k.text("lease_owner"),

@@ -1,6 +1,8 @@
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { deliveries } from "@/db/schema";
 import { recipientGroupResolver } from "@/db/queries/channels";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
@@ -53,8 +55,16 @@ async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promi
   if (settings.httpDispatcher) ctx.dispatcher = settings.httpDispatcher;
   if (settings.poster) ctx.poster = settings.poster;
   if (settings.timeoutMs !== undefined) ctx.timeoutMs = settings.timeoutMs;
+  // A retry of several messages: the ones an earlier attempt got accepted are not sent again (only retries
+  // of multi-event deliveries can have any, so the claim's hot path is untouched).
+  if (delivery.attemptCount > 0 && events.length > 1) ctx.skipMessages = await messagesSentOf(settings.db, delivery.id);
   // Never throws, and its excerpt and error are already free of the channel's secrets (lib/channels/registry.ts).
   return { result: await module.send(channel.channel, events, ctx) };
+}
+
+async function messagesSentOf(db: Db, deliveryId: string): Promise<number> {
+  const [row] = await db.select({ n: deliveries.messagesSent }).from(deliveries).where(eq(deliveries.id, deliveryId));
+  return row?.n ?? 0;
 }
 
 export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promise<AttemptRecord> {

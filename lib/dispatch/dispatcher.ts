@@ -7,9 +7,10 @@ import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
-import { LANE_POLICIES, Lane, sleep } from "./lanes";
+import { LANE_POLICIES, Lane } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
+import { releaseDeadPredecessorLeases } from "./recovery";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
@@ -139,7 +140,19 @@ export class DeliveryDispatcher {
   start() {
     this.accepting = true;
     this.renewTimer = setInterval(() => this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    // Before the first claim: what a crashed process of this host held goes out now, not when its lease expires
+    // (not for a test alert's own sends, which claim only their deliveries).
+    if (!this.onlyDeliveries) void this.inChain(() => this.releaseDeadLeases());
     this.tick();
+  }
+
+  private async releaseDeadLeases() {
+    try {
+      const released = await releaseDeadPredecessorLeases(this.db);
+      if (released > 0) log.info("dispatch: released the leases of dead processes on this host", { released });
+    } catch (e) {
+      if (!reportStorageFailure(e)) log.error("dispatch: releasing dead processes' leases failed", { error: (e as Error).message });
+    }
   }
 
   /** New work may be due (an event was ingested, a channel re-enabled, a retry requested). */
@@ -172,7 +185,10 @@ export class DeliveryDispatcher {
     this.pumpTimer = undefined;
     for (const lane of this.lanes.values()) this.releaseQueued(lane);
     if (this.inFlight > 0) {
-      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), sleep(this.stopGraceMs)]);
+      // The grace timer is cleared once the sends drained: left running it kept the process alive for the whole grace.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), new Promise<void>((r) => (graceTimer = setTimeout(r, this.stopGraceMs)))]);
+      clearTimeout(graceTimer);
     }
     await this.flush();
     clearTimeout(this.flushTimer);
@@ -399,6 +415,8 @@ export class DeliveryDispatcher {
   /** After outcomes were written: a channel the failures disabled gets nothing more from this worker. */
   private async applyHealthChanges(changes: HealthChange[]) {
     for (const change of changes) {
+      // A channel back to healthy had its waiting retries pulled forward (outcomes.ts): claim them.
+      if (change.to === "healthy") this.wake();
       if (change.to !== "disabled") continue;
       this.disabledChannels.add(change.channelId);
       const lane = this.lanes.get(change.channelId);

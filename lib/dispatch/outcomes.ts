@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
+import { pullRetriesForward } from "./recovery";
 
 /**
  * Writing what happened, a batch at a time: one transaction stores the
@@ -126,6 +127,7 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
     sqlite,
     `UPDATE deliveries
         SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = coalesce(@next, next_attempt_at),
+            messages_sent = coalesce(@sent, messages_sent),
             leased_until = NULL, lease_owner = NULL, last_error = @error, updated_at = @now,
             delivered_at = CASE WHEN @status = 'delivered' THEN @now ELSE delivered_at END
       WHERE id = @id AND lease_owner = @owner AND status = 'sending'`,
@@ -160,7 +162,7 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
       delivered.push(r.deliveryId);
     } else {
       const error = r.result.ok ? null : errorOf(r.result);
-      finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, error, now, id: r.deliveryId, owner });
+      finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, sent: r.result.messagesSent ?? null, error, now, id: r.deliveryId, owner });
     }
     for (const eventId of r.inboxEventIds ?? []) {
       fillInbox.run({ channelId: r.channelId, eventId, deliveryId: r.deliveryId, now });
@@ -203,12 +205,13 @@ async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: Outcome
         status: a.outcome === "retry" ? "queued" : a.outcome,
         next: a.nextAttemptAt === undefined ? null : new Date(a.nextAttemptAt).toISOString(),
         error: a.result.ok ? null : errorOf(a.result),
+        sent: a.result.messagesSent ?? null,
       })),
     );
     await tx.execute(sql`UPDATE deliveries d
                             SET status = u.status, attempt_count = d.attempt_count + 1, next_attempt_at = coalesce(u.next, d.next_attempt_at),
-                                leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
-                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text)
+                                messages_sent = coalesce(u.sent, d.messages_sent), leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
+                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text, sent integer)
                           WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending'`);
   }
   const rows = attempts.map((r) => ({
@@ -332,6 +335,9 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     if (healthRowChanged(row, state)) await write(id, state);
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
+    // Failing → healthy: the receiver is back, its waiting retries go now (lib/dispatch/recovery.ts). Only
+    // then — not at any success after a failure — so a flapping receiver does not burn the retry budget.
+    if (row.health === "failing" && state.health === "healthy") await pullRetriesForward(tx, id, row.type, now);
     if (state.health === "healthy") continue;
     await raisePlatformEvent(tx, {
       orgId: row.org_id,

@@ -42,18 +42,28 @@ describe("channel health", () => {
   it("5 consecutive failures → failing; a success → healthy again", () => {
     let s = healthy;
     for (let i = 0; i < 4; i++) s = fail(s, i);
-    expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 4, failingSince: 0 });
+    expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 4, failingSince: null });
     s = fail(s, 5);
-    expect(s.health).toBe("failing");
+    expect(s).toMatchObject({ health: "failing", failingSince: 5 });
     s = nextHealth(s, { ok: true, at: 6 }, 10_000);
     expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 0, failingSince: null, lastSuccessAt: 6 });
   });
 
   it("failing for longer than the disable period → disabled; 410 → disabled at once", () => {
-    let s = fail(healthy, 0);
-    s = fail(s, 10_000);
+    let s = healthy;
+    for (let i = 0; i < 5; i++) s = fail(s, i);
+    s = fail(s, 10_003);
+    expect(s.health).toBe("failing");
+    s = fail(s, 10_004);
     expect(s.health).toBe("disabled");
     expect(fail(healthy, 0, true).health).toBe("disabled");
+  });
+
+  it("never disabled without having been failing first (issue #17: disabled after 2 failures)", () => {
+    let s = fail(healthy, 0);
+    s = fail(s, 10_000);
+    s = fail(s, 1_000_000);
+    expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 3, failingSince: null });
   });
 
   it("a success does not undo disabled (only re-enabling does)", () => {
