@@ -12,6 +12,8 @@ import { closeDb, engineOf, openSqlite, rowsOf, sqliteOf, sqliteWriteTransaction
 let db: Db;
 afterEach(async () => {
   if (db) await closeTestDb(db);
+  // Closed once: a later test that opens no test database must not close this one again.
+  db = undefined as unknown as Db;
 });
 
 const org = (slug: string) => ({ id: newId("org"), slug, name: slug });
