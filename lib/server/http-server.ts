@@ -1,6 +1,8 @@
 import http from "node:http";
 import type { Env } from "@/lib/env";
+import { db } from "@/db/client";
 import { inlineDispatcher } from "@/lib/dispatch/inline";
+import { probeStorage, storageFailure } from "@/lib/dispatch/storage-health";
 import { log } from "@/lib/log";
 import { startDispatchThread } from "./dispatch-thread-client";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
@@ -21,6 +23,8 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? env.publicUrl,
     NEXTAUTH_SECRET: env.authSecret,
   });
+  // A start on a still-full disk (or without its database) says so in health and metrics at once, not at the first write.
+  if (!(await probeStorage(db()))) log.error("starting with a database that cannot be written", { storage: storageFailure() });
   // Before Next starts: instrumentation.ts then finds the inline dispatcher running.
   if (env.HERALD_WORKER === "inline") await startDispatchThread();
   const { default: next } = await import("next");
