@@ -74,6 +74,8 @@ export type SendResult = {
   retryAfterMs?: number;
   /** 410 Gone: the receiver says the endpoint no longer exists. */
   gone?: boolean;
+  /** A refusal's `Date` header minus our clock when it arrived (a signature may be refused for our clock). */
+  receiverClockMs?: number;
   /** The receiver's rate-limit budget after the last message (Discord's X-RateLimit-Remaining / -Reset-After). */
   rateLimit?: RateLimitInfo;
 };

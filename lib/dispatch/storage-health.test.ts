@@ -110,7 +110,7 @@ describe("storage health", () => {
     expect(await answer.json()).toEqual({
       status: "unavailable",
       reason: "database writes fail",
-      checks: { storage: { ok: false, error: expect.stringMatching(refused), since: new Date(first).toISOString() } },
+      checks: { storage: { ok: false, error: expect.stringMatching(refused), since: new Date(first).toISOString() }, clock: { ok: true } },
     });
     expect(await renderMetrics(db)).toMatch(/^herald_storage_healthy 0$/m);
 

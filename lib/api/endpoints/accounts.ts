@@ -70,6 +70,7 @@ export const healthEndpoint = endpoint({
     reason: z.string().optional(),
     checks: z.object({
       storage: z.object({ ok: z.boolean(), error: z.string().optional(), since: z.string().optional() }),
+      clock: z.object({ ok: z.boolean(), stepMs: z.number().optional(), seenAt: z.string().optional(), warning: z.string().optional() }),
     }),
   }),
 });
