@@ -131,6 +131,8 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     result.gone = status === 410;
     const retryAfter = parseRetryAfter(response.headers["retry-after"]);
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+    const receiverDate = Date.parse(String(response.headers.date ?? ""));
+    if (Number.isFinite(receiverDate)) result.receiverClockMs = receiverDate - Date.now();
     return result;
   } catch (e) {
     return { ok: false, durationMs: elapsed(), ...describeNetworkError(e, target.host, timeoutMs) };

@@ -78,6 +78,8 @@ export type SendResult = {
   gone?: boolean;
   /** Of a send of several messages, how many leading ones the receiver has accepted so far (earlier attempts' included). */
   messagesSent?: number;
+  /** A refusal's `Date` header minus our clock when it arrived (a signature may be refused for our clock). */
+  receiverClockMs?: number;
   /** The receiver's rate-limit budget after the last message (Discord's X-RateLimit-Remaining / -Reset-After). */
   rateLimit?: RateLimitInfo;
 };
