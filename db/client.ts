@@ -198,6 +198,11 @@ export function openPostgres(url: string, options: { pool?: number } = {}): Db {
   if (process.env.HERALD_PG_DRIVER === "postgres-js") {
     const client = postgresJs(url, { max: options.pool ?? env().HERALD_DB_POOL, connect_timeout: 10, onnotice: () => {} });
     const db = drizzlePgJs(client);
+    // drizzle makes postgres.js pass date/time parameters through untouched (its builders send strings); raw
+    // sql`…${new Date()}` statements (claims, outcomes) send Dates, which node-postgres serializes itself.
+    for (const oid of ["1184", "1082", "1083", "1114", "1182", "1185", "1115", "1231"]) {
+      client.options.serializers[oid] = (x: unknown) => (x instanceof Date ? x.toISOString() : x);
+    }
     markEngine(db, "postgres");
     Object.defineProperty(db, PG_JS, { value: client });
     Object.defineProperty(db, PG_URL, { value: url });
