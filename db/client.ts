@@ -7,8 +7,6 @@ import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import postgresJs from "postgres";
-import { drizzle as drizzlePgJs } from "drizzle-orm/postgres-js";
 import { acquireWriteLock, releaseWriteLock, withWriteLock } from "./write-lock";
 import { env } from "@/lib/env";
 
@@ -182,32 +180,8 @@ export function prepared(handle: DbOrTx | Database.Database, text: string): Data
 
 // ------------------------------------------------------------ PostgreSQL
 
-// EXPERIMENTAL, for the driver measurement of issue #16 only (undocumented): HERALD_PG_DRIVER=postgres-js
-// runs the data layer on postgres.js instead of node-postgres. Read per open, so a test can flip it.
-const PG_JS = Symbol.for("herald.db.postgresJs");
-const PG_URL = Symbol.for("herald.db.postgresUrl");
-type PgJsDb = { [PG_JS]?: postgresJs.Sql; [PG_URL]?: string };
-
-/** The postgres.js client behind a handle opened with HERALD_PG_DRIVER=postgres-js, else undefined. */
-export function postgresJsOf(handle: DbOrTx): postgresJs.Sql | undefined {
-  return (handle as unknown as PgJsDb)[PG_JS];
-}
-
 /** A pool on a PostgreSQL server (HERALD_DB_POOL connections). Nothing is sent until the first query. */
 export function openPostgres(url: string, options: { pool?: number } = {}): Db {
-  if (process.env.HERALD_PG_DRIVER === "postgres-js") {
-    const client = postgresJs(url, { max: options.pool ?? env().HERALD_DB_POOL, connect_timeout: 10, onnotice: () => {} });
-    const db = drizzlePgJs(client);
-    // drizzle makes postgres.js pass date/time parameters through untouched (its builders send strings); raw
-    // sql`…${new Date()}` statements (claims, outcomes) send Dates, which node-postgres serializes itself.
-    for (const oid of ["1184", "1082", "1083", "1114", "1182", "1185", "1115", "1231"]) {
-      client.options.serializers[oid] = (x: unknown) => (x instanceof Date ? x.toISOString() : x);
-    }
-    markEngine(db, "postgres");
-    Object.defineProperty(db, PG_JS, { value: client });
-    Object.defineProperty(db, PG_URL, { value: url });
-    return db as unknown as Db;
-  }
   const pool = new pg.Pool({ connectionString: url, max: options.pool ?? env().HERALD_DB_POOL, connectionTimeoutMillis: 10_000 });
   // A client that loses its server (a restart) must not crash the process. An idle one is the pool's
   // ('error' on the pool, which drops it); one checked out (a transaction between two statements) emits
@@ -229,16 +203,6 @@ const MIGRATION_LOCK = 7_260_417;
 
 /** Applies pending PostgreSQL migrations under an advisory lock: ten nodes starting at once migrate once. */
 export async function migratePostgres(db: Db) {
-  const jsUrl = (db as unknown as PgJsDb)[PG_URL];
-  if (jsUrl) {
-    // postgres.js (experimental): migrate through a short-lived node-postgres pool, the one migration path.
-    const pool = new pg.Pool({ connectionString: jsUrl, max: 1 });
-    try {
-      return await migratePostgres(drizzlePg(pool) as Db);
-    } finally {
-      await pool.end();
-    }
-  }
   const client = await postgresPoolOf(db).connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
@@ -285,7 +249,6 @@ export function redactUrl(url: string): string {
 
 export async function closeDb(handle: Db) {
   if (engineOf(handle) === "sqlite") sqliteOf(handle).close();
-  else if (postgresJsOf(handle)) await postgresJsOf(handle)!.end();
   else await postgresPoolOf(handle).end();
 }
 
@@ -318,13 +281,11 @@ export function setDb(value: Db | undefined) {
 /** Rows of a raw statement, on either engine (write the SQL both engines accept, or branch on engineOf). */
 export async function rowsOf<T>(handle: DbOrTx, query: SQL): Promise<T[]> {
   if (engineOf(handle) === "sqlite") return (handle as unknown as SqliteDb).all(query) as T[];
-  const result = await (handle as Db).execute(query);
-  // node-postgres answers { rows }, postgres.js the rows themselves.
-  return (Array.isArray(result) ? result : result.rows) as T[];
+  return (await (handle as Db).execute(query)).rows as T[];
 }
 
 /** Rows changed by an awaited insert, update or delete without `.returning()`, on either engine. */
 export function changedRows(result: unknown): number {
-  const r = result as { changes?: number; rowCount?: number | null; count?: number };
-  return r.changes ?? r.rowCount ?? r.count ?? 0;
+  const r = result as { changes?: number; rowCount?: number | null };
+  return r.changes ?? r.rowCount ?? 0;
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { engineOf, postgresJsOf, postgresPoolOf, type Db, type DbOrTx } from "@/db/client";
+import { engineOf, postgresPoolOf, type Db, type DbOrTx } from "@/db/client";
 import { log } from "@/lib/log";
 
 /**
@@ -47,34 +47,9 @@ const RECONNECT_MS = [250, 500, 1000, 2000, 5000];
  */
 export function listenForWakes(db: Db, onWake: () => void): () => Promise<void> {
   if (engineOf(db) !== "postgres") return async () => {};
+  const pool = postgresPoolOf(db);
   let stopped = false;
   let failures = 0;
-  const js = postgresJsOf(db);
-  if (js) {
-    // postgres.js (experimental, #16): its LISTEN connection reconnects by itself, and calls the
-    // second callback on every (re)connect — whatever was ingested meanwhile is due now.
-    let unlisten: (() => Promise<void>) | undefined;
-    let retry: NodeJS.Timeout | undefined;
-    const listen = async () => {
-      try {
-        const subscription = await js.listen(WAKE_CHANNEL, () => onWake(), () => onWake());
-        if (stopped) return void (await subscription.unlisten());
-        unlisten = subscription.unlisten;
-      } catch (e) {
-        if (stopped) return;
-        if (failures === 0) log.warn("wake listener cannot LISTEN on PostgreSQL; retrying", { error: (e as Error).message });
-        retry = setTimeout(() => void listen(), RECONNECT_MS[Math.min(failures++, RECONNECT_MS.length - 1)]);
-        retry.unref();
-      }
-    };
-    void listen();
-    return async () => {
-      stopped = true;
-      clearTimeout(retry);
-      await unlisten?.().catch(() => {});
-    };
-  }
-  const pool = postgresPoolOf(db);
   let client: import("pg").PoolClient | undefined;
   let timer: NodeJS.Timeout | undefined;
 
