@@ -4,7 +4,9 @@ import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
+import { speedUp } from "./backpressure";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
+import { LANE_POLICIES } from "./lanes";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
 
@@ -31,6 +33,8 @@ export type AttemptRecord = {
   inboxEventIds?: string[];
   /** A test alert's attempt: recorded like any other, but never changes the channel's health. */
   isTest?: boolean;
+  /** The receiver asked the channel to wait until then (lib/dispatch/backpressure.ts); `throttle`: it refused this one. */
+  hold?: { untilMs: number; throttle: boolean };
 };
 
 /** A claimed delivery handed back without being sent (stopping, or its channel was disabled meanwhile). */
@@ -78,6 +82,7 @@ async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow
       last_error: channelsTable.lastError,
       last_error_at: channelsTable.lastErrorAt,
       last_success_at: channelsTable.lastSuccessAt,
+      pace_ms: channelsTable.paceMs,
     })
     .from(channelsTable)
     .where(inArray(channelsTable.id, ids));
@@ -96,6 +101,7 @@ type ChannelStateRow = {
   last_error: string | null;
   last_error_at: number | null;
   last_success_at: number | null;
+  pace_ms: number;
 };
 
 export async function recordOutcomes(
@@ -130,6 +136,14 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
             delivered_at = CASE WHEN @status = 'delivered' THEN @now ELSE delivered_at END
       WHERE id = @id AND lease_owner = @owner AND status = 'sending'`,
   );
+  // A throttle spends no attempt (DESIGN §5): back to queued for the hold's end, the first throttle's time kept.
+  const throttled = prepared(
+    sqlite,
+    `UPDATE deliveries
+        SET status = 'queued', next_attempt_at = @next, throttled_since = coalesce(throttled_since, @at),
+            leased_until = NULL, lease_owner = NULL, last_error = @error, updated_at = @now
+      WHERE id = @id AND lease_owner = @owner AND status = 'sending'`,
+  );
   // Most outcomes are "delivered": those are one statement for the whole batch.
   const finishDelivered = prepared(
     sqlite,
@@ -158,6 +172,8 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
     attempts.push(r);
     if (r.outcome === "delivered") {
       delivered.push(r.deliveryId);
+    } else if (r.outcome === "throttled") {
+      throttled.run({ next: r.nextAttemptAt!, at: r.at, error: errorOf(r.result), now, id: r.deliveryId, owner });
     } else {
       const error = r.result.ok ? null : errorOf(r.result);
       finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, error, now, id: r.deliveryId, owner });
@@ -200,15 +216,18 @@ async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: Outcome
     const json = JSON.stringify(
       others.map((a) => ({
         id: a.deliveryId,
-        status: a.outcome === "retry" ? "queued" : a.outcome,
+        status: a.outcome === "retry" || a.outcome === "throttled" ? "queued" : a.outcome,
         next: a.nextAttemptAt === undefined ? null : new Date(a.nextAttemptAt).toISOString(),
         error: a.result.ok ? null : errorOf(a.result),
+        // A throttle spends no attempt (DESIGN §5); the first throttle's time bounds how long it may last.
+        throttled: a.outcome === "throttled" ? new Date(a.at).toISOString() : null,
       })),
     );
     await tx.execute(sql`UPDATE deliveries d
-                            SET status = u.status, attempt_count = d.attempt_count + 1, next_attempt_at = coalesce(u.next, d.next_attempt_at),
+                            SET status = u.status, attempt_count = d.attempt_count + CASE WHEN u.throttled IS NULL THEN 1 ELSE 0 END,
+                                next_attempt_at = coalesce(u.next, d.next_attempt_at), throttled_since = coalesce(d.throttled_since, u.throttled),
                                 leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
-                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text)
+                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text, throttled timestamptz)
                           WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending'`);
   }
   const rows = attempts.map((r) => ({
@@ -306,9 +325,13 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
       },
     });
   }
+  const successes = new Map<string, number>();
   for (const a of attempts) {
     const entry = states.get(a.channelId);
     if (!entry) continue; // the channel was deleted meanwhile
+    // Back-pressure is not failure: a throttle neither counts toward failing nor ends a streak of failures.
+    if (a.outcome === "throttled" || (a.hold?.throttle && !a.result.ok)) continue;
+    if (a.result.ok && entry.row.pace_ms > 0) successes.set(a.channelId, (successes.get(a.channelId) ?? 0) + 1);
     const before = entry.state.health;
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
@@ -330,9 +353,13 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
     if (healthRowChanged(row, state)) await write(id, state);
+    // Only channels the receiver is pacing (pace_ms > 0) pay this write: healthy unpaced ones never do.
+    const n = successes.get(id);
+    if (n) await speedUp(tx, { id, baseIntervalMs: LANE_POLICIES[row.type].intervalMs }, n, now);
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
-    if (state.health === "healthy") continue;
+    // `throttled` is back-pressure, not trouble: no integration.unhealthy (that is what flapped in issue #17).
+    if (state.health === "healthy" || state.health === "throttled") continue;
     await raisePlatformEvent(tx, {
       orgId: row.org_id,
       type: "integration.unhealthy",
