@@ -109,11 +109,15 @@ describe("a throttle is back-pressure on the channel, not a failure of the deliv
     let tokens = RATE;
     let refilledAt = 0;
     const accepted: string[] = [];
+    const refusals = new Set<ReceivedRequest>();
     const r = await receiver((req) => {
       if (!refilledAt) refilledAt = req.at;
       tokens = Math.min(RATE, tokens + ((req.at - refilledAt) * RATE) / 1000);
       refilledAt = req.at;
-      if (tokens < 1) return { status: 429, headers: { "retry-after": "1" } };
+      if (tokens < 1) {
+        refusals.add(req);
+        return { status: 429, headers: { "retry-after": "1" } };
+      }
       tokens -= 1;
       accepted.push(String(req.headers["webhook-id"]));
       return { status: 200 };
@@ -129,11 +133,16 @@ describe("a throttle is back-pressure on the channel, not a failure of the deliv
     // 0 lost: every delivery reached the receiver, and was accepted there, exactly once.
     expect(accepted.length).toBe(500);
     expect(new Set(accepted)).toEqual(new Set(ids));
-    // After the first second (the unpaced burst that found the limit), the receiver sees about its rate:
-    // AIMD probes a little above it before each slow-down, never the hundreds a second of before.
+    // After the first second (the unpaced burst that found the limit) the receiver sees about what it accepts: a
+    // bucket of 20 refilled at 20/s takes up to 40 in one second (full after a hold, plus the refill), and refusals
+    // are rare — AIMD probes a little above the rate before each slow-down (25 % allowed for those). Issue #17
+    // measured 5,185 attempts at ~277/s before.
     const first = r.received[0].at;
-    const peak = maxInWindow(r.received.map((x) => x.at), 1_000, first + 1_000);
-    expect(peak).toBeLessThanOrEqual(RATE * 1.5);
+    const later = r.received.filter((x) => x.at >= first + 1_000);
+    const peak = maxInWindow(later.map((x) => x.at), 1_000);
+    const refusedLater = later.filter((x) => refusals.has(x)).length;
+    expect(peak).toBeLessThanOrEqual(2 * RATE * 1.25);
+    expect(refusedLater).toBeLessThanOrEqual(later.length / 10);
     expect(await unhealthyEvents()).toBe(0);
   }, 180_000);
 });

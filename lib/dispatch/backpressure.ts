@@ -42,10 +42,15 @@ export function isThrottle(result: SendResult): boolean {
   return result.rateLimit !== undefined && result.rateLimit.remaining <= 0 && result.statusCode !== undefined && result.statusCode < 500;
 }
 
-/** How long the receiver asked the channel to wait, capped by the schedule's longest step (a hostile receiver cannot park a channel for a year). */
+/**
+ * How long the receiver asked the channel to wait, capped (a hostile receiver
+ * cannot park a channel for a year): a throttle by the schedule's longest step
+ * (its delivery waits that long), a success announcing a spent budget
+ * (Discord's reset, seconds) by MAX_PACE_MS.
+ */
 export function holdMsOf(result: SendResult, schedule: readonly number[]): number {
   const asked = result.retryAfterMs ?? (result.rateLimit && result.rateLimit.remaining <= 0 ? result.rateLimit.resetAfterMs : DEFAULT_HOLD_MS);
-  return Math.min(Math.max(0, Math.round(asked)), Math.max(...schedule) * 1000);
+  return Math.min(Math.max(0, Math.round(asked)), result.ok ? MAX_PACE_MS : Math.max(...schedule) * 1000);
 }
 
 /** The schedule's total duration: a delivery throttled for longer than this (since its first throttle) is dead. */

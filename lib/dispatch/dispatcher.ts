@@ -60,6 +60,8 @@ export type DispatchCounts = {
 const FLUSH_MS = 25;
 /** How often claims also look for deliveries whose lease expired (a worker died): a delay on top of the 2-minute lease. */
 const EXPIRED_LEASE_CHECK_MS = 5_000;
+/** A receiver's hold longer than this hands the lane's unstarted deliveries back to the queue. */
+const RELEASE_HOLD_MS = 5_000;
 /** A claimed delivery is not started unless its lease outlives the attempt by this much. */
 const LEASE_MARGIN_MS = 2_000;
 
@@ -442,15 +444,16 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * The receiver holds the channel until `untilMs`: this worker's lane waits,
-   * and what it has claimed but not started goes back to the queue — the
-   * claims of every worker skip the channel until then, so no lease sits out
-   * the hold in a lane.
+   * The receiver holds the channel until `untilMs`: this worker's lane waits.
+   * For a long hold, what it has claimed but not started goes back to the
+   * queue (every worker's claims skip the channel until then) instead of
+   * sitting out the hold under renewed leases; a short one is waited out in
+   * the lane, in order, without a release and a claim again.
    */
   private hold(lane: Lane<Job>, untilMs: number) {
     const now = Date.now();
     lane.holdFor(untilMs - now, now);
-    if (lane.queue.length) this.releaseQueued(lane);
+    if (lane.queue.length && untilMs - now > RELEASE_HOLD_MS) this.releaseQueued(lane);
   }
 
   private scheduleFlush() {
