@@ -12,19 +12,25 @@ import type { SendResult } from "@/lib/channels/types";
  * - `pace_ms`: the spacing the receiver currently accepts (AIMD-style): a
  *   throttle halves the rate (doubles the spacing; a throttle to an unpaced
  *   channel starts it at THROTTLED_START_MS), each success while not held
- *   raises it by 1 message/s, and once it is back at the type's own pace the column
+ *   raises it step by step (+5 messages/s for each second of successes), and once it is back at the type's own pace the column
  *   returns to 0 (unpaced channels send without any per-send write again).
- * - `next_send_at`: the next free send slot of a paced channel (Slack, Teams,
- *   Discord, or any channel with pace_ms > 0), reserved atomically by one
- *   UPDATE … RETURNING per message, whichever worker sends it.
+ * - `next_send_at`: when the next message of a paced channel (Slack, Teams,
+ *   Discord, or any channel with pace_ms > 0) may start, taken atomically by
+ *   one UPDATE … RETURNING per message, whichever worker sends it.
  */
 
 /** First spacing of a channel that was unpaced when throttled (10/s). */
 export const THROTTLED_START_MS = 100;
 /** The slowest pace (one message a minute): a slower receiver is held by its Retry-After instead. */
 export const MAX_PACE_MS = 60_000;
-/** Each success (outside a hold) raises the allowed rate by this many messages a second (additive increase). */
-const SPEED_UP_PER_S = 1;
+/**
+ * Additive increase, per second of successes: each success at rate r adds
+ * SPEED_UP/r messages a second, so the rate grows by SPEED_UP each second
+ * whatever it is (+1/s per success would grow it exponentially: r successes a
+ * second, each adding 1/s — and a limited receiver would be overrun within
+ * seconds of every slow-down).
+ */
+const SPEED_UP = 5;
 /** An unpaced type's channel below this spacing (200/s) is unpaced again. */
 const UNPACED_FLOOR_MS = 5;
 /** Hold of a throttle that names no time (a bare 429). */
@@ -58,17 +64,18 @@ export const scheduleTotalMs = (schedule: readonly number[]) => schedule.reduce(
 
 /**
  * Holds the channel until `untilMs` for every worker. `throttle`: the receiver
- * refused (429 …): the pace is halved — once per hold, however many refusals
- * of sends already in flight arrive during it — and a healthy channel turns
+ * refused (429 …) a request started at `startedAt`: the rate is halved — but
+ * only by a request started after the last hold ended, so the refusals of a
+ * burst already on the wire count once — and a healthy channel turns
  * `throttled`. Without it (a 2xx saying the budget is spent) only the hold.
  */
 export async function holdChannel(
   db: DbOrTx,
   channel: { id: string; baseIntervalMs: number },
   untilMs: number,
-  options: { throttle: boolean; now?: number },
+  options: { throttle: boolean; startedAt: number },
 ): Promise<void> {
-  const now = options.now ?? Date.now();
+  const now = options.startedAt;
   const start = Math.max(THROTTLED_START_MS, 2 * channel.baseIntervalMs);
   const throttle = options.throttle;
   if (engineOf(db) === "sqlite") {
@@ -92,32 +99,41 @@ export async function holdChannel(
 }
 
 /**
- * Reserves the channel's next send slot for this worker: one atomic
- * UPDATE … RETURNING, so two workers never get the same slot. The slot is the
- * later of now, the previous slot + the spacing, and the end of a hold.
- * Returns milliseconds to wait until it (0: now).
+ * Takes the channel's send slot for this worker if it is free now: one
+ * atomic compare-and-set (UPDATE … WHERE next_send_at <= now … RETURNING), so
+ * two workers never send in the same slot, and the next slot is measured from
+ * the send that actually starts (a late timer never squeezes two sends
+ * together). Returns 0 when taken — send now — or the milliseconds until the
+ * slot (or the hold) ends: wait that long and ask again.
  */
-export async function reserveSendSlot(db: DbOrTx, channel: { id: string; baseIntervalMs: number }, now = Date.now()): Promise<number> {
+export async function takeSendSlot(db: DbOrTx, channel: { id: string; baseIntervalMs: number }): Promise<number> {
   if (engineOf(db) === "sqlite") {
-    const reserve = prepared(
+    const take = prepared(
       db,
-      `UPDATE channels
-          SET next_send_at = max(coalesce(next_send_at, 0), coalesce(send_not_before, 0), @now) + max(pace_ms, @base)
-        WHERE id = @id
-    RETURNING next_send_at - max(pace_ms, @base) AS slot`,
+      `UPDATE channels SET next_send_at = @now + max(pace_ms, @base)
+        WHERE id = @id AND coalesce(next_send_at, 0) <= @now AND coalesce(send_not_before, 0) <= @now
+    RETURNING id`,
     );
-    const row = await sqliteWriteTransaction(db, () => reserve.get({ id: channel.id, now, base: channel.baseIntervalMs }) as { slot: number } | undefined);
-    return row ? Math.max(0, row.slot - now) : 0;
+    const busy = prepared(db, "SELECT max(coalesce(next_send_at, 0), coalesce(send_not_before, 0)) AS until FROM channels WHERE id = ?");
+    return sqliteWriteTransaction(db, () => {
+      // The time is read once the write lock is ours: a slot measured from before a wait in the queue would be stale.
+      const now = Date.now();
+      if (take.get({ id: channel.id, now, base: channel.baseIntervalMs })) return 0;
+      const row = busy.get(channel.id) as { until: number } | undefined;
+      return row ? Math.max(1, row.until - now) : 0; // a deleted channel: the send finds out
+    });
   }
+  const now = Date.now();
   const nowAt = new Date(now);
-  const spacing = sql`(greatest(pace_ms, ${channel.baseIntervalMs}) * interval '1 millisecond')`;
-  const [row] = await rowsOf<{ slot: Date | string }>(
+  const taken = await rowsOf<{ id: string }>(
     db,
-    sql`UPDATE channels SET next_send_at = greatest(next_send_at, send_not_before, ${nowAt}) + ${spacing}
-         WHERE id = ${channel.id}
-     RETURNING next_send_at - ${spacing} AS slot`,
+    sql`UPDATE channels SET next_send_at = ${nowAt}::timestamptz + (greatest(pace_ms, ${channel.baseIntervalMs}) * interval '1 millisecond')
+         WHERE id = ${channel.id} AND coalesce(next_send_at, ${nowAt}) <= ${nowAt} AND coalesce(send_not_before, ${nowAt}) <= ${nowAt}
+     RETURNING id`,
   );
-  return row ? Math.max(0, new Date(row.slot).getTime() - now) : 0;
+  if (taken.length) return 0;
+  const [row] = await rowsOf<{ until: Date | string | null }>(db, sql`SELECT greatest(next_send_at, send_not_before) AS until FROM channels WHERE id = ${channel.id}`);
+  return row?.until ? Math.max(1, new Date(row.until).getTime() - now) : 0;
 }
 
 export type ChannelPacing = { paceMs: number; sendNotBefore: number | null };
@@ -144,7 +160,7 @@ export async function channelPacing(db: DbOrTx, ids: readonly string[]): Promise
 }
 
 /**
- * Successes raise a paced channel's rate step by step (+1 message/s each) back to its
+ * Successes raise a paced channel's rate step by step (+5 messages/s per second of them) back to its
  * type's pace; there `pace_ms` returns to 0 and a `throttled` channel is
  * healthy again. Not while a hold lasts: answers to requests sent before the
  * throttle say nothing about the rate the receiver accepts now. Runs in the
@@ -152,11 +168,12 @@ export async function channelPacing(db: DbOrTx, ids: readonly string[]): Promise
  * computes from the stored value (another worker may have just halved it).
  */
 export async function speedUp(tx: DbOrTx, channel: { id: string; baseIntervalMs: number }, successes: number, now: number): Promise<void> {
-  // Rate r = 1000 / pace (messages a second); r + n·step as a spacing: pace·1000 / (1000 + n·step·pace).
-  const add = successes * SPEED_UP_PER_S;
+  // Rate r = 1000 / pace (messages a second); n successes make it r + n·SPEED_UP/r, as a spacing:
+  // pace·10⁶ / (10⁶ + n·SPEED_UP·pace²).
+  const add = successes * SPEED_UP;
   const floor = Math.max(channel.baseIntervalMs, UNPACED_FLOOR_MS);
   if (engineOf(tx) === "sqlite") {
-    const next = "(pace_ms * 1000.0 / (1000.0 + @add * pace_ms))";
+    const next = "(pace_ms * 1000000.0 / (1000000.0 + @add * pace_ms * pace_ms))";
     prepared(
       tx,
       `UPDATE channels
@@ -166,7 +183,7 @@ export async function speedUp(tx: DbOrTx, channel: { id: string; baseIntervalMs:
     ).run({ id: channel.id, add, floor, now });
     return;
   }
-  const next = sql`(pace_ms * 1000.0 / (1000.0 + ${add}::float8 * pace_ms))`;
+  const next = sql`(pace_ms * 1000000.0 / (1000000.0 + ${add}::float8 * pace_ms * pace_ms))`;
   await tx.execute(sql`UPDATE channels
      SET pace_ms = CASE WHEN ${next} <= ${floor} THEN 0 ELSE floor(${next})::integer END,
          health = CASE WHEN health = 'throttled' AND ${next} <= ${floor} THEN 'healthy' ELSE health END

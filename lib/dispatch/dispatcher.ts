@@ -6,7 +6,7 @@ import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
-import { channelPacing, holdChannel, reserveSendSlot } from "./backpressure";
+import { channelPacing, holdChannel, takeSendSlot } from "./backpressure";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
@@ -413,7 +413,7 @@ export class DeliveryDispatcher {
       this.hold(lane, hold.untilMs);
       // On the channel row, for every worker; a failure to write it leaves this worker's own hold in place.
       const channel = { id: delivery.channelId, baseIntervalMs: lane.policy.intervalMs };
-      holdChannel(this.db, channel, hold.untilMs, { throttle: hold.throttle }).catch((e) => {
+      holdChannel(this.db, channel, hold.untilMs, { throttle: hold.throttle, startedAt: record.at }).catch((e) => {
         if (!reportStorageFailure(e)) log.error("dispatch: holding a throttled channel failed", { channelId: delivery.channelId, error: (e as Error).message });
       });
     }
@@ -423,23 +423,29 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * Waits for the channel's next shared send slot (lib/dispatch/backpressure.ts).
+   * Waits for the channel's shared send slot and takes it (lib/dispatch/backpressure.ts).
    * If the database cannot be asked, this worker paces on its own (its lane's
    * spacing): a storage failure must not stop deliveries that can still go out.
    */
   private async waitForSlot(lane: Lane<Job>): Promise<void> {
-    // A throttle that arrives while we wait (the answer to the previous slot's request) makes the slot void: take a new one.
     for (;;) {
+      // This worker's own hold first (a throttle it just got, before the channel row has it).
+      const held = lane.waitMs();
+      if (held > 0) {
+        await sleep(held);
+        continue;
+      }
       let wait: number;
       try {
-        wait = await reserveSendSlot(this.db, { id: lane.channelId, baseIntervalMs: lane.policy.intervalMs });
+        wait = await takeSendSlot(this.db, { id: lane.channelId, baseIntervalMs: lane.policy.intervalMs });
       } catch (e) {
-        if (!reportStorageFailure(e)) log.error("dispatch: reserving a send slot failed", { channelId: lane.channelId, error: (e as Error).message });
+        if (!reportStorageFailure(e)) log.error("dispatch: taking a send slot failed", { channelId: lane.channelId, error: (e as Error).message });
         wait = lane.reserve();
+        if (wait > 0) await sleep(wait);
+        return;
       }
-      wait = Math.max(wait, lane.waitMs());
-      if (wait > 0) await sleep(wait);
-      if (lane.waitMs() === 0) return;
+      if (wait === 0) return;
+      await sleep(wait);
     }
   }
 

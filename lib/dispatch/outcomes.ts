@@ -83,11 +83,12 @@ async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow
       last_error_at: channelsTable.lastErrorAt,
       last_success_at: channelsTable.lastSuccessAt,
       pace_ms: channelsTable.paceMs,
+      send_not_before: channelsTable.sendNotBefore,
     })
     .from(channelsTable)
     .where(inArray(channelsTable.id, ids));
   const ms = (d: Date | null) => d?.getTime() ?? null;
-  return rows.map((r) => ({ ...r, failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at) }));
+  return rows.map((r) => ({ ...r, send_not_before: ms(r.send_not_before), failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at) }));
 }
 
 type ChannelStateRow = {
@@ -102,6 +103,7 @@ type ChannelStateRow = {
   last_error_at: number | null;
   last_success_at: number | null;
   pace_ms: number;
+  send_not_before: number | null;
 };
 
 export async function recordOutcomes(
@@ -331,7 +333,8 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     if (!entry) continue; // the channel was deleted meanwhile
     // Back-pressure is not failure: a throttle neither counts toward failing nor ends a streak of failures.
     if (a.outcome === "throttled" || (a.hold?.throttle && !a.result.ok)) continue;
-    if (a.result.ok && entry.row.pace_ms > 0) successes.set(a.channelId, (successes.get(a.channelId) ?? 0) + 1);
+    // Only a success of a request started after the last hold says the receiver takes the current rate.
+    if (a.result.ok && entry.row.pace_ms > 0 && a.at >= (entry.row.send_not_before ?? 0)) successes.set(a.channelId, (successes.get(a.channelId) ?? 0) + 1);
     const before = entry.state.health;
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
