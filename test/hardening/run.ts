@@ -1,5 +1,5 @@
 /**
- * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,security,cluster]`:
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,security,backpressure,cluster]`:
  * the long hardening runs against real server processes on loopback — kill -9
  * during ingest and dispatch, SMTP down then up, a full disk, bounded load, and
  * the attacks of the security part (test/hardening/security/, docs/security.md),
@@ -22,10 +22,11 @@ import { loadRuns } from "./load";
 import { startReceiver } from "./peers";
 import { securityAttacks } from "./security";
 import { clusterRun } from "./cluster";
+import { backpressureRun } from "./backpressure";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "kill,smtp,disk,load,security").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "kill,smtp,disk,load,security,backpressure").split(",").map((s) => s.trim()));
 const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200 } : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000 };
 
 function ensureBuild() {
@@ -77,6 +78,7 @@ async function main() {
         clusterRun(receiver, logDir, { kills: plan.clusterKills, eventsPerPhase: plan.clusterEvents }),
       );
     }
+    if (only.has("backpressure")) await timed("back-pressure: Retry-After floods, a 20/s receiver, 3 workers on one Slack channel", () => backpressureRun({ quick }));
     if (only.has("security")) await timed("security: the attacks of docs/security.md", () => securityAttacks(receiver, logDir));
     if (kill) {
       const state = kill;
