@@ -37,15 +37,14 @@ const UNPACED_FLOOR_MS = 5;
 const DEFAULT_HOLD_MS = 1_000;
 
 /**
- * Whether an answer is the receiver rate-limiting us rather than failing:
- * 429, a 503 with Retry-After, or a non-2xx whose rate-limit headers say the
- * budget is spent (Discord's X-RateLimit-*).
+ * Whether an answer is the receiver rate-limiting us rather than failing: 429
+ * (Slack's and Discord's rate limits among them), or a 503 with Retry-After.
+ * Another refusal whose X-RateLimit-Remaining is 0 (a 400 that spent the last
+ * of Discord's budget) is a failure; only its hold is kept (attempt.ts).
  */
 export function isThrottle(result: SendResult): boolean {
   if (result.ok) return false;
-  if (result.statusCode === 429) return true;
-  if (result.statusCode === 503 && result.retryAfterMs !== undefined) return true;
-  return result.rateLimit !== undefined && result.rateLimit.remaining <= 0 && result.statusCode !== undefined && result.statusCode < 500;
+  return result.statusCode === 429 || (result.statusCode === 503 && result.retryAfterMs !== undefined);
 }
 
 /**
