@@ -7,6 +7,13 @@ import type { ChannelHealth } from "@/db/schema/values";
  * channel to `healthy`. A disabled channel stays disabled until someone
  * re-enables it — a stray success of a message already in flight does not
  * undo a 410.
+ *
+ * Throttles (429, 503 + Retry-After: lib/dispatch/backpressure.ts) never get
+ * here: they neither count toward failing nor end a streak of failures. A
+ * rate-limited channel is `throttled` (set with its hold, no
+ * integration.unhealthy); successes keep it so until its pace is back to its
+ * type's, then it is `healthy` (backpressure.ts speedUp). That is the
+ * hysteresis: a receiver alternating 429s and 200s never flaps the health.
  */
 
 export const FAILING_AFTER = 5;

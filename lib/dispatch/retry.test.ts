@@ -35,6 +35,22 @@ describe("outcomeOf", () => {
   });
 });
 
+describe("throttles (back-pressure) spend no attempt", () => {
+  const base = { durationMs: 1, ok: false as const, retryable: true };
+  it("429, and 503 with Retry-After, are throttled until the hold's end (capped by the longest step); a bare 503 is a retry", () => {
+    expect(outcomeOf(1, { ...base, statusCode: 429, retryAfterMs: 1_000 }, [1, 2, 4], 0)).toEqual({ outcome: "throttled", nextAttemptAt: 1_000 });
+    expect(outcomeOf(3, { ...base, statusCode: 503, retryAfterMs: 60_000 }, [1, 2, 4], 0)).toEqual({ outcome: "throttled", nextAttemptAt: 4_000 });
+    expect(outcomeOf(1, { ...base, statusCode: 429 }, [1, 2, 4], 0)).toEqual({ outcome: "throttled", nextAttemptAt: 1_000 });
+    expect(outcomeOf(1, { ...base, statusCode: 503 }, [1, 2, 4], 0, null).outcome).toBe("retry");
+  });
+
+  it("a delivery throttled for longer than the schedule's total (since its first throttle) is dead; not sooner", () => {
+    const r = { ...base, statusCode: 429, retryAfterMs: 1_000 };
+    expect(outcomeOf(1, r, [1, 2, 4], 106_999, 100_000).outcome).toBe("throttled");
+    expect(outcomeOf(1, r, [1, 2, 4], 107_000, 100_000).outcome).toBe("dead");
+  });
+});
+
 describe("channel health", () => {
   const healthy: HealthState = { health: "healthy", consecutiveFailures: 0, failingSince: null, lastError: null, lastErrorAt: null, lastSuccessAt: null };
   const fail = (s: HealthState, at: number, gone = false) => nextHealth(s, { ok: false, error: "boom", at, gone }, 10_000);
