@@ -151,7 +151,7 @@ describe("a throttle is back-pressure on the channel, not a failure of the deliv
 });
 
 describe("pace and hold are the channel's, shared by every worker", () => {
-  it("two dispatchers, one Slack channel: never more than 1 message in any 0.95-s window", async () => {
+  it("two dispatchers, one Slack channel: never more than 1 message in any 0.8-s window", async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
     cleanup.push(() => agent.close());
@@ -174,7 +174,9 @@ describe("pace and hold are the channel's, shared by every worker", () => {
     await waitFor(allDelivered(ids), 60_000, "8 Slack messages delivered");
     expect(sent).toHaveLength(8);
     expect(a.counts.delivered + b.counts.delivered).toBe(8);
-    expect(maxInWindow(sent, 950)).toBe(1);
+    // Slots are 1 s apart; 0.2 s of slack for a loaded machine's scheduling between taking a slot and sending.
+    // Unshared pacing sends two at once (one per worker), so this still fails without it.
+    expect(maxInWindow(sent, 800)).toBe(1);
   }, 90_000);
 
   it("a 429 Retry-After: 4 seen by one dispatcher holds the other too (and deliveries queued during the hold wait for its end)", async () => {
