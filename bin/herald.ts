@@ -21,8 +21,10 @@ const USAGE = `Usage: npm run herald -- <command>
 
   start                         migrate the database and start the console and API on PORT
   migrate                       apply pending database migrations
-  setup --org NAME --email E --password P
-                                create the first organization and its owner (refused once a user exists)
+  setup --org NAME --email E [--password-file PATH|-]
+                                create the first organization and its owner (refused once a user exists);
+                                the password is asked for (not echoed), or read from the file's first line
+                                (- for stdin); --password P also works but shows it to ps and shell history
   token create --org SLUG --name N [--role admin|read] [--expires-in-days D]
                                 create an API token and print it (last line)
   worker                        run the standalone dispatcher
@@ -60,20 +62,56 @@ async function start() {
   console.log(`\nHerald is running at ${env.publicUrl}`);
   console.log(users.n === 0 ? `First run: open ${env.publicUrl}/setup to create your organization.` : `Sign in at ${env.publicUrl}/login`);
   console.log(`Data: ${where(env)}`);
+  const everyInterface = env.HOST === "0.0.0.0" || env.HOST === "::";
+  console.log(
+    everyInterface
+      ? `Listening on port ${env.PORT} of every interface (HOST=${env.HOST}).`
+      : `Listening on ${env.HOST}:${env.PORT} only: set HOST=0.0.0.0 to accept other machines (after setup, or behind a proxy).`,
+  );
   await server.stopped;
   process.exit(0); // requests still open when the signal came are cut; their work is leased or transactional
 }
 
 async function setup(args: string[]) {
-  const { values } = parseArgs({ args, options: { org: { type: "string" }, email: { type: "string" }, password: { type: "string" } } });
-  const parsed = setupSchema.safeParse({ orgName: values.org, email: values.email, password: values.password, confirmPassword: values.password });
+  const { values } = parseArgs({
+    args,
+    options: { org: { type: "string" }, email: { type: "string" }, password: { type: "string" }, "password-file": { type: "string" } },
+  });
+  const password = values.password ?? (await readPassword(values["password-file"]));
+  const parsed = setupSchema.safeParse({ orgName: values.org, email: values.email, password, confirmPassword: password });
   if (!parsed.success) {
-    const flag: Record<string, string> = { orgName: "--org", email: "--email", password: "--password" };
+    const flag: Record<string, string> = { orgName: "--org", email: "--email", password: values.password === undefined ? "password" : "--password" };
     throw new CliError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("\n"));
   }
   const { db } = await openConfiguredDb();
   const { org, user } = await runSetup(db, parsed.data);
   console.log(`Created organization "${org.name}" (slug ${org.slug}) with owner ${user.email}.`);
+}
+
+/**
+ * The owner's password without putting it on the command line (where `ps`, the shell's history
+ * and npm's own echo of the command would show it): the first line of a file (`-`: stdin), or a
+ * prompt that does not echo when stdin is a terminal.
+ */
+async function readPassword(file: string | undefined): Promise<string | undefined> {
+  if (file !== undefined) {
+    try {
+      return fs.readFileSync(file === "-" ? 0 : file, "utf8").split(/\r?\n/)[0];
+    } catch (e) {
+      throw new CliError(`--password-file: cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  if (!process.stdin.isTTY) return undefined;
+  const readline = await import("node:readline");
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  // Print the prompt, then nothing of what is typed.
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
+  process.stdout.write("Owner's password (12+ characters, not shown): ");
+  muted._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question("", resolve));
+  rl.close();
+  process.stdout.write("\n");
+  return answer;
 }
 
 async function tokenCreate(args: string[]) {

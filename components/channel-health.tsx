@@ -5,17 +5,19 @@ import { useRouter } from "next/navigation";
 import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
+import type { ChannelHealth as ChannelHealthValue } from "@/db/schema/values";
 
 export type ChannelHealthInfo = {
   id: string;
-  health: "healthy" | "failing" | "disabled";
+  health: ChannelHealthValue;
   consecutiveFailures?: number;
   lastSuccessAt: string | null;
   lastError: string | null;
   lastErrorAt: string | null;
 };
 
-const TONE = { healthy: "green", failing: "amber", disabled: "red" } as const;
+// Throttled: the receiver is rate-limiting us and Herald sends at the rate it accepts — nothing to fix, so no alarm colour.
+const TONE = { healthy: "green", throttled: "indigo", failing: "amber", disabled: "red" } as const;
 const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "never");
 
 /**
@@ -40,7 +42,7 @@ export function ChannelHealth({ org, channel, canEdit, compact = false }: { org:
     <div className="space-y-1 text-xs" data-testid={`channel-health-${channel.id}`}>
       <div className="flex items-center gap-2">
         <Badge tone={TONE[channel.health]}>{channel.health}</Badge>
-        {channel.health !== "healthy" && canEdit && (
+        {(channel.health === "failing" || channel.health === "disabled") && canEdit && (
           <Button size="sm" variant="secondary" pending={pending} onClick={reenable}>
             Re-enable
           </Button>

@@ -1,14 +1,19 @@
 import Database from "better-sqlite3";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { orgs } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { closeTestDb, onPostgres, testDb } from "@/test/db";
-import { engineOf, rowsOf, sqliteOf, sqliteWriteTransaction, type Db } from "./client";
+import { closeDb, engineOf, openSqlite, rowsOf, sqliteOf, sqliteWriteTransaction, type Db } from "./client";
 
 let db: Db;
 afterEach(async () => {
   if (db) await closeTestDb(db);
+  // Closed once: a later test that opens no test database must not close this one again.
+  db = undefined as unknown as Db;
 });
 
 const org = (slug: string) => ({ id: newId("org"), slug, name: slug });
@@ -74,6 +79,21 @@ describe("a second copy of db/client in the process", () => {
     const copy = await import("./client");
     expect(copy.engineOf(db)).toBe(onPostgres() ? "postgres" : "sqlite");
     expect(await copy.rowsOf<{ one: number }>(db, sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+  });
+});
+
+describe("a new SQLite database file", () => {
+  it("is readable by Herald's own user only (0600), and so are its WAL and shared-memory files", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "herald-mode-"));
+    const file = path.join(dir, "herald.db");
+    const sqliteDb = openSqlite(file);
+    try {
+      await sqliteDb.insert(orgs).values(org("acme"));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(fs.statSync(f).mode & 0o777, f).toBe(0o600);
+    } finally {
+      await closeDb(sqliteDb);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

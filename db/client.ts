@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { AsyncLocalStorage } from "node:async_hooks";
+import fs from "node:fs";
 import path from "node:path";
 import { sql, type SQL } from "drizzle-orm";
 import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -54,6 +55,9 @@ function markEngine(handle: object, engine: Engine) {
 
 /** Opens a SQLite file with the pragmas Herald relies on, and applies pending migrations. */
 export function openSqlite(file: string, options: { migrate?: boolean } = {}): Db {
+  // Only Herald's own user may read the database (sealed secrets, password hashes, events): a new
+  // file is made 0600, like the key files, and SQLite gives its -wal and -shm files the same mode.
+  if (file !== ":memory:" && !fs.existsSync(file)) fs.closeSync(fs.openSync(file, "a", 0o600));
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");

@@ -158,4 +158,16 @@ test("an event posted with an API token shows on the events page with its pendin
   const rule = page.locator(`li[data-rule="${RULE}"]`);
   await rule.getByRole("button", { name: "What would match" }).click();
   await expect(rule.getByTestId("rule-matches")).toContainText(TITLE);
+
+  // A rule left at the form's default (Alert) misses that error event: its preview says why (issue #21 item 3).
+  const { json: listed2 } = await api(page, "get", `/api/v1/orgs/${org}/channels`);
+  const inbox = listed2.channels.find((c: { name: string }) => c.name === DIGEST_CHANNEL).id as string;
+  const created = await api(page, "post", `/api/v1/orgs/${org}/rules`, { name: "Alerts only", eventTypes: ["deployment.failed"], severities: ["alert"], channels: [inbox] });
+  expect(created.status).toBe(201);
+  await page.reload();
+  const alertsOnly = page.locator(`li[data-rule="Alerts only"]`);
+  await alertsOnly.getByRole("button", { name: "What would match" }).click();
+  await expect(alertsOnly.getByTestId("rule-near-misses").getByRole("listitem").filter({ hasText: TITLE })).toContainText("severity error is not ticked");
+  // Gone again: later specs count their deliveries.
+  expect((await page.request.delete(`/api/v1/orgs/${org}/rules/${created.json.rule.id}`, { headers: { authorization: `Bearer ${adminToken}` } })).status()).toBeLessThan(300);
 });

@@ -11,6 +11,7 @@ describe("environment", () => {
     const dir = path.join(tmp(), "nested", "data");
     const env = loadEnv({ HERALD_DATA_DIR: dir });
     expect(env.PORT).toBe(3000);
+    expect(env.HOST).toBe("127.0.0.1");
     expect(env.databasePath).toBe(path.join(dir, "herald.db"));
     expect(env.encryptionKey).toHaveLength(32);
     for (const file of ["auth-secret", "encryption-key"]) {
@@ -57,6 +58,7 @@ describe("environment", () => {
   it.each([
     ["PORT", "eighty"],
     ["PORT", "70000"],
+    ["HOST", "every interface"],
     ["HERALD_WORKER", "sometimes"],
     ["HERALD_RETRY_SCHEDULE", "5,soon"],
     ["HERALD_ALLOW_PRIVATE_TARGETS", "yes"],

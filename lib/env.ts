@@ -18,6 +18,11 @@ const boolFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" 
 
 const rawSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  // Loopback unless told otherwise: an instance nobody has set up yet would let anyone who reaches it claim it.
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, "must be an address to listen on: 127.0.0.1 (the default), 0.0.0.0 or :: for every interface, or one interface's address")
+    .default("127.0.0.1"),
   HERALD_DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z
     .string()

@@ -35,7 +35,7 @@ const PUBLIC_ROUTES: Record<string, { reason: string; check: (op: RouteOperation
     check: async (op) => {
       const res = await callRoute(op, { params: {} });
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ status: "ok" });
+      expect(res.json).toMatchObject({ status: "ok", checks: { storage: { ok: true } } });
     },
   },
   "POST /api/dispatch": {

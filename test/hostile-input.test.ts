@@ -138,6 +138,11 @@ function mutate(valid: unknown, m: Mutation): unknown {
   let target = body as Record<string | number, unknown>;
   for (const k of parentPath) target = target[k] as Record<string | number, unknown>;
   if (!target || typeof target !== "object") return m.value;
+  // An array has no named keys in JSON (an added "length" would not even define): adding to it appends.
+  if (Array.isArray(target) && m.how === "add") {
+    target.push(m.value);
+    return body;
+  }
   const key = m.how === "add" ? m.key : at[at.length - 1];
   if (key === undefined) return m.value;
   if (m.how === "delete") delete target[key];

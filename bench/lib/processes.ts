@@ -111,12 +111,13 @@ export function forkTs(file: string, args: string[] = [], options: { env?: Recor
 }
 
 /**
- * `npm run herald` as package.json spells it (`node <flags> bin/herald.mjs`),
- * so that what is measured and tested is what users run, flags included.
+ * `npm run herald` as package.json spells it (`exec node <flags> bin/herald.mjs`:
+ * the shell execs node, so npm's signals reach it), so that what is measured and
+ * tested is what users run, flags included.
  */
 export function heraldCommand(): string[] {
   const script = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.herald;
-  const [node, ...rest] = script.split(/\s+/);
+  const [node, ...rest] = script.replace(/^exec\s+/, "").split(/\s+/);
   if (node !== "node") throw new Error(`package.json's herald script should start with node: ${script}`);
   return rest.map((arg) => (arg.startsWith("bin/") ? path.join(ROOT, arg) : arg));
 }

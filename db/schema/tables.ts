@@ -198,6 +198,15 @@ export function defineSchema(k: SchemaKit) {
       lastError: k.text("last_error"),
       lastErrorAt: k.timestamp("last_error_at"),
       lastSuccessAt: k.timestamp("last_success_at"),
+      /**
+       * Back-pressure (DESIGN §5, lib/dispatch/backpressure.ts), shared by every worker:
+       * the receiver asked for a pause until then (429 / 503 Retry-After); claims skip the channel meanwhile.
+       */
+      sendNotBefore: k.timestamp("send_not_before"),
+      /** Paced channels: the next free send slot, reserved atomically by whichever worker sends next. */
+      nextSendAt: k.timestamp("next_send_at"),
+      /** The spacing the receiver currently accepts (ms; 0: the type's policy): doubled on a throttle, eased back on successes. */
+      paceMs: k.integer("pace_ms").notNull().default(0),
       createdAt: createdAt(),
       updatedAt: k.timestamp("updated_at")
         .notNull()
@@ -309,10 +318,17 @@ export function defineSchema(k: SchemaKit) {
       /** For a digest still collecting events: channel/rule/window/product; null once closed. */
       digestKey: k.text("digest_key").unique(),
       attemptCount: k.integer("attempt_count").notNull().default(0),
+      /**
+       * Of a delivery sent as several messages (Slack: one per event), how many leading ones the
+       * receiver already accepted: a retry sends only the rest, so receivers see no duplicate.
+       */
+      messagesSent: k.integer("messages_sent").notNull().default(0),
       nextAttemptAt: k.timestamp("next_attempt_at").notNull(),
       leasedUntil: k.timestamp("leased_until"),
       leaseOwner: k.text("lease_owner"),
       lastError: k.text("last_error"),
+      /** First throttled answer of this delivery: throttles spend no attempt, but not for longer than the whole schedule. */
+      throttledSince: k.timestamp("throttled_since"),
       isTest: k.boolean("is_test").notNull().default(false),
       createdAt: createdAt(),
       updatedAt: k.timestamp("updated_at")
@@ -353,7 +369,7 @@ export function defineSchema(k: SchemaKit) {
         .references(() => deliveries.id, { onDelete: "cascade" }),
       at: k.timestamp("at").notNull(),
       durationMs: k.integer("duration_ms").notNull(),
-      outcome: k.textEnum("outcome", ["delivered", "retry", "failed", "dead"] as const).notNull(),
+      outcome: k.textEnum("outcome", ["delivered", "retry", "throttled", "failed", "dead"] as const).notNull(),
       /** HTTP status code, or the SMTP reply code. */
       statusCode: k.integer("status_code"),
       /** First characters of the response body or the SMTP reply (≤ 2 KB). */

@@ -12,7 +12,8 @@ export const CHANNEL_TYPES = ["email", "slack", "teams", "discord", "webhook", "
 
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export const CHANNEL_HEALTH = ["healthy", "failing", "disabled"] as const;
+/** `throttled`: the receiver is rate-limiting us (back-pressure, not failure); Herald sends at the rate it accepts. */
+export const CHANNEL_HEALTH = ["healthy", "throttled", "failing", "disabled"] as const;
 
 export type ChannelHealth = (typeof CHANNEL_HEALTH)[number];
 

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
-import { isDatabaseUnavailable, reportStorageFailure } from "@/lib/dispatch/storage-health";
+import { reportStorageFailure } from "@/lib/dispatch/storage-health";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /**
@@ -100,13 +100,6 @@ export function toAppError(e: unknown): AppError {
   if (reportStorageFailure(e) || code?.startsWith("SQLITE_BUSY")) {
     log.error("storage unavailable", { code });
     return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
-  }
-  if (isDatabaseUnavailable(e)) {
-    // The innermost cause (the driver's), not drizzle's wrapper, which quotes the query and its parameters.
-    let cause = e as { cause?: unknown; message?: string };
-    while (cause.cause) cause = cause.cause as typeof cause;
-    log.warn("database unavailable", { error: cause.message });
-    return new AppError("unavailable", "The database is unavailable; try again later");
   }
   const id = newId("err");
   log.error("unexpected error", { errorId: id, error: (e as Error)?.stack ?? String(e) });

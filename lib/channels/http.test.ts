@@ -192,7 +192,8 @@ describe("the sending thread", () => {
     }));
 });
 
+/** Waits for the event, up to 20 s (inside the 30-s test timeout): a loaded machine (CI) may take seconds to start a thread (issue #21). */
 async function waitUntil(condition: () => boolean) {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (const deadline = Date.now() + 20_000; !condition() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
   expect(condition()).toBe(true);
 }

@@ -131,6 +131,8 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     result.gone = status === 410;
     const retryAfter = parseRetryAfter(response.headers["retry-after"]);
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+    const receiverDate = Date.parse(String(response.headers.date ?? ""));
+    if (Number.isFinite(receiverDate)) result.receiverClockMs = receiverDate - Date.now();
     return result;
   } catch (e) {
     return { ok: false, durationMs: elapsed(), ...describeNetworkError(e, target.host, timeoutMs) };
@@ -139,18 +141,21 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
 
 /**
  * Posts several messages of one delivery in order (Slack: one per event),
- * stopping at the first failure; the result covers all of them.
+ * stopping at the first failure; the result covers all of them and, on a
+ * failure after some were accepted, says how many (`messagesSent`). A retry passes that
+ * back as `ctx.skipMessages` and sends only the rest: receivers see no message twice.
  */
 export async function postAll(url: string, messages: HttpMessage[], ctx: SendContext): Promise<SendResult> {
+  const skip = Math.min(Math.max(0, ctx.skipMessages ?? 0), messages.length);
   let total = 0;
   let last: SendResult = { ok: true, durationMs: 0, retryable: false };
-  for (const [i, message] of messages.entries()) {
-    if (i > 0 && ctx.pace) await ctx.pace();
-    last = await postJson(url, message, ctx);
+  for (let i = skip; i < messages.length; i++) {
+    if (i > skip && ctx.pace) await ctx.pace();
+    last = await postJson(url, messages[i], ctx);
     total += last.durationMs;
     if (!last.ok) {
       const prefix = messages.length > 1 ? `message ${i + 1} of ${messages.length}: ` : "";
-      return { ...last, durationMs: total, error: prefix + last.error };
+      return { ...last, durationMs: total, error: prefix + last.error, ...(i > 0 ? { messagesSent: i } : {}) };
     }
   }
   return { ...last, durationMs: total };

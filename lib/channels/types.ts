@@ -54,6 +54,8 @@ export type SendContext = {
   timeoutMs?: number;
   /** Signing time for webhooks (now unless given). */
   now?: Date;
+  /** Of a send of several messages, how many leading ones an earlier attempt already got accepted: they are not sent again. */
+  skipMessages?: number;
   /** Told after every HTTP message whose answer carried rate-limit headers (so pacing between messages can honour them). */
   onRateLimit?: (info: RateLimitInfo) => void;
 };
@@ -74,6 +76,10 @@ export type SendResult = {
   retryAfterMs?: number;
   /** 410 Gone: the receiver says the endpoint no longer exists. */
   gone?: boolean;
+  /** Of a send of several messages, how many leading ones the receiver has accepted so far (earlier attempts' included). */
+  messagesSent?: number;
+  /** A refusal's `Date` header minus our clock when it arrived (a signature may be refused for our clock). */
+  receiverClockMs?: number;
   /** The receiver's rate-limit budget after the last message (Discord's X-RateLimit-Remaining / -Reset-After). */
   rateLimit?: RateLimitInfo;
 };

@@ -1,9 +1,10 @@
 import crypto from "node:crypto";
 import type { AuthMethod, WebhookFormat } from "@/lib/validation/channels";
+import { clockSuspect, SIGNATURE_TOLERANCE_MS } from "@/lib/dispatch/clock";
 import { eventJson, topSeverity } from "./format";
 import { postAll, type HttpMessage } from "./http";
 import { checkUrlTarget } from "./target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
 
 /**
  * Generic HTTP webhooks (DESIGN §4): JSON in one of three formats, the
@@ -109,7 +110,25 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
 }
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return postAll(String(channel.settings.url), webhookMessages(channel, events, ctx), ctx);
+  const result = await postAll(String(channel.settings.url), webhookMessages(channel, events, ctx), ctx);
+  return channel.secrets.signingSecret ? retryOwnClockRefusal(result) : result;
+}
+
+/**
+ * A 4xx is final — unless it may be a refusal of our signature's timestamp
+ * (Standard Webhooks receivers refuse one more than 5 min from their clock)
+ * caused by our own clock: ours is known to have stepped, or the receiver's
+ * `Date` differs from ours by more than that tolerance. Then it is retried
+ * like a 5xx (issue #17 §5), within the delivery's attempt budget.
+ */
+export function retryOwnClockRefusal(result: SendResult): SendResult {
+  const status = result.statusCode ?? 0;
+  if (result.ok || result.retryable || result.gone || status < 400 || status >= 500) return result;
+  const skewMs = result.receiverClockMs;
+  const skewed = skewMs !== undefined && Math.abs(skewMs) > SIGNATURE_TOLERANCE_MS;
+  if (!skewed && !clockSuspect()) return result;
+  const why = skewed ? `the receiver's clock differs from ours by ${Math.round(Math.abs(skewMs) / 1000)} s` : "our clock stepped";
+  return { ...result, retryable: true, error: `${result.error}; retried: ${why}, so our signature's timestamp may be what was refused` };
 }
 
 export const webhook: ChannelModule = {

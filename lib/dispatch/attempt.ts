@@ -1,20 +1,23 @@
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { deliveries } from "@/db/schema";
 import { recipientGroupResolver } from "@/db/queries/channels";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
 import { log } from "@/lib/log";
 import type { ClaimedDelivery } from "./claim";
-import { sleep, type Lane } from "./lanes";
+import { holdMsOf, isThrottle } from "./backpressure";
 import type { LoadedChannel } from "./load";
 import type { AttemptRecord } from "./outcomes";
 import { outcomeOf } from "./retry";
 
 /**
  * One attempt of one delivery: send it through its channel's module (or, for
- * the inbox, mark its events for the members' inboxes), tell the lane what the
- * receiver said about pacing, decide the outcome, log it, and return the
+ * the inbox, mark its events for the members' inboxes), decide the outcome,
+ * note what the receiver said about pacing (the record's `hold`, which the
+ * dispatcher puts on the channel for every worker), log it, and return the
  * record that the batched writer stores.
  */
 
@@ -28,7 +31,10 @@ export type AttemptSettings = {
   poster?: Poster;
 };
 
-async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promise<{ result: SendResult; inboxEventIds?: string[] }> {
+/** Between messages of one delivery (a Slack digest posts one per event): waits for the channel's next send slot. */
+export type Pace = () => Promise<void>;
+
+async function send(job: Job, pace: Pace, settings: AttemptSettings): Promise<{ result: SendResult; inboxEventIds?: string[] }> {
   const { delivery, channel, events } = job;
   if ("error" in channel) return { result: { ok: false, durationMs: 0, retryable: true, error: channel.error } };
   if (events.length === 0) {
@@ -44,31 +50,39 @@ async function send(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promi
   const ctx: SendContext = {
     messageId: delivery.id,
     resolveGroup: recipientGroupResolver(settings.db, delivery.orgId),
-    pace: async () => {
-      const wait = lane.reserve();
-      if (wait > 0) await sleep(wait);
-    },
-    onRateLimit: (info) => lane.noteRateLimit(info),
+    pace,
   };
   if (settings.httpDispatcher) ctx.dispatcher = settings.httpDispatcher;
   if (settings.poster) ctx.poster = settings.poster;
   if (settings.timeoutMs !== undefined) ctx.timeoutMs = settings.timeoutMs;
+  // A retry of several messages: the ones an earlier attempt got accepted are not sent again (only retries
+  // — after a failure or a throttle — of multi-event deliveries can have any, so the claim's hot path is untouched).
+  if ((delivery.attemptCount > 0 || delivery.throttledSince != null) && events.length > 1) ctx.skipMessages = await messagesSentOf(settings.db, delivery.id);
   // Never throws, and its excerpt and error are already free of the channel's secrets (lib/channels/registry.ts).
   return { result: await module.send(channel.channel, events, ctx) };
 }
 
-export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: AttemptSettings): Promise<AttemptRecord> {
+async function messagesSentOf(db: Db, deliveryId: string): Promise<number> {
+  const [row] = await db.select({ n: deliveries.messagesSent }).from(deliveries).where(eq(deliveries.id, deliveryId));
+  return row?.n ?? 0;
+}
+
+export async function attemptDelivery(job: Job, pace: Pace, settings: AttemptSettings): Promise<AttemptRecord> {
   const { delivery, channel } = job;
   const at = Date.now();
-  const { result, inboxEventIds } = await send(job, lane, settings);
-  if (result.rateLimit) lane.noteRateLimit(result.rateLimit);
-  if (!result.ok && result.retryAfterMs !== undefined) lane.holdFor(Math.min(result.retryAfterMs, Math.max(...settings.schedule) * 1000));
+  const { result, inboxEventIds } = await send(job, pace, settings);
+  const now = Date.now();
+  // The receiver's word on pacing holds the whole channel: a throttle (429, 503 + Retry-After, a refused
+  // spent budget), or a success saying its budget is spent (Discord's X-RateLimit-Remaining: 0).
+  const throttle = isThrottle(result);
+  const spent = result.rateLimit !== undefined && result.rateLimit.remaining <= 0;
+  const hold = throttle || spent ? { untilMs: now + holdMsOf(result, settings.schedule), throttle } : undefined;
   const attemptNumber = delivery.attemptCount + 1;
   // A test alert gets one attempt: the person watching retries it from the dialog.
   const { outcome, nextAttemptAt } =
     delivery.isTest && !result.ok
       ? { outcome: "failed" as const, nextAttemptAt: undefined }
-      : outcomeOf(attemptNumber, result, settings.schedule, Date.now());
+      : outcomeOf(attemptNumber, result, settings.schedule, now, delivery.throttledSince);
   const channelType = "channel" in channel ? channel.channel.type : undefined;
   // Every attempt is in the delivery log; stdout gets the failures, and the successes at debug
   // (a line per delivered message cost a quarter of the worker's CPU at 5,000/s).
@@ -79,7 +93,7 @@ export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: Attem
       orgId: delivery.orgId,
       channelId: delivery.channelId,
       channelType,
-      attempt: attemptNumber,
+      attempt: outcome === "throttled" ? undefined : attemptNumber,
       outcome,
       statusCode: result.statusCode,
       durationMs: result.durationMs,
@@ -98,5 +112,6 @@ export async function attemptDelivery(job: Job, lane: Lane<Job>, settings: Attem
     nextAttemptAt,
     inboxEventIds,
     isTest: delivery.isTest,
+    hold,
   };
 }

@@ -20,6 +20,8 @@ export type ClaimedDelivery = {
   attemptCount: number;
   leasedUntil: number;
   isTest: boolean;
+  /** When this delivery was first throttled (back-pressure spends no attempt, for at most the schedule's total; retry.ts). */
+  throttledSince: number | null;
 };
 
 export type ClaimOptions = {
@@ -47,12 +49,14 @@ type Row = {
   next_attempt_at: number;
   created_at: number;
   digest_key: string | null;
+  throttled_since: number | null;
 };
 
 // A digest still collecting events has next_attempt_at = the end of its window,
 // so "due" already means "window closed"; its digest_key is cleared in the same
 // transaction so events arriving later open a new digest instead of joining a message in flight.
 // Deliveries of a disabled channel (health or the enabled switch) are left queued: they wait.
+// So are those of a channel its receiver holds (send_not_before, lib/dispatch/backpressure.ts): no worker sends during a hold.
 // Two sub-selects instead of one OR: each walks the (status, next_attempt_at)
 // index and stops at the limit, where an OR would sort every due row per claim.
 const claimSql = (skipCount: number, onlyIds: boolean, expiredLeases: boolean) => {
@@ -64,20 +68,20 @@ const claimSql = (skipCount: number, onlyIds: boolean, expiredLeases: boolean) =
     : "deliveries d JOIN channels c ON c.id = d.channel_id";
   const due = `
        SELECT d.id FROM ${from}
-        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND d.next_attempt_at <= @now AND c.enabled = 1 AND c.health <> 'disabled' AND coalesce(c.send_not_before, 0) <= @now ${skip}
         ORDER BY d.next_attempt_at
         LIMIT @limit`;
   // Expired leases are found by reading every delivery being sent (the index orders them
   // by next_attempt_at, not by lease): a worker looks for them now and then, not at every claim.
   const expired = `
        SELECT d.id FROM ${from}
-        WHERE d.${PENDING_DELIVERY} AND d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' ${skip}
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'sending' AND d.leased_until < @now AND c.enabled = 1 AND c.health <> 'disabled' AND coalesce(c.send_not_before, 0) <= @now ${skip}
         LIMIT @limit`;
   return `
   UPDATE deliveries
      SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, updated_at = @now
    WHERE id IN (${expiredLeases ? `SELECT id FROM (${expired}) UNION ALL SELECT id FROM (${due}) LIMIT @limit` : due})
-  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key`;
+  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key, throttled_since`;
 };
 
 /** Marks due deliveries `sending` under this worker's lease and returns them, oldest due first. */
@@ -117,6 +121,7 @@ function claimSqlite(db: DbOrTx, options: ClaimOptions): ClaimedDelivery[] {
     attemptCount: r.attempt_count,
     leasedUntil: r.leased_until,
     isTest: r.is_test === 1,
+    throttledSince: r.throttled_since,
   }));
 }
 
@@ -132,7 +137,7 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
   const until = new Date(now.getTime() + options.leaseMs);
   const skip = options.skipChannels?.length ? sql`AND d.channel_id <> ALL(${`{${options.skipChannels.join(",")}}`}::text[])` : sql``;
   const only = options.onlyIds ? sql`AND d.id = ANY(${`{${options.onlyIds.join(",")}}`}::text[])` : sql``;
-  const eligible = sql`c.enabled AND c.health <> 'disabled' ${skip} ${only}`;
+  const eligible = sql`c.enabled AND c.health <> 'disabled' AND coalesce(c.send_not_before, ${now}) <= ${now} ${skip} ${only}`;
   const due = sql`SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
         WHERE d.${sql.raw(PENDING_DELIVERY)} AND d.status = 'queued' AND d.next_attempt_at <= ${now} AND ${eligible}
         ORDER BY d.next_attempt_at LIMIT ${options.limit} FOR UPDATE OF d SKIP LOCKED`;
@@ -155,12 +160,13 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     is_test: boolean;
     next_attempt_at: Date;
     created_at: Date;
+    throttled_since: Date | null;
   }>(
     db,
     sql`UPDATE deliveries
            SET status = 'sending', leased_until = ${until}, lease_owner = ${options.owner}, updated_at = ${now}, digest_key = NULL
          WHERE id IN (${ids})
-     RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at`,
+     RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, throttled_since`,
   );
   const time = (d: Date | string) => new Date(d).getTime();
   rows.sort((a, b) => time(a.next_attempt_at) - time(b.next_attempt_at) || time(a.created_at) - time(b.created_at));
@@ -173,6 +179,7 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     attemptCount: r.attempt_count,
     leasedUntil: time(r.leased_until),
     isTest: r.is_test,
+    throttledSince: r.throttled_since === null ? null : time(r.throttled_since),
   }));
 }
 
@@ -196,12 +203,18 @@ export async function recordAndClaim(
  * When something next becomes claimable (a retry, a digest window, an expired
  * lease), so an idle worker sleeps exactly until then instead of polling blind.
  */
-export async function nextDueAt(db: DbOrTx): Promise<number | null> {
+export async function nextDueAt(db: DbOrTx, now = Date.now()): Promise<number | null> {
+  const pg = engineOf(db) === "postgres";
+  const at = pg ? `'${new Date(now).toISOString()}'::timestamptz` : String(now);
+  // A held channel's deliveries are due at the hold's end (its own branch), not now.
   const [row] = await rowsOf<{ t: number | string | Date | null }>(
     db,
     sql.raw(`SELECT min(t) AS t FROM (
        SELECT min(d.next_attempt_at) AS t FROM deliveries d JOIN channels c ON c.id = d.channel_id
-        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND c.enabled = ${engineOf(db) === "postgres" ? "true" : "1"} AND c.health <> 'disabled'
+        WHERE d.${PENDING_DELIVERY} AND d.status = 'queued' AND c.enabled = ${pg ? "true" : "1"} AND c.health <> 'disabled'
+          AND coalesce(c.send_not_before, ${pg ? at : "0"}) <= ${at}
+       UNION ALL
+       SELECT min(send_not_before) FROM channels WHERE send_not_before > ${at}
        UNION ALL
        SELECT min(leased_until) FROM deliveries WHERE ${PENDING_DELIVERY} AND status = 'sending') AS due`),
   );

@@ -14,7 +14,7 @@ export type AttemptView = {
   durationMs: number;
   /** HTTP status, or the SMTP reply code; null when nothing answered. */
   status: number | null;
-  outcome: "delivered" | "retry" | "failed" | "dead";
+  outcome: "delivered" | "retry" | "throttled" | "failed" | "dead";
   response?: string;
   error?: string;
 };

@@ -6,10 +6,12 @@ import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
+import { channelPacing, holdChannel, takeSendSlot } from "./backpressure";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
 import { ChannelCache, loadDeliveryEvents } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
+import { releaseDeadPredecessorLeases } from "./recovery";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
@@ -48,6 +50,8 @@ export type DispatchCounts = {
   claimed: number;
   delivered: number;
   retried: number;
+  /** Throttled by the receiver (back-pressure): queued again for the hold's end, no attempt spent. */
+  throttled: number;
   failed: number;
   dead: number;
   released: number;
@@ -57,6 +61,8 @@ export type DispatchCounts = {
 const FLUSH_MS = 25;
 /** How often claims also look for deliveries whose lease expired (a worker died): a delay on top of the 2-minute lease. */
 const EXPIRED_LEASE_CHECK_MS = 5_000;
+/** A receiver's hold longer than this hands the lane's unstarted deliveries back to the queue. */
+const RELEASE_HOLD_MS = 5_000;
 /** A claimed delivery is not started unless its lease outlives the attempt by this much. */
 const LEASE_MARGIN_MS = 2_000;
 
@@ -66,7 +72,7 @@ export function defaultOwner(): string {
 
 export class DeliveryDispatcher {
   readonly owner: string;
-  readonly counts: DispatchCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0, dead: 0, released: 0 };
+  readonly counts: DispatchCounts = { claimed: 0, delivered: 0, retried: 0, throttled: 0, failed: 0, dead: 0, released: 0 };
   private readonly db: Db;
   private readonly concurrency: number;
   private readonly leaseMs: number;
@@ -139,7 +145,19 @@ export class DeliveryDispatcher {
   start() {
     this.accepting = true;
     this.renewTimer = setInterval(() => this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    // Before the first claim: what a crashed process of this host held goes out now, not when its lease expires
+    // (not for a test alert's own sends, which claim only their deliveries).
+    if (!this.onlyDeliveries) void this.inChain(() => this.releaseDeadLeases());
     this.tick();
+  }
+
+  private async releaseDeadLeases() {
+    try {
+      const released = await releaseDeadPredecessorLeases(this.db);
+      if (released > 0) log.info("dispatch: released the leases of dead processes on this host", { released });
+    } catch (e) {
+      if (!reportStorageFailure(e)) log.error("dispatch: releasing dead processes' leases failed", { error: (e as Error).message });
+    }
   }
 
   /** New work may be due (an event was ingested, a channel re-enabled, a retry requested). */
@@ -172,7 +190,10 @@ export class DeliveryDispatcher {
     this.pumpTimer = undefined;
     for (const lane of this.lanes.values()) this.releaseQueued(lane);
     if (this.inFlight > 0) {
-      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), sleep(this.stopGraceMs)]);
+      // The grace timer is cleared once the sends drained: left running it kept the process alive for the whole grace.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), new Promise<void>((r) => (graceTimer = setTimeout(r, this.stopGraceMs)))]);
+      clearTimeout(graceTimer);
     }
     await this.flush();
     clearTimeout(this.flushTimer);
@@ -288,6 +309,7 @@ export class DeliveryDispatcher {
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
     const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
+    const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...[...this.waiting].map((l) => l.channelId)])]);
     const events = await loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
     for (const delivery of claimed) {
       const already = this.heldJobs.get(delivery.id);
@@ -305,6 +327,13 @@ export class DeliveryDispatcher {
       lane.queue.push(job);
       this.waiting.add(lane);
       this.heldJobs.set(delivery.id, job);
+    }
+    // Another worker's hold or slow-down reaches this one here, at its next claim (no per-send read).
+    for (const [channelId, { paceMs, sendNotBefore }] of pacing) {
+      const lane = this.lanes.get(channelId);
+      if (!lane) continue;
+      lane.paceMs = paceMs;
+      if (sendNotBefore !== null && sendNotBefore > now) this.hold(lane, sendNotBefore);
     }
     this.pump();
     return claimed.length;
@@ -326,9 +355,14 @@ export class DeliveryDispatcher {
           soonest = Math.min(soonest, wait);
           continue;
         }
+        if (lane.shared) {
+          // One slot reservation at a time per lane: the next is asked for once this one's time has come.
+          if (lane.starting) continue;
+          lane.starting = true;
+        }
         const job = lane.queue.shift()!;
         if (!lane.queue.length) this.waiting.delete(lane);
-        lane.reserve(now);
+        if (!lane.shared) lane.reserve(now);
         lane.inFlight++;
         this.inFlight++;
         started = true;
@@ -381,11 +415,67 @@ export class DeliveryDispatcher {
       this.scheduleFlush();
       return;
     }
-    const record = await attemptDelivery(job, lane, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher, poster: this.poster });
+    if (lane.shared) {
+      await this.waitForSlot(lane);
+      lane.starting = false;
+      this.pump();
+    }
+    const pace = () => (lane.shared ? this.waitForSlot(lane) : sleep(lane.reserve()));
+    const record = await attemptDelivery(job, pace, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher, poster: this.poster });
     this.counts[record.outcome === "retry" ? "retried" : record.outcome]++;
+    if (record.hold && "channel" in job.channel) {
+      const { hold } = record;
+      if (hold.throttle && lane.paceMs === 0) lane.paceMs = 1; // shared from now on; the claim after reads the real pace
+      this.hold(lane, hold.untilMs);
+      // On the channel row, for every worker; a failure to write it leaves this worker's own hold in place.
+      const channel = { id: delivery.channelId, baseIntervalMs: lane.policy.intervalMs };
+      holdChannel(this.db, channel, hold.untilMs, { throttle: hold.throttle, startedAt: record.at }).catch((e) => {
+        if (!reportStorageFailure(e)) log.error("dispatch: holding a throttled channel failed", { channelId: delivery.channelId, error: (e as Error).message });
+      });
+    }
     this.pending.push(record);
     if (this.pending.length >= this.batchSize) void this.flush();
     else this.scheduleFlush();
+  }
+
+  /**
+   * Waits for the channel's shared send slot and takes it (lib/dispatch/backpressure.ts).
+   * If the database cannot be asked, this worker paces on its own (its lane's
+   * spacing): a storage failure must not stop deliveries that can still go out.
+   */
+  private async waitForSlot(lane: Lane<Job>): Promise<void> {
+    for (;;) {
+      // This worker's own hold first (a throttle it just got, before the channel row has it).
+      const held = lane.waitMs();
+      if (held > 0) {
+        await sleep(held);
+        continue;
+      }
+      let wait: number;
+      try {
+        wait = await takeSendSlot(this.db, { id: lane.channelId, baseIntervalMs: lane.policy.intervalMs });
+      } catch (e) {
+        if (!reportStorageFailure(e)) log.error("dispatch: taking a send slot failed", { channelId: lane.channelId, error: (e as Error).message });
+        wait = lane.reserve();
+        if (wait > 0) await sleep(wait);
+        return;
+      }
+      if (wait === 0) return;
+      await sleep(wait);
+    }
+  }
+
+  /**
+   * The receiver holds the channel until `untilMs`: this worker's lane waits.
+   * For a long hold, what it has claimed but not started goes back to the
+   * queue (every worker's claims skip the channel until then) instead of
+   * sitting out the hold under renewed leases; a short one is waited out in
+   * the lane, in order, without a release and a claim again.
+   */
+  private hold(lane: Lane<Job>, untilMs: number) {
+    const now = Date.now();
+    lane.holdFor(untilMs - now, now);
+    if (lane.queue.length && untilMs - now > RELEASE_HOLD_MS) this.releaseQueued(lane);
   }
 
   private scheduleFlush() {
@@ -399,6 +489,8 @@ export class DeliveryDispatcher {
   /** After outcomes were written: a channel the failures disabled gets nothing more from this worker. */
   private async applyHealthChanges(changes: HealthChange[]) {
     for (const change of changes) {
+      // A channel back to healthy had its waiting retries pulled forward (outcomes.ts): claim them.
+      if (change.to === "healthy") this.wake();
       if (change.to !== "disabled") continue;
       this.disabledChannels.add(change.channelId);
       const lane = this.lanes.get(change.channelId);

@@ -2,11 +2,18 @@ import type { ChannelHealth } from "@/db/schema/values";
 
 /**
  * Channel health (DESIGN §5): 5 consecutive failed attempts turn a channel
- * `failing`; failing for HERALD_DISABLE_AFTER (5 days) or a 410 Gone turns it
- * `disabled` (no more sends, its deliveries wait); a success returns a failing
+ * `failing` (failingSince: that moment); failing for HERALD_DISABLE_AFTER
+ * (5 days) or a 410 Gone turns it `disabled` (no more sends, its deliveries wait); a success returns a failing
  * channel to `healthy`. A disabled channel stays disabled until someone
  * re-enables it — a stray success of a message already in flight does not
  * undo a 410.
+ *
+ * Throttles (429, 503 + Retry-After: lib/dispatch/backpressure.ts) never get
+ * here: they neither count toward failing nor end a streak of failures. A
+ * rate-limited channel is `throttled` (set with its hold, no
+ * integration.unhealthy); successes keep it so until its pace is back to its
+ * type's, then it is `healthy` (backpressure.ts speedUp). That is the
+ * hysteresis: a receiver alternating 429s and 200s never flaps the health.
  */
 
 export const FAILING_AFTER = 5;
@@ -35,14 +42,21 @@ export function nextHealth(state: HealthState, attempt: AttemptFacts, disableAft
   const next: HealthState = {
     ...state,
     consecutiveFailures: state.consecutiveFailures + 1,
-    failingSince: state.failingSince ?? attempt.at,
     lastError: attempt.error ?? "failed",
     lastErrorAt: attempt.at,
   };
   if (state.health === "disabled") return next;
-  if (attempt.gone) next.health = "disabled";
-  else if (next.failingSince !== null && attempt.at - next.failingSince >= disableAfterMs) next.health = "disabled";
-  else if (next.consecutiveFailures >= FAILING_AFTER) next.health = "failing";
+  if (attempt.gone) {
+    next.health = "disabled";
+  } else if (state.health === "failing") {
+    // Disabled only after having been *failing* that long (DESIGN §5): two failures
+    // days apart on a healthy channel are not five days of failing.
+    next.failingSince = state.failingSince ?? attempt.at;
+    if (attempt.at - next.failingSince >= disableAfterMs) next.health = "disabled";
+  } else if (next.consecutiveFailures >= FAILING_AFTER) {
+    next.health = "failing";
+    next.failingSince = attempt.at;
+  }
   return next;
 }
 

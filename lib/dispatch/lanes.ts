@@ -7,6 +7,11 @@ import type { RateLimitInfo } from "@/lib/channels/types";
  * starts are spaced by `intervalMs` — Slack 1 message/s, Teams ≤ 4/s,
  * Discord by the budget its rate-limit headers announce. A receiver's 429
  * Retry-After holds the whole lane, not only the delivery that got it.
+ *
+ * The lane is this worker's view; the pace and the hold belong to the channel
+ * row, shared by every worker (lib/dispatch/backpressure.ts): a `shared` lane
+ * (a paced type, or a channel its receiver slowed down) takes each start slot
+ * from the database, an unpaced one starts at once without a per-send write.
  */
 
 export type LanePolicy = {
@@ -33,6 +38,10 @@ export class Lane<T> {
   inFlight = 0;
   /** Earliest time the next message may start. */
   private nextFreeAt = 0;
+  /** The channel's pace from the database (0: the type's policy); read at each claim. */
+  paceMs = 0;
+  /** A shared start slot is being reserved (one at a time per lane and worker). */
+  starting = false;
 
   constructor(
     readonly channelId: string,
@@ -58,6 +67,11 @@ export class Lane<T> {
 
   noteRateLimit(info: RateLimitInfo, now = Date.now()) {
     if (info.remaining <= 0) this.holdFor(info.resetAfterMs, now);
+  }
+
+  /** Starts take slots from the channel row (paced type, or the receiver slowed it down). */
+  get shared(): boolean {
+    return this.policy.intervalMs > 0 || this.paceMs > 0;
   }
 
   get full(): boolean {

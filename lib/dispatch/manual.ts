@@ -10,6 +10,7 @@ import { wakeDispatchersOnCommit } from "./wake-bridge";
 /**
  * What people do from the delivery log: retry one delivery, replay the
  * failed and dead deliveries of a channel, re-enable a disabled channel.
+ * A replay leaves test alerts alone (they are not the channel's traffic).
  * A retry or replay starts a new attempt series (the schedule starts over)
  * under the same delivery id, so receivers see the same `webhook-id`.
  */
@@ -53,6 +54,8 @@ export async function replayDeliveries(db: Db, orgId: string, actor: Actor, inpu
           eq(deliveries.orgId, orgId),
           eq(deliveries.channelId, channel.id),
           inArray(deliveries.status, ["failed", "dead"]),
+          // A test alert's failure told its sender what it had to; replaying the channel's real traffic must not re-send it.
+          eq(deliveries.isTest, false),
           gte(deliveries.createdAt, new Date(input.since)),
         ),
       )

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, sqliteOf, type Db } from "@/db/client";
-import { PENDING_DELIVERY } from "@/db/schema/values";
+import { CHANNEL_HEALTH, PENDING_DELIVERY } from "@/db/schema/values";
 import { storageFailure } from "./storage-health";
 
 /**
@@ -115,9 +115,9 @@ export async function renderMetrics(db: Db, now = Date.now()): Promise<string> {
 
   metric("herald_channels", "gauge", "Channels by health.");
   const health = await rowsOf<{ health: string; n: number | string }>(db, sql`SELECT health, count(*) AS n FROM channels GROUP BY health`);
-  for (const h of ["healthy", "failing", "disabled"]) lines.push(`herald_channels${labels({ health: h })} ${health.find((x) => x.health === h)?.n ?? 0}`);
+  for (const h of CHANNEL_HEALTH) lines.push(`herald_channels${labels({ health: h })} ${health.find((x) => x.health === h)?.n ?? 0}`);
 
-  metric("herald_storage_healthy", "gauge", "1 when this process's last database write worked, 0 after a failed one until writes work again.");
+  metric("herald_storage_healthy", "gauge", "0 from the first failed database write of this process (or its start's write probe) until writes work again, 1 otherwise.");
   lines.push(`herald_storage_healthy ${storageFailure() ? 0 : 1}`);
 
   return lines.join("\n") + "\n";

@@ -4,9 +4,12 @@ import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
+import { speedUp } from "./backpressure";
 import { nextHealth, unhealthyTitle, type HealthState } from "./health";
+import { LANE_POLICIES } from "./lanes";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
+import { pullRetriesForward } from "./recovery";
 
 /**
  * Writing what happened, a batch at a time: one transaction stores the
@@ -31,6 +34,8 @@ export type AttemptRecord = {
   inboxEventIds?: string[];
   /** A test alert's attempt: recorded like any other, but never changes the channel's health. */
   isTest?: boolean;
+  /** The receiver asked the channel to wait until then (lib/dispatch/backpressure.ts); `throttle`: it refused this one. */
+  hold?: { untilMs: number; throttle: boolean };
 };
 
 /** A claimed delivery handed back without being sent (stopping, or its channel was disabled meanwhile). */
@@ -78,11 +83,13 @@ async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow
       last_error: channelsTable.lastError,
       last_error_at: channelsTable.lastErrorAt,
       last_success_at: channelsTable.lastSuccessAt,
+      pace_ms: channelsTable.paceMs,
+      send_not_before: channelsTable.sendNotBefore,
     })
     .from(channelsTable)
     .where(inArray(channelsTable.id, ids));
   const ms = (d: Date | null) => d?.getTime() ?? null;
-  return rows.map((r) => ({ ...r, failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at) }));
+  return rows.map((r) => ({ ...r, send_not_before: ms(r.send_not_before), failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at) }));
 }
 
 type ChannelStateRow = {
@@ -96,6 +103,8 @@ type ChannelStateRow = {
   last_error: string | null;
   last_error_at: number | null;
   last_success_at: number | null;
+  pace_ms: number;
+  send_not_before: number | null;
 };
 
 export async function recordOutcomes(
@@ -126,8 +135,17 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
     sqlite,
     `UPDATE deliveries
         SET status = @status, attempt_count = attempt_count + 1, next_attempt_at = coalesce(@next, next_attempt_at),
+            messages_sent = coalesce(@sent, messages_sent),
             leased_until = NULL, lease_owner = NULL, last_error = @error, updated_at = @now,
             delivered_at = CASE WHEN @status = 'delivered' THEN @now ELSE delivered_at END
+      WHERE id = @id AND lease_owner = @owner AND status = 'sending'`,
+  );
+  // A throttle spends no attempt (DESIGN §5): back to queued for the hold's end, the first throttle's time kept.
+  const throttled = prepared(
+    sqlite,
+    `UPDATE deliveries
+        SET status = 'queued', next_attempt_at = @next, throttled_since = coalesce(throttled_since, @at),
+            messages_sent = coalesce(@sent, messages_sent), leased_until = NULL, lease_owner = NULL, last_error = @error, updated_at = @now
       WHERE id = @id AND lease_owner = @owner AND status = 'sending'`,
   );
   // Most outcomes are "delivered": those are one statement for the whole batch.
@@ -158,9 +176,11 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
     attempts.push(r);
     if (r.outcome === "delivered") {
       delivered.push(r.deliveryId);
+    } else if (r.outcome === "throttled") {
+      throttled.run({ next: r.nextAttemptAt!, at: r.at, sent: r.result.messagesSent ?? null, error: errorOf(r.result), now, id: r.deliveryId, owner });
     } else {
       const error = r.result.ok ? null : errorOf(r.result);
-      finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, error, now, id: r.deliveryId, owner });
+      finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, sent: r.result.messagesSent ?? null, error, now, id: r.deliveryId, owner });
     }
     for (const eventId of r.inboxEventIds ?? []) {
       fillInbox.run({ channelId: r.channelId, eventId, deliveryId: r.deliveryId, now });
@@ -200,15 +220,19 @@ async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: Outcome
     const json = JSON.stringify(
       others.map((a) => ({
         id: a.deliveryId,
-        status: a.outcome === "retry" ? "queued" : a.outcome,
+        status: a.outcome === "retry" || a.outcome === "throttled" ? "queued" : a.outcome,
         next: a.nextAttemptAt === undefined ? null : new Date(a.nextAttemptAt).toISOString(),
         error: a.result.ok ? null : errorOf(a.result),
+        // A throttle spends no attempt (DESIGN §5); the first throttle's time bounds how long it may last.
+        throttled: a.outcome === "throttled" ? new Date(a.at).toISOString() : null,
+        sent: a.result.messagesSent ?? null,
       })),
     );
     await tx.execute(sql`UPDATE deliveries d
-                            SET status = u.status, attempt_count = d.attempt_count + 1, next_attempt_at = coalesce(u.next, d.next_attempt_at),
-                                leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
-                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text)
+                            SET status = u.status, attempt_count = d.attempt_count + CASE WHEN u.throttled IS NULL THEN 1 ELSE 0 END,
+                                next_attempt_at = coalesce(u.next, d.next_attempt_at), throttled_since = coalesce(d.throttled_since, u.throttled),
+                                messages_sent = coalesce(u.sent, d.messages_sent), leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
+                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text, throttled timestamptz, sent integer)
                           WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending'`);
   }
   const rows = attempts.map((r) => ({
@@ -306,9 +330,14 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
       },
     });
   }
+  const successes = new Map<string, number>();
   for (const a of attempts) {
     const entry = states.get(a.channelId);
     if (!entry) continue; // the channel was deleted meanwhile
+    // Back-pressure is not failure: a throttle neither counts toward failing nor ends a streak of failures.
+    if (a.outcome === "throttled" || (a.hold?.throttle && !a.result.ok)) continue;
+    // Only a success of a request started after the last hold says the receiver takes the current rate.
+    if (a.result.ok && entry.row.pace_ms > 0 && a.at >= (entry.row.send_not_before ?? 0)) successes.set(a.channelId, (successes.get(a.channelId) ?? 0) + 1);
     const before = entry.state.health;
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
@@ -330,9 +359,16 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
     if (healthRowChanged(row, state)) await write(id, state);
+    // Only channels the receiver is pacing (pace_ms > 0) pay this write: healthy unpaced ones never do.
+    const n = successes.get(id);
+    if (n) await speedUp(tx, { id, baseIntervalMs: LANE_POLICIES[row.type].intervalMs }, n, now);
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
-    if (state.health === "healthy") continue;
+    // Failing → healthy: the receiver is back, its waiting retries go now (lib/dispatch/recovery.ts). Only
+    // then — not at any success after a failure — so a flapping receiver does not burn the retry budget.
+    if (row.health === "failing" && state.health === "healthy") await pullRetriesForward(tx, id, row.type, now);
+    // `throttled` is back-pressure, not trouble: no integration.unhealthy (that is what flapped in issue #17).
+    if (state.health === "healthy" || state.health === "throttled") continue;
     await raisePlatformEvent(tx, {
       orgId: row.org_id,
       type: "integration.unhealthy",

@@ -35,6 +35,22 @@ describe("outcomeOf", () => {
   });
 });
 
+describe("throttles (back-pressure) spend no attempt", () => {
+  const base = { durationMs: 1, ok: false as const, retryable: true };
+  it("429, and 503 with Retry-After, are throttled until the hold's end (capped by the longest step); a bare 503 is a retry", () => {
+    expect(outcomeOf(1, { ...base, statusCode: 429, retryAfterMs: 1_000 }, [1, 2, 4], 0)).toEqual({ outcome: "throttled", nextAttemptAt: 1_000 });
+    expect(outcomeOf(3, { ...base, statusCode: 503, retryAfterMs: 60_000 }, [1, 2, 4], 0)).toEqual({ outcome: "throttled", nextAttemptAt: 4_000 });
+    expect(outcomeOf(1, { ...base, statusCode: 429 }, [1, 2, 4], 0)).toEqual({ outcome: "throttled", nextAttemptAt: 1_000 });
+    expect(outcomeOf(1, { ...base, statusCode: 503 }, [1, 2, 4], 0, null).outcome).toBe("retry");
+  });
+
+  it("a delivery throttled for longer than the schedule's total (since its first throttle) is dead; not sooner", () => {
+    const r = { ...base, statusCode: 429, retryAfterMs: 1_000 };
+    expect(outcomeOf(1, r, [1, 2, 4], 106_999, 100_000).outcome).toBe("throttled");
+    expect(outcomeOf(1, r, [1, 2, 4], 107_000, 100_000).outcome).toBe("dead");
+  });
+});
+
 describe("channel health", () => {
   const healthy: HealthState = { health: "healthy", consecutiveFailures: 0, failingSince: null, lastError: null, lastErrorAt: null, lastSuccessAt: null };
   const fail = (s: HealthState, at: number, gone = false) => nextHealth(s, { ok: false, error: "boom", at, gone }, 10_000);
@@ -42,18 +58,28 @@ describe("channel health", () => {
   it("5 consecutive failures → failing; a success → healthy again", () => {
     let s = healthy;
     for (let i = 0; i < 4; i++) s = fail(s, i);
-    expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 4, failingSince: 0 });
+    expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 4, failingSince: null });
     s = fail(s, 5);
-    expect(s.health).toBe("failing");
+    expect(s).toMatchObject({ health: "failing", failingSince: 5 });
     s = nextHealth(s, { ok: true, at: 6 }, 10_000);
     expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 0, failingSince: null, lastSuccessAt: 6 });
   });
 
   it("failing for longer than the disable period → disabled; 410 → disabled at once", () => {
-    let s = fail(healthy, 0);
-    s = fail(s, 10_000);
+    let s = healthy;
+    for (let i = 0; i < 5; i++) s = fail(s, i);
+    s = fail(s, 10_003);
+    expect(s.health).toBe("failing");
+    s = fail(s, 10_004);
     expect(s.health).toBe("disabled");
     expect(fail(healthy, 0, true).health).toBe("disabled");
+  });
+
+  it("never disabled without having been failing first (issue #17: disabled after 2 failures)", () => {
+    let s = fail(healthy, 0);
+    s = fail(s, 10_000);
+    s = fail(s, 1_000_000);
+    expect(s).toMatchObject({ health: "healthy", consecutiveFailures: 3, failingSince: null });
   });
 
   it("a success does not undo disabled (only re-enabling does)", () => {

@@ -1,4 +1,5 @@
 import type { SendResult } from "@/lib/channels/types";
+import { holdMsOf, isThrottle, scheduleTotalMs } from "./backpressure";
 
 /**
  * What happens after an attempt (DESIGN §5): delivered, retried after the
@@ -6,16 +7,19 @@ import type { SendResult } from "@/lib/channels/types";
  * 1st, 2nd, … failed attempt; once it is used up the delivery is `dead`.
  */
 
-export type AttemptOutcome = "delivered" | "retry" | "failed" | "dead";
+/** `throttled`: the receiver rate-limited us (lib/dispatch/backpressure.ts): queued again for the hold's end, no attempt spent. */
+export type AttemptOutcome = "delivered" | "retry" | "throttled" | "failed" | "dead";
 
 /** ±10 % so that deliveries failing together do not all come back in the same instant. */
 const JITTER = 0.1;
 
 /**
  * Milliseconds to wait before attempt `attemptNumber + 1`, or `null` when the
- * schedule is used up. A receiver's `Retry-After` replaces the schedule's step
- * (it knows when it will be ready) but never exceeds the schedule's longest
- * wait, so a hostile or broken receiver cannot park a delivery for a year.
+ * schedule is used up. A receiver's `Retry-After` on a real failure (a 5xx
+ * other than a throttling 503) replaces the schedule's step (it knows when it
+ * will be ready) but never exceeds the schedule's longest wait, so a hostile or
+ * broken receiver cannot park a delivery for a year. Throttles (429, 503 with
+ * Retry-After) never get here: they spend no attempt (outcomeOf).
  */
 export function retryDelayFor(
   attemptNumber: number,
@@ -32,14 +36,25 @@ export function retryDelayFor(
   return Math.round(stepMs * (1 - JITTER + 2 * JITTER * random()));
 }
 
-/** The outcome of attempt `attemptNumber` (1-based) and, for a retry, when the next one is due. */
+/**
+ * The outcome of attempt `attemptNumber` (1-based) and, for a retry, when the
+ * next one is due. A throttle (`isThrottle`) is back-pressure, not failure: the
+ * delivery waits for the hold's end without spending an attempt — unless it has
+ * been throttled for longer than the whole schedule since its first throttle
+ * (`throttledSince`), so a receiver that answers 429 forever still ends.
+ */
 export function outcomeOf(
   attemptNumber: number,
   result: SendResult,
   schedule: readonly number[],
   now: number,
+  throttledSince: number | null = null,
 ): { outcome: AttemptOutcome; nextAttemptAt?: number } {
   if (result.ok) return { outcome: "delivered" };
+  if (isThrottle(result)) {
+    if (throttledSince !== null && now - throttledSince >= scheduleTotalMs(schedule)) return { outcome: "dead" };
+    return { outcome: "throttled", nextAttemptAt: now + holdMsOf(result, schedule) };
+  }
   if (!result.retryable || result.gone) return { outcome: "failed" };
   const delay = retryDelayFor(attemptNumber, result, schedule);
   return delay === null ? { outcome: "dead" } : { outcome: "retry", nextAttemptAt: now + delay };

@@ -2,6 +2,8 @@ import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 import type { Sender } from "@/lib/net/post";
 import { DeliveryDispatcher, type DispatchCounts, type DispatcherOptions } from "./dispatcher";
+import { log } from "@/lib/log";
+import { clockStep, pullInStrandedRetries } from "./clock";
 import { checkDiskSpace } from "./storage-health";
 import { listenForWakes, subscribeToWakes } from "./wake-bridge";
 
@@ -30,9 +32,23 @@ export function startDispatcher(options: DispatcherOptions & { sender?: Sender }
   const unsubscribe = subscribeToWakes(() => engine.wake());
   // On PostgreSQL, wakes from every node (NOTIFY at commit); nothing on SQLite, where they stay in the process.
   const stopListening = listenForWakes(options.db, () => engine.wake());
+  // A backwards clock step (across a restart, or seen while running) must not stall the retries it put off.
+  const schedule = options.retrySchedule ?? env().HERALD_RETRY_SCHEDULE;
+  const pullIn = () =>
+    void pullInStrandedRetries(options.db, schedule).then(
+      (moved) => moved > 0 && engine.wake(),
+      (e: unknown) => log.error("clock: pulling in stranded retries failed", { error: String(e) }),
+    );
+  pullIn();
+  let stepHandled = clockStep();
   // The data dir's disk holds the SQLite file; a PostgreSQL server watches its own disk.
   const diskTimer = setInterval(() => {
     if (env().database.engine === "sqlite") void checkDiskSpace(options.db, env().dataDir);
+    const step = clockStep();
+    if (step !== stepHandled) {
+      stepHandled = step;
+      pullIn();
+    }
   }, DISK_CHECK_MS);
   diskTimer.unref();
   engine.start();

@@ -1,12 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { closeDb, engineOf, openPostgres, type Db } from "@/db/client";
 import { events, orgs } from "@/db/schema";
 import { toAppError } from "@/lib/api/protocol";
 import { ingestEvents } from "@/lib/events/ingest";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
-import { recoverStorageHealth, storageFailure } from "./storage-health";
-import { errorCode, secondHandle, waitFor } from "./test-support";
+import { GET as health } from "@/app/api/health/route";
+import { freePortSync } from "@/test/postgres-cluster";
+import { renderMetrics } from "./metrics";
+import { probeStorage, recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
+import { databaseAddress, errorCode, secondHandle, waitFor } from "./test-support";
 
 /**
  * A database that refuses writes, as a full or read-only disk does: a second
@@ -18,6 +21,7 @@ import { errorCode, secondHandle, waitFor } from "./test-support";
 let opened: { db: Db; readOnly: Db } | undefined;
 
 afterEach(async () => {
+  vi.useRealTimers();
   if (!opened) return;
   // Nothing may stay pending: once the test database is closed, the retry timer would open the process's default one.
   await waitFor(() => storageFailure() === null, 30_000, "no storage failure left over");
@@ -52,9 +56,11 @@ describe("storage health", () => {
     expect(await db.select().from(events)).toHaveLength(0);
 
     // Still failing: nothing is raised, the failure is kept.
+    vi.setSystemTime(Date.now() + 6_000);
     expect(await recoverStorageHealth(readOnly)).toBe(false);
     expect(storageFailure()).not.toBeNull();
 
+    vi.setSystemTime(Date.now() + 6_000);
     expect(await recoverStorageHealth(db)).toBe(true);
     expect(storageFailure()).toBeNull();
     for (const org of [acme, globex]) {
@@ -79,27 +85,105 @@ describe("storage health", () => {
     expect(await db.select().from(events).where(eq(events.type, "storage.unhealthy"))).toHaveLength(1);
   }, 60_000);
 
-  it("a PostgreSQL server that is away answers 503, not 500 (drizzle wraps the driver's error)", async () => {
-    const net = await import("node:net");
-    // A port that was free a moment ago: nothing listens there, so connecting is refused.
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
+  it("from the first failed write until writes work again, /api/health answers 503 with the reason and herald_storage_healthy is 0 (issue #17 §3)", async () => {
+    const { db, readOnly, refused } = await setUp();
+    const acme = (await seedOrg(db, "acme")).org;
+    expect((await health()).status).toBe(200);
+    expect(await renderMetrics(db)).toMatch(/^herald_storage_healthy 1$/m);
+
+    const first = Date.now();
+    vi.setSystemTime(first); // a fixed clock: "since" is exactly the first failure's time
+    const failWrite = async () => {
+      try {
+        await ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
+      } catch (e) {
+        toAppError(e);
+      }
+    };
+    await failWrite();
+    vi.setSystemTime(first + 3_000);
+    await failWrite(); // a later failure does not move "since"
+
+    const answer = await health();
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toEqual({
+      status: "unavailable",
+      reason: "database writes fail",
+      checks: { storage: { ok: false, error: expect.stringMatching(refused), since: new Date(first).toISOString() }, clock: { ok: true } },
     });
-    const away = openPostgres(`postgres://herald:x@127.0.0.1:${port}/herald`, { pool: 1 });
+    expect(await renderMetrics(db)).toMatch(/^herald_storage_healthy 0$/m);
+
+    // A tiny write can fit where the API's writes do not (a nearly full disk): while writes keep failing it is not a recovery.
+    vi.setSystemTime(first + 5_000);
+    expect(await recoverStorageHealth(db)).toBe(false);
+    expect((await health()).status).toBe(503);
+
+    // No failure for 5 s and a write works: healthy again, and the event tells since when it was not.
+    vi.setSystemTime(first + 8_500);
+    expect(await recoverStorageHealth(db)).toBe(true);
+    expect((await health()).status).toBe(200);
+    expect(await renderMetrics(db)).toMatch(/^herald_storage_healthy 1$/m);
+    const [raised] = await db.select().from(events).where(eq(events.type, "storage.unhealthy"));
+    expect(raised.data).toMatchObject({ since: new Date(first).toISOString() });
+  });
+
+  it("the start's write probe reports a database that cannot be written at once, before any request", async () => {
+    const { db, readOnly, refused } = await setUp();
+    await seedOrg(db, "acme");
+    expect(await probeStorage(db)).toBe(true);
+    expect(storageFailure()).toBeNull();
+
+    expect(await probeStorage(readOnly)).toBe(false);
+    expect(storageFailure()?.code).toMatch(refused);
+    expect((await health()).status).toBe(503);
+    expect(await renderMetrics(db)).toMatch(/^herald_storage_healthy 0$/m);
+    // The probe leaves nothing behind.
+    vi.setSystemTime(Date.now() + 6_000);
+    expect(await recoverStorageHealth(db)).toBe(true);
+    expect((await health()).status).toBe(200);
+  });
+
+  it("PostgreSQL: a database that cannot be reached is reported as a storage failure", async () => {
+    const { db } = await setUp();
+    if (engineOf(db) !== "postgres") return;
+    const url = new URL(databaseAddress(db));
+    url.port = String(freePortSync()); // nothing listens there: the server is gone
+    const gone = openPostgres(url.toString(), { pool: 1 });
+    try {
+      await probeStorage(gone);
+      expect(storageFailure()?.code).toBe("ECONNREFUSED");
+      expect((await health()).status).toBe(503);
+    } finally {
+      await closeDb(gone);
+    }
+    vi.setSystemTime(Date.now() + 6_000);
+    expect(await recoverStorageHealth(db)).toBe(true);
+  });
+
+  it("a busy SQLite file is contention, not a storage failure", () => {
+    expect(reportStorageFailure({ code: "SQLITE_BUSY" })).toBe(false);
+    expect(storageFailure()).toBeNull();
+  });
+
+  it("PostgreSQL: the API answers 503, not 500, while the server is away (drizzle wraps the driver's error)", async () => {
+    const { db } = await setUp();
+    if (engineOf(db) !== "postgres") return;
+    const url = new URL(databaseAddress(db));
+    url.port = String(freePortSync()); // nothing listens there: the server is gone
+    const gone = openPostgres(url.toString(), { pool: 1 });
     let failure: unknown;
     try {
-      await away.select().from(orgs);
+      await gone.select().from(orgs);
     } catch (e) {
       failure = e;
     } finally {
-      await closeDb(away);
+      await closeDb(gone);
     }
-    expect(failure).toBeDefined();
     const answer = toAppError(failure);
     expect([answer.status, answer.code]).toEqual([503, "unavailable"]);
+    // The answer says what happened, not drizzle's wrapper (which quotes the query and its parameters).
     expect(answer.message).not.toMatch(/select|params/i);
+    vi.setSystemTime(Date.now() + 6_000);
+    expect(await recoverStorageHealth(db)).toBe(true);
   });
 });

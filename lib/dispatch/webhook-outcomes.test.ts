@@ -112,14 +112,15 @@ describe("outcomes follow the receiver's answers, in order, and every attempt is
     expect(await deliveryOf(deliveryId)).toMatchObject({ status: "delivered", attemptCount: 2, lastError: null });
   }, 60_000);
 
-  it("429 with Retry-After: 2 waits the receiver's 2 s (not the schedule's 1 s; under its 3 s cap), then delivers", async () => {
+  it("429 with Retry-After: 2 is back-pressure: throttled (no attempt spent), waits the receiver's 2 s (under the 3 s cap), then delivers", async () => {
     const { deliveryId } = await runUntilSettled([{ status: 429, headers: { "retry-after": "2" } }, { status: 200 }]);
     const stored = await attemptsOf(deliveryId);
     expect(stored.map((a) => [a.outcome, a.statusCode])).toEqual([
-      ["retry", 429],
+      ["throttled", 429],
       ["delivered", 200],
     ]);
     expect(stored[1].at.getTime() - stored[0].at.getTime()).toBeGreaterThanOrEqual(1_950);
+    expect(await deliveryOf(deliveryId)).toMatchObject({ status: "delivered", attemptCount: 1 });
   }, 60_000);
 
   it("410 Gone: failed at once, and the channel is disabled", async () => {

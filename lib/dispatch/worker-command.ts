@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { closeDb, db } from "@/db/client";
 import { closeMailTransport } from "@/lib/channels/email";
 import { outboundDispatcher } from "@/lib/net/outbound";
 import { HttpThread } from "@/lib/net/http-thread-client";
@@ -23,8 +23,10 @@ export async function runWorkerCommand(options: Partial<Omit<DispatcherOptions, 
   });
   log.info("worker stopping", { owner: worker.owner, signal });
   await worker.stop();
-  // Idle keep-alive connections would hold the process open for their timeout.
+  // Idle keep-alive connections (and, on PostgreSQL, the pool's idle clients) would hold
+  // the process open for their timeouts: a stopped worker exits at once.
   closeMailTransport();
   await outboundDispatcher().destroy();
   log.info("worker stopped", { owner: worker.owner, ...worker.counts });
+  await closeDb(db());
 }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
@@ -23,9 +25,9 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 const CHILD = path.join(process.cwd(), "lib", "dispatch", "testing", "worker-child.ts");
 
-function startWorker(leaseMs: number): ChildProcess {
+function startWorker(leaseMs: number, timeoutMs?: number): ChildProcess {
   // node with tsx as a loader (not the tsx CLI, which would put a second process between the test and the worker).
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, String(leaseMs)], {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, String(leaseMs), ...(timeoutMs ? [String(timeoutMs)] : [])], {
     env: { ...process.env, DATABASE_URL: databaseAddress(db), HERALD_ALLOW_PRIVATE_TARGETS: "1", HERALD_RETRY_SCHEDULE: "1,1,1", HERALD_LOG_LEVEL: "silent" },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -106,4 +108,45 @@ describe("standalone workers", () => {
     expect(new Set(webhookIds)).toEqual(new Set(ids));
     expect((await db.select({ n: count() }).from(attempts))[0].n).toBe(ids.length);
   }, 180_000);
+
+  it("SIGTERM with nothing in flight: the worker exits at once, not after the stop grace (issue #17 item 7d)", async () => {
+    receiver = await startReceiver();
+    const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url }, secrets: { signingSecret: generateSigningSecret() } });
+    const ids = await queueMany(db, 20, { orgId, channelId });
+    // A 60-second attempt limit: a stop grace of 65 s. The ceiling below is under the two things that
+    // held an idle worker before: the grace timer and (PostgreSQL) the pool's 10-s idle clients.
+    const worker = startWorker(600_000, 60_000);
+    await waitFor(async () => (await delivered()) === ids.length, 60_000, "every delivery delivered");
+    worker.kill("SIGTERM");
+    let code: number | null | undefined;
+    void exited(worker).then((c) => (code = c));
+    await waitFor(() => code !== undefined, 8_000, "the idle worker to exit");
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it("SIGTERM with sends in flight: the worker exits once they are answered, not after the whole grace", async () => {
+    // Answers each request after 1 s, so sends are in flight when the signal comes.
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => setTimeout(() => res.end("ok"), 1_000));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    receiver = await startReceiver(); // closed by afterEach; the slow server by the finally below
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
+      const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url }, secrets: { signingSecret: generateSigningSecret() } });
+      await queueMany(db, 20, { orgId, channelId });
+      const worker = startWorker(600_000, 60_000); // a stop grace of 65 s, far over the ceiling below
+      await waitFor(async () => (await countDeliveries(eq(deliveries.status, "sending"))) > 0, 60_000, "sends in flight");
+      worker.kill("SIGTERM");
+      let code: number | null | undefined;
+      void exited(worker).then((c) => (code = c));
+      await waitFor(() => code !== undefined, 20_000, "the worker to exit after its sends were answered");
+      expect(code).toBe(0);
+      expect(await delivered()).toBeGreaterThan(0);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  }, 120_000);
 });

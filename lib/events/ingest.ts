@@ -342,13 +342,15 @@ export async function ingestEvents(db: DbOrTx, orgId: string, items: EventInput[
 }
 
 /**
- * The answer of `POST /api/v1/events` (DESIGN §7) for a validated body: 202
- * with the stored ids; a single event whose id was seen before gets 200 and
- * the stored event. Shared by the route handler and the ingest fast path.
+ * The answer of `POST /api/v1/events` (DESIGN §7.1) for a validated body: 202
+ * with the stored ids — also for an id seen before (`duplicate: true`, the
+ * stored event's id), as DESIGN and the OpenAPI document say: a retrying
+ * producer gets the same status as the first time. Shared by the route
+ * handler and the ingest fast path.
  */
 export async function answerIngest(db: DbOrTx, orgId: string, body: EventInput | EventInput[]) {
   const batch = Array.isArray(body);
   const results = await ingestEvents(db, orgId, batch ? body : [body], { indexed: batch });
   const events = results.map(({ id, deliveries, duplicate }) => (duplicate ? { id, deliveries, duplicate } : { id, deliveries }));
-  return { status: !batch && results[0].duplicate ? 200 : 202, body: { events } };
+  return { status: 202, body: { events } };
 }

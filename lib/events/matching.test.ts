@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SEVERITIES } from "@/db/schema/values";
-import { digestSlot, matchTargets, type MatchableRule } from "./matching";
+import { digestSlot, matchTargets, missedCriteria, type MatchableRule } from "./matching";
 
 const rule = (over: Partial<MatchableRule> & { id: string }): MatchableRule => ({
   productId: null,
@@ -33,6 +33,14 @@ describe("matching: scope × type × severity", () => {
   ];
   it.each(table)("%s", (_name, r, event, matches) => {
     expect(matchTargets([r], event).length > 0).toBe(matches);
+    // "What would match" explains a miss with the same rules ingest applies.
+    expect(missedCriteria(r, event).length === 0).toBe(matches);
+  });
+
+  it("names every criterion an event misses", () => {
+    const r = rule({ id: "r", productFilter: ["p1"], eventTypes: ["deployment.failed"], severities: ["alert"] });
+    expect(missedCriteria(r, ev("deployment.failed", "error", "p1"))).toEqual(["severity"]);
+    expect(missedCriteria(r, ev("deployment.succeeded", "info", "p2"))).toEqual(["product", "type", "severity"]);
   });
 });
 

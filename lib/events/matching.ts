@@ -36,6 +36,26 @@ export function ruleMatches(rule: MatchableRule, event: MatchableEvent): boolean
   return rule.severities.includes(event.severity);
 }
 
+/** What a rule looks at, in the order "What would match" names it. */
+export type MatchCriterion = "product" | "type" | "severity";
+
+/**
+ * Which of the rule's criteria the event misses (none: it matches, as
+ * ruleMatches says). Apart from ruleMatches, which ingest runs for every
+ * event and rule, so that one allocates nothing.
+ */
+export function missedCriteria(rule: MatchableRule, event: MatchableEvent): MatchCriterion[] {
+  const missed: MatchCriterion[] = [];
+  const productOk =
+    rule.productId !== null
+      ? event.productId === rule.productId
+      : rule.productFilter.length === 0 || (event.productId !== null && rule.productFilter.includes(event.productId));
+  if (!productOk) missed.push("product");
+  if (rule.eventTypes !== "all" && !rule.eventTypes.includes(event.type)) missed.push("type");
+  if (!rule.severities.includes(event.severity)) missed.push("severity");
+  return missed;
+}
+
 /** Immediate beats digest, and a shorter digest window beats a longer one. */
 function sooner(a: Target, b: Target): Target {
   if (a.mode !== b.mode) return a.mode === "immediate" ? a : b;

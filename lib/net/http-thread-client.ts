@@ -95,6 +95,8 @@ export class HttpThread implements Sender {
 
   async close(): Promise<void> {
     this.closing = true;
+    // Referenced until it has exited: otherwise a process with nothing else to do ends mid-stop.
+    this.worker.ref();
     this.worker.postMessage("close" satisfies ToHttpThread);
     await this.exited;
   }

@@ -12,8 +12,8 @@ export const RESPONSE_EXCERPT_BYTES = 2048;
 
 export type PostRequest = { origin: string; path: string; body: string; headers: Record<string, string>; timeoutMs: number };
 
-/** The answer's headers that Herald reads (pacing, retries, the redirect message); the rest are not kept. */
-const KEPT_HEADERS = ["retry-after", "location", "x-ratelimit-remaining", "x-ratelimit-reset-after"] as const;
+/** The answer's headers that Herald reads (pacing, retries, the redirect message, the receiver's clock); the rest are not kept. */
+const KEPT_HEADERS = ["retry-after", "location", "x-ratelimit-remaining", "x-ratelimit-reset-after", "date"] as const;
 
 export type PostAnswer = { status: number; headers: Partial<Record<(typeof KEPT_HEADERS)[number], string | string[]>>; excerpt: string };
 

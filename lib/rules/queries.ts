@@ -6,7 +6,7 @@ import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { eventSummaries, type EventSummary } from "@/lib/events/event-log";
-import { ruleMatches, type MatchableRule } from "@/lib/events/matching";
+import { missedCriteria, ruleMatches, type MatchableRule, type MatchCriterion } from "@/lib/events/matching";
 import { newId } from "@/lib/ids";
 import { ruleSchema, type RuleBody, type RuleInput, type RulePatch } from "@/lib/validation/rules";
 import { resolveRuleBody, type ResolvedRule } from "./resolve";
@@ -237,4 +237,32 @@ export async function whatWouldMatch(db: DbOrTx, orgId: string, ruleId: string, 
     .limit(limit * 5);
   const matched = candidates.filter((e) => ruleMatches(rule, { type: e.type, severity: e.severity, productId: e.productId })).slice(0, limit);
   return eventSummaries(db, orgId, matched);
+}
+
+/** A stored event the rule missed by one criterion only, and which. */
+export type NearMiss = EventSummary & { missed: MatchCriterion };
+
+/**
+ * "What would match", second half: the last stored events that miss the rule
+ * by exactly one criterion (severity, product or type), so a rule that catches
+ * nothing says why (issue #21: the README's event is an error, the rule form
+ * starts with Alert only). Looks at the last 200 events: what was just sent.
+ */
+export async function almostMatched(db: DbOrTx, orgId: string, ruleId: string, limit = 5): Promise<NearMiss[]> {
+  const row = await ruleRow(db, orgId, ruleId);
+  const rule = matchable(row, (await channelIdsOf(db, [row.id])).get(row.id) ?? []);
+  const recent = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.orgId, orgId), eq(events.isTest, false)))
+    .orderBy(desc(events.receivedAt), desc(events.id))
+    .limit(200);
+  const misses: { event: (typeof recent)[number]; missed: MatchCriterion }[] = [];
+  for (const event of recent) {
+    const missed = missedCriteria(rule, event);
+    if (missed.length === 1) misses.push({ event, missed: missed[0] });
+    if (misses.length === limit) break;
+  }
+  const summaries = await eventSummaries(db, orgId, misses.map((m) => m.event));
+  return summaries.map((summary, i) => ({ ...summary, missed: misses[i].missed }));
 }

@@ -2,6 +2,7 @@ import { sharedWriteLock } from "@/db/write-lock";
 import { log } from "@/lib/log";
 import { subscribeToWakes } from "@/lib/dispatch/wake-bridge";
 import { setInlineDispatcher } from "@/lib/dispatch/inline";
+import { noteStorageFailure } from "@/lib/dispatch/storage-health";
 import type { FromDispatchThread, ToDispatchThread } from "./dispatch-thread";
 import { startThread } from "./threads";
 
@@ -19,6 +20,7 @@ export async function startDispatchThread(): Promise<void> {
     worker.once("message", (m: FromDispatchThread) => (m.type === "started" ? resolve(m.owner) : reject(new Error("dispatch thread did not start"))));
   });
   worker.on("error", (e) => log.error("dispatch thread failed", { error: e.stack ?? e.message }));
+  worker.on("message", (m: FromDispatchThread) => m.type === "storage-failure" && noteStorageFailure(m.code, m.since, m.lastAt));
 
   let wakeQueued = false;
   const unsubscribe = subscribeToWakes(() => {

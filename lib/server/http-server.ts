@@ -1,6 +1,9 @@
 import http from "node:http";
 import type { Env } from "@/lib/env";
+import { db } from "@/db/client";
 import { inlineDispatcher } from "@/lib/dispatch/inline";
+import { checkClockAgainstDatabase } from "@/lib/dispatch/clock";
+import { probeStorage, storageFailure } from "@/lib/dispatch/storage-health";
 import { log } from "@/lib/log";
 import { startDispatchThread } from "./dispatch-thread-client";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
@@ -21,6 +24,10 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? env.publicUrl,
     NEXTAUTH_SECRET: env.authSecret,
   });
+  // A start on a still-full disk (or without its database) says so in health and metrics at once, not at the first write.
+  if (!(await probeStorage(db()))) log.error("starting with a database that cannot be written", { storage: storageFailure() });
+  // A clock behind the newest stored event was stepped back while Herald was down: /api/health and the log say so.
+  await checkClockAgainstDatabase(db()).catch((e: unknown) => log.error("clock: could not compare with the database", { error: String(e) }));
   // Before Next starts: instrumentation.ts then finds the inline dispatcher running.
   if (env.HERALD_WORKER === "inline") await startDispatchThread();
   const { default: next } = await import("next");
@@ -44,7 +51,7 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(env.PORT, () => resolve());
+    server.listen(env.PORT, env.HOST, () => resolve());
   });
 
   const stopped = new Promise<void>((resolve) => {

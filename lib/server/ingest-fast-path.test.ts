@@ -90,13 +90,14 @@ describe("the ingest fast path answers as the route handler does", () => {
     });
   }
 
-  it("a repeated id: 200 with the stored event, on either path, whichever stored it", async () => {
+  it("a repeated id: 202 (as the first time) with the stored event, on either path, whichever stored it", async () => {
     const first = await viaFastPath({ name: "", token: admin, body: () => "" }, json(event("dup", { id: "deploy-42" })));
     expect(first.status).toBe(202);
     const again = await viaRoute({ name: "", token: admin, body: () => "" }, json(event("dup", { id: "deploy-42" })));
     const third = await viaFastPath({ name: "", token: admin, body: () => "" }, json(event("dup", { id: "deploy-42" })));
-    expect(again.status).toBe(200);
-    expect(third.status).toBe(200);
+    expect(again.status).toBe(202);
+    expect(third.status).toBe(202);
+    expect((third.json as { events: { duplicate?: boolean }[] }).events[0].duplicate).toBe(true);
     expect(third.json).toEqual(again.json);
     expect((third.json as { events: { id: string }[] }).events[0].id).toBe((first.json as { events: { id: string }[] }).events[0].id);
   });

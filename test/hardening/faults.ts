@@ -16,10 +16,10 @@ export type Outcome<F> = { figures: F; failures: string[] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
-async function waitFor(check: () => boolean, timeoutMs: number, stepMs = 200): Promise<boolean> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 200): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (check()) return true;
+    if (await check()) return true;
     await sleep(stepMs);
   }
   return check();
@@ -198,9 +198,45 @@ export async function smtpDownThenUp(smtpPort: number, receiver: Receiver, logDi
 
 // --- full disk ----------------------------------------------------------------------
 
-export type DiskFigures = { tmpfs: string; acceptedBeforeFull: number; answered503: number; answered5xxOther: number; acceptedAfterSpaceReturned: number; storageUnhealthyEvents: number };
+export type DiskFigures = {
+  tmpfs: string;
+  acceptedBeforeFull: number;
+  answered503: number;
+  answered5xxOther: number;
+  /** From the first 503 of ingest to /api/health answering 503 and herald_storage_healthy 0 (must be within 5 s). */
+  unhealthyShownAfterMs: number | null;
+  /** From a restart (after kill -9) on the still-full disk to health and metrics saying so. */
+  unhealthyAfterRestartMs: number | null;
+  /** From the space returning to health 200 and herald_storage_healthy 1. */
+  healthyAgainAfterMs: number | null;
+  acceptedAfterSpaceReturned: number;
+  storageUnhealthyEvents: number;
+};
 
-/** A data dir on a small tmpfs: filled up, ingest must answer 503 (never 500), and nothing acknowledged is lost when space returns. */
+const SHOWN_WITHIN_MS = 5_000;
+
+/** How long until /api/health and /metrics both say `healthy` (or both say not), up to `ceilingMs`; null if they never do. */
+async function storageShown(server: Server, healthy: boolean, ceilingMs: number): Promise<number | null> {
+  const started = Date.now();
+  const shown = await waitFor(
+    async () => {
+      try {
+        const [health, metrics] = await Promise.all([fetch(`${server.url}/api/health`), fetch(`${server.url}/api/metrics`).then((r) => r.text())]);
+        return (health.status === 200) === healthy && new RegExp(`^herald_storage_healthy ${healthy ? 1 : 0}$`, "m").test(metrics);
+      } catch {
+        return false; // no answer is not an answer either way
+      }
+    },
+    ceilingMs,
+    100,
+  );
+  return shown ? Date.now() - started : null;
+}
+
+/**
+ * A data dir on a small tmpfs: filled up, ingest must answer 503 (never 500), health and metrics must say so within 5 s —
+ * also after a kill -9 and a restart on the still-full disk — and nothing acknowledged is lost when space returns.
+ */
 export async function fullDisk(receiver: Receiver, logDir: string): Promise<Outcome<DiskFigures> | { skipped: string }> {
   const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), "herald-hardening-disk-"));
   const size = "24m";
@@ -236,7 +272,17 @@ export async function fullDisk(receiver: Receiver, logDir: string): Promise<Outc
     }
     if (answered503 === 0) failures.push("ingest never answered 503 on a full disk");
     if (other5xx) failures.push(`ingest answered ${other5xx} other 5xx (or no answer) on a full disk`);
+    // Measured from now, after the 503s: what a monitor polling health and metrics sees during the outage.
+    const unhealthyShownAfterMs = await storageShown(server, false, SHOWN_WITHIN_MS);
+    if (unhealthyShownAfterMs === null) failures.push(`/api/health and herald_storage_healthy did not show the full disk within ${SHOWN_WITHIN_MS} ms`);
+    // A process killed during the outage: its successor, started on the still-full disk, must say so without waiting for a write.
+    await killServer(server);
+    server = await startServer(sandbox, path.join(logDir, "disk-server-restarted.log"), {}, { unhealthy: true });
+    const unhealthyAfterRestartMs = await storageShown(server, false, SHOWN_WITHIN_MS);
+    if (unhealthyAfterRestartMs === null) failures.push(`after a restart on the full disk, health and metrics did not show it within ${SHOWN_WITHIN_MS} ms`);
     fs.rmSync(filler);
+    const healthyAgainAfterMs = await storageShown(server, true, 60_000);
+    if (healthyAgainAfterMs === null) failures.push("health and metrics did not turn healthy within 60 s of the space returning");
     let acceptedAfter = 0;
     for (let i = 0; i < 10; i++) {
       const answer = await ingest(server, sandbox, batch());
@@ -256,7 +302,17 @@ export async function fullDisk(receiver: Receiver, logDir: string): Promise<Outc
     const integrity = integrityCheck(sandbox);
     if (integrity !== "ok") failures.push(`integrity_check after the full disk: ${integrity}`);
     return {
-      figures: { tmpfs: size, acceptedBeforeFull: acceptedBefore, answered503, answered5xxOther: other5xx, acceptedAfterSpaceReturned: acceptedAfter, storageUnhealthyEvents: storageUnhealthy },
+      figures: {
+        tmpfs: size,
+        acceptedBeforeFull: acceptedBefore,
+        answered503,
+        answered5xxOther: other5xx,
+        unhealthyShownAfterMs,
+        unhealthyAfterRestartMs,
+        healthyAgainAfterMs,
+        acceptedAfterSpaceReturned: acceptedAfter,
+        storageUnhealthyEvents: storageUnhealthy,
+      },
       failures,
     };
   } finally {

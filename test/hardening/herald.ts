@@ -103,8 +103,11 @@ export async function createSandbox(
 
 export type Server = { child: ChildProcess; port: number; url: string; startMs: number; pid: number };
 
-/** `tsx bin/herald.ts start` on a free port; resolves when /api/health answers. `env` overrides the sandbox's (HERALD_PUBLIC_URL included). */
-export async function startServer(sandbox: Sandbox, logFile: string, env: Record<string, string> = {}): Promise<Server> {
+/**
+ * `tsx bin/herald.ts start` on a free port; resolves when /api/health answers 200 (any answer with `unhealthy`: a start
+ * on a full disk answers 503). `env` overrides the sandbox's (HERALD_PUBLIC_URL included).
+ */
+export async function startServer(sandbox: Sandbox, logFile: string, env: Record<string, string> = {}, options: { unhealthy?: boolean } = {}): Promise<Server> {
   const port = await freePort();
   const started = Date.now();
   const url = `http://127.0.0.1:${port}`;
@@ -113,7 +116,8 @@ export async function startServer(sandbox: Sandbox, logFile: string, env: Record
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited while starting:\n${child.output()}`);
     if (Date.now() - started > 90_000) throw new Error(`the server did not answer /api/health within 90 s:\n${child.output()}`);
     try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
+      const answer = await fetch(`${url}/api/health`);
+      if (answer.ok || options.unhealthy) break;
     } catch {
       // not listening yet
     }

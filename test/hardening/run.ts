@@ -1,10 +1,13 @@
 /**
- * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,cluster,security]`:
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,cluster,security,recovery,backpressure]`:
  * the long hardening runs against real server processes on loopback — kill -9
  * during ingest and dispatch, SMTP down then up, a full disk, bounded load,
  * several nodes on one PostgreSQL database under kill -9 and a database restart
- * (cluster.ts, docs/scaling.md), and the attacks of the security part
- * (test/hardening/security/, docs/security.md).
+ * (cluster.ts, docs/scaling.md), the attacks of the security part
+ * (test/hardening/security/, docs/security.md), recovery after a receiver
+ * outage and after kill -9 of a worker (recovery.ts), and back-pressure:
+ * Retry-After floods, a rate-limited receiver, one Slack channel paced across
+ * three workers (backpressure.ts).
  * Prints the figures (docs/reliability.md quotes them), writes
  * test-results/hardening.json, and exits 1 when a promise was broken.
  * Every child process is killed when it ends, however it ends.
@@ -21,11 +24,17 @@ import { loadRuns } from "./load";
 import { startReceiver } from "./peers";
 import { securityAttacks } from "./security";
 import { clusterRun } from "./cluster";
+import { recoveryRuns } from "./recovery";
+import { backpressureRun } from "./backpressure";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "kill,smtp,disk,load,cluster,security").split(",").map((s) => s.trim()));
-const plan = quick ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200 } : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000 };
+const only = new Set((values.only ?? "kill,smtp,disk,load,cluster,security,recovery,backpressure").split(",").map((s) => s.trim()));
+const plan = quick
+  ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200, outageSeconds: 10, killEvents: 100 }
+  : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000, outageSeconds: 47, killEvents: 500 };
+/** Sections that run `herald start` on the production build (recovery runs `herald worker` from the sources, back-pressure its dispatchers in this process). */
+const NEEDS_BUILD = ["kill", "smtp", "disk", "load", "security", "cluster"];
 
 function ensureBuild() {
   if (["dist/herald.mjs", ".next/BUILD_ID"].every((file) => fs.existsSync(path.join(repoRoot, file)))) return;
@@ -39,7 +48,7 @@ type Section = { name: string; seconds: number; figures?: unknown; failures: str
 async function main() {
   installCleanupHandlers();
   const started = Date.now();
-  ensureBuild();
+  if (NEEDS_BUILD.some((name) => only.has(name))) ensureBuild();
   const smtpPort = await freePort();
   configureRunnerEnv(smtpPort);
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "herald-hardening-logs-"));
@@ -76,6 +85,12 @@ async function main() {
         clusterRun(receiver, logDir, { kills: plan.clusterKills, eventsPerPhase: plan.clusterEvents }),
       );
     }
+    if (only.has("recovery")) {
+      await timed(`recovery: receiver down ${plan.outageSeconds} s then up; kill -9 of a worker then restart`, () =>
+        recoveryRuns({ outageSeconds: plan.outageSeconds, killEvents: plan.killEvents }, logDir),
+      );
+    }
+    if (only.has("backpressure")) await timed("back-pressure: Retry-After floods, a 20/s receiver, 3 workers on one Slack channel", () => backpressureRun({ quick }));
     if (only.has("security")) await timed("security: the attacks of docs/security.md", () => securityAttacks(receiver, logDir));
     if (kill) {
       const state = kill;

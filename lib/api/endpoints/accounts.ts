@@ -62,8 +62,15 @@ export const deleteProductEndpoint = endpoint({
 export const healthEndpoint = endpoint({
   method: "GET",
   path: "/api/health",
-  summary: "Liveness: 200 when the database answers, 503 otherwise",
+  summary: "Health: 200 when the database answers and its writes work, 503 (with the reason) while it does not answer or writes fail",
   tag: "Operations",
   permission: null,
-  response: z.object({ status: z.enum(["ok", "unavailable"]) }),
+  response: z.object({
+    status: z.enum(["ok", "unavailable"]),
+    reason: z.string().optional(),
+    checks: z.object({
+      storage: z.object({ ok: z.boolean(), error: z.string().optional(), since: z.string().optional() }),
+      clock: z.object({ ok: z.boolean(), stepMs: z.number().optional(), seenAt: z.string().optional(), warning: z.string().optional() }),
+    }),
+  }),
 });

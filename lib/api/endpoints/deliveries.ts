@@ -7,7 +7,7 @@ const attemptOut = z.object({
   at: z.string(),
   durationMs: z.number().int(),
   status: z.number().int().nullable().describe("HTTP status, or the SMTP reply code; null when nothing answered"),
-  outcome: z.enum(["delivered", "retry", "failed", "dead"]),
+  outcome: z.enum(["delivered", "retry", "throttled", "failed", "dead"]),
   response: z.string().optional().describe("first 2 KB of the answer"),
   error: z.string().optional(),
 });

@@ -7,7 +7,7 @@ import { validatedAction } from "@/lib/actions";
 import { authorize } from "@/lib/auth/authorize";
 import { actorOf } from "@/lib/auth/permissions";
 import { invalid, notFound } from "@/lib/errors";
-import { createRule, deleteRule, ruleRow, updateRule, whatWouldMatch } from "@/lib/rules/queries";
+import { almostMatched, createRule, deleteRule, ruleRow, updateRule, whatWouldMatch } from "@/lib/rules/queries";
 import { ruleSchema } from "@/lib/validation/rules";
 
 /**
@@ -55,8 +55,8 @@ export const deleteRuleAction = validatedAction(ruleRef, async ({ org, id }) => 
   refresh(org);
 });
 
-/** "What would match": the last 20 stored events the rule would have sent (any member may look). */
+/** "What would match": the last 20 stored events the rule would have sent, and the last that missed it by one criterion (any member may look). */
 export const ruleMatchesAction = validatedAction(ruleRef, async ({ org, id }) => {
   const { org: o } = await authorize(org, "org:read");
-  return await whatWouldMatch(db(), o.id, id);
+  return { events: await whatWouldMatch(db(), o.id, id), nearMisses: await almostMatched(db(), o.id, id) };
 });

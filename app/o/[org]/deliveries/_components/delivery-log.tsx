@@ -11,7 +11,7 @@ import { retryDeliveryAction } from "../actions";
 type Page = { deliveries: DeliveryView[]; nextCursor: string | null };
 
 const STATUS_TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;
-const OUTCOME_TONE = { delivered: "green", retry: "amber", failed: "red", dead: "red" } as const;
+const OUTCOME_TONE = { delivered: "green", retry: "amber", throttled: "indigo", failed: "red", dead: "red" } as const;
 const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "—");
 const RETRYABLE = new Set(["queued", "failed", "dead"]);
 

@@ -8,7 +8,7 @@ import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Dialog } from "@/components/ui/dialog";
 import type { EventSummary } from "@/lib/events/event-log";
-import type { RuleView } from "@/lib/rules/queries";
+import type { NearMiss, RuleView } from "@/lib/rules/queries";
 import { SeverityBadge } from "../../events/_components/severity-badge";
 import { deleteRuleAction, ruleMatchesAction, setRuleEnabledAction } from "../rule-actions";
 import { RuleForm } from "./rule-form";
@@ -85,7 +85,7 @@ function RuleItem({
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [toggling, setToggling] = useState(false);
-  const [matches, setMatches] = useState<EventSummary[] | null>(null);
+  const [matches, setMatches] = useState<{ events: EventSummary[]; nearMisses: NearMiss[] } | null>(null);
   const [loading, setLoading] = useState(false);
   const titleOf = new Map(options.eventTypes.map((t) => [t.key, t.title]));
   const channelOf = new Map(options.channels.map((c) => [c.id, c.name]));
@@ -167,29 +167,60 @@ function RuleItem({
           {error}
         </p>
       )}
-      {matches && <MatchList org={org} events={matches} />}
+      {matches && <MatchList org={org} events={matches.events} nearMisses={matches.nearMisses} />}
     </li>
   );
 }
 
-function MatchList({ org, events }: { org: string; events: EventSummary[] }) {
-  if (!events.length) return <p className="mt-2 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-600" data-testid="rule-matches">No stored event matches this rule yet.</p>;
+/** Why a near miss missed, in the words of the rule form. */
+function whyMissed(e: NearMiss): string {
+  if (e.missed === "severity") return `severity ${e.severity} is not ticked`;
+  if (e.missed === "type") return `event type ${e.type} is not chosen`;
+  return e.product ? `product ${e.product} is not among the rule's products` : "it belongs to no product";
+}
+
+function EventLine({ org, e, children }: { org: string; e: EventSummary; children?: React.ReactNode }) {
+  return (
+    <li className="flex flex-wrap items-center gap-2">
+      <span className="w-40 shrink-0 text-xs text-slate-500">{new Date(e.receivedAt).toLocaleString()}</span>
+      <SeverityBadge severity={e.severity} />
+      <code className="text-xs">{e.type}</code>
+      {e.product && <span className="text-xs text-slate-500">{e.product}</span>}
+      <Link className="truncate text-indigo-700 hover:underline" href={`/o/${org}/events/${e.id}`}>
+        {e.title}
+      </Link>
+      {children}
+    </li>
+  );
+}
+
+function MatchList({ org, events, nearMisses }: { org: string; events: EventSummary[]; nearMisses: NearMiss[] }) {
   return (
     <div className="mt-2 rounded-md bg-slate-50 px-3 py-2" data-testid="rule-matches">
-      <p className="mb-1 text-xs text-slate-500">The last {events.length} stored events this rule would have sent:</p>
-      <ul className="space-y-0.5 text-sm">
-        {events.map((e) => (
-          <li key={e.id} className="flex items-center gap-2">
-            <span className="w-40 shrink-0 text-xs text-slate-500">{new Date(e.receivedAt).toLocaleString()}</span>
-            <SeverityBadge severity={e.severity} />
-            <code className="text-xs">{e.type}</code>
-            {e.product && <span className="text-xs text-slate-500">{e.product}</span>}
-            <Link className="truncate text-indigo-700 hover:underline" href={`/o/${org}/events/${e.id}`}>
-              {e.title}
-            </Link>
-          </li>
-        ))}
-      </ul>
+      {events.length ? (
+        <>
+          <p className="mb-1 text-xs text-slate-500">The last {events.length} stored events this rule would have sent:</p>
+          <ul className="space-y-0.5 text-sm">
+            {events.map((e) => (
+              <EventLine key={e.id} org={org} e={e} />
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="text-sm text-slate-600">No stored event matches this rule yet.</p>
+      )}
+      {nearMisses.length > 0 && (
+        <div data-testid="rule-near-misses">
+          <p className="mb-1 mt-2 text-xs text-slate-500">Almost matched (one criterion off):</p>
+          <ul className="space-y-0.5 text-sm">
+            {nearMisses.map((e) => (
+              <EventLine key={e.id} org={org} e={e}>
+                <span className="text-xs text-amber-800">— {whyMissed(e)}</span>
+              </EventLine>
+            ))}
+          </ul>
+        </div>
+      )}
     </div>
   );
 }

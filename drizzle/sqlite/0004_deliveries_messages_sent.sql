@@ -1,0 +1,1 @@
+ALTER TABLE `deliveries` ADD `messages_sent` integer DEFAULT 0 NOT NULL;
