@@ -7,7 +7,7 @@ import { closeDb, openSqlite, type Db } from "@/db/client";
 import { attempts, deliveries, events } from "@/db/schema";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
 import { DeliveryDispatcher } from "@/lib/dispatch/dispatcher";
-import { insertChannel, queueMany, secondHandle, startReceiver, waitFor, type ReceivedRequest, type Reply } from "@/lib/dispatch/test-support";
+import { insertChannel, queueMany, startReceiver, waitFor, type ReceivedRequest, type Reply } from "@/lib/dispatch/test-support";
 import { seedOrg } from "@/test/db";
 import { tempDirs } from "./herald";
 
@@ -150,7 +150,10 @@ export async function backpressureRun(options: { quick: boolean }): Promise<{ fi
       return { statusCode: 200, data: "ok" };
     })
     .persist();
-  const handles = [db, secondHandle(db), secondHandle(db)];
+  // One connection for the three: in one thread, a second SQLite connection's BEGIN IMMEDIATE would sleep in
+  // SQLite's busy handler while the first's transaction awaits on this same thread ("database is locked").
+  // Separate worker processes each have their own; the shared pace lives in the channel row either way.
+  const handles = [db, db, db];
   try {
     const channelId = await insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/bp" } });
     const count = options.quick ? 10 : 20;
@@ -182,7 +185,6 @@ export async function backpressureRun(options: { quick: boolean }): Promise<{ fi
     return { figures: figuresAll, failures };
   } finally {
     await agent.close();
-    for (const h of handles.slice(1)) await closeDb(h);
     await closeDb(db);
   }
 }
