@@ -13,6 +13,8 @@ describe("e-mail rendering", () => {
     expect(emailSubject(events)).toBe("[CRITICAL] 3 events for Shop");
     const spread = [makeEvent(), makeEvent({ product: { slug: "api", name: "API" } }, 2)];
     expect(emailSubject(spread)).toBe("[ERROR] 2 events for ACME (2 products)");
+    // An org-wide event beside one product's: no "(1 products)".
+    expect(emailSubject([makeEvent({ product: null }), makeEvent({}, 2)])).toBe("[ERROR] 2 events for ACME");
   });
 
   it("keeps the subject on one line and bounded", () => {

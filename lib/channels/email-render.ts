@@ -20,7 +20,8 @@ export function emailSubject(events: RenderableEvent[]): string {
     const e = events[0];
     return truncate(oneLine(`[${severity}] ${e.product ? `${e.product.name}: ` : ""}${e.title}`), SUBJECT_MAX);
   }
-  const spread = products.length > 1 ? ` (${products.filter(Boolean).length} products)` : "";
+  const named = products.filter(Boolean).length;
+  const spread = named > 1 ? ` (${named} products)` : "";
   return truncate(oneLine(`[${severity}] ${events.length} events for ${where}${spread}`), SUBJECT_MAX);
 }
 

@@ -95,7 +95,12 @@ function receiverUrl(check: (url: URL) => string | null) {
   });
 }
 
-export const slackUrlSchema = receiverUrl((url) =>
+/** A chat service's webhook URL: checked by `check`, on the standard port (the services listen on no other). */
+function serviceUrl(check: (url: URL) => string | null) {
+  return receiverUrl((url) => (url.port ? `must not name a port (:${url.port}): the service takes webhooks on 443 only` : check(url)));
+}
+
+export const slackUrlSchema = serviceUrl((url) =>
   url.protocol !== "https:" || url.hostname !== "hooks.slack.com" || url.pathname.length < 2
     ? "must be a Slack incoming-webhook URL: https://hooks.slack.com/…"
     : null,
@@ -106,7 +111,7 @@ export const TEAMS_RETIRED_MESSAGE =
   "open the channel's ⋯ menu → Workflows → \"Post to a channel when a webhook request is received\", and paste the URL it " +
   "gives (…logic.azure.com or …api.powerplatform.com)";
 
-export const teamsUrlSchema = receiverUrl((url) => {
+export const teamsUrlSchema = serviceUrl((url) => {
   const host = url.hostname;
   if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") {
     return TEAMS_RETIRED_MESSAGE;
@@ -117,7 +122,7 @@ export const teamsUrlSchema = receiverUrl((url) => {
     : null;
 });
 
-export const discordUrlSchema = receiverUrl((url) =>
+export const discordUrlSchema = serviceUrl((url) =>
   url.protocol !== "https:" ||
   !["discord.com", "discordapp.com"].includes(url.hostname) ||
   !/^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(url.pathname)
@@ -214,7 +219,12 @@ export type WebhookAuth = z.output<typeof webhookAuthSchema>;
 export const signingSecretSchema = z
   .string()
   .trim()
-  .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64 (at least 24 bytes)");
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64")
+  // Standard Webhooks: a key of 24 to 64 bytes.
+  .refine((value) => {
+    const bytes = Buffer.from(value.slice("whsec_".length), "base64").length;
+    return bytes >= 24 && bytes <= 64;
+  }, "must hold a key of 24 to 64 bytes (Standard Webhooks)");
 
 // --- whole channels ---------------------------------------------------------
 
