@@ -20,6 +20,9 @@ describe("e-mail rendering", () => {
   it("keeps the subject on one line and bounded", () => {
     const subject = emailSubject([makeEvent({ title: "line\r\nBcc: victim@x.org " + "x".repeat(10_000) })]);
     expect(subject).not.toMatch(/[\r\n]/);
+    for (const control of ["\u000b", "\u0085", "\u2028", "\u2029", "\u001b", "\u007f"]) {
+      expect(emailSubject([makeEvent({ title: `a${control}b` })])).toBe("[ERROR] Shop: a b");
+    }
     expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
     expect(subject.endsWith("…")).toBe(true);
   });

@@ -141,10 +141,18 @@ function startsLine(chars: string[], i: number): boolean {
   return true;
 }
 
-/** "-", "+" or "=" opening a line (a list item, a heading's underline), or the "." / ")" after a line's leading digits (a numbered item). */
+const blankOrEnd = (ch: string | undefined) => ch === undefined || ch === " " || ch === "\t" || ch === "\n" || ch === "\r";
+
+/**
+ * A line's list or heading marker: "-", "+" or "=" opening a line before a
+ * blank or a run of the same (a list item, a rule, a heading's underline), or
+ * the "." / ")" closing a line's leading digits before a blank (a numbered
+ * item). "-5 °C" and "12.40 EUR" are not markers.
+ */
 function isLineMarker(ch: string, i: number, chars: string[]): boolean {
-  if (ch === "-" || ch === "+" || ch === "=") return startsLine(chars, i);
-  if (ch !== "." && ch !== ")") return false;
+  const next = chars[i + 1];
+  if (ch === "-" || ch === "+" || ch === "=") return (blankOrEnd(next) || next === ch) && startsLine(chars, i);
+  if ((ch !== "." && ch !== ")") || !blankOrEnd(next)) return false;
   let j = i - 1;
   while (j >= 0 && chars[j] >= "0" && chars[j] <= "9") j--;
   return j < i - 1 && startsLine(chars, j + 1);

@@ -33,6 +33,10 @@ describe("markdown escaping (Discord, Teams)", () => {
     }
   });
 
+  it("leaves text that only looks like a marker alone", () => {
+    for (const text of ["12.40 EUR", "-5 °C", "+1 more", "a = b"]) expect(markdownText(text, 100)).toBe(text);
+  });
+
   it("any text of markdown characters renders as itself", () => {
     fc.assert(
       fc.property(lines, (text) => {

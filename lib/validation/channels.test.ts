@@ -160,3 +160,17 @@ describe("chat service URLs", () => {
     expect(errors({ type, name: "Chat", url: url.replace(/:\d+\//, "/") })).toEqual({});
   });
 });
+
+describe("a generic webhook to a chat service", () => {
+  it.each([
+    ["https://hooks.slack.com/services/T000/B000/XXXX", /create a Slack channel instead/],
+    ["https://discord.com/api/webhooks/1/abc", /create a Discord channel instead/],
+    ["https://acme.webhook.office.com/webhookb2/abc", /Office 365 connector URL/],
+  ])("%s is refused with the type to choose", (url, message) => {
+    expect(errors({ type: "webhook", name: "Hook", url }).url?.[0]).toMatch(message);
+  });
+
+  it("any other host is a webhook", () => {
+    expect(errors({ type: "webhook", name: "Hook", url: "https://example.com/slack/hooks.slack.com" })).toEqual({});
+  });
+});

@@ -112,10 +112,8 @@ export const TEAMS_RETIRED_MESSAGE =
   "gives (…logic.azure.com or …api.powerplatform.com)";
 
 export const teamsUrlSchema = serviceUrl((url) => {
+  if (chatServiceOf(url) === "office365") return TEAMS_RETIRED_MESSAGE;
   const host = url.hostname;
-  if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") {
-    return TEAMS_RETIRED_MESSAGE;
-  }
   const workflowHost = host.endsWith(".logic.azure.com") || host.endsWith(".api.powerplatform.com");
   return url.protocol !== "https:" || !workflowHost || url.pathname.length < 2
     ? "must be a Teams Workflows webhook URL (https://….logic.azure.com/… or https://….api.powerplatform.com/…)"
@@ -130,9 +128,31 @@ export const discordUrlSchema = serviceUrl((url) =>
     : null,
 );
 
-export const webhookUrlSchema = receiverUrl((url) =>
-  url.protocol !== "https:" && url.protocol !== "http:" ? "must be an https:// (or http://) URL" : null,
-);
+/**
+ * The chat service a URL belongs to, if any: a generic webhook would post
+ * Herald's JSON there, which the service refuses (CIPP too picks the format by
+ * the host).
+ */
+export function chatServiceOf(url: URL): "slack" | "discord" | "office365" | null {
+  const host = url.hostname.toLowerCase();
+  if (host === "hooks.slack.com") return "slack";
+  if ((host === "discord.com" || host === "discordapp.com") && url.pathname.startsWith("/api/")) return "discord";
+  if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") return "office365";
+  return null;
+}
+
+export const webhookUrlSchema = receiverUrl((url) => {
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an https:// (or http://) URL";
+  switch (chatServiceOf(url)) {
+    case "slack":
+      return "is a Slack incoming-webhook URL: create a Slack channel instead (a generic webhook sends Herald's JSON, which Slack refuses)";
+    case "discord":
+      return "is a Discord webhook URL: create a Discord channel instead (a generic webhook sends Herald's JSON, which Discord refuses)";
+    case "office365":
+      return TEAMS_RETIRED_MESSAGE;
+  }
+  return null;
+});
 
 // --- webhook authentication -------------------------------------------------
 
