@@ -1,4 +1,4 @@
-import { breakMentions, dataRows, fitEscaped, isoTime, packGroups, productLabel, SEVERITY_COLOR } from "./format";
+import { dataRows, isoTime, markdownText, packGroups, productLabel, SEVERITY_COLOR, truncate } from "./format";
 import { postAll } from "./http";
 import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
@@ -23,9 +23,8 @@ export const DISCORD_LIMITS = {
 /** Room kept per embed below the message limit, so one embed always fits a message on its own. */
 const EMBED_BUDGET = 5800;
 
-const MARKDOWN = new Set(["\\", "*", "_", "~", "`", "|", "[", "]", "(", ")", "<", ">", "#"]);
-const escapeChar = (ch: string) => (MARKDOWN.has(ch) ? `\\${ch}` : ch);
-export const discordText = (text: string, max: number) => fitEscaped(breakMentions(text), max, escapeChar);
+/** Discord rejects an empty or blank field name or value. */
+const visible = (text: string, otherwise: string) => (text.trim() ? text : otherwise);
 
 export type DiscordEmbed = {
   title: string;
@@ -49,7 +48,7 @@ export function embedChars(embed: DiscordEmbed): number {
 }
 
 export function renderDiscordEmbed(e: RenderableEvent): DiscordEmbed {
-  const title = discordText(e.title, DISCORD_LIMITS.title) || "(no title)";
+  const title = markdownText(e.title, DISCORD_LIMITS.title) || "(no title)";
   const embed: DiscordEmbed = {
     title,
     url: e.link,
@@ -57,21 +56,22 @@ export function renderDiscordEmbed(e: RenderableEvent): DiscordEmbed {
     timestamp: e.occurredAt.toISOString(),
     fields: [
       { name: "Severity", value: e.severity.toUpperCase(), inline: true },
-      { name: "Type", value: discordText(e.type, 200), inline: true },
-      { name: "Product", value: discordText(productLabel(e), 200), inline: true },
+      { name: "Type", value: markdownText(e.type, 200), inline: true },
+      { name: "Product", value: markdownText(productLabel(e), 200), inline: true },
     ],
-    footer: { text: discordText(`${e.org.name} · Herald · ${isoTime(e.occurredAt)}`, 300) },
+    // Footers do not render markdown: escapes would show as typed.
+    footer: { text: truncate(`${e.org.name} · Herald · ${isoTime(e.occurredAt)}`, 300) },
   };
   // A title cut to 256 characters is given in full (up to the description limit) below it.
   if (title.endsWith("…") && e.title.length > DISCORD_LIMITS.title) {
-    embed.description = discordText(e.title, 2000);
+    embed.description = markdownText(e.title, 2000);
   }
   const rows = dataRows(e.data);
   const room = DISCORD_LIMITS.fields - embed.fields.length - 1;
   let used = embedChars(embed);
   let shown = 0;
   for (const [key, value] of rows.slice(0, room)) {
-    const field = { name: discordText(key, 200) || "(empty)", value: discordText(value, DISCORD_LIMITS.fieldValue) || "\u200b" };
+    const field = { name: visible(markdownText(key, 200), "(empty)"), value: visible(markdownText(value, DISCORD_LIMITS.fieldValue), "\u200b") };
     // Leave room for the "more fields" line.
     if (used + field.name.length + field.value.length > EMBED_BUDGET - 100) break;
     embed.fields.push(field);

@@ -13,11 +13,16 @@ describe("e-mail rendering", () => {
     expect(emailSubject(events)).toBe("[CRITICAL] 3 events for Shop");
     const spread = [makeEvent(), makeEvent({ product: { slug: "api", name: "API" } }, 2)];
     expect(emailSubject(spread)).toBe("[ERROR] 2 events for ACME (2 products)");
+    // An org-wide event beside one product's: no "(1 products)".
+    expect(emailSubject([makeEvent({ product: null }), makeEvent({}, 2)])).toBe("[ERROR] 2 events for ACME");
   });
 
   it("keeps the subject on one line and bounded", () => {
     const subject = emailSubject([makeEvent({ title: "line\r\nBcc: victim@x.org " + "x".repeat(10_000) })]);
     expect(subject).not.toMatch(/[\r\n]/);
+    for (const control of ["\u000b", "\u0085", "\u2028", "\u2029", "\u001b", "\u007f"]) {
+      expect(emailSubject([makeEvent({ title: `a${control}b` })])).toBe("[ERROR] Shop: a b");
+    }
     expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
     expect(subject.endsWith("…")).toBe(true);
   });

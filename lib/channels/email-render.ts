@@ -10,7 +10,8 @@ import { dataRows, escapeHtml, hexColor, isoTime, productLabel, topSeverity, tru
 export const SUBJECT_MAX = 200;
 const VALUE_MAX = 2000;
 
-const oneLine = (text: string) => text.replace(/[\r\n\t]+/g, " ").trim();
+// A subject is one line of text (RFC 5322): control characters (C0, DEL, C1 — NEL among them) and Unicode line/paragraph separators become spaces.
+const oneLine = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").trim();
 
 export function emailSubject(events: RenderableEvent[]): string {
   const severity = topSeverity(events).toUpperCase();
@@ -20,7 +21,8 @@ export function emailSubject(events: RenderableEvent[]): string {
     const e = events[0];
     return truncate(oneLine(`[${severity}] ${e.product ? `${e.product.name}: ` : ""}${e.title}`), SUBJECT_MAX);
   }
-  const spread = products.length > 1 ? ` (${products.filter(Boolean).length} products)` : "";
+  const named = products.filter(Boolean).length;
+  const spread = named > 1 ? ` (${named} products)` : "";
   return truncate(oneLine(`[${severity}] ${events.length} events for ${where}${spread}`), SUBJECT_MAX);
 }
 

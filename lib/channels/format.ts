@@ -114,12 +114,13 @@ export function breakMentions(text: string): string {
 /**
  * Escapes then truncates so the result (escapes included) is at most `max`
  * units and never ends inside an escape sequence such as `&amp;`.
+ * `escapeChar` sees the character's place, for escapes that depend on it.
  */
-export function fitEscaped(text: string, max: number, escapeChar: (ch: string) => string): string {
+export function fitEscaped(text: string, max: number, escapeChar: (ch: string, i: number, chars: string[]) => string): string {
   let out = "";
   const chars = Array.from(text);
   for (let i = 0; i < chars.length; i++) {
-    const piece = escapeChar(chars[i]);
+    const piece = escapeChar(chars[i], i, chars);
     const isLast = i === chars.length - 1;
     // Keep room for the ellipsis unless this is the final character.
     if (out.length + piece.length > (isLast ? max : max - 1)) return out + ELLIPSIS;
@@ -127,3 +128,43 @@ export function fitEscaped(text: string, max: number, escapeChar: (ch: string) =
   }
   return out;
 }
+
+/** CommonMark punctuation that formats chat text wherever it stands (links, emphasis, code, headings, quotes). */
+const MARKDOWN_PUNCTUATION = new Set(["\\", "*", "_", "~", "`", "|", "[", "]", "(", ")", "<", ">", "#"]);
+
+/** Whether only blanks precede `chars[i]` on its line. */
+function startsLine(chars: string[], i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    if (chars[j] === "\n" || chars[j] === "\r") return true;
+    if (chars[j] !== " " && chars[j] !== "\t") return false;
+  }
+  return true;
+}
+
+const blankOrEnd = (ch: string | undefined) => ch === undefined || ch === " " || ch === "\t" || ch === "\n" || ch === "\r";
+
+/**
+ * A line's list or heading marker: "-", "+" or "=" opening a line before a
+ * blank or a run of the same (a list item, a rule, a heading's underline), or
+ * the "." / ")" closing a line's leading digits before a blank (a numbered
+ * item). "-5 °C" and "12.40 EUR" are not markers.
+ */
+function isLineMarker(ch: string, i: number, chars: string[]): boolean {
+  const next = chars[i + 1];
+  if (ch === "-" || ch === "+" || ch === "=") return (blankOrEnd(next) || next === ch) && startsLine(chars, i);
+  if ((ch !== "." && ch !== ")") || !blankOrEnd(next)) return false;
+  let j = i - 1;
+  while (j >= 0 && chars[j] >= "0" && chars[j] <= "9") j--;
+  return j < i - 1 && startsLine(chars, j + 1);
+}
+
+const escapeMarkdownChar = (ch: string, i: number, chars: string[]) =>
+  MARKDOWN_PUNCTUATION.has(ch) || isLineMarker(ch, i, chars) ? `\\${ch}` : ch;
+
+/**
+ * Event text for a receiver that renders CommonMark (Discord; the Adaptive
+ * Card subset Teams renders in TextBlocks and FactSets): every character that
+ * would format is escaped with "\\", which CommonMark shows as typed, and
+ * @everyone-style mentions are broken. At most `max` units, escapes included.
+ */
+export const markdownText = (text: string, max: number) => fitEscaped(breakMentions(text), max, escapeMarkdownChar);

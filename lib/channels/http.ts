@@ -15,7 +15,18 @@ import type { RateLimitInfo, SendContext, SendResult } from "./types";
 
 export const USER_AGENT = "Herald/0.1 (+https://github.com/herald; notification control plane)";
 
-export type HttpMessage = { body: string; headers?: Record<string, string> };
+/**
+ * One POST of a delivery. `sign` makes the headers that must carry the moment
+ * of sending (a Standard Webhooks timestamp): called as the message is handed
+ * to the network, so the 40th POST of a split digest is not signed with the
+ * first one's time (receivers refuse timestamps older than 5 minutes).
+ */
+export type HttpMessage = { body: string; headers?: Record<string, string>; sign?: (at: Date) => Record<string, string> };
+
+/** A message's headers as they are sent at `at`. */
+export function messageHeaders(message: HttpMessage, at: Date = new Date()): Record<string, string> {
+  return message.sign ? { ...message.headers, ...message.sign(at) } : { ...message.headers };
+}
 
 /** `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
@@ -108,7 +119,7 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const headers = { "user-agent": USER_AGENT, ...message.headers, "content-type": "application/json" };
+    const headers = { "user-agent": USER_AGENT, ...messageHeaders(message), "content-type": "application/json" };
     const request = { origin: target.origin, path: target.pathname + target.search, body: message.body, headers, timeoutMs };
     const response = await (ctx.poster ? ctx.poster(request) : post(ctx.dispatcher ?? outboundDispatcher(), request));
     // The channel's secrets are taken out of the excerpt by the caller (lib/channels/registry.ts), once per send.

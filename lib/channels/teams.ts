@@ -1,5 +1,5 @@
 import type { Severity } from "@/db/schema/values";
-import { dataRows, isoTime, packGroups, productLabel, truncate } from "./format";
+import { dataRows, isoTime, markdownText, packGroups, productLabel } from "./format";
 import { postAll } from "./http";
 import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
@@ -8,6 +8,8 @@ import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, Se
  * Microsoft Teams through a Workflows webhook (DESIGN §4): an Adaptive Card
  * 1.4 in `attachments`, each message under 28 KB. Long values are cut with a
  * visible "…"; a batch that does not fit one card is split over several.
+ * TextBlocks and FactSets render a markdown subset (links, emphasis, lists):
+ * event text is escaped so it shows as typed.
  */
 
 export const TEAMS_MAX_BYTES = 28 * 1024;
@@ -29,15 +31,17 @@ export type TeamsMessage = { type: "message"; attachments: { contentType: string
 
 function eventContainer(e: RenderableEvent, valueLimit: number): Element {
   const rows = dataRows(e.data);
-  const facts = rows.slice(0, MAX_FACTS).map(([title, value]) => ({ title: truncate(title, 100), value: truncate(value, valueLimit) || " " }));
+  const facts = rows
+    .slice(0, MAX_FACTS)
+    .map(([title, value]) => ({ title: markdownText(title, 100).trim() || "(empty)", value: markdownText(value, valueLimit) || " " }));
   const items: Element[] = [
-    { type: "TextBlock", text: truncate(e.title, Math.max(valueLimit, 200)) || "(no title)", size: "Medium", weight: "Bolder", wrap: true },
+    { type: "TextBlock", text: markdownText(e.title, Math.max(valueLimit, 200)) || "(no title)", size: "Medium", weight: "Bolder", wrap: true },
     {
       type: "FactSet",
       facts: [
         { title: "Severity", value: e.severity.toUpperCase() },
-        { title: "Type", value: truncate(e.type, 200) },
-        { title: "Product", value: truncate(productLabel(e), 200) },
+        { title: "Type", value: markdownText(e.type, 200) },
+        { title: "Product", value: markdownText(productLabel(e), 200) },
         { title: "Time", value: isoTime(e.occurredAt) },
       ],
     },

@@ -52,7 +52,7 @@ export type SendContext = {
   poster?: Poster;
   /** Per-attempt limit; 15 s unless given. */
   timeoutMs?: number;
-  /** Signing time for webhooks (now unless given). */
+  /** The time a delivery's bodies are built at (the envelope's generatedAt; now unless given). Each POST is signed when it is sent. */
   now?: Date;
   /** Of a send of several messages, how many leading ones an earlier attempt already got accepted: they are not sent again. */
   skipMessages?: number;

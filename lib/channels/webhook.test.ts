@@ -4,6 +4,9 @@ import { Webhook } from "standardwebhooks";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
 import { eventObject } from "./format";
 import { makeEvent } from "./testing/events";
+import { createGuardedAgent } from "@/lib/net/guarded-agent";
+import { messageHeaders, postAll } from "./http";
+import { startReceiver } from "./testing/receivers";
 import { authHeaders, renderWebhookBodies, webhookBodyTexts, webhookMessages } from "./webhook";
 
 const at = new Date("2025-03-01T12:05:00.000Z");
@@ -75,16 +78,39 @@ describe("webhook signatures", () => {
     const signingSecret = generateSigningSecret();
     const channel = { type: "webhook" as const, settings: { url: "https://example.com", format: "event" }, secrets: { signingSecret } };
     const messages = webhookMessages(channel, [makeEvent(), makeEvent({}, 2)], { messageId: "dlv_abc", now: new Date() });
-    expect(messages.map((m) => m.headers!["webhook-id"])).toEqual(["dlv_abc_1", "dlv_abc_2"]);
+    expect(messages.map((m) => messageHeaders(m)["webhook-id"])).toEqual(["dlv_abc_1", "dlv_abc_2"]);
     const wh = new Webhook(signingSecret);
-    for (const m of messages) expect(wh.verify(m.body, m.headers as Record<string, string>)).toEqual(JSON.parse(m.body));
+    for (const m of messages) expect(wh.verify(m.body, messageHeaders(m))).toEqual(JSON.parse(m.body));
     const again = webhookMessages(channel, [makeEvent(), makeEvent({}, 2)], { messageId: "dlv_abc" });
-    expect(again.map((m) => m.headers!["webhook-id"])).toEqual(["dlv_abc_1", "dlv_abc_2"]);
+    expect(again.map((m) => messageHeaders(m)["webhook-id"])).toEqual(["dlv_abc_1", "dlv_abc_2"]);
   });
 
   it("a signature made with another secret does not verify", () => {
     const channel = { type: "webhook" as const, settings: { url: "https://example.com" }, secrets: { signingSecret: generateSigningSecret() } };
     const [m] = webhookMessages(channel, [makeEvent()], { messageId: "dlv_1", now: new Date() });
-    expect(() => new Webhook(generateSigningSecret()).verify(m.body, m.headers as Record<string, string>)).toThrow();
+    expect(() => new Webhook(generateSigningSecret()).verify(m.body, messageHeaders(m))).toThrow();
+  });
+
+  it("signs each POST of a split delivery when it is sent, not when the delivery started", async () => {
+    // A slow receiver: each answer leaves more than a second after its request arrived.
+    const receiver = await startReceiver();
+    const answeredAt: number[] = [];
+    receiver.answer(() => ({ status: 200, delayMs: 1_100, onSent: () => answeredAt.push(Date.now()) }));
+    try {
+      const signingSecret = generateSigningSecret();
+      const channel = { type: "webhook" as const, settings: { url: receiver.url(), format: "event" }, secrets: { signingSecret } };
+      const events = [makeEvent(), makeEvent({}, 2), makeEvent({}, 3)];
+      const result = await postAll(receiver.url(), webhookMessages(channel, events, { messageId: "dlv_split" }), { messageId: "dlv_split", dispatcher: createGuardedAgent({ allowPrivate: true }) });
+      expect(result.ok).toBe(true);
+      expect(receiver.requests).toHaveLength(3);
+      const wh = new Webhook(signingSecret);
+      receiver.requests.forEach((request, i) => {
+        expect(wh.verify(request.body, request.headers as Record<string, string>)).toEqual(JSON.parse(request.body));
+        // Sent after the previous answer: signed no earlier than that answer's second.
+        if (i > 0) expect(Number(request.headers["webhook-timestamp"])).toBeGreaterThanOrEqual(Math.floor(answeredAt[i - 1] / 1000));
+      });
+    } finally {
+      await receiver.close();
+    }
   });
 });

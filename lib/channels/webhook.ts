@@ -100,8 +100,8 @@ export function webhookMessages(channel: ChannelConfig, events: RenderableEvent[
   return bodies.map((body, i) => {
     // One message keeps the delivery's id; several get stable suffixes, so a retry repeats the same ids.
     const id = bodies.length === 1 ? ctx.messageId : `${ctx.messageId}_${i + 1}`;
-    const signed = channel.secrets.signingSecret ? signatureHeaders(channel.secrets.signingSecret, id, now, body) : {};
-    return { body, headers: { ...auth, ...signed } };
+    const { signingSecret } = channel.secrets;
+    return signingSecret ? { body, headers: auth, sign: (at: Date) => signatureHeaders(signingSecret, id, at, body) } : { body, headers: auth };
   });
 }
 

@@ -81,7 +81,7 @@ describe("previewTestAlert", () => {
     expect(byName.slack.messages).toHaveLength(2);
     expect(byName.slack.messages[0]).toMatchObject({ kind: "http", body: { text: expect.stringContaining("[CRITICAL]"), blocks: expect.any(Array) } });
     // E-mail: subject and plain text; groups are named, resolved when sent.
-    expect(byName.mail.messages[0]).toMatchObject({ kind: "email", to: ["ops@acme.test", "@owners"], subject: "[CRITICAL] 2 events for ACME (1 products)" });
+    expect(byName.mail.messages[0]).toMatchObject({ kind: "email", to: ["ops@acme.test", "@owners"], subject: "[CRITICAL] 2 events for ACME" });
     expect(byName.mail.warnings.join(" ")).toMatch(/resolved to addresses when the message is sent/);
     expect(byName.inbox.messages).toEqual([{ kind: "inbox", title: events[0].title }, { kind: "inbox", title: "Credits are running low" }]);
   });

@@ -79,7 +79,7 @@ describe("sendTestAlert", () => {
     ]);
     // Every member of the org has the two test notifications unread.
     for (const userId of seed.memberIds) expect(await unreadCount(db, seed.org.id, userId)).toBe(2);
-    expect(smtp.mails.at(-1)?.parsed.subject).toBe("[ALERT] 2 events for ACME (1 products)");
+    expect(smtp.mails.at(-1)?.parsed.subject).toBe("[ALERT] 2 events for ACME");
     // The attempts are in the delivery log, flagged as tests.
     const logged = await getDelivery(db, seed.org.id, results[0].deliveryId);
     expect(logged).toMatchObject({ status: "delivered", isTest: true, eventIds, attempts: [{ status: 200, outcome: "delivered" }] });

@@ -117,6 +117,13 @@ describe("webhooks", () => {
     expect(errors({ ...hook, auth: { method: "apikey", headerName: "webhook-id", headerValue: "v" } })["auth.headerName"]?.[0]).toMatch(/reserved/);
   });
 
+  it("refuses a signing secret whose key is shorter than 24 or longer than 64 bytes (Standard Webhooks)", () => {
+    for (const bytes of [24, 64]) expect(errors({ ...hook, signingSecret: `whsec_${Buffer.alloc(bytes, 7).toString("base64")}` })).toEqual({});
+    for (const bytes of [16, 65, 200]) {
+      expect(errors({ ...hook, signingSecret: `whsec_${Buffer.alloc(bytes, 7).toString("base64")}` }).signingSecret).toEqual(["must hold a key of 24 to 64 bytes (Standard Webhooks)"]);
+    }
+  });
+
   it("accepts a given whsec_ signing secret and refuses a malformed one", () => {
     expect(errors({ ...hook, signingSecret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` })).toEqual({});
     expect(errors({ ...hook, signingSecret: "secret" }).signingSecret?.[0]).toMatch(/whsec_/);
@@ -140,5 +147,30 @@ describe("patchChannelSchema", () => {
     expect(patch.url).toBeUndefined();
     expect(patch.auth?.token).toBeNull();
     expect(patch.auth?.password).toBeUndefined();
+  });
+});
+
+describe("chat service URLs", () => {
+  it.each([
+    ["slack", "https://hooks.slack.com:8443/services/T000/B000/XXXX"],
+    ["discord", "https://discord.com:8443/api/webhooks/1/abc"],
+    ["teams", "https://prod-1.westeurope.logic.azure.com:444/workflows/abc"],
+  ])("%s: a URL naming a port is refused", (type, url) => {
+    expect(errors({ type, name: "Chat", url }).url).toEqual([`must not name a port (:${new URL(url).port}): the service takes webhooks on 443 only`]);
+    expect(errors({ type, name: "Chat", url: url.replace(/:\d+\//, "/") })).toEqual({});
+  });
+});
+
+describe("a generic webhook to a chat service", () => {
+  it.each([
+    ["https://hooks.slack.com/services/T000/B000/XXXX", /create a Slack channel instead/],
+    ["https://discord.com/api/webhooks/1/abc", /create a Discord channel instead/],
+    ["https://acme.webhook.office.com/webhookb2/abc", /Office 365 connector URL/],
+  ])("%s is refused with the type to choose", (url, message) => {
+    expect(errors({ type: "webhook", name: "Hook", url }).url?.[0]).toMatch(message);
+  });
+
+  it("any other host is a webhook", () => {
+    expect(errors({ type: "webhook", name: "Hook", url: "https://example.com/slack/hooks.slack.com" })).toEqual({});
   });
 });

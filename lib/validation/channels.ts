@@ -95,7 +95,12 @@ function receiverUrl(check: (url: URL) => string | null) {
   });
 }
 
-export const slackUrlSchema = receiverUrl((url) =>
+/** A chat service's webhook URL: checked by `check`, on the standard port (the services listen on no other). */
+function serviceUrl(check: (url: URL) => string | null) {
+  return receiverUrl((url) => (url.port ? `must not name a port (:${url.port}): the service takes webhooks on 443 only` : check(url)));
+}
+
+export const slackUrlSchema = serviceUrl((url) =>
   url.protocol !== "https:" || url.hostname !== "hooks.slack.com" || url.pathname.length < 2
     ? "must be a Slack incoming-webhook URL: https://hooks.slack.com/…"
     : null,
@@ -106,18 +111,16 @@ export const TEAMS_RETIRED_MESSAGE =
   "open the channel's ⋯ menu → Workflows → \"Post to a channel when a webhook request is received\", and paste the URL it " +
   "gives (…logic.azure.com or …api.powerplatform.com)";
 
-export const teamsUrlSchema = receiverUrl((url) => {
+export const teamsUrlSchema = serviceUrl((url) => {
+  if (chatServiceOf(url) === "office365") return TEAMS_RETIRED_MESSAGE;
   const host = url.hostname;
-  if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") {
-    return TEAMS_RETIRED_MESSAGE;
-  }
   const workflowHost = host.endsWith(".logic.azure.com") || host.endsWith(".api.powerplatform.com");
   return url.protocol !== "https:" || !workflowHost || url.pathname.length < 2
     ? "must be a Teams Workflows webhook URL (https://….logic.azure.com/… or https://….api.powerplatform.com/…)"
     : null;
 });
 
-export const discordUrlSchema = receiverUrl((url) =>
+export const discordUrlSchema = serviceUrl((url) =>
   url.protocol !== "https:" ||
   !["discord.com", "discordapp.com"].includes(url.hostname) ||
   !/^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(url.pathname)
@@ -125,9 +128,31 @@ export const discordUrlSchema = receiverUrl((url) =>
     : null,
 );
 
-export const webhookUrlSchema = receiverUrl((url) =>
-  url.protocol !== "https:" && url.protocol !== "http:" ? "must be an https:// (or http://) URL" : null,
-);
+/**
+ * The chat service a URL belongs to, if any: a generic webhook would post
+ * Herald's JSON there, which the service refuses (CIPP too picks the format by
+ * the host).
+ */
+export function chatServiceOf(url: URL): "slack" | "discord" | "office365" | null {
+  const host = url.hostname.toLowerCase();
+  if (host === "hooks.slack.com") return "slack";
+  if ((host === "discord.com" || host === "discordapp.com") && url.pathname.startsWith("/api/")) return "discord";
+  if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") return "office365";
+  return null;
+}
+
+export const webhookUrlSchema = receiverUrl((url) => {
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an https:// (or http://) URL";
+  switch (chatServiceOf(url)) {
+    case "slack":
+      return "is a Slack incoming-webhook URL: create a Slack channel instead (a generic webhook sends Herald's JSON, which Slack refuses)";
+    case "discord":
+      return "is a Discord webhook URL: create a Discord channel instead (a generic webhook sends Herald's JSON, which Discord refuses)";
+    case "office365":
+      return TEAMS_RETIRED_MESSAGE;
+  }
+  return null;
+});
 
 // --- webhook authentication -------------------------------------------------
 
@@ -214,7 +239,12 @@ export type WebhookAuth = z.output<typeof webhookAuthSchema>;
 export const signingSecretSchema = z
   .string()
   .trim()
-  .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64 (at least 24 bytes)");
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64")
+  // Standard Webhooks: a key of 24 to 64 bytes.
+  .refine((value) => {
+    const bytes = Buffer.from(value.slice("whsec_".length), "base64").length;
+    return bytes >= 24 && bytes <= 64;
+  }, "must hold a key of 24 to 64 bytes (Standard Webhooks)");
 
 // --- whole channels ---------------------------------------------------------
 

@@ -20,7 +20,7 @@ export function useTestEnvironment(overrides: Record<string, string> = {}) {
 }
 
 export type ReceivedRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; body: string };
-type Answer = { status: number; body?: string; headers?: Record<string, string> } | "hang";
+type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; onSent?: () => void } | "hang";
 
 export type Receiver = {
   url: (p?: string) => string;
@@ -46,8 +46,13 @@ export async function startReceiver(): Promise<Receiver> {
         hanging.add(res);
         return;
       }
-      res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
-      res.end(answer.body ?? "");
+      const send = () => {
+        res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
+        res.end(answer.body ?? "");
+        answer.onSent?.();
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
