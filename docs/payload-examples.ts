@@ -50,6 +50,7 @@ export function payloadExamples(): Record<string, unknown> {
     "webhook-array": renderWebhookBodies("array", events)[0],
     "webhook-envelope": renderWebhookBodies("envelope", events, GENERATED_AT)[0],
     "webhook-event": renderWebhookBodies("event", events)[0],
+    "webhook-scalingo": renderWebhookBodies("scalingo", [{ ...events[0], product: { id: "prd_7Qm2LxUzW3sN0bTe", slug: "shop", name: "Shop" } }])[0],
     slack: renderSlackMessage(events[0]),
     discord: renderDiscordMessages(events)[0],
     teams: renderTeamsMessages([events[0]])[0],

@@ -20,7 +20,8 @@ export type RenderableEvent = {
   dataJson?: string;
   occurredAt: Date;
   org: { slug: string; name: string };
-  product: { slug: string; name: string } | null;
+  /** `id`: where the body names it (Scalingo's app_id); loaded events carry it. */
+  product: { id?: string; slug: string; name: string } | null;
   /** Absolute link to the event in the console. */
   link: string;
 };

@@ -7,7 +7,7 @@ import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
 
 /**
- * Generic HTTP webhooks (DESIGN §4): JSON in one of three formats, the
+ * Generic HTTP webhooks (DESIGN §4): JSON in one of four formats, the
  * channel's authentication, and a Standard Webhooks signature on every POST
  * (`webhook-id` stays the same across retries of one delivery).
  */
@@ -27,6 +27,44 @@ function envelopeHead(events: RenderableEvent[], generatedAt: Date) {
   };
 }
 
+const text = (value: unknown) => (typeof value === "string" ? value : typeof value === "number" ? String(value) : "");
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Scalingo's deployment statuses for Herald's two deployment outcomes, when the event's data names none. */
+const SCALINGO_STATUS: Record<string, string> = { "deployment.succeeded": "success", "deployment.failed": "crashed" };
+
+/**
+ * Scalingo's notification body (its documented webhook format), for
+ * notifications made through the Scalingo-compatible API: a receiver written
+ * for Scalingo reads it unchanged. Filled from the event's data where the
+ * producer sent Scalingo's fields (`user`, `pusher`, `deployment_id`,
+ * `git_ref`, `status`, `duration`); docs/receivers.md says what stands in
+ * otherwise. Events other than deployments keep their type, their data as
+ * `type_data`.
+ */
+export function scalingoBody(e: RenderableEvent) {
+  const data = e.data ?? {};
+  const user = isRecord(data.user) ? data.user : { username: text(data.pusher), email: text(data.email), id: text(data.user_id) };
+  const deployment = e.type.startsWith("deployment.");
+  return {
+    id: e.id,
+    created_at: e.occurredAt.toISOString().replace(/Z$/, "+00:00"),
+    user,
+    app_id: e.product ? (e.product.id ?? e.product.slug) : null,
+    app_name: e.product?.slug ?? null,
+    type: deployment ? "deployment" : e.type,
+    type_data: deployment
+      ? {
+          deployment_id: text(data.deployment_id) || e.id,
+          pusher: text(data.pusher) || text(user.username),
+          git_ref: text(data.git_ref) || text(data.commit),
+          status: text(data.status) || SCALINGO_STATUS[e.type] || e.type.slice("deployment.".length),
+          duration: typeof data.duration === "number" ? data.duration : null,
+        }
+      : data,
+  };
+}
+
 /**
  * The JSON bodies one delivery posts, in order, as the text that is signed and
  * sent. Built as text (`eventJson`) so an event's stored data is not parsed
@@ -36,6 +74,8 @@ export function webhookBodyTexts(format: WebhookFormat, events: RenderableEvent[
   switch (format) {
     case "event":
       return events.map(eventJson);
+    case "scalingo":
+      return events.map((e) => JSON.stringify(scalingoBody(e)));
     case "envelope":
       return [`${JSON.stringify(envelopeHead(events, now)).slice(0, -1)},"payload":[${events.map(eventJson).join(",")}]}`];
     case "array":

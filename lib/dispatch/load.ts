@@ -61,6 +61,7 @@ type EventRow = {
   occurred_at: number | string;
   org_slug: string;
   org_name: string;
+  product_id: string | null;
   product_slug: string | null;
   product_name: string | null;
 };
@@ -99,7 +100,7 @@ const byOccurrence = (a: RenderableEvent, b: RenderableEvent) =>
 /** Delivery id → its events (oldest first), each with the link back to the console. */
 export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Promise<Map<string, RenderableEvent[]>> {
   const columns = `de.delivery_id, e.id, e.type, e.severity, e.title, e.occurred_at,
-            o.slug AS org_slug, o.name AS org_name, p.slug AS product_slug, p.name AS product_name
+            o.slug AS org_slug, o.name AS org_name, e.product_id, p.slug AS product_slug, p.name AS product_name
        FROM delivery_events de
        JOIN events e ON e.id = de.event_id
        JOIN orgs o ON o.id = e.org_id
@@ -118,7 +119,7 @@ export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUr
       title: r.title,
       occurredAt: new Date(r.occurred_at),
       org: { slug: r.org_slug, name: r.org_name },
-      product: r.product_slug ? { slug: r.product_slug, name: r.product_name ?? r.product_slug } : null,
+      product: r.product_slug ? { id: r.product_id ?? undefined, slug: r.product_slug, name: r.product_name ?? r.product_slug } : null,
       link: eventLink(publicUrl, r.org_slug, r.id),
     });
     const list = out.get(r.delivery_id);

@@ -7,7 +7,7 @@ import { maskUrl } from "@/lib/crypto/secrets";
 import { conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { orgCatalog } from "@/lib/events/catalog";
 import { createChannelSchema, type ChannelInput } from "@/lib/validation/channels";
-import type { CreateNotificationInput, NotificationType, PatchNotificationInput } from "@/lib/validation/notifications";
+import { inferNotificationType, type CreateNotificationInput, type NotificationType, type PatchNotificationInput } from "@/lib/validation/notifications";
 import type { RuleBody } from "@/lib/validation/rules";
 import { createRuleIn, deleteRuleIn, notificationRuleId, updateRuleIn } from "./queries";
 
@@ -24,6 +24,8 @@ export type NotificationView = {
   id: string;
   type: NotificationType;
   app: string;
+  /** The product's id (Scalingo's name for the app reference). */
+  app_id: string;
   /** Masked: the URL's credentials never leave the server. */
   webhook_url: string;
   active: boolean;
@@ -42,6 +44,7 @@ async function view(db: DbOrTx, product: Product, channel: ChannelRow): Promise<
     id: channel.id,
     type: channel.type as NotificationType,
     app: product.slug,
+    app_id: product.id,
     webhook_url: channel.secretHints.url ?? maskUrl(String(channel.settings.url ?? "")),
     active: channel.enabled,
     send_all_events: eventTypes === "all",
@@ -98,9 +101,13 @@ async function assertOnlyActive(db: DbOrTx, orgId: string, product: Product, typ
   }
 }
 
-/** The channel body for a notification, refused with 422 when the URL does not fit the type (a slack type needs a Slack URL). */
+/**
+ * The channel body for a notification, refused with 422 when the URL does not
+ * fit the type (a slack type needs a Slack URL). A webhook gets Scalingo's own
+ * body, one POST per event, so a receiver written for Scalingo works unchanged.
+ */
 function channelInputFor(type: NotificationType, url: string, name: string, enabled: boolean): ChannelInput {
-  const body = type === "webhook" ? { type, name, enabled, url, format: "event" } : { type, name, enabled, url };
+  const body = type === "webhook" ? { type, name, enabled, url, format: "scalingo" } : { type, name, enabled, url };
   const parsed = createChannelSchema.safeParse(body);
   if (parsed.success) return parsed.data;
   const messages = parsed.error.issues.map((i) => i.message);
@@ -137,7 +144,8 @@ function ruleBody(product: Product, type: string, channelId: string, eventTypes:
   };
 }
 
-export async function createNotification(db: Db, orgId: string, actor: Actor, product: Product, input: CreateNotificationInput): Promise<NotificationView> {
+export async function createNotification(db: Db, orgId: string, actor: Actor, product: Product, body: CreateNotificationInput): Promise<NotificationView> {
+  const input = { ...body, type: body.type ?? inferNotificationType(body.webhook_url) };
   const channelInput = channelInputFor(input.type, input.webhook_url, `${product.slug} ${input.type}`, input.active);
   const eventTypes = await eventTypesFor(db, orgId, input.send_all_events, input.selected_events);
   if (input.active) await assertOnlyActive(db, orgId, product, input.type);

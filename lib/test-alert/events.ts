@@ -45,7 +45,7 @@ export async function buildTestEvents(
     const product = wantsProduct ? productForSamples : null;
     const event = sampleEvent(ctx(product, out.length), type.key, item.severity);
     if (!SAMPLES[type.key]) event.title = `Test: ${type.title}`;
-    out.push({ ...event, product: product && { slug: product.slug, name: product.name }, productId: product?.id ?? null });
+    out.push({ ...event, product: product && { id: product.id, slug: product.slug, name: product.name }, productId: product?.id ?? null });
   });
   if (Object.keys(fields).length) throw invalid(fields, "Some sample events are invalid");
 
@@ -54,13 +54,13 @@ export async function buildTestEvents(
     const event = sampleEvent(ctx(product, out.length), TEST_EVENT_TYPE, input.custom.severity ?? "info");
     event.title = input.custom.title;
     event.data = { ...(input.custom.message ? { message: input.custom.message } : {}), test: true };
-    out.push({ ...event, product: product && { slug: product.slug, name: product.name }, productId: product?.id ?? null });
+    out.push({ ...event, product: product && { id: product.id, slug: product.slug, name: product.name }, productId: product?.id ?? null });
   }
 
   if (out.length === 0) {
     const product = scope.product;
     const event = sampleEvent(ctx(product, 0), TEST_EVENT_TYPE, "info");
-    out.push({ ...event, product: product && { slug: product.slug, name: product.name }, productId: product?.id ?? null });
+    out.push({ ...event, product: product && { id: product.id, slug: product.slug, name: product.name }, productId: product?.id ?? null });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { nameSchema } from "./common";
  * result with `createChannelSchema`, so both paths apply the same rules.
  */
 
-export const WEBHOOK_FORMATS = ["array", "envelope", "event"] as const;
+export const WEBHOOK_FORMATS = ["array", "envelope", "event", "scalingo"] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 export const AUTH_METHODS = ["none", "bearer", "basic", "apikey", "headers"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -112,10 +112,9 @@ export const TEAMS_RETIRED_MESSAGE =
   "gives (…logic.azure.com or …api.powerplatform.com)";
 
 export const teamsUrlSchema = serviceUrl((url) => {
-  if (chatServiceOf(url) === "office365") return TEAMS_RETIRED_MESSAGE;
-  const host = url.hostname;
-  const workflowHost = host.endsWith(".logic.azure.com") || host.endsWith(".api.powerplatform.com");
-  return url.protocol !== "https:" || !workflowHost || url.pathname.length < 2
+  const service = chatServiceOf(url);
+  if (service === "office365") return TEAMS_RETIRED_MESSAGE;
+  return url.protocol !== "https:" || service !== "teams" || url.pathname.length < 2
     ? "must be a Teams Workflows webhook URL (https://….logic.azure.com/… or https://….api.powerplatform.com/…)"
     : null;
 });
@@ -133,11 +132,13 @@ export const discordUrlSchema = serviceUrl((url) =>
  * Herald's JSON there, which the service refuses (CIPP too picks the format by
  * the host).
  */
-export function chatServiceOf(url: URL): "slack" | "discord" | "office365" | null {
+export function chatServiceOf(url: URL): "slack" | "discord" | "office365" | "teams" | null {
   const host = url.hostname.toLowerCase();
   if (host === "hooks.slack.com") return "slack";
   if ((host === "discord.com" || host === "discordapp.com") && url.pathname.startsWith("/api/")) return "discord";
   if (host.endsWith(".webhook.office.com") || host === "outlook.office.com" || host === "outlook.office365.com") return "office365";
+  // A Teams Workflows URL (Power Automate; a flow may also take other JSON, so a generic webhook may post there).
+  if (host.endsWith(".logic.azure.com") || host.endsWith(".api.powerplatform.com")) return "teams";
   return null;
 }
 

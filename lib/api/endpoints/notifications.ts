@@ -15,6 +15,7 @@ const notificationOut = z.object({
   id: z.string(),
   type: z.enum(NOTIFICATION_TYPES),
   app: z.string().describe("the product's slug"),
+  app_id: z.string().describe("the product's id (Scalingo's app reference)"),
   webhook_url: z.string().describe("masked: the URL's credentials are never returned"),
   active: z.boolean(),
   send_all_events: z.boolean(),

@@ -21,6 +21,7 @@ const FORMAT_LABELS = {
   array: "JSON array of events (default)",
   envelope: "Standardized Alert Schema 1.0 envelope",
   event: "One POST per event",
+  scalingo: "Scalingo's deployment notification, one POST per event",
 };
 
 type SecretField = "token" | "password" | "headerValue" | "headers";

@@ -3,6 +3,8 @@ import type { Db } from "@/db/client";
 import { channels, deliveries, products, rules } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import { useTestEnvironment } from "@/lib/channels/testing/receivers";
+import { startReceiver, waitFor } from "@/lib/dispatch/test-support";
+import { dispatchOnce } from "@/lib/dispatch/run";
 import { ingestEvents } from "@/lib/events/ingest";
 import { call } from "@/test/api";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
@@ -61,7 +63,7 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     expect(res.status).toBe(201);
     expect(res.json.notification).toMatchObject({ type: "webhook", send_all_events: false, selected_events: ["deployment.failed"] });
     expect(res.json.notification.webhook_url).not.toContain("abc123");
-    expect((await db.select().from(channels).limit(1))[0]?.settings).toMatchObject({ format: "event" });
+    expect((await db.select().from(channels).limit(1))[0]?.settings).toMatchObject({ format: "scalingo" });
     const sent = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "a" }, { type: "deployment.succeeded", product: "shop", title: "b" }], { indexed: true });
     expect(sent.map((r) => r.deliveries)).toEqual([1, 0]);
   });
@@ -168,5 +170,79 @@ describe("GET, PATCH, DELETE /api/v1/apps/:app/notifications[/:id]", () => {
     expect(await db.select().from(deliveries)).toHaveLength(0);
     expect((await remove(n.id)).status).toBe(404);
     expect((await call(item.GET, { url: url("shop", n.id), token: admin, params: { app: "shop", id: n.id } })).status).toBe(404);
+  });
+});
+
+/**
+ * Scalingo's own documentation of this API (developers.scalingo.com, "Notifications"), its
+ * request bodies verbatim, sent to Herald with the base URL swapped
+ * (https://api.scalingo.com/v1 → https://herald.example/api/v1). docs/receivers.md.
+ */
+describe("Scalingo's documented examples", () => {
+  const SCALINGO_SLACK = "https://hooks.slack.com/TXXXXX/BXXXXX/XXXXXXXXXX";
+  const rawPost = (rawBody: string) => call(collection.POST, { method: "POST", url: url("shop"), token: admin, params: { app: "shop" }, rawBody });
+  const rawPatch = (id: string, rawBody: string) => call(item.PATCH, { method: "PATCH", url: url("shop", id), token: admin, params: { app: "shop", id }, rawBody });
+
+  it("POST with only webhook_url and active: the type is inferred from the URL (Slack), 201", async () => {
+    const res = await rawPost(`{"notification":{"webhook_url": "${SCALINGO_SLACK}", "active": false}}`);
+    expect(res.status).toBe(201);
+    expect(res.json.notification).toMatchObject({ type: "slack", active: false, app: "shop", app_id: "prd_shop" });
+    // Any other URL is a webhook; Discord and Teams Workflows URLs their own types.
+    expect((await create({ webhook_url: "https://myendpoint.com" })).json.notification.type).toBe("webhook");
+    expect((await create({ webhook_url: "https://discord.com/api/webhooks/1/abc" })).json.notification.type).toBe("discord");
+    const list = await call(collection.GET, { url: url("shop"), token: admin, params: { app: "shop" } });
+    expect(list.json.notifications.map((n: { type: string }) => n.type)).toEqual(["slack", "webhook", "discord"]);
+  });
+
+  it('PATCH with "active": "true" (a string, as the example sends it) enables it; its unquoted key is not JSON: 400 saying so', async () => {
+    const n = (await create({ webhook_url: "https://example.test/old", active: false })).json.notification;
+    const res = await rawPatch(n.id, `{"notification": {"webhook_url": "https://myendpoint.com", "active": "true"}}`);
+    expect(res.status).toBe(200);
+    expect(res.json.notification).toMatchObject({ active: true, type: "webhook" });
+    const verbatim = await rawPatch(n.id, `{"notification": {"webhook_url": "https://myendpoint.com", active: "true"}}`);
+    expect(verbatim.status).toBe(400);
+    expect(verbatim.json.error.message).toMatch(/JSON/);
+    expect((await rawPatch(n.id, `{"notification": {"active": "yes"}}`)).json.error.fields).toEqual({ "notification.active": ["must be true or false"] });
+  });
+
+  it("PATCH of a Slack notification to a non-Slack URL is refused, as Scalingo warns", async () => {
+    const n = (await create({ webhook_url: SCALINGO_SLACK })).json.notification;
+    const res = await rawPatch(n.id, `{"notification": {"webhook_url": "https://myendpoint.com", "active": "true"}}`);
+    expect(res.status).toBe(422);
+    expect(res.json.error.fields["notification.webhook_url"][0]).toMatch(/Slack/);
+  });
+
+  it("DELETE: 204", async () => {
+    const n = (await create({ webhook_url: SCALINGO_SLACK })).json.notification;
+    expect((await remove(n.id)).status).toBe(204);
+  });
+
+  it("a webhook notification delivers Scalingo's own body, signed, to a real receiver", async () => {
+    const receiver = await startReceiver();
+    try {
+      await create({ webhook_url: `${receiver.url}/scalingo` });
+      await ingestEvents(
+        db,
+        orgId,
+        [{ type: "deployment.succeeded", product: "shop", title: "Deployed", data: { deployment_id: "dep_1", pusher: "johndoe", git_ref: "0123456789abcdef", duration: 40, user: { username: "johndoe", email: "john@doe.com", id: "us_1" } } }],
+        { indexed: false },
+      );
+      await dispatchOnce(db, { deadlineMs: 20_000 });
+      await waitFor(() => receiver.received.length === 1, 20_000, "the Scalingo body");
+      const [request] = receiver.received;
+      expect(request.headers["webhook-signature"]).toMatch(/^v1,/);
+      const body = JSON.parse(request.body);
+      expect(body).toEqual({
+        id: expect.stringMatching(/^evt_/),
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/),
+        user: { username: "johndoe", email: "john@doe.com", id: "us_1" },
+        app_id: "prd_shop",
+        app_name: "shop",
+        type: "deployment",
+        type_data: { deployment_id: "dep_1", pusher: "johndoe", git_ref: "0123456789abcdef", status: "success", duration: 40 },
+      });
+    } finally {
+      await receiver.close();
+    }
   });
 });
