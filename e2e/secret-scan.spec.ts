@@ -58,7 +58,8 @@ test.beforeAll(async ({ playwright }) => {
   ];
   const channels: string[] = [];
   for (const data of bodies) {
-    const res = await request.post(`/api/v1/orgs/${org}/channels`, { data, headers });
+    // Slack, Discord and Teams are outside this machine, the echo answers 500: created untested.
+    const res = await request.post(`/api/v1/orgs/${org}/channels`, { data: { ...data, skipTest: true }, headers });
     expect(res.status(), await res.text()).toBe(201);
     channels.push((await res.json()).channel.id);
   }

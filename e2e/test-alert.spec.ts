@@ -28,7 +28,7 @@ test.beforeAll(async ({ request }) => {
   // A webhook channel to the loopback receiver, created through the API.
   const res = await request.post(`/api/v1/orgs/${org}/channels`, {
     headers: { authorization: `Bearer ${createToken("admin", "e2e-test-alert")}` },
-    data: { type: "webhook", name: HOOK, url: peers.url("/test-alert-hook") },
+    data: { type: "webhook", name: HOOK, url: peers.url("/test-alert-hook"), skipTest: true },
   });
   expect(res.status()).toBe(201);
 });

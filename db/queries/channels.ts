@@ -122,7 +122,12 @@ async function checkTarget(input: ChannelInput, split: ReturnType<typeof splitCh
 }
 
 /** `inTransaction` runs inside the channel's own transaction (a product notification writes its rule there). */
-export type ChannelWriteOptions = TargetCheckOptions & { productId?: string | null; inTransaction?: (tx: Tx, channel: PublicChannel) => void | Promise<void> };
+export type ChannelWriteOptions = TargetCheckOptions & {
+  productId?: string | null;
+  inTransaction?: (tx: Tx, channel: PublicChannel) => void | Promise<void>;
+  /** Runs once the body passed every check, before anything is written (the API's test of a new receiver); throwing refuses the channel. */
+  beforeWrite?: (input: ChannelInput) => Promise<void>;
+};
 
 /** Creates a channel from a validated body; a webhook gets a signing secret unless one is given. */
 export async function createChannel(db: Db, orgId: string, actor: Actor, input: ChannelInput, options: ChannelWriteOptions = {}): Promise<PublicChannel> {
@@ -131,6 +136,7 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
   const split = splitChannelInput(body);
   await checkInboxMembers(db, orgId, body);
   await checkTarget(body, split, options);
+  await options.beforeWrite?.(body);
   const id = newId("ch");
   const sealed = seal(orgId, id, split.secrets);
   const now = new Date();

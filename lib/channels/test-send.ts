@@ -3,11 +3,13 @@ import type { DbOrTx } from "@/db/client";
 import { orgs, products } from "@/db/schema";
 import { channelRow, loadSendableChannel, recipientGroupResolver } from "@/db/queries/channels";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/errors";
+import { AppError, invalid } from "@/lib/errors";
+import type { ChannelInput } from "@/lib/validation/channels";
+import { splitChannelInput } from "./config";
 import { newId } from "@/lib/ids";
 import { channelModule } from "./registry";
 import { testEvent } from "./sample-events";
-import type { SendContext } from "./types";
+import type { SendableChannel, SendContext } from "./types";
 
 export type TestSendResult = { ok: boolean; status?: number; durationMs: number; error?: string };
 
@@ -32,12 +34,44 @@ export async function sendChannelTest(
   const product = row.productId
     ? ((await db.select({ slug: products.slug, name: products.name }).from(products).where(eq(products.id, row.productId)).limit(1))[0] ?? null)
     : null;
-  const channel = (await loadSendableChannel(db, channelId))!;
+  return sendSample(db, (await loadSendableChannel(db, channelId))!, { slug: org.slug, name: org.name }, product, options);
+}
+
+/**
+ * A channel about to be created, tested before it is (issue #19: as Chainloop
+ * registers an integration): one sample notification to the receiver as the
+ * channel would send it, signing secret included. Refused with 422 naming
+ * what the receiver answered, unless the caller opted out with `skipTest`.
+ * An inbox has no receiver: nothing to test.
+ */
+export async function requireWorkingReceiver(db: DbOrTx, orgId: string, input: ChannelInput, options: Pick<SendContext, "dispatcher" | "timeoutMs"> = {}) {
+  if (channelModule(input.type).transport === "database") return;
+  const [org] = await db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, orgId)).limit(1);
+  if (!org) throw new AppError("not_found", "Organization not found");
+  const { settings, secrets } = splitChannelInput(input);
+  const channel: SendableChannel = { id: "ch_new", orgId, type: input.type, name: input.name, settings, secrets };
+  const result = await sendSample(db, channel, org, null, options);
+  if (result.ok) return;
+  const field = input.type === "email" ? "recipients" : "url";
+  const answer = result.error ?? `the receiver answered ${result.status}`;
+  throw invalid(
+    { [field]: [`the test notification failed: ${answer}`], skipTest: ['set to true to create the channel without testing it'] },
+    `The channel was not created: its test notification failed (${answer}). Fix the receiver, or send "skipTest": true to create it untested.`,
+  );
+}
+
+async function sendSample(
+  db: DbOrTx,
+  channel: SendableChannel,
+  org: { slug: string; name: string },
+  product: { slug: string; name: string } | null,
+  options: Pick<SendContext, "dispatcher" | "timeoutMs">,
+): Promise<TestSendResult> {
   const event = testEvent({ org, product, publicUrl: env().publicUrl });
-  const result = await module.send(channel, [event], {
+  const result = await channelModule(channel.type).send(channel, [event], {
     ...options,
     messageId: newId("test"),
-    resolveGroup: recipientGroupResolver(db, orgId),
+    resolveGroup: recipientGroupResolver(db, channel.orgId),
   });
   const out: TestSendResult = { ok: result.ok, durationMs: result.durationMs };
   if (result.statusCode !== undefined) out.status = result.statusCode;

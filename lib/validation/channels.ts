@@ -249,7 +249,14 @@ export const signingSecretSchema = z
 
 // --- whole channels ---------------------------------------------------------
 
-const base = { name: nameSchema, enabled: z.boolean().default(true) };
+const base = {
+  name: nameSchema,
+  enabled: z.boolean().default(true),
+  skipTest: z
+    .boolean({ error: "must be true or false" })
+    .optional()
+    .describe("API: create the channel without sending it a test notification first (a failed test refuses the channel)"),
+};
 
 export const createChannelSchema = z.discriminatedUnion(
   "type",

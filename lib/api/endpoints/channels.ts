@@ -52,7 +52,9 @@ export const listChannelsEndpoint = endpoint({
 export const createChannelEndpoint = endpoint({
   method: "POST",
   path: "/api/v1/orgs/{org}/channels",
-  summary: "Create a channel (e-mail, Slack, Teams, Discord, webhook, inbox)",
+  summary:
+    "Create a channel (e-mail, Slack, Teams, Discord, webhook, inbox). A test notification is sent to the receiver first, " +
+    'and a failed test refuses the channel with 422 naming what the receiver answered; "skipTest": true creates it untested.',
   tag: "Channels",
   permission: "org:configure",
   body: createChannelSchema,

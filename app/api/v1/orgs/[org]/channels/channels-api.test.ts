@@ -120,7 +120,8 @@ describe("channels API", () => {
   });
 
   it("refuses e-mail channels only when SMTP is missing (configured here)", async () => {
-    const { status } = await call(collection.POST, "POST", { org: "acme" }, { type: "email", name: "Mail", recipients: "a@x.org" });
+    // The SMTP server of this test is not listening: the channel is created untested.
+    const { status } = await call(collection.POST, "POST", { org: "acme" }, { type: "email", name: "Mail", recipients: "a@x.org", skipTest: true });
     expect(status).toBe(201);
     expect(env().SMTP_URL).toBeDefined();
   });
@@ -134,12 +135,9 @@ describe("channels API", () => {
       expect(tested.status).toBe(200);
       expect(tested.json).toEqual({ ok: true, status: 200, durationMs: expect.any(Number) });
     }
-    expect(receiver.requests.map((r) => r.headers.authorization ?? r.headers["x-api-key"] ?? r.headers["x-secret"])).toEqual([
-      `Bearer ${SECRETS.bearer}`,
-      `Basic ${Buffer.from(`bob:${SECRETS.password}`).toString("base64")}`,
-      SECRETS.apikey,
-      SECRETS.header,
-    ]);
+    const credentials = [`Bearer ${SECRETS.bearer}`, `Basic ${Buffer.from(`bob:${SECRETS.password}`).toString("base64")}`, SECRETS.apikey, SECRETS.header];
+    // Each webhook was tested when it was created, then by the test route: its credentials both times.
+    expect(receiver.requests.map((r) => r.headers.authorization ?? r.headers["x-api-key"] ?? r.headers["x-secret"])).toEqual([...credentials, ...credentials]);
   });
 
   it("a read-only token can list but not change, test or reveal", async () => {
@@ -176,5 +174,47 @@ describe("channels API", () => {
       for (const line of logged) expect(line).not.toContain(secret);
       expect(stored).not.toContain(secret);
     }
+  });
+});
+
+describe("a new channel is tested before it is created (as Chainloop does)", () => {
+  it("a receiver answering 200 gets one signed sample notification, and the channel is created", async () => {
+    const before = receiver.requests.length;
+    const { status, json } = await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Tested", url: receiver.url("/tested") });
+    expect(status).toBe(201);
+    const sent = receiver.requests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].path).toBe("/tested");
+    expect(sent[0].headers["webhook-signature"]).toMatch(/^v1,/);
+    // Signed with the secret the channel was given.
+    const secret = (await call(signing.GET, "GET", { org: "acme", id: json.channel.id })).json.signingSecret as string;
+    const { Webhook } = await import("standardwebhooks");
+    expect(() => new Webhook(secret).verify(sent[0].body, sent[0].headers as Record<string, string>)).not.toThrow();
+  });
+
+  it("a receiver answering 500 refuses the channel with 422 naming what it answered; nothing is stored", async () => {
+    const failing = await startReceiver();
+    failing.answer(() => ({ status: 500, body: "down" }));
+    try {
+      const count = async () => (await call(collection.GET, "GET", { org: "acme" })).json.channels.length as number;
+      const channels = await count();
+      const { status, json } = await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Refused", url: failing.url("/down") });
+      expect(status).toBe(422);
+      expect(json.error.fields.url[0]).toBe("the test notification failed: the receiver answered 500 Internal Server Error");
+      expect(json.error.message).toMatch(/skipTest/);
+      expect(failing.requests).toHaveLength(1);
+      expect(await count()).toBe(channels);
+      // Opting out creates it without a request.
+      const skipped = await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Untested", url: failing.url("/down"), skipTest: true });
+      expect(skipped.status).toBe(201);
+      expect(failing.requests).toHaveLength(1);
+      expect(await count()).toBe(channels + 1);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("an inbox has no receiver: created without a test", async () => {
+    expect((await call(collection.POST, "POST", { org: "acme" }, { type: "inbox", name: "Inbox tested" })).status).toBe(201);
   });
 });
