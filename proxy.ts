@@ -37,5 +37,5 @@ export async function proxy(req: NextRequest) {
 }
 
 export const config = {
-  matcher: ["/((?!api/|_next/static/|_next/image|favicon.ico).*)"],
+  matcher: ["/((?!api/|catch/|_next/static/|_next/image|favicon.ico).*)"],
 };

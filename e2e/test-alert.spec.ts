@@ -66,6 +66,8 @@ test("pick a webhook and the console inbox, two sample events, preview, send, se
   await expect(result(page, HOOK)).toContainText(/status 200, \d+ ms/);
   await expect(result(page, "Console inbox")).toContainText("delivered");
   await expect(result(page, HOOK).getByRole("link", { name: "View in delivery log" })).toHaveAttribute("href", /\/deliveries\?channel=ch_.+&event=evt_/);
+  // Below two preview cards the results would be out of sight: the dialog brings them into view.
+  await expect(d.getByRole("region", { name: "Results" })).toBeInViewport();
 
   // The receiver got one signed POST with both test events.
   const hits = (await peers.requests()).filter((r: { path: string }) => r.path === "/test-alert-hook");
@@ -79,6 +81,11 @@ test("pick a webhook and the console inbox, two sample events, preview, send, se
   // The bell counts the two test notifications.
   await d.getByRole("button", { name: "Close" }).click();
   await expect.poll(() => unread(page)).toBe(before + 2);
+
+  // The delivery log marks the test delivery as the dialog says it does.
+  await page.goto(`/o/${org}/deliveries`);
+  const row = page.getByRole("table", { name: "Deliveries" }).locator("tr[data-testid^='delivery-']", { hasText: HOOK }).first();
+  await expect(row.getByText("test", { exact: true })).toBeVisible();
 });
 
 test("a receiver answering 500 shows the failure with its status; Retry succeeds once it is fixed", async ({ page }) => {

@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { can, type Permission, type Principal } from "@/lib/auth/permissions";
 import type { Endpoint } from "@/lib/api/endpoint";
 import { startReceiver, useTestEnvironment } from "@/lib/channels/testing/receivers";
+import { catchRequestEndpoint } from "@/lib/catcher/endpoint";
+import { ALL_ENDPOINTS } from "@/lib/api/endpoints";
 import { APP, callRoute, discoverRoutes, isErrorShape, pathParams, type RouteOperation } from "./routes";
 import { changedTables, paramsOf, seededTemplate, snapshotRows, validBodyOf, type SeededOrg } from "./two-orgs";
 
@@ -55,6 +57,23 @@ const PUBLIC_ROUTES: Record<string, { reason: string; check: (op: RouteOperation
       expect((await callRoute(op, { params: {}, token: DISPATCH_TOKEN })).status).toBe(200);
     },
   },
+  "POST /catch/{token}": {
+    reason: "a request catcher's public address: the unguessable token is the credential; it only stores (bounded) what is posted, and answers nothing but the new id",
+    check: async (op, seed) => {
+      // An org token opens nothing here: an unknown or malformed token is 404 whoever calls.
+      for (const token of ["A".repeat(32), "short"]) {
+        const res = await callRoute(op, { params: { token }, token: seed.a.tokens.admin, rawBody: "{}" });
+        expect(res.status).toBe(404);
+        expect(isErrorShape(res.json)).toBe(true);
+      }
+      const { db } = await import("@/db/client");
+      const { createCatcher } = await import("@/lib/catcher/catchers");
+      const catcher = await createCatcher(db(), seed.a.id, { type: "system", label: "matrix" }, { name: "matrix" });
+      const res = await callRoute(op, { params: { token: catcher.url.split("/catch/")[1] }, rawBody: '{"x":1}' });
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.json as object)).toEqual(["caught"]);
+    },
+  },
 };
 
 /** Route folders that are not Herald's API: next-auth's own sign-in endpoints. */
@@ -72,7 +91,11 @@ afterAll(async () => {
   await receiver.close();
 });
 
-const discovered = (await discoverRoutes(path.join(APP, "api"))).filter((r) => !NOT_API.some((dir) => path.join(process.cwd(), r.file).startsWith(dir)));
+const discovered = [
+  ...(await discoverRoutes(path.join(APP, "api"))).filter((r) => !NOT_API.some((dir) => path.join(process.cwd(), r.file).startsWith(dir))),
+  // Outside /api: the request catcher's public address (not part of the OpenAPI document).
+  ...(await discoverRoutes(path.join(APP, "catch"), [...ALL_ENDPOINTS, catchRequestEndpoint])),
+];
 
 type Caller = {
   name: string;
@@ -117,10 +140,11 @@ function expected(op: RouteOperation, endpoint: Endpoint, caller: Caller): 401 |
   return can(caller.principal, endpoint.permission as Permission, productId) ? "allowed" : 403;
 }
 
-describe("every route handler under app/api", () => {
+describe("every route handler under app/api (and app/catch)", () => {
   it("is found (the discovery can fail)", () => {
     expect(discovered.length).toBeGreaterThan(10);
     expect(discovered.map((r) => r.op)).toContain("POST /api/v1/events");
+    expect(discovered.map((r) => r.op)).toContain("POST /catch/{token}");
   });
 
   it.each(discovered.map((r) => [r.op, r] as const))("%s is described by an endpoint object", (_, op) => {
@@ -202,7 +226,7 @@ function badQueryOf(endpoint: Endpoint | undefined): string {
 }
 
 /** Routes anyone may call without credentials (nothing to check first). */
-const OPEN_ROUTES = new Set(["GET /api/v1/openapi.json", "GET /api/health"]);
+const OPEN_ROUTES = new Set(["GET /api/v1/openapi.json", "GET /api/health", "POST /catch/{token}"]);
 
 describe("credentials are checked before input", () => {
   const closed = discovered.filter((op) => !OPEN_ROUTES.has(op.op));

@@ -404,5 +404,46 @@ export function defineSchema(k: SchemaKit) {
     ],
   );
 
-  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems };
+  /**
+   * Request catchers (console → Request catcher): an unguessable URL on Herald
+   * itself, `/catch/{token}`, that keeps the last requests posted to it so a
+   * newcomer can look at a real signed delivery without writing a receiver.
+   * Org-scoped and expiring; lib/catcher/catchers.ts bounds what is kept.
+   */
+  const catchers = k.table(
+    "catchers",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      name: k.text("name").notNull(),
+      /** The path segment after /catch/: the only credential a sender needs, so long and random. */
+      token: k.text("token").notNull().unique(),
+      /** The webhook channel whose signing secret checks the caught requests' signatures. */
+      channelId: k.text("channel_id").references(() => channels.id, { onDelete: "set null" }),
+      expiresAt: k.timestamp("expires_at").notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.index("catchers_org_idx").on(t.orgId)],
+  );
+
+  /** What a catcher received: the newest few per catcher, bodies bounded. */
+  const caughtRequests = k.table(
+    "caught_requests",
+    {
+      id: id(),
+      catcherId: k.text("catcher_id")
+        .notNull()
+        .references(() => catchers.id, { onDelete: "cascade" }),
+      method: k.text("method").notNull(),
+      /** Header name (lower case) → value, as received; credentials masked when stored. */
+      headers: k.json<Record<string, string>>("headers").notNull(),
+      body: k.text("body").notNull(),
+      receivedAt: k.timestamp("received_at").notNull(),
+    },
+    (t) => [k.index("caught_requests_catcher_idx").on(t.catcherId, t.receivedAt)],
+  );
+
+  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems, catchers, caughtRequests };
 }

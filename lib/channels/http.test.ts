@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardedAgent } from "@/lib/net/guarded-agent";
 import { HttpThread } from "@/lib/net/http-thread-client";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
+import { version } from "@/package.json";
 import { parseRetryAfter, postAll, postJson } from "./http";
 import { channelModule } from "./registry";
 import type { SendableChannel, SendContext } from "./types";
@@ -57,7 +58,8 @@ describe.each(transports)("postJson against a real receiver, $name", (transport)
     expect(req).toMatchObject({ method: "POST", path: "/ok", body: '{"a":1}' });
     expect(req.headers["content-type"]).toBe("application/json");
     expect(req.headers["x-extra"]).toBe("1");
-    expect(req.headers["user-agent"]).toMatch(/^Herald\//);
+    // Product and version, and no placeholder URL (it named https://github.com/herald, which is not ours).
+    expect(req.headers["user-agent"]).toBe(`Herald/${version} (self-hosted notification control plane)`);
   });
 
   it("keeps at most 2 KB of the answer", async () => {

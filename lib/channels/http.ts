@@ -4,6 +4,7 @@ import { OUTBOUND_TIMEOUT_MS } from "@/lib/net/guarded-agent";
 import { outboundDispatcher } from "@/lib/net/outbound";
 import { post } from "@/lib/net/post";
 import type { RateLimitInfo, SendContext, SendResult } from "./types";
+import { version } from "@/package.json";
 
 /**
  * The one way channel modules POST to a receiver: through the guarded
@@ -13,7 +14,8 @@ import type { RateLimitInfo, SendContext, SendResult } from "./types";
  * send ends, lib/channels/registry.ts.)
  */
 
-export const USER_AGENT = "Herald/0.1 (+https://github.com/herald; notification control plane)";
+/** Names the product and its version; no project URL (Herald is self-hosted, there is no canonical home page to point at). */
+export const USER_AGENT = `Herald/${version} (self-hosted notification control plane)`;
 
 /**
  * One POST of a delivery. `sign` makes the headers that must carry the moment

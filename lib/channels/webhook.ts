@@ -1,5 +1,7 @@
 import crypto from "node:crypto";
 import type { AuthMethod, WebhookFormat } from "@/lib/validation/channels";
+import { isOwnCatcherUrl } from "@/lib/catcher/urls";
+import { env } from "@/lib/env";
 import { clockSuspect, SIGNATURE_TOLERANCE_MS } from "@/lib/dispatch/clock";
 import { eventJson, topSeverity } from "./format";
 import { postAll, type HttpMessage } from "./http";
@@ -174,7 +176,11 @@ export function retryOwnClockRefusal(result: SendResult): SendResult {
 export const webhook: ChannelModule = {
   type: "webhook",
   transport: "http",
-  validate: (config, options) => checkUrlTarget(config.settings.url as string | undefined, options),
+  // This instance's own request catcher is on a loopback/private address by nature; the guard lets exactly it through.
+  validate: (config, options) => {
+    const url = config.settings.url as string | undefined;
+    return url && isOwnCatcherUrl(env().publicUrl, url) ? Promise.resolve({}) : checkUrlTarget(url, options);
+  },
   render,
   send,
 };

@@ -1,4 +1,5 @@
-import { Agent, buildConnector } from "undici";
+import { Agent, buildConnector, type Dispatcher } from "undici";
+import { isOwnCatcherRequest } from "@/lib/catcher/urls";
 import { AddressRefusedError, checkHostName, guardedLookup, systemLookup, type LookupAll } from "./address-guard";
 
 /** Per-attempt limit (DESIGN §5): connecting, sending and reading the answer. */
@@ -10,6 +11,12 @@ export type GuardedAgentOptions = {
   /** How names are resolved (the system resolver unless given). */
   lookup?: LookupAll;
   timeoutMs?: number;
+  /**
+   * HERALD_PUBLIC_URL: requests to exactly `/catch/{token}` there — this
+   * instance's own request catchers (lib/catcher/urls.ts) — are let through
+   * although that address is usually loopback or private. Nothing else on it is.
+   */
+  publicUrl?: string;
 };
 
 /**
@@ -18,7 +25,20 @@ export type GuardedAgentOptions = {
  * a lookup that refuses private addresses, so the address checked is the
  * address connected to. undici's `request` never follows redirects.
  */
-export function createGuardedAgent(options: GuardedAgentOptions): Agent {
+export function createGuardedAgent(options: GuardedAgentOptions): Dispatcher {
+  const guarded = guardedAgent(options);
+  const { publicUrl } = options;
+  if (!publicUrl || options.allowPrivate) return guarded;
+  const timeout = options.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
+  const own = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, keepAliveTimeout: 10_000, connect: { timeout } });
+  // Decided per request, on the origin and path undici is about to send: the exception cannot widen to other paths.
+  return guarded.compose((dispatch) => (opts, handler) => {
+    const origin = typeof opts.origin === "string" ? opts.origin : opts.origin?.origin;
+    return origin && isOwnCatcherRequest(publicUrl, origin, opts.path) ? own.dispatch(opts, handler) : dispatch(opts, handler);
+  });
+}
+
+function guardedAgent(options: GuardedAgentOptions): Agent {
   const { allowPrivate } = options;
   const timeout = options.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
   const connectOptions = allowPrivate ? {} : { lookup: guardedLookup(options.lookup ?? systemLookup) };

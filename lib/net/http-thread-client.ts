@@ -11,7 +11,7 @@ import type { PostAnswer, PostRequest, Poster, Sender } from "./post";
  * while this thread claims, renders, signs and records.
  */
 
-export type HttpThreadData = { allowPrivate: boolean };
+export type HttpThreadData = { allowPrivate: boolean; publicUrl?: string };
 export type ToHttpThread = [id: number, request: PostRequest][] | "close";
 export type PostFailure = { name: string; message: string; code?: string; cause?: { code?: string; message?: string } };
 export type FromHttpThread = ([id: number, answer: PostAnswer] | [id: number, answer: null, failure: PostFailure])[];
@@ -36,12 +36,12 @@ export class HttpThread implements Sender {
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: { allowPrivate: boolean } = { allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS }) {
+  constructor(private readonly options: HttpThreadData = { allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS, publicUrl: env().publicUrl }) {
     this.worker = this.start();
   }
 
   private start(): Worker {
-    const worker = startThread(import.meta.dirname, "http-thread", { workerData: { allowPrivate: this.options.allowPrivate } satisfies HttpThreadData });
+    const worker = startThread(import.meta.dirname, "http-thread", { workerData: this.options satisfies HttpThreadData });
     worker.on("message", (batch: FromHttpThread) => {
       for (const [id, answer, failure] of batch) {
         const waiter = this.waiting.get(id);

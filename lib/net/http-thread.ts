@@ -13,7 +13,7 @@ import type { FromHttpThread, HttpThreadData, PostFailure, ToHttpThread } from "
 const port = parentPort;
 if (!port) throw new Error("http-thread.ts runs as a worker thread");
 const options = workerData as HttpThreadData;
-const agent = createGuardedAgent({ allowPrivate: options.allowPrivate });
+const agent = createGuardedAgent({ allowPrivate: options.allowPrivate, publicUrl: options.publicUrl });
 
 let outbox: FromHttpThread = [];
 let flushQueued = false;

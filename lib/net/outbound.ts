@@ -6,7 +6,7 @@ const globalForAgent = globalThis as unknown as { heraldOutbound?: Dispatcher };
 
 /** The process's shared guarded dispatcher (keep-alive connections are reused across sends). */
 export function outboundDispatcher(): Dispatcher {
-  globalForAgent.heraldOutbound ??= createGuardedAgent({ allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS });
+  globalForAgent.heraldOutbound ??= createGuardedAgent({ allowPrivate: env().HERALD_ALLOW_PRIVATE_TARGETS, publicUrl: env().publicUrl });
   return globalForAgent.heraldOutbound;
 }
 

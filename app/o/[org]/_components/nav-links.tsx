@@ -11,6 +11,7 @@ export function NavLinks({ org, configures }: { org: string; configures: boolean
     { href: "deliveries", label: "Delivery log", show: true },
     { href: "products", label: "Products", show: true },
     { href: "members", label: "Members", show: true },
+    { href: "catchers", label: "Request catcher", show: configures },
     { href: "tokens", label: "API tokens", show: configures },
     { href: "audit", label: "Audit log", show: configures },
     { href: "api", label: "API reference", show: true },

@@ -85,6 +85,11 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
                   </td>
                   <td>
                     <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>
+                    {d.isTest && (
+                      <span className="ml-1" title="Sent by Send test alert: left out of bulk replay">
+                        <Badge>test</Badge>
+                      </span>
+                    )}
                     {d.status === "queued" && d.nextAttemptAt && <div className="text-xs text-slate-500">next {utc(d.nextAttemptAt)}</div>}
                   </td>
                   <td>

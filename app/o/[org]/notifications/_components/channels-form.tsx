@@ -62,7 +62,8 @@ export function ChannelForm({
           label="Type"
           disabled={editing}
           error={errorOf("type")}
-          hint={!smtpConfigured && !editing ? SMTP_MISSING_SENTENCE : undefined}
+          // Only under e-mail (an existing e-mail channel cannot send): the panel above already says it once for the org.
+          hint={!smtpConfigured && type === "email" ? SMTP_MISSING_SENTENCE : undefined}
           {...f.register("type")}
         >
           {(Object.keys(TYPE_LABELS) as ChannelView["type"][]).map((t) => (

@@ -1,5 +1,6 @@
 "use client";
 
+import { useEffect, useRef } from "react";
 import Link from "next/link";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
@@ -8,8 +9,15 @@ import { TYPE_LABELS } from "./channels-types";
 
 /** Each channel's outcome as it arrives: delivered or failed, status or SMTP reply, time, error, link, Retry. */
 export function TestAlertResults({ org, results, onRetry }: { org: string; results: TestAlertResult[]; onRetry: (deliveryId: string) => void }) {
+  const section = useRef<HTMLElement>(null);
+  // The results appear below the preview and the form, out of sight in a long dialog: bring them into view once per send
+  // (keyed on the deliveries), not on every poll that updates them.
+  const sendKey = results.map((r) => r.deliveryId).join(",");
+  useEffect(() => {
+    section.current?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }, [sendKey]);
   return (
-    <section aria-label="Results" className="space-y-2 border-t border-slate-100 pt-4">
+    <section ref={section} aria-label="Results" className="space-y-2 border-t border-slate-100 pt-4">
       <h3 className="text-sm font-semibold">Results</h3>
       <ul className="divide-y divide-slate-100" aria-live="polite">
         {results.map((r) => (

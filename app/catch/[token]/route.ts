@@ -1,0 +1,18 @@
+import { db } from "@/db/client";
+import { handle } from "@/lib/api/handler";
+import { assertLiveCatcher, readCaughtBody, recordCaughtRequest } from "@/lib/catcher/catchers";
+import { catchRequestEndpoint } from "@/lib/catcher/endpoint";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * A request catcher's public address: no sign-in, the unguessable token is
+ * the credential (lib/catcher/catchers.ts bounds what it can make us store).
+ * Any body is kept as sent — its signature is checked against these exact bytes.
+ */
+export const POST = handle(catchRequestEndpoint, async ({ req, params }) => {
+  await assertLiveCatcher(db(), params.token);
+  const body = await readCaughtBody(req);
+  const { id } = await recordCaughtRequest(db(), params.token, { method: req.method, headers: req.headers, body });
+  return { caught: id };
+});
