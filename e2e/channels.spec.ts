@@ -212,7 +212,11 @@ test("delete asks for confirmation, naming the rules that use the channel, and r
   await row(page, "Console inbox").getByRole("button", { name: "Delete" }).click();
   await expect(dialog(page).getByText("Rules that send to it:")).toBeVisible();
   await expect(dialog(page).getByText("Herald health", { exact: false })).toBeVisible();
+  // Those rules send only there: deleting it would leave them sending nowhere, so it is refused, naming them.
+  await dialog(page).getByRole("button", { name: "Delete" }).click();
+  await expect(dialog(page).getByText(/"Console inbox" is the only channel of rules? "/)).toBeVisible();
   await dialog(page).getByRole("button", { name: "Cancel" }).click();
+  await expect(row(page, "Console inbox")).toHaveCount(1);
 
   await row(page, "ops-discord").getByRole("button", { name: "Delete" }).click();
   await expect(dialog(page).getByText("No rule sends to this channel.")).toBeVisible();

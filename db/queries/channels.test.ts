@@ -227,9 +227,13 @@ describe("deleting channels", () => {
       await db.insert(rules).values({ id, orgId, name, eventTypes: "all", severities: ["alert"] });
       for (const c of chans) await db.insert(ruleChannels).values({ ruleId: id, channelId: c });
     }
+    // "Billing" sends only there: refused, naming it, nothing changed.
+    await expect(deleteChannel(db, orgId, actor, channel.id)).rejects.toThrow(/"In" is the only channel of rule "Billing"/);
+    expect(await db.select().from(ruleChannels)).toHaveLength(4);
+    await db.insert(ruleChannels).values({ ruleId: "r2", channelId: other.id });
     const result = await deleteChannel(db, orgId, actor, channel.id);
     expect(result.removedFromRules).toEqual([{ id: "r2", name: "Billing" }, { id: "r1", name: "Deploys" }]);
-    expect((await db.select().from(ruleChannels).orderBy(asc(ruleChannels.ruleId))).map((r) => r.channelId)).toEqual([other.id, other.id]);
+    expect((await db.select().from(ruleChannels).orderBy(asc(ruleChannels.ruleId))).map((r) => r.channelId)).toEqual([other.id, other.id, other.id]);
     expect(await db.select().from(rules)).toHaveLength(3);
     await expect(getChannel(db, orgId, channel.id)).rejects.toThrow(/Channel not found/);
     expect(await db.select().from(auditEntries).where(eq(auditEntries.action, "channel.removed"))).toHaveLength(1);

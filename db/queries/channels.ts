@@ -10,7 +10,7 @@ import type { SendableChannel, SendContext } from "@/lib/channels/types";
 import type { TargetCheckOptions } from "@/lib/channels/target-check";
 import { generateSigningSecret, openSecret, sealSecret, secretHint, SecretUnreadableError } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
-import { AppError, invalid, notFound, type FieldErrors } from "@/lib/errors";
+import { AppError, conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { createChannelSchema, type ChannelInput, type PatchChannelInput } from "@/lib/validation/channels";
 
@@ -247,10 +247,32 @@ export async function rulesUsingChannel(db: DbOrTx, channelId: string): Promise<
     .orderBy(asc(rules.name), asc(rules.id));
 }
 
-/** Deletes a channel and takes it out of every rule, in one transaction; reports those rules. */
+/** The rules that send to this channel and to no other: deleting it would leave them sending nowhere. */
+async function rulesOnlyUsing(db: DbOrTx, channelId: string): Promise<{ id: string; name: string }[]> {
+  const usedBy = await rulesUsingChannel(db, channelId);
+  if (!usedBy.length) return [];
+  const links = await db.select({ ruleId: ruleChannels.ruleId }).from(ruleChannels).where(inArray(ruleChannels.ruleId, usedBy.map((r) => r.id)));
+  const count = new Map<string, number>();
+  for (const { ruleId } of links) count.set(ruleId, (count.get(ruleId) ?? 0) + 1);
+  return usedBy.filter((r) => count.get(r.id) === 1);
+}
+
+/**
+ * Deletes a channel and takes it out of every rule, in one transaction;
+ * reports those rules. Refused (409, naming them) while it is the only
+ * channel of a rule: that rule would silently send nowhere.
+ */
 export async function deleteChannel(db: Db, orgId: string, actor: Actor, id: string): Promise<{ removedFromRules: { id: string; name: string }[] }> {
   return db.transaction(async (tx) => {
     const row = await channelRow(tx, orgId, id);
+    const orphaned = await rulesOnlyUsing(tx, id);
+    if (orphaned.length) {
+      const names = orphaned.map((r) => `"${r.name}"`).join(", ");
+      throw conflict(
+        `"${row.name}" is the only channel of ${orphaned.length === 1 ? "rule" : "rules"} ${names}: give ${orphaned.length === 1 ? "it" : "them"} another channel or delete ${orphaned.length === 1 ? "it" : "them"} first, so no rule sends nowhere`,
+        { rules: orphaned.map((r) => `${r.name} (${r.id}) sends only to this channel`) },
+      );
+    }
     const usedBy = await rulesUsingChannel(tx, id);
     await tx.delete(ruleChannels).where(eq(ruleChannels.channelId, id));
     await tx.delete(channels).where(eq(channels.id, id));

@@ -137,7 +137,12 @@ function RuleItem({
             <span className="text-slate-500">Products: </span>
             {rule.products.length ? rule.products.map((p) => productOf.get(p) ?? p).join(", ") : "all"}
             <span className="text-slate-500"> · Channels: </span>
-            {rule.channels.map((c) => channelOf.get(c) ?? c).join(", ") || "none"}
+            {rule.channels.length ? (
+              rule.channels.map((c) => channelOf.get(c) ?? c).join(", ")
+            ) : (
+              // Deleting a rule's last channel is refused; a rule left without one (older data) is said to send nowhere.
+              <Badge tone="red">not sending: no channel</Badge>
+            )}
           </p>
         </div>
         <div className="flex shrink-0 items-center gap-1">
