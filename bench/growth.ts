@@ -3,15 +3,18 @@
  * process with the sandbox's environment (HERALD_DATA_DIR, DATABASE_URL), so
  * the project's env and db modules open that database and nothing else.
  *
- * On a database seeded with an org, 3 webhook channels and a rule sending
- * `log.entry` to all three (bench/seed.ts, `server`), it measures every figure
- * once on the (nearly) empty database, then writes `rows` finished deliveries
- * of history by SQL, and measures again:
+ * Two copies of a database seeded with an org, 3 webhook channels and a rule
+ * sending `log.entry` to all three (bench/seed.ts, `server`): it writes `rows`
+ * finished deliveries of history by SQL into one, then measures the (nearly)
+ * empty one and the grown one in turn, `rounds` times, so that whatever else
+ * the machine does meanwhile weighs on both alike:
  *
  * - ingest, single events and batches of 500, through `ingestEvents` (what
  *   `POST /api/v1/events` calls; in-process, so without HTTP);
  * - claim and delivery: the events just ingested (3 deliveries each) drained
  *   by the project's dispatcher (`dispatchOnce`) to the benchmark's receiver;
+ * - CPU time of this process per event and per delivery for both (far less
+ *   sensitive to other load on the machine than a rate);
  * - the console's pages: the query functions the delivery log and the events
  *   page call (`listDeliveries`, `listEvents`), median of several runs;
  * - bytes per delivery: what the database grew by per delivery ingested
@@ -20,7 +23,7 @@
  * The SQL that writes history differs per engine and sits side by side below.
  */
 import { sql } from "drizzle-orm";
-import { closeDb, engineOf, openDatabase, rowsOf, setDb, sqliteOf, type Db } from "@/db/client";
+import { closeDb, engineOf, migratePostgres, openPostgres, openSqlite, rowsOf, setDb, sqliteOf, type Db } from "@/db/client";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { listDeliveries } from "@/lib/dispatch/delivery-log";
 import { listEvents } from "@/lib/events/event-log";
@@ -32,6 +35,8 @@ import { isMainModule } from "./lib/processes";
 import { BENCH_EVENT_TYPE } from "./seed";
 
 export type GrowthJob = {
+  /** The two copies: SQLite file paths or PostgreSQL URLs. History goes into `seeded`. */
+  databases: { empty: string; seeded: string };
   orgId: string;
   channelIds: string[];
   /** Finished deliveries of history to write between the two measurements. */
@@ -44,6 +49,8 @@ export type GrowthJob = {
   pageRuns: number;
   /** Longest a drain may take before its rate is taken over what it did. */
   drainCapMs: number;
+  /** Measurements of each database, alternating; figures are the medians. */
+  rounds: number;
 };
 
 export const PAGE_KEYS = ["deliveriesFirstPage", "deliveriesByChannel", "deliveriesByStatus", "deliveriesByEvent", "eventsFirstPage"] as const;
@@ -52,9 +59,10 @@ export type PageKey = (typeof PAGE_KEYS)[number];
 export type GrowthMeasurement = {
   /** Deliveries in the database when the measurement started. */
   deliveriesBefore: number;
-  ingestSingle: { eventsPerSecond: number; p99Ms: number };
-  ingestBatch: { eventsPerSecond: number };
-  delivery: { deliveries: number; seconds: number; deliveriesPerSecond: number; delivered: number };
+  ingestSingle: { eventsPerSecond: number; p99Ms: number; cpuMicrosPerEvent: number };
+  ingestBatch: { eventsPerSecond: number; cpuMicrosPerEvent: number };
+  /** cpuMicrosPerDelivery: this process's CPU (claims, rendering, signing, sending, outcomes), not the receiver's. */
+  delivery: { deliveries: number; seconds: number; deliveriesPerSecond: number; delivered: number; cpuMicrosPerDelivery: number };
   /** Median ms of each page query, and every run's ms. */
   pages: Record<PageKey, { medianMs: number; runsMs: number[]; rows: number }>;
   /** Database growth per delivery ingested during this measurement (events, links and attempts included). */
@@ -64,7 +72,7 @@ export type GrowthMeasurement = {
   databaseBytes: number;
 };
 
-export type GrowthResult = { empty: GrowthMeasurement; seeded: GrowthMeasurement; history: { rows: number; seconds: number } };
+export type GrowthResult = { empty: GrowthMeasurement[]; seeded: GrowthMeasurement[]; history: { rows: number; seconds: number } };
 
 // ---------------------------------------------------------------- history, by SQL
 
@@ -244,7 +252,12 @@ export async function measureGrowthState(
     const deliveriesBefore = await deliveryCount(db);
     const bytesBefore = await databaseBytes(db);
 
+    const cpuMicros = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return used.user + used.system;
+    };
     const singleMs: number[] = [];
+    const singleCpu = process.cpuUsage();
     const singleStarted = performance.now();
     for (let i = 0; i < job.singleEvents; i++) {
       const started = performance.now();
@@ -252,15 +265,20 @@ export async function measureGrowthState(
       singleMs.push(performance.now() - started);
     }
     const singleSeconds = (performance.now() - singleStarted) / 1000;
+    const singleCpuMicros = cpuMicros(singleCpu);
 
+    const batchCpu = process.cpuUsage();
     const batchStarted = performance.now();
     for (let i = 0; i < job.batches; i++) await ingestEvents(db, job.orgId, Array.from({ length: 500 }, benchEvent), { indexed: true });
     const batchSeconds = (performance.now() - batchStarted) / 1000;
+    const batchCpuMicros = cpuMicros(batchCpu);
 
     const queued = (await deliveryCount(db)) - deliveriesBefore;
+    const drainCpu = process.cpuUsage();
     const drainStarted = performance.now();
     const counts = await dispatchOnce(db, { deadlineMs: job.drainCapMs });
     const drainSeconds = (performance.now() - drainStarted) / 1000;
+    const drainCpuMicros = cpuMicros(drainCpu);
     const bytesAfter = await databaseBytes(db);
 
     const limit = deliveryFiltersSchema.parse({});
@@ -276,9 +294,15 @@ export async function measureGrowthState(
 
     return {
       deliveriesBefore,
-      ingestSingle: { eventsPerSecond: job.singleEvents / singleSeconds, p99Ms: p99(singleMs) },
-      ingestBatch: { eventsPerSecond: (job.batches * 500) / batchSeconds },
-      delivery: { deliveries: queued, seconds: drainSeconds, deliveriesPerSecond: counts.claimed / drainSeconds, delivered: counts.delivered },
+      ingestSingle: { eventsPerSecond: job.singleEvents / singleSeconds, p99Ms: p99(singleMs), cpuMicrosPerEvent: singleCpuMicros / job.singleEvents },
+      ingestBatch: { eventsPerSecond: (job.batches * 500) / batchSeconds, cpuMicrosPerEvent: batchCpuMicros / (job.batches * 500) },
+      delivery: {
+        deliveries: queued,
+        seconds: drainSeconds,
+        deliveriesPerSecond: counts.claimed / drainSeconds,
+        delivered: counts.delivered,
+        cpuMicrosPerDelivery: drainCpuMicros / Math.max(1, counts.claimed),
+      },
       pages,
       bytesPerDeliveryAdded: (bytesAfter - bytesBefore) / Math.max(1, queued),
       bytesPerDelivery: bytesAfter / Math.max(1, deliveriesAfter),
@@ -289,21 +313,42 @@ export async function measureGrowthState(
   }
 }
 
+/** One of the two copies (the job names it by path or URL), migrated. */
+async function openCopy(location: string): Promise<Db> {
+  if (!/^postgres(ql)?:/.test(location)) return openSqlite(location);
+  const db = openPostgres(location);
+  await migratePostgres(db);
+  return db;
+}
+
 export async function runGrowth(job: GrowthJob, progress: (message: string) => void): Promise<GrowthResult> {
-  const db = await openDatabase();
-  setDb(db);
+  const empty = await openCopy(job.databases.empty);
+  const seeded = await openCopy(job.databases.seeded);
+  setDb(empty);
   try {
-    progress("growth: measuring on the empty database");
-    const empty = await measureGrowthState(db, job);
     progress(`growth: writing ${job.rows.toLocaleString("en-US")} finished deliveries of history`);
     const started = performance.now();
-    const rows = await writeHistory(db, job.orgId, job.channelIds, job.rows, progress);
+    const rows = await writeHistory(seeded, job.orgId, job.channelIds, job.rows, progress);
     const seconds = (performance.now() - started) / 1000;
-    progress(`growth: history written in ${seconds.toFixed(0)} s; measuring again`);
-    const seeded = await measureGrowthState(db, job);
-    return { empty, seeded, history: { rows, seconds } };
+    progress(`growth: history written in ${seconds.toFixed(0)} s`);
+    // The first pass in a fresh process runs cold (module loading, JIT, statement caches):
+    // one small untimed pass first, so the first database measured is not the slower for it.
+    progress("growth: warming up");
+    const warmUp = { ...job, singleEvents: Math.min(job.singleEvents, 200), batches: 1, pageRuns: 1 };
+    await measureGrowthState(empty, warmUp);
+    await measureGrowthState(seeded, warmUp);
+    const result: GrowthResult = { empty: [], seeded: [], history: { rows, seconds } };
+    for (let round = 1; round <= job.rounds; round++) {
+      progress(`growth: round ${round} of ${job.rounds}, empty database`);
+      result.empty.push(await measureGrowthState(empty, job));
+      progress(`growth: round ${round} of ${job.rounds}, ${rows.toLocaleString("en-US")} deliveries of history`);
+      result.seeded.push(await measureGrowthState(seeded, job));
+    }
+    return result;
   } finally {
-    await closeDb(db);
+    setDb(undefined);
+    await closeDb(empty);
+    await closeDb(seeded);
   }
 }
 
