@@ -7,7 +7,9 @@ import { benchPostgres, listeningDispatchers, type BenchPostgres } from "./lib/p
 import { forkTs, memoryOf, processTree, sampleMemory, stopChild } from "./lib/processes";
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { renderTable, runMeta } from "./lib/report";
+import type { GrowthMeasurement } from "./growth";
 import { openQueueCounts } from "./scenarios/delivery";
+import { growthFigures } from "./scenarios/growth";
 import { percentile } from "./scenarios/latency";
 
 // The benchmark's own parts, kept working; no timing is asserted (`npm run bench` reports timings).
@@ -103,6 +105,40 @@ describe("benchmark report", () => {
     expect(table).toContain("skipped: no production build");
     expect(table).toMatch(/commit \S+/);
     expect(table).toContain(process.version);
+  });
+
+  it("growth figures print in a table of their own beside their empty-database value, a cost over 1.2× marked", () => {
+    const table = renderTable(
+      runMeta("full"),
+      [
+        { key: "ceiling", label: "ceiling", value: 20_000, unit: "/s", ratioToCeiling: 1 },
+        { key: "growthIngestBatch", label: "ingest, batches of 500", value: 30_000, unit: "events/s", baseline: { value: 33_000, ratio: 1.1 }, meetsTarget: true },
+        { key: "growthDeliveriesByEvent", label: "delivery log, by event", value: 70, unit: "ms", baseline: { value: 2, ratio: 35 }, meetsTarget: false },
+      ],
+      "growth: empty → 10,000,000",
+    );
+    const growth = table.slice(table.indexOf("growth: empty → 10,000,000"));
+    expect(growth).toMatch(/ingest, batches of 500\s+33,000 events\/s\s+30,000 events\/s\s+×1\.10\s/);
+    expect(growth).toMatch(/delivery log, by event\s+2\.0 ms\s+70\.0 ms\s+×35\.00 !/);
+    expect(table.slice(0, table.indexOf("growth: empty"))).not.toContain("by event");
+  });
+
+  it("a growth rate's cost is empty ÷ grown, a time's grown ÷ empty, each the median of the rounds", () => {
+    const pageOf = (medianMs: number) => ({ medianMs, runsMs: [medianMs], rows: 50 });
+    const m = (rate: number, firstPageMs: number): GrowthMeasurement => ({
+      deliveriesBefore: 0,
+      ingestSingle: { eventsPerSecond: 1, p99Ms: 1, cpuMicrosPerEvent: 1 },
+      ingestBatch: { eventsPerSecond: 1, cpuMicrosPerEvent: 1 },
+      delivery: { deliveries: 1, seconds: 1, deliveriesPerSecond: rate, delivered: 1, cpuMicrosPerDelivery: 1 },
+      pages: { deliveriesFirstPage: pageOf(firstPageMs), deliveriesByChannel: pageOf(1), deliveriesByStatus: pageOf(1), deliveriesByEvent: pageOf(1), eventsFirstPage: pageOf(1) },
+      bytesPerDeliveryAdded: 600,
+      bytesPerDelivery: 600,
+      databaseBytes: 600,
+    });
+    const figures = growthFigures({ empty: [m(1000, 1), m(900, 2), m(1100, 3)], seeded: [m(500, 4), m(400, 60), m(450, 5)], history: { rows: 10, seconds: 1 } }, false);
+    expect(figures.find((f) => f.key === "growthDelivery")).toMatchObject({ value: 450, baseline: { value: 1000, ratio: 1000 / 450 }, meetsTarget: false });
+    // 5 ms is 2.5× of 2 ms: over the ratio though under 50 ms.
+    expect(figures.find((f) => f.key === "growthDeliveriesFirstPage")).toMatchObject({ value: 5, baseline: { value: 2, ratio: 2.5 }, meetsTarget: false });
   });
 });
 

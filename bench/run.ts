@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--db sqlite|postgres] [--only delivery,workers,ingest,latency] [--cpu-prof] [--deliveries N] [--worker-node-args="--trace-gc …"] [--keep]`
+ * `npm run bench [-- --quick] [--db sqlite|postgres] [--only delivery,workers,ingest,latency,growth] [--cpu-prof] [--deliveries N] [--rows N] [--worker-node-args="--trace-gc …"] [--keep]`
  *
  * Measures, on loopback and in bounded time, the machine's own ceiling for
  * one sender thread and Herald against it: delivery throughput of one worker,
@@ -10,6 +10,11 @@
  * throw-away cluster for the run, a fresh database per sandbox, seeded as on
  * SQLite and copied over with `herald copy-db`'s code; it adds delivery with
  * 2 and 4 workers on one database, and writes bench/results/latest-postgres.json.
+ *
+ * `growth` (issue #18) measures ingest, delivery and the console's pages on an
+ * empty database and again after `--rows` finished deliveries of history
+ * written by SQL (10 million; 200,000 with --quick). It is part of --quick,
+ * but a full run does it only when named: `--only growth`.
  * See docs/performance.md for what each figure means.
  */
 import path from "node:path";
@@ -21,6 +26,7 @@ import { installCleanupHandlers, onCleanup, repoRoot, stopAllChildren, type Memo
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { engineLine, renderTable, runMeta, writeResults, type Figure, type RunMeta } from "./lib/report";
 import { drainQueue, type DrainDatabase, type DrainResult } from "./scenarios/delivery";
+import { growthFigures, GROWTH_ROWS, runGrowthChild } from "./scenarios/growth";
 import { steadyRateLatency } from "./scenarios/latency";
 import { postEventsLoad, serverMissing, startServer } from "./scenarios/server";
 import { BENCH_EVENT_TYPE } from "./seed";
@@ -36,6 +42,8 @@ const { values: flags } = parseArgs({
     keep: { type: "boolean", default: false },
     /** Fewer (or more) queued deliveries than the plan's, for a faster look while profiling. */
     deliveries: { type: "string" },
+    /** Finished deliveries of history the growth scenario writes (10 M; 200 k with --quick). */
+    rows: { type: "string" },
     /** Extra node flags for the workers, space-separated (e.g. "--trace-gc"). */
     "worker-node-args": { type: "string" },
   },
@@ -48,14 +56,31 @@ if (flags.db !== "sqlite" && flags.db !== "postgres") {
 const engine: "sqlite" | "postgres" = flags.db;
 const onPostgres = engine === "postgres";
 // `workers` (delivery with 1, 2 and 4 workers on one database) exists on PostgreSQL only.
-const only = new Set((flags.only ?? "delivery,workers,ingest,latency").split(",").map((s) => s.trim()));
+// `growth` at full size writes 10 M rows (many minutes): part of --quick, else only when named.
+const only = new Set((flags.only ?? `delivery,workers,ingest,latency${quick ? ",growth" : ""}`).split(",").map((s) => s.trim()));
+const known = ["delivery", "workers", "ingest", "latency", "growth"];
+for (const name of only) {
+  if (!known.includes(name)) {
+    console.error(`--only: ${name} is not a scenario (${known.join(", ")})`);
+    process.exit(2);
+  }
+}
 const outFile = flags.out ?? path.join(repoRoot, "bench", "results", onPostgres ? "latest-postgres.json" : "latest.json");
 
 /** Sizes per mode: full is the issue's benchmark (under 5 minutes); quick keeps every path working in CI (under 30 s). */
 const PLAN = quick
-  ? { ceilingMs: 1500, ceilingWarmupMs: 300, deliveries: 2000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1000, ingestWarmupMs: 300, latencyRate: 500, latencyMs: 2000, latencyWarmupMs: 500 }
-  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 45_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000, latencyWarmupMs: 5000 };
+  ? { ceilingMs: 1500, ceilingWarmupMs: 300, deliveries: 2000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1000, ingestWarmupMs: 300, latencyRate: 500, latencyMs: 2000, latencyWarmupMs: 500,
+      growth: { rows: 200_000, singleEvents: 300, batches: 4, pageRuns: 5, drainCapMs: 20_000, rounds: 1 } }
+  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 45_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000, latencyWarmupMs: 5000,
+      growth: { rows: 10_000_000, singleEvents: 2000, batches: 20, pageRuns: 9, drainCapMs: 60_000, rounds: 3 } };
 if (flags.deliveries) PLAN.deliveries = Number(flags.deliveries);
+if (flags.rows) {
+  PLAN.growth.rows = Number(flags.rows);
+  if (!Number.isInteger(PLAN.growth.rows) || PLAN.growth.rows < 1) {
+    console.error(`--rows: a whole number of deliveries, not ${flags.rows}`);
+    process.exit(2);
+  }
+}
 const MB = 1024 * 1024;
 const PROFILE_DIR = path.join(repoRoot, "bench", "results", "profiles");
 
@@ -337,6 +362,28 @@ async function serverScenarios(receiver: Receiver) {
   memoryFigure("serverRss", "peak RSS, server (ingest, latency)", "≤ 500 MB", 500, serverPeaks, "tree", missing);
 }
 
+/**
+ * Growth (issue #18): one org with the ingest scenario's 3 channels and rule, measured empty,
+ * then with PLAN.growth.rows finished deliveries of history (bench/growth.ts). Runs in-process
+ * calls (no build needed): ingest through `ingestEvents`, delivery through `dispatchOnce`.
+ */
+async function growthScenario(receiver: Receiver) {
+  const keys = GROWTH_ROWS.map((r) => ({ key: r.key, label: r.label, unit: r.unit }));
+  await measure(keys, null, async () => {
+    // Two copies of one seeded org: one stays (nearly) empty, the other gets the history.
+    const empty = sandbox("growth-empty");
+    const seeded = await seed(empty, { kind: "server", receiverUrl: receiver.url, channels: 3 });
+    const grown = sandbox("growth-history");
+    await copyDatabase(empty, grown);
+    const location = (s: Sandbox) => s.postgres?.url ?? s.databasePath;
+    const job = { databases: { empty: location(empty), seeded: location(grown) }, orgId: seeded.orgId, channelIds: seeded.channelIds, ...PLAN.growth };
+    // Hours for 10 M rows on a busy machine; the quick form takes well under a minute.
+    const r = await runGrowthChild(empty.env, job, progress, quick ? 300_000 : 4 * 3_600_000);
+    details.growth = r;
+    return growthFigures(r, quick);
+  });
+}
+
 async function main() {
   const started = performance.now();
   let engineMeta: RunMeta["engine"] = { name: "sqlite" };
@@ -349,26 +396,30 @@ async function main() {
   console.log(`Herald benchmark (${meta.mode}, ${engineLine(meta.engine)}): commit ${meta.commit}, Node ${meta.node}, ${meta.cpu} × ${meta.cores}\n`);
   const receiver = await startReceiver();
 
-  progress("ceiling: raw POSTs to the receiver");
-  const ceiling = await measureCeiling(receiver.url, { durationMs: PLAN.ceilingMs, warmupMs: PLAN.ceilingWarmupMs, concurrency: 64 });
-  ceilingRate = ceiling.requestsPerSecond;
-  details.ceiling = ceiling;
-  figures.push({
-    key: "ceiling",
-    label: "ceiling: undici POSTs of 1 KB, 64 in flight",
-    value: ceilingRate,
-    unit: "/s",
-    ratioToCeiling: 1,
-    note: `${ceiling.requests.toLocaleString("en-US")} in ${ceiling.seconds.toFixed(1)} s${ceiling.errors ? `, ${ceiling.errors} errors` : ""}`,
-  });
-  progress(`ceiling: ${Math.round(ceilingRate).toLocaleString("en-US")} requests/s`);
+  // Growth compares with itself (empty against seeded), not with the ceiling.
+  if ([...only].some((name) => name !== "growth")) {
+    progress("ceiling: raw POSTs to the receiver");
+    const ceiling = await measureCeiling(receiver.url, { durationMs: PLAN.ceilingMs, warmupMs: PLAN.ceilingWarmupMs, concurrency: 64 });
+    ceilingRate = ceiling.requestsPerSecond;
+    details.ceiling = ceiling;
+    figures.push({
+      key: "ceiling",
+      label: "ceiling: undici POSTs of 1 KB, 64 in flight",
+      value: ceilingRate,
+      unit: "/s",
+      ratioToCeiling: 1,
+      note: `${ceiling.requests.toLocaleString("en-US")} in ${ceiling.seconds.toFixed(1)} s${ceiling.errors ? `, ${ceiling.errors} errors` : ""}`,
+    });
+    progress(`ceiling: ${Math.round(ceilingRate).toLocaleString("en-US")} requests/s`);
+  }
 
   if (only.has("delivery")) await deliveryScenarios(receiver);
   if (onPostgres && only.has("workers")) await workerScalingScenario(receiver);
   if (only.has("ingest") || only.has("latency")) await serverScenarios(receiver);
+  if (only.has("growth")) await growthScenario(receiver);
 
   const totalSeconds = (performance.now() - started) / 1000;
-  console.log(`\n${renderTable(meta, figures)}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`);
+  console.log(`\n${renderTable(meta, figures, `growth: empty → ${PLAN.growth.rows.toLocaleString("en-US")} deliveries of history`)}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`);
   writeResults(outFile, { meta: { ...meta, totalSeconds }, figures, details });
   return figures.some((f) => f.error) ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "./processes";
+import { GROWTH_LIMIT } from "../scenarios/growth";
 
 /** One line of the results table (and of latest.json). */
 export type Figure = {
@@ -21,6 +22,11 @@ export type Figure = {
   /** Why the figure could not be measured although it should have been (a crash, a bad answer). */
   error?: string;
   note?: string;
+  /**
+   * Growth figures (issue #18): the value on the empty database, and how much more the
+   * seeded value costs (seeded ÷ empty; for rates, empty ÷ seeded). They print in a table of their own.
+   */
+  baseline?: { value: number; ratio: number };
 };
 
 export type RunMeta = {
@@ -90,26 +96,41 @@ export function engineLine(engine: RunMeta["engine"]): string {
   return `PostgreSQL ${engine.version}${settings.length ? ` (${settings.join(", ")})` : ""}`;
 }
 
-export function renderTable(meta: RunMeta, figures: Figure[]): string {
-  const rows = figures.map((f) => [
+function columns(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
+const metCell = (f: Figure) => (f.meetsTarget === undefined ? "" : f.meetsTarget ? "yes" : "NO");
+
+export function renderTable(meta: RunMeta, figures: Figure[], growthHeading = "growth"): string {
+  const main = figures.filter((f) => !f.baseline && !f.key.startsWith("growth"));
+  const growth = figures.filter((f) => f.baseline || f.key.startsWith("growth"));
+  const rows = main.map((f) => [
     f.label,
     valueCell(f),
     f.ratioToCeiling != null && f.value !== null ? `${(f.ratioToCeiling * 100).toFixed(1)} %` : "",
     f.target ?? "",
-    f.meetsTarget === undefined ? "" : f.meetsTarget ? "yes" : "NO",
+    metCell(f),
     f.note ?? "",
   ]);
-  const header = ["figure", "value", "of ceiling", "target", "met", "note"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  // Growth figures side by side with their empty-database values; "×" over the limit is marked.
+  const growthRows = growth.map((f) => [
+    f.label,
+    f.baseline ? `${formatNumber(f.baseline.value, f.unit)} ${f.unit}` : "",
+    valueCell(f),
+    f.baseline ? `×${f.baseline.ratio.toFixed(2)}${f.baseline.ratio > GROWTH_LIMIT ? " !" : ""}` : "",
+    f.target ?? "",
+    metCell(f),
+    f.note ?? "",
+  ]);
   return [
     `Herald benchmark (${meta.mode}) on ${engineLine(meta.engine)} — commit ${meta.commit}, ${meta.date}`,
     `Node ${meta.node}, ${meta.cpu} × ${meta.cores}, ${meta.memoryGiB} GiB, load average at start ${meta.loadAverageAtStart.join(" ")}, HERALD_LOG_LEVEL=${meta.logLevel}`,
     ...(meta.build?.olderThanHead ? [`Note: the production build (${meta.build.builtAt}) is older than the last commit; the server figures measure the build.`] : []),
-    "",
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
+    ...(main.length ? ["", ...columns(["figure", "value", "of ceiling", "target", "met", "note"], rows)] : []),
+    ...(growth.length ? ["", ...columns([growthHeading, "empty", "seeded", "× empty", "target", "met", "note"], growthRows)] : []),
   ].join("\n");
 }
 

@@ -33,3 +33,10 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  * deliveries_due_idx only for a query whose WHERE repeats this term verbatim.
  */
 export const PENDING_DELIVERY = "status IN ('queued', 'sending')";
+
+/**
+ * Deliveries that are done (delivered, failed, dead): the history. The delivery log's
+ * status filter repeats this term verbatim so SQLite can use deliveries_finished_idx.
+ */
+export const FINISHED_DELIVERY = "status IN ('delivered', 'failed', 'dead')";
+export const FINISHED_STATUSES: readonly DeliveryStatus[] = ["delivered", "failed", "dead"];

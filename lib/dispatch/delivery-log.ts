@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, exists, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
+import { engineOf, type DbOrTx } from "@/db/client";
 import { attempts, channels, deliveries, deliveryEvents, events, products, type ChannelType, type DeliveryStatus } from "@/db/schema";
+import { FINISHED_DELIVERY, FINISHED_STATUSES } from "@/db/schema/values";
 import { AppError, notFound } from "@/lib/errors";
 import type { DeliveryFilters } from "@/lib/validation/deliveries";
 
@@ -48,19 +49,18 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 export async function listDeliveries(db: DbOrTx, orgId: string, filters: DeliveryFilters): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
-  const where: SQL[] = [eq(deliveries.orgId, orgId)];
-  if (filters.status) where.push(eq(deliveries.status, filters.status));
-  if (filters.channel) where.push(eq(deliveries.channelId, filters.channel));
-  if (filters.event) {
-    where.push(
-      exists(
-        db
-          .select({ one: sql`1` })
-          .from(deliveryEvents)
-          .where(and(eq(deliveryEvents.deliveryId, deliveries.id), eq(deliveryEvents.eventId, filters.event))),
-      ),
-    );
+  // By event: SQLite plans without statistics (nothing runs ANALYZE) and, given org_id = ?, walks
+  // the org's time index through the whole history testing each delivery against the event — 4 s at
+  // 10 M deliveries (docs/performance.md, Growth). The unary plus makes the org a plain filter there,
+  // so the plan starts from the event's few deliveries (delivery_events_event_idx).
+  const where: SQL[] = [filters.event && engineOf(db) === "sqlite" ? sql`+${deliveries.orgId} = ${orgId}` : eq(deliveries.orgId, orgId)];
+  if (filters.status) {
+    where.push(eq(deliveries.status, filters.status));
+    // Verbatim, so SQLite may use the partial deliveries_finished_idx (PostgreSQL infers it).
+    if (FINISHED_STATUSES.includes(filters.status)) where.push(sql.raw(FINISHED_DELIVERY));
   }
+  if (filters.channel) where.push(eq(deliveries.channelId, filters.channel));
+  if (filters.event) where.push(inArray(deliveries.id, db.select({ id: deliveryEvents.deliveryId }).from(deliveryEvents).where(eq(deliveryEvents.eventId, filters.event))));
   if (filters.product) {
     const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).limit(1);
     if (!product) throw notFound("Product");

@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_finished_idx" ON "deliveries" USING btree ("org_id","status","created_at") WHERE status IN ('delivered', 'failed', 'dead');
