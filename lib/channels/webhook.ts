@@ -109,8 +109,10 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
   return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events).map((body) => ({ kind: "http", body }));
 }
 
+const targetUrl = (config: ChannelConfig) => String(config.settings.url);
+
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  const result = await postAll(String(channel.settings.url), webhookMessages(channel, events, ctx), ctx);
+  const result = await postAll(targetUrl(channel), webhookMessages(channel, events, ctx), ctx);
   return channel.secrets.signingSecret ? retryOwnClockRefusal(result) : result;
 }
 
@@ -137,4 +139,5 @@ export const webhook: ChannelModule = {
   validate: (config, options) => checkUrlTarget(config.settings.url as string | undefined, options),
   render,
   send,
+  targetUrl,
 };
