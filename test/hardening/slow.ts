@@ -89,12 +89,18 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
     const open = () => withDatabase(sandbox, (sqlite) => (sqlite.prepare("SELECT count(*) AS n FROM deliveries WHERE status IN ('queued', 'sending')").get() as { n: number }).n);
     while (open() > 0 && Date.now() - ingestedAt < ceilingMs) await sleep(500);
     const stillOpen = open();
-    const counts = withDatabase(sandbox, (sqlite) => ({
-      attempts: (sqlite.prepare("SELECT count(*) AS n FROM attempts").get() as { n: number }).n,
-      timedOut: (sqlite.prepare("SELECT count(*) AS n FROM attempts WHERE error LIKE '%timed out%'").get() as { n: number }).n,
-      delivered: (sqlite.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").get() as { n: number }).n,
-      longestAttemptMs: (sqlite.prepare("SELECT max(duration_ms) AS n FROM attempts").get() as { n: number | null }).n,
-    }));
+    const counts = withDatabase(sandbox, (sqlite) => {
+      // The receiver's channel only: the org's health events go to its inbox as well.
+      const n = (query: string) => (sqlite.prepare(query).get(sandbox.webhookChannelId) as { n: number | null }).n;
+      return {
+        attempts: n("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ?") ?? 0,
+        timedOut: n("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ? AND a.error LIKE '%timed out%'") ?? 0,
+        delivered: n("SELECT count(*) AS n FROM deliveries WHERE channel_id = ? AND status = 'delivered'") ?? 0,
+        longestAttemptMs: n("SELECT max(a.duration_ms) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ?"),
+        health: (sqlite.prepare("SELECT health FROM channels WHERE id = ?").get(sandbox.webhookChannelId) as { health: string }).health,
+        unhealthyEvents: (sqlite.prepare("SELECT count(*) AS n FROM events WHERE type = 'integration.unhealthy'").get() as { n: number }).n,
+      };
+    });
     const duplicates = [...receiver.seen.values()].reduce((n, times) => n + times - 1, 0);
     const lost = ids.filter((id) => !receiver.arrived.has(id)).length;
     const figures = {
@@ -111,6 +117,8 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
       duplicates,
       lost,
       maxOpenAtReceiver: receiver.state.maxOpen,
+      channelHealthAtTheEnd: counts.health,
+      unhealthyEvents: counts.unhealthyEvents,
       longestAttemptSeconds: counts.longestAttemptMs === null ? null : Math.round(counts.longestAttemptMs / 100) / 10,
       lastAnswerSecondsAfterTheLastEvent: Math.round((receiver.state.lastAnswerAt - ingestedAt) / 100) / 10,
     };
@@ -118,6 +126,7 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
     if (counts.timedOut) failures.push(`${counts.timedOut} attempts recorded as timed out (the receiver answers every request in ${RECEIVER_MS / 1000} s, the limit is ${OUTBOUND_TIMEOUT_MS / 1000} s)`);
     if (duplicates) failures.push(`${duplicates} requests reached the receiver a second time`);
     if (lost) failures.push(`${lost} events never reached the receiver`);
+    if (counts.unhealthyEvents) failures.push(`${counts.unhealthyEvents} integration.unhealthy events: a slow receiver is not a failing one`);
     if (counts.attempts !== ids.length) failures.push(`${counts.attempts} attempts for ${ids.length} deliveries (one each expected)`);
     return { figures, failures };
   } finally {
