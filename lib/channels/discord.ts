@@ -98,9 +98,11 @@ function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMess
   return renderDiscordMessages(events).map((body) => ({ kind: "http", body }));
 }
 
+const targetUrl = (config: ChannelConfig) => config.secrets.url;
+
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
   const messages = renderDiscordMessages(events).map((m) => ({ body: JSON.stringify(m) }));
-  return postAll(channel.secrets.url, messages, ctx);
+  return postAll(targetUrl(channel), messages, ctx);
 }
 
 export const discord: ChannelModule = {
@@ -109,4 +111,5 @@ export const discord: ChannelModule = {
   validate: (config, options) => checkUrlTarget(config.secrets.url, options),
   render,
   send,
+  targetUrl,
 };

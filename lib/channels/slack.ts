@@ -59,9 +59,11 @@ function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMess
   return events.map((e) => ({ kind: "http", body: renderSlackMessage(e) }));
 }
 
+const targetUrl = (config: ChannelConfig) => config.secrets.url;
+
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
   const messages = events.map((e) => ({ body: JSON.stringify(renderSlackMessage(e)) }));
-  return postAll(channel.secrets.url, messages, ctx);
+  return postAll(targetUrl(channel), messages, ctx);
 }
 
 export const slack: ChannelModule = {
@@ -70,4 +72,5 @@ export const slack: ChannelModule = {
   validate: (config, options) => checkUrlTarget(config.secrets.url, options),
   render,
   send,
+  targetUrl,
 };

@@ -93,9 +93,11 @@ function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMess
   return renderTeamsMessages(events).map((body) => ({ kind: "http", body }));
 }
 
+const targetUrl = (config: ChannelConfig) => config.secrets.url;
+
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
   const messages = renderTeamsMessages(events).map((m) => ({ body: JSON.stringify(m) }));
-  return postAll(channel.secrets.url, messages, ctx);
+  return postAll(targetUrl(channel), messages, ctx);
 }
 
 export const teams: ChannelModule = {
@@ -104,4 +106,5 @@ export const teams: ChannelModule = {
   validate: (config, options) => checkUrlTarget(config.secrets.url, options),
   render,
   send,
+  targetUrl,
 };

@@ -111,4 +111,6 @@ export type ChannelModule = {
   render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[];
   /** Sends one delivery. Never touches the database; never throws for a receiver's failure. */
   send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult>;
+  /** An HTTP channel's URL, where `send` posts: the dispatcher bounds how many requests one origin gets at once. */
+  targetUrl?(config: ChannelConfig): string;
 };

@@ -151,8 +151,10 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
   return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events).map((body) => ({ kind: "http", body }));
 }
 
+const targetUrl = (config: ChannelConfig) => String(config.settings.url);
+
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  const result = await postAll(String(channel.settings.url), webhookMessages(channel, events, ctx), ctx);
+  const result = await postAll(targetUrl(channel), webhookMessages(channel, events, ctx), ctx);
   return channel.secrets.signingSecret ? retryOwnClockRefusal(result) : result;
 }
 
@@ -183,4 +185,5 @@ export const webhook: ChannelModule = {
   },
   render,
   send,
+  targetUrl,
 };

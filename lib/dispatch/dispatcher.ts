@@ -2,6 +2,8 @@ import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
+import { CONNECTIONS_PER_ORIGIN } from "@/lib/net/guarded-agent";
+import { channelModule } from "@/lib/channels/registry";
 import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
@@ -9,7 +11,7 @@ import { attemptDelivery, type Job } from "./attempt";
 import { channelPacing, holdChannel, takeSendSlot } from "./backpressure";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
 import { LANE_POLICIES, Lane, sleep } from "./lanes";
-import { ChannelCache, loadDeliveryEvents } from "./load";
+import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { releaseDeadPredecessorLeases } from "./recovery";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
@@ -30,7 +32,7 @@ export type DispatcherOptions = {
   leaseMs?: number;
   /** Most deliveries claimed in one transaction. */
   batchSize?: number;
-  /** Per-attempt limit (15 s unless given). */
+  /** Per-attempt limit: the receiver's time, from the request written to the answer read (15 s unless given). */
   timeoutMs?: number;
   /** Where HTTP requests go (the guarded shared agent unless given). */
   httpDispatcher?: HttpDispatcher;
@@ -66,6 +68,18 @@ const RELEASE_HOLD_MS = 5_000;
 /** A claimed delivery is not started unless its lease outlives the attempt by this much. */
 const LEASE_MARGIN_MS = 2_000;
 
+/** The origin an HTTP channel's requests go to (null: e-mail, the inbox, a channel that cannot be read). */
+function originOf(loaded: LoadedChannel): string | null {
+  if (!("channel" in loaded)) return null;
+  const url = channelModule(loaded.channel.type).targetUrl?.(loaded.channel);
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null; // its send fails and says why
+  }
+}
+
 export function defaultOwner(): string {
   return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
 }
@@ -79,6 +93,8 @@ export class DeliveryDispatcher {
   private readonly batchSize: number;
   private readonly maxHeld: number;
   private readonly timeoutMs: number | undefined;
+  /** The longest an attempt can take: connecting, then the receiver's time, each bounded by the timeout. */
+  private readonly attemptBudgetMs: number;
   private readonly httpDispatcher: HttpDispatcher | undefined;
   private readonly poster: Poster | undefined;
   private readonly pollMs: number;
@@ -94,6 +110,11 @@ export class DeliveryDispatcher {
   private readonly disabledChannels = new Set<string>();
   private pending: OutcomeRecord[] = [];
   private inFlight = 0;
+  /**
+   * Sends in flight by the origin they go to, across channels: never more than the
+   * agent's connections to it, so none waits in undici's queue for one (lib/net/guarded-agent.ts).
+   */
+  private readonly originInFlight = new Map<string, number>();
   /** Claimed deliveries this worker holds (waiting in a lane or being sent), by id. */
   private readonly heldJobs = new Map<string, Job>();
   private accepting = false;
@@ -126,8 +147,9 @@ export class DeliveryDispatcher {
     this.db = options.db;
     this.owner = options.owner ?? defaultOwner();
     this.concurrency = options.concurrency ?? 256;
+    this.attemptBudgetMs = 2 * (options.timeoutMs ?? 15_000);
     // A lease shorter than one attempt would hand every delivery back unsent.
-    this.leaseMs = Math.max(options.leaseMs ?? 120_000, (options.timeoutMs ?? 15_000) + 3 * LEASE_MARGIN_MS);
+    this.leaseMs = Math.max(options.leaseMs ?? 120_000, this.attemptBudgetMs + 3 * LEASE_MARGIN_MS);
     this.batchSize = options.batchSize ?? 500;
     this.maxHeld = Math.max(this.batchSize, this.concurrency * 2);
     this.timeoutMs = options.timeoutMs;
@@ -311,6 +333,7 @@ export class DeliveryDispatcher {
     const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
     const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...[...this.waiting].map((l) => l.channelId)])]);
     const events = await loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
+    const origins = new Map([...channels].map(([id, channel]) => [id, originOf(channel)]));
     for (const delivery of claimed) {
       const already = this.heldJobs.get(delivery.id);
       if (already) {
@@ -323,6 +346,7 @@ export class DeliveryDispatcher {
       const type = "channel" in channel ? channel.channel.type : "webhook";
       let lane = this.lanes.get(delivery.channelId);
       if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, LANE_POLICIES[type])));
+      lane.origin = origins.get(delivery.channelId) ?? null;
       const job = { delivery, channel, events: events.get(delivery.id) ?? [] };
       lane.queue.push(job);
       this.waiting.add(lane);
@@ -350,6 +374,9 @@ export class DeliveryDispatcher {
       for (const lane of this.waiting) {
         if (this.inFlight >= this.concurrency) break;
         if (lane.inFlight >= lane.policy.maxInFlight) continue;
+        // Its origin has as many in flight as connections (several channels, one receiver): the next settle pumps again.
+        const origin = lane.origin;
+        if (origin !== null && (this.originInFlight.get(origin) ?? 0) >= CONNECTIONS_PER_ORIGIN) continue;
         const wait = lane.waitMs(now);
         if (wait > 0) {
           soonest = Math.min(soonest, wait);
@@ -365,8 +392,9 @@ export class DeliveryDispatcher {
         if (!lane.shared) lane.reserve(now);
         lane.inFlight++;
         this.inFlight++;
+        if (origin !== null) this.originInFlight.set(origin, (this.originInFlight.get(origin) ?? 0) + 1);
         started = true;
-        void this.run(lane, job).finally(() => this.settle(lane, job));
+        void this.run(lane, job).finally(() => this.settle(lane, job, origin));
       }
     }
     if (soonest < Infinity && this.accepting) {
@@ -378,10 +406,15 @@ export class DeliveryDispatcher {
     }
   }
 
-  private settle(lane: Lane<Job>, job: Job) {
+  private settle(lane: Lane<Job>, job: Job, origin: string | null) {
     const laneWasFull = lane.full;
     lane.inFlight--;
     this.inFlight--;
+    if (origin !== null) {
+      const left = this.originInFlight.get(origin)! - 1;
+      if (left > 0) this.originInFlight.set(origin, left);
+      else this.originInFlight.delete(origin);
+    }
     this.heldJobs.delete(job.delivery.id);
     // Unpaced lanes are forgotten when idle; paced ones keep their timing (one per paced channel).
     if (!lane.queue.length && !lane.inFlight && lane.policy.intervalMs === 0) this.lanes.delete(lane.channelId);
@@ -407,8 +440,7 @@ export class DeliveryDispatcher {
   private async run(lane: Lane<Job>, job: Job) {
     const { delivery } = job;
     const at = Date.now();
-    const attemptBudget = this.timeoutMs ?? 15_000;
-    if (this.disabledChannels.has(delivery.channelId) || at + attemptBudget + LEASE_MARGIN_MS > Math.max(delivery.leasedUntil, this.renewedUntil)) {
+    if (this.disabledChannels.has(delivery.channelId) || at + this.attemptBudgetMs + LEASE_MARGIN_MS > Math.max(delivery.leasedUntil, this.renewedUntil)) {
       // Disabled meanwhile, or the lease would run out mid-send: hand it back unsent.
       this.pending.push({ kind: "release", deliveryId: delivery.id });
       this.counts.released++;

@@ -1,5 +1,6 @@
 import type { ChannelType } from "@/db/schema/values";
 import type { RateLimitInfo } from "@/lib/channels/types";
+import { CONNECTIONS_PER_ORIGIN } from "@/lib/net/guarded-agent";
 
 /**
  * Per-channel pacing (DESIGN §5). Each channel gets a lane: its claimed
@@ -29,7 +30,8 @@ export const LANE_POLICIES: Record<ChannelType, LanePolicy> = {
   // Discord webhooks allow about 5 requests per 2 s; the headers refine it.
   discord: { maxInFlight: 1, intervalMs: 400, maxBacklog: 50 },
   email: { maxInFlight: 3, intervalMs: 0, maxBacklog: 60 },
-  webhook: { maxInFlight: 256, intervalMs: 0, maxBacklog: 1000 },
+  // As many as the agent's connections to one origin: a busy receiver is not queued behind fewer sockets.
+  webhook: { maxInFlight: CONNECTIONS_PER_ORIGIN, intervalMs: 0, maxBacklog: 1000 },
   inbox: { maxInFlight: 64, intervalMs: 0, maxBacklog: 1000 },
 };
 
@@ -42,6 +44,8 @@ export class Lane<T> {
   paceMs = 0;
   /** A shared start slot is being reserved (one at a time per lane and worker). */
   starting = false;
+  /** Where the channel's requests go (an HTTP channel's URL origin; null otherwise), for the dispatcher's per-origin bound. */
+  origin: string | null = null;
 
   constructor(
     readonly channelId: string,

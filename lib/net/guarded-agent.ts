@@ -2,8 +2,22 @@ import { Agent, buildConnector, type Dispatcher } from "undici";
 import { isOwnCatcherRequest } from "@/lib/catcher/urls";
 import { AddressRefusedError, checkHostName, guardedLookup, systemLookup, type LookupAll } from "./address-guard";
 
-/** Per-attempt limit (DESIGN §5): connecting, sending and reading the answer. */
+/**
+ * Per-attempt limit (DESIGN §5): the receiver's time, from the request written
+ * to a connection to the answer read (lib/net/post.ts); connecting has a limit
+ * of the same length of its own.
+ */
 export const OUTBOUND_TIMEOUT_MS = 15_000;
+
+/**
+ * Connections the agent opens to one origin, and the most requests the
+ * dispatcher hands one origin at once, whatever the channels behind it (a
+ * webhook lane sends as many: lib/dispatch/lanes.ts). Equal, so a request never
+ * waits in undici's queue for a connection: its time there would not be the
+ * receiver's, and with a slow receiver it grew past the attempt's limit and a
+ * delivery's lease (issue #17).
+ */
+export const CONNECTIONS_PER_ORIGIN = 256;
 
 export type GuardedAgentOptions = {
   /** HERALD_ALLOW_PRIVATE_TARGETS: let loopback/private targets through (tests, labs). */
@@ -47,8 +61,7 @@ function guardedAgent(options: GuardedAgentOptions): Agent {
     headersTimeout: timeout,
     bodyTimeout: timeout,
     keepAliveTimeout: 10_000,
-    // As many as a webhook lane sends at once (lib/dispatch/lanes.ts): a busy receiver is not queued behind fewer sockets.
-    connections: 64,
+    connections: CONNECTIONS_PER_ORIGIN,
     connect(opts, callback) {
       if (!allowPrivate) {
         try {

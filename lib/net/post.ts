@@ -32,7 +32,13 @@ const EXCERPT_FULL = new Error("excerpt full");
  * dispatcher's CPU at thousands of sends a second (docs/performance.md). Keeps
  * the first `RESPONSE_EXCERPT_BYTES` of the answer and closes the connection
  * rather than read a longer one to its end; rejects on a network failure, or
- * with a TimeoutError after `timeoutMs` in all.
+ * with a TimeoutError when the answer is not complete `timeoutMs` after the
+ * request was written to a connection. The time before that is not the
+ * receiver's: waiting for a free connection is bounded by how many requests
+ * the caller hands one origin (the dispatcher: `CONNECTIONS_PER_ORIGIN`), and
+ * connecting by the agent's connect timeout. Counting it as the receiver's
+ * time gave up on requests the receiver was still answering (issue #17: false
+ * timeouts, then duplicates).
  */
 export function post(dispatcher: Dispatcher, request: PostRequest): Promise<PostAnswer> {
   const { timeoutMs } = request;
@@ -41,7 +47,7 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
     let size = 0;
     let status = 0;
     const answerHeaders: PostAnswer["headers"] = {};
-    let controller: Dispatcher.DispatchController | undefined;
+    let timer: NodeJS.Timeout | undefined;
     let timedOut: Error | undefined;
     const finish = () => {
       clearTimeout(timer);
@@ -53,12 +59,6 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
       clearTimeout(timer);
       reject(error);
     };
-    const timer = setTimeout(() => {
-      timedOut = new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError");
-      // A request still waiting for a connection is aborted when it gets one.
-      if (controller) controller.abort(timedOut);
-      else fail(timedOut);
-    }, timeoutMs);
     dispatcher.dispatch(
       {
         origin: request.origin,
@@ -70,9 +70,12 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
         bodyTimeout: timeoutMs,
       },
       {
+        // Called as the request is written to a connection: the receiver's time starts here, as undici's headersTimeout does.
         onRequestStart(c) {
-          controller = c;
-          if (timedOut) c.abort(timedOut);
+          timer = setTimeout(() => {
+            timedOut = new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError");
+            c.abort(timedOut);
+          }, timeoutMs);
         },
         onResponseStart(_c, statusCode, responseHeaders) {
           status = statusCode;

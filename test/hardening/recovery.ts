@@ -63,7 +63,7 @@ async function controllableReceiver() {
 }
 
 /** `herald worker` from the sources, in its own process group (kill -9 takes it whole). */
-function startWorker(sandbox: Sandbox, logFile: string): ChildProcess {
+export function startWorker(sandbox: Sandbox, logFile: string): ChildProcess {
   const log = fs.openSync(logFile, "a");
   const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bin", "herald.ts"), "worker"], {
     cwd: repoRoot,

@@ -1,5 +1,5 @@
 /**
- * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,cluster,security,recovery,backpressure]`:
+ * `npm run test:hardening [-- --quick] [-- --only kill,smtp,disk,load,cluster,security,recovery,backpressure,slow]`:
  * the long hardening runs against real server processes on loopback — kill -9
  * during ingest and dispatch, SMTP down then up, a full disk, bounded load,
  * several nodes on one PostgreSQL database under kill -9 and a database restart
@@ -7,7 +7,8 @@
  * (test/hardening/security/, docs/security.md), recovery after a receiver
  * outage and after kill -9 of a worker (recovery.ts), and back-pressure:
  * Retry-After floods, a rate-limited receiver, one Slack channel paced across
- * three workers (backpressure.ts).
+ * three workers (backpressure.ts), and a receiver answering in 10 s, under the
+ * attempt's limit, at 24 events a second (slow.ts).
  * Prints the figures (docs/reliability.md quotes them), writes
  * test-results/hardening.json, and exits 1 when a promise was broken.
  * Every child process is killed when it ends, however it ends.
@@ -26,14 +27,15 @@ import { securityAttacks } from "./security";
 import { clusterRun } from "./cluster";
 import { recoveryRuns } from "./recovery";
 import { backpressureRun } from "./backpressure";
+import { slowReceiverRun } from "./slow";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? "kill,smtp,disk,load,cluster,security,recovery,backpressure").split(",").map((s) => s.trim()));
+const only = new Set((values.only ?? "kill,smtp,disk,load,cluster,security,recovery,backpressure,slow").split(",").map((s) => s.trim()));
 const plan = quick
-  ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200, outageSeconds: 10, killEvents: 100 }
-  : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000, outageSeconds: 47, killEvents: 500 };
-/** Sections that run `herald start` on the production build (recovery runs `herald worker` from the sources, back-pressure its dispatchers in this process). */
+  ? { rounds: 4, loadSeconds: 10, backlog: 5_000, clusterKills: 3, clusterEvents: 200, outageSeconds: 10, killEvents: 100, slowSeconds: 10 }
+  : { rounds: 20, loadSeconds: 60, backlog: 50_000, clusterKills: 12, clusterEvents: 2_000, outageSeconds: 47, killEvents: 500, slowSeconds: 30 };
+/** Sections that run `herald start` on the production build (recovery and slow run `herald worker` from the sources, back-pressure its dispatchers in this process). */
 const NEEDS_BUILD = ["kill", "smtp", "disk", "load", "security", "cluster"];
 
 function ensureBuild() {
@@ -91,6 +93,9 @@ async function main() {
       );
     }
     if (only.has("backpressure")) await timed("back-pressure: Retry-After floods, a 20/s receiver, 3 workers on one Slack channel", () => backpressureRun({ quick }));
+    if (only.has("slow")) {
+      await timed(`a receiver answering in 10 s: 24 events/s for ${plan.slowSeconds} s, the default 15-s limit`, () => slowReceiverRun({ eventSeconds: plan.slowSeconds }, logDir));
+    }
     if (only.has("security")) await timed("security: the attacks of docs/security.md", () => securityAttacks(receiver, logDir));
     if (kill) {
       const state = kill;
