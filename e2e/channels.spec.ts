@@ -17,6 +17,13 @@ const row = (page: Page, name: string) => page.locator(`tr[data-channel="${name}
 /** The outcome line shown under a channel's row after "Send test". */
 const result = (page: Page, name: string) => page.locator(`tr[data-channel="${name}"] + tr`).getByTestId("test-result");
 
+/** Cancel on an edited form asks before discarding (e2e/unsaved-changes.spec.ts): here the edit is meant to go. */
+async function discardEdits(page: Page) {
+  page.once("dialog", (question) => question.accept());
+  await dialog(page).getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog(page)).toHaveCount(0);
+}
+
 async function openNotifications(page: Page) {
   await page.goto(`/o/${org}/notifications`);
   await expect(page.getByRole("heading", { name: "Channels" })).toBeVisible();
@@ -49,7 +56,7 @@ test("an owner adds a channel of each type; a bad URL gets an error next to its 
   await dialog(page).getByLabel("Webhook URL").fill("https://acme.webhook.office.com/webhookb2/x/IncomingWebhook/y/z");
   await dialog(page).getByRole("button", { name: "Add channel" }).click();
   await expect(dialog(page).getByText(/Microsoft retired those connectors/)).toBeVisible();
-  await dialog(page).getByRole("button", { name: "Cancel" }).click();
+  await discardEdits(page);
 
   await addChannel(page, "slack", "ops-slack", (d) => d.getByLabel("Webhook URL").fill(SECRETS.slack));
   await expect(row(page, "ops-slack")).toContainText("https://hooks.slack.com/services/T0…/****");
@@ -123,7 +130,7 @@ test("replace and clear a secret; switching the auth method drops the old creden
   await expect(dialog(page).getByText("Will be cleared when you save")).toBeVisible();
   await dialog(page).getByRole("button", { name: "Save channel" }).click();
   await expect(dialog(page).getByText("is required")).toBeVisible();
-  await dialog(page).getByRole("button", { name: "Cancel" }).click();
+  await discardEdits(page);
 
   // Switch bearer → API key.
   await row(page, "ops-hook").getByRole("button", { name: "Edit" }).click();
@@ -139,7 +146,7 @@ test("replace and clear a secret; switching the auth method drops the old creden
   await dialog(page).getByLabel("Authentication").selectOption("bearer");
   await expect(dialog(page).getByLabel("Bearer token")).toHaveValue("");
   await expect(dialog(page).getByText("Configured")).toHaveCount(0);
-  await dialog(page).getByRole("button", { name: "Cancel" }).click();
+  await discardEdits(page);
 
   const token = createToken("read", "channels-read");
   const res = await page.request.get(`/api/v1/orgs/${org}/channels`, { headers: { authorization: `Bearer ${token}` } });

@@ -171,6 +171,7 @@ test("while the page holds unsaved changes, Send is disabled and says to save fi
   await page.getByRole("button", { name: "Add channel" }).click();
   await dialog(page).getByLabel("Name").fill("half-typed");
   await expect(page.locator('form[data-unsaved="true"]')).toHaveCount(1);
+  page.once("dialog", (question) => question.accept()); // "Discard them?" — yes
   await dialog(page).getByRole("button", { name: "Cancel" }).click();
   await expect(page.locator('form[data-unsaved="true"]')).toHaveCount(0);
 });

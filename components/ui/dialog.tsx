@@ -1,10 +1,11 @@
 "use client";
 
 import { useEffect, useRef, type ReactNode } from "react";
+import { confirmDiscard } from "@/components/unsaved-changes";
 
 /**
  * A modal built on the native <dialog>: focus is trapped and Escape closes it
- * without any extra code.
+ * without any extra code — after asking, when a form in it holds unsaved edits.
  */
 export function Dialog({
   open,
@@ -30,7 +31,10 @@ export function Dialog({
     <dialog
       ref={ref}
       onClose={onClose}
-      onCancel={onClose}
+      onCancel={(e) => {
+        e.preventDefault();
+        if (confirmDiscard(ref.current)) onClose();
+      }}
       aria-labelledby="dialog-title"
       className={`m-auto w-full rounded-lg p-0 shadow-xl backdrop:bg-slate-900/40 ${wide ? "max-w-4xl" : "max-w-lg"}`}
     >

@@ -39,15 +39,17 @@ export const renameOrgSchema = z.object({ name: nameSchema });
 
 export const addMemberSchema = z.object({
   email: emailSchema,
-  role: z.enum(ORG_ROLES),
+  role: z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(", ")}` }),
 });
+
+const userIdSchema = z.string({ error: "must name a member" }).min(1, "must name a member");
 
 export const changeRoleSchema = z.object({
-  userId: z.string().min(1),
-  role: z.enum(ORG_ROLES),
+  userId: userIdSchema,
+  role: z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(", ")}` }),
 });
 
-export const removeMemberSchema = z.object({ userId: z.string().min(1) });
+export const removeMemberSchema = z.object({ userId: userIdSchema });
 
 export const productSchema = z.object({
   name: nameSchema,
@@ -57,12 +59,17 @@ export const productSchema = z.object({
 export const renameProductSchema = z.object({ name: nameSchema });
 
 export const productAdminsSchema = z.object({
-  userIds: z.array(z.string().min(1)).max(500),
+  userIds: z.array(userIdSchema).max(500, "may name at most 500 members"),
 });
 
 export const createTokenSchema = z.object({
   name: nameSchema,
-  role: z.enum(["admin", "read"]).default("admin"),
+  role: z.enum(["admin", "read"], { error: "must be admin or read" }).default("admin"),
   /** Days until the token expires; absent = never. */
-  expiresInDays: z.coerce.number().int().min(1).max(3650).optional(),
+  expiresInDays: z.coerce
+    .number({ error: "must be a number of days" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1 day (or leave it empty: never)")
+    .max(3650, "must be at most 3,650 days (10 years)")
+    .optional(),
 });

@@ -8,6 +8,7 @@ import { OrgSwitcher } from "./_components/org-switcher";
 import { SignOutButton, SignOutEverywhereButton } from "./_components/sign-out-button";
 import { NavLinks } from "./_components/nav-links";
 import { InboxBell } from "./_components/inbox-bell";
+import { UnsavedChangesGuard } from "./_components/unsaved-changes-guard";
 import { unreadCount } from "@/lib/inbox/queries";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +22,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
   const configures = current.role === "owner" || current.role === "admin";
   return (
     <div className="min-h-screen">
+      <UnsavedChangesGuard />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-7xl items-center gap-4 px-6 py-3">
           <Link href={`/o/${slug}/notifications`} className="text-sm font-bold tracking-wide text-indigo-600">

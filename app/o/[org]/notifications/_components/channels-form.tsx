@@ -4,7 +4,7 @@ import { Controller, type FieldValues, type UseFormReturn } from "react-hook-for
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextAreaField, TextField } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
-import { unsavedMarker } from "@/components/unsaved-changes";
+import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
 import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema } from "@/lib/validation/channels";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
@@ -124,7 +124,7 @@ export function ChannelForm({
 
       <FormMessage error={formError} />
       <div className="flex justify-end gap-2">
-        <Button variant="secondary" onClick={onDone} disabled={pending}>
+        <Button variant="secondary" onClick={(e) => confirmDiscard(e.currentTarget.form) && onDone()} disabled={pending}>
           Cancel
         </Button>
         <Button type="submit" pending={pending}>

@@ -1,6 +1,7 @@
 "use client";
 
 import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
+import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { SEVERITIES } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextField } from "@/components/ui/field";
@@ -67,7 +68,7 @@ export function RuleForm({
   const listError = (name: string) => errorOf(name) ?? Array.from({ length: 200 }, (_, i) => errorOf(`${name}.${i}`)).find(Boolean);
 
   return (
-    <form onSubmit={onSubmit} className="space-y-5" noValidate aria-label={rule ? "Edit rule" : "Add rule"}>
+    <form onSubmit={onSubmit} className="space-y-5" noValidate aria-label={rule ? "Edit rule" : "Add rule"} {...unsavedMarker(f.formState.isDirty)}>
       <TextField label="Rule name" placeholder="Production alerts" error={errorOf("name")} {...f.register("name")} />
 
       <Controller
@@ -193,7 +194,7 @@ export function RuleForm({
 
       <FormMessage error={formError} />
       <div className="flex justify-end gap-2">
-        <Button variant="secondary" onClick={onDone} disabled={pending}>
+        <Button variant="secondary" onClick={(e) => confirmDiscard(e.currentTarget.form) && onDone()} disabled={pending}>
           Cancel
         </Button>
         <Button type="submit" pending={pending}>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { unsavedMarker } from "@/components/unsaved-changes";
 import { useRouter } from "next/navigation";
 import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
@@ -32,7 +33,10 @@ export function ProductPreferencesForm({
   channels: ChannelOption[];
 }) {
   const router = useRouter();
-  const [values, setValues] = useState(() => rows.map((r) => ({ eventType: r.key, channels: r.channels, minSeverity: r.minSeverity })));
+  const saved = rows.map((r) => ({ eventType: r.key, channels: r.channels, minSeverity: r.minSeverity }));
+  const [values, setValues] = useState(() => saved);
+  // Leaving the page, or sending a test alert, with changes not yet saved asks first (components/unsaved-changes.ts).
+  const dirty = JSON.stringify(values) !== JSON.stringify(saved);
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<{ error?: string; success?: string; fields?: FieldErrors }>({});
   const nameOf = new Map(channels.map((c) => [c.id, c.name]));
@@ -54,7 +58,7 @@ export function ProductPreferencesForm({
       title="Notifications"
       description={`Which of ${product.name}'s events notify which of the organization's channels, and from which severity up.`}
     >
-      <table className="w-full text-left text-sm" aria-label="Event notifications">
+      <table className="w-full text-left text-sm" aria-label="Event notifications" {...unsavedMarker(dirty)}>
         <thead className="text-xs uppercase text-slate-500">
           <tr>
             <th className="py-2">Event</th>
