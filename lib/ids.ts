@@ -16,15 +16,20 @@ const POOL_BYTES = 4092;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-export function newId(prefix: string): string {
+/** `at`: the creation time to encode (now; tests make ids of the past). */
+export function newId(prefix: string, at: number = Date.now()): string {
   if (poolOffset + 6 > pool.length) {
     pool = crypto.randomBytes(POOL_BYTES);
     poolOffset = 0;
   }
   const bytes = Buffer.allocUnsafe(12);
-  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes.writeUIntBE(at, 0, 6);
   pool.copy(bytes, 6, poolOffset, poolOffset + 6);
   poolOffset += 6;
+  return encodeId(prefix, bytes);
+}
+
+function encodeId(prefix: string, bytes: Buffer): string {
   let id = `${prefix}_`;
   // 12 bytes = 4 groups of 24 bits = 16 characters of 6 bits, most significant first.
   for (let i = 0; i < 12; i += 3) {

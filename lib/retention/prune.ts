@@ -1,0 +1,152 @@
+import { and, asc, eq, gt, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
+import { engineOf, rowsOf, sqliteOf, type Db } from "@/db/client";
+import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems, orgs } from "@/db/schema";
+import { log } from "@/lib/log";
+
+/**
+ * Retention (issue #18): what Herald keeps, and for how long.
+ *
+ * Past the retention window (HERALD_RETENTION_DAYS, 30 by default) go:
+ * finished deliveries (delivered, failed, dead) with their attempts and event
+ * links; inbox items; then events that nothing kept refers to any more. The
+ * audit log has its own window (HERALD_AUDIT_RETENTION_DAYS, 365). Never
+ * deleted: a delivery still queued or being sent — an open digest is one, so
+ * its events stay — and any event one of them carries.
+ *
+ * Deletes go in small batches, each its own short transaction, org by org
+ * along the (org, time) indexes, so the write lock is never held long and
+ * ingest and dispatch go on between two batches.
+ */
+
+export const FINISHED = ["delivered", "failed", "dead"] as const;
+export const PRUNE_BATCH = 500;
+const DAY_MS = 24 * 3600 * 1000;
+
+export type RetentionPolicy = { retentionDays: number; auditRetentionDays: number };
+export type PrunedRows = { deliveries: number; attempts: number; delivery_events: number; inbox_items: number; events: number; audit_entries: number };
+
+const zero = (): PrunedRows => ({ deliveries: 0, attempts: 0, delivery_events: 0, inbox_items: 0, events: 0, audit_entries: 0 });
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Deletes what is past the window, in batches of `batch`; returns the rows deleted per table. */
+export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?: number; batch?: number } = {}): Promise<PrunedRows> {
+  const now = options.now ?? Date.now();
+  const batch = options.batch ?? PRUNE_BATCH;
+  const cutoff = new Date(now - policy.retentionDays * DAY_MS);
+  const auditCutoff = new Date(now - policy.auditRetentionDays * DAY_MS);
+  const pruned = zero();
+  for (const { id: orgId } of await db.select({ id: orgs.id }).from(orgs)) {
+    await pruneDeliveries(db, orgId, cutoff, batch, pruned);
+    await pruneInbox(db, orgId, cutoff, batch, pruned);
+    await pruneEvents(db, orgId, cutoff, batch, pruned);
+    await pruneAudit(db, orgId, auditCutoff, batch, pruned);
+  }
+  // The instance's own entries (first-run setup, sign-ins before an org is chosen).
+  await pruneAudit(db, null, auditCutoff, batch, pruned);
+  return pruned;
+}
+
+async function pruneDeliveries(db: Db, orgId: string, cutoff: Date, batch: number, pruned: PrunedRows) {
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const ids = (
+        await tx
+          .select({ id: deliveries.id })
+          .from(deliveries)
+          .where(and(eq(deliveries.orgId, orgId), lt(deliveries.createdAt, cutoff), inArray(deliveries.status, [...FINISHED])))
+          .orderBy(asc(deliveries.createdAt))
+          .limit(batch)
+      ).map((r) => r.id);
+      if (!ids.length) return true;
+      pruned.attempts += await deleted(tx.delete(attempts).where(inArray(attempts.deliveryId, ids)));
+      pruned.delivery_events += await deleted(tx.delete(deliveryEvents).where(inArray(deliveryEvents.deliveryId, ids)));
+      // Re-checked in the statement: a delivery that is not finished is never deleted.
+      pruned.deliveries += await deleted(tx.delete(deliveries).where(and(inArray(deliveries.id, ids), inArray(deliveries.status, [...FINISHED]))));
+      return ids.length < batch;
+    });
+    if (done) return;
+    await pause();
+  }
+}
+
+async function pruneInbox(db: Db, orgId: string, cutoff: Date, batch: number, pruned: PrunedRows) {
+  for (;;) {
+    const ids = (await db.select({ id: inboxItems.id }).from(inboxItems).where(and(eq(inboxItems.orgId, orgId), lt(inboxItems.createdAt, cutoff))).limit(batch)).map((r) => r.id);
+    if (!ids.length) return;
+    pruned.inbox_items += await deleted(db.delete(inboxItems).where(inArray(inboxItems.id, ids)));
+    if (ids.length < batch) return;
+    await pause();
+  }
+}
+
+/** Events past the window that no delivery (pending, or younger than the window) and no inbox item refers to. */
+async function pruneEvents(db: Db, orgId: string, cutoff: Date, batch: number, pruned: PrunedRows) {
+  let after: { at: Date; id: string } | null = null;
+  for (;;) {
+    const unreferenced = and(
+      notExists(db.select({ one: sql`1` }).from(deliveryEvents).where(eq(deliveryEvents.eventId, events.id))),
+      notExists(db.select({ one: sql`1` }).from(inboxItems).where(eq(inboxItems.eventId, events.id))),
+    );
+    // Walks the org's old events once (keyset), so the ones kept are not read again batch after batch.
+    const page: { id: string; at: Date }[] = await db
+      .select({ id: events.id, at: events.receivedAt })
+      .from(events)
+      .where(
+        and(
+          eq(events.orgId, orgId),
+          lt(events.receivedAt, cutoff),
+          after ? or(gt(events.receivedAt, after.at), and(eq(events.receivedAt, after.at), gt(events.id, after.id))) : undefined,
+        ),
+      )
+      .orderBy(asc(events.receivedAt), asc(events.id))
+      .limit(batch);
+    if (!page.length) return;
+    after = { at: page[page.length - 1].at, id: page[page.length - 1].id };
+    // Checked again inside the DELETE: an event a new digest picked up meanwhile stays.
+    pruned.events += await deleted(db.delete(events).where(and(inArray(events.id, page.map((e) => e.id)), unreferenced)));
+    if (page.length < batch) return;
+    await pause();
+  }
+}
+
+async function pruneAudit(db: Db, orgId: string | null, cutoff: Date, batch: number, pruned: PrunedRows) {
+  const ofOrg = orgId === null ? isNull(auditEntries.orgId) : eq(auditEntries.orgId, orgId);
+  for (;;) {
+    const ids = (
+      await db.select({ id: auditEntries.id }).from(auditEntries).where(and(ofOrg, lt(auditEntries.createdAt, cutoff))).orderBy(asc(auditEntries.createdAt)).limit(batch)
+    ).map((r) => r.id);
+    if (!ids.length) return;
+    pruned.audit_entries += await deleted(db.delete(auditEntries).where(inArray(auditEntries.id, ids)));
+    if (ids.length < batch) return;
+    await pause();
+  }
+}
+
+/** Rows a DELETE removed, on either engine. */
+async function deleted(statement: PromiseLike<unknown>): Promise<number> {
+  const result = (await statement) as { changes?: number; rowCount?: number | null };
+  return Number(result.changes ?? result.rowCount ?? 0);
+}
+
+/** SQLite: gives back up to `pages` free pages to the file system (a database created with auto_vacuum = INCREMENTAL). */
+export function returnFreePages(db: Db, pages = 2_000) {
+  if (engineOf(db) !== "sqlite") return;
+  const sqlite = sqliteOf(db);
+  if (Number(sqlite.pragma("auto_vacuum", { simple: true })) !== 2) return;
+  sqlite.pragma(`incremental_vacuum(${pages})`);
+}
+
+/** The database's size on disk, in bytes. */
+export async function databaseSizeBytes(db: Db): Promise<number> {
+  if (engineOf(db) === "sqlite") {
+    const sqlite = sqliteOf(db);
+    return Number(sqlite.pragma("page_count", { simple: true })) * Number(sqlite.pragma("page_size", { simple: true }));
+  }
+  const [row] = await rowsOf<{ n: string }>(db, sql`SELECT pg_database_size(current_database()) AS n`);
+  return Number(row?.n ?? 0);
+}
+
+export function logPruned(pruned: PrunedRows) {
+  const total = Object.values(pruned).reduce((a, b) => a + b, 0);
+  if (total) log.info("retention: pruned", pruned);
+}
