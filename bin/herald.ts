@@ -29,6 +29,9 @@ const USAGE = `Usage: npm run herald -- <command>
                                 create an API token and print it (last line)
   worker                        run the standalone dispatcher
   backup PATH                   write a consistent copy of the database to PATH (online backup; SQLite)
+  vacuum                        SQLite: make an older database give pruned space back (auto_vacuum =
+                                INCREMENTAL, then one full VACUUM; stop Herald first, needs free disk
+                                space as large as the file)
   copy-db --to URL [--from PATH]
                                 copy this SQLite database into an empty PostgreSQL database (docs/scaling.md)
   rotate-key [--new-key KEY] [--keep-old]
@@ -132,6 +135,22 @@ async function tokenCreate(args: string[]) {
   console.log(token);
 }
 
+/**
+ * A database made before retention (issue #18) keeps freed pages inside the
+ * file; this converts it once, so later pruning gives space back step by step.
+ */
+async function vacuum() {
+  const { db, env } = await openConfiguredDb();
+  if (env.database.engine !== "sqlite") throw new CliError("vacuum: PostgreSQL's autovacuum reuses the space; nothing to convert");
+  const sqlite = sqliteOf(db);
+  const before = fs.statSync(env.database.path).size;
+  sqlite.pragma("auto_vacuum = INCREMENTAL");
+  sqlite.exec("VACUUM");
+  sqlite.pragma("wal_checkpoint(TRUNCATE)");
+  const after = fs.statSync(env.database.path).size;
+  console.log(`Vacuumed ${env.database.path}: ${before} → ${after} bytes; freed pages now go back to the file system as retention prunes.`);
+}
+
 async function backup(args: string[]) {
   const target = args[0];
   if (!target) throw new CliError("backup: give the path of the copy to write");
@@ -183,6 +202,8 @@ async function main(argv: string[]) {
     }
     case "backup":
       return backup(rest);
+    case "vacuum":
+      return vacuum();
     case "copy-db":
       return copyDb(rest);
     case "rotate-key": {

@@ -59,6 +59,9 @@ export function openSqlite(file: string, options: { migrate?: boolean } = {}): D
   // file is made 0600, like the key files, and SQLite gives its -wal and -shm files the same mode.
   if (file !== ":memory:" && !fs.existsSync(file)) fs.closeSync(fs.openSync(file, "a", 0o600));
   const sqlite = new Database(file);
+  // A new database gives pruned space back to the file system in small steps (lib/retention/prune.ts);
+  // auto_vacuum can only be chosen before the first table (an older file: `herald vacuum`).
+  if (Number(sqlite.pragma("page_count", { simple: true })) === 0) sqlite.pragma("auto_vacuum = INCREMENTAL");
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");

@@ -46,6 +46,8 @@ const rawSchema = z.object({
   HERALD_ALLOW_PRIVATE_TARGETS: boolFlag.default(false),
   HERALD_TRUST_PROXY: boolFlag.default(false),
   HERALD_DISABLE_AFTER: z.coerce.number().int().min(1).default(5 * 24 * 3600),
+  HERALD_RETENTION_DAYS: z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").default(30),
+  HERALD_AUDIT_RETENTION_DAYS: z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").default(365),
   HERALD_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

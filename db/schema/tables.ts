@@ -450,5 +450,16 @@ export function defineSchema(k: SchemaKit) {
     (t) => [k.index("caught_requests_catcher_idx").on(t.catcherId, t.receivedAt)],
   );
 
-  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems, catchers, caughtRequests };
+  /**
+   * Retention's running totals (one row, id "prune"): rows deleted per table since the
+   * database was made, for herald_pruned_rows_total — kept here because the pruner runs
+   * in a worker and the metrics are read by whichever process is scraped.
+   */
+  const retentionTotals = k.table("retention_totals", {
+    id: k.text("id").primaryKey(),
+    pruned: k.json<Record<string, number>>("pruned").notNull(),
+    lastRunAt: k.timestamp("last_run_at"),
+  });
+
+  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems, catchers, caughtRequests, retentionTotals };
 }

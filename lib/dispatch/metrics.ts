@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, sqliteOf, type Db } from "@/db/client";
 import { CHANNEL_HEALTH, PENDING_DELIVERY } from "@/db/schema/values";
+import { databaseSizeBytes, prunedTotals } from "@/lib/retention/prune";
 import { storageFailure } from "./storage-health";
 
 /**
@@ -120,5 +121,10 @@ export async function renderMetrics(db: Db, now = Date.now()): Promise<string> {
   metric("herald_storage_healthy", "gauge", "0 from the first failed database write of this process (or its start's write probe) until writes work again, 1 otherwise.");
   lines.push(`herald_storage_healthy ${storageFailure() ? 0 : 1}`);
 
+  metric("herald_pruned_rows_total", "counter", "Rows deleted by retention (HERALD_RETENTION_DAYS, HERALD_AUDIT_RETENTION_DAYS), by table.");
+  for (const [table, n] of Object.entries(await prunedTotals(db))) lines.push(`herald_pruned_rows_total${labels({ table })} ${n}`);
+
+  metric("herald_db_size_bytes", "gauge", "The database's size on disk (SQLite: the file's pages; PostgreSQL: pg_database_size).");
+  lines.push(`herald_db_size_bytes ${await databaseSizeBytes(db)}`);
   return lines.join("\n") + "\n";
 }

@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import type { Sender } from "@/lib/net/post";
 import { DeliveryDispatcher, type DispatchCounts, type DispatcherOptions } from "./dispatcher";
 import { log } from "@/lib/log";
+import { PRUNE_INTERVAL_MS, runRetention } from "@/lib/retention/prune";
 import { clockStep, pullInStrandedRetries } from "./clock";
 import { checkDiskSpace } from "./storage-health";
 import { listenForWakes, subscribeToWakes } from "./wake-bridge";
@@ -20,6 +21,9 @@ export type RunningDispatcher = {
 };
 
 const DISK_CHECK_MS = 60_000;
+/** Checks for a due pruning pass (the pass itself runs once per PRUNE_INTERVAL_MS across nodes). */
+const PRUNE_CHECK_MS = PRUNE_INTERVAL_MS / 5;
+const FIRST_PRUNE_MS = 60_000;
 
 /**
  * `sender`: what sends the HTTP requests, closed when the dispatcher stops —
@@ -51,6 +55,15 @@ export function startDispatcher(options: DispatcherOptions & { sender?: Sender }
     }
   }, DISK_CHECK_MS);
   diskTimer.unref();
+  // Retention (lib/retention/prune.ts): a pass when one is due, whichever node takes it.
+  const prune = () =>
+    void runRetention(options.db, { retentionDays: env().HERALD_RETENTION_DAYS, auditRetentionDays: env().HERALD_AUDIT_RETENTION_DAYS }).catch((e: unknown) =>
+      log.error("retention: pruning failed", { error: String(e) }),
+    );
+  const pruneTimer = setInterval(prune, PRUNE_CHECK_MS);
+  pruneTimer.unref();
+  const firstPrune = setTimeout(prune, FIRST_PRUNE_MS);
+  firstPrune.unref();
   engine.start();
   return {
     owner: engine.owner,
@@ -60,6 +73,8 @@ export function startDispatcher(options: DispatcherOptions & { sender?: Sender }
       unsubscribe();
       await stopListening();
       clearInterval(diskTimer);
+      clearInterval(pruneTimer);
+      clearTimeout(firstPrune);
       await engine.stop();
       await sender?.close();
     },

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import { engineOf, rowsOf, sqliteOf, type Db } from "@/db/client";
-import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems, orgs } from "@/db/schema";
+import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems, orgs, retentionTotals } from "@/db/schema";
 import { log } from "@/lib/log";
 
 /**
@@ -149,4 +149,40 @@ export async function databaseSizeBytes(db: Db): Promise<number> {
 export function logPruned(pruned: PrunedRows) {
   const total = Object.values(pruned).reduce((a, b) => a + b, 0);
   if (total) log.info("retention: pruned", pruned);
+}
+
+/** How often a worker looks whether a pruning pass is due; one pass per interval across every node. */
+export const PRUNE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * One pruning pass if none ran in the last interval, by any process: the
+ * `retention_totals` row is the lease (the UPDATE that moves its time is taken
+ * by one node only), so several nodes on one database never prune at once.
+ * Adds what was deleted to the totals the metrics report. Null: not due.
+ */
+export async function runRetention(db: Db, policy: RetentionPolicy, now = Date.now()): Promise<PrunedRows | null> {
+  await db.insert(retentionTotals).values({ id: "prune", pruned: {} }).onConflictDoNothing();
+  const due = new Date(now - PRUNE_INTERVAL_MS * 0.9);
+  const taken = await db
+    .update(retentionTotals)
+    .set({ lastRunAt: new Date(now) })
+    .where(and(eq(retentionTotals.id, "prune"), or(isNull(retentionTotals.lastRunAt), lt(retentionTotals.lastRunAt, due))))
+    .returning({ id: retentionTotals.id });
+  if (!taken.length) return null;
+  const pruned = await pruneOnce(db, policy, { now });
+  await db.transaction(async (tx) => {
+    const [row] = await tx.select({ pruned: retentionTotals.pruned }).from(retentionTotals).where(eq(retentionTotals.id, "prune"));
+    const totals = { ...(row?.pruned ?? {}) };
+    for (const [table, n] of Object.entries(pruned)) totals[table] = (totals[table] ?? 0) + n;
+    await tx.update(retentionTotals).set({ pruned: totals }).where(eq(retentionTotals.id, "prune"));
+  });
+  returnFreePages(db);
+  logPruned(pruned);
+  return pruned;
+}
+
+/** herald_pruned_rows_total per table, from the totals row. */
+export async function prunedTotals(db: Db): Promise<Record<string, number>> {
+  const [row] = await db.select({ pruned: retentionTotals.pruned }).from(retentionTotals).where(eq(retentionTotals.id, "prune"));
+  return { ...zero(), ...(row?.pruned ?? {}) };
 }
