@@ -45,7 +45,11 @@ export const listDeliveriesEndpoint = endpoint({
   permission: "org:read",
   query: deliveryFiltersSchema,
   exampleQuery: { event: "evt_…" },
-  response: z.object({ deliveries: z.array(deliveryOut), nextCursor: z.string().nullable() }),
+  response: z.object({
+    deliveries: z.array(deliveryOut),
+    nextCursor: z.string().nullable(),
+    notice: z.string().optional().describe("present when the query reaches past the retention window (HERALD_RETENTION_DAYS): what it cannot show"),
+  }),
 });
 
 export const getDeliveryEndpoint = endpoint({

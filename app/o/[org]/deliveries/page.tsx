@@ -6,6 +6,7 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { FilterInput, FilterSelect } from "@/components/ui/filters";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
+import { retentionNotice } from "@/lib/retention/notice";
 import { listDeliveries } from "@/lib/dispatch/delivery-log";
 import { deliveryFiltersSchema } from "@/lib/validation/deliveries";
 import { DeliveryLog } from "./_components/delivery-log";
@@ -34,6 +35,7 @@ export default async function DeliveriesPage({ params, searchParams }: { params:
   } catch {
     initial = { deliveries: [], nextCursor: null };
   }
+  const notice = parsed.success ? await retentionNotice(db(), o.id, filters) : null;
   const channelOptions = await db()
     .select({ id: channels.id, name: channels.name, type: channels.type })
     .from(channels)
@@ -62,6 +64,11 @@ export default async function DeliveriesPage({ params, searchParams }: { params:
           {!parsed.success && (
             <p role="status" className="mt-3 text-sm text-amber-700">
               Some filters were not understood and are ignored: {parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}
+            </p>
+          )}
+          {notice && (
+            <p role="status" className="mt-3 text-sm text-amber-700">
+              {notice}
             </p>
           )}
         </Card>

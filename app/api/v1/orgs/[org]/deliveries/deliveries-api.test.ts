@@ -179,4 +179,16 @@ describe("retry, replay and re-enable", () => {
     expect((await db.select().from(deliveries).where(eq(deliveries.id, waiting.deliveryId)))[0]?.status).toBe("delivered");
     expect((await db.select().from(channels).where(eq(channels.id, channelId)))[0]).toMatchObject({ health: "healthy", consecutiveFailures: 0 });
   });
+
+  it("a query reaching past the retention window says so instead of answering an empty list without a word", async () => {
+    const list = (query: string) => call(collection.GET, { url: `${url}?${query}`, token: tokens.read, params });
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000).toISOString();
+    const past = await list(`from=${encodeURIComponent(old)}`);
+    expect(past.status).toBe(200);
+    expect(past.json.notice).toMatch(/^Finished deliveries are kept 30 days \(HERALD_RETENTION_DAYS\): this query reaches before /);
+    const gone = await list("event=evt_deleted0000000000");
+    expect(gone.json.deliveries).toEqual([]);
+    expect(gone.json.notice).toMatch(/No event evt_deleted0000000000 is stored in this organization/);
+    expect((await list("status=failed")).json.notice).toBeUndefined();
+  });
 });
