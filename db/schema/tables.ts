@@ -42,6 +42,8 @@ export function defineSchema(k: SchemaKit) {
     id: id(),
     slug: k.text("slug").notNull().unique(),
     name: k.text("name").notNull(),
+    /** An owner's shorter retention for this org, in days (null: the instance's HERALD_RETENTION_DAYS). */
+    retentionDays: k.integer("retention_days"),
     createdAt: createdAt(),
   });
 

@@ -11,6 +11,7 @@ import { createOrg } from "./create-org";
 import { acceptInvite, addMember, changeRole, describeInvite, findInvite, joinOrg, listInvitations, listMembers, reissueInvite, removeMember } from "./members";
 import { createProduct, deleteProduct, setProductAdmins } from "./products";
 import { runSetup } from "./setup";
+import { setOrgRetention } from "./tokens";
 
 const setupInput = { orgName: "Acme Corp", email: "owner@acme.test", password: "a long enough password", confirmPassword: "a long enough password" };
 
@@ -272,5 +273,22 @@ describe("a new org's defaults", () => {
       { name: "Default deployment results", types: ["deployment.succeeded", "deployment.failed"], channel: "inbox" },
       { name: "Herald health", types: ["integration.unhealthy", "storage.unhealthy"], channel: "inbox" },
     ]);
+  });
+});
+
+describe("an org's retention", () => {
+  it("is shorter than the instance's or none, audited; longer is refused naming the field and the limit", async () => {
+    db = await testDb();
+    const { org } = await runSetup(db, setupInput);
+    await setOrgRetention(db, org.id, SYSTEM_ACTOR, 7, 30);
+    expect((await db.select({ days: orgs.retentionDays }).from(orgs).where(eq(orgs.id, org.id)))[0].days).toBe(7);
+    const refused = await setOrgRetention(db, org.id, SYSTEM_ACTOR, 31, 30).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).fields).toEqual({ retentionDays: ["must be at most 30 days, this instance's retention (HERALD_RETENTION_DAYS)"] });
+    expect((await db.select({ days: orgs.retentionDays }).from(orgs).where(eq(orgs.id, org.id)))[0].days).toBe(7);
+    await setOrgRetention(db, org.id, SYSTEM_ACTOR, null, 30);
+    expect((await db.select({ days: orgs.retentionDays }).from(orgs).where(eq(orgs.id, org.id)))[0].days).toBeNull();
+    const audited = await db.select({ details: auditEntries.details }).from(auditEntries).where(eq(auditEntries.action, "org.retention_changed"));
+    expect(audited.map((a) => a.details)).toEqual([{ from: null, to: 7 }, { from: 7, to: null }]);
   });
 });

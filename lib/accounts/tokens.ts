@@ -4,7 +4,7 @@ import { apiTokens, orgs } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import type { Actor } from "@/lib/auth/permissions";
-import { notFound } from "@/lib/errors";
+import { invalid, notFound } from "@/lib/errors";
 import { lockOrg } from "./locks";
 
 /** Tokens as lists show them: never the hash. */
@@ -65,5 +65,23 @@ export async function renameOrg(db: Db, orgId: string, actor: Actor, name: strin
     if (!org) throw notFound("Organization");
     await tx.update(orgs).set({ name }).where(eq(orgs.id, orgId));
     await recordAudit(tx, { orgId, actor, action: "org.renamed", target: { type: "org", id: orgId, label: org.slug }, details: { from: org.name, to: name } });
+  });
+}
+
+/**
+ * An owner's retention for the org: shorter than the instance's or none (the
+ * instance's applies). Longer is refused, naming the limit: the instance's
+ * retention is the operator's promise about disk and privacy.
+ */
+export async function setOrgRetention(db: Db, orgId: string, actor: Actor, retentionDays: number | null, instanceDays: number) {
+  if (retentionDays !== null && retentionDays > instanceDays) {
+    throw invalid({ retentionDays: [`must be at most ${instanceDays} days, this instance's retention (HERALD_RETENTION_DAYS)`] });
+  }
+  await db.transaction(async (tx) => {
+    await lockOrg(tx, orgId);
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).limit(1);
+    if (!org) throw notFound("Organization");
+    await tx.update(orgs).set({ retentionDays }).where(eq(orgs.id, orgId));
+    await recordAudit(tx, { orgId, actor, action: "org.retention_changed", target: { type: "org", id: orgId, label: org.slug }, details: { from: org.retentionDays, to: retentionDays } });
   });
 }

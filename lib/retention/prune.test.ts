@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems } from "@/db/schema";
+import { eq } from "drizzle-orm";
+import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems, orgs } from "@/db/schema";
 import { DELIVERY_STATUSES } from "@/db/schema/values";
 import { insertChannel } from "@/lib/dispatch/test-support";
 import { newId } from "@/lib/ids";
@@ -121,5 +122,21 @@ describe("pruneOnce", () => {
     }
     expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2 })).toEqual({ deliveries: 7, attempts: 7, delivery_events: 7, inbox_items: 0, events: 7, audit_entries: 0 });
     expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2 })).toEqual({ deliveries: 0, attempts: 0, delivery_events: 0, inbox_items: 0, events: 0, audit_entries: 0 });
+  });
+
+  it("an org's shorter retention (Settings) applies to that org only; the instance's bounds every other", async () => {
+    const short = await seedOrg(db, "short");
+    const other = await seedOrg(db, "other");
+    await db.update(orgs).set({ retentionDays: 7 }).where(eq(orgs.id, short.org.id));
+    const t = new Date(NOW - 10 * DAY);
+    const made: Record<string, string> = {};
+    for (const { org } of [short, other]) {
+      const channelId = await insertChannel(db, org.id, { type: "inbox" });
+      const id = newId("dlv", t.getTime());
+      await db.insert(deliveries).values({ id, orgId: org.id, channelId, status: "delivered", nextAttemptAt: t, createdAt: t, updatedAt: t });
+      made[org.slug] = id;
+    }
+    expect((await pruneOnce(db, POLICY, { now: NOW })).deliveries).toBe(1);
+    expect((await db.select({ id: deliveries.id }).from(deliveries)).map((r) => r.id)).toEqual([made.other]);
   });
 });

@@ -35,10 +35,12 @@ export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?
   const cutoff = new Date(now - policy.retentionDays * DAY_MS);
   const auditCutoff = new Date(now - policy.auditRetentionDays * DAY_MS);
   const pruned = zero();
-  for (const { id: orgId } of await db.select({ id: orgs.id }).from(orgs)) {
-    await pruneDeliveries(db, orgId, cutoff, batch, pruned);
-    await pruneInbox(db, orgId, cutoff, batch, pruned);
-    await pruneEvents(db, orgId, cutoff, batch, pruned);
+  for (const { id: orgId, retentionDays } of await db.select({ id: orgs.id, retentionDays: orgs.retentionDays }).from(orgs)) {
+    // An owner may keep less than the instance (Settings → Data retention), never more.
+    const orgCutoff = retentionDays && retentionDays < policy.retentionDays ? new Date(now - retentionDays * DAY_MS) : cutoff;
+    await pruneDeliveries(db, orgId, orgCutoff, batch, pruned);
+    await pruneInbox(db, orgId, orgCutoff, batch, pruned);
+    await pruneEvents(db, orgId, orgCutoff, batch, pruned);
     await pruneAudit(db, orgId, auditCutoff, batch, pruned);
   }
   // The instance's own entries (first-run setup, sign-ins before an org is chosen).

@@ -73,3 +73,16 @@ export const createTokenSchema = z.object({
     .max(3650, "must be at most 3,650 days (10 years)")
     .optional(),
 });
+
+/** Settings → Data retention: empty = the instance's HERALD_RETENTION_DAYS; never longer than it (checked on the server, which knows it). */
+export const orgRetentionSchema = z.object({
+  retentionDays: z.preprocess(
+    (v) => (v === "" || v === undefined ? null : v),
+    z.coerce
+      .number({ error: "must be a number of days" })
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1 day")
+      .max(36500, "must be at most 36,500 days")
+      .nullable(),
+  ),
+});

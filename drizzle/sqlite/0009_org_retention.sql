@@ -1,0 +1,1 @@
+ALTER TABLE `orgs` ADD `retention_days` integer;
