@@ -1,5 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { Page } from "@playwright/test";
+import { E2E } from "./env";
 
 /**
  * The console pages of an org, found in the file tree (app/o/[org]/**\/page.tsx),
@@ -30,4 +32,13 @@ export function consoleUrl(org: string, page: string, fill: Record<string, strin
     return value;
   });
   return `/o/${org}${page ? `/${parts.join("/")}` : ""}`;
+}
+
+/** Creates a request catcher through the console (it has no API) and returns its id, for pages that show one. */
+export async function createCatcher(page: Page, name: string): Promise<string> {
+  await page.goto(`/o/${E2E.owner.slug}/catchers`);
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create catcher" }).click();
+  await page.waitForURL(/\/catchers\/cat_[^/]+$/);
+  return page.url().split("/").pop()!;
 }

@@ -29,7 +29,8 @@ test("an owner creates a catcher, sends it a test and sees the signed request wi
   await expect(newest.getByText("webhook-signature")).toBeVisible();
   await expect(newest.getByText(/"type": "herald.test"/)).toBeVisible();
   // The secret that checked it never reached the browser.
-  expect(await page.content()).not.toContain("whsec_");
+  // (Masked hints of other channels' secrets, "whsec_****…", may be on the page; no secret itself.)
+  expect(await page.content()).not.toMatch(/whsec_[A-Za-z0-9+/]/);
 
   // A request whose body was changed after signing is caught too, and shown as invalid.
   expect((await page.request.get(url)).status()).toBe(405);

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { consolePages, consoleUrl } from "./console-pages";
+import { consolePages, consoleUrl, createCatcher } from "./console-pages";
 import { E2E, createToken, signIn, signInAsOwner } from "./fixtures";
 
 /**
@@ -35,6 +35,8 @@ const PAGE_TABLE: Record<string, Record<Role, number>> = {
   api: EVERYONE,
   tokens: CONFIGURERS,
   audit: CONFIGURERS,
+  catchers: CONFIGURERS,
+  "catchers/[id]": CONFIGURERS,
 };
 
 let pages: Record<Role, Page>;
@@ -68,6 +70,7 @@ test.beforeAll(async ({ browser, playwright }) => {
   const request = await playwright.request.newContext({ baseURL: E2E.baseURL });
   const owner = await (await browser.newContext()).newPage();
   await signInAsOwner(owner);
+  fill["catchers/[id]"] = await createCatcher(owner, "Role access probe");
   // A second product whose admin must not get the first product's rights.
   const token = createToken("admin", `role-more-${Date.now()}`);
   const auth = { authorization: `Bearer ${token}` };

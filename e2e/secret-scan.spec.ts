@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Page } from "@playwright/test";
-import { consolePages, consoleUrl } from "./console-pages";
+import { consolePages, consoleUrl, createCatcher } from "./console-pages";
 import { E2E, createToken, signIn, signInAsOwner } from "./fixtures";
 
 /**
@@ -32,8 +32,12 @@ let echo: http.Server;
 let echoUrl = "";
 const fill: Record<string, string> = { "[product]": "web-shop" };
 
-test.beforeAll(async ({ playwright }) => {
+test.beforeAll(async ({ playwright, browser }) => {
   test.setTimeout(120_000);
+  const owner = await (await browser.newContext()).newPage();
+  await signInAsOwner(owner);
+  fill["catchers/[id]"] = await createCatcher(owner, "Secret scan probe");
+  await owner.context().close();
   echo = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
