@@ -96,11 +96,20 @@ const SCENARIO: Step[] = [
   { op: "GET /api/v1/notification-config" },
   { op: "POST /api/v1/notification-config" },
   { op: "DELETE /api/v1/orgs/{org}/products/{product}" },
-  { op: "DELETE /api/v1/orgs/{org}/channels/{id}" },
+  // The rule the notification-config example made sends only to this channel: a channel cannot leave a rule sending nowhere (409).
+  { op: "DELETE /api/v1/orgs/{org}/channels/{id}", before: () => deleteRulesSendingOnlyTo(bound("ch_…")) },
 ];
 
 let request: APIRequestContext;
 let token: string;
+
+async function deleteRulesSendingOnlyTo(channelId: string) {
+  const headers = { authorization: `Bearer ${token}` };
+  const { rules } = await (await request.get(`/api/v1/orgs/${E2E.owner.slug}/rules`, { headers })).json();
+  for (const rule of rules as { id: string; channels: string[] }[]) {
+    if (rule.channels.length === 1 && rule.channels[0] === channelId) expect((await request.delete(`/api/v1/orgs/${E2E.owner.slug}/rules/${rule.id}`, { headers })).status()).toBe(204);
+  }
+}
 
 async function setReceiverStatus(status: number) {
   await (await receiver(request)).answer(status);

@@ -86,7 +86,7 @@ export const updateChannelEndpoint = endpoint({
 export const deleteChannelEndpoint = endpoint({
   method: "DELETE",
   path: "/api/v1/orgs/{org}/channels/{id}",
-  summary: "Delete a channel and remove it from the rules that use it",
+  summary: "Delete a channel and remove it from the rules that use it; 409, naming them, while it is the only channel of a rule (that rule would send nowhere)",
   tag: "Channels",
   permission: "org:configure",
   response: z.object({ deleted: z.literal(true), removedFromRules: z.array(ruleRef) }),
