@@ -7,9 +7,9 @@ import { benchPostgres, listeningDispatchers, type BenchPostgres } from "./lib/p
 import { forkTs, memoryOf, processTree, sampleMemory, stopChild } from "./lib/processes";
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { renderTable, runMeta } from "./lib/report";
-import type { GrowthMeasurement } from "./growth";
+import { PAGE_KEYS, type GrowthMeasurement } from "./growth";
 import { openQueueCounts } from "./scenarios/delivery";
-import { growthFigures } from "./scenarios/growth";
+import { growthFigures, pruningFigures } from "./scenarios/growth";
 import { percentile } from "./scenarios/latency";
 
 // The benchmark's own parts, kept working; no timing is asserted (`npm run bench` reports timings).
@@ -135,10 +135,46 @@ describe("benchmark report", () => {
       bytesPerDelivery: 600,
       databaseBytes: 600,
     });
-    const figures = growthFigures({ empty: [m(1000, 1), m(900, 2), m(1100, 3)], seeded: [m(500, 4), m(400, 60), m(450, 5)], history: { rows: 10, seconds: 1 } }, false);
+    const figures = growthFigures({ empty: [m(1000, 1), m(900, 2), m(1100, 3)], seeded: [m(500, 4), m(400, 60), m(450, 5)], history: { rows: 10, seconds: 1 }, pruning: { measurements: [], runs: [] } }, false);
     expect(figures.find((f) => f.key === "growthDelivery")).toMatchObject({ value: 450, baseline: { value: 1000, ratio: 1000 / 450 }, meetsTarget: false });
     // 5 ms is 2.5× of 2 ms: over the ratio though under 50 ms.
     expect(figures.find((f) => f.key === "growthDeliveriesFirstPage")).toMatchObject({ value: 5, baseline: { value: 2, ratio: 2.5 }, meetsTarget: false });
+  });
+
+  it("pruning figures compare the grown database while it prunes with the same without, within 1.1×, in a third table", () => {
+    const m = (singleRate: number, p99Ms: number): GrowthMeasurement => ({
+      deliveriesBefore: 0,
+      ingestSingle: { eventsPerSecond: singleRate, p99Ms, cpuMicrosPerEvent: 1 },
+      ingestBatch: { eventsPerSecond: 30_000, cpuMicrosPerEvent: 1 },
+      delivery: { deliveries: 1, seconds: 1, deliveriesPerSecond: 15_000, delivered: 1, cpuMicrosPerDelivery: 1 },
+      pages: Object.fromEntries(PAGE_KEYS.map((k) => [k, { medianMs: 1, runsMs: [1], rows: 50 }])) as GrowthMeasurement["pages"],
+      bytesPerDeliveryAdded: 600,
+      bytesPerDelivery: 600,
+      databaseBytes: 600,
+    });
+    const result = {
+      empty: [m(7000, 0.3)],
+      seeded: [m(7000, 0.3), m(6800, 0.4), m(7200, 0.3)],
+      history: { rows: 10, seconds: 1 },
+      pruning: {
+        measurements: [m(6500, 0.3), m(118, 8.7), m(6600, 0.4)],
+        runs: [
+          { deliveriesPruned: 1000, seconds: 1, backlogLeft: 9000 },
+          { deliveriesPruned: 1000, seconds: 1, backlogLeft: 0 },
+        ],
+      },
+    };
+    const figures = pruningFigures(result, false);
+    // Medians of the rounds: 7,000 without, 6,500 while pruning; one bad round does not decide.
+    expect(figures.find((f) => f.key === "pruningIngestSingle")).toMatchObject({ value: 6500, baseline: { value: 7000, ratio: 7000 / 6500 }, meetsTarget: true });
+    expect(figures.find((f) => f.key === "pruningIngestSingleP99")).toMatchObject({ value: 0.4, baseline: { value: 0.3 }, meetsTarget: false });
+    const rate = figures.find((f) => f.key === "pruningRate")!;
+    expect(rate.value).toBe(1000);
+    expect(rate.note).toContain("the backlog ran out");
+    const table = renderTable(runMeta("full"), [...growthFigures(result, false), ...figures], "growth: empty → 10", "pruning: without → while pruning");
+    const pruning = table.slice(table.indexOf("pruning: without → while pruning"));
+    expect(pruning).toMatch(/ingest, single events, p99\s+0\.3 ms\s+0\.4 ms\s+×1\.33 !/);
+    expect(table.slice(0, table.indexOf("pruning: without"))).not.toContain("pruned meanwhile");
   });
 });
 

@@ -18,20 +18,27 @@
  * - the console's pages: the query functions the delivery log and the events
  *   page call (`listDeliveries`, `listEvents`), median of several runs;
  * - bytes per delivery: what the database grew by per delivery ingested
- *   (and, seeded, its whole size over its deliveries).
+ *   (and, seeded, its whole size over its deliveries);
+ * - the same on the seeded copy *while its history is pruned*: a second
+ *   process runs the retention pass (`pruneOnce`, as a worker does) over the
+ *   whole history with a clock set so that all of it, and nothing ingested
+ *   since, is past the window. Ingest and delivery must stay within 10 % of
+ *   the seeded figures without pruning (issue #18).
  *
  * The SQL that writes history differs per engine and sits side by side below.
  */
-import { sql } from "drizzle-orm";
+import { count, lt, sql } from "drizzle-orm";
+import { deliveries } from "@/db/schema";
 import { closeDb, engineOf, migratePostgres, openPostgres, openSqlite, rowsOf, setDb, sqliteOf, type Db } from "@/db/client";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { listDeliveries } from "@/lib/dispatch/delivery-log";
 import { listEvents } from "@/lib/events/event-log";
 import { ingestEvents } from "@/lib/events/ingest";
+import { PRUNE_BATCH, pruneOnce, returnFreePages } from "@/lib/retention/prune";
 import { deliveryFiltersSchema } from "@/lib/validation/deliveries";
 import { eventFiltersSchema } from "@/lib/validation/event-log";
 import type { EventInput } from "@/lib/validation/events";
-import { isMainModule } from "./lib/processes";
+import { forkTs, isMainModule, nextMessage, stopChild } from "./lib/processes";
 import { BENCH_EVENT_TYPE } from "./seed";
 
 export type GrowthJob = {
@@ -72,7 +79,16 @@ export type GrowthMeasurement = {
   databaseBytes: number;
 };
 
-export type GrowthResult = { empty: GrowthMeasurement[]; seeded: GrowthMeasurement[]; history: { rows: number; seconds: number } };
+/** What the pruner deleted while one measurement ran, and how much history it had still to go. */
+export type PruningRun = { deliveriesPruned: number; seconds: number; backlogLeft: number };
+
+export type GrowthResult = {
+  empty: GrowthMeasurement[];
+  seeded: GrowthMeasurement[];
+  history: { rows: number; seconds: number };
+  /** The seeded copy measured again, round by round, while the history is pruned. */
+  pruning: { measurements: GrowthMeasurement[]; runs: PruningRun[] };
+};
 
 // ---------------------------------------------------------------- history, by SQL
 
@@ -85,9 +101,16 @@ const STEP_MS = 250;
 const FANOUT = 3;
 /** Events per statement: a chunk is one transaction (SQLite's WAL stays a few hundred MB). */
 const CHUNK_EVENTS = 400_000;
-/** One history delivery in FAILED_EVERY ends `failed` (and one in DEAD_EVERY `dead`): rare, as they should be. */
-const FAILED_EVERY = 1000;
-const DEAD_EVERY = 10_000;
+/** One history delivery in 1,000 ends `failed` (and one in 10,000 `dead`): rare, as they should be. */
+type StatusMix = { failedEvery: number; deadEvery: number };
+const HISTORY_MIX: StatusMix = { failedEvery: 1000, deadEvery: 10_000 };
+/**
+ * Both copies also get RECENT_FAILURES failed deliveries, half an hour old: the
+ * delivery log filtered by status then shows a full page on either, and the
+ * growth figure compares like with like (not an empty answer with a full one).
+ */
+const RECENT_FAILURES = 150;
+const RECENT_FAILURES_OFFSET_MS = 1_800_000;
 
 /**
  * An SQL expression for a lib/ids.ts id: the prefix, then the 48-bit `time` (ms) and the
@@ -105,7 +128,7 @@ function idExpression(engine: "sqlite" | "postgres", prefix: string, time: strin
  * recursive CTE, on PostgreSQL over generate_series. Event `e` happened at `end - (total - e) * STEP`,
  * and made FANOUT deliveries `d = e * FANOUT + j`, one per channel, each with one attempt.
  */
-function historyStatements(engine: "sqlite" | "postgres", orgId: string, channelIds: string[], endMs: number, totalEvents: number, from: number, to: number): string[] {
+function historyStatements(engine: "sqlite" | "postgres", orgId: string, channelIds: string[], endMs: number, totalEvents: number, from: number, to: number, mix: StatusMix): string[] {
   const pg = engine === "postgres";
   const series = (name: string, a: number, b: number) =>
     pg ? `generate_series(${a}::bigint, ${b - 1}::bigint) AS s(${name})` : `s`;
@@ -115,7 +138,7 @@ function historyStatements(engine: "sqlite" | "postgres", orgId: string, channel
   const time = (ms: string) => (pg ? `to_timestamp((${ms}) / 1000.0)` : ms);
   const bool = (v: boolean) => (pg ? String(v) : v ? "1" : "0");
   const channel = `(CASE (d % ${FANOUT}) ${channelIds.slice(0, FANOUT).map((id, j) => `WHEN ${j} THEN '${id}'`).join(" ")} END)`;
-  const status = `(CASE WHEN d % ${DEAD_EVERY} = ${DEAD_EVERY - 1} THEN 'dead' WHEN d % ${FAILED_EVERY} = ${FAILED_EVERY - 1} THEN 'failed' ELSE 'delivered' END)`;
+  const status = `(CASE WHEN d % ${mix.deadEvery} = ${mix.deadEvery - 1} THEN 'dead' WHEN d % ${mix.failedEvery} = ${mix.failedEvery - 1} THEN 'failed' ELSE 'delivered' END)`;
   const e = `(d / ${FANOUT})`;
   const at = eventTime(e);
   const text = (expression: string) => (pg ? `(${expression})::text` : `(${expression})`);
@@ -151,10 +174,17 @@ function historyStatements(engine: "sqlite" | "postgres", orgId: string, channel
  * VACUUM ANALYZE, as autovacuum would after such growth; SQLite gets no ANALYZE, as an
  * install never runs one.
  */
-export async function writeHistory(db: Db, orgId: string, channelIds: string[], rows: number, progress: (message: string) => void = () => {}): Promise<number> {
+export async function writeHistory(
+  db: Db,
+  orgId: string,
+  channelIds: string[],
+  rows: number,
+  progress: (message: string) => void = () => {},
+  shape: { endOffsetMs: number; mix: StatusMix } = { endOffsetMs: HISTORY_END_OFFSET_MS, mix: HISTORY_MIX },
+): Promise<number> {
   const engine = engineOf(db);
   const totalEvents = Math.ceil(rows / FANOUT);
-  const endMs = Date.now() - HISTORY_END_OFFSET_MS;
+  const endMs = Date.now() - shape.endOffsetMs;
   if (engine === "sqlite") {
     const sqlite = sqliteOf(db);
     sqlite.pragma("foreign_keys = OFF");
@@ -162,7 +192,7 @@ export async function writeHistory(db: Db, orgId: string, channelIds: string[], 
       for (let from = 0; from < totalEvents; from += CHUNK_EVENTS) {
         const to = Math.min(totalEvents, from + CHUNK_EVENTS);
         sqlite.transaction(() => {
-          for (const statement of historyStatements("sqlite", orgId, channelIds, endMs, totalEvents, from, to)) sqlite.exec(statement);
+          for (const statement of historyStatements("sqlite", orgId, channelIds, endMs, totalEvents, from, to, shape.mix)) sqlite.exec(statement);
         })();
         sqlite.pragma("wal_checkpoint(TRUNCATE)");
         progress(`history: ${(to * FANOUT).toLocaleString("en-US")} deliveries written`);
@@ -176,7 +206,7 @@ export async function writeHistory(db: Db, orgId: string, channelIds: string[], 
       await db.transaction(async (tx) => {
         // Foreign-key triggers off for this transaction only (the benchmark's cluster runs as a superuser).
         await tx.execute(sql`SET LOCAL session_replication_role = replica`);
-        for (const statement of historyStatements("postgres", orgId, channelIds, endMs, totalEvents, from, to)) await tx.execute(sql.raw(statement));
+        for (const statement of historyStatements("postgres", orgId, channelIds, endMs, totalEvents, from, to, shape.mix)) await tx.execute(sql.raw(statement));
       });
       progress(`history: ${(to * FANOUT).toLocaleString("en-US")} deliveries written`);
     }
@@ -313,6 +343,59 @@ export async function measureGrowthState(
   }
 }
 
+// ---------------------------------------------------------------- pruning beside
+
+/** The retention the pruner is given; its clock is set so that this window ends where the history does. */
+const RETENTION_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+
+async function historyLeft(db: Db, cutoffMs: number): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(deliveries).where(lt(deliveries.createdAt, new Date(cutoffMs)));
+  return Number(row.n);
+}
+
+/**
+ * A `measureGrowthState` background: the retention pass in a process of its own
+ * (a worker prunes beside the server's ingest, each on its own connection), started
+ * before the measurement and killed after it — mid-batch if need be: a batch is a
+ * transaction, and a killed one deletes nothing.
+ */
+function pruningBeside(location: string, cutoffMs: number, record: (run: PruningRun) => void) {
+  return {
+    async start(db: Db) {
+      const before = await historyLeft(db, cutoffMs);
+      const child = forkTs("bench/growth.ts");
+      const isPruning = (m: unknown): m is { type: "pruning" } => (m as { type?: string })?.type === "pruning";
+      const started = nextMessage(child, isPruning, 60_000);
+      child.send({ type: "prune", location, now: cutoffMs + RETENTION_DAYS * DAY_MS });
+      await started;
+      // Measured once the pruner is in its stride: its first batches read cold pages.
+      const warm = before - 3 * PRUNE_BATCH;
+      const giveUp = performance.now() + 60_000;
+      let left = before;
+      while ((left = await historyLeft(db, cutoffMs)) > warm && performance.now() < giveUp) await new Promise((r) => setTimeout(r, 20));
+      const startedAt = performance.now();
+      return {
+        async stop() {
+          const seconds = (performance.now() - startedAt) / 1000;
+          await stopChild(child);
+          const after = await historyLeft(db, cutoffMs);
+          record({ deliveriesPruned: left - after, seconds, backlogLeft: after });
+        },
+      };
+    },
+  };
+}
+
+/** The pruner's side: one retention pass over `location` at the clock `now`, then wait to be stopped. */
+async function pruneCopy(location: string, now: number) {
+  const db = await openCopy(location);
+  process.send?.({ type: "pruning" });
+  await pruneOnce(db, { retentionDays: RETENTION_DAYS, auditRetentionDays: 365 }, { now });
+  returnFreePages(db);
+  process.send?.({ type: "pruned" });
+}
+
 /** One of the two copies (the job names it by path or URL), migrated. */
 async function openCopy(location: string): Promise<Db> {
   if (!/^postgres(ql)?:/.test(location)) return openSqlite(location);
@@ -326,10 +409,14 @@ export async function runGrowth(job: GrowthJob, progress: (message: string) => v
   const seeded = await openCopy(job.databases.seeded);
   setDb(empty);
   try {
+    const recentFailures = { endOffsetMs: RECENT_FAILURES_OFFSET_MS, mix: { failedEvery: 1, deadEvery: Number.MAX_SAFE_INTEGER } };
+    for (const db of [empty, seeded]) await writeHistory(db, job.orgId, job.channelIds, RECENT_FAILURES, undefined, recentFailures);
     progress(`growth: writing ${job.rows.toLocaleString("en-US")} finished deliveries of history`);
     const started = performance.now();
     const rows = await writeHistory(seeded, job.orgId, job.channelIds, job.rows, progress);
     const seconds = (performance.now() - started) / 1000;
+    // Everything older is history; everything ingested from now on is younger.
+    const historyCutoffMs = Date.now();
     progress(`growth: history written in ${seconds.toFixed(0)} s`);
     // The first pass in a fresh process runs cold (module loading, JIT, statement caches):
     // one small untimed pass first, so the first database measured is not the slower for it.
@@ -337,12 +424,15 @@ export async function runGrowth(job: GrowthJob, progress: (message: string) => v
     const warmUp = { ...job, singleEvents: Math.min(job.singleEvents, 200), batches: 1, pageRuns: 1 };
     await measureGrowthState(empty, warmUp);
     await measureGrowthState(seeded, warmUp);
-    const result: GrowthResult = { empty: [], seeded: [], history: { rows, seconds } };
+    const result: GrowthResult = { empty: [], seeded: [], history: { rows, seconds }, pruning: { measurements: [], runs: [] } };
+    const pruner = pruningBeside(job.databases.seeded, historyCutoffMs, (run) => result.pruning.runs.push(run));
     for (let round = 1; round <= job.rounds; round++) {
       progress(`growth: round ${round} of ${job.rounds}, empty database`);
       result.empty.push(await measureGrowthState(empty, job));
       progress(`growth: round ${round} of ${job.rounds}, ${rows.toLocaleString("en-US")} deliveries of history`);
       result.seeded.push(await measureGrowthState(seeded, job));
+      progress(`growth: round ${round} of ${job.rounds}, the same while its history is pruned`);
+      result.pruning.measurements.push(await measureGrowthState(seeded, job, pruner));
     }
     return result;
   } finally {
@@ -353,7 +443,11 @@ export async function runGrowth(job: GrowthJob, progress: (message: string) => v
 }
 
 if (isMainModule(import.meta.url)) {
-  process.on("message", (m: { type: string; job: GrowthJob }) => {
+  process.on("message", (m: { type: string; job: GrowthJob; location: string; now: number }) => {
+    if (m.type === "prune") {
+      pruneCopy(m.location, m.now).catch((e: Error) => process.send?.({ type: "prune-failed", error: e.stack ?? e.message }));
+      return;
+    }
     if (m.type !== "growth") return;
     runGrowth(m.job, (message) => process.send?.({ type: "progress", message })).then(
       (result) => process.send?.({ type: "grown", result }),

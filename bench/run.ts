@@ -26,7 +26,7 @@ import { installCleanupHandlers, onCleanup, repoRoot, stopAllChildren, type Memo
 import { startReceiver, type Receiver } from "./lib/receiver-client";
 import { engineLine, renderTable, runMeta, writeResults, type Figure, type RunMeta } from "./lib/report";
 import { drainQueue, type DrainDatabase, type DrainResult } from "./scenarios/delivery";
-import { growthFigures, GROWTH_ROWS, runGrowthChild } from "./scenarios/growth";
+import { growthFigures, GROWTH_ROWS, pruningFigures, runGrowthChild } from "./scenarios/growth";
 import { steadyRateLatency } from "./scenarios/latency";
 import { postEventsLoad, serverMissing, startServer } from "./scenarios/server";
 import { BENCH_EVENT_TYPE } from "./seed";
@@ -380,7 +380,7 @@ async function growthScenario(receiver: Receiver) {
     // Hours for 10 M rows on a busy machine; the quick form takes well under a minute.
     const r = await runGrowthChild(empty.env, job, progress, quick ? 300_000 : 4 * 3_600_000);
     details.growth = r;
-    return growthFigures(r, quick);
+    return [...growthFigures(r, quick), ...pruningFigures(r, quick)];
   });
 }
 
@@ -419,7 +419,12 @@ async function main() {
   if (only.has("growth")) await growthScenario(receiver);
 
   const totalSeconds = (performance.now() - started) / 1000;
-  console.log(`\n${renderTable(meta, figures, `growth: empty → ${PLAN.growth.rows.toLocaleString("en-US")} deliveries of history`)}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`);
+  console.log(`\n${renderTable(
+      meta,
+      figures,
+      `growth: empty → ${PLAN.growth.rows.toLocaleString("en-US")} deliveries of history`,
+      `pruning: ${PLAN.growth.rows.toLocaleString("en-US")} deliveries of history, without → while pruning`,
+    )}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`);
   writeResults(outFile, { meta: { ...meta, totalSeconds }, figures, details });
   return figures.some((f) => f.error) ? 1 : 0;
 }

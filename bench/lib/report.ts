@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "./processes";
-import { GROWTH_LIMIT } from "../scenarios/growth";
+import { GROWTH_LIMIT, PRUNING_LIMIT } from "../scenarios/growth";
 
 /** One line of the results table (and of latest.json). */
 export type Figure = {
@@ -25,6 +25,7 @@ export type Figure = {
   /**
    * Growth figures (issue #18): the value on the empty database, and how much more the
    * seeded value costs (seeded ÷ empty; for rates, empty ÷ seeded). They print in a table of their own.
+   * Pruning figures (keys `pruning…`) likewise: the seeded value without pruning, and the cost while it prunes.
    */
   baseline?: { value: number; ratio: number };
 };
@@ -104,9 +105,10 @@ function columns(header: string[], rows: string[][]): string[] {
 
 const metCell = (f: Figure) => (f.meetsTarget === undefined ? "" : f.meetsTarget ? "yes" : "NO");
 
-export function renderTable(meta: RunMeta, figures: Figure[], growthHeading = "growth"): string {
-  const main = figures.filter((f) => !f.baseline && !f.key.startsWith("growth"));
-  const growth = figures.filter((f) => f.baseline || f.key.startsWith("growth"));
+export function renderTable(meta: RunMeta, figures: Figure[], growthHeading = "growth", pruningHeading = "pruning"): string {
+  const isPruning = (f: Figure) => f.key.startsWith("pruning");
+  const isGrowth = (f: Figure) => !isPruning(f) && (f.baseline !== undefined || f.key.startsWith("growth"));
+  const main = figures.filter((f) => !isPruning(f) && !isGrowth(f));
   const rows = main.map((f) => [
     f.label,
     valueCell(f),
@@ -115,22 +117,26 @@ export function renderTable(meta: RunMeta, figures: Figure[], growthHeading = "g
     metCell(f),
     f.note ?? "",
   ]);
-  // Growth figures side by side with their empty-database values; "×" over the limit is marked.
-  const growthRows = growth.map((f) => [
-    f.label,
-    f.baseline ? `${formatNumber(f.baseline.value, f.unit)} ${f.unit}` : "",
-    valueCell(f),
-    f.baseline ? `×${f.baseline.ratio.toFixed(2)}${f.baseline.ratio > GROWTH_LIMIT ? " !" : ""}` : "",
-    f.target ?? "",
-    metCell(f),
-    f.note ?? "",
-  ]);
+  // Compared figures side by side with their baseline; "×" over the limit is marked.
+  const compared = (list: Figure[], limit: number) =>
+    list.map((f) => [
+      f.label,
+      f.baseline ? `${formatNumber(f.baseline.value, f.unit)} ${f.unit}` : "",
+      valueCell(f),
+      f.baseline ? `×${f.baseline.ratio.toFixed(2)}${f.baseline.ratio > limit ? " !" : ""}` : "",
+      f.target ?? "",
+      metCell(f),
+      f.note ?? "",
+    ]);
+  const growth = figures.filter(isGrowth);
+  const pruning = figures.filter(isPruning);
   return [
     `Herald benchmark (${meta.mode}) on ${engineLine(meta.engine)} — commit ${meta.commit}, ${meta.date}`,
     `Node ${meta.node}, ${meta.cpu} × ${meta.cores}, ${meta.memoryGiB} GiB, load average at start ${meta.loadAverageAtStart.join(" ")}, HERALD_LOG_LEVEL=${meta.logLevel}`,
     ...(meta.build?.olderThanHead ? [`Note: the production build (${meta.build.builtAt}) is older than the last commit; the server figures measure the build.`] : []),
     ...(main.length ? ["", ...columns(["figure", "value", "of ceiling", "target", "met", "note"], rows)] : []),
-    ...(growth.length ? ["", ...columns([growthHeading, "empty", "seeded", "× empty", "target", "met", "note"], growthRows)] : []),
+    ...(growth.length ? ["", ...columns([growthHeading, "empty", "seeded", "× empty", "target", "met", "note"], compared(growth, GROWTH_LIMIT))] : []),
+    ...(pruning.length ? ["", ...columns([pruningHeading, "without", "while pruning", "× without", "target", "met", "note"], compared(pruning, PRUNING_LIMIT))] : []),
   ].join("\n");
 }
 

@@ -72,7 +72,7 @@ describe("pruneOnce", () => {
           await db.insert(auditEntries).values({ id: newId("aud", t.getTime()), orgId: org.id, actorType: "system", actorLabel: "test", action: "x", targetType: "org", createdAt: t });
         }
 
-        await pruneOnce(db, POLICY, { now: NOW, batch: 3 });
+        await pruneOnce(db, POLICY, { now: NOW, batch: 3, restRatio: 0 });
 
         // The model: a delivery goes when finished and past the window; an event when past the
         // window and no kept delivery or kept inbox item refers to it.
@@ -121,8 +121,8 @@ describe("pruneOnce", () => {
       await db.insert(deliveryEvents).values({ deliveryId, eventId });
       await db.insert(attempts).values({ id: newId("att", t.getTime()), deliveryId, at: t, durationMs: 1, outcome: "delivered" });
     }
-    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2 })).toEqual({ deliveries: 7, attempts: 7, delivery_events: 7, inbox_items: 0, events: 7, audit_entries: 0 });
-    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2 })).toEqual({ deliveries: 0, attempts: 0, delivery_events: 0, inbox_items: 0, events: 0, audit_entries: 0 });
+    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2, restRatio: 0 })).toEqual({ deliveries: 7, attempts: 7, delivery_events: 7, inbox_items: 0, events: 7, audit_entries: 0 });
+    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2, restRatio: 0 })).toEqual({ deliveries: 0, attempts: 0, delivery_events: 0, inbox_items: 0, events: 0, audit_entries: 0 });
   });
 
   it("an org's shorter retention (Settings) applies to that org only; the instance's bounds every other", async () => {
