@@ -98,6 +98,13 @@ test("a product admin routes deployment.failed on their product, sees no secret,
   await pa.goto(`/o/${org}/products/web-shop`);
   const row = pa.locator('tr[data-event-type="deployment.failed"]');
   await expect(row.getByLabel("Channels for deployment.failed")).toHaveText("none");
+  // "none" here, yet the owner's org rule sends this product's failed deployments: the row says where, and why (issue #20 item 3).
+  const others = row.getByTestId("other-routes");
+  await expect(others).toContainText("Sent, by other rules, to:");
+  await expect(others.locator(`li[data-channel="${DIGEST_CHANNEL}"][data-rule="${RULE}"]`)).toHaveText(
+    `${DIGEST_CHANNEL} (inbox) — org rule “${RULE}”, error and above, in a digest every 60 min`,
+  );
+  await expect(pa.locator('tr[data-event-type="product.released"]')).toContainText(/Not sent anywhere|Sent, by other rules, to:/);
   await row.getByLabel("Channels for deployment.failed").click();
   await row.getByRole("checkbox", { name: "Console inbox (inbox)" }).check();
   await row.getByLabel("Lowest severity for deployment.failed").selectOption("error");
@@ -158,6 +165,10 @@ test("an event posted with an API token shows on the events page with its pendin
   const rule = page.locator(`li[data-rule="${RULE}"]`);
   await rule.getByRole("button", { name: "What would match" }).click();
   await expect(rule.getByTestId("rule-matches")).toContainText(TITLE);
+  // Each event says every channel it goes to, and by which rule: this one, and the product admin's choice.
+  const line = rule.getByTestId("rule-matches").getByRole("listitem").filter({ hasText: TITLE });
+  await expect(line.locator(`li[data-channel="${DIGEST_CHANNEL}"]`)).toContainText("this rule");
+  await expect(line.locator('li[data-channel="Console inbox"]').filter({ hasText: "product rule" })).toHaveCount(1);
 
   // A rule left at the form's default (Alert) misses that error event: its preview says why (issue #21 item 3).
   const { json: listed2 } = await api(page, "get", `/api/v1/orgs/${org}/channels`);

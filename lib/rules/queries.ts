@@ -10,6 +10,8 @@ import { missedCriteria, ruleMatches, type MatchableRule, type MatchCriterion } 
 import { newId } from "@/lib/ids";
 import { ruleSchema, type RuleBody, type RuleInput, type RulePatch } from "@/lib/validation/rules";
 import { resolveRuleBody, type ResolvedRule } from "./resolve";
+import { channelIdsOf, matchable } from "./matchable";
+import { eventRoutes, type Route } from "./routes";
 
 /**
  * Rules (DESIGN §2): org rules (optionally restricted to products) and
@@ -51,14 +53,6 @@ async function productSlugs(db: DbOrTx, orgId: string): Promise<Map<string, stri
   return new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
 }
 
-async function channelIdsOf(db: DbOrTx, ruleIds: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (!ruleIds.length) return out;
-  for (const link of await db.select().from(ruleChannels).where(inArray(ruleChannels.ruleId, ruleIds)).orderBy(asc(ruleChannels.channelId))) {
-    out.set(link.ruleId, [...(out.get(link.ruleId) ?? []), link.channelId]);
-  }
-  return out;
-}
 
 async function views(db: DbOrTx, orgId: string, rows: RuleRow[]): Promise<RuleView[]> {
   const slugs = await productSlugs(db, orgId);
@@ -205,23 +199,12 @@ export async function deleteRule(db: Db, orgId: string, actor: Actor, id: string
   await db.transaction((tx) => deleteRuleIn(tx, orgId, actor, id, options));
 }
 
-/** A stored rule as matching sees it (enabled or not: a preview shows what it would send). */
-function matchable(view: RuleRow, channelIds: string[]): MatchableRule {
-  return {
-    id: view.id,
-    productId: view.productId,
-    productFilter: view.productFilter,
-    eventTypes: view.eventTypes,
-    severities: view.severities,
-    mode: view.mode,
-    digestMinutes: view.digestMinutes,
-    splitByProduct: view.splitByProduct,
-    channelIds,
-  };
-}
 
-/** "What would match": the last `limit` stored events (test alerts aside) this rule would have sent, newest first. */
-export async function whatWouldMatch(db: DbOrTx, orgId: string, ruleId: string, limit = 20): Promise<EventSummary[]> {
+/**
+ * "What would match": the last `limit` stored events (test alerts aside) this rule would have sent,
+ * newest first, each with every way it goes out (this rule's channels and any other rule's).
+ */
+export async function whatWouldMatch(db: DbOrTx, orgId: string, ruleId: string, limit = 20): Promise<(EventSummary & { routes: Route[] })[]> {
   const row = await ruleRow(db, orgId, ruleId);
   const rule = matchable(row, (await channelIdsOf(db, [row.id])).get(row.id) ?? []);
   // SQL narrows the candidates; ruleMatches (the code ingest uses) decides.
@@ -236,7 +219,8 @@ export async function whatWouldMatch(db: DbOrTx, orgId: string, ruleId: string, 
     .orderBy(desc(events.receivedAt), desc(events.id))
     .limit(limit * 5);
   const matched = candidates.filter((e) => ruleMatches(rule, { type: e.type, severity: e.severity, productId: e.productId })).slice(0, limit);
-  return eventSummaries(db, orgId, matched);
+  const routes = await eventRoutes(db, orgId, matched);
+  return (await eventSummaries(db, orgId, matched)).map((summary) => ({ ...summary, routes: routes[summary.id] ?? [] }));
 }
 
 /** A stored event the rule missed by one criterion only, and which. */

@@ -51,6 +51,15 @@ const eventSummaryOut = z.object({
   deliveryCounts,
 });
 
+/** lib/rules/routes.ts: one way an event goes out — a rule and a channel it names. */
+const routeOut = z.object({
+  channel: z.object({ id: z.string(), name: z.string(), type: z.enum(CHANNEL_TYPES), enabled: z.boolean() }),
+  rule: z.object({ id: z.string(), name: z.string(), scope: z.enum(["org", "product"]) }),
+  severities: z.array(z.enum(SEVERITIES)),
+  mode: z.enum(["immediate", "digest"]),
+  digestMinutes: z.number().int().nullable(),
+});
+
 const eventOut = eventSummaryOut.extend({
   data: z.record(z.string(), z.unknown()),
   source: z.string().nullable(),
@@ -125,10 +134,10 @@ export const deleteRuleEndpoint = endpoint({
 export const ruleMatchesEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/orgs/{org}/rules/{id}/matches",
-  summary: "What would match: the last 20 stored events this rule would have sent, newest first",
+  summary: "What would match: the last 20 stored events this rule would have sent, newest first, each with every rule and channel that takes it (routes)",
   tag: "Rules",
   permission: "org:read",
-  response: z.object({ events: z.array(eventSummaryOut) }),
+  response: z.object({ events: z.array(eventSummaryOut.extend({ routes: z.array(routeOut) })) }),
 });
 
 export const listEventTypesEndpoint = endpoint({

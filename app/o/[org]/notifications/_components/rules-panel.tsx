@@ -12,6 +12,8 @@ import type { NearMiss, RuleView } from "@/lib/rules/queries";
 import { SeverityBadge } from "../../events/_components/severity-badge";
 import { deleteRuleAction, ruleMatchesAction, setRuleEnabledAction } from "../rule-actions";
 import { RuleForm } from "./rule-form";
+import { RouteList } from "@/components/routes";
+import type { Route } from "@/lib/rules/routes";
 import type { ChannelOption, EventTypeOption, ProductOption } from "./rules-types";
 
 type Options = { channels: ChannelOption[]; eventTypes: EventTypeOption[]; products: ProductOption[] };
@@ -85,7 +87,7 @@ function RuleItem({
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [toggling, setToggling] = useState(false);
-  const [matches, setMatches] = useState<{ events: EventSummary[]; nearMisses: NearMiss[] } | null>(null);
+  const [matches, setMatches] = useState<{ events: (EventSummary & { routes: Route[] })[]; nearMisses: NearMiss[] } | null>(null);
   const [loading, setLoading] = useState(false);
   const titleOf = new Map(options.eventTypes.map((t) => [t.key, t.title]));
   const channelOf = new Map(options.channels.map((c) => [c.id, c.name]));
@@ -172,7 +174,7 @@ function RuleItem({
           {error}
         </p>
       )}
-      {matches && <MatchList org={org} events={matches.events} nearMisses={matches.nearMisses} />}
+      {matches && <MatchList org={org} ruleId={rule.id} events={matches.events} nearMisses={matches.nearMisses} />}
     </li>
   );
 }
@@ -199,15 +201,19 @@ function EventLine({ org, e, children }: { org: string; e: EventSummary; childre
   );
 }
 
-function MatchList({ org, events, nearMisses }: { org: string; events: EventSummary[]; nearMisses: NearMiss[] }) {
+function MatchList({ org, ruleId, events, nearMisses }: { org: string; ruleId: string; events: (EventSummary & { routes: Route[] })[]; nearMisses: NearMiss[] }) {
   return (
     <div className="mt-2 rounded-md bg-slate-50 px-3 py-2" data-testid="rule-matches">
       {events.length ? (
         <>
-          <p className="mb-1 text-xs text-slate-500">The last {events.length} stored events this rule would have sent:</p>
+          <p className="mb-1 text-xs text-slate-500">The last {events.length} stored events this rule would have sent, and every channel each goes to (by this rule or another):</p>
           <ul className="space-y-0.5 text-sm">
             {events.map((e) => (
-              <EventLine key={e.id} org={org} e={e} />
+              <EventLine key={e.id} org={org} e={e}>
+                <div className="basis-full pl-2">
+                  {e.routes.length ? <RouteList routes={e.routes} ownRuleId={ruleId} showSeverities={false} /> : <p className="text-xs text-amber-800">Goes nowhere: no enabled rule sends it to an enabled channel.</p>}
+                </div>
+              </EventLine>
             ))}
           </ul>
         </>

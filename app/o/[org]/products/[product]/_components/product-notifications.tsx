@@ -4,6 +4,7 @@ import { Card } from "@/components/ui/card";
 import { authorize } from "@/lib/auth/authorize";
 import { listNotifications } from "@/lib/rules/product-notifications";
 import { productPreferences } from "@/lib/rules/product-preferences";
+import { productRoutes } from "@/lib/rules/routes";
 import { ProductNotificationList } from "./product-notification-list";
 import { ProductPreferencesForm } from "./product-preferences-form";
 
@@ -31,7 +32,16 @@ export async function ProductNotifications({ org, product, canEdit }: { org: str
   const orgChannels = (await listChannels(database, o.id)).map(({ id, name, type }) => ({ id, name, type }));
   const ownChannels = (await listChannels(database, o.id, { productId: product.id })).map(({ id, name, type }) => ({ id, name, type }));
   const notifications = await listNotifications(database, o.id, product);
-  const rows = preferences.map((p) => ({ key: p.eventType.key, title: p.eventType.title, description: p.eventType.description, channels: p.channels, minSeverity: p.minSeverity }));
+  // Every way each event type goes out, this page's own choice included (it is shown in the picker).
+  const routes = await productRoutes(database, o.id, product.id, preferences.map((p) => p.eventType.key));
+  const rows = preferences.map((p) => ({
+    key: p.eventType.key,
+    title: p.eventType.title,
+    description: p.eventType.description,
+    channels: p.channels,
+    minSeverity: p.minSeverity,
+    otherRoutes: (routes[p.eventType.key] ?? []).filter((r) => r.rule.id !== p.ruleId),
+  }));
   return (
     <>
       <ProductPreferencesForm org={org} product={product} canEdit={canEdit} rows={rows} channels={orgChannels} />

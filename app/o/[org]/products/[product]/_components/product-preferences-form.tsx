@@ -10,8 +10,11 @@ import { FormMessage, inputClass } from "@/components/ui/field";
 import type { FieldErrors } from "@/lib/errors";
 import { CheckboxGroup } from "../../../notifications/_components/checkbox-group";
 import { saveProductPreferencesAction } from "../notification-actions";
+import { RouteList } from "@/components/routes";
+import type { Route } from "@/lib/rules/routes";
 
-type Row = { key: string; title: string; description: string; channels: string[]; minSeverity: Severity };
+/** otherRoutes: where the type's events also go, by rules other than this row's (org rules, the product's other rules). */
+type Row = { key: string; title: string; description: string; channels: string[]; minSeverity: Severity; otherRoutes: Route[] };
 type ChannelOption = { id: string; name: string; type: ChannelType };
 
 /**
@@ -97,6 +100,14 @@ export function ProductPreferencesForm({
                     </details>
                   ) : (
                     <span>{picked.length ? picked.join(", ") : "none"}</span>
+                  )}
+                  {row.otherRoutes.length > 0 ? (
+                    <div className="mt-2" data-testid="other-routes">
+                      <p className="text-xs text-slate-500">{picked.length ? "Also sent, by other rules, to:" : "Sent, by other rules, to:"}</p>
+                      <RouteList routes={row.otherRoutes} />
+                    </div>
+                  ) : (
+                    !picked.length && <p className="mt-1 text-xs text-slate-500">Not sent anywhere: no rule sends these events.</p>
                   )}
                   {rowError(i) && (
                     <p className="mt-1 text-xs text-red-600" aria-live="polite">
