@@ -157,6 +157,13 @@ test("an event posted with an API token shows on the events page with its pendin
   await expect(pending).toContainText("queued");
   await expect(pending).toContainText("digest collecting");
   await expect(page.getByRole("table", { name: "Deliveries" }).getByRole("row", { name: /Console inbox/ })).toBeVisible();
+  // Why it notified (issue #23 item 1): the digest rule took it, and the trace says what became of its channel.
+  const traced = page.locator(`li[data-trace-rule="${RULE}"]`);
+  await expect(traced).toHaveAttribute("data-verdict", "took");
+  await expect(traced.locator(`li[data-channel="${DIGEST_CHANNEL}"]`)).toContainText("Collecting in a digest");
+  await expect(page.locator('li[data-trace-channel="rules-slack"]')).toHaveAttribute("data-received", "false");
+  const trace = await api(page, "get", `/api/v1/orgs/${org}/events/${id}/trace`);
+  expect(trace.json.rules.find((r: { rule: { name: string } }) => r.rule.name === RULE)).toMatchObject({ verdict: "took" });
   await page.getByRole("link", { name: "Open in the delivery log →" }).click();
   await expect(page).toHaveURL(new RegExp(`/deliveries\\?event=${id}`));
 

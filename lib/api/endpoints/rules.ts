@@ -181,6 +181,55 @@ export const getEventEndpoint = endpoint({
   response: z.object({ event: eventOut, deliveries: z.array(eventDeliveryOut) }),
 });
 
+const traceChannelOut = z.object({ id: z.string(), name: z.string(), type: z.enum(CHANNEL_TYPES), enabled: z.boolean(), health: z.enum(CHANNEL_HEALTH) });
+
+/** lib/rules/trace.ts */
+const eventTraceOut = z.object({
+  event: z.object({ id: z.string(), type: z.string(), severity: z.enum(SEVERITIES), product: z.string().nullable(), receivedAt: z.string(), isTest: z.boolean() }),
+  rules: z
+    .array(
+      z.object({
+        rule: z.object({ id: z.string(), name: z.string(), scope: z.enum(["org", "product"]), product: z.string().nullable(), enabled: z.boolean() }),
+        verdict: z.enum(["took", "missed", "disabled"]),
+        reasons: z.array(z.string()).describe("for missed: each criterion the event fails, in words"),
+        changedSince: z.boolean().describe("the rule changed after the event arrived: it is judged as it reads now"),
+        channels: z.array(
+          z.object({
+            channel: traceChannelOut,
+            outcome: z.enum(["delivery", "merged", "channel-disabled", "none"]),
+            deliveryId: z.string().nullable(),
+            explanation: z.string(),
+          }),
+        ),
+      }),
+    )
+    .describe("every rule of the org: taking ones first, then disabled, then the rest"),
+  channels: z
+    .array(z.object({ channel: traceChannelOut, received: z.boolean(), deliveryId: z.string().nullable(), why: z.string() }))
+    .describe("every channel the event could reach: received it, or why not"),
+  deliveries: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(DELIVERY_STATUSES),
+      channel: traceChannelOut,
+      rule: z.object({ id: z.string(), name: z.string() }).nullable(),
+      collecting: z.boolean(),
+      nextAttemptAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      attempts: z.array(z.object({ at: z.string(), outcome: z.string(), statusCode: z.number().int().nullable(), durationMs: z.number().int(), error: z.string().nullable() })),
+    }),
+  ),
+});
+
+export const traceEventEndpoint = endpoint({
+  method: "GET",
+  path: "/api/v1/orgs/{org}/events/{id}/trace",
+  summary: "Why did (or didn't) this event notify: every rule and whether it took the event, each channel's outcome, the deliveries and their attempts",
+  tag: "Events",
+  permission: "org:read",
+  response: eventTraceOut,
+});
+
 const channelSummaryOut = z
   .object({ id: z.string(), type: z.enum(CHANNEL_TYPES), name: z.string(), enabled: z.boolean(), target: z.string(), health: z.enum(CHANNEL_HEALTH) })
   .loose()

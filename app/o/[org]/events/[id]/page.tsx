@@ -7,6 +7,8 @@ import { authorizePage } from "@/lib/auth/page-guard";
 import { AppError } from "@/lib/errors";
 import { getEvent } from "@/lib/events/event-log";
 import { SeverityBadge } from "../_components/severity-badge";
+import { traceEvent } from "@/lib/rules/trace";
+import { EventTraceCard } from "./_components/event-trace";
 
 export const metadata: Metadata = { title: "Event" };
 export const dynamic = "force-dynamic";
@@ -27,6 +29,7 @@ export default async function EventPage({ params }: { params: Promise<{ org: str
     throw e;
   }
   const { event, deliveries } = shown;
+  const trace = await traceEvent(db(), o.id, id);
   const fields: [string, React.ReactNode][] = [
     ["Id", <code key="id">{event.id}</code>],
     ["Type", <code key="type">{event.type}</code>],
@@ -86,7 +89,9 @@ export default async function EventPage({ params }: { params: Promise<{ org: str
           }
         >
           {deliveries.length === 0 ? (
-            <EmptyState>No rule matched this event: it produced no delivery.</EmptyState>
+            <EmptyState>
+              It produced no delivery: <a className="text-indigo-700 hover:underline" href="#trace">why, rule by rule</a>.
+            </EmptyState>
           ) : (
             <table className="w-full text-left text-sm" aria-label="Deliveries">
               <thead className="text-xs uppercase text-slate-500">
@@ -121,6 +126,7 @@ export default async function EventPage({ params }: { params: Promise<{ org: str
             </table>
           )}
         </Card>
+        <EventTraceCard trace={trace} />
       </div>
     </>
   );
