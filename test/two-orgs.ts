@@ -14,6 +14,8 @@ import { ingestEvents } from "@/lib/events/ingest";
 import { newId } from "@/lib/ids";
 import { createRule } from "@/lib/rules/queries";
 import { createNotification } from "@/lib/rules/product-notifications";
+import { createSilence } from "@/lib/silences/silences";
+import { silenceSchema } from "@/lib/validation/silences";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { ruleSchema } from "@/lib/validation/rules";
 import { closeTestDb, onPostgres, testDb } from "./db";
@@ -37,6 +39,8 @@ export type SeededOrg = {
   channelId: string;
   ruleId: string;
   notificationId: string;
+  /** A pending silence pinned to `product` (it starts in 30 days, so it silences nothing the tests send). */
+  silenceId: string;
   eventId: string;
   deliveryId: string;
   tokens: { admin: string; read: string; productAdmin: string; otherProductAdmin: string; revoked: string };
@@ -74,6 +78,13 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
   });
   const [delivery] = await db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.orgId, org.id)).limit(1);
   if (!delivery) throw new Error("the seed event matched no rule: the hardening seed needs a delivery");
+  const silence = await createSilence(
+    db,
+    org.id,
+    { kind: "user", userId: ownerId, email, orgId: org.id, role: "owner", productIds: new Set() },
+    actor,
+    silenceSchema.parse({ eventTypes: ["deployment.failed"], products: [product.slug], startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), duration: "1h", reason: "hardening seed" }),
+  );
   const revoked = await insertApiToken(db, { orgId: org.id, name: "revoked", role: "admin" });
   await revokeToken(db, org.id, actor, revoked.row.id);
   return {
@@ -85,6 +96,7 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
     channelId: channel.id,
     ruleId: rule.id,
     notificationId: notification.id,
+    silenceId: silence.id,
     eventId: event.id,
     deliveryId: delivery.id,
     tokens: {
@@ -246,6 +258,7 @@ export const VALID_BODIES: Record<string, (seed: SeededOrg) => unknown> = {
   "POST /api/v1/orgs/{org}/channels": () => ({ type: "inbox", name: "Hardening inbox" }),
   "PATCH /api/v1/orgs/{org}/channels/{id}": () => ({ name: "Renamed by hardening" }),
   "POST /api/v1/orgs/{org}/deliveries/replay": (s) => ({ channel: s.channelId, since: "2020-01-01T00:00:00Z" }),
+  "POST /api/v1/orgs/{org}/silences": (s) => ({ eventTypes: ["deployment.failed"], products: [s.product.slug], duration: "4h", reason: "hardening" }),
 };
 
 /** A body the operation accepts from org A's admin (or `{}` when nobody said what it is). */
@@ -264,6 +277,7 @@ export function paramValue(name: string, after: string, own: SeededOrg, ids: See
     rules: ids.ruleId,
     events: ids.eventId,
     notifications: ids.notificationId,
+    silences: ids.silenceId,
   };
   const value = byCollection[after];
   if (value === undefined) {

@@ -11,6 +11,7 @@ import {
   TOKEN_ROLES,
   type SealedSecret,
   type Severity,
+  type SilenceMatchers,
 } from "./values";
 
 /**
@@ -295,10 +296,14 @@ export function defineSchema(k: SchemaKit) {
       isTest: k.boolean("is_test").notNull().default(false),
       occurredAt: k.timestamp("occurred_at").notNull(),
       receivedAt: k.timestamp("received_at").notNull(),
+      /** The silence that kept the event from one or more channels it would have gone to (stored, not dropped). */
+      silencedBy: k.text("silenced_by"),
     },
     (t) => [
       k.uniqueIndex("events_org_key_idx").on(t.orgId, t.idempotencyKey),
       k.index("events_org_time_idx").on(t.orgId, t.receivedAt),
+      // Only silenced events (few): a silence's count of the events it kept quiet.
+      k.index("events_silenced_idx").on(t.silencedBy).where(sql`silenced_by IS NOT NULL`),
     ],
   );
 
@@ -435,6 +440,32 @@ export function defineSchema(k: SchemaKit) {
     (t) => [k.index("catchers_org_idx").on(t.orgId)],
   );
 
+  /**
+   * Silences (issue #23): events matching `matchers` between `startsAt` and
+   * `endsAt` are stored but not sent (to the named channels, or any). Expiring
+   * one early moves `endsAt` to that moment; a silence is kept, not deleted, so
+   * an event's "silenced by …" keeps its meaning.
+   */
+  const silences = k.table(
+    "silences",
+    {
+      id: id(),
+      orgId: k.text("org_id")
+        .notNull()
+        .references(() => orgs.id, { onDelete: "cascade" }),
+      /** lib/validation/silences.ts: event types, products (ids), severities, channels (ids), title, data equals. */
+      matchers: k.json<SilenceMatchers>("matchers").notNull(),
+      reason: k.text("reason").notNull(),
+      startsAt: k.timestamp("starts_at").notNull(),
+      endsAt: k.timestamp("ends_at").notNull(),
+      createdBy: k.text("created_by").notNull(),
+      /** Who expired it before its end, if someone did. */
+      expiredBy: k.text("expired_by"),
+      createdAt: createdAt(),
+    },
+    (t) => [k.index("silences_org_end_idx").on(t.orgId, t.endsAt)],
+  );
+
   /** What a catcher received: the newest few per catcher, bodies bounded. */
   const caughtRequests = k.table(
     "caught_requests",
@@ -463,5 +494,5 @@ export function defineSchema(k: SchemaKit) {
     lastRunAt: k.timestamp("last_run_at"),
   });
 
-  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems, catchers, caughtRequests, retentionTotals };
+  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems, catchers, caughtRequests, retentionTotals, silences };
 }

@@ -40,3 +40,20 @@ export const PENDING_DELIVERY = "status IN ('queued', 'sending')";
  */
 export const FINISHED_DELIVERY = "status IN ('delivered', 'failed', 'dead')";
 export const FINISHED_STATUSES: readonly DeliveryStatus[] = ["delivered", "failed", "dead"];
+
+/**
+ * What a silence matches (issue #23). Every list that is not empty must hold for the
+ * event (one of its values); an empty list matches anything. `channels` narrows which
+ * of the event's channels are kept quiet; `title` (exact) and `data` (each key equal
+ * to the value, compared as text) pin one recurring alert, as a snooze does.
+ */
+export type SilenceMatchers = {
+  eventTypes: string[];
+  /** Product ids. */
+  products: string[];
+  severities: Severity[];
+  /** Channel ids. */
+  channels: string[];
+  title: string | null;
+  data: { key: string; value: string }[];
+};

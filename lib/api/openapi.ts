@@ -124,7 +124,7 @@ const PATH_PARAM_DESCRIPTIONS: Record<string, string> = {
 
 const PATH_PARAM_EXAMPLES: Record<string, string> = { org: "acme", product: "billing", app: "billing" };
 /** Id placeholders by the collection an `{id}` belongs to (the prefixes of lib/ids). */
-const ID_EXAMPLES: Record<string, string> = { channels: "ch_…", notifications: "ch_…", deliveries: "dlv_…", events: "evt_…", rules: "rul_…" };
+const ID_EXAMPLES: Record<string, string> = { channels: "ch_…", notifications: "ch_…", deliveries: "dlv_…", events: "evt_…", rules: "rul_…", silences: "sil_…" };
 
 /** The documented example value of a path parameter: `{id}` takes its collection's id placeholder. */
 export function pathParamExample(path: string, name: string): string {

@@ -33,6 +33,8 @@ export const BUILT_IN_EVENT_TYPES: readonly EventType[] = [
   builtIn("rule.removed", "org", "info", "Rule removed", "A notification rule was deleted."),
   builtIn("token.created", "org", "warning", "API token created", "An API token was created."),
   builtIn("token.revoked", "org", "warning", "API token revoked", "An API token was revoked."),
+  builtIn("silence.created", "org", "info", "Silence created", "Notifications matching a silence are kept quiet until it ends."),
+  builtIn("silence.expired", "org", "info", "Silence expired", "A silence was ended before its time."),
   builtIn("storage.unhealthy", "org", "critical", "Storage unhealthy", "Herald's database cannot be written or its disk is nearly full."),
   builtIn("integration.unhealthy", "org", "error", "Integration unhealthy", "A channel became failing or disabled."),
   builtIn("product.compliance_changed", "product", "warning", "Compliance changed", "A product's compliance status changed."),

@@ -6,7 +6,7 @@ import { newId } from "@/lib/ids";
 import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
 import type { EventInput } from "@/lib/validation/events";
 import { findEventType } from "./catalog";
-import { digestSlot, matchTargets, type MatchableRule } from "./matching";
+import { digestSlot, routeEvent, type ActiveSilence, type MatchableRule } from "./matching";
 
 export type IngestResult = { id: string; deliveries: number; duplicate: boolean };
 
@@ -91,6 +91,16 @@ export async function loadMatchableRules(db: DbOrTx, orgId: string): Promise<Mat
   }));
 }
 
+/** The org's silences in force at `nowMs` (lib/silences): usually none, found through (org, end). */
+export async function loadActiveSilences(db: DbOrTx, orgId: string, nowMs: number): Promise<ActiveSilence[]> {
+  if (engineOf(db) === "postgres") {
+    const now = new Date(nowMs);
+    return rowsOf<ActiveSilence>(db, sql`SELECT id, matchers FROM silences WHERE org_id = ${orgId} AND ends_at > ${now} AND starts_at <= ${now} ORDER BY starts_at, id`);
+  }
+  const rows = prepared(db, "SELECT id, matchers FROM silences WHERE org_id = ? AND ends_at > ? AND starts_at <= ? ORDER BY starts_at, id").all(orgId, nowMs, nowMs) as { id: string; matchers: string }[];
+  return rows.map((r) => ({ id: r.id, matchers: JSON.parse(r.matchers) }));
+}
+
 /**
  * Checks what zod cannot: the type exists in the org's catalog, the product
  * exists, and the product fits the type's scope. Errors are keyed by item
@@ -161,8 +171,8 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
   const findByKey = prepared(sqlite, "SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?");
   const insertEvent = prepared(
     sqlite,
-    `INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at)
-     VALUES (@id, @orgId, @productId, @type, @severity, @title, @data, @source, @key, @isTest, @occurredAt, @now)`,
+    `INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at, silenced_by)
+     VALUES (@id, @orgId, @productId, @type, @severity, @title, @data, @source, @key, @isTest, @occurredAt, @now, @silencedBy)`,
   );
   const insertDelivery = prepared(
     sqlite,
@@ -174,6 +184,7 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
   const linkEvent = prepared(sqlite, "INSERT OR IGNORE INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
   // Read before the transaction: the SQLite read is synchronous, and the rules cannot change in between on this connection.
   const rules = await loadMatchableRules(db, orgId);
+  const silences = await loadActiveSilences(db, orgId, options.now ?? Date.now());
 
   // IMMEDIATE (sqliteWriteTransaction): take the write lock before reading idempotency keys, so two processes cannot both insert one key.
   return sqliteWriteTransaction(db, (): IngestResult[] => {
@@ -185,8 +196,8 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
       }
       const id = newId("evt");
       const isTest = event.isTest ? 1 : 0;
-      insertEvent.run({ id, orgId, productId: event.productId, type: event.type, severity: event.severity, title: event.title, data: JSON.stringify(event.data), source: event.source, key: event.key, isTest, occurredAt: event.occurredAt, now });
-      const targets = matchTargets(rules, event);
+      const { targets, silencedBy } = routeEvent(rules, silences, event);
+      insertEvent.run({ id, orgId, productId: event.productId, type: event.type, severity: event.severity, title: event.title, data: JSON.stringify(event.data), source: event.source, key: event.key, isTest, occurredAt: event.occurredAt, now, silencedBy });
       for (const target of targets) {
         let deliveryId = newId("dlv");
         if (target.mode === "digest") {
@@ -212,18 +223,18 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
  * one committing at this moment — comes back as a duplicate, and only the
  * events inserted get deliveries and links (the joins on `ev`).
  */
-function storeEventsStatement(orgId: string, now: Date, eventIds: string[], events: ResolvedEvent[], planned: PlannedDelivery[]) {
+function storeEventsStatement(orgId: string, now: Date, eventIds: string[], events: ResolvedEvent[], silencedBy: (string | null)[], planned: PlannedDelivery[]) {
   const column = <T>(values: T[]) => sql.param(values);
   return sql`
     WITH ev AS (
-      INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at)
-      SELECT e.id, ${orgId}, e.product_id, e.type, e.severity, e.title, e.data::jsonb, e.source, e.key, e.is_test, e.occurred_at, ${now}
+      INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at, silenced_by)
+      SELECT e.id, ${orgId}, e.product_id, e.type, e.severity, e.title, e.data::jsonb, e.source, e.key, e.is_test, e.occurred_at, ${now}, e.silenced_by
         FROM unnest(${column(eventIds)}::text[], ${column(events.map((e) => e.productId))}::text[], ${column(events.map((e) => e.type))}::text[],
                     ${column(events.map((e) => e.severity))}::text[], ${column(events.map((e) => e.title))}::text[],
                     ${column(events.map((e) => JSON.stringify(e.data)))}::text[], ${column(events.map((e) => e.source))}::text[],
                     ${column(events.map((e) => e.key))}::text[], ${column(events.map((e) => !!e.isTest))}::boolean[],
-                    ${column(events.map((e) => new Date(e.occurredAt).toISOString()))}::timestamptz[])
-          AS e(id, product_id, type, severity, title, data, source, key, is_test, occurred_at)
+                    ${column(events.map((e) => new Date(e.occurredAt).toISOString()))}::timestamptz[], ${column(silencedBy)}::text[])
+          AS e(id, product_id, type, severity, title, data, source, key, is_test, occurred_at, silenced_by)
       ON CONFLICT DO NOTHING
       RETURNING id
     ), planned AS (
@@ -247,12 +258,16 @@ type PlannedDelivery = { id: string; eventId: string; channelId: string; ruleId:
 async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEvent[], nowMs: number): Promise<IngestResult[]> {
   const now = new Date(nowMs);
   const rules = await loadMatchableRules(db, orgId);
+  const silences = await loadActiveSilences(db, orgId, nowMs);
   const eventIds = events.map(() => newId("evt"));
+  const silencedBy: (string | null)[] = [];
   const planned: PlannedDelivery[] = [];
   const digests = new Map<string, typeof deliveriesTable.$inferInsert>();
   const digestLinks: { eventId: string; digestKey: string }[] = [];
   const targetCounts = events.map((event, index) => {
-    const targets = matchTargets(rules, event);
+    const routed = routeEvent(rules, silences, event);
+    const targets = routed.targets;
+    silencedBy.push(routed.silencedBy);
     for (const target of targets) {
       if (target.mode === "digest") {
         const slot = digestSlot(target, event.productId, nowMs);
@@ -281,7 +296,7 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
   });
 
   const write = async (handle: DbOrTx) => {
-    const stored = await rowsOf<{ id: string }>(handle, storeEventsStatement(orgId, now, eventIds, events, planned));
+    const stored = await rowsOf<{ id: string }>(handle, storeEventsStatement(orgId, now, eventIds, events, silencedBy, planned));
     const inserted = new Set(stored.map((r) => r.id));
     if (digests.size && inserted.size) await joinDigests(handle as Tx, digests, digestLinks.filter((l) => inserted.has(l.eventId)));
     return inserted;

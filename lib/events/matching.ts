@@ -1,4 +1,4 @@
-import type { Severity } from "@/db/schema/values";
+import type { Severity, SilenceMatchers } from "@/db/schema/values";
 
 /** A rule as matching sees it: already filtered to enabled rules, with its enabled channels. */
 export type MatchableRule = {
@@ -79,6 +79,48 @@ export function matchTargets(rules: readonly MatchableRule[], event: MatchableEv
     }
   }
   return [...byChannel.values()];
+}
+
+/** A silence in force (lib/silences): what ingest checks each target against. */
+export type ActiveSilence = { id: string; matchers: SilenceMatchers };
+
+export type SilenceableEvent = MatchableEvent & { title: string; data: Record<string, unknown>; isTest?: boolean };
+
+/** A data value as a silence compares it: strings as they are, anything else as its JSON. */
+const asText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+
+/** Whether a silence's matchers hold for the event (channels aside: see `silencing`). */
+export function silenceMatches(m: SilenceMatchers, event: SilenceableEvent): boolean {
+  if (m.eventTypes.length && !m.eventTypes.includes(event.type)) return false;
+  if (m.products.length && (event.productId === null || !m.products.includes(event.productId))) return false;
+  if (m.severities.length && !m.severities.includes(event.severity)) return false;
+  if (m.title !== null && m.title !== event.title) return false;
+  return m.data.every(({ key, value }) => Object.hasOwn(event.data, key) && asText(event.data[key]) === value);
+}
+
+/** The first silence that keeps the event from this channel, or null. Test alerts are never silenced. */
+export function silencing(silences: readonly ActiveSilence[], event: SilenceableEvent, channelId: string): string | null {
+  if (event.isTest) return null;
+  for (const s of silences) if ((!s.matchers.channels.length || s.matchers.channels.includes(channelId)) && silenceMatches(s.matchers, event)) return s.id;
+  return null;
+}
+
+/**
+ * Where one event goes once silences have had their say: the targets kept, and
+ * the silence that kept it from one or more (null when none did). The event is
+ * stored either way, marked with that silence.
+ */
+export function routeEvent(rules: readonly MatchableRule[], silences: readonly ActiveSilence[], event: SilenceableEvent): { targets: Target[]; silencedBy: string | null } {
+  const targets = matchTargets(rules, event);
+  if (!silences.length) return { targets, silencedBy: null };
+  let silencedBy: string | null = null;
+  const kept: Target[] = [];
+  for (const target of targets) {
+    const silence = silencing(silences, event, target.channelId);
+    if (silence) silencedBy ??= silence;
+    else kept.push(target);
+  }
+  return { targets: kept, silencedBy };
 }
 
 /** The digest window an event at `at` falls in, and the key of the pending digest that collects it. */

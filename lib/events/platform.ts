@@ -46,6 +46,8 @@ const AUDITED_EVENTS = new Set([
   "rule.removed",
   "token.created",
   "token.revoked",
+  "silence.created",
+  "silence.expired",
 ]);
 
 export type AuditedChange = {

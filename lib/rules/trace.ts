@@ -1,10 +1,10 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { attempts, channels, deliveries, deliveryEvents, events, products, rules, type ChannelType, type DeliveryStatus, type Severity } from "@/db/schema";
+import { attempts, channels, deliveries, deliveryEvents, events, products, rules, silences, type ChannelType, type DeliveryStatus, type Severity } from "@/db/schema";
 import type { CHANNEL_HEALTH } from "@/db/schema/values";
 import { notFound } from "@/lib/errors";
 import { channelIdsOf, matchable } from "./matchable";
-import { missedCriteria, type MatchableRule, type MatchCriterion } from "@/lib/events/matching";
+import { missedCriteria, silencing, type MatchableRule, type MatchCriterion } from "@/lib/events/matching";
 
 /**
  * "Why did (or didn't) this notify?" (issue #23): for one stored event, every
@@ -25,6 +25,8 @@ export type ChannelOutcome =
   /** Several rules name the channel; it got one delivery, made for another of them. */
   | "merged"
   | "channel-disabled"
+  /** A silence in force when the event arrived kept it from the channel. */
+  | "silenced"
   /** No delivery, for a reason the trace names (a change after the event arrived, mostly). */
   | "none";
 
@@ -53,7 +55,7 @@ export type TraceDelivery = {
 };
 
 export type EventTrace = {
-  event: { id: string; type: string; severity: Severity; product: string | null; receivedAt: string; isTest: boolean };
+  event: { id: string; type: string; severity: Severity; product: string | null; receivedAt: string; isTest: boolean; silencedBy: { id: string; reason: string } | null };
   /** Taking rules first, then disabled ones, then the rest. */
   rules: RuleTrace[];
   /** Every channel of the org (and of the event's product): received it, or why not. */
@@ -126,6 +128,18 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
   const deliveryTo = new Map(traced.map((d) => [d.channel.id, d]));
 
   const matchEvent = { type: event.type, severity: event.severity, productId: event.productId };
+  // The silences in force when the event arrived (an expired one keeps its window), as ingest saw them.
+  const silenceRows = await db
+    .select({ id: silences.id, matchers: silences.matchers, reason: silences.reason, endsAt: silences.endsAt })
+    .from(silences)
+    .where(and(eq(silences.orgId, orgId), lte(silences.startsAt, event.receivedAt), gt(silences.endsAt, event.receivedAt)))
+    .orderBy(asc(silences.startsAt), asc(silences.id));
+  const silenceOf = new Map(silenceRows.map((r) => [r.id, r]));
+  const silencedFrom = (channelId: string) => {
+    const id = silencing(silenceRows, { ...matchEvent, title: event.title, data: event.data, isTest: event.isTest }, channelId);
+    return id ? silenceOf.get(id)! : null;
+  };
+  const silencedInWords = (silence: { reason: string; endsAt: Date }) => `Silenced: “${silence.reason}” (until ${utc(silence.endsAt)}).`;
   const ruleTraces: RuleTrace[] = ruleRows.map((row) => {
     const rule = matchable(row, links.get(row.id) ?? []);
     const missed = missedCriteria(rule, matchEvent);
@@ -141,6 +155,8 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
         const delivery = deliveryTo.get(channel.id);
         if (delivery?.rule?.id === row.id) return { channel, outcome: "delivery" as const, deliveryId: delivery.id, explanation: deliveryInWords(delivery) };
         if (delivery) return { channel, outcome: "merged" as const, deliveryId: delivery.id, explanation: `Sent once, by the delivery made for ${delivery.rule ? `rule “${delivery.rule.name}”` : "a rule deleted since"} (rules naming the same channel send to it once).` };
+        const silence = silencedFrom(channel.id);
+        if (silence) return { channel, outcome: "silenced" as const, deliveryId: null, explanation: silencedInWords(silence) };
         if (!channel.enabled) return { channel, outcome: "channel-disabled" as const, deliveryId: null, explanation: "The channel is disabled: nothing is sent to it." };
         const channelChanged = (channelRows.find((c) => c.id === channel.id)?.updatedAt ?? event.receivedAt) > event.receivedAt;
         const explanation = event.isTest
@@ -165,7 +181,9 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     }
     const naming = ruleTraces.filter((t) => (links.get(t.rule.id) ?? []).includes(row.id));
     let why: string;
+    const silence = naming.some((t) => t.verdict === "took") ? silencedFrom(row.id) : null;
     if (event.isTest) why = "Not picked for this test alert.";
+    else if (silence) why = silencedInWords(silence);
     else if (!naming.length) why = "No rule sends to this channel.";
     else if (!channel.enabled && naming.some((t) => t.verdict === "took")) why = "The channel is disabled.";
     else
@@ -176,7 +194,7 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
   });
 
   return {
-    event: { id: event.id, type: event.type, severity: event.severity, product: event.productId ? (slugOf.get(event.productId) ?? null) : null, receivedAt: event.receivedAt.toISOString(), isTest: event.isTest },
+    event: { id: event.id, type: event.type, severity: event.severity, product: event.productId ? (slugOf.get(event.productId) ?? null) : null, receivedAt: event.receivedAt.toISOString(), isTest: event.isTest, silencedBy: event.silencedBy ? { id: event.silencedBy, reason: silenceOf.get(event.silencedBy)?.reason ?? "" } : null },
     rules: ruleTraces,
     channels: channelTraces,
     deliveries: traced,

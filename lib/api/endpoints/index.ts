@@ -6,6 +6,7 @@ import * as events from "./events";
 import * as meta from "./meta";
 import * as notifications from "./notifications";
 import * as rules from "./rules";
+import * as silences from "./silences";
 import * as testAlert from "./test-alert";
 
 /**
@@ -13,4 +14,4 @@ import * as testAlert from "./test-alert";
  * and a test checks that every route file under app/api/v1 is described here.
  * Add each domain's module to the list below.
  */
-export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels), ...Object.values(deliveries), ...Object.values(events), ...Object.values(meta), ...Object.values(notifications), ...Object.values(rules), ...Object.values(testAlert)];
+export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels), ...Object.values(deliveries), ...Object.values(events), ...Object.values(meta), ...Object.values(notifications), ...Object.values(rules), ...Object.values(silences), ...Object.values(testAlert)];

@@ -185,7 +185,15 @@ const traceChannelOut = z.object({ id: z.string(), name: z.string(), type: z.enu
 
 /** lib/rules/trace.ts */
 const eventTraceOut = z.object({
-  event: z.object({ id: z.string(), type: z.string(), severity: z.enum(SEVERITIES), product: z.string().nullable(), receivedAt: z.string(), isTest: z.boolean() }),
+  event: z.object({
+    id: z.string(),
+    type: z.string(),
+    severity: z.enum(SEVERITIES),
+    product: z.string().nullable(),
+    receivedAt: z.string(),
+    isTest: z.boolean(),
+    silencedBy: z.object({ id: z.string(), reason: z.string() }).nullable().describe("the silence that kept it from one or more channels"),
+  }),
   rules: z
     .array(
       z.object({
@@ -196,7 +204,7 @@ const eventTraceOut = z.object({
         channels: z.array(
           z.object({
             channel: traceChannelOut,
-            outcome: z.enum(["delivery", "merged", "channel-disabled", "none"]),
+            outcome: z.enum(["delivery", "merged", "channel-disabled", "silenced", "none"]),
             deliveryId: z.string().nullable(),
             explanation: z.string(),
           }),
