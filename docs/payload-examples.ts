@@ -27,6 +27,7 @@ export const EXAMPLE_EVENTS: RenderableEvent[] = [
     org: { slug: "acme", name: "Acme Corp" },
     product: { slug: "shop", name: "Shop" },
     link: link("evt_7Qm2LxV0aB3dK9pR"),
+    snoozeLink: `${link("evt_7Qm2LxV0aB3dK9pR")}?snooze=1`,
   },
   {
     id: "evt_Zp4cN8wYt1Hs6eGu",
@@ -38,6 +39,7 @@ export const EXAMPLE_EVENTS: RenderableEvent[] = [
     org: { slug: "acme", name: "Acme Corp" },
     product: null,
     link: link("evt_Zp4cN8wYt1Hs6eGu"),
+    snoozeLink: `${link("evt_Zp4cN8wYt1Hs6eGu")}?snooze=1`,
   },
 ];
 

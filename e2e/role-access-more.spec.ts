@@ -32,6 +32,7 @@ const PAGE_TABLE: Record<string, Record<Role, number>> = {
   deliveries: EVERYONE,
   "deliveries/[id]": EVERYONE,
   inbox: EVERYONE,
+  silences: EVERYONE,
   api: EVERYONE,
   tokens: CONFIGURERS,
   audit: CONFIGURERS,

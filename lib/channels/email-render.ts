@@ -41,6 +41,9 @@ function dataTableHtml(e: RenderableEvent): string {
   return `<table role="presentation" style="margin-top:6px;font-size:12px;border-collapse:collapse">${body}</table>`;
 }
 
+/** " · Snooze": a link that opens the event's snooze control, when the event has one. */
+const snoozeHtml = (e: RenderableEvent) => (e.snoozeLink ? ` · <a href="${escapeHtml(e.snoozeLink)}" style="color:#64748b">Snooze</a>` : "");
+
 export function emailHtml(events: RenderableEvent[]): string {
   const org = events[0]?.org.name ?? "Herald";
   const rows = events
@@ -49,7 +52,7 @@ export function emailHtml(events: RenderableEvent[]): string {
       const title = `<a href="${escapeHtml(e.link)}" style="color:#0f172a;font-weight:600">${escapeHtml(truncate(e.title, VALUE_MAX))}</a>`;
       return (
         `<tr><td style="${cell}">${badge}</td>` +
-        `<td style="${cell}">${title}<div style="color:#64748b;font-size:12px">${escapeHtml(e.type)}</div>${dataTableHtml(e)}</td>` +
+        `<td style="${cell}">${title}<div style="color:#64748b;font-size:12px">${escapeHtml(e.type)}${snoozeHtml(e)}</div>${dataTableHtml(e)}</td>` +
         `<td style="${cell}">${escapeHtml(productLabel(e))}</td>` +
         `<td style="${cell};white-space:nowrap">${escapeHtml(isoTime(e.occurredAt))}</td></tr>`
       );
@@ -77,6 +80,7 @@ export function emailText(events: RenderableEvent[]): string {
     ];
     for (const [k, v] of dataRows(e.data)) lines.push(`  ${oneLine(truncate(k, 200))}: ${truncate(v, VALUE_MAX)}`);
     lines.push(`  ${e.link}`);
+    if (e.snoozeLink) lines.push(`  snooze: ${e.snoozeLink}`);
     return lines.join("\n");
   });
   return `${count} from Herald for ${org}.\n\n${blocks.join("\n\n")}\n`;

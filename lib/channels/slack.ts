@@ -50,10 +50,13 @@ export function renderSlackMessage(e: RenderableEvent): SlackMessage {
   }
   blocks.push({
     type: "context",
-    elements: [mrkdwn(`<${e.link.replace(/[<>|]/g, encodeURIComponent)}|View in Herald> · ${slackText(e.org.name, 200)}`)],
+    elements: [mrkdwn(`<${slackUrl(e.link)}|View in Herald>${e.snoozeLink ? ` · <${slackUrl(e.snoozeLink)}|Snooze>` : ""} · ${slackText(e.org.name, 200)}`)],
   });
   return { text: slackText(`[${severity}] ${e.title}`, SLACK_LIMITS.text), blocks };
 }
+
+/** A URL inside Slack's <url|label>: the characters that would end it, escaped. */
+const slackUrl = (url: string) => url.replace(/[<>|]/g, encodeURIComponent);
 
 function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
   return events.map((e) => ({ kind: "http", body: renderSlackMessage(e) }));

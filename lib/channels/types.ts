@@ -24,6 +24,8 @@ export type RenderableEvent = {
   product: { id?: string; slug: string; name: string } | null;
   /** Absolute link to the event in the console. */
   link: string;
+  /** Absolute link that opens the event's snooze control (lib/silences); absent for samples. */
+  snoozeLink?: string;
 };
 
 /** A channel ready to send: plain settings plus decrypted secrets (never logged, never returned). */

@@ -121,6 +121,7 @@ export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUr
       org: { slug: r.org_slug, name: r.org_name },
       product: r.product_slug ? { id: r.product_id ?? undefined, slug: r.product_slug, name: r.product_name ?? r.product_slug } : null,
       link: eventLink(publicUrl, r.org_slug, r.id),
+      snoozeLink: `${eventLink(publicUrl, r.org_slug, r.id)}?snooze=1`,
     });
     const list = out.get(r.delivery_id);
     if (list) list.push(event);

@@ -25,6 +25,8 @@ export type EventSummary = {
   isTest: boolean;
   /** Deliveries that include the event, by status. */
   deliveryCounts: Partial<Record<DeliveryStatus, number>>;
+  /** The silence that kept it from one or more channels (lib/silences), if any. */
+  silencedBy: string | null;
 };
 
 export type EventView = EventSummary & {
@@ -60,7 +62,7 @@ function decodeCursor(cursor: string) {
 
 /** Summaries of stored events (slugs and delivery counts filled in), in the order given. */
 export async function eventSummaries(db: DbOrTx, orgId: string, rows: EventRow[]): Promise<EventSummary[]> {
-  return (await views(db, orgId, rows)).map(({ id, type, severity, title, product, occurredAt, receivedAt, isTest, deliveryCounts }) => ({
+  return (await views(db, orgId, rows)).map(({ id, type, severity, title, product, occurredAt, receivedAt, isTest, deliveryCounts, silencedBy }) => ({
     id,
     type,
     severity,
@@ -70,6 +72,7 @@ export async function eventSummaries(db: DbOrTx, orgId: string, rows: EventRow[]
     receivedAt,
     isTest,
     deliveryCounts,
+    silencedBy,
   }));
 }
 
@@ -95,6 +98,7 @@ async function views(db: DbOrTx, orgId: string, rows: EventRow[]): Promise<Event
     receivedAt: e.receivedAt.toISOString(),
     isTest: e.isTest,
     deliveryCounts: counts.get(e.id) ?? {},
+    silencedBy: e.silencedBy,
     data: e.data,
     source: e.source,
     producerId: e.idempotencyKey,

@@ -26,7 +26,8 @@ export function durationMs(text: string): number | null {
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item).max(100, `may name at most 100 ${what}`).default([]);
 const isoTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z" });
 
-export const silenceSchema = z
+/** The fields as a form holds them (the console's form validates with this; its values are valid input of silenceSchema). */
+export const silenceFieldsSchema = z
   .object({
     eventTypes: list(eventTypeKeySchema, "event types"),
     products: list(slugSchema, "products"),
@@ -50,16 +51,18 @@ export const silenceSchema = z
     const matchers = s.eventTypes.length + s.products.length + s.severities.length + s.channels.length + s.data.length + (s.title === null ? 0 : 1);
     if (!matchers) ctx.addIssue({ code: "custom", path: ["eventTypes"], message: "name at least one matcher (event type, product, severity, channel, title or data): a silence of everything must say so" });
     if ((s.endsAt === undefined) === (s.duration === undefined)) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "give either endsAt or duration" });
-  })
-  .transform((s, ctx) => {
-    const starts = s.startsAt ? Date.parse(s.startsAt) : null;
-    const base = starts ?? Date.now();
-    const ends = s.endsAt ? Date.parse(s.endsAt) : base + durationMs(s.duration!)!;
-    if (ends <= base) ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: "must end after it starts" });
-    if (ends - base > MAX_SILENCE_DAYS * UNIT_MS.d) ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: `may last at most ${MAX_SILENCE_DAYS} days` });
-    const { duration: _duration, startsAt: _startsAt, endsAt: _endsAt, ...matchers } = s;
-    return { ...matchers, startsAt: starts, endsAt: ends };
   });
+
+/** A silence as the domain takes it: start and end in epoch ms. */
+export const silenceSchema = silenceFieldsSchema.transform((s, ctx) => {
+  const starts = s.startsAt ? Date.parse(s.startsAt) : null;
+  const base = starts ?? Date.now();
+  const ends = s.endsAt ? Date.parse(s.endsAt) : base + durationMs(s.duration!)!;
+  if (ends <= base) ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: "must end after it starts" });
+  if (ends - base > MAX_SILENCE_DAYS * UNIT_MS.d) ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: `may last at most ${MAX_SILENCE_DAYS} days` });
+  const { duration: _duration, startsAt: _startsAt, endsAt: _endsAt, ...matchers } = s;
+  return { ...matchers, startsAt: starts, endsAt: ends };
+});
 export type SilenceInput = z.input<typeof silenceSchema>;
 export type SilenceBody = z.output<typeof silenceSchema>;
 

@@ -49,6 +49,7 @@ const eventSummaryOut = z.object({
   receivedAt: z.string(),
   isTest: z.boolean(),
   deliveryCounts,
+  silencedBy: z.string().nullable().describe("the silence that kept it from one or more channels (GET …/silences/{id})"),
 });
 
 /** lib/rules/routes.ts: one way an event goes out — a rule and a channel it names. */

@@ -9,6 +9,7 @@ export function NavLinks({ org, configures }: { org: string; configures: boolean
     { href: "notifications", label: "Notifications", show: true },
     { href: "events", label: "Events", show: true },
     { href: "deliveries", label: "Delivery log", show: true },
+    { href: "silences", label: "Silences", show: true },
     { href: "products", label: "Products", show: true },
     { href: "members", label: "Members", show: true },
     { href: "catchers", label: "Request catcher", show: configures },

@@ -102,6 +102,7 @@ export default async function EventsPage({ params, searchParams }: { params: Pro
                         {e.title}
                       </Link>
                       {e.isTest && <span className="ml-1 text-xs text-slate-500">(test)</span>}
+                      {e.silencedBy && <span className="ml-1 text-xs text-amber-800">(silenced)</span>}
                     </td>
                     <td>
                       <DeliveryCounts counts={e.deliveryCounts} />

@@ -59,6 +59,9 @@ export default async function InboxPage({ params, searchParams }: { params: Prom
                     <code>{item.type}</code>
                     {item.product && <span>· {item.product}</span>}
                     <span>· {item.occurredAt.toISOString().replace("T", " ").slice(0, 19)} UTC</span>
+                    <Link href={`/o/${org}/events/${item.eventId}?snooze=1`} className="text-indigo-700 hover:underline">
+                      · Snooze…
+                    </Link>
                   </p>
                 </div>
                 <InboxActions org={org} id={item.id} read={!!item.readAt} />

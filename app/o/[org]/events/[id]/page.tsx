@@ -9,6 +9,9 @@ import { getEvent } from "@/lib/events/event-log";
 import { SeverityBadge } from "../_components/severity-badge";
 import { traceEvent } from "@/lib/rules/trace";
 import { EventTraceCard } from "./_components/event-trace";
+import { SnoozeEvent } from "./_components/snooze-event";
+import { maySilence, silenceSummary } from "@/lib/silences/silences";
+import { productBySlug } from "@/lib/accounts/products";
 
 export const metadata: Metadata = { title: "Event" };
 export const dynamic = "force-dynamic";
@@ -18,9 +21,10 @@ const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)
 const cell = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
 /** One event: its fields, its data as a table, and every delivery it produced with its status. */
-export default async function EventPage({ params }: { params: Promise<{ org: string; id: string }> }) {
+export default async function EventPage({ params, searchParams }: { params: Promise<{ org: string; id: string }>; searchParams: Promise<{ snooze?: string }> }) {
   const { org, id } = await params;
-  const { org: o } = await authorizePage(org, "org:read");
+  const { snooze } = await searchParams;
+  const { principal, org: o } = await authorizePage(org, "org:read");
   let shown;
   try {
     shown = await getEvent(db(), o.id, id);
@@ -30,6 +34,9 @@ export default async function EventPage({ params }: { params: Promise<{ org: str
   }
   const { event, deliveries } = shown;
   const trace = await traceEvent(db(), o.id, id);
+  const silence = event.silencedBy ? await silenceSummary(db(), o.id, event.silencedBy) : null;
+  const productId = event.product ? (await productBySlug(db(), o.id, event.product)).id : null;
+  const maySnooze = !event.isTest && maySilence(principal, productId ? [productId] : []);
   const fields: [string, React.ReactNode][] = [
     ["Id", <code key="id">{event.id}</code>],
     ["Type", <code key="type">{event.type}</code>],
@@ -61,6 +68,22 @@ export default async function EventPage({ params }: { params: Promise<{ org: str
             ))}
           </dl>
           {event.isTest && <p className="mt-2 text-xs text-slate-500">A test alert.</p>}
+          {silence && (
+            <p className="mt-3 text-sm" data-testid="silenced-by">
+              <Badge tone="amber">silenced</Badge>{" "}
+              <Link className="text-indigo-700 hover:underline" href={`/o/${org}/silences`}>
+                “{silence.reason}”
+              </Link>{" "}
+              <span className="text-slate-500">
+                by {silence.createdBy}, until {utc(silence.endsAt)}: kept from one or more channels (see below).
+              </span>
+            </p>
+          )}
+          {maySnooze && (
+            <div className="mt-4 border-t border-slate-100 pt-3">
+              <SnoozeEvent org={org} eventId={event.id} focus={snooze === "1"} />
+            </div>
+          )}
         </Card>
         <Card title="Data">
           {Object.keys(event.data).length === 0 ? (
