@@ -68,7 +68,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const tokenOf = (url: string) => url.split("/catch/")[1];
 const postTo = (url: string, body: string, headers: Record<string, string> = {}) =>
   fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
 

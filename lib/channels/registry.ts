@@ -15,10 +15,10 @@ import { webhook } from "./webhook";
  * retryable result. Every send (the dispatcher, "Send test", the test alert)
  * goes through here, so there is one place where that holds.
  */
-function storable(module: ChannelModule): ChannelModule {
-  const send = module.send;
+function storable(typeModule: ChannelModule): ChannelModule {
+  const send = typeModule.send;
   return {
-    ...module,
+    ...typeModule,
     async send(channel, events, ctx) {
       const started = performance.now();
       let result: SendResult;
@@ -43,7 +43,7 @@ export const CHANNEL_MODULES: Record<ChannelType, ChannelModule> = {
 };
 
 export function channelModule(type: ChannelType): ChannelModule {
-  const module = CHANNEL_MODULES[type];
-  if (!module) throw new Error(`Unknown channel type "${type}"`);
-  return module;
+  const typeModule = CHANNEL_MODULES[type];
+  if (!typeModule) throw new Error(`Unknown channel type "${type}"`);
+  return typeModule;
 }

@@ -25,8 +25,8 @@ export async function sendChannelTest(
   options: Pick<SendContext, "dispatcher" | "timeoutMs"> = {},
 ): Promise<TestSendResult> {
   const row = await channelRow(db, orgId, channelId);
-  const module = channelModule(row.type);
-  if (module.transport === "database") {
+  const typeModule = channelModule(row.type);
+  if (typeModule.transport === "database") {
     throw new AppError("validation_failed", "An inbox channel has nothing to send a test to: its events appear in the console");
   }
   const [org] = await db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, orgId)).limit(1);

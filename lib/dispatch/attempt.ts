@@ -40,8 +40,8 @@ async function send(job: Job, pace: Pace, settings: AttemptSettings): Promise<{ 
   if (events.length === 0) {
     return { result: { ok: false, durationMs: 0, retryable: false, error: "the delivery has no events left (they were deleted)" } };
   }
-  const module = channelModule(channel.channel.type);
-  if (module.transport === "database") {
+  const typeModule = channelModule(channel.channel.type);
+  if (typeModule.transport === "database") {
     return {
       result: { ok: true, durationMs: 0, retryable: false, response: `${events.length} event(s) added to the members' inbox` },
       inboxEventIds: events.map((e) => e.id),
@@ -59,7 +59,7 @@ async function send(job: Job, pace: Pace, settings: AttemptSettings): Promise<{ 
   // — after a failure or a throttle — of multi-event deliveries can have any, so the claim's hot path is untouched).
   if ((delivery.attemptCount > 0 || delivery.throttledSince != null) && events.length > 1) ctx.skipMessages = await messagesSentOf(settings.db, delivery.id);
   // Never throws, and its excerpt and error are already free of the channel's secrets (lib/channels/registry.ts).
-  return { result: await module.send(channel.channel, events, ctx) };
+  return { result: await typeModule.send(channel.channel, events, ctx) };
 }
 
 async function messagesSentOf(db: Db, deliveryId: string): Promise<number> {

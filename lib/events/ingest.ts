@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx, type Tx } from "@/db/client";
-import { deliveries as deliveriesTable, deliveryEvents, events as eventsTable, products as productsTable, type Severity } from "@/db/schema";
+import { deliveries as deliveriesTable, deliveryEvents, products as productsTable, type Severity } from "@/db/schema";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";

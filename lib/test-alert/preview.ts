@@ -72,9 +72,9 @@ function webhookHeaders(row: ChannelRow): { headers: PreviewHeader[]; redactions
 }
 
 export function previewChannel(row: ChannelRow, events: RenderableEvent[]): ChannelPreview {
-  const module = channelModule(row.type);
+  const typeModule = channelModule(row.type);
   // Plain settings only: the renderers need no secret to build a body.
-  const rendered = module.render({ type: row.type, settings: row.settings, secrets: {} }, events);
+  const rendered = typeModule.render({ type: row.type, settings: row.settings, secrets: {} }, events);
   const redactions: string[] = [];
   if (URL_IS_SECRET[row.type]) redactions.push("The webhook URL is shown masked: it contains the channel's credentials.");
   const http = row.type === "webhook" ? webhookHeaders(row) : { headers: [{ name: "content-type", value: "application/json" }], redactions: [] };

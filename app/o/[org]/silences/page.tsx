@@ -29,12 +29,17 @@ function fromNow(iso: string, now: number): string {
  * sees them; owners and admins (and product admins, for their products) make and
  * expire them.
  */
+/** What the page shows, as of one moment (read once per request, outside the component: rendering stays pure). */
+async function pageData(org: string) {
+  const { principal, org: o } = await authorizePage(org, "org:read");
+  const now = Date.now();
+  return { principal, o, now, silences: await listSilences(db(), o.id, { now }) };
+}
+
 export default async function SilencesPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
-  const { principal, org: o } = await authorizePage(org, "org:read");
+  const { principal, o, now, silences } = await pageData(org);
   const database = db();
-  const now = Date.now();
-  const silences = await listSilences(database, o.id, { now });
   const configures = can(principal, "org:configure");
   const ownProducts = (await listProducts(database, o.id)).filter((p) => configures || can(principal, "product:configure", p.id));
   const productIdOf = new Map(ownProducts.map((p) => [p.slug, p.id]));
