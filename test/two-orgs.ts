@@ -258,6 +258,8 @@ export const VALID_BODIES: Record<string, (seed: SeededOrg) => unknown> = {
   "POST /api/v1/orgs/{org}/channels": () => ({ type: "inbox", name: "Hardening inbox" }),
   "PATCH /api/v1/orgs/{org}/channels/{id}": () => ({ name: "Renamed by hardening" }),
   "POST /api/v1/orgs/{org}/deliveries/replay": (s) => ({ channel: s.channelId, since: "2020-01-01T00:00:00Z" }),
+  "POST /api/v2/notifications/webhooks/{org}": () => ({ name: "hardening", urls: [{ format: "raw", url: "https://hooks.example.com/hardening" }] }),
+  "POST /api/v2/notifications/emailhooks/{org}": () => ({ name: "hardening", notified: [{ type: "email", target: "ops@example.com" }] }),
   "POST /api/v1/orgs/{org}/silences": (s) => ({ eventTypes: ["deployment.failed"], products: [s.product.slug], duration: "4h", reason: "hardening" }),
 };
 
@@ -271,6 +273,8 @@ export function validBodyOf(op: { op: string; endpoint?: { body?: unknown; examp
 export function paramValue(name: string, after: string, own: SeededOrg, ids: SeededOrg): string {
   if (name === "org") return own.slug;
   if (name === "product" || name === "app") return ids.product.slug;
+  // A Clever Cloud hook's id is its channel's (the seed's channel is no hook: a 404 for those who may ask).
+  if (name === "hook") return ids.channelId;
   const byCollection: Record<string, string> = {
     channels: ids.channelId,
     deliveries: ids.deliveryId,

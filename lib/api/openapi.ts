@@ -122,7 +122,7 @@ const PATH_PARAM_DESCRIPTIONS: Record<string, string> = {
   app: "The product's slug",
 };
 
-const PATH_PARAM_EXAMPLES: Record<string, string> = { org: "acme", product: "billing", app: "billing" };
+const PATH_PARAM_EXAMPLES: Record<string, string> = { org: "acme", product: "billing", app: "billing", hook: "ch_…" };
 /** Id placeholders by the collection an `{id}` belongs to (the prefixes of lib/ids). */
 const ID_EXAMPLES: Record<string, string> = { channels: "ch_…", notifications: "ch_…", deliveries: "dlv_…", events: "evt_…", rules: "rul_…", silences: "sil_…" };
 

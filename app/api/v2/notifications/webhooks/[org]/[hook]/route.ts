@@ -1,0 +1,9 @@
+import { db } from "@/db/client";
+import { deleteWebhookEndpoint } from "@/lib/api/endpoints/clever-hooks";
+import { handle } from "@/lib/api/handler";
+import { actorOf } from "@/lib/auth/permissions";
+import { deleteHook } from "@/lib/rules/clever-hooks";
+
+export const dynamic = "force-dynamic";
+
+export const DELETE = handle(deleteWebhookEndpoint, ({ org, principal, params }) => deleteHook(db(), org, actorOf(principal), "webhook", params.hook));
