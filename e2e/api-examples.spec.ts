@@ -72,6 +72,7 @@ const SCENARIO: Step[] = [
   { op: "GET /api/v1/orgs/{org}/events" },
   { op: "GET /api/v1/orgs/{org}/events/{id}" },
   { op: "GET /api/v1/orgs/{org}/rules/{id}/matches" },
+  { op: "GET /api/v1/orgs/{org}/events/{id}/trace" },
   {
     op: "GET /api/v1/orgs/{org}/deliveries",
     until: (b) => b.deliveries.some((d: Json) => d.channelId === bound("ch_…") && d.status === "dead"),
@@ -90,6 +91,22 @@ const SCENARIO: Step[] = [
   { op: "GET /api/v1/apps/{app}/notifications/{id}", also: () => ({ "ch_…": bound("notification") }) },
   { op: "PATCH /api/v1/apps/{app}/notifications/{id}", also: () => ({ "ch_…": bound("notification") }) },
   { op: "DELETE /api/v1/apps/{app}/notifications/{id}", also: () => ({ "ch_…": bound("notification") }) },
+  // Silences: one made and expired; a snooze of the example event (the examples run last).
+  { op: "POST /api/v1/orgs/{org}/silences", bind: (b) => bindings.set("sil_…", b.silence.id) },
+  { op: "GET /api/v1/orgs/{org}/silences" },
+  { op: "GET /api/v1/orgs/{org}/silences/{id}" },
+  { op: "DELETE /api/v1/orgs/{org}/silences/{id}" },
+  { op: "POST /api/v1/orgs/{org}/events/{id}/snooze" },
+  // Clever Cloud's hooks: made, listed, removed (a hook's id is its channel's).
+  { op: "POST /api/v2/notifications/webhooks/{org}", bind: (b) => bindings.set("cc-webhook", b.id) },
+  { op: "GET /api/v2/notifications/webhooks/{org}" },
+  { op: "DELETE /api/v2/notifications/webhooks/{org}/{hook}", also: () => ({ "ch_…": bound("cc-webhook") }) },
+  { op: "POST /api/v2/notifications/emailhooks/{org}", bind: (b) => bindings.set("cc-emailhook", b.id) },
+  { op: "GET /api/v2/notifications/emailhooks/{org}" },
+  { op: "DELETE /api/v2/notifications/emailhooks/{org}/{hook}", also: () => ({ "ch_…": bound("cc-emailhook") }) },
+  // CIPP's settings, at CIPP's paths.
+  { op: "POST /api/ExecNotificationConfig" },
+  { op: "GET /api/ListNotificationConfig" },
   { op: "POST /api/dispatch" },
   { op: "GET /api/metrics" },
   { op: "DELETE /api/v1/orgs/{org}/rules/{id}" },
@@ -210,6 +227,9 @@ test("every curl command in the README and docs succeeds against the server", as
       .replaceAll("https://herald.example.com", E2E.baseURL)
       .replaceAll("localhost:3000", E2E.baseURL)
       .replaceAll("/orgs/acme/", `/orgs/${E2E.owner.slug}/`)
+      .replace(/\/(webhooks|emailhooks)\/acme\b/g, `/$1/${E2E.owner.slug}`)
+      .replaceAll("?org=acme", `?org=${E2E.owner.slug}`)
+      .replaceAll("https://hooks.example.com/", peers.url("/"))
       .replaceAll("ch_…", channelId)
       // A new channel is sent a test first; Slack is outside this machine, so its documented channel is created untested here.
       .replace(/("url": "https:\/\/hooks\.slack\.com[^"]*")/g, '$1, "skipTest": true');

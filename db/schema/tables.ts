@@ -12,6 +12,7 @@ import {
   type SealedSecret,
   type Severity,
   type SilenceMatchers,
+  type CippSettings,
 } from "./values";
 
 /**
@@ -45,6 +46,8 @@ export function defineSchema(k: SchemaKit) {
     name: k.text("name").notNull(),
     /** An owner's shorter retention for this org, in days (null: the instance's HERALD_RETENTION_DAYS). */
     retentionDays: k.integer("retention_days"),
+    /** CIPP's notification settings as its API set them (lib/rules/cipp-config.ts): the channels and rule they made, and CIPP-only flags. */
+    cippSettings: k.json<CippSettings>("cipp_settings"),
     createdAt: createdAt(),
   });
 

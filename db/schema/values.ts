@@ -57,3 +57,12 @@ export type SilenceMatchers = {
   title: string | null;
   data: { key: string; value: string }[];
 };
+
+/** What CIPP's notification settings made in an org, and the flags Herald keeps for CIPP without acting on them. */
+export type CippSettings = {
+  emailChannelId: string | null;
+  webhookChannelId: string | null;
+  ruleId: string | null;
+  sendtoIntegration: boolean;
+  includeTenantId: boolean;
+};

@@ -24,7 +24,7 @@ export const createWebhookEndpoint = endpoint({
   tag: TAG,
   permission: "org:configure",
   body: cleverWebhookSchema,
-  example: { name: "deployments", urls: [{ format: "raw", url: "https://hooks.example.com/clever" }], scope: ["web-shop"], events: ["META_DEPLOYMENT_RESULT"] },
+  example: { name: "deployments", urls: [{ format: "raw", url: "https://example.com/herald-hook" }], scope: ["web-shop"], events: ["META_DEPLOYMENT_RESULT"] },
   response: webhookOut,
   status: 201,
 });

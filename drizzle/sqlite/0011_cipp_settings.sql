@@ -1,0 +1,1 @@
+ALTER TABLE `orgs` ADD `cipp_settings` text;
