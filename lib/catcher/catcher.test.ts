@@ -76,7 +76,9 @@ describe("a catcher with its own webhook channel", () => {
     const catcher = await createCatcher(db, orgA, actor, { name: "First try", createChannel: true });
     expect(catcher.url).toMatch(new RegExp(`^${base}/catch/[A-Za-z0-9_-]{32}$`));
     const channel = await getChannel(db, orgA, catcher.channelId!);
-    expect(channel).toMatchObject({ type: "webhook", url: catcher.url });
+    // The catcher's token is a credential in the URL: the channel shows it as a hint only (issue #19 §4).
+    expect(channel).toMatchObject({ type: "webhook", url: { configured: true, hint: expect.stringContaining("/catch/") } });
+    expect(JSON.stringify(channel)).not.toContain(catcher.url.split("/catch/")[1]);
 
     const result = await sendChannelTest(db, orgA, channel.id);
     expect(result).toMatchObject({ ok: true, status: 200 });

@@ -1,3 +1,4 @@
+import { maskUrl, urlCarriesCredential } from "@/lib/crypto/secrets";
 import type { ChannelType } from "@/db/schema/values";
 import {
   AUTH_PLAIN_FIELDS,
@@ -37,8 +38,10 @@ export function splitChannelInput(input: ChannelInput): SplitConfig {
     case "inbox":
       return { settings: input.members.length ? { members: input.members } : {}, secrets: {} };
     case "webhook": {
-      const settings: Record<string, unknown> = { url: input.url, format: input.format, authMethod: input.auth.method };
-      const secrets: Record<string, string> = {};
+      // A URL that carries a credential (?token=, a token path) is stored sealed, as a chat URL is.
+      const secret = urlCarriesCredential(input.url);
+      const settings: Record<string, unknown> = { ...(secret ? {} : { url: input.url }), format: input.format, authMethod: input.auth.method };
+      const secrets: Record<string, string> = secret ? { url: input.url } : {};
       const auth = input.auth;
       if (auth.method === "bearer") secrets.token = auth.token;
       if (auth.method === "basic") {
@@ -70,7 +73,7 @@ export function channelBodyOf(
     const auth: Record<string, unknown> = { method };
     for (const f of AUTH_PLAIN_FIELDS[method]) auth[f] = settings[f];
     for (const f of AUTH_SECRET_FIELDS[method]) auth[f] = secrets[f];
-    Object.assign(body, { url: settings.url, format: settings.format, auth, signingSecret: secrets.signingSecret });
+    Object.assign(body, { url: settings.url ?? secrets.url, format: settings.format, auth, signingSecret: secrets.signingSecret });
   }
   return body;
 }
@@ -145,8 +148,10 @@ export function publicChannelConfig(
       const auth: Record<string, unknown> = { method };
       for (const f of AUTH_PLAIN_FIELDS[method]) auth[f] = settings[f];
       for (const f of AUTH_SECRET_FIELDS[method]) auth[f] = view(f);
+      // A credential-carrying URL is only a hint — also one stored in plain text before it was sealed.
+      const plain = typeof settings.url === "string" ? settings.url : null;
       return {
-        url: String(settings.url ?? ""),
+        url: plain === null ? view("url") : urlCarriesCredential(plain) ? { configured: true, hint: maskUrl(plain) } : plain,
         format: (settings.format as WebhookFormat) ?? "array",
         auth: auth as PublicAuth,
         signingSecret: view("signingSecret"),
@@ -158,7 +163,10 @@ export function publicChannelConfig(
 /** One line for the channel list: where messages go, masked where it is a secret. */
 export function channelTarget(type: ChannelType, settings: Record<string, unknown>, hints: Record<string, string>): string {
   if (type === "email") return ((settings.recipients as string[]) ?? []).join(", ");
-  if (type === "webhook") return String(settings.url ?? "");
+  if (type === "webhook") {
+    const plain = typeof settings.url === "string" ? settings.url : null;
+    return plain === null ? (hints.url ?? "not configured") : urlCarriesCredential(plain) ? maskUrl(plain) : plain;
+  }
   if (type === "inbox") {
     const members = (settings.members as string[]) ?? [];
     return members.length ? `Console inbox of ${members.join(", ")}` : "Console inbox of every member";

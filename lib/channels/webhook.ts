@@ -151,7 +151,8 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
   return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events).map((body) => ({ kind: "http", body }));
 }
 
-const targetUrl = (config: ChannelConfig) => String(config.settings.url);
+/** Where it posts: a plain URL in the settings, or one carrying a credential, sealed among the secrets. */
+const targetUrl = (config: ChannelConfig) => String(config.settings.url ?? config.secrets.url ?? "");
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
   const result = await postAll(targetUrl(channel), webhookMessages(channel, events, ctx), ctx);
@@ -180,7 +181,7 @@ export const webhook: ChannelModule = {
   transport: "http",
   // This instance's own request catcher is on a loopback/private address by nature; the guard lets exactly it through.
   validate: (config, options) => {
-    const url = config.settings.url as string | undefined;
+    const url = targetUrl(config) || undefined;
     return url && isOwnCatcherUrl(env().publicUrl, url) ? Promise.resolve({}) : checkUrlTarget(url, options);
   },
   render,

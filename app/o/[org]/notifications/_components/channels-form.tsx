@@ -23,7 +23,9 @@ function defaultsOf(channel?: ChannelView) {
   if (channel.type === "inbox") return { ...base, members: channel.members ?? [] };
   if (channel.type === "webhook") {
     const auth = channel.auth!;
-    return { ...base, url: channel.url as string, format: channel.format, auth: { method: auth.method, username: auth.username, headerName: auth.headerName } };
+    // A URL that carries a credential comes back as a hint only: it starts as "keep", like any secret.
+    const url = typeof channel.url === "string" ? channel.url : undefined;
+    return { ...base, url, format: channel.format, auth: { method: auth.method, username: auth.username, headerName: auth.headerName } };
   }
   // Secrets start as "keep" (undefined): the browser never has them.
   return base;

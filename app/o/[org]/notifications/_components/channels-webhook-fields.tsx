@@ -65,12 +65,27 @@ export function WebhookFields({
 
   return (
     <div className="space-y-4">
-      <TextField
-        label="URL"
-        placeholder={URL_PLACEHOLDERS.webhook}
-        error={errorOf("url")}
-        {...form.register("url")}
-      />
+      {channel && typeof channel.url === "object" && channel.url ? (
+        <Controller
+          control={form.control}
+          name="url"
+          render={({ field }) => (
+            <SecretInput
+              label="URL"
+              type="text"
+              configured
+              hint={channel.url && typeof channel.url === "object" ? channel.url.hint : undefined}
+              value={field.value}
+              onChange={field.onChange}
+              placeholder={URL_PLACEHOLDERS.webhook}
+              help="This URL carries a credential (a token in its path or query): it is stored encrypted and never shown again."
+              error={errorOf("url")}
+            />
+          )}
+        />
+      ) : (
+        <TextField label="URL" placeholder={URL_PLACEHOLDERS.webhook} error={errorOf("url")} {...form.register("url")} />
+      )}
       {url.startsWith("http://") && !errorOf("url") && (
         <p className="-mt-3 text-xs font-medium text-amber-700" role="note">
           Warning: http:// is not encrypted — events, credentials and signatures can be read on the way. Prefer https://.
