@@ -7,6 +7,8 @@ import { closeMailTransport } from "@/lib/channels/email";
 import { startReceiver, startSmtpServer, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { newId } from "@/lib/ids";
+import { setNotificationConfig } from "@/lib/rules/notification-config";
+import { notificationConfigSchema } from "@/lib/validation/notification-config";
 import { call } from "@/test/api";
 import { closeTestDb, testDb } from "@/test/db";
 import * as webhooks from "@/app/api/v2/notifications/webhooks/[org]/route";
@@ -132,6 +134,12 @@ describe("Clever Cloud webhooks", () => {
     expect(listed.json[0].urls[0].format).toBe("raw");
     expect((await req(webhook.DELETE, "DELETE", `webhooks/${org.slug}/${created.json.id}`, undefined, admin, { hook: created.json.id })).status).toBe(204);
     expect((await req(webhooks.GET, "GET", `webhooks/${org.slug}`)).json).toEqual([]);
+    // Saving the org rules as a whole (CIPP-style config) leaves the hooks' rules to this API.
+    const again = await req(webhooks.POST, "POST", `webhooks/${org.slug}`, { urls: [{ url: receiver.url("/again") }] });
+    expect((await setNotificationConfig(db, org, { type: "system", label: "test" }, notificationConfigSchema.parse({ rules: [] }))).rules.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["raw webhook", "Default deployment result e-mails"]),
+    );
+    expect((await req(webhooks.GET, "GET", `webhooks/${org.slug}`)).json.map((h: { id: string }) => h.id)).toEqual([again.json.id]);
     // Not a hook any more, and never an e-mail hook.
     expect((await req(webhook.DELETE, "DELETE", `webhooks/${org.slug}/${created.json.id}`, undefined, admin, { hook: created.json.id })).status).toBe(404);
   });

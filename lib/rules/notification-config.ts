@@ -14,7 +14,8 @@ import { createRuleIn, deleteRuleIn, listRules, updateRuleIn, type RuleView } fr
  * (masked), its org rules, the severity scale and the options a rule takes.
  * A POST sends the org rules as a whole — listed with an id = changed,
  * without = created, left out = removed — checked like the console's form,
- * in one transaction. Product rules are set per product and not touched.
+ * in one transaction. Product rules are set per product and not touched, nor
+ * are the rules of Clever Cloud hooks (changed through that API).
  */
 
 export type NotificationConfig = {
@@ -43,7 +44,8 @@ export async function getNotificationConfig(db: DbOrTx, org: { id: string; slug:
 
 export async function setNotificationConfig(db: Db, org: { id: string; slug: string }, actor: Actor, input: NotificationConfigInput): Promise<NotificationConfig> {
   return db.transaction(async (tx) => {
-    const current = new Map((await listRules(tx, org.id, { productId: null })).map((r) => [r.id, r]));
+    // Rules another API manages (a Clever Cloud hook's, the default deployment e-mails') are left to it.
+    const current = new Map((await listRules(tx, org.id, { productId: null })).filter((r) => !r.notificationId).map((r) => [r.id, r]));
     const kept = new Set<string>();
     for (const [i, { id, ...body }] of input.rules.entries()) {
       const prefix = `rules.${i}.`;

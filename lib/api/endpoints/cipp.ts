@@ -44,7 +44,7 @@ export const execCippNotificationConfigEndpoint = endpoint({
     email: "ops@acme.example,noc@acme.example",
     webhook: "https://example.com/herald-hook",
     webhookAuthType: { label: "Bearer Token", value: "Bearer" },
-    webhookAuthToken: "…",
+    webhookAuthToken: "s3cret-token",
     logsToInclude: [{ label: "Deployment failed", value: "deployment.failed" }],
     Severity: [{ label: "Alert", value: "Alert" }, { label: "Error", value: "Error" }],
     onePerTenant: true,
