@@ -123,6 +123,23 @@ describe("CIPP's notification settings", () => {
     expect(await db.select().from(rules).where(eq(rules.name, "CIPP notifications"))).toEqual([]);
   });
 
+  it("posting back what ListNotificationConfig read changes nothing: a secret left out, empty or SentToKeyVault keeps the stored one; keys in any case", async () => {
+    await save({ webhook: receiver.url("/keep?token=url-SECRET"), webhookAuthType: "Bearer", webhookAuthToken: "kept-SECRET", logsToInclude: ["AddUser", "TokensUpdater"] });
+    const [before] = await cippChannels();
+    const read = (await load()).json;
+    expect(read.logsToInclude).toEqual(["account.created", "token.created", "token.revoked"]);
+    expect(read.webhook).not.toContain("url-SECRET");
+    for (const body of [read, { webhook: read.webhook, webhookauthtype: "bearer", webhookAuthToken: "SentToKeyVault", logsToInclude: read.logsToInclude }]) {
+      expect((await save(body)).status).toBe(200);
+    }
+    const [after] = await cippChannels();
+    expect(after.id).toBe(before.id);
+    expect(after.secrets).toEqual(before.secrets);
+    await ingestEvents(db, orgId, [{ type: "token.created", severity: "alert", title: "token made" }], { indexed: true, now: Date.now() - 16 * 60_000 });
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect(receiver.requests.map((r) => [r.path, r.headers.authorization])).toEqual([["/keep?token=url-SECRET", "Bearer kept-SECRET"]]);
+  });
+
   it("the webhook's host picks the channel as CIPP picks the format; bad settings are refused naming CIPP's field, nothing saved", async () => {
     await save({ webhook: "https://hooks.slack.com/services/T0/B0/cippSlackSECRET" });
     expect((await cippChannels()).map((c) => c.type)).toEqual(["slack"]);
@@ -135,7 +152,7 @@ describe("CIPP's notification settings", () => {
     expect(await fields({ webhook: "https://acme.webhook.office.com/webhookb2/x" })).toEqual([422, ["webhook"]]);
     expect(await fields({ webhook: receiver.url(), webhookAuthType: "Bearer" })).toEqual([422, ["webhookAuthToken"]]);
     expect(await fields({ webhook: receiver.url(), webhookAuthType: "Kerberos" })).toEqual([422, ["webhookAuthType"]]);
-    expect(await fields({ email: "ops@example.com", logsToInclude: ["Standards"] })).toEqual([422, ["logsToInclude.0"]]);
+    expect(await fields({ email: "ops@example.com", logsToInclude: ["ExecDnsConfig"] })).toEqual([422, ["logsToInclude.0"]]);
     expect(await fields({ email: "ops@example.com", Severity: "Loud" })).toEqual([422, ["Severity.0"]]);
     expect(await fields({ email: "not an address" })).toEqual([422, ["email"]]);
     expect((await cippChannels()).map((c) => c.type)).toEqual(["slack"]);

@@ -5,10 +5,11 @@ import { createChannel, deleteChannel, updateChannel } from "@/db/queries/channe
 import type { Actor } from "@/lib/auth/permissions";
 import { publicChannelConfig } from "@/lib/channels/config";
 import { maskUrl } from "@/lib/crypto/secrets";
-import { invalid, type FieldErrors } from "@/lib/errors";
+import { fieldErrorsOf } from "@/lib/api/protocol";
+import { AppError, invalid, type FieldErrors } from "@/lib/errors";
 import { orgCatalog } from "@/lib/events/catalog";
-import { chatServiceOf, createChannelSchema, patchChannelSchema, TEAMS_RETIRED_MESSAGE, type ChannelInput } from "@/lib/validation/channels";
-import { CIPP_AUTH_TYPES, CIPP_SEVERITIES, type CippConfigInput } from "@/lib/validation/cipp-config";
+import { chatServiceOf, createChannelSchema, patchChannelSchema, TEAMS_RETIRED_MESSAGE } from "@/lib/validation/channels";
+import { CIPP_AUTH_TYPES, CIPP_LOG_TYPES, CIPP_SEVERITIES, type CippConfigInput } from "@/lib/validation/cipp-config";
 import type { RuleBody } from "@/lib/validation/rules";
 import { createRuleIn, deleteRuleIn, updateRuleIn } from "./queries";
 
@@ -76,8 +77,27 @@ export async function getCippConfig(db: DbOrTx, orgId: string): Promise<CippConf
   };
 }
 
-/** The channel `webhook` makes: its type by the host, as CIPP picks its format; its auth from webhookAuthType. */
-function webhookChannel(input: CippConfigInput, fields: FieldErrors): ChannelInput | null {
+/** CIPP's field for each of a channel body's fields: an error names what CIPP sent. */
+const CIPP_FIELD: Record<string, string> = {
+  url: "webhook",
+  recipients: "email",
+  token: "webhookAuthToken",
+  username: "webhookAuthUsername",
+  password: "webhookAuthPassword",
+  headerName: "webhookAuthHeaderName",
+  headerValue: "webhookAuthHeaderValue",
+  headers: "webhookAuthHeaders",
+  method: "webhookAuthType",
+};
+
+function cippFields(fields: FieldErrors | undefined): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [path, messages] of Object.entries(fields ?? {})) (out[CIPP_FIELD[path.split(".").at(-1) ?? ""] ?? "webhook"] ??= []).push(...messages);
+  return out;
+}
+
+/** The channel `webhook` asks for, as a create body: its type by the host, as CIPP picks its format; its auth from webhookAuthType. */
+function webhookChannel(input: CippConfigInput, fields: FieldErrors): Record<string, unknown> | null {
   if (!input.webhook) return null;
   let url: URL;
   try {
@@ -92,73 +112,70 @@ function webhookChannel(input: CippConfigInput, fields: FieldErrors): ChannelInp
     return null;
   }
   const name = "CIPP webhook";
-  let body: unknown;
-  if (service === "slack" || service === "discord" || service === "teams") body = { type: service, name, url: input.webhook };
-  else {
-    const method = CIPP_AUTH_TYPES[(input.webhookAuthType ?? "none").toLowerCase()];
-    if (!method) {
-      fields.webhookAuthType = [`must be one of None, Bearer, Basic, API Key Header, Custom Headers`];
-      return null;
-    }
-    const auth =
-      method === "bearer"
-        ? { method, token: input.webhookAuthToken }
-        : method === "basic"
-          ? { method, username: input.webhookAuthUsername, password: input.webhookAuthPassword ?? "" }
-          : method === "apikey"
-            ? { method, headerName: input.webhookAuthHeaderName, headerValue: input.webhookAuthHeaderValue }
-            : method === "headers"
-              ? { method, headers: input.webhookAuthHeaders }
-              : { method };
-    body = { type: "webhook", name, url: input.webhook, format: input.UseStandardizedSchema ? "envelope" : "array", auth };
+  if (service === "slack" || service === "discord" || service === "teams") return { type: service, name, url: input.webhook };
+  const method = CIPP_AUTH_TYPES[(input.webhookAuthType ?? "none").toLowerCase()];
+  if (!method) {
+    fields.webhookAuthType = [`must be one of None, Bearer, Basic, API Key Header, Custom Headers`];
+    return null;
   }
-  const parsed = createChannelSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    // auth.token → webhookAuthToken, …: the error names the field CIPP sent.
-    const key = { url: "webhook", token: "webhookAuthToken", username: "webhookAuthUsername", password: "webhookAuthPassword", headerName: "webhookAuthHeaderName", headerValue: "webhookAuthHeaderValue", headers: "webhookAuthHeaders" }[String(issue.path.at(-1))] ?? "webhook";
-    (fields[key] ??= []).push(issue.message);
-  }
-  return null;
+  const auth =
+    method === "bearer"
+      ? { method, token: input.webhookAuthToken }
+      : method === "basic"
+        ? { method, username: input.webhookAuthUsername, password: input.webhookAuthPassword }
+        : method === "apikey"
+          ? { method, headerName: input.webhookAuthHeaderName, headerValue: input.webhookAuthHeaderValue }
+          : method === "headers"
+            ? { method, headers: input.webhookAuthHeaders }
+            : { method };
+  return { type: "webhook", name, url: input.webhook, format: input.UseStandardizedSchema ? "envelope" : "array", auth };
 }
 
-function emailChannel(input: CippConfigInput, fields: FieldErrors): ChannelInput | null {
+function emailChannel(input: CippConfigInput): Record<string, unknown> | null {
   const recipients = (input.email ?? "").split(/[,;]/).map((s) => s.trim()).filter(Boolean);
-  if (!recipients.length) return null;
-  const parsed = createChannelSchema.safeParse({ type: "email", name: "CIPP e-mail", recipients });
-  if (parsed.success) return parsed.data;
-  fields.email = parsed.error.issues.map((i) => i.message);
-  return null;
+  return recipients.length ? { type: "email", name: "CIPP e-mail", recipients } : null;
 }
 
-/** The fields of a channel that a patch changes (type and name stay). */
-function patchOf(input: ChannelInput) {
-  if (input.type === "email") return patchChannelSchema.parse({ recipients: input.recipients });
-  if (input.type === "webhook") return patchChannelSchema.parse({ url: input.url, format: input.format, auth: input.auth });
-  return patchChannelSchema.parse({ url: "url" in input ? input.url : undefined });
-}
+/** Herald's masked form of a URL (lib/crypto/secrets maskUrl): it ends in `/****`. */
+const isMasked = (url: unknown) => typeof url === "string" && url.endsWith("/****");
 
-/** Changes the channel made last time when it is of the same type (its queue stays), else makes a new one. */
-async function keepChannel(tx: Db, orgId: string, actor: Actor, existingId: string | null, input: ChannelInput | null): Promise<string | null> {
-  if (!input) return null;
-  if (existingId) {
-    const [row] = await tx.select({ type: channels.type }).from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, existingId))).limit(1);
-    if (row?.type === input.type) {
-      await updateChannel(tx, orgId, actor, existingId, patchOf(input));
-      return existingId;
+/**
+ * Changes the channel the last save made when it is of the same type — its queue
+ * stays, and a secret left out (or `SentToKeyVault`) keeps the stored one — else
+ * makes a new one. Either way an error names CIPP's field.
+ */
+async function keepChannel(tx: Db, orgId: string, actor: Actor, existingId: string | null, body: Record<string, unknown> | null): Promise<string | null> {
+  if (!body) return null;
+  try {
+    if (existingId) {
+      const [row] = await tx.select({ type: channels.type }).from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, existingId))).limit(1);
+      if (row?.type === body.type) {
+        const { type: _type, name: _name, url, ...fields } = body;
+        // The masked URL ListNotificationConfig reads back, posted again, keeps the stored one.
+        await updateChannel(tx, orgId, actor, existingId, patchChannelSchema.parse(isMasked(url) ? fields : { ...fields, url }));
+        return existingId;
+      }
     }
+    if (isMasked(body.url)) throw invalid({ url: ["is the masked URL Herald reads back: send the full URL"] });
+    const parsed = createChannelSchema.safeParse(body);
+    if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error));
+    return (await createChannel(tx, orgId, actor, parsed.data)).id;
+  } catch (e) {
+    if (e instanceof AppError && e.fields) throw invalid(cippFields(e.fields), e.message);
+    throw e;
   }
-  return (await createChannel(tx, orgId, actor, input)).id;
 }
 
 export async function setCippConfig(db: Db, orgId: string, actor: Actor, input: CippConfigInput): Promise<CippConfigView> {
   const fields: FieldErrors = {};
-  const mail = emailChannel(input, fields);
+  const mail = emailChannel(input);
   const hook = webhookChannel(input, fields);
   const catalog = new Set((await orgCatalog(db, orgId)).map((t) => t.key));
-  const eventTypes = input.logsToInclude?.length ? input.logsToInclude : [];
-  eventTypes.forEach((key, i) => {
-    if (!catalog.has(key)) (fields[`logsToInclude.${i}`] ??= []).push(`unknown event type "${key}" (Herald's event types stand for CIPP's log categories)`);
+  // CIPP's log types with a Herald counterpart, or Herald's own event types.
+  const eventTypes = (input.logsToInclude ?? []).flatMap((key, i) => {
+    const mapped = CIPP_LOG_TYPES[key] ?? (catalog.has(key) ? [key] : null);
+    if (!mapped) (fields[`logsToInclude.${i}`] ??= []).push(`"${key}" has no Herald event: use ${Object.keys(CIPP_LOG_TYPES).join(", ")} or a Herald event type`);
+    return mapped ?? [];
   });
   const severities = (input.Severity?.length ? input.Severity : ["Alert"]).map((s, i) => {
     const severity = CIPP_SEVERITIES[s.toLowerCase()];

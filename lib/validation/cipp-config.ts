@@ -37,16 +37,65 @@ export const CIPP_AUTH_TYPES: Record<string, "none" | "bearer" | "basic" | "apik
 /** CIPP's logbook severities → Herald's (CIPP writes "Warn" too). */
 export const CIPP_SEVERITIES: Record<string, Severity> = Object.fromEntries([...SEVERITIES.map((s) => [s, s] as const), ["warn", "warning"] as const, ["information", "info"] as const]);
 
-export const cippConfigSchema = z.object({
+/**
+ * CIPP's log types (its "logs to include" values) that Herald has platform events
+ * for; the others are CIPP's Microsoft 365 actions, which Herald never raises.
+ */
+export const CIPP_LOG_TYPES: Record<string, readonly string[]> = {
+  AddUser: ["account.created"],
+  ExecOffboardUser: ["account.removed"],
+  Standards: ["rule.created", "rule.removed"],
+  TokensUpdater: ["token.created", "token.revoked"],
+};
+
+/**
+ * A stored secret is kept when the field is left out, empty, CIPP's own stored
+ * marker `SentToKeyVault`, or the `{configured, hint}` Herald reads back — so a
+ * configuration read with ListNotificationConfig and posted back changes nothing.
+ */
+export const KEEP_SECRET = "SentToKeyVault";
+const secret = (max: number) =>
+  z
+    .union([z.string().max(max, `must be at most ${max.toLocaleString("en-US")} characters`), z.null(), z.object({ configured: z.boolean() }).loose()], { error: "must be text" })
+    .optional()
+    .transform((v) => (v === null || v === undefined || v === "" || v === KEEP_SECRET || typeof v === "object" ? undefined : v));
+
+const FIELDS = [
+  "email",
+  "webhook",
+  "webhookAuthType",
+  "webhookAuthToken",
+  "webhookAuthUsername",
+  "webhookAuthPassword",
+  "webhookAuthHeaderName",
+  "webhookAuthHeaderValue",
+  "webhookAuthHeaders",
+  "logsToInclude",
+  "Severity",
+  "onePerTenant",
+  "sendtoIntegration",
+  "includeTenantId",
+  "UseStandardizedSchema",
+] as const;
+const CANONICAL = new Map<string, string>(FIELDS.map((f) => [f.toLowerCase(), f]));
+
+/** CIPP reads its body through PowerShell, whose property names are case-insensitive (`onepertenant` finds `onePerTenant`): so does Herald. */
+const canonicalKeys = (body: unknown) =>
+  body && typeof body === "object" && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).map(([k, v]) => [CANONICAL.get(k.toLowerCase()) ?? k, v])) : body;
+
+const cippFields = z.object({
   email: z.string().max(5000, "must be at most 5,000 characters").optional(),
   webhook: z.string().trim().max(2000, "must be at most 2,000 characters").optional(),
   webhookAuthType: choice.optional(),
-  webhookAuthToken: z.string().max(4096).optional(),
+  webhookAuthToken: secret(4096),
   webhookAuthUsername: z.string().max(200).optional(),
-  webhookAuthPassword: z.string().max(1024).optional(),
+  webhookAuthPassword: secret(1024),
   webhookAuthHeaderName: z.string().max(200).optional(),
-  webhookAuthHeaderValue: z.string().max(4096).optional(),
-  webhookAuthHeaders: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  webhookAuthHeaderValue: secret(4096),
+  webhookAuthHeaders: z
+    .union([z.string(), z.null(), z.record(z.string(), z.unknown())])
+    .optional()
+    .transform((v) => (v === null || v === undefined || v === "" || v === KEEP_SECRET || (typeof v === "object" && "configured" in v) ? undefined : v)),
   logsToInclude: choices.optional(),
   Severity: choices.optional(),
   onePerTenant: flag.optional(),
@@ -54,4 +103,5 @@ export const cippConfigSchema = z.object({
   includeTenantId: flag.optional(),
   UseStandardizedSchema: flag.optional(),
 });
+export const cippConfigSchema = z.preprocess(canonicalKeys, cippFields);
 export type CippConfigInput = z.output<typeof cippConfigSchema>;
