@@ -21,6 +21,7 @@ export const CLEVER_EVENTS: Record<string, string[]> = {
   DEPLOYMENT_SUCCESS: ["deployment.succeeded"],
   DEPLOYMENT_FAIL: ["deployment.failed"],
   META_CREDITS: ["billing.credits_low"],
+  ORGANISATION_USER_ADDITION: ["account.created"],
 };
 
 const base = {
