@@ -234,7 +234,8 @@ test("every curl command in the README and docs succeeds against the server", as
       // A new channel is sent a test first; Slack is outside this machine, so its documented channel is created untested here.
       .replace(/("url": "https:\/\/hooks\.slack\.com[^"]*")/g, '$1, "skipTest": true');
     // Each answer's status goes to stderr, so a command that discards its output is still checked.
-    const script = `set -euo pipefail\ncurl() { command curl --max-time 30 --write-out '%{stderr}HTTP %{http_code}\\n' "$@"; }\n${local}`;
+    // 60 s: /api/dispatch may take its maxMs (up to 25 s) and then wait up to 20 s for the sends in flight (docs/delivery.md).
+    const script = `set -euo pipefail\ncurl() { command curl --max-time 60 --write-out '%{stderr}HTTP %{http_code}\\n' "$@"; }\n${local}`;
     const run = spawnSync("bash", ["-c", script], {
       env: { ...process.env, TOKEN: token, HERALD_TOKEN: token, HERALD_DISPATCH_TOKEN: DISPATCH_TOKEN },
       encoding: "utf8",

@@ -331,6 +331,7 @@ export class DeliveryDispatcher {
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
     const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
+    const pacingReadAt = Date.now();
     const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...[...this.waiting].map((l) => l.channelId)])]);
     const events = await loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
     const origins = new Map([...channels].map(([id, channel]) => [id, originOf(channel)]));
@@ -356,7 +357,7 @@ export class DeliveryDispatcher {
     for (const [channelId, { paceMs, sendNotBefore }] of pacing) {
       const lane = this.lanes.get(channelId);
       if (!lane) continue;
-      lane.paceMs = paceMs;
+      lane.sharedPace(paceMs, pacingReadAt);
       if (sendNotBefore !== null && sendNotBefore > now) this.hold(lane, sendNotBefore);
     }
     this.pump();
@@ -416,8 +417,8 @@ export class DeliveryDispatcher {
       else this.originInFlight.delete(origin);
     }
     this.heldJobs.delete(job.delivery.id);
-    // Unpaced lanes are forgotten when idle; paced ones keep their timing (one per paced channel).
-    if (!lane.queue.length && !lane.inFlight && lane.policy.intervalMs === 0) this.lanes.delete(lane.channelId);
+    // Unpaced lanes are forgotten when idle; paced, held or slowed-down ones keep their timing (one per such channel).
+    if (lane.idle()) this.lanes.delete(lane.channelId);
     if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     if (!this.accepting) return;
     this.pump();
@@ -457,13 +458,15 @@ export class DeliveryDispatcher {
     this.counts[record.outcome === "retry" ? "retried" : record.outcome]++;
     if (record.hold && "channel" in job.channel) {
       const { hold } = record;
-      if (hold.throttle && lane.paceMs === 0) lane.paceMs = 1; // shared from now on; the claim after reads the real pace
+      if (hold.throttle) lane.throttleWriting();
       this.hold(lane, hold.untilMs);
       // On the channel row, for every worker; a failure to write it leaves this worker's own hold in place.
       const channel = { id: delivery.channelId, baseIntervalMs: lane.policy.intervalMs };
-      holdChannel(this.db, channel, hold.untilMs, { throttle: hold.throttle, startedAt: record.at }).catch((e) => {
-        if (!reportStorageFailure(e)) log.error("dispatch: holding a throttled channel failed", { channelId: delivery.channelId, error: (e as Error).message });
-      });
+      holdChannel(this.db, channel, hold.untilMs, { throttle: hold.throttle, startedAt: record.at })
+        .catch((e) => {
+          if (!reportStorageFailure(e)) log.error("dispatch: holding a throttled channel failed", { channelId: delivery.channelId, error: (e as Error).message });
+        })
+        .finally(() => hold.throttle && lane.throttleWritten());
     }
     this.pending.push(record);
     if (this.pending.length >= this.batchSize) void this.flush();

@@ -44,6 +44,9 @@ export class Lane<T> {
   paceMs = 0;
   /** A shared start slot is being reserved (one at a time per lane and worker). */
   starting = false;
+  /** This worker's throttles still being written to the channel row, and when the last one got there. */
+  private throttleWrites = 0;
+  private throttleWrittenAt = 0;
   /** Where the channel's requests go (an HTTP channel's URL origin; null otherwise), for the dispatcher's per-origin bound. */
   origin: string | null = null;
 
@@ -67,6 +70,38 @@ export class Lane<T> {
   /** The receiver said when it will take more (429 Retry-After, or a spent rate-limit budget). */
   holdFor(ms: number, now = Date.now()) {
     this.nextFreeAt = Math.max(this.nextFreeAt, now + ms);
+  }
+
+  /**
+   * The receiver throttled a send of this worker: the lane is paced (shared
+   * slots) from now on, also before the channel row says so — its write is
+   * `throttleWriting` until `throttleWritten`.
+   */
+  throttleWriting() {
+    this.throttleWrites++;
+    if (this.paceMs === 0) this.paceMs = 1; // shared from now on; the claim after the write reads the real pace
+  }
+
+  throttleWritten(now = Date.now()) {
+    this.throttleWrites--;
+    this.throttleWrittenAt = now;
+  }
+
+  /**
+   * The channel row's pace, read at `readAt` (each claim). A read older than
+   * this worker's own throttle's write says "unpaced" only because the write
+   * had not landed: taken, it unpaced a throttled lane and the next start sent
+   * a burst of `maxInFlight` (issue #17: 290 requests in a second at a 20/s
+   * receiver on a starved machine). Such a read is ignored.
+   */
+  sharedPace(paceMs: number, readAt: number) {
+    if (this.throttleWrites > 0 || readAt < this.throttleWrittenAt) return;
+    this.paceMs = paceMs;
+  }
+
+  /** Nothing here that the next claim would not rebuild: no job, no send, no hold, no pace. */
+  idle(now = Date.now()): boolean {
+    return !this.queue.length && !this.inFlight && this.policy.intervalMs === 0 && this.paceMs === 0 && this.throttleWrites === 0 && this.waitMs(now) === 0;
   }
 
   noteRateLimit(info: RateLimitInfo, now = Date.now()) {
