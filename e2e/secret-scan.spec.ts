@@ -42,7 +42,8 @@ test.beforeAll(async ({ playwright, browser }) => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      res.writeHead(500, { "content-type": "text/plain" });
+      // The answer's headers echo too: the delivery log keeps them (issue #20).
+      res.writeHead(500, { "content-type": "text/plain", "x-echo": `${req.url} ${JSON.stringify(req.headers)}` });
       res.end(`${req.url} ${JSON.stringify(req.headers)} ${Buffer.concat(chunks).toString("utf8")}`);
     });
   });
