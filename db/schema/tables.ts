@@ -389,6 +389,13 @@ export function defineSchema(k: SchemaKit) {
       statusCode: k.integer("status_code"),
       /** First characters of the response body or the SMTP reply (≤ 2 KB). */
       response: k.text("response"),
+      /**
+       * The answer's headers as a JSON object, the channel's secrets taken out, ≤ 1 KB
+       * (lib/channels/response-headers.ts); null for SMTP, the inbox, and no answer.
+       */
+      responseHeaders: k.text("response_headers"),
+      /** Of a delivery sent as several POSTs, the 1-based one whose answer this is; null when it is one message. */
+      part: k.integer("part"),
       error: k.text("error"),
     },
     (t) => [k.index("attempts_delivery_idx").on(t.deliveryId, t.at)],

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { eq, inArray, sql } from "drizzle-orm";
 import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
+import { boundedHeadersJson } from "@/lib/channels/response-headers";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
 import { speedUp } from "./backpressure";
@@ -243,6 +244,8 @@ async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: Outcome
     outcome: r.outcome,
     statusCode: r.result.statusCode ?? null,
     response: boundedExcerpt(r.result.response),
+    responseHeaders: boundedHeadersJson(r.result.responseHeaders),
+    part: r.result.part ?? null,
     error: r.result.ok ? null : errorOf(r.result),
   }));
   for (let i = 0; i < rows.length; i += 1000) await tx.insert(attemptsTable).values(rows.slice(i, i + 1000));
@@ -265,7 +268,7 @@ const errorOf = (result: SendResult) => (result.error ?? "failed").slice(0, ERRO
 /** INSERTs of 64, 32, … 1 attempts, largest first. */
 const INSERT_ATTEMPTS = [64, 32, 16, 8, 4, 2, 1].map((rows) => ({
   rows,
-  sql: `INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, error) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+  sql: `INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, response_headers, part, error) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
 }));
 
 /**
@@ -288,6 +291,8 @@ function insertAttempts(sqlite: Database.Database, attempts: AttemptRecord[]) {
           r.outcome,
           r.result.statusCode ?? null,
           boundedExcerpt(r.result.response),
+          boundedHeadersJson(r.result.responseHeaders),
+          r.result.part ?? null,
           r.result.ok ? null : errorOf(r.result),
         );
       }
