@@ -10,7 +10,7 @@ const channelOut = z.object({
   id: z.string(),
   type: z.enum(CHANNEL_TYPES),
   name: z.string(),
-  enabled: z.boolean(),
+  enabled: z.boolean().describe("the switch; Herald sends to the channel while it is on and health is not disabled (POST …/enable re-enables both)"),
   productId: z.string().nullable(),
   recipients: z.array(z.string()).optional().describe("email: addresses and groups (@owners, @admins, @product-admins)"),
   members: z.array(z.string()).optional().describe("inbox: e-mail addresses of the members who see it; empty means every member"),
