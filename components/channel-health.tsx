@@ -86,8 +86,9 @@ export function ChannelFigures({ channel }: { channel: ChannelHealthInfo }) {
       <Figure label="Last success" testId="last-success">
         {utc(channel.lastSuccessAt)}
       </Figure>
-      <Figure label={`Last 24 h (since yesterday ${utc(since).slice(11)})`} testId="last-24h">
-        <span className="text-emerald-700">{channel.last24h.delivered} delivered</span> · <span className={channel.last24h.failed ? "text-red-700" : undefined}>{channel.last24h.failed} failed</span>
+      <Figure label="Last 24 h" testId="last-24h">
+        <span className="text-emerald-700">{channel.last24h.delivered} delivered</span> · <span className={channel.last24h.failed ? "text-red-700" : undefined}>{channel.last24h.failed} failed</span>{" "}
+        <span className="text-slate-500">(since yesterday {utc(since).slice(11)})</span>
       </Figure>
       <Figure label="Last error" testId="last-error">
         {channel.lastErrorSentence ? (
