@@ -102,7 +102,7 @@ export const replayDeliveriesEndpoint = endpoint({
 export const enableChannelEndpoint = endpoint({
   method: "POST",
   path: "/api/v1/orgs/{org}/channels/{id}/enable",
-  summary: "Re-enable a failing or disabled channel: health back to healthy, its waiting deliveries go out",
+  summary: "Re-enable a channel (disabled by Herald, failing, or switched off): switched on, health back to healthy, its waiting deliveries go out",
   tag: "Channels",
   permission: "org:configure",
   response: z.object({
