@@ -159,13 +159,16 @@ function historyStatements(engine: "sqlite" | "postgres", orgId: string, channel
     `${withSeries("d", dFrom, dTo)}INSERT INTO delivery_events (delivery_id, event_id)
      SELECT ${idExpression(engine, "dlv", at, "d")}, ${idExpression(engine, "evt", at, e)}
        FROM ${series("d", dFrom, dTo)}`,
-    `${withSeries("d", dFrom, dTo)}INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, error)
+    // The answer's headers as the dispatcher stores those of the benchmark's receiver (issue #20).
+    `${withSeries("d", dFrom, dTo)}INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, response_headers, error)
      SELECT ${idExpression(engine, "att", `${at} + 150`, "d")}, ${idExpression(engine, "dlv", at, "d")}, ${time(`${at} + 150`)}, 42,
             CASE ${status} WHEN 'delivered' THEN 'delivered' WHEN 'failed' THEN 'failed' ELSE 'dead' END,
-            CASE WHEN ${status} = 'delivered' THEN 200 ELSE 410 END, 'ok', NULL
+            CASE WHEN ${status} = 'delivered' THEN 200 ELSE 410 END, 'ok', '${HISTORY_RESPONSE_HEADERS}', NULL
        FROM ${series("d", dFrom, dTo)}`,
   ];
 }
+
+const HISTORY_RESPONSE_HEADERS = JSON.stringify({ "content-type": "text/plain", "content-length": "2", date: "Sat, 05 Dec 2026 10:00:00 GMT" });
 
 /**
  * Writes `rows` finished deliveries of history (rounded up to whole events), older than

@@ -5,27 +5,32 @@ import { useRouter } from "next/navigation";
 import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
-import type { ChannelHealth as ChannelHealthValue } from "@/db/schema/values";
+import type { PublicChannel } from "@/db/queries/channels";
 
-export type ChannelHealthInfo = {
-  id: string;
-  health: ChannelHealthValue;
-  consecutiveFailures?: number;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-};
+export type ChannelHealthInfo = Pick<
+  PublicChannel,
+  "id" | "enabled" | "health" | "lastAttempt" | "lastSuccessAt" | "lastErrorSentence" | "lastErrorAt" | "last24h"
+>;
 
 // Throttled: the receiver is rate-limiting us and Herald sends at the rate it accepts — nothing to fix, so no alarm colour.
 const TONE = { healthy: "green", throttled: "indigo", failing: "amber", disabled: "red" } as const;
 const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "never");
+const OUTCOME_WORDS = { delivered: "delivered", retry: "failed, will retry", throttled: "throttled", failed: "failed", dead: "failed, gave up" } as const;
+const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`);
 
 /**
- * A channel's health (DESIGN §2): the badge, last success, last error, and —
- * for people who configure the org — a one-click Re-enable once it is failing
- * or disabled (its waiting deliveries then go out).
+ * The one notion of "enabled" (issue #20): Herald sends to a channel while its
+ * switch is on and its health is not `disabled`. A failing channel is still
+ * sent to (its retries go on), so it is enabled and needs no Re-enable.
  */
-export function ChannelHealth({ org, channel, canEdit, compact = false }: { org: string; channel: ChannelHealthInfo; canEdit: boolean; compact?: boolean }) {
+export const isSending = (channel: Pick<ChannelHealthInfo, "enabled" | "health">) => channel.enabled && channel.health !== "disabled";
+
+/**
+ * A channel's health (DESIGN §2): the badge and — for people who configure the
+ * org — a one-click Re-enable once Herald has disabled it (its waiting
+ * deliveries then go out).
+ */
+export function ChannelHealth({ org, channel, canEdit }: { org: string; channel: ChannelHealthInfo; canEdit: boolean }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<string>();
@@ -42,31 +47,67 @@ export function ChannelHealth({ org, channel, canEdit, compact = false }: { org:
     <div className="space-y-1 text-xs" data-testid={`channel-health-${channel.id}`}>
       <div className="flex items-center gap-2">
         <Badge tone={TONE[channel.health]}>{channel.health}</Badge>
-        {(channel.health === "failing" || channel.health === "disabled") && canEdit && (
+        {channel.health === "disabled" && canEdit && (
           <Button size="sm" variant="secondary" pending={pending} onClick={reenable}>
             Re-enable
           </Button>
         )}
       </div>
-      {!compact && (
-        <dl className="grid grid-cols-[auto_1fr] gap-x-2 text-slate-500">
-          <dt>Last success</dt>
-          <dd>{utc(channel.lastSuccessAt)}</dd>
-          {channel.lastError && (
-            <>
-              <dt>Last error</dt>
-              <dd className="break-words text-red-700" title={channel.lastError}>
-                {utc(channel.lastErrorAt)} — {channel.lastError.slice(0, 200)}
-              </dd>
-            </>
-          )}
-        </dl>
-      )}
       {message && (
         <p role="status" className="text-slate-600">
           {message}
         </p>
       )}
+    </div>
+  );
+}
+
+/**
+ * The figures behind the badge, on the page (issue #20): last attempt (time,
+ * outcome, duration), last success, the last error as a sentence, and what
+ * the channel delivered and failed in the last 24 h — the same fields as the
+ * API's channel view. Four columns wide, stacked on a phone.
+ */
+export function ChannelFigures({ channel }: { channel: ChannelHealthInfo }) {
+  const last = channel.lastAttempt;
+  const since = channel.last24h.since;
+  return (
+    <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-xs sm:grid-cols-2 lg:grid-cols-4" data-testid={`channel-figures-${channel.id}`}>
+      <Figure label="Last attempt" testId="last-attempt">
+        {last ? (
+          <>
+            {utc(last.at)} — <span className={last.outcome === "delivered" ? "text-emerald-700" : last.outcome === "throttled" ? "text-indigo-700" : "text-red-700"}>{OUTCOME_WORDS[last.outcome]}</span>
+            {last.statusCode !== null ? ` (${last.statusCode})` : ""} in {duration(last.durationMs)}
+          </>
+        ) : (
+          "none yet"
+        )}
+      </Figure>
+      <Figure label="Last success" testId="last-success">
+        {utc(channel.lastSuccessAt)}
+      </Figure>
+      <Figure label="Last 24 h" testId="last-24h">
+        <span className="text-emerald-700">{channel.last24h.delivered} delivered</span> · <span className={channel.last24h.failed ? "text-red-700" : undefined}>{channel.last24h.failed} failed</span>{" "}
+        <span className="text-slate-500">(since yesterday {utc(since).slice(11)})</span>
+      </Figure>
+      <Figure label="Last error" testId="last-error">
+        {channel.lastErrorSentence ? (
+          <>
+            <span className="break-words text-red-700">{channel.lastErrorSentence}</span> <span className="text-slate-500">({utc(channel.lastErrorAt)})</span>
+          </>
+        ) : (
+          "none"
+        )}
+      </Figure>
+    </dl>
+  );
+}
+
+function Figure({ label, testId, children }: { label: string; testId: string; children: React.ReactNode }) {
+  return (
+    <div data-testid={testId} className="min-w-0">
+      <dt className="font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="text-slate-700">{children}</dd>
     </div>
   );
 }

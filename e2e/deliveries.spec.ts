@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
 import { E2E, createToken, receiver, signInAsOwner } from "./fixtures";
 
@@ -49,5 +51,80 @@ test("the delivery log shows a failed delivery with its attempts; Retry turns it
     expect(arrived[0].headers["webhook-id"]).toBe(arrived[1].headers["webhook-id"]);
   } finally {
     await peers.answer(200);
+  }
+});
+
+// Issue #20 item 6: rows name the event, product and channel; a delivery's page shows each attempt's request
+// (re-rendered, every secret redacted) and the answer's headers, as the API does.
+test("a delivery's page shows the request with its secrets redacted and the answer's headers; the log row names event, product and channel", async ({ page }) => {
+  const SECRET = { bearer: "e2eLogBearerTOKEN0123", signing: Buffer.from("e2eLogSigningSECRETbytes-padding").toString("base64") };
+  // A receiver of this test's own: known answer headers, one echoing the credential it got.
+  const hook = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "text/plain", "x-request-id": "e2e-req-7", "x-echo": String(req.headers.authorization ?? "") });
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+  const headers = { authorization: `Bearer ${createToken("admin", `deliveries-view-e2e-${Date.now()}`)}` };
+  const post = async (path: string, data: unknown) => {
+    const res = await page.request.post(path, { headers, data });
+    expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
+    return res.json();
+  };
+  try {
+    const { channel } = await post(`/api/v1/orgs/${org}/channels`, {
+      type: "webhook",
+      name: "readable-log-hook",
+      url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/readable`,
+      format: "envelope",
+      auth: { method: "bearer", token: SECRET.bearer },
+      signingSecret: `whsec_${SECRET.signing}`,
+      skipTest: true,
+    });
+    await post(`/api/v1/orgs/${org}/rules`, {
+      name: "readable log e2e",
+      product: "web-shop",
+      eventTypes: ["product.released"],
+      severities: ["debug", "info", "warning", "error", "critical", "alert"],
+      channels: [channel.id],
+    });
+    const title = `Web shop 4.2 released with a title long enough to be cut in the log row ${"and more ".repeat(8).trim()}`;
+    await post("/api/v1/events", { type: "product.released", product: "web-shop", title, data: { version: "4.2" } });
+
+    await signInAsOwner(page);
+    await page.goto(`/o/${org}/deliveries?channel=${channel.id}`);
+    const row = page.getByRole("table", { name: "Deliveries" }).locator("tr[data-testid^='delivery-']").first();
+    await expect(row.getByText("delivered", { exact: true })).toBeVisible({ timeout: 20_000 });
+    await expect(row).toContainText("product.released");
+    await expect(row.getByRole("link", { name: title })).toBeVisible();
+    await expect(row).toContainText("web-shop");
+    await expect(row).toContainText("readable-log-hook (webhook)");
+
+    // The row's time opens the delivery's page.
+    await row.getByRole("link", { name: /UTC$/ }).click();
+    await expect(page).toHaveURL(/\/deliveries\/dlv_/);
+    const attempt = page.locator("details[data-testid^='attempt-']").first();
+    const request = attempt.getByRole("region", { name: "Request" });
+    const response = attempt.getByRole("region", { name: "Response" });
+    await expect(request).toContainText("authorization: Bearer [redacted]");
+    await expect(request).toContainText("webhook-signature: v1,(HMAC-SHA256");
+    await expect(request).toContainText(`"title": ${JSON.stringify(title)}`);
+    await expect(request).toContainText('"invoking": "product.released"');
+    await expect(response).toContainText("x-request-id: e2e-req-7");
+    await expect(response).toContainText("x-echo: [redacted]");
+    const html = await page.content();
+    for (const secret of Object.values(SECRET)) expect(html).not.toContain(secret);
+
+    // The API says the same.
+    const id = page.url().split("/").pop()!;
+    const shown = await (await page.request.get(`/api/v1/orgs/${org}/deliveries/${id}`, { headers })).json();
+    expect(shown.delivery).toMatchObject({ product: { slug: "web-shop" }, event: { type: "product.released", title }, channel: { name: "readable-log-hook" } });
+    expect(shown.delivery.attempts[0].responseHeaders).toMatchObject({ "x-request-id": "e2e-req-7", "x-echo": "[redacted]" });
+    expect(shown.request.messages[0].body).toMatchObject({ title, invoking: "product.released", tenant: "web-shop" });
+    expect(JSON.stringify(shown)).not.toContain(SECRET.bearer);
+  } finally {
+    await new Promise((resolve) => hook.close(resolve));
   }
 });

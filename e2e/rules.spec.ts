@@ -104,7 +104,6 @@ test("a product admin routes deployment.failed on their product, sees no secret,
   await expect(others.locator(`li[data-channel="${DIGEST_CHANNEL}"][data-rule="${RULE}"]`)).toHaveText(
     `${DIGEST_CHANNEL} (inbox) — org rule “${RULE}”, error and above, in a digest every 60 min`,
   );
-  await expect(pa.locator('tr[data-event-type="product.released"]')).toContainText(/Not sent anywhere|Sent, by other rules, to:/);
   await row.getByLabel("Channels for deployment.failed").click();
   await row.getByRole("checkbox", { name: "Console inbox (inbox)" }).check();
   await row.getByLabel("Lowest severity for deployment.failed").selectOption("error");
@@ -129,7 +128,8 @@ test("a product admin routes deployment.failed on their product, sees no secret,
 
   // The owner sees the product rule through the API.
   const { json } = await api(page, "get", `/api/v1/orgs/${org}/rules?product=web-shop`);
-  expect(json.rules).toEqual([expect.objectContaining({ product: "web-shop", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"] })]);
+  // Other specs add web-shop rules of their own (the delivery log's): this one is among them.
+  expect(json.rules).toEqual(expect.arrayContaining([expect.objectContaining({ product: "web-shop", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"] })]));
   await pa.context().close();
 });
 

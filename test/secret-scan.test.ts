@@ -75,8 +75,9 @@ beforeAll(async () => {
     }) as typeof stream.write;
     restore.push(() => (stream.write = original));
   }
-  // Every receiver answers 500 with an echo of what it got: the URL (Slack/Discord/Teams keep their credential there) and the headers.
-  receiver.answer((req) => ({ status: 500, body: `${req.path} ${JSON.stringify(req.headers)} ${req.body}` }));
+  // Every receiver answers 500 with an echo of what it got: the URL (Slack/Discord/Teams keep their credential there) and the headers,
+  // in the body and in an answer header (the delivery log keeps those: issue #20).
+  receiver.answer((req) => ({ status: 500, headers: { "x-echo": `${req.path} ${JSON.stringify(req.headers)}` }, body: `${req.path} ${JSON.stringify(req.headers)} ${req.body}` }));
   const mock = new MockAgent();
   mock.disableNetConnect();
   mock.enableNetConnect(/^127\.0\.0\.1:/);
@@ -84,7 +85,11 @@ beforeAll(async () => {
     mock
       .get(origin)
       .intercept({ path: () => true, method: "POST" })
-      .reply((opts) => ({ statusCode: 500, data: `${origin}${opts.path} ${JSON.stringify(opts.headers)}` }))
+      .reply((opts) => ({
+        statusCode: 500,
+        data: `${origin}${opts.path} ${JSON.stringify(opts.headers)}`,
+        responseOptions: { headers: { "x-echo": `${origin}${opts.path} ${JSON.stringify(opts.headers)}` } },
+      }))
       .persist();
   }
   setOutboundDispatcher(mock);
@@ -192,6 +197,9 @@ describe("no secret leaves the server", () => {
     // The scan reads real content: plain settings are there.
     expect(stored).toContain(receiver.url());
     expect(texts.map((t) => t.text).join("\n")).toContain("X-Api-Key");
+    // The delivery log showed the echoing answers' headers, and a delivery's request (issue #20).
+    expect(texts.map((t) => t.text).join("\n")).toContain('"x-echo":');
+    expect(texts.map((t) => t.text).join("\n")).toContain('"webhook-signature"');
     const found: string[] = [];
     for (const [name, secret] of Object.entries(SECRETS)) {
       for (const { where, text } of texts) if (text.includes(secret)) found.push(`${name} in the answer of ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret) + 40)}…`);

@@ -1,11 +1,12 @@
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, sum } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
-import { channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
+import { channelHourlyCounts, channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
 import { fieldErrorsOf } from "@/lib/api/protocol";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { channelBodyOf, channelTarget, mergeChannelPatch, publicChannelConfig, splitChannelInput } from "@/lib/channels/config";
 import { channelModule } from "@/lib/channels/registry";
+import { errorSentence, figuresSince } from "@/lib/dispatch/health";
 import type { SendableChannel, SendContext } from "@/lib/channels/types";
 import type { TargetCheckOptions } from "@/lib/channels/target-check";
 import { generateSigningSecret, openSecret, sealSecret, secretHint, SecretUnreadableError } from "@/lib/crypto/secrets";
@@ -26,7 +27,10 @@ export type PublicChannel = ReturnType<typeof publicChannel>;
 export const SMTP_MISSING_MESSAGE =
   "E-mail channels need an SMTP server: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it";
 
-export function publicChannel(row: ChannelRow) {
+/** Deliveries a channel finished since `since` (ISO): whole hours, the last 24 to 25. */
+export type RecentCounts = { since: string; delivered: number; failed: number };
+
+export function publicChannel(row: ChannelRow, recent: RecentCounts) {
   return {
     id: row.id,
     type: row.type,
@@ -38,17 +42,48 @@ export function publicChannel(row: ChannelRow) {
     health: row.health,
     consecutiveFailures: row.consecutiveFailures,
     lastError: row.lastError,
+    /** The same error as a sentence, as the console shows it. */
+    lastErrorSentence: errorSentence(row.lastError),
     lastErrorAt: row.lastErrorAt?.toISOString() ?? null,
     lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
+    lastAttempt:
+      row.lastAttemptAt && row.lastAttemptOutcome
+        ? { at: row.lastAttemptAt.toISOString(), outcome: row.lastAttemptOutcome, durationMs: row.lastAttemptDurationMs ?? 0, statusCode: row.lastAttemptStatusCode }
+        : null,
+    last24h: recent,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
+/**
+ * Delivered and failed counts of the last 24 h for these channels, in one query:
+ * a range of the primary key (channel_id, hour) of channel_hourly_counts per
+ * channel, at most 25 rows each, however long the history or busy the channel.
+ */
+export async function recentCounts(db: DbOrTx, channelIds: string[], now = Date.now()): Promise<Map<string, RecentCounts>> {
+  const since = figuresSince(now);
+  const out = new Map(channelIds.map((id) => [id, { since: new Date(since).toISOString(), delivered: 0, failed: 0 }]));
+  if (channelIds.length === 0) return out;
+  const rows = await db
+    .select({ channelId: channelHourlyCounts.channelId, delivered: sum(channelHourlyCounts.delivered), failed: sum(channelHourlyCounts.failed) })
+    .from(channelHourlyCounts)
+    .where(and(inArray(channelHourlyCounts.channelId, channelIds), gte(channelHourlyCounts.hour, new Date(since))))
+    .groupBy(channelHourlyCounts.channelId);
+  // sum() reads back as a string on PostgreSQL (bigint), a number on SQLite.
+  for (const r of rows) Object.assign(out.get(r.channelId)!, { delivered: Number(r.delivered ?? 0), failed: Number(r.failed ?? 0) });
+  return out;
+}
+
+async function publicChannels(db: DbOrTx, rows: ChannelRow[]): Promise<PublicChannel[]> {
+  const recent = await recentCounts(db, rows.map((r) => r.id));
+  return rows.map((row) => publicChannel(row, recent.get(row.id)!));
+}
+
 /** The org's channels (org-owned by default; a product's own channels with `productId`). */
 export async function listChannels(db: DbOrTx, orgId: string, options: { productId?: string } = {}): Promise<PublicChannel[]> {
   const scope = options.productId ? eq(channels.productId, options.productId) : isNull(channels.productId);
-  return (await db.select().from(channels).where(and(eq(channels.orgId, orgId), scope)).orderBy(asc(channels.name), asc(channels.id))).map(publicChannel);
+  return publicChannels(db, await db.select().from(channels).where(and(eq(channels.orgId, orgId), scope)).orderBy(asc(channels.name), asc(channels.id)));
 }
 
 export async function channelRow(db: DbOrTx, orgId: string, id: string): Promise<ChannelRow> {
@@ -58,7 +93,8 @@ export async function channelRow(db: DbOrTx, orgId: string, id: string): Promise
 }
 
 export async function getChannel(db: DbOrTx, orgId: string, id: string): Promise<PublicChannel> {
-  return publicChannel(await channelRow(db, orgId, id));
+  const [channel] = await publicChannels(db, [await channelRow(db, orgId, id)]);
+  return channel!;
 }
 
 type Sealed = { secrets: Record<string, SealedSecret>; hints: Record<string, string> };

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { SchemaKit } from "./kit";
 import {
+  ATTEMPT_OUTCOMES,
   CHANNEL_HEALTH,
   CHANNEL_TYPES,
   DELIVERY_STATUSES,
@@ -206,6 +207,16 @@ export function defineSchema(k: SchemaKit) {
       lastErrorAt: k.timestamp("last_error_at"),
       lastSuccessAt: k.timestamp("last_success_at"),
       /**
+       * The channel's last attempt (not a test's), for its health on the page and in the API.
+       * Kept here, not looked up: attempts carry no channel, and the last one may belong to any
+       * old delivery (a retry, a manual retry). Like last_success_at, a newer attempt with the
+       * same outcome within a second is not written (lib/dispatch/outcomes.ts).
+       */
+      lastAttemptAt: k.timestamp("last_attempt_at"),
+      lastAttemptOutcome: k.textEnum("last_attempt_outcome", ATTEMPT_OUTCOMES),
+      lastAttemptDurationMs: k.integer("last_attempt_duration_ms"),
+      lastAttemptStatusCode: k.integer("last_attempt_status_code"),
+      /**
        * Back-pressure (DESIGN §5, lib/dispatch/backpressure.ts), shared by every worker:
        * the receiver asked for a pause until then (429 / 503 Retry-After); claims skip the channel meanwhile.
        */
@@ -384,14 +395,40 @@ export function defineSchema(k: SchemaKit) {
         .references(() => deliveries.id, { onDelete: "cascade" }),
       at: k.timestamp("at").notNull(),
       durationMs: k.integer("duration_ms").notNull(),
-      outcome: k.textEnum("outcome", ["delivered", "retry", "throttled", "failed", "dead"] as const).notNull(),
+      outcome: k.textEnum("outcome", ATTEMPT_OUTCOMES).notNull(),
       /** HTTP status code, or the SMTP reply code. */
       statusCode: k.integer("status_code"),
       /** First characters of the response body or the SMTP reply (≤ 2 KB). */
       response: k.text("response"),
+      /**
+       * The answer's headers as a JSON object, the channel's secrets taken out, ≤ 1 KB
+       * (lib/channels/response-headers.ts); null for SMTP, the inbox, and no answer.
+       */
+      responseHeaders: k.text("response_headers"),
+      /** Of a delivery sent as several POSTs, the 1-based one whose answer this is; null when it is one message. */
+      part: k.integer("part"),
       error: k.text("error"),
     },
     (t) => [k.index("attempts_delivery_idx").on(t.deliveryId, t.at)],
+  );
+
+  /**
+   * Deliveries each channel finished, per hour: delivered, and failed (failed or dead). The
+   * channel's "last 24 h" figures read 25 rows of it instead of counting a day of deliveries
+   * (at 4 deliveries/s that count took 240–480 ms on SQLite; docs/performance.md "Channel
+   * health figures"). Written with the outcomes; rows older than two days are pruned.
+   */
+  const channelHourlyCounts = k.table(
+    "channel_hourly_counts",
+    {
+      channelId: k.text("channel_id")
+        .notNull()
+        .references(() => channels.id, { onDelete: "cascade" }),
+      hour: k.timestamp("hour").notNull(),
+      delivered: k.integer("delivered").notNull().default(0),
+      failed: k.integer("failed").notNull().default(0),
+    },
+    (t) => [k.primaryKey({ columns: [t.channelId, t.hour] })],
   );
 
   /** In-app notifications: one row per recipient member of an inbox channel. */
@@ -497,5 +534,5 @@ export function defineSchema(k: SchemaKit) {
     lastRunAt: k.timestamp("last_run_at"),
   });
 
-  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, inboxItems, catchers, caughtRequests, retentionTotals, silences };
+  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, channelHourlyCounts, inboxItems, catchers, caughtRequests, retentionTotals, silences };
 }

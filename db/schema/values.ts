@@ -24,6 +24,11 @@ export type Severity = (typeof SEVERITIES)[number];
 /** An AES-256-GCM ciphertext with the id of the key that made it. */
 export type SealedSecret = { kid: string; iv: string; ct: string; tag: string };
 
+/** What one attempt came to (lib/dispatch/retry.ts decides). */
+export const ATTEMPT_OUTCOMES = ["delivered", "retry", "throttled", "failed", "dead"] as const;
+
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
 export const DELIVERY_STATUSES = ["queued", "sending", "delivered", "failed", "dead"] as const;
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -128,6 +128,7 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
     const { status, excerpt } = response;
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };
     if (excerpt) result.response = excerpt;
+    if (response.headerPairs.length) result.responseHeaders = response.headerPairs;
     const rateLimit = rateLimitOf(response.headers);
     if (rateLimit) {
       result.rateLimit = rateLimit;
@@ -166,6 +167,8 @@ export async function postAll(url: string, messages: HttpMessage[], ctx: SendCon
     if (i > skip && ctx.pace) await ctx.pace();
     last = await postJson(url, messages[i], ctx);
     total += last.durationMs;
+    // Which POST answered: the delivery log shows that one's request (issue #20).
+    if (messages.length > 1) last.part = i + 1;
     if (!last.ok) {
       const prefix = messages.length > 1 ? `message ${i + 1} of ${messages.length}: ` : "";
       return { ...last, durationMs: total, error: prefix + last.error, ...(i > 0 ? { messagesSent: i } : {}) };

@@ -218,14 +218,18 @@ const mayBeCut = (excerpt: string) => excerpt.length * 3 >= RESPONSE_EXCERPT_BYT
 
 /**
  * The result of a send as it may be stored and shown: the channel's secrets
- * out of its excerpt and error. Changes `result` in place and returns it.
+ * out of its excerpt, its error and the answer's headers (names too: a
+ * receiver may echo anything into a header). Changes `result` in place and
+ * returns it. Headers are whole here — they are cut to size after this
+ * (lib/channels/response-headers.ts), so no cut leaves part of a secret.
  */
 export function redactSendResult(result: SendResult, channel: SendableChannel): SendResult {
-  const { response, error } = result;
-  if ((!response || response.length < MIN_SECRET_LENGTH) && (!error || error.length < MIN_SECRET_LENGTH)) return result;
+  const { response, error, responseHeaders } = result;
+  if ((!response || response.length < MIN_SECRET_LENGTH) && (!error || error.length < MIN_SECRET_LENGTH) && !responseHeaders) return result;
   const needles = secretNeedlesOf(channel);
   if (needles.list.length === 0) return result;
   if (response) result.response = redactSecrets(response, needles, mayBeCut(response));
   if (error) result.error = redactSecrets(error, needles);
+  if (responseHeaders) result.responseHeaders = responseHeaders.map(([name, value]) => [redactSecrets(name, needles), redactSecrets(value, needles)]);
   return result;
 }

@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
 import type { ChannelType, Severity } from "@/db/schema/values";
 import type { FieldErrors } from "@/lib/errors";
+import type { HeaderPairs } from "./response-headers";
 
 /**
  * The contract between the channel modules (one per type: validate, render,
@@ -71,6 +72,10 @@ export type SendResult = {
   statusCode?: number;
   /** Bounded excerpt (≤ 2 KB) of the response body or SMTP reply. */
   response?: string;
+  /** The HTTP answer's headers (bounded to 1 KB when stored: lib/channels/response-headers.ts). */
+  responseHeaders?: HeaderPairs;
+  /** Of a send of several POSTs, the 1-based one whose answer this is (status, excerpt, headers). */
+  part?: number;
   /** The error in words when not ok. */
   error?: string;
   /** Network error, timeout, 408, 429, 5xx, SMTP 4xx. */
@@ -109,8 +114,8 @@ export type ChannelModule = {
    * itself is checked by lib/validation/channels.ts before this runs.
    */
   validate(config: ChannelConfig, options?: { allowPrivate?: boolean }): Promise<FieldErrors>;
-  /** Pure: the bodies that `send` would post for these events (one or several messages). */
-  render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[];
+  /** Pure: the bodies that `send` would post for these events (one or several messages), built at `now` (the envelope's generatedAt). */
+  render(config: ChannelConfig, events: RenderableEvent[], now?: Date): RenderedMessage[];
   /** Sends one delivery. Never touches the database; never throws for a receiver's failure. */
   send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult>;
   /** An HTTP channel's URL, where `send` posts: the dispatcher bounds how many requests one origin gets at once. */

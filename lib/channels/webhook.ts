@@ -147,8 +147,8 @@ export function webhookMessages(channel: ChannelConfig, events: RenderableEvent[
   });
 }
 
-function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events).map((body) => ({ kind: "http", body }));
+function render(config: ChannelConfig, events: RenderableEvent[], now?: Date): RenderedMessage[] {
+  return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events, now).map((body) => ({ kind: "http", body }));
 }
 
 /** Where it posts: a plain URL in the settings, or one carrying a credential, sealed among the secrets. */

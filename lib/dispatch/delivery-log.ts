@@ -2,6 +2,7 @@ import { and, asc, desc, eq, exists, gte, inArray, lt, or, sql, type SQL } from 
 import { engineOf, type DbOrTx } from "@/db/client";
 import { attempts, channels, deliveries, deliveryEvents, events, products, type ChannelType, type DeliveryStatus } from "@/db/schema";
 import { FINISHED_DELIVERY, FINISHED_STATUSES } from "@/db/schema/values";
+import { parseStoredHeaders } from "@/lib/channels/response-headers";
 import { AppError, notFound } from "@/lib/errors";
 import type { DeliveryFilters } from "@/lib/validation/deliveries";
 
@@ -11,14 +12,22 @@ import type { DeliveryFilters } from "@/lib/validation/deliveries";
  */
 
 export type AttemptView = {
+  id: string;
   at: string;
   durationMs: number;
   /** HTTP status, or the SMTP reply code; null when nothing answered. */
   status: number | null;
   outcome: "delivered" | "retry" | "throttled" | "failed" | "dead";
   response?: string;
+  /** The answer's headers, the channel's secrets taken out (≤ 1 KB stored); HTTP channels only. */
+  responseHeaders?: Record<string, string>;
+  /** Of a delivery sent as several POSTs, the 1-based one whose answer this is (its request: the detail's `request.messages[part - 1]`). */
+  part?: number;
   error?: string;
 };
+
+/** What a row names the delivery by: its (first) event, and its product. */
+export type DeliveryEventSummary = { id: string; type: string; title: string };
 
 export type DeliveryView = {
   id: string;
@@ -26,6 +35,10 @@ export type DeliveryView = {
   channelId: string;
   channel: { name: string; type: ChannelType };
   productId: string | null;
+  /** The delivery's product (a single event's, when the delivery names none). */
+  product: { slug: string; name: string } | null;
+  /** The delivery's first event (a digest's earliest); `eventIds` lists them all. */
+  event: DeliveryEventSummary | null;
   eventIds: string[];
   attemptCount: number;
   nextAttemptAt: string | null;
@@ -120,26 +133,50 @@ async function withDetails(db: DbOrTx, rows: Row[]): Promise<DeliveryView[]> {
     .orderBy(asc(events.occurredAt), asc(events.id))) {
     eventIds.set(link.deliveryId, [...(eventIds.get(link.deliveryId) ?? []), link.eventId]);
   }
+  // The first event of each delivery, by its primary key: a digest's other events' titles are not read.
+  const firstIds = [...new Set([...eventIds.values()].map((list) => list[0]))];
+  const firstEvents = new Map(
+    (firstIds.length ? await db.select({ id: events.id, type: events.type, title: events.title, productId: events.productId }).from(events).where(inArray(events.id, firstIds)) : []).map(
+      (e) => [e.id, e],
+    ),
+  );
+  const productOf = (d: Row["d"]) => d.productId ?? (eventIds.get(d.id)?.length === 1 ? (firstEvents.get(eventIds.get(d.id)![0])?.productId ?? null) : null);
+  const productIds = [...new Set(rows.map((r) => productOf(r.d)).filter((id): id is string => id !== null))];
+  const productsById = new Map(
+    (productIds.length ? await db.select({ id: products.id, slug: products.slug, name: products.name }).from(products).where(inArray(products.id, productIds)) : []).map((p) => [
+      p.id,
+      { slug: p.slug, name: p.name },
+    ]),
+  );
   const attemptsOf = new Map<string, AttemptView[]>();
   for (const a of await db.select().from(attempts).where(inArray(attempts.deliveryId, ids)).orderBy(asc(attempts.at), asc(attempts.id))) {
-    const view: AttemptView = { at: a.at.toISOString(), durationMs: a.durationMs, status: a.statusCode, outcome: a.outcome };
+    const view: AttemptView = { id: a.id, at: a.at.toISOString(), durationMs: a.durationMs, status: a.statusCode, outcome: a.outcome };
     if (a.response) view.response = a.response;
+    const headers = parseStoredHeaders(a.responseHeaders);
+    if (headers) view.responseHeaders = headers;
+    if (a.part !== null) view.part = a.part;
     if (a.error) view.error = a.error;
     attemptsOf.set(a.deliveryId, [...(attemptsOf.get(a.deliveryId) ?? []), view]);
   }
-  return rows.map(({ d, channelName, channelType }) => ({
-    id: d.id,
-    status: d.status,
-    channelId: d.channelId,
-    channel: { name: channelName, type: channelType },
-    productId: d.productId,
-    eventIds: eventIds.get(d.id) ?? [],
-    attemptCount: d.attemptCount,
-    nextAttemptAt: d.status === "queued" ? d.nextAttemptAt.toISOString() : null,
-    createdAt: d.createdAt.toISOString(),
-    deliveredAt: d.deliveredAt?.toISOString() ?? null,
-    lastError: d.lastError,
-    isTest: d.isTest,
-    attempts: attemptsOf.get(d.id) ?? [],
-  }));
+  return rows.map(({ d, channelName, channelType }) => {
+    const first = firstEvents.get(eventIds.get(d.id)?.[0] ?? "");
+    const productId = productOf(d);
+    return {
+      id: d.id,
+      status: d.status,
+      channelId: d.channelId,
+      channel: { name: channelName, type: channelType },
+      productId: d.productId,
+      product: (productId && productsById.get(productId)) || null,
+      event: first ? { id: first.id, type: first.type, title: first.title } : null,
+      eventIds: eventIds.get(d.id) ?? [],
+      attemptCount: d.attemptCount,
+      nextAttemptAt: d.status === "queued" ? d.nextAttemptAt.toISOString() : null,
+      createdAt: d.createdAt.toISOString(),
+      deliveredAt: d.deliveredAt?.toISOString() ?? null,
+      lastError: d.lastError,
+      isTest: d.isTest,
+      attempts: attemptsOf.get(d.id) ?? [],
+    };
+  });
 }

@@ -67,3 +67,23 @@ export function unhealthyTitle(channelName: string, health: ChannelHealth, gone:
     ? `Channel "${channelName}" was disabled: the receiver answered 410 Gone`
     : `Channel "${channelName}" was disabled after failing for too long`;
 }
+
+/**
+ * A stored error as a sentence for the page and the API. The words are already
+ * made where the attempt ends (lib/channels/http.ts `describeNetworkError` and
+ * the status line: "the receiver answered 503 Service Unavailable", "connection
+ * refused by 203.0.113.5:8443", "timed out: no complete answer from … within
+ * 15 s"); this only makes them read as one: a capital first, a full stop last.
+ */
+export function errorSentence(error: string | null): string | null {
+  const text = error?.trim();
+  if (!text) return null;
+  const sentence = text[0]!.toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/** The "last 24 h" figures read whole hours: from the start of the hour 24 hours ago (so 24 to 25 hours). */
+export const FIGURES_HOUR_MS = 3_600_000;
+export function figuresSince(now: number): number {
+  return Math.floor((now - 24 * FIGURES_HOUR_MS) / FIGURES_HOUR_MS) * FIGURES_HOUR_MS;
+}

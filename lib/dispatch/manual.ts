@@ -73,21 +73,22 @@ export async function replayDeliveries(db: Db, orgId: string, actor: Actor, inpu
   return { replayed };
 }
 
-/** One click: the channel is healthy again and its waiting deliveries go out. */
+/** One click: the channel is switched on and healthy again, and its waiting deliveries go out. */
 export async function enableChannel(db: Db, orgId: string, actor: Actor, id: string) {
   return db.transaction(async (tx) => {
     const [channel] = await tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).limit(1);
     if (!channel) throw notFound("Channel");
-    await tx.update(channels).set({ health: "healthy", consecutiveFailures: 0, failingSince: null }).where(eq(channels.id, id));
+    // Also the switch: "re-enabled" means sending again, whichever way the channel had stopped (issue #20).
+    await tx.update(channels).set({ enabled: true, health: "healthy", consecutiveFailures: 0, failingSince: null }).where(eq(channels.id, id));
     await recordAudit(tx, {
       orgId,
       actor,
       action: "channel.reenabled",
       target: { type: "channel", id, label: channel.name },
-      details: { previousHealth: channel.health },
+      details: { previousHealth: channel.health, previousEnabled: channel.enabled },
     });
     const [waiting] = await tx.select({ n: count() }).from(deliveries).where(and(eq(deliveries.channelId, id), eq(deliveries.status, "queued")));
     await wakeDispatchersOnCommit(tx);
-    return { id, health: "healthy" as const, enabled: channel.enabled, waitingDeliveries: waiting?.n ?? 0 };
+    return { id, health: "healthy" as const, enabled: true, waitingDeliveries: waiting?.n ?? 0 };
   });
 }

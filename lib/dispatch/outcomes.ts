@@ -2,10 +2,11 @@ import type Database from "better-sqlite3";
 import { eq, inArray, sql } from "drizzle-orm";
 import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
+import { boundedHeadersJson } from "@/lib/channels/response-headers";
 import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
 import { speedUp } from "./backpressure";
-import { nextHealth, unhealthyTitle, type HealthState } from "./health";
+import { FIGURES_HOUR_MS, nextHealth, unhealthyTitle, type HealthState } from "./health";
 import { LANE_POLICIES } from "./lanes";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "./retry";
@@ -15,7 +16,8 @@ import { pullRetriesForward } from "./recovery";
  * Writing what happened, a batch at a time: one transaction stores the
  * attempts, moves each delivery on (delivered, queued for a retry, failed,
  * dead — or released unsent), and updates the channels' health, raising
- * `integration.unhealthy` for every channel that turned failing or disabled.
+ * `integration.unhealthy` for every channel that turned failing or disabled,
+ * their last attempt and their hourly delivered/failed counts.
  */
 
 export const EXCERPT_BYTES = 2048;
@@ -83,13 +85,15 @@ async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow
       last_error: channelsTable.lastError,
       last_error_at: channelsTable.lastErrorAt,
       last_success_at: channelsTable.lastSuccessAt,
+      last_attempt_at: channelsTable.lastAttemptAt,
+      last_attempt_outcome: channelsTable.lastAttemptOutcome,
       pace_ms: channelsTable.paceMs,
       send_not_before: channelsTable.sendNotBefore,
     })
     .from(channelsTable)
     .where(inArray(channelsTable.id, ids));
   const ms = (d: Date | null) => d?.getTime() ?? null;
-  return rows.map((r) => ({ ...r, send_not_before: ms(r.send_not_before), failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at) }));
+  return rows.map((r) => ({ ...r, send_not_before: ms(r.send_not_before), failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at), last_attempt_at: ms(r.last_attempt_at) }));
 }
 
 type ChannelStateRow = {
@@ -103,6 +107,8 @@ type ChannelStateRow = {
   last_error: string | null;
   last_error_at: number | null;
   last_success_at: number | null;
+  last_attempt_at: number | null;
+  last_attempt_outcome: AttemptOutcome | null;
   pace_ms: number;
   send_not_before: number | null;
 };
@@ -117,7 +123,10 @@ export async function recordOutcomes(
   const now = options.now ?? Date.now();
   return db.transaction(async (tx) => {
     const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
-    return updateHealth(tx, attempts.filter((a) => !a.isTest), options.disableAfterMs, now);
+    // A test alert's attempts say nothing of the channel's own traffic: no health, no figures.
+    const real = attempts.filter((a) => !a.isTest);
+    await countFinished(tx, real, now);
+    return updateHealth(tx, real, options.disableAfterMs, now);
   });
 }
 
@@ -243,6 +252,8 @@ async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: Outcome
     outcome: r.outcome,
     statusCode: r.result.statusCode ?? null,
     response: boundedExcerpt(r.result.response),
+    responseHeaders: boundedHeadersJson(r.result.responseHeaders),
+    part: r.result.part ?? null,
     error: r.result.ok ? null : errorOf(r.result),
   }));
   for (let i = 0; i < rows.length; i += 1000) await tx.insert(attemptsTable).values(rows.slice(i, i + 1000));
@@ -265,7 +276,7 @@ const errorOf = (result: SendResult) => (result.error ?? "failed").slice(0, ERRO
 /** INSERTs of 64, 32, … 1 attempts, largest first. */
 const INSERT_ATTEMPTS = [64, 32, 16, 8, 4, 2, 1].map((rows) => ({
   rows,
-  sql: `INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, error) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+  sql: `INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, response_headers, part, error) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
 }));
 
 /**
@@ -288,6 +299,8 @@ function insertAttempts(sqlite: Database.Database, attempts: AttemptRecord[]) {
           r.outcome,
           r.result.statusCode ?? null,
           boundedExcerpt(r.result.response),
+          boundedHeadersJson(r.result.responseHeaders),
+          r.result.part ?? null,
           r.result.ok ? null : errorOf(r.result),
         );
       }
@@ -299,6 +312,51 @@ function insertAttempts(sqlite: Database.Database, attempts: AttemptRecord[]) {
 
 /** A newer success within this of the stored one is not written: a busy channel's row is rewritten once a second, not once per batch. */
 const SUCCESS_TIME_RESOLUTION_MS = 1_000;
+
+type LastAttempt = { at: number; outcome: AttemptOutcome; durationMs: number; statusCode: number | null };
+
+/** A newer last attempt is written unless it only moved the time by less than a second (as last_success_at). */
+function lastAttemptChanged(row: ChannelStateRow, last: LastAttempt | undefined): boolean {
+  if (!last) return false;
+  if (row.last_attempt_at === null || last.outcome !== row.last_attempt_outcome) return true;
+  return last.at - row.last_attempt_at >= SUCCESS_TIME_RESOLUTION_MS;
+}
+
+/**
+ * Adds the deliveries these attempts finished to their channels' hourly counts
+ * (channel_hourly_counts: the "last 24 h" figures), one upsert per channel and
+ * hour on SQLite (prepared), one statement for the batch on PostgreSQL.
+ */
+async function countFinished(tx: DbOrTx, attempts: AttemptRecord[], now: number) {
+  const hour = Math.floor(now / FIGURES_HOUR_MS) * FIGURES_HOUR_MS;
+  const counts = new Map<string, { delivered: number; failed: number }>();
+  for (const a of attempts) {
+    if (a.outcome !== "delivered" && a.outcome !== "failed" && a.outcome !== "dead") continue;
+    const c = counts.get(a.channelId) ?? { delivered: 0, failed: 0 };
+    if (a.outcome === "delivered") c.delivered++;
+    else c.failed++;
+    counts.set(a.channelId, c);
+  }
+  if (counts.size === 0) return;
+  if (engineOf(tx) === "postgres") {
+    const rows = JSON.stringify([...counts].map(([channel, c]) => ({ channel, ...c })));
+    // The channel may have been deleted meanwhile: the join keeps its counts out (no foreign-key error).
+    await tx.execute(sql`INSERT INTO channel_hourly_counts (channel_id, hour, delivered, failed)
+                         SELECT u.channel, ${new Date(hour)}, u.delivered, u.failed
+                           FROM jsonb_to_recordset(${rows}::jsonb) AS u(channel text, delivered integer, failed integer)
+                           JOIN channels c ON c.id = u.channel
+                         ON CONFLICT (channel_id, hour) DO UPDATE
+                            SET delivered = channel_hourly_counts.delivered + excluded.delivered, failed = channel_hourly_counts.failed + excluded.failed`);
+    return;
+  }
+  const upsert = prepared(
+    sqliteOf(tx),
+    `INSERT INTO channel_hourly_counts (channel_id, hour, delivered, failed)
+     SELECT id, @hour, @delivered, @failed FROM channels WHERE id = @channel
+     ON CONFLICT (channel_id, hour) DO UPDATE SET delivered = delivered + excluded.delivered, failed = failed + excluded.failed`,
+  );
+  for (const [channel, c] of counts) upsert.run({ channel, hour, ...c });
+}
 
 function healthRowChanged(row: ChannelStateRow, state: HealthState): boolean {
   return (
@@ -331,9 +389,15 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     });
   }
   const successes = new Map<string, number>();
+  const lastAttempts = new Map<string, LastAttempt>();
   for (const a of attempts) {
     const entry = states.get(a.channelId);
     if (!entry) continue; // the channel was deleted meanwhile
+    // Throttles too: the page says what the receiver last answered, whatever it was.
+    const last = lastAttempts.get(a.channelId);
+    if ((!last || a.at >= last.at) && a.at >= (entry.row.last_attempt_at ?? 0)) {
+      lastAttempts.set(a.channelId, { at: a.at, outcome: a.outcome, durationMs: Math.max(0, Math.round(a.result.durationMs)), statusCode: a.result.statusCode ?? null });
+    }
     // Back-pressure is not failure: a throttle neither counts toward failing nor ends a streak of failures.
     if (a.outcome === "throttled" || (a.hold?.throttle && !a.result.ok)) continue;
     // Only a success of a request started after the last hold says the receiver takes the current rate.
@@ -342,7 +406,7 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
   }
-  const write = async (id: string, state: HealthState) => {
+  const write = async (id: string, state: HealthState, last: LastAttempt | undefined) => {
     const at = (ms: number | null) => (ms === null ? null : new Date(ms));
     await tx
       .update(channelsTable)
@@ -353,12 +417,16 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
         lastError: state.lastError,
         lastErrorAt: at(state.lastErrorAt),
         lastSuccessAt: at(state.lastSuccessAt),
+        ...(last
+          ? { lastAttemptAt: new Date(last.at), lastAttemptOutcome: last.outcome, lastAttemptDurationMs: last.durationMs, lastAttemptStatusCode: last.statusCode }
+          : {}),
       })
       .where(eq(channelsTable.id, id));
   };
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
-    if (healthRowChanged(row, state)) await write(id, state);
+    const last = lastAttempts.get(id);
+    if (healthRowChanged(row, state) || lastAttemptChanged(row, last)) await write(id, state, last);
     // Only channels the receiver is pacing (pace_ms > 0) pay this write: healthy unpaced ones never do.
     const n = successes.get(id);
     if (n) await speedUp(tx, { id, baseIntervalMs: LANE_POLICIES[row.type].intervalMs }, n, now);

@@ -8,7 +8,8 @@ import { holdMsOf, isThrottle, scheduleTotalMs } from "./backpressure";
  */
 
 /** `throttled`: the receiver rate-limited us (lib/dispatch/backpressure.ts): queued again for the hold's end, no attempt spent. */
-export type AttemptOutcome = "delivered" | "retry" | "throttled" | "failed" | "dead";
+export type { AttemptOutcome } from "@/db/schema/values";
+import type { AttemptOutcome } from "@/db/schema/values";
 
 /** ±10 % so that deliveries failing together do not all come back in the same instant. */
 const JITTER = 0.1;

@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { headerPairs, type HeaderPairs } from "@/lib/channels/response-headers";
 
 /**
  * One HTTP POST and its answer reduced to what Herald keeps: the status, the
@@ -15,7 +16,8 @@ export type PostRequest = { origin: string; path: string; body: string; headers:
 /** The answer's headers that Herald reads (pacing, retries, the redirect message, the receiver's clock); the rest are not kept. */
 const KEPT_HEADERS = ["retry-after", "location", "x-ratelimit-remaining", "x-ratelimit-reset-after", "date"] as const;
 
-export type PostAnswer = { status: number; headers: Partial<Record<(typeof KEPT_HEADERS)[number], string | string[]>>; excerpt: string };
+/** `headers`: the few the dispatcher acts on; `headerPairs`: all of them, for the delivery log (lib/channels/response-headers.ts). */
+export type PostAnswer = { status: number; headers: Partial<Record<(typeof KEPT_HEADERS)[number], string | string[]>>; headerPairs: HeaderPairs; excerpt: string };
 
 /** Whatever sends a POST: the local guarded agent, or the thread that owns one (lib/net/http-thread-client.ts). */
 export type Poster = (request: PostRequest) => Promise<PostAnswer>;
@@ -47,13 +49,14 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
     let size = 0;
     let status = 0;
     const answerHeaders: PostAnswer["headers"] = {};
+    let pairs: HeaderPairs = [];
     let timer: NodeJS.Timeout | undefined;
     let timedOut: Error | undefined;
     const finish = () => {
       clearTimeout(timer);
       // A character cut at the limit decodes as U+FFFD: dropped.
       const excerpt = size === 0 ? "" : Buffer.concat(chunks, size).toString("utf8").replace(/\uFFFD$/, "");
-      resolve({ status, headers: answerHeaders, excerpt });
+      resolve({ status, headers: answerHeaders, headerPairs: pairs, excerpt });
     };
     const fail = (error: Error) => {
       clearTimeout(timer);
@@ -83,6 +86,7 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
             const value = responseHeaders[name];
             if (value !== undefined) answerHeaders[name] = value;
           }
+          pairs = headerPairs(responseHeaders);
         },
         onResponseData(c, chunk) {
           const room = RESPONSE_EXCERPT_BYTES - size;

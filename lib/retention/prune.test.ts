@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { eq } from "drizzle-orm";
-import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems, orgs } from "@/db/schema";
+import { attempts, auditEntries, channelHourlyCounts, deliveries, deliveryEvents, events, inboxItems, orgs } from "@/db/schema";
 import { DELIVERY_STATUSES } from "@/db/schema/values";
 import { insertChannel } from "@/lib/dispatch/test-support";
 import { newId } from "@/lib/ids";
@@ -108,6 +108,17 @@ describe("pruneOnce", () => {
       { numRuns: 40 },
     );
   }, 120_000);
+
+  it("keeps the channels' hourly counts two days (their last-24-h figures), whatever the retention window", async () => {
+    const { org } = await seedOrg(db, "acme");
+    const channelId = await insertChannel(db, org.id, { type: "inbox" });
+    const hour = 3600 * 1000;
+    const hours = [1, 25, 47, 49, 72].map((h) => new Date(Math.floor(NOW / hour) * hour - h * hour));
+    await db.insert(channelHourlyCounts).values(hours.map((h) => ({ channelId, hour: h, delivered: 1, failed: 0 })));
+    await pruneOnce(db, POLICY, { now: NOW });
+    const kept = (await db.select({ hour: channelHourlyCounts.hour }).from(channelHourlyCounts)).map((r) => r.hour.getTime()).sort();
+    expect(kept).toEqual(hours.slice(0, 3).map((h) => h.getTime()).sort());
+  });
 
   it("reports what it deleted per table, and a second pass deletes nothing", async () => {
     const { org } = await seedOrg(db, "acme");

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import { engineOf, rowsOf, sqliteOf, type Db } from "@/db/client";
-import { attempts, auditEntries, deliveries, deliveryEvents, events, inboxItems, orgs, retentionTotals } from "@/db/schema";
+import { attempts, auditEntries, channelHourlyCounts, deliveries, deliveryEvents, events, inboxItems, orgs, retentionTotals } from "@/db/schema";
 import { log } from "@/lib/log";
 
 /**
@@ -9,7 +9,8 @@ import { log } from "@/lib/log";
  * Past the retention window (HERALD_RETENTION_DAYS, 30 by default) go:
  * finished deliveries (delivered, failed, dead) with their attempts and event
  * links; inbox items; then events that nothing kept refers to any more. The
- * audit log has its own window (HERALD_AUDIT_RETENTION_DAYS, 365). Never
+ * audit log has its own window (HERALD_AUDIT_RETENTION_DAYS, 365). The channels'
+ * hourly counts (their "last 24 h" figures) are kept two days, whatever the window. Never
  * deleted: a delivery still queued or being sent — an open digest is one, so
  * its events stay — and any event one of them carries.
  *
@@ -69,6 +70,8 @@ export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?
   }
   // The instance's own entries (first-run setup, sign-ins before an org is chosen).
   await pruneAudit(db, null, auditCutoff, pace, pruned);
+  // Read only for the last 24 h: a few rows per channel and hour, so one statement (no index on hour alone).
+  await db.delete(channelHourlyCounts).where(lt(channelHourlyCounts.hour, new Date(now - 2 * DAY_MS)));
   return pruned;
 }
 

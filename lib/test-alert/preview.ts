@@ -2,6 +2,7 @@ import type { ChannelType } from "@/db/schema/values";
 import type { ChannelRow } from "@/db/queries/channels";
 import type { DbOrTx } from "@/db/client";
 import { channelTarget, URL_IS_SECRET } from "@/lib/channels/config";
+import { USER_AGENT } from "@/lib/channels/http";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent } from "@/lib/channels/types";
 import { env } from "@/lib/env";
@@ -48,9 +49,31 @@ const AUTH_LABEL: Record<Exclude<AuthMethod, "none">, string> = {
   headers: "custom header values",
 };
 
-/** The headers a webhook POST carries, secrets replaced by [redacted]. */
+/**
+ * Of a message already sent (the delivery log): its delivery's id — the `webhook-id`, with a
+ * `_n` suffix per POST when it was split — and the time its bodies are rendered at.
+ */
+export type SentAs = { messageId: string; at: Date };
+
+/** What every HTTP POST carries (lib/channels/http.ts). */
+const baseHeaders = (): PreviewHeader[] => [
+  { name: "user-agent", value: USER_AGENT },
+  { name: "content-type", value: "application/json" },
+];
+
+/** The Standard Webhooks headers of message `i` of `count`: the signature redacted, the id known once sent. */
+function signatureHeaders(sent: SentAs | undefined, i: number, count: number): PreviewHeader[] {
+  const id = sent ? (count === 1 ? sent.messageId : `${sent.messageId}_${i + 1}`) : "(the delivery id, set when sent)";
+  return [
+    { name: "webhook-id", value: id },
+    { name: "webhook-timestamp", value: sent ? "(the attempt's send time, in seconds)" : "(the send time, in seconds)" },
+    { name: "webhook-signature", value: "v1,(HMAC-SHA256 with the channel's signing secret, computed when sent)", redacted: true },
+  ];
+}
+
+/** The headers a webhook POST carries, secrets replaced by [redacted] (the signature's: signatureHeaders). */
 function webhookHeaders(row: ChannelRow): { headers: PreviewHeader[]; redactions: string[] } {
-  const headers: PreviewHeader[] = [{ name: "content-type", value: "application/json" }];
+  const headers: PreviewHeader[] = baseHeaders();
   const redactions: string[] = [];
   const method = (row.settings.authMethod as AuthMethod | undefined) ?? "none";
   if (method === "bearer" || method === "basic") headers.push({ name: "authorization", value: `${method === "bearer" ? "Bearer" : "Basic"} ${REDACTED}`, redacted: true });
@@ -60,27 +83,26 @@ function webhookHeaders(row: ChannelRow): { headers: PreviewHeader[]; redactions
     for (const name of names) headers.push({ name, value: REDACTED, redacted: true });
   }
   if (method !== "none") redactions.push(`The ${AUTH_LABEL[method]} is sent but not shown.`);
-  if (row.secretHints.signingSecret) {
-    headers.push(
-      { name: "webhook-id", value: "(the delivery id, set when sent)" },
-      { name: "webhook-timestamp", value: "(the send time, in seconds)" },
-      { name: "webhook-signature", value: "v1,(HMAC-SHA256 with the channel's signing secret, computed when sent)", redacted: true },
-    );
-    redactions.push("The Standard Webhooks signature is computed with the signing secret when the message is sent.");
-  }
+  if (row.secretHints.signingSecret) redactions.push("The Standard Webhooks signature is computed with the signing secret when the message is sent.");
   return { headers, redactions };
 }
 
-export function previewChannel(row: ChannelRow, events: RenderableEvent[]): ChannelPreview {
+/**
+ * What a channel gets for these events, as its real renderer builds it, with
+ * the headers (secrets redacted). Also the delivery log's "request" of a sent
+ * delivery (lib/dispatch/delivery-request.ts), given `sent`.
+ */
+export function previewChannel(row: ChannelRow, events: RenderableEvent[], sent?: SentAs): ChannelPreview {
   const typeModule = channelModule(row.type);
   // Plain settings only: the renderers need no secret to build a body.
-  const rendered = typeModule.render({ type: row.type, settings: row.settings, secrets: {} }, events);
+  const rendered = typeModule.render({ type: row.type, settings: row.settings, secrets: {} }, events, sent?.at);
   const redactions: string[] = [];
   if (URL_IS_SECRET[row.type]) redactions.push("The webhook URL is shown masked: it contains the channel's credentials.");
-  const http = row.type === "webhook" ? webhookHeaders(row) : { headers: [{ name: "content-type", value: "application/json" }], redactions: [] };
+  const http = row.type === "webhook" ? webhookHeaders(row) : { headers: baseHeaders(), redactions: [] };
   redactions.push(...http.redactions);
-  const messages = rendered.map((m): PreviewMessage => {
-    if (m.kind === "http") return { kind: "http", headers: http.headers, body: m.body };
+  const signed = row.type === "webhook" && !!row.secretHints.signingSecret;
+  const messages = rendered.map((m, i): PreviewMessage => {
+    if (m.kind === "http") return { kind: "http", headers: signed ? [...http.headers, ...signatureHeaders(sent, i, rendered.length)] : http.headers, body: m.body };
     if (m.kind === "email") return { kind: "email", to: m.to, subject: m.subject, text: m.text, html: m.html };
     return { kind: "inbox", title: m.title };
   });

@@ -24,12 +24,12 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     <div className="min-h-screen">
       <UnsavedChangesGuard />
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-7xl items-center gap-4 px-6 py-3">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-4 px-6 py-3 max-sm:gap-2 max-sm:px-4">
           <Link href={`/o/${slug}/notifications`} className="text-sm font-bold tracking-wide text-indigo-600">
             HERALD
           </Link>
           <OrgSwitcher current={slug} orgs={orgs.map(({ slug, name }) => ({ slug, name }))} />
-          <div className="ml-auto flex items-center gap-3 text-sm text-slate-600">
+          <div className="ml-auto flex flex-wrap items-center gap-3 text-sm text-slate-600">
             <InboxBell org={slug} initialUnread={await unreadCount(db(), current.id, user.id)} />
             <span data-testid="current-user">{user.email}</span>
             <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs" data-testid="current-role">
@@ -40,8 +40,9 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           </div>
         </div>
       </header>
-      <div className="mx-auto flex max-w-7xl gap-8 px-6 py-8">
-        <nav aria-label="Organization" className="w-48 shrink-0">
+      {/* On a phone (below 640 px) the menu goes above the page instead of beside it. */}
+      <div className="mx-auto flex max-w-7xl gap-8 px-6 py-8 max-sm:flex-col max-sm:gap-4 max-sm:px-4 max-sm:py-4">
+        <nav aria-label="Organization" className="w-48 shrink-0 max-sm:w-full">
           <NavLinks org={slug} configures={configures} />
         </nav>
         <main className="min-w-0 flex-1">{children}</main>

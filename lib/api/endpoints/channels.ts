@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
-import { CHANNEL_HEALTH, CHANNEL_TYPES } from "@/db/schema/values";
+import { ATTEMPT_OUTCOMES, CHANNEL_HEALTH, CHANNEL_TYPES } from "@/db/schema/values";
 import { AUTH_METHODS, createChannelSchema, patchChannelSchema, WEBHOOK_FORMATS } from "@/lib/validation/channels";
 
 /** A secret as it reads back: never the value. */
@@ -10,7 +10,7 @@ const channelOut = z.object({
   id: z.string(),
   type: z.enum(CHANNEL_TYPES),
   name: z.string(),
-  enabled: z.boolean(),
+  enabled: z.boolean().describe("the switch; Herald sends to the channel while it is on and health is not disabled (POST …/enable re-enables both)"),
   productId: z.string().nullable(),
   recipients: z.array(z.string()).optional().describe("email: addresses and groups (@owners, @admins, @product-admins)"),
   members: z.array(z.string()).optional().describe("inbox: e-mail addresses of the members who see it; empty means every member"),
@@ -32,8 +32,21 @@ const channelOut = z.object({
   health: z.enum(CHANNEL_HEALTH),
   consecutiveFailures: z.number().int(),
   lastError: z.string().nullable(),
+  lastErrorSentence: z.string().nullable().describe('lastError as the console shows it, e.g. "The receiver answered 503 Service Unavailable."'),
   lastErrorAt: z.string().nullable(),
   lastSuccessAt: z.string().nullable(),
+  lastAttempt: z
+    .object({
+      at: z.string().describe("when it was sent"),
+      outcome: z.enum(ATTEMPT_OUTCOMES).describe("retry: failed, another attempt is scheduled; throttled: the receiver asked to slow down; failed / dead: given up"),
+      durationMs: z.number().int(),
+      statusCode: z.number().int().nullable().describe("HTTP status or SMTP reply code; null when no answer came (timeout, refused connection)"),
+    })
+    .nullable()
+    .describe("the channel's last attempt, test alerts aside; a newer one with the same outcome within a second may not be shown yet"),
+  last24h: z
+    .object({ since: z.string(), delivered: z.number().int(), failed: z.number().int().describe("failed or dead") })
+    .describe("deliveries the channel finished since `since`: the start of the hour 24 hours ago, test alerts aside"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

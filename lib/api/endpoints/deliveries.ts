@@ -2,13 +2,20 @@ import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
 import { CHANNEL_HEALTH, CHANNEL_TYPES, DELIVERY_STATUSES } from "@/db/schema/values";
 import { deliveryFiltersSchema, replaySchema } from "@/lib/validation/deliveries";
+import { messageOut } from "@/lib/api/message-schema";
 
 const attemptOut = z.object({
+  id: z.string(),
   at: z.string(),
   durationMs: z.number().int(),
   status: z.number().int().nullable().describe("HTTP status, or the SMTP reply code; null when nothing answered"),
   outcome: z.enum(["delivered", "retry", "throttled", "failed", "dead"]),
   response: z.string().optional().describe("first 2 KB of the answer"),
+  responseHeaders: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("the HTTP answer's headers (connection headers left out), the channel's secrets taken out, at most 1 KB; headers past that are counted under \"…\""),
+  part: z.number().int().optional().describe("of a delivery sent as several POSTs, the 1-based one whose answer this is: its request is request.messages[part - 1]"),
   error: z.string().optional(),
 });
 
@@ -18,6 +25,8 @@ const deliveryOut = z.object({
   channelId: z.string(),
   channel: z.object({ name: z.string(), type: z.enum(CHANNEL_TYPES) }),
   productId: z.string().nullable(),
+  product: z.object({ slug: z.string(), name: z.string() }).nullable().describe("the delivery's product (a single event's when the delivery names none)"),
+  event: z.object({ id: z.string(), type: z.string(), title: z.string() }).nullable().describe("the first event (a digest's earliest); eventIds lists them all"),
   eventIds: z.array(z.string()),
   attemptCount: z.number().int().describe("attempts in the current series"),
   nextAttemptAt: z.string().nullable(),
@@ -52,13 +61,20 @@ export const listDeliveriesEndpoint = endpoint({
   }),
 });
 
+const requestOut = z.object({
+  target: z.string().describe("where it goes, masked where the address is a secret"),
+  messages: z.array(messageOut).describe("one per POST (or the e-mail, or the inbox entries), in order; credential headers and the signature show [redacted]"),
+  notes: z.array(z.string()).describe("what is not shown as sent, and why"),
+});
+
 export const getDeliveryEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/orgs/{org}/deliveries/{id}",
-  summary: "Show a delivery with its attempts",
+  summary:
+    "Show a delivery with its attempts (each with the answer's headers) and the request it sends: rendered again from its events by the channel's renderer, every secret redacted",
   tag: "Deliveries",
   permission: "org:read",
-  response: z.object({ delivery: deliveryOut }),
+  response: z.object({ delivery: deliveryOut, request: requestOut }),
 });
 
 export const retryDeliveryEndpoint = endpoint({
@@ -86,7 +102,7 @@ export const replayDeliveriesEndpoint = endpoint({
 export const enableChannelEndpoint = endpoint({
   method: "POST",
   path: "/api/v1/orgs/{org}/channels/{id}/enable",
-  summary: "Re-enable a failing or disabled channel: health back to healthy, its waiting deliveries go out",
+  summary: "Re-enable a channel (disabled by Herald, failing, or switched off): switched on, health back to healthy, its waiting deliveries go out",
   tag: "Channels",
   permission: "org:configure",
   response: z.object({

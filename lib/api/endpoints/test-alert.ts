@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
 import { CHANNEL_TYPES, SEVERITIES } from "@/db/schema/values";
+import { messageOut } from "@/lib/api/message-schema";
 import { testAlertSchema } from "@/lib/validation/test-alert";
 
 /**
@@ -25,13 +26,6 @@ const resultOut = z.object({
   at: z.string().optional(),
 });
 
-const headerOut = z.object({ name: z.string(), value: z.string(), redacted: z.boolean().optional() });
-
-const messageOut = z.union([
-  z.object({ kind: z.literal("http"), headers: z.array(headerOut), body: z.unknown().describe("the JSON body, exactly as it will be posted") }),
-  z.object({ kind: z.literal("email"), to: z.array(z.string()), subject: z.string(), text: z.string(), html: z.string() }),
-  z.object({ kind: z.literal("inbox"), title: z.string() }),
-]);
 
 const example = {
   channels: ["ch_…"],

@@ -19,7 +19,7 @@ export function NavLinks({ org, configures }: { org: string; configures: boolean
     { href: "settings", label: "Settings", show: true },
   ];
   return (
-    <ul className="space-y-0.5 text-sm">
+    <ul className="space-y-0.5 text-sm max-sm:flex max-sm:flex-wrap max-sm:gap-1 max-sm:space-y-0">
       {items
         .filter((i) => i.show)
         .map((item) => {

@@ -59,8 +59,9 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
           <thead className="text-xs uppercase text-slate-500">
             <tr>
               <th className="py-2">Created</th>
+              <th>Event</th>
+              <th>Product</th>
               <th>Channel</th>
-              <th>Events</th>
               <th>Status</th>
               <th>Attempts</th>
               <th className="text-right">Actions</th>
@@ -70,18 +71,27 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
             {data.deliveries.map((d) => (
               <Fragment key={d.id}>
                 <tr className="align-top" data-testid={`delivery-${d.id}`}>
-                  <td className="whitespace-nowrap py-2 text-slate-500">{utc(d.createdAt)}</td>
+                  <td className="whitespace-nowrap py-2 text-slate-500">
+                    <Link className="text-indigo-700 hover:underline" href={`/o/${org}/deliveries/${d.id}`} title="Request and response of each attempt">
+                      {utc(d.createdAt)}
+                    </Link>
+                  </td>
+                  <td className="max-w-xs">
+                    {d.event ? (
+                      <>
+                        <code className="block text-xs text-slate-500">{d.event.type}</code>
+                        <Link className="block truncate text-indigo-700 hover:underline" href={`/o/${org}/events/${d.event.id}`} title={d.event.title}>
+                          {d.event.title}
+                        </Link>
+                        {d.eventIds.length > 1 && <span className="text-xs text-slate-500">and {d.eventIds.length - 1} more</span>}
+                      </>
+                    ) : (
+                      <span className="text-xs text-slate-500">— (deleted)</span>
+                    )}
+                  </td>
+                  <td className="text-xs">{d.product ? <span title={d.product.name}>{d.product.slug}</span> : <span className="text-slate-500">—</span>}</td>
                   <td>
                     {d.channel.name} <span className="text-xs text-slate-500">({d.channel.type})</span>
-                  </td>
-                  <td>
-                    {d.eventIds.length === 1 ? (
-                      <Link className="font-mono text-xs text-indigo-700" href={`/o/${org}/events/${d.eventIds[0]}`}>
-                        {d.eventIds[0]}
-                      </Link>
-                    ) : (
-                      <span className="text-xs">{d.eventIds.length} events</span>
-                    )}
                   </td>
                   <td>
                     <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>
@@ -112,8 +122,11 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
                 </tr>
                 {open.has(d.id) && (
                   <tr>
-                    <td colSpan={6} className="bg-slate-50 px-3 pb-3">
+                    <td colSpan={7} className="bg-slate-50 px-3 pb-3">
                       <AttemptsTable delivery={d} />
+                      <Link className="text-xs text-indigo-700 hover:underline" href={`/o/${org}/deliveries/${d.id}`}>
+                        Request and response headers of each attempt →
+                      </Link>
                     </td>
                   </tr>
                 )}

@@ -2,7 +2,8 @@
 
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import { ChannelHealth } from "@/components/channel-health";
+import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
+import { ChannelFigures, ChannelHealth, isSending } from "@/components/channel-health";
 import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
@@ -52,8 +53,9 @@ export function ChannelsPanel({
       {channels.length === 0 ? (
         <EmptyState>No channels yet.{canEdit ? " Add one to say where notifications go." : ""}</EmptyState>
       ) : (
-        <table className="w-full text-left text-sm" aria-label="Channels">
-          <thead className="text-xs uppercase text-slate-500">
+        // One <tbody> per channel (its row, a test's outcome, its figures); below 640 px the table stacks.
+        <table className="w-full text-left text-sm max-sm:block" aria-label="Channels">
+          <thead className="text-xs uppercase text-slate-500 max-sm:hidden">
             <tr>
               <th className="py-2">Name</th>
               <th>Type</th>
@@ -63,11 +65,9 @@ export function ChannelsPanel({
               {canEdit && <th className="text-right">Actions</th>}
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
-            {channels.map((c) => (
-              <ChannelRow key={c.id} org={org} channel={c} canEdit={canEdit} usedBy={usedBy[c.id] ?? []} onEdit={() => setEditing(c)} refreshing={refreshing} />
-            ))}
-          </tbody>
+          {channels.map((c) => (
+            <ChannelRow key={c.id} org={org} channel={c} canEdit={canEdit} usedBy={usedBy[c.id] ?? []} onEdit={() => setEditing(c)} refreshing={refreshing} />
+          ))}
         </table>
       )}
       <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "Add channel" : `Edit ${editing?.name ?? "channel"}`} wide>
@@ -107,10 +107,15 @@ function ChannelRow({
     setTesting(false);
     setTest(result.ok ? result.data : { ok: false, error: result.formError ?? "The test could not be sent" });
   }
+  const sending = isSending(channel);
+  // One switch for both ways a channel stops (issue #20): turning on a channel Herald disabled re-enables it.
   async function toggle() {
     setToggling(true);
     setRowError(undefined);
-    const result = await updateChannelAction({ org, id: channel.id, enabled: !channel.enabled });
+    const result =
+      !sending && channel.health === "disabled"
+        ? await enableChannelAction({ org, channelId: channel.id })
+        : await updateChannelAction({ org, id: channel.id, enabled: !sending });
     setToggling(false);
     if (!result.ok) setRowError(result.formError);
     router.refresh();
@@ -122,28 +127,28 @@ function ChannelRow({
   }
 
   return (
-    <>
-      <tr data-channel={channel.name}>
-        <td className="py-2 font-medium">{channel.name}</td>
+    <tbody className="border-t border-slate-100 first-of-type:border-t-0 max-sm:block max-sm:py-2">
+      <tr data-channel={channel.name} className="max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1">
+        <td className="py-2 font-medium max-sm:w-full max-sm:py-0">{channel.name}</td>
         <td>{TYPE_LABELS[channel.type]}</td>
-        <td className="max-w-xs truncate font-mono text-xs text-slate-600" title={channel.target}>
+        <td className="max-w-xs truncate font-mono text-xs text-slate-600 max-sm:w-full max-sm:max-w-full" title={channel.target}>
           {channel.target}
         </td>
         <td>
           {canEdit ? (
             <label className="inline-flex items-center gap-1.5">
-              <input type="checkbox" className="size-4" checked={channel.enabled} disabled={toggling} onChange={toggle} aria-label={`Enabled: ${channel.name}`} />
-              <span className="text-xs text-slate-600">{channel.enabled ? "on" : "off"}</span>
+              <input type="checkbox" className="size-4" checked={sending} disabled={toggling} onChange={toggle} aria-label={`Enabled: ${channel.name}`} />
+              <span className="text-xs text-slate-600">{sending ? "on" : "off"}</span>
             </label>
           ) : (
-            <Badge tone={channel.enabled ? "green" : "slate"}>{channel.enabled ? "enabled" : "disabled"}</Badge>
+            <Badge tone={sending ? "green" : "slate"}>{sending ? "enabled" : "disabled"}</Badge>
           )}
         </td>
-        <td title={channel.lastError ?? undefined}>
-          <ChannelHealth org={org} channel={channel} canEdit={canEdit} compact />
+        <td>
+          <ChannelHealth org={org} channel={channel} canEdit={canEdit} />
         </td>
         {canEdit && (
-          <td className="space-x-1 whitespace-nowrap py-2 text-right">
+          <td className="space-x-1 whitespace-nowrap py-2 text-right max-sm:w-full max-sm:text-left">
             {channel.type !== "inbox" && (
               <Button size="sm" variant="secondary" pending={testing} onClick={sendTest}>
                 Send test
@@ -174,14 +179,19 @@ function ChannelRow({
         )}
       </tr>
       {(test || rowError) && (
-        <tr>
-          <td colSpan={6} className="pb-2">
+        <tr className="max-sm:block">
+          <td colSpan={6} className="pb-2 max-sm:block">
             {rowError && <p className="text-xs text-red-600">{rowError}</p>}
             {test && <TestOutcome result={test} />}
           </td>
         </tr>
       )}
-    </>
+      <tr className="max-sm:block">
+        <td colSpan={6} className="pb-3 max-sm:block max-sm:pt-1">
+          <ChannelFigures channel={channel} />
+        </td>
+      </tr>
+    </tbody>
   );
 }
 

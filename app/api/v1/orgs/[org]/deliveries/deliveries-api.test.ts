@@ -58,7 +58,16 @@ describe("delivery log API", () => {
     const d = res.json.deliveries[0];
     expect(d).toMatchObject({ id: deliveryId, status: "queued", channelId, eventIds, channel: { name: "Ops hook", type: "webhook" } });
     expect(d.attempts).toEqual([
-      { at: expect.any(String), durationMs: expect.any(Number), status: 503, outcome: "retry", response: "receiver says 503", error: expect.stringMatching(/503/) },
+      {
+        id: expect.stringMatching(/^att_/),
+        at: expect.any(String),
+        durationMs: expect.any(Number),
+        status: 503,
+        outcome: "retry",
+        response: "receiver says 503",
+        responseHeaders: { "content-type": "text/plain", date: expect.any(String) },
+        error: expect.stringMatching(/503/),
+      },
     ]);
     expect(res.json.nextCursor).toBeNull();
   });
