@@ -13,7 +13,7 @@ import { generateSigningSecret, openSecret, sealSecret, secretHint, SecretUnread
 import { env } from "@/lib/env";
 import { AppError, conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { createChannelSchema, type ChannelInput, type PatchChannelInput } from "@/lib/validation/channels";
+import { createChannelSchema, DEFAULT_FLOOD, type ChannelInput, type FloodLimit, type PatchChannelInput } from "@/lib/validation/channels";
 
 /**
  * Channels in the database. Everything that leaves this module for a browser
@@ -46,6 +46,8 @@ export function publicChannel(row: ChannelRow, recent: RecentCounts) {
     lastErrorSentence: errorSentence(row.lastError),
     lastErrorAt: row.lastErrorAt?.toISOString() ?? null,
     lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
+    /** Flood control (lib/events/flood.ts); null: off. */
+    flood: row.floodLimit === null ? null : { limit: row.floodLimit, minutes: row.floodMinutes },
     lastAttempt:
       row.lastAttemptAt && row.lastAttemptOutcome
         ? { at: row.lastAttemptAt.toISOString(), outcome: row.lastAttemptOutcome, durationMs: row.lastAttemptDurationMs ?? 0, statusCode: row.lastAttemptStatusCode }
@@ -188,6 +190,7 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
         settings: split.settings,
         secrets: sealed.secrets,
         secretHints: sealed.hints,
+        ...floodColumns(body.flood === undefined ? DEFAULT_FLOOD[body.type] : body.flood),
         createdAt: now,
         updatedAt: now,
       });
@@ -231,6 +234,8 @@ export async function updateChannel(
   if (urlChanged) await checkTarget(next, split, options);
   const sealed = seal(orgId, id, split.secrets, { secrets: row.secrets, hints: row.secretHints }, previous);
   const changed = changedFields(current, channelBodyOf({ ...row, name: next.name, enabled: next.enabled, ...split }));
+  const flood = patch.flood === undefined ? undefined : floodColumns(patch.flood);
+  if (flood && (flood.floodLimit !== row.floodLimit || (flood.floodLimit !== null && flood.floodMinutes !== row.floodMinutes))) changed.push("flood");
   return db.transaction(async (tx) => {
     const reenabled = next.enabled && !row.enabled;
     await tx
@@ -241,6 +246,7 @@ export async function updateChannel(
         settings: split.settings,
         secrets: sealed.secrets,
         secretHints: sealed.hints,
+        ...flood,
         updatedAt: new Date(),
         // Re-enabling a channel the dispatcher disabled is the one-click way back (DESIGN §5).
         ...(reenabled && row.health === "disabled" ? { health: "healthy" as const, consecutiveFailures: 0, failingSince: null } : {}),
@@ -257,6 +263,11 @@ export async function updateChannel(
     await options.inTransaction?.(tx, channel);
     return channel;
   });
+}
+
+/** The channel's flood columns for a flood setting (null: off; the window keeps its last length). */
+function floodColumns(flood: FloodLimit | null): { floodLimit: number | null; floodMinutes?: number } {
+  return flood ? { floodLimit: flood.limit, floodMinutes: flood.minutes } : { floodLimit: null };
 }
 
 /** Names of the fields that differ (secret values are compared, never recorded). */

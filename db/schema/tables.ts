@@ -225,6 +225,13 @@ export function defineSchema(k: SchemaKit) {
       nextSendAt: k.timestamp("next_send_at"),
       /** The spacing the receiver currently accepts (ms; 0: the type's policy): doubled on a throttle, eased back on successes. */
       paceMs: k.integer("pace_ms").notNull().default(0),
+      /**
+       * Flood control (lib/events/flood.ts): more than this many notifications from one source
+       * (a product, or the org's own events) within `flood_minutes` turn into one summary per
+       * window until a whole window stays under it. Null: off.
+       */
+      floodLimit: k.integer("flood_limit"),
+      floodMinutes: k.integer("flood_minutes").notNull().default(5),
       createdAt: createdAt(),
       updatedAt: k.timestamp("updated_at")
         .notNull()
@@ -339,6 +346,8 @@ export function defineSchema(k: SchemaKit) {
       status: k.textEnum("status", DELIVERY_STATUSES).notNull().default("queued"),
       /** For a digest still collecting events: channel/rule/window/product; null once closed. */
       digestKey: k.text("digest_key").unique(),
+      /** A flood summary (lib/events/flood.ts): the window's length in minutes; it goes out as one message standing for its events. */
+      floodMinutes: k.integer("flood_minutes"),
       attemptCount: k.integer("attempt_count").notNull().default(0),
       /**
        * Of a delivery sent as several messages (Slack: one per event), how many leading ones the
@@ -429,6 +438,24 @@ export function defineSchema(k: SchemaKit) {
       failed: k.integer("failed").notNull().default(0),
     },
     (t) => [k.primaryKey({ columns: [t.channelId, t.hour] })],
+  );
+
+  /**
+   * Flood control's counts: notifications per channel, source (a product id, or "-" for the
+   * org's own events) and window (its start). Counted at ingest in the event's transaction;
+   * rows older than two windows are pruned.
+   */
+  const floodCounts = k.table(
+    "flood_counts",
+    {
+      channelId: k.text("channel_id")
+        .notNull()
+        .references(() => channels.id, { onDelete: "cascade" }),
+      source: k.text("source").notNull(),
+      windowStart: k.timestamp("window_start").notNull(),
+      count: k.integer("count").notNull().default(0),
+    },
+    (t) => [k.primaryKey({ columns: [t.channelId, t.source, t.windowStart] })],
   );
 
   /** In-app notifications: one row per recipient member of an inbox channel. */
@@ -534,5 +561,5 @@ export function defineSchema(k: SchemaKit) {
     lastRunAt: k.timestamp("last_run_at"),
   });
 
-  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, channelHourlyCounts, inboxItems, catchers, caughtRequests, retentionTotals, silences };
+  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, channelHourlyCounts, floodCounts, inboxItems, catchers, caughtRequests, retentionTotals, silences };
 }

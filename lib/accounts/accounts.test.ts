@@ -271,7 +271,7 @@ describe("a new org's defaults", () => {
       .orderBy(asc(rules.name));
     expect(rows).toEqual([
       { name: "Default deployment results", types: ["deployment.succeeded", "deployment.failed"], channel: "inbox" },
-      { name: "Herald health", types: ["integration.unhealthy", "storage.unhealthy"], channel: "inbox" },
+      { name: "Herald health", types: ["integration.unhealthy", "storage.unhealthy", "channel.flooded"], channel: "inbox" },
     ]);
   });
 });

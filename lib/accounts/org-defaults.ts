@@ -17,7 +17,7 @@ import { notificationRuleId } from "@/lib/rules/queries";
  * through that API like any other.
  */
 export const DEFAULT_RULES = [
-  { name: "Herald health", eventTypes: ["integration.unhealthy", "storage.unhealthy"] },
+  { name: "Herald health", eventTypes: ["integration.unhealthy", "storage.unhealthy", "channel.flooded"] },
   { name: "Default deployment results", eventTypes: ["deployment.succeeded", "deployment.failed"] },
 ] as const;
 

@@ -3,6 +3,7 @@ import { engineOf, prepared, rowsOf, type Db } from "@/db/client";
 import { loadSendableChannel } from "@/db/queries/channels";
 import { channels, type Severity } from "@/db/schema";
 import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
+import { floodSummary } from "@/lib/events/flood";
 
 /**
  * What a claimed batch needs before it can be sent, read with one query per
@@ -129,6 +130,18 @@ export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUr
   }
   // Sorted here, per delivery, not by an ORDER BY: that made SQLite copy every row, data included, into a sorter.
   for (const list of out.values()) if (list.length > 1) list.sort(byOccurrence);
+  // A flood summary (lib/events/flood.ts) goes out as one message standing for its events.
+  const summaries =
+    engineOf(db) === "postgres"
+      ? await rowsOf<{ id: string; flood_minutes: number }>(db, sql`SELECT id, flood_minutes FROM deliveries WHERE id = ANY(${`{${deliveryIds.join(",")}}`}::text[]) AND flood_minutes IS NOT NULL`)
+      : (prepared(db, "SELECT id, flood_minutes FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) AND flood_minutes IS NOT NULL").all(JSON.stringify(deliveryIds)) as {
+          id: string;
+          flood_minutes: number;
+        }[]);
+  for (const { id, flood_minutes } of summaries) {
+    const list = out.get(id);
+    if (list?.length) out.set(id, [floodSummary(id, list, flood_minutes, publicUrl)]);
+  }
   return out;
 }
 

@@ -37,6 +37,7 @@ export const BUILT_IN_EVENT_TYPES: readonly EventType[] = [
   builtIn("silence.expired", "org", "info", "Silence expired", "A silence was ended before its time."),
   builtIn("storage.unhealthy", "org", "critical", "Storage unhealthy", "Herald's database cannot be written or its disk is nearly full."),
   builtIn("integration.unhealthy", "org", "error", "Integration unhealthy", "A channel became failing or disabled."),
+  builtIn("channel.flooded", "org", "warning", "Channel flooded", "One source sent a channel more notifications than its flood limit: the rest come as one summary per window."),
   builtIn("product.compliance_changed", "product", "warning", "Compliance changed", "A product's compliance status changed."),
   builtIn("product.released", "product", "info", "Product released", "A new version of a product was released."),
   builtIn("deployment.succeeded", "product", "info", "Deployment succeeded", "A deployment of a product finished successfully."),

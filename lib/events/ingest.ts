@@ -4,9 +4,12 @@ import { deliveries as deliveriesTable, deliveryEvents, products as productsTabl
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
+import type { FloodLimit } from "@/lib/validation/channels";
 import type { EventInput } from "@/lib/validation/events";
 import { findEventType } from "./catalog";
-import { digestSlot, routeEvent, type ActiveSilence, type MatchableRule } from "./matching";
+import { floodDigestKey, floodSource, floodStartedEvent, floodVerdict, floodWindow, loadFloodLimits, type FloodStart } from "./flood";
+import { digestSlot, routeEvent, type ActiveSilence, type MatchableRule, type Target } from "./matching";
+import { raisePlatformEvent } from "./platform";
 
 export type IngestResult = { id: string; deliveries: number; duplicate: boolean };
 
@@ -21,6 +24,8 @@ export type ResolvedEvent = {
   occurredAt: number;
   source: string | null;
   isTest?: boolean;
+  /** Channels this event must not go to (a flood notice never goes to the flooded channel). */
+  excludeChannelIds?: readonly string[];
 };
 
 /** The org's enabled rules with their enabled channels — what matching needs. */
@@ -161,12 +166,41 @@ export async function resolveEvents(db: DbOrTx, orgId: string, items: EventInput
  * Nests as a savepoint when the caller already holds a transaction.
  */
 export async function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number } = {}): Promise<IngestResult[]> {
-  if (engineOf(db) === "postgres") return storeEventsPostgres(db, orgId, events, options.now ?? Date.now());
-  return storeEventsSqlite(db, orgId, events, options);
+  const floods: FloodStart[] = [];
+  const results =
+    engineOf(db) === "postgres" ? await storeEventsPostgres(db, orgId, events, options.now ?? Date.now(), floods) : await storeEventsSqlite(db, orgId, events, options, floods);
+  // After the events' own write (a SQLite transaction is synchronous): a crash in between loses the notice, never an event.
+  if (floods.length) await announceFloods(db, orgId, floods);
+  return results;
+}
+
+/** Where the event goes: its rules' channels, less the silenced ones and those it must not go to. */
+function targetsOf(rules: readonly MatchableRule[], silences: readonly ActiveSilence[], event: ResolvedEvent) {
+  const routed = routeEvent(rules, silences, event);
+  const excluded = event.excludeChannelIds;
+  return excluded?.length ? { ...routed, targets: routed.targets.filter((t) => !excluded.includes(t.channelId)) } : routed;
+}
+
+/** The flood limit that applies to an event's target, if any: immediate sends of real (not test) events to a channel that has one. */
+function floodLimitOf(limits: Map<string, FloodLimit>, target: Target, event: ResolvedEvent): FloodLimit | undefined {
+  return target.mode === "immediate" && !event.isTest ? limits.get(target.channelId) : undefined;
+}
+
+async function announceFloods(db: DbOrTx, orgId: string, floods: FloodStart[]) {
+  for (const flood of floods) {
+    const names =
+      engineOf(db) === "postgres"
+        ? (await rowsOf<{ channel: string; product: string | null }>(db, sql`SELECT c.name AS channel, (SELECT p.name FROM products p WHERE p.id = ${flood.productId}) AS product FROM channels c WHERE c.id = ${flood.channelId}`))[0]
+        : (prepared(db, "SELECT c.name AS channel, (SELECT p.name FROM products p WHERE p.id = ?) AS product FROM channels c WHERE c.id = ?").get(flood.productId, flood.channelId) as
+            | { channel: string; product: string | null }
+            | undefined);
+    if (!names) continue; // the channel was deleted meanwhile
+    await raisePlatformEvent(db, { orgId, type: "channel.flooded", ...floodStartedEvent(flood, names.channel, names.product), excludeChannelIds: [flood.channelId] });
+  }
 }
 
 /** SQLite: prepared statements in one synchronous transaction (the hot path of the embedded engine). */
-async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number }): Promise<IngestResult[]> {
+async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number }, floods: FloodStart[]): Promise<IngestResult[]> {
   const sqlite = sqliteOf(db);
   const findByKey = prepared(sqlite, "SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?");
   const insertEvent = prepared(
@@ -176,15 +210,32 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
   );
   const insertDelivery = prepared(
     sqlite,
-    `INSERT INTO deliveries (id, org_id, channel_id, rule_id, product_id, status, digest_key, attempt_count, next_attempt_at, is_test, created_at, updated_at)
-     VALUES (@id, @orgId, @channelId, @ruleId, @productId, 'queued', @digestKey, 0, @due, @isTest, @now, @now)
+    `INSERT INTO deliveries (id, org_id, channel_id, rule_id, product_id, status, digest_key, flood_minutes, attempt_count, next_attempt_at, is_test, created_at, updated_at)
+     VALUES (@id, @orgId, @channelId, @ruleId, @productId, 'queued', @digestKey, @floodMinutes, 0, @due, @isTest, @now, @now)
      ON CONFLICT(digest_key) DO NOTHING`,
   );
   const findDigest = prepared(sqlite, "SELECT id FROM deliveries WHERE digest_key = ?");
   const linkEvent = prepared(sqlite, "INSERT OR IGNORE INTO delivery_events (delivery_id, event_id) VALUES (?, ?)");
+  const countUp = prepared(
+    sqlite,
+    `INSERT INTO flood_counts (channel_id, source, window_start, count) VALUES (?, ?, ?, 1)
+     ON CONFLICT (channel_id, source, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
+  );
+  const countOf = prepared(sqlite, "SELECT count FROM flood_counts WHERE channel_id = ? AND source = ? AND window_start = ?");
   // Read before the transaction: the SQLite read is synchronous, and the rules cannot change in between on this connection.
   const rules = await loadMatchableRules(db, orgId);
   const silences = await loadActiveSilences(db, orgId, options.now ?? Date.now());
+  const floodLimits = await loadFloodLimits(db, orgId);
+  /** Counts the notification in its window; the summary's digest key and due time when it is to be summarized. */
+  const floodCheck = (channelId: string, productId: string | null, flood: FloodLimit, now: number) => {
+    const source = floodSource(productId);
+    const window = floodWindow(flood.minutes, now);
+    const nth = (countUp.get(channelId, source, window.start) as { count: number }).count;
+    const previous = (countOf.get(channelId, source, window.previousStart) as { count: number } | undefined)?.count ?? 0;
+    const verdict = floodVerdict(nth, previous, flood.limit);
+    if (verdict.started) floods.push({ channelId, source, productId, ...flood, windowStart: window.start });
+    return verdict.summarize ? { key: floodDigestKey(channelId, source, window.start), due: window.closesAt } : null;
+  };
 
   // IMMEDIATE (sqliteWriteTransaction): take the write lock before reading idempotency keys, so two processes cannot both insert one key.
   return sqliteWriteTransaction(db, (): IngestResult[] => {
@@ -196,16 +247,19 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
       }
       const id = newId("evt");
       const isTest = event.isTest ? 1 : 0;
-      const { targets, silencedBy } = routeEvent(rules, silences, event);
+      const { targets, silencedBy } = targetsOf(rules, silences, event);
       insertEvent.run({ id, orgId, productId: event.productId, type: event.type, severity: event.severity, title: event.title, data: JSON.stringify(event.data), source: event.source, key: event.key, isTest, occurredAt: event.occurredAt, now, silencedBy });
       for (const target of targets) {
         let deliveryId = newId("dlv");
         if (target.mode === "digest") {
           const slot = digestSlot(target, event.productId, now);
-          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: target.splitByProduct ? event.productId : null, digestKey: slot.key, due: slot.closesAt, isTest, now });
+          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: target.splitByProduct ? event.productId : null, digestKey: slot.key, floodMinutes: null, due: slot.closesAt, isTest, now });
           deliveryId = (findDigest.get(slot.key) as { id: string }).id;
         } else {
-          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, digestKey: null, due: now, isTest, now });
+          const flood = floodLimitOf(floodLimits, target, event);
+          const summary = flood ? floodCheck(target.channelId, event.productId, flood, now) : null;
+          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, digestKey: summary?.key ?? null, floodMinutes: summary ? flood!.minutes : null, due: summary?.due ?? now, isTest, now });
+          if (summary) deliveryId = (findDigest.get(summary.key) as { id: string }).id;
         }
         linkEvent.run(deliveryId, id);
       }
@@ -255,17 +309,20 @@ function storeEventsStatement(orgId: string, now: Date, eventIds: string[], even
 
 type PlannedDelivery = { id: string; eventId: string; channelId: string; ruleId: string; productId: string | null; isTest: boolean };
 
-async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEvent[], nowMs: number): Promise<IngestResult[]> {
+async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEvent[], nowMs: number, floods: FloodStart[]): Promise<IngestResult[]> {
   const now = new Date(nowMs);
   const rules = await loadMatchableRules(db, orgId);
   const silences = await loadActiveSilences(db, orgId, nowMs);
+  const floodLimits = await loadFloodLimits(db, orgId);
+  /** Immediate targets under a flood limit: decided in the write's transaction, once counted (floodPlan). */
+  const floodCounted: { index: number; target: Target; flood: FloodLimit }[] = [];
   const eventIds = events.map(() => newId("evt"));
   const silencedBy: (string | null)[] = [];
   const planned: PlannedDelivery[] = [];
   const digests = new Map<string, typeof deliveriesTable.$inferInsert>();
   const digestLinks: { eventId: string; digestKey: string }[] = [];
   const targetCounts = events.map((event, index) => {
-    const routed = routeEvent(rules, silences, event);
+    const routed = targetsOf(rules, silences, event);
     const targets = routed.targets;
     silencedBy.push(routed.silencedBy);
     for (const target of targets) {
@@ -289,20 +346,91 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
         }
         digestLinks.push({ eventId: eventIds[index], digestKey: slot.key });
       } else {
-        planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, isTest: !!event.isTest });
+        const flood = floodLimitOf(floodLimits, target, event);
+        if (flood) floodCounted.push({ index, target, flood });
+        else planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, isTest: !!event.isTest });
       }
     }
     return targets.length;
   });
 
+  /**
+   * Counts the flood-limited notifications (one upsert for the batch: several nodes count
+   * together, the row lock orders them) and sends each on, or into its window's summary.
+   * An event that turns out to be a duplicate was counted all the same: a producer's
+   * retries bring a flood on sooner, never later.
+   */
+  const floodPlan = async (handle: DbOrTx) => {
+    const bySource = new Map<string, { channelId: string; source: string; productId: string | null; flood: FloodLimit; items: typeof floodCounted }>();
+    for (const item of floodCounted) {
+      const productId = events[item.index].productId;
+      const key = `${item.target.channelId}|${floodSource(productId)}`;
+      const group = bySource.get(key) ?? { channelId: item.target.channelId, source: floodSource(productId), productId, flood: item.flood, items: [] };
+      group.items.push(item);
+      bySource.set(key, group);
+    }
+    const groups = [...bySource.values()];
+    const windows = groups.map((g) => floodWindow(g.flood.minutes, nowMs));
+    const column = <T>(values: T[]) => sql.param(values);
+    const counted = await rowsOf<{ channel_id: string; source: string; count: number }>(
+      handle,
+      sql`INSERT INTO flood_counts (channel_id, source, window_start, count)
+          SELECT * FROM unnest(${column(groups.map((g) => g.channelId))}::text[], ${column(groups.map((g) => g.source))}::text[],
+                               ${column(windows.map((w) => new Date(w.start).toISOString()))}::timestamptz[], ${column(groups.map((g) => g.items.length))}::int[])
+          ON CONFLICT (channel_id, source, window_start) DO UPDATE SET count = flood_counts.count + excluded.count
+          RETURNING channel_id, source, count`,
+    );
+    const previous = await rowsOf<{ channel_id: string; source: string; count: number }>(
+      handle,
+      sql`SELECT f.channel_id, f.source, f.count FROM flood_counts f
+            JOIN unnest(${column(groups.map((g) => g.channelId))}::text[], ${column(groups.map((g) => g.source))}::text[],
+                        ${column(windows.map((w) => new Date(w.previousStart).toISOString()))}::timestamptz[]) AS p(channel_id, source, window_start)
+              ON f.channel_id = p.channel_id AND f.source = p.source AND f.window_start = p.window_start`,
+    );
+    const after = new Map(counted.map((r) => [`${r.channel_id}|${r.source}`, r.count]));
+    const before = new Map(previous.map((r) => [`${r.channel_id}|${r.source}`, r.count]));
+    groups.forEach((group, g) => {
+      const key = `${group.channelId}|${group.source}`;
+      const first = after.get(key)! - group.items.length + 1;
+      group.items.forEach(({ index, target }, i) => {
+        const verdict = floodVerdict(first + i, before.get(key) ?? 0, group.flood.limit);
+        if (verdict.started) floods.push({ channelId: group.channelId, source: group.source, productId: group.productId, ...group.flood, windowStart: windows[g].start });
+        if (!verdict.summarize) {
+          planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: group.productId, isTest: false });
+          return;
+        }
+        const digestKey = floodDigestKey(group.channelId, group.source, windows[g].start);
+        if (!digests.has(digestKey)) {
+          digests.set(digestKey, {
+            id: newId("dlv"),
+            orgId,
+            channelId: target.channelId,
+            ruleId: target.ruleId,
+            productId: group.productId,
+            status: "queued",
+            attemptCount: 0,
+            isTest: false,
+            digestKey,
+            floodMinutes: group.flood.minutes,
+            nextAttemptAt: new Date(windows[g].closesAt),
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+        digestLinks.push({ eventId: eventIds[index], digestKey });
+      });
+    });
+  };
+
   const write = async (handle: DbOrTx) => {
+    if (floodCounted.length) await floodPlan(handle);
     const stored = await rowsOf<{ id: string }>(handle, storeEventsStatement(orgId, now, eventIds, events, silencedBy, planned));
     const inserted = new Set(stored.map((r) => r.id));
     if (digests.size && inserted.size) await joinDigests(handle as Tx, digests, digestLinks.filter((l) => inserted.has(l.eventId)));
     return inserted;
   };
-  // One statement is atomic by itself; digests add statements, which need a transaction.
-  const inserted = digests.size ? await db.transaction((tx) => write(tx)) : await write(db);
+  // One statement is atomic by itself; digests and flood counts add statements, which need a transaction.
+  const inserted = digests.size || floodCounted.length ? await db.transaction((tx) => write(tx)) : await write(db);
 
   const results: IngestResult[] = [];
   const duplicates: { index: number; key: string }[] = [];

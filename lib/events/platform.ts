@@ -16,6 +16,8 @@ export type PlatformEventInput = {
   severity?: Severity;
   data: Record<string, unknown>;
   occurredAt?: Date;
+  /** Channels the event must not go to (a flood notice never goes to the flooded channel). */
+  excludeChannelIds?: readonly string[];
 };
 
 const DEFAULT_SEVERITY = new Map(BUILT_IN_EVENT_TYPES.map((t) => [t.key, t.defaultSeverity]));
@@ -31,6 +33,7 @@ export async function raisePlatformEvent(tx: DbOrTx, input: PlatformEventInput):
       data: input.data,
       occurredAt: (input.occurredAt ?? new Date()).getTime(),
       source: "herald",
+      excludeChannelIds: input.excludeChannelIds,
     },
   ]);
   if (result.deliveries > 0) await wakeDispatchersOnCommit(tx);

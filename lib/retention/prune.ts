@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import { engineOf, rowsOf, sqliteOf, type Db } from "@/db/client";
-import { attempts, auditEntries, channelHourlyCounts, deliveries, deliveryEvents, events, inboxItems, orgs, retentionTotals } from "@/db/schema";
+import { attempts, auditEntries, channelHourlyCounts, deliveries, deliveryEvents, events, floodCounts, inboxItems, orgs, retentionTotals } from "@/db/schema";
 import { log } from "@/lib/log";
 
 /**
@@ -10,7 +10,8 @@ import { log } from "@/lib/log";
  * finished deliveries (delivered, failed, dead) with their attempts and event
  * links; inbox items; then events that nothing kept refers to any more. The
  * audit log has its own window (HERALD_AUDIT_RETENTION_DAYS, 365). The channels'
- * hourly counts (their "last 24 h" figures) are kept two days, whatever the window. Never
+ * hourly counts (their "last 24 h" figures) are kept two days, whatever the window, and
+ * flood control's counts three (a window is at most a day; the one before it is read). Never
  * deleted: a delivery still queued or being sent — an open digest is one, so
  * its events stay — and any event one of them carries.
  *
@@ -72,6 +73,7 @@ export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?
   await pruneAudit(db, null, auditCutoff, pace, pruned);
   // Read only for the last 24 h: a few rows per channel and hour, so one statement (no index on hour alone).
   await db.delete(channelHourlyCounts).where(lt(channelHourlyCounts.hour, new Date(now - 2 * DAY_MS)));
+  await db.delete(floodCounts).where(lt(floodCounts.windowStart, new Date(now - 3 * DAY_MS)));
   return pruned;
 }
 

@@ -49,6 +49,8 @@ export type TraceDelivery = {
   /** The rule it was made for; null for a test alert, or a rule deleted since. */
   rule: { id: string; name: string } | null;
   collecting: boolean;
+  /** A flood summary (lib/events/flood.ts): the window it stands for, in minutes; null otherwise. */
+  floodMinutes: number | null;
   nextAttemptAt: string | null;
   lastError: string | null;
   attempts: TraceAttempt[];
@@ -73,6 +75,11 @@ function missedInWords(criterion: MatchCriterion, rule: MatchableRule, event: { 
 }
 
 function deliveryInWords(d: TraceDelivery): string {
+  if (d.floodMinutes !== null) {
+    const flooded = `Flood control: the channel got more than its limit from this source, so this event goes in one summary of ${d.floodMinutes} min`;
+    if (d.collecting) return `${flooded}; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
+    return `${flooded}. ${deliveryInWords({ ...d, floodMinutes: null })}`;
+  }
   if (d.collecting) return `Collecting in a digest; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
   const tried = `${d.attempts.length} attempt${d.attempts.length === 1 ? "" : "s"}`;
   switch (d.status) {
@@ -119,6 +126,7 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     channel: channelOf.get(d.channelId)!,
     rule: d.ruleId ? { id: d.ruleId, name: ruleName.get(d.ruleId) ?? d.ruleId } : null,
     collecting: d.digestKey !== null,
+    floodMinutes: d.floodMinutes,
     nextAttemptAt: d.status === "queued" ? d.nextAttemptAt.toISOString() : null,
     lastError: d.lastError,
     attempts: attemptRows

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_TYPES } from "@/db/schema/values";
+import { CHANNEL_TYPES, type ChannelType } from "@/db/schema/values";
 import { nameSchema } from "./common";
 
 /**
@@ -247,6 +247,37 @@ export const signingSecretSchema = z
     return bytes >= 24 && bytes <= 64;
   }, "must hold a key of 24 to 64 bytes (Standard Webhooks)");
 
+export type FloodLimit = { limit: number; minutes: number };
+
+/** Flood control's default: on where people read (chat, e-mail), off where a machine does, which wants every event. */
+export const DEFAULT_FLOOD: Record<ChannelType, FloodLimit | null> = {
+  slack: { limit: 30, minutes: 5 },
+  teams: { limit: 30, minutes: 5 },
+  discord: { limit: 30, minutes: 5 },
+  email: { limit: 30, minutes: 5 },
+  webhook: null,
+  inbox: null,
+};
+
+export const FLOOD_BOUNDS = { limit: { min: 1, max: 10_000 }, minutes: { min: 1, max: 1_440 } } as const;
+
+/** Flood control (lib/events/flood.ts): more than `limit` notifications from one source in `minutes` become one summary; null turns it off. */
+export const floodSchema = z
+  .object({
+    limit: z
+      .number({ error: "must be a whole number" })
+      .int({ error: "must be a whole number" })
+      .min(FLOOD_BOUNDS.limit.min, { error: `must be at least ${FLOOD_BOUNDS.limit.min}` })
+      .max(FLOOD_BOUNDS.limit.max, { error: `must be at most ${FLOOD_BOUNDS.limit.max.toLocaleString("en")}` }),
+    minutes: z
+      .number({ error: "must be a whole number of minutes" })
+      .int({ error: "must be a whole number of minutes" })
+      .min(FLOOD_BOUNDS.minutes.min, { error: `must be at least ${FLOOD_BOUNDS.minutes.min}` })
+      .max(FLOOD_BOUNDS.minutes.max, { error: `must be at most ${FLOOD_BOUNDS.minutes.max} (a day)` }),
+  })
+  .nullable()
+  .describe("flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off. Default: 30 in 5 min for Slack, Teams, Discord and e-mail; off for webhooks and the inbox");
+
 // --- whole channels ---------------------------------------------------------
 
 const base = {
@@ -256,6 +287,7 @@ const base = {
     .boolean({ error: "must be true or false" })
     .optional()
     .describe("API: create the channel without sending it a test notification first (a failed test refuses the channel)"),
+  flood: floodSchema.optional(),
 };
 
 export const createChannelSchema = z.discriminatedUnion(
@@ -306,5 +338,6 @@ export const patchChannelSchema = z.object({
     })
     .optional(),
   signingSecret: secretPatch,
+  flood: floodSchema.optional(),
 });
 export type PatchChannelInput = z.output<typeof patchChannelSchema>;

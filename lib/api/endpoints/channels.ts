@@ -35,6 +35,10 @@ const channelOut = z.object({
   lastErrorSentence: z.string().nullable().describe('lastError as the console shows it, e.g. "The receiver answered 503 Service Unavailable."'),
   lastErrorAt: z.string().nullable(),
   lastSuccessAt: z.string().nullable(),
+  flood: z
+    .object({ limit: z.number().int(), minutes: z.number().int() })
+    .nullable()
+    .describe("flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off"),
   lastAttempt: z
     .object({
       at: z.string().describe("when it was sent"),

@@ -223,6 +223,7 @@ const eventTraceOut = z.object({
       channel: traceChannelOut,
       rule: z.object({ id: z.string(), name: z.string() }).nullable(),
       collecting: z.boolean(),
+      floodMinutes: z.number().int().nullable().describe("a flood summary (flood control): the window it stands for, in minutes; null for any other delivery"),
       nextAttemptAt: z.string().nullable(),
       lastError: z.string().nullable(),
       attempts: z.array(z.object({ at: z.string(), outcome: z.string(), statusCode: z.number().int().nullable(), durationMs: z.number().int(), error: z.string().nullable() })),

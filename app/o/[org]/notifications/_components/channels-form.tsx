@@ -6,8 +6,9 @@ import { FormMessage, SelectField, TextAreaField, TextField } from "@/components
 import { SecretInput } from "@/components/ui/secret-input";
 import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
-import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema } from "@/lib/validation/channels";
+import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema, type FloodLimit } from "@/lib/validation/channels";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
+import { FloodField } from "./channels-flood-field";
 import { WebhookFields } from "./channels-webhook-fields";
 import { TYPE_LABELS, URL_PLACEHOLDERS, type ChannelView, type OrgMember } from "./channels-types";
 
@@ -18,7 +19,7 @@ function defaultsOf(channel?: ChannelView) {
   if (!channel) {
     return { type: "webhook", name: "", enabled: true, recipients: "", url: "", format: "array", auth: { method: "none" } };
   }
-  const base = { type: channel.type, name: channel.name, enabled: channel.enabled };
+  const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood };
   if (channel.type === "email") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
   if (channel.type === "inbox") return { ...base, members: channel.members ?? [] };
   if (channel.type === "webhook") {
@@ -118,6 +119,12 @@ export function ChannelForm({
           render={({ field }) => <InboxMembersField members={members} value={(field.value as string[] | undefined) ?? []} onChange={field.onChange} error={errorOf("members") ?? firstItemError(f.formState.errors.members)} />}
         />
       )}
+
+      <Controller
+        control={f.control}
+        name="flood"
+        render={({ field }) => <FloodField key={type} type={type} value={field.value as FloodLimit | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
+      />
 
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" className="size-4" {...f.register("enabled")} />

@@ -214,6 +214,30 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
     }
   });
 
+  it("flood control: on by default for chat, off for webhooks; set, turned off, and refused out of range naming the field", async () => {
+    const slack = await call(collection.POST, "POST", { org: "acme" }, { type: "slack", name: "Flood Slack", url: "https://hooks.slack.com/services/T000/B000/flood" });
+    expect(slack.json.channel.flood).toEqual({ limit: 30, minutes: 5 });
+    const hook = (await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Flood hook", url: receiver.url() })).json.channel;
+    expect(hook.flood).toBeNull();
+
+    const set = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { flood: { limit: 100, minutes: 10 } });
+    expect(set.status, JSON.stringify(set.json)).toBe(200);
+    expect(set.json.channel.flood).toEqual({ limit: 100, minutes: 10 });
+    const kept = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { name: "still flood-limited" });
+    expect(kept.json.channel.flood).toEqual({ limit: 100, minutes: 10 });
+    const off = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { flood: null });
+    expect(off.json.channel.flood).toBeNull();
+
+    const bad = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { flood: { limit: 0, minutes: 2000 } });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.fields).toEqual({ "flood.limit": ["must be at least 1"], "flood.minutes": ["must be at most 1440 (a day)"] });
+    expect((await call(item.GET, "GET", { org: "acme", id: hook.id })).json.channel.flood).toBeNull();
+
+    const created = await call(collection.POST, "POST", { org: "acme" }, { type: "inbox", name: "Flood-limited inbox", flood: { limit: 5, minutes: 1 } });
+    expect(created.status).toBe(201);
+    expect(created.json.channel.flood).toEqual({ limit: 5, minutes: 1 });
+  });
+
   it("an inbox has no receiver: created without a test", async () => {
     expect((await call(collection.POST, "POST", { org: "acme" }, { type: "inbox", name: "Inbox tested" })).status).toBe(201);
   });
