@@ -48,6 +48,8 @@ export function publicChannel(row: ChannelRow, recent: RecentCounts) {
     lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
     /** Flood control (lib/events/flood.ts); null: off. */
     flood: row.floodLimit === null ? null : { limit: row.floodLimit, minutes: row.floodMinutes },
+    /** Quiet hours (lib/events/quiet-hours.ts); null: off. */
+    quietHours: row.quietHours ?? null,
     lastAttempt:
       row.lastAttemptAt && row.lastAttemptOutcome
         ? { at: row.lastAttemptAt.toISOString(), outcome: row.lastAttemptOutcome, durationMs: row.lastAttemptDurationMs ?? 0, statusCode: row.lastAttemptStatusCode }
@@ -191,6 +193,7 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
         secrets: sealed.secrets,
         secretHints: sealed.hints,
         ...floodColumns(body.flood === undefined ? DEFAULT_FLOOD[body.type] : body.flood),
+        quietHours: body.quietHours ?? null,
         createdAt: now,
         updatedAt: now,
       });
@@ -236,6 +239,7 @@ export async function updateChannel(
   const changed = changedFields(current, channelBodyOf({ ...row, name: next.name, enabled: next.enabled, ...split }));
   const flood = patch.flood === undefined ? undefined : floodColumns(patch.flood);
   if (flood && (flood.floodLimit !== row.floodLimit || (flood.floodLimit !== null && flood.floodMinutes !== row.floodMinutes))) changed.push("flood");
+  if (patch.quietHours !== undefined && JSON.stringify(patch.quietHours) !== JSON.stringify(row.quietHours ?? null)) changed.push("quietHours");
   return db.transaction(async (tx) => {
     const reenabled = next.enabled && !row.enabled;
     await tx
@@ -247,6 +251,7 @@ export async function updateChannel(
         secrets: sealed.secrets,
         secretHints: sealed.hints,
         ...flood,
+        ...(patch.quietHours === undefined ? {} : { quietHours: patch.quietHours }),
         updatedAt: new Date(),
         // Re-enabling a channel the dispatcher disabled is the one-click way back (DESIGN §5).
         ...(reenabled && row.health === "disabled" ? { health: "healthy" as const, consecutiveFailures: 0, failingSince: null } : {}),

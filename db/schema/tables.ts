@@ -14,6 +14,7 @@ import {
   type Severity,
   type SilenceMatchers,
   type CippSettings,
+  type QuietHours,
 } from "./values";
 
 /**
@@ -232,6 +233,8 @@ export function defineSchema(k: SchemaKit) {
        */
       floodLimit: k.integer("flood_limit"),
       floodMinutes: k.integer("flood_minutes").notNull().default(5),
+      /** Quiet hours (lib/events/quiet-hours.ts): outside working hours, less severe events wait for them. Null: off. */
+      quietHours: k.json<QuietHours>("quiet_hours"),
       createdAt: createdAt(),
       updatedAt: k.timestamp("updated_at")
         .notNull()

@@ -64,6 +64,9 @@ export type SilenceMatchers = {
 };
 
 /** What CIPP's notification settings made in an org, and the flags Herald keeps for CIPP without acting on them. */
+/** A channel's quiet hours (lib/events/quiet-hours.ts): working hours in its time zone, and what may interrupt outside them. */
+export type QuietHours = { timezone: string; days: number[]; start: string; end: string; minSeverity: Severity };
+
 export type CippSettings = {
   emailChannelId: string | null;
   webhookChannelId: string | null;

@@ -1,5 +1,3 @@
-import { sql } from "drizzle-orm";
-import { engineOf, prepared, rowsOf, type DbOrTx } from "@/db/client";
 import { topSeverity } from "@/lib/channels/format";
 import type { RenderableEvent } from "@/lib/channels/types";
 import type { FloodLimit } from "@/lib/validation/channels";
@@ -45,23 +43,7 @@ export function floodVerdict(nth: number, previousCount: number, limit: number):
   return { summarize: nth > limit || previousFlooded, started: nth === limit + 1 && !previousFlooded };
 }
 
-/** The org's enabled channels with flood control on. */
-export async function loadFloodLimits(db: DbOrTx, orgId: string): Promise<Map<string, FloodLimit>> {
-  const rows =
-    engineOf(db) === "postgres"
-      ? await rowsOf<{ id: string; flood_limit: number; flood_minutes: number }>(
-          db,
-          sql`SELECT id, flood_limit, flood_minutes FROM channels WHERE org_id = ${orgId} AND enabled AND flood_limit IS NOT NULL`,
-        )
-      : (prepared(db, "SELECT id, flood_limit, flood_minutes FROM channels WHERE org_id = ? AND enabled = 1 AND flood_limit IS NOT NULL").all(orgId) as {
-          id: string;
-          flood_limit: number;
-          flood_minutes: number;
-        }[]);
-  return new Map(rows.map((r) => [r.id, { limit: r.flood_limit, minutes: r.flood_minutes }]));
-}
-
-export type FloodStart = { channelId: string; source: string; productId: string | null; limit: number; minutes: number; windowStart: number };
+export type FloodStart = FloodLimit & { channelId: string; source: string; productId: string | null; windowStart: number };
 
 /** The `channel.flooded` event's title and data. */
 export function floodStartedEvent(start: FloodStart, channelName: string, productName: string | null) {

@@ -7,7 +7,8 @@ import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
 import type { FloodLimit } from "@/lib/validation/channels";
 import type { EventInput } from "@/lib/validation/events";
 import { findEventType } from "./catalog";
-import { floodDigestKey, floodSource, floodStartedEvent, floodVerdict, floodWindow, loadFloodLimits, type FloodStart } from "./flood";
+import { loadChannelPolicies, shapingOf } from "./channel-policies";
+import { floodDigestKey, floodSource, floodStartedEvent, floodVerdict, floodWindow, type FloodStart } from "./flood";
 import { digestSlot, routeEvent, type ActiveSilence, type MatchableRule, type Target } from "./matching";
 import { raisePlatformEvent } from "./platform";
 
@@ -181,11 +182,6 @@ function targetsOf(rules: readonly MatchableRule[], silences: readonly ActiveSil
   return excluded?.length ? { ...routed, targets: routed.targets.filter((t) => !excluded.includes(t.channelId)) } : routed;
 }
 
-/** The flood limit that applies to an event's target, if any: immediate sends of real (not test) events to a channel that has one. */
-function floodLimitOf(limits: Map<string, FloodLimit>, target: Target, event: ResolvedEvent): FloodLimit | undefined {
-  return target.mode === "immediate" && !event.isTest ? limits.get(target.channelId) : undefined;
-}
-
 async function announceFloods(db: DbOrTx, orgId: string, floods: FloodStart[]) {
   for (const flood of floods) {
     const names =
@@ -225,7 +221,7 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
   // Read before the transaction: the SQLite read is synchronous, and the rules cannot change in between on this connection.
   const rules = await loadMatchableRules(db, orgId);
   const silences = await loadActiveSilences(db, orgId, options.now ?? Date.now());
-  const floodLimits = await loadFloodLimits(db, orgId);
+  const policies = await loadChannelPolicies(db, orgId);
   /** Counts the notification in its window; the summary's digest key and due time when it is to be summarized. */
   const floodCheck = (channelId: string, productId: string | null, flood: FloodLimit, now: number) => {
     const source = floodSource(productId);
@@ -256,10 +252,13 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
           insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: target.splitByProduct ? event.productId : null, digestKey: slot.key, floodMinutes: null, due: slot.closesAt, isTest, now });
           deliveryId = (findDigest.get(slot.key) as { id: string }).id;
         } else {
-          const flood = floodLimitOf(floodLimits, target, event);
+          const shaping = shapingOf(policies, target, event, now);
+          const flood = shaping && "flood" in shaping ? shaping.flood : null;
           const summary = flood ? floodCheck(target.channelId, event.productId, flood, now) : null;
-          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, digestKey: summary?.key ?? null, floodMinutes: summary ? flood!.minutes : null, due: summary?.due ?? now, isTest, now });
-          if (summary) deliveryId = (findDigest.get(summary.key) as { id: string }).id;
+          // Held for quiet hours, or in a flood's summary: a digest delivery shared with the others held so.
+          const held = shaping && "hold" in shaping ? shaping.hold : summary;
+          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, digestKey: held?.key ?? null, floodMinutes: summary ? flood!.minutes : null, due: held?.due ?? now, isTest, now });
+          if (held) deliveryId = (findDigest.get(held.key) as { id: string }).id;
         }
         linkEvent.run(deliveryId, id);
       }
@@ -313,7 +312,7 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
   const now = new Date(nowMs);
   const rules = await loadMatchableRules(db, orgId);
   const silences = await loadActiveSilences(db, orgId, nowMs);
-  const floodLimits = await loadFloodLimits(db, orgId);
+  const policies = await loadChannelPolicies(db, orgId);
   /** Immediate targets under a flood limit: decided in the write's transaction, once counted (floodPlan). */
   const floodCounted: { index: number; target: Target; flood: FloodLimit }[] = [];
   const eventIds = events.map(() => newId("evt"));
@@ -325,31 +324,36 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
     const routed = targetsOf(rules, silences, event);
     const targets = routed.targets;
     silencedBy.push(routed.silencedBy);
+    /** Into the pending digest `key` (a digest rule's window, or quiet hours), opening it if this is its first event. */
+    const intoDigest = (target: Target, key: string, due: number, productId: string | null) => {
+      if (!digests.has(key)) {
+        digests.set(key, {
+          id: newId("dlv"),
+          orgId,
+          channelId: target.channelId,
+          ruleId: target.ruleId,
+          productId,
+          status: "queued",
+          attemptCount: 0,
+          isTest: !!event.isTest,
+          digestKey: key,
+          nextAttemptAt: new Date(due),
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      digestLinks.push({ eventId: eventIds[index], digestKey: key });
+    };
     for (const target of targets) {
       if (target.mode === "digest") {
         const slot = digestSlot(target, event.productId, nowMs);
-        if (!digests.has(slot.key)) {
-          digests.set(slot.key, {
-            id: newId("dlv"),
-            orgId,
-            channelId: target.channelId,
-            ruleId: target.ruleId,
-            productId: target.splitByProduct ? event.productId : null,
-            status: "queued",
-            attemptCount: 0,
-            isTest: !!event.isTest,
-            digestKey: slot.key,
-            nextAttemptAt: new Date(slot.closesAt),
-            createdAt: now,
-            updatedAt: now,
-          });
-        }
-        digestLinks.push({ eventId: eventIds[index], digestKey: slot.key });
-      } else {
-        const flood = floodLimitOf(floodLimits, target, event);
-        if (flood) floodCounted.push({ index, target, flood });
-        else planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, isTest: !!event.isTest });
+        intoDigest(target, slot.key, slot.closesAt, target.splitByProduct ? event.productId : null);
+        continue;
       }
+      const shaping = shapingOf(policies, target, event, nowMs);
+      if (shaping && "hold" in shaping) intoDigest(target, shaping.hold.key, shaping.hold.due, event.productId);
+      else if (shaping) floodCounted.push({ index, target, flood: shaping.flood });
+      else planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, isTest: !!event.isTest });
     }
     return targets.length;
   });

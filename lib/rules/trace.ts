@@ -5,6 +5,7 @@ import type { CHANNEL_HEALTH } from "@/db/schema/values";
 import { notFound } from "@/lib/errors";
 import { channelIdsOf, matchable } from "./matchable";
 import { missedCriteria, silencing, type MatchableRule, type MatchCriterion } from "@/lib/events/matching";
+import { isQuietDigestKey } from "@/lib/events/quiet-hours";
 
 /**
  * "Why did (or didn't) this notify?" (issue #23): for one stored event, every
@@ -51,6 +52,8 @@ export type TraceDelivery = {
   collecting: boolean;
   /** A flood summary (lib/events/flood.ts): the window it stands for, in minutes; null otherwise. */
   floodMinutes: number | null;
+  /** Held for the channel's working hours (lib/events/quiet-hours.ts), while it waits. */
+  quietHours: boolean;
   nextAttemptAt: string | null;
   lastError: string | null;
   attempts: TraceAttempt[];
@@ -80,6 +83,7 @@ function deliveryInWords(d: TraceDelivery): string {
     if (d.collecting) return `${flooded}; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
     return `${flooded}. ${deliveryInWords({ ...d, floodMinutes: null })}`;
   }
+  if (d.collecting && d.quietHours) return `Quiet hours: waits for the channel's working hours; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "their start"}.`;
   if (d.collecting) return `Collecting in a digest; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
   const tried = `${d.attempts.length} attempt${d.attempts.length === 1 ? "" : "s"}`;
   switch (d.status) {
@@ -127,6 +131,7 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     rule: d.ruleId ? { id: d.ruleId, name: ruleName.get(d.ruleId) ?? d.ruleId } : null,
     collecting: d.digestKey !== null,
     floodMinutes: d.floodMinutes,
+    quietHours: isQuietDigestKey(d.digestKey),
     nextAttemptAt: d.status === "queued" ? d.nextAttemptAt.toISOString() : null,
     lastError: d.lastError,
     attempts: attemptRows

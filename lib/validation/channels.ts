@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_TYPES, type ChannelType } from "@/db/schema/values";
+import { CHANNEL_TYPES, SEVERITIES, type ChannelType } from "@/db/schema/values";
 import { nameSchema } from "./common";
 
 /**
@@ -278,6 +278,38 @@ export const floodSchema = z
   .nullable()
   .describe("flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off. Default: 30 in 5 min for Slack, Teams, Discord and e-mail; off for webhooks and the inbox");
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const clockTime = z.string({ error: "must be a time as HH:MM" }).regex(CLOCK_TIME, { error: "must be a time as HH:MM (00:00 to 23:59)" });
+
+/** Quiet hours (lib/events/quiet-hours.ts): outside working hours only `minSeverity` and above go out at once; null turns them off. */
+export const quietHoursSchema = z
+  .object({
+    timezone: z.string({ error: "must be a time zone" }).refine(isTimeZone, { error: "must be an IANA time zone, e.g. Europe/Paris or UTC" }),
+    days: z
+      .array(z.number().int().min(0).max(6), { error: "must be a list of weekdays, 0 (Sunday) to 6 (Saturday)" })
+      .min(1, { error: "name at least one working day" })
+      .max(7)
+      .transform((days) => [...new Set(days)].sort()),
+    start: clockTime,
+    end: clockTime,
+    minSeverity: z.enum(SEVERITIES, { error: () => `must be one of ${SEVERITIES.join(", ")}` }),
+  })
+  // Compared only once both are times: a wrong start is named once, not also as an end before it.
+  .refine((q) => !CLOCK_TIME.test(q.start) || !CLOCK_TIME.test(q.end) || q.start < q.end, { path: ["end"], error: "must be after the start (working hours within one day)" })
+  .nullable()
+  .describe(
+    "quiet hours: outside `start`–`end` (local time in `timezone`) on the working `days` (0 = Sunday), only events of `minSeverity` and above go out at once; the rest wait in one digest sent when working hours begin. null: off (the default)",
+  );
+
 // --- whole channels ---------------------------------------------------------
 
 const base = {
@@ -288,6 +320,7 @@ const base = {
     .optional()
     .describe("API: create the channel without sending it a test notification first (a failed test refuses the channel)"),
   flood: floodSchema.optional(),
+  quietHours: quietHoursSchema.optional(),
 };
 
 export const createChannelSchema = z.discriminatedUnion(
@@ -339,5 +372,6 @@ export const patchChannelSchema = z.object({
     .optional(),
   signingSecret: secretPatch,
   flood: floodSchema.optional(),
+  quietHours: quietHoursSchema.optional(),
 });
 export type PatchChannelInput = z.output<typeof patchChannelSchema>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
-import { ATTEMPT_OUTCOMES, CHANNEL_HEALTH, CHANNEL_TYPES } from "@/db/schema/values";
+import { ATTEMPT_OUTCOMES, CHANNEL_HEALTH, CHANNEL_TYPES, SEVERITIES } from "@/db/schema/values";
 import { AUTH_METHODS, createChannelSchema, patchChannelSchema, WEBHOOK_FORMATS } from "@/lib/validation/channels";
 
 /** A secret as it reads back: never the value. */
@@ -39,6 +39,10 @@ const channelOut = z.object({
     .object({ limit: z.number().int(), minutes: z.number().int() })
     .nullable()
     .describe("flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off"),
+  quietHours: z
+    .object({ timezone: z.string(), days: z.array(z.number().int()), start: z.string(), end: z.string(), minSeverity: z.enum(SEVERITIES) })
+    .nullable()
+    .describe("quiet hours: outside start–end (local, in timezone) on the working days (0 = Sunday), events below minSeverity wait for working hours in one digest; null: off"),
   lastAttempt: z
     .object({
       at: z.string().describe("when it was sent"),

@@ -224,6 +224,7 @@ const eventTraceOut = z.object({
       rule: z.object({ id: z.string(), name: z.string() }).nullable(),
       collecting: z.boolean(),
       floodMinutes: z.number().int().nullable().describe("a flood summary (flood control): the window it stands for, in minutes; null for any other delivery"),
+      quietHours: z.boolean().describe("held for the channel's working hours (quiet hours), while it waits"),
       nextAttemptAt: z.string().nullable(),
       lastError: z.string().nullable(),
       attempts: z.array(z.object({ at: z.string(), outcome: z.string(), statusCode: z.number().int().nullable(), durationMs: z.number().int(), error: z.string().nullable() })),

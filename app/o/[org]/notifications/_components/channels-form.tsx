@@ -6,9 +6,11 @@ import { FormMessage, SelectField, TextAreaField, TextField } from "@/components
 import { SecretInput } from "@/components/ui/secret-input";
 import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
+import type { QuietHours } from "@/db/schema/values";
 import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema, type FloodLimit } from "@/lib/validation/channels";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
 import { FloodField } from "./channels-flood-field";
+import { QuietHoursField } from "./channels-quiet-hours-field";
 import { WebhookFields } from "./channels-webhook-fields";
 import { TYPE_LABELS, URL_PLACEHOLDERS, type ChannelView, type OrgMember } from "./channels-types";
 
@@ -19,7 +21,7 @@ function defaultsOf(channel?: ChannelView) {
   if (!channel) {
     return { type: "webhook", name: "", enabled: true, recipients: "", url: "", format: "array", auth: { method: "none" } };
   }
-  const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood };
+  const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood, quietHours: channel.quietHours };
   if (channel.type === "email") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
   if (channel.type === "inbox") return { ...base, members: channel.members ?? [] };
   if (channel.type === "webhook") {
@@ -124,6 +126,11 @@ export function ChannelForm({
         control={f.control}
         name="flood"
         render={({ field }) => <FloodField key={type} type={type} value={field.value as FloodLimit | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
+      />
+      <Controller
+        control={f.control}
+        name="quietHours"
+        render={({ field }) => <QuietHoursField value={field.value as QuietHours | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
       />
 
       <label className="flex items-center gap-2 text-sm">

@@ -238,6 +238,20 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
     expect(created.json.channel.flood).toEqual({ limit: 5, minutes: 1 });
   });
 
+  it("quiet hours: off by default; set, kept, turned off, and refused with each wrong field named", async () => {
+    const hook = (await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Quiet hook", url: receiver.url() })).json.channel;
+    expect(hook.quietHours).toBeNull();
+    const office = { timezone: "Europe/Paris", days: [5, 1, 2, 3, 4], start: "09:00", end: "18:00", minSeverity: "error" };
+    const set = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: office });
+    expect(set.status, JSON.stringify(set.json)).toBe(200);
+    expect(set.json.channel.quietHours).toEqual({ ...office, days: [1, 2, 3, 4, 5] });
+    expect((await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { name: "Quiet hook 2" })).json.channel.quietHours).toEqual({ ...office, days: [1, 2, 3, 4, 5] });
+    const bad = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: { ...office, timezone: "Nowhere/Land", days: [], start: "25:00" } });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.json.error.fields).sort()).toEqual(["quietHours.days", "quietHours.start", "quietHours.timezone"]);
+    expect((await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: null })).json.channel.quietHours).toBeNull();
+  });
+
   it("an inbox has no receiver: created without a test", async () => {
     expect((await call(collection.POST, "POST", { org: "acme" }, { type: "inbox", name: "Inbox tested" })).status).toBe(201);
   });

@@ -1,0 +1,1 @@
+ALTER TABLE `channels` ADD `quiet_hours` text;
