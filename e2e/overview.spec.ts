@@ -18,6 +18,14 @@ async function reloadUntil(page: Page, check: () => Promise<void>) {
 test("a new org's overview says nothing was delivered yet; with traffic it shows the counts, the queue, the failing channel and the latest events", async ({ page }) => {
   test.setTimeout(120_000);
   const peers = await receiver(page.request);
+  // The charts run under the page's nonce-based CSP (recharts sets style attributes, which style-src allows).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+    // eval is forbidden on purpose: zod probes `new Function` once, is refused, and validates without it.
+    document.addEventListener("securitypolicyviolation", (e) => e.blockedURI !== "eval" && seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const violations = async () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
   await signInAsOwner(page);
   await page.goto("/orgs/new");
   await page.getByLabel("Organization name").fill(`Overview ${Date.now()}`);
@@ -80,7 +88,7 @@ test("a new org's overview says nothing was delivered yet; with traffic it shows
       await expect(figure(page, "queue")).toHaveText("0", { timeout: 1_000 });
     });
     await expect(page.getByTestId("overview-empty")).toHaveCount(0);
-    await expect(page.getByTestId("deliveries-summary")).toContainText("4 deliveries delivered and 5 failed in the last 24 hours");
+    await expect(page.getByTestId("deliveries-summary")).toContainText("In the last 24 hours: 4 delivered, 5 failed, in 1 hour with deliveries");
     await expect(page.getByTestId("queue")).toContainText("nothing is due");
 
     // The failing channel, with why, links to its row on the Notifications page; the healthy one is not listed.
@@ -100,6 +108,10 @@ test("a new org's overview says nothing was delivered yet; with traffic it shows
     await expect(svg).toBeVisible();
     await expect(svg).toHaveAttribute("tabindex", "0");
     await expect(chart.locator(".recharts-bar-rectangle path").first()).toBeVisible();
+    await svg.focus();
+    await page.keyboard.press("ArrowRight");
+    await expect(chart.locator(".recharts-tooltip-wrapper")).toContainText(/UTC/);
+    expect(await violations()).toEqual([]);
     await page.getByText("Show the figures as a table").click();
     const table = page.getByRole("table", { name: /Deliveries per hour, last 24 hours/ });
     await expect(table.locator("tbody tr")).toHaveCount(1);
@@ -108,7 +120,7 @@ test("a new org's overview says nothing was delivered yet; with traffic it shows
     // 7 days: the same deliveries (they happened within the last hour).
     await page.getByRole("navigation", { name: "Chart range" }).getByRole("link", { name: "7 days" }).click();
     await expect(page).toHaveURL(new RegExp(`/o/${org}\\?range=7d$`));
-    await expect(page.getByTestId("deliveries-summary")).toContainText("4 deliveries delivered and 5 failed in the last 7 days");
+    await expect(page.getByTestId("deliveries-summary")).toContainText("In the last 7 days: 4 delivered, 5 failed");
     await expect(page.getByRole("navigation", { name: "Chart range" }).getByRole("link", { name: "7 days" })).toHaveAttribute("aria-current", "page");
 
     // Latest events: ten, newest first, each linking to its page; every one posted here is among them.
@@ -125,6 +137,7 @@ test("a new org's overview says nothing was delivered yet; with traffic it shows
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const box = (await svg.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(await violations()).toEqual([]);
 
     // Pictures for the README and for a person to look at (OVERVIEW_SCREENSHOTS=dir).
     const dir = process.env.OVERVIEW_SCREENSHOTS;

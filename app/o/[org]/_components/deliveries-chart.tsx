@@ -18,8 +18,8 @@ const fullLabel = (iso: string) => `${iso.slice(0, 10)} ${hourLabel(iso)} UTC`;
  * summary and a table for screen readers.
  */
 export function DeliveriesChart({ hours, range, title, summary }: { hours: HourOutcomes[]; range: OverviewRange; title: string; summary: string }) {
-  // 7 days: one tick a day, at midnight UTC; 24 h: every third hour.
-  const ticks = range === "7d" ? hours.filter((h) => h.hour.slice(11, 13) === "00").map((h) => h.hour) : hours.filter((_, i) => (hours.length - 1 - i) % 3 === 0).map((h) => h.hour);
+  // 7 days: one tick a day, at midnight UTC; 24 h: every sixth hour (00, 06, 12, 18), which a phone fits too.
+  const ticks = hours.filter((h) => Number(h.hour.slice(11, 13)) % (range === "7d" ? 24 : 6) === 0).map((h) => h.hour);
   return (
     <BarChart
       responsive

@@ -60,7 +60,7 @@ export function DeliveriesPerHourCard({ org, perHour }: { org: string; perHour: 
   const summary =
     active.length === 0
       ? `No deliveries finished in the ${RANGE_LABEL[perHour.range]}.`
-      : `${plural(perHour.delivered, "delivery", "deliveries")} delivered and ${perHour.failed.toLocaleString("en-US")} failed in the ${RANGE_LABEL[perHour.range]}, over ${plural(active.length, "hour")}; the busiest hour, ${utc(busiest.hour)}, had ${busiest.delivered.toLocaleString("en-US")} delivered and ${busiest.failed.toLocaleString("en-US")} failed.`;
+      : `In the ${RANGE_LABEL[perHour.range]}: ${perHour.delivered.toLocaleString("en-US")} delivered, ${perHour.failed.toLocaleString("en-US")} failed, in ${plural(active.length, "hour")} with deliveries; the busiest, ${utc(busiest.hour)}, had ${busiest.delivered.toLocaleString("en-US")} delivered and ${busiest.failed.toLocaleString("en-US")} failed.`;
   return (
     <Card
       title="Deliveries per hour"
