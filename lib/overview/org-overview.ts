@@ -147,6 +147,8 @@ export async function hasDeliveries(db: DbOrTx, orgId: string): Promise<boolean>
 export const LATEST_EVENTS = 10;
 
 export type OrgOverview = {
+  /** When the figures were read (ms): "ago" on the page counts from it. */
+  at: number;
   perHour: DeliveriesPerHour;
   queue: QueueDepth;
   unwell: UnwellChannel[];
@@ -159,6 +161,7 @@ export async function orgOverview(db: DbOrTx, orgId: string, options: { range?: 
   const now = options.now ?? Date.now();
   const { events } = await listEvents(db, orgId, eventFiltersSchema.parse({ limit: LATEST_EVENTS }));
   return {
+    at: now,
     perHour: await deliveriesPerHour(db, orgId, options.range ?? "24h", now),
     queue: await queueDepth(db, orgId, now),
     unwell: await unwellChannels(db, orgId),

@@ -21,8 +21,8 @@ export default async function OrgOverviewPage({ params, searchParams }: { params
   const { range: given } = await searchParams;
   const { org: o, principal } = await authorizePage(org, "org:read");
   const range: OverviewRange = given === "7d" ? "7d" : "24h";
-  const now = Date.now();
-  const overview = await orgOverview(db(), o.id, { range, now });
+  const overview = await orgOverview(db(), o.id, { range });
+  const now = overview.at;
   return (
     <>
       <PageHeader title="Overview" description={`${o.name}: what Herald delivered, what waits, and what needs attention.`} />
