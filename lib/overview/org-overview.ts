@@ -14,7 +14,7 @@ import { eventFiltersSchema } from "@/lib/validation/event-log";
  * every member all of the org's events and deliveries.
  */
 
-export const OVERVIEW_RANGES = { "24h": 24, "7d": 7 * 24 } as const;
+const OVERVIEW_RANGES = { "24h": 24, "7d": 7 * 24 } as const;
 export type OverviewRange = keyof typeof OVERVIEW_RANGES;
 
 /** One hour (its start, ISO) of finished deliveries: delivered, and failed (failed or dead). */
@@ -144,7 +144,7 @@ export async function hasDeliveries(db: DbOrTx, orgId: string): Promise<boolean>
   return rows.length > 0;
 }
 
-export const LATEST_EVENTS = 10;
+const LATEST_EVENTS = 10;
 
 export type OrgOverview = {
   /** When the figures were read (ms): "ago" on the page counts from it. */

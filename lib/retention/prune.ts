@@ -55,7 +55,7 @@ async function inBatches(pace: Pace, step: () => Promise<boolean>) {
 }
 
 /** How long channel_hourly_counts rows are kept: the overview's 7-day chart, and a day to spare for its first hour. */
-export const HOURLY_COUNTS_DAYS = 8;
+const HOURLY_COUNTS_DAYS = 8;
 
 /** Deletes what is past the window, in batches of `batch` with rests between them; returns the rows deleted per table. */
 export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?: number; batch?: number; restRatio?: number } = {}): Promise<PrunedRows> {
