@@ -428,7 +428,8 @@ export function defineSchema(k: SchemaKit) {
    * Deliveries each channel finished, per hour: delivered, and failed (failed or dead). The
    * channel's "last 24 h" figures read 25 rows of it instead of counting a day of deliveries
    * (at 4 deliveries/s that count took 240–480 ms on SQLite; docs/performance.md "Channel
-   * health figures"). Written with the outcomes; rows older than two days are pruned.
+   * health figures"). Written with the outcomes; also read, summed over the org's channels, for the
+   * org overview's deliveries per hour (24 h / 7 d). Rows older than eight days are pruned.
    */
   const channelHourlyCounts = k.table(
     "channel_hourly_counts",

@@ -109,15 +109,16 @@ describe("pruneOnce", () => {
     );
   }, 120_000);
 
-  it("keeps the channels' hourly counts two days (their last-24-h figures), whatever the retention window", async () => {
+  it("keeps the channels' hourly counts eight days (the overview's 7-day chart), whatever the retention window", async () => {
     const { org } = await seedOrg(db, "acme");
+    await db.update(orgs).set({ retentionDays: 1 }).where(eq(orgs.id, org.id));
     const channelId = await insertChannel(db, org.id, { type: "inbox" });
     const hour = 3600 * 1000;
-    const hours = [1, 25, 47, 49, 72].map((h) => new Date(Math.floor(NOW / hour) * hour - h * hour));
+    const hours = [1, 25, 49, 167, 191, 193, 240].map((h) => new Date(Math.floor(NOW / hour) * hour - h * hour));
     await db.insert(channelHourlyCounts).values(hours.map((h) => ({ channelId, hour: h, delivered: 1, failed: 0 })));
     await pruneOnce(db, POLICY, { now: NOW });
     const kept = (await db.select({ hour: channelHourlyCounts.hour }).from(channelHourlyCounts)).map((r) => r.hour.getTime()).sort();
-    expect(kept).toEqual(hours.slice(0, 3).map((h) => h.getTime()).sort());
+    expect(kept).toEqual(hours.slice(0, 5).map((h) => h.getTime()).sort());
   });
 
   it("reports what it deleted per table, and a second pass deletes nothing", async () => {

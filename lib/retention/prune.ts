@@ -10,8 +10,9 @@ import { log } from "@/lib/log";
  * finished deliveries (delivered, failed, dead) with their attempts and event
  * links; inbox items; then events that nothing kept refers to any more. The
  * audit log has its own window (HERALD_AUDIT_RETENTION_DAYS, 365). The channels'
- * hourly counts (their "last 24 h" figures) are kept two days, whatever the window, and
- * flood control's counts three (a window is at most a day; the one before it is read). Never
+ * hourly counts (their "last 24 h" figures, the org overview's 7 days) are kept eight days,
+ * whatever the window, and flood control's counts three (a window is at most a day; the one
+ * before it is read). Never
  * deleted: a delivery still queued or being sent — an open digest is one, so
  * its events stay — and any event one of them carries.
  *
@@ -54,6 +55,9 @@ async function inBatches(pace: Pace, step: () => Promise<boolean>) {
   }
 }
 
+/** How long channel_hourly_counts rows are kept: the overview's 7-day chart, and a day to spare for its first hour. */
+const HOURLY_COUNTS_DAYS = 8;
+
 /** Deletes what is past the window, in batches of `batch` with rests between them; returns the rows deleted per table. */
 export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?: number; batch?: number; restRatio?: number } = {}): Promise<PrunedRows> {
   const now = options.now ?? Date.now();
@@ -71,8 +75,10 @@ export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?
   }
   // The instance's own entries (first-run setup, sign-ins before an org is chosen).
   await pruneAudit(db, null, auditCutoff, pace, pruned);
-  // Read only for the last 24 h: a few rows per channel and hour, so one statement (no index on hour alone).
-  await db.delete(channelHourlyCounts).where(lt(channelHourlyCounts.hour, new Date(now - 2 * DAY_MS)));
+  // Read for the channels' last 24 h and the org overview's last 7 days (lib/overview/org-overview.ts):
+  // kept 8 days, whatever the retention window (counts, no content). A few rows per channel and hour,
+  // so one statement (no index on hour alone).
+  await db.delete(channelHourlyCounts).where(lt(channelHourlyCounts.hour, new Date(now - HOURLY_COUNTS_DAYS * DAY_MS)));
   await db.delete(floodCounts).where(lt(floodCounts.windowStart, new Date(now - 3 * DAY_MS)));
   return pruned;
 }

@@ -25,7 +25,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
       <UnsavedChangesGuard />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-4 px-6 py-3 max-sm:gap-2 max-sm:px-4">
-          <Link href={`/o/${slug}/notifications`} className="text-sm font-bold tracking-wide text-indigo-600">
+          <Link href={`/o/${slug}`} className="text-sm font-bold tracking-wide text-indigo-600">
             HERALD
           </Link>
           <OrgSwitcher current={slug} orgs={orgs.map(({ slug, name }) => ({ slug, name }))} />

@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 export function NavLinks({ org, configures }: { org: string; configures: boolean }) {
   const pathname = usePathname();
   const items: { href: string; label: string; show: boolean }[] = [
+    { href: "", label: "Overview", show: true },
     { href: "notifications", label: "Notifications", show: true },
     { href: "events", label: "Events", show: true },
     { href: "deliveries", label: "Delivery log", show: true },
@@ -23,8 +24,9 @@ export function NavLinks({ org, configures }: { org: string; configures: boolean
       {items
         .filter((i) => i.show)
         .map((item) => {
-          const href = `/o/${org}/${item.href}`;
-          const active = pathname === href || pathname.startsWith(href + "/");
+          const href = item.href ? `/o/${org}/${item.href}` : `/o/${org}`;
+          // The overview is the org's root: only the root itself is it.
+          const active = pathname === href || (item.href !== "" && pathname.startsWith(href + "/"));
           return (
             <li key={item.href}>
               <Link

@@ -128,7 +128,7 @@ function ChannelRow({
 
   return (
     <tbody className="border-t border-slate-100 first-of-type:border-t-0 max-sm:block max-sm:py-2">
-      <tr data-channel={channel.name} className="max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1">
+      <tr id={`channel-${channel.id}`} data-channel={channel.name} className="scroll-mt-4 max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1">
         <td className="py-2 font-medium max-sm:w-full max-sm:py-0">{channel.name}</td>
         <td>{TYPE_LABELS[channel.type]}</td>
         <td className="max-w-xs truncate font-mono text-xs text-slate-600 max-sm:w-full max-sm:max-w-full" title={channel.target}>
