@@ -13,6 +13,8 @@ import { generateSigningSecret, openSecret, sealSecret, secretHint, SecretUnread
 import { env } from "@/lib/env";
 import { AppError, conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { sampleEvent } from "@/lib/channels/sample-events";
+import { checkTemplate } from "@/lib/channels/template";
 import { createChannelSchema, DEFAULT_FLOOD, type ChannelInput, type FloodLimit, type PatchChannelInput } from "@/lib/validation/channels";
 
 /**
@@ -156,6 +158,15 @@ async function checkInboxMembers(db: DbOrTx, orgId: string, input: ChannelInput,
   if (Object.keys(problems).length) throw invalid(problems, "An inbox can only be limited to members of the organization");
 }
 
+/** A message template is rendered against sample events before it is kept: a mistake is refused with its line. */
+function checkChannelTemplate(input: ChannelInput) {
+  if (!("template" in input) || !input.template) return;
+  const ctx = { org: { slug: "acme", name: "Acme" }, product: { slug: "web-shop", name: "Web shop" }, publicUrl: env().publicUrl };
+  const samples = [sampleEvent(ctx, "deployment.failed"), sampleEvent(ctx, "deployment.succeeded")];
+  const problems = checkTemplate(input.type, input.template, samples);
+  if (Object.keys(problems).length) throw invalid(problems, "The message template does not render");
+}
+
 async function checkTarget(input: ChannelInput, split: ReturnType<typeof splitChannelInput>, options: TargetCheckOptions) {
   const problems = await channelModule(input.type).validate({ type: input.type, ...split }, options);
   if (Object.keys(problems).length) throw invalid(problems, "The channel's address is refused");
@@ -173,6 +184,7 @@ export type ChannelWriteOptions = TargetCheckOptions & {
 export async function createChannel(db: Db, orgId: string, actor: Actor, input: ChannelInput, options: ChannelWriteOptions = {}): Promise<PublicChannel> {
   if (input.type === "email" && !env().SMTP_URL) throw invalid({ type: [SMTP_MISSING_MESSAGE] }, SMTP_MISSING_MESSAGE);
   const body = input.type === "webhook" && !input.signingSecret ? { ...input, signingSecret: generateSigningSecret() } : input;
+  checkChannelTemplate(body);
   const split = splitChannelInput(body);
   await checkInboxMembers(db, orgId, body);
   await checkTarget(body, split, options);
@@ -231,6 +243,7 @@ export async function updateChannel(
   if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error));
   let next = parsed.data;
   if (next.type === "webhook" && !next.signingSecret) next = { ...next, signingSecret: generateSigningSecret() };
+  checkChannelTemplate(next);
   const split = splitChannelInput(next);
   await checkInboxMembers(db, orgId, next, (row.settings.members as string[] | undefined) ?? []);
   const urlChanged = (split.secrets.url ?? split.settings.url) !== (previous.url ?? row.settings.url);

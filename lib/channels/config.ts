@@ -5,6 +5,7 @@ import {
   AUTH_SECRET_FIELDS,
   type AuthMethod,
   type ChannelInput,
+  type MessageTemplate,
   type PatchChannelInput,
   type WebhookFormat,
 } from "@/lib/validation/channels";
@@ -28,6 +29,13 @@ export const URL_IS_SECRET: Record<ChannelType, boolean> = {
 };
 
 export function splitChannelInput(input: ChannelInput): SplitConfig {
+  const split = splitTypeFields(input);
+  // A message template (lib/channels/template.ts) is plain settings, whatever the type.
+  if ("template" in input && input.template) split.settings.template = input.template;
+  return split;
+}
+
+function splitTypeFields(input: ChannelInput): SplitConfig {
   switch (input.type) {
     case "email":
       return { settings: { recipients: input.recipients }, secrets: {} };
@@ -65,6 +73,7 @@ export function channelBodyOf(
 ): Record<string, unknown> {
   const { type, name, enabled, settings, secrets } = channel;
   const body: Record<string, unknown> = { type, name, enabled };
+  if (settings.template) body.template = settings.template;
   if (type === "email") body.recipients = settings.recipients;
   if (type === "inbox") body.members = settings.members ?? [];
   if (URL_IS_SECRET[type]) body.url = secrets.url;
@@ -85,7 +94,7 @@ export function channelBodyOf(
  */
 export function mergeChannelPatch(current: Record<string, unknown>, patch: PatchChannelInput): Record<string, unknown> {
   const next: Record<string, unknown> = { ...current };
-  for (const key of ["name", "enabled", "recipients", "members", "url", "format", "signingSecret"] as const) {
+  for (const key of ["name", "enabled", "recipients", "members", "url", "format", "signingSecret", "template"] as const) {
     const value = patch[key];
     if (value === null) delete next[key];
     else if (value !== undefined) next[key] = value;
@@ -124,10 +133,21 @@ export type PublicChannelConfig = {
   format?: WebhookFormat;
   auth?: PublicAuth;
   signingSecret?: SecretView | null;
+  /** Its message template (lib/channels/template.ts); null: Herald's own format. Not a secret. */
+  template?: MessageTemplate | null;
 };
 
 /** The read shape of a channel's configuration (no secret values, only hints). */
 export function publicChannelConfig(
+  type: ChannelType,
+  settings: Record<string, unknown>,
+  hints: Record<string, string>,
+): PublicChannelConfig {
+  const config = publicTypeConfig(type, settings, hints);
+  return type === "inbox" ? config : { ...config, template: (settings.template as MessageTemplate | undefined) ?? null };
+}
+
+function publicTypeConfig(
   type: ChannelType,
   settings: Record<string, unknown>,
   hints: Record<string, string>,

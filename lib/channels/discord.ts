@@ -1,5 +1,6 @@
 import { dataRows, isoTime, markdownText, packGroups, productLabel, SEVERITY_COLOR, truncate } from "./format";
 import { postAll } from "./http";
+import { templated, withTemplate } from "./template";
 import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
 
@@ -66,6 +67,7 @@ export function renderDiscordEmbed(e: RenderableEvent): DiscordEmbed {
   if (title.endsWith("…") && e.title.length > DISCORD_LIMITS.title) {
     embed.description = markdownText(e.title, 2000);
   }
+  if (e.text) embed.description = markdownText(e.text, 4000) || undefined;
   const rows = dataRows(e.data);
   const room = DISCORD_LIMITS.fields - embed.fields.length - 1;
   let used = embedChars(embed);
@@ -94,15 +96,14 @@ export function renderDiscordMessages(events: RenderableEvent[]): DiscordMessage
   return groups.map((embeds) => ({ username: "Herald", embeds, allowed_mentions: { parse: [] } }));
 }
 
-function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return renderDiscordMessages(events).map((body) => ({ kind: "http", body }));
+function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
+  return renderDiscordMessages(templated(config, events)).map((body) => ({ kind: "http", body }));
 }
 
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  const messages = renderDiscordMessages(events).map((m) => ({ body: JSON.stringify(m) }));
-  return postAll(targetUrl(channel), messages, ctx);
+  return withTemplate(channel, events, (shown) => postAll(targetUrl(channel), renderDiscordMessages(shown).map((m) => ({ body: JSON.stringify(m) })), ctx));
 }
 
 export const discord: ChannelModule = {

@@ -29,8 +29,10 @@ export function emailSubject(events: RenderableEvent[]): string {
 const cell = "padding:6px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top;text-align:left";
 
 function dataTableHtml(e: RenderableEvent): string {
+  // A message template's body, as written (escaped, its line breaks kept).
+  const text = e.text ? `<p style="margin:6px 0 0;font-size:13px;white-space:pre-wrap;word-break:break-word">${escapeHtml(truncate(e.text, 20_000))}</p>` : "";
   const rows = dataRows(e.data);
-  if (!rows.length) return "";
+  if (!rows.length) return text;
   const body = rows
     .map(
       ([k, v]) =>
@@ -38,7 +40,7 @@ function dataTableHtml(e: RenderableEvent): string {
         `<td style="padding:2px 0;word-break:break-word">${escapeHtml(truncate(v, VALUE_MAX))}</td></tr>`,
     )
     .join("");
-  return `<table role="presentation" style="margin-top:6px;font-size:12px;border-collapse:collapse">${body}</table>`;
+  return `${text}<table role="presentation" style="margin-top:6px;font-size:12px;border-collapse:collapse">${body}</table>`;
 }
 
 /** " · Snooze": a link that opens the event's snooze control, when the event has one. */
@@ -78,6 +80,7 @@ export function emailText(events: RenderableEvent[]): string {
       `[${e.severity.toUpperCase()}] ${oneLine(truncate(e.title, VALUE_MAX))}`,
       `  type: ${e.type} · product: ${productLabel(e)} · time: ${isoTime(e.occurredAt)}`,
     ];
+    if (e.text) lines.push(...truncate(e.text, 20_000).split("\n").map((line) => `  ${line}`));
     for (const [k, v] of dataRows(e.data)) lines.push(`  ${oneLine(truncate(k, 200))}: ${truncate(v, VALUE_MAX)}`);
     lines.push(`  ${e.link}`);
     if (e.snoozeLink) lines.push(`  snooze: ${e.snoozeLink}`);

@@ -4,6 +4,7 @@ import { RECIPIENT_GROUPS } from "@/lib/validation/channels";
 import { emailHtml, emailSubject, emailText } from "./email-render";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
+import { templated, withTemplate } from "./template";
 
 /**
  * E-mail through the operator's SMTP server (SMTP_URL): one pooled
@@ -82,7 +83,12 @@ function excerpt(text: string): string {
   return Buffer.from(text, "utf8").subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8").replace(/\uFFFD$/, "");
 }
 
-async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult> {
+function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult> {
+  return withTemplate(channel, events, (shown) => sendMail(channel, events, shown, ctx));
+}
+
+/** `shown`: what the message shows (templated or not); `events`: what recipient groups are resolved for. */
+async function sendMail(channel: SendableChannel, events: RenderableEvent[], shown: RenderableEvent[], ctx: SendContext): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const transport = mailTransport();
@@ -94,7 +100,7 @@ async function send(channel: SendableChannel, events: RenderableEvent[], ctx: Se
   if (to.length === 0) {
     return { ok: false, durationMs: elapsed(), retryable: false, error: `no recipients to send to${noteText}` };
   }
-  const message = renderEmail(to, events);
+  const message = renderEmail(to, shown);
   try {
     const info = await transport.sendMail({
       from: env().SMTP_FROM,
@@ -130,7 +136,7 @@ async function send(channel: SendableChannel, events: RenderableEvent[], ctx: Se
 }
 
 function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return [renderEmail((config.settings.recipients as string[]) ?? [], events)];
+  return [renderEmail((config.settings.recipients as string[]) ?? [], templated(config, events))];
 }
 
 export const email: ChannelModule = {

@@ -1,5 +1,6 @@
 import { breakMentions, dataRows, fitEscaped, isoTime, productLabel, truncate } from "./format";
 import { postAll } from "./http";
+import { templated, withTemplate } from "./template";
 import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
 
@@ -36,6 +37,7 @@ export function renderSlackMessage(e: RenderableEvent): SlackMessage {
       ),
     },
   ];
+  if (e.text) blocks.push({ type: "section", text: mrkdwn(slackText(e.text, SLACK_LIMITS.sectionText) || " ") });
   const rows = dataRows(e.data);
   const shown = rows.slice(0, MAX_DATA_SECTIONS * SLACK_LIMITS.fieldsPerSection);
   for (let i = 0; i < shown.length; i += SLACK_LIMITS.fieldsPerSection) {
@@ -58,15 +60,14 @@ export function renderSlackMessage(e: RenderableEvent): SlackMessage {
 /** A URL inside Slack's <url|label>: the characters that would end it, escaped. */
 const slackUrl = (url: string) => url.replace(/[<>|]/g, encodeURIComponent);
 
-function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return events.map((e) => ({ kind: "http", body: renderSlackMessage(e) }));
+function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
+  return templated(config, events).map((e) => ({ kind: "http", body: renderSlackMessage(e) }));
 }
 
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  const messages = events.map((e) => ({ body: JSON.stringify(renderSlackMessage(e)) }));
-  return postAll(targetUrl(channel), messages, ctx);
+  return withTemplate(channel, events, (shown) => postAll(targetUrl(channel), shown.map((e) => ({ body: JSON.stringify(renderSlackMessage(e)) })), ctx));
 }
 
 export const slack: ChannelModule = {

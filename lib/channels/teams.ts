@@ -1,6 +1,7 @@
 import type { Severity } from "@/db/schema/values";
 import { dataRows, isoTime, markdownText, packGroups, productLabel } from "./format";
 import { postAll } from "./http";
+import { templated, withTemplate } from "./template";
 import { checkUrlTarget } from "./target-check";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
 
@@ -46,6 +47,7 @@ function eventContainer(e: RenderableEvent, valueLimit: number): Element {
       ],
     },
   ];
+  if (e.text) items.push({ type: "TextBlock", text: markdownText(e.text, Math.max(valueLimit, 2000)) || " ", wrap: true });
   if (facts.length) items.push({ type: "FactSet", facts });
   if (rows.length > facts.length) {
     items.push({ type: "TextBlock", text: `… and ${rows.length - facts.length} more data fields, shown in Herald`, isSubtle: true, wrap: true });
@@ -89,15 +91,14 @@ export function renderTeamsMessages(events: RenderableEvent[]): TeamsMessage[] {
   return groups.map(card);
 }
 
-function render(_config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return renderTeamsMessages(events).map((body) => ({ kind: "http", body }));
+function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
+  return renderTeamsMessages(templated(config, events)).map((body) => ({ kind: "http", body }));
 }
 
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  const messages = renderTeamsMessages(events).map((m) => ({ body: JSON.stringify(m) }));
-  return postAll(targetUrl(channel), messages, ctx);
+  return withTemplate(channel, events, (shown) => postAll(targetUrl(channel), renderTeamsMessages(shown).map((m) => ({ body: JSON.stringify(m) })), ctx));
 }
 
 export const teams: ChannelModule = {

@@ -27,6 +27,8 @@ export type RenderableEvent = {
   link: string;
   /** Absolute link that opens the event's snooze control (lib/silences); absent for samples. */
   snoozeLink?: string;
+  /** A message template's body (lib/channels/template.ts): shown where the data would be. */
+  text?: string;
 };
 
 /** A channel ready to send: plain settings plus decrypted secrets (never logged, never returned). */

@@ -1,11 +1,12 @@
 import crypto from "node:crypto";
-import type { AuthMethod, WebhookFormat } from "@/lib/validation/channels";
+import type { AuthMethod, MessageTemplate, WebhookFormat } from "@/lib/validation/channels";
 import { isOwnCatcherUrl } from "@/lib/catcher/urls";
 import { env } from "@/lib/env";
 import { clockSuspect, SIGNATURE_TOLERANCE_MS } from "@/lib/dispatch/clock";
 import { eventJson, topSeverity } from "./format";
 import { postAll, type HttpMessage } from "./http";
 import { checkUrlTarget } from "./target-check";
+import { renderJsonTemplate, TemplateError } from "./template";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
 
 /**
@@ -72,8 +73,11 @@ export function scalingoBody(e: RenderableEvent) {
  * sent. Built as text (`eventJson`) so an event's stored data is not parsed
  * and serialised again for every message.
  */
-export function webhookBodyTexts(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date()): string[] {
+export function webhookBodyTexts(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date(), template?: string): string[] {
   switch (format) {
+    case "template":
+      // The channel's own JSON (lib/channels/template.ts), one body for the delivery's events.
+      return [renderJsonTemplate(template ?? "", events)];
     case "event":
       return events.map(eventJson);
     case "scalingo":
@@ -87,9 +91,12 @@ export function webhookBodyTexts(format: WebhookFormat, events: RenderableEvent[
 }
 
 /** The same bodies as values (previews, docs, tests). */
-export function renderWebhookBodies(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date()): unknown[] {
-  return webhookBodyTexts(format, events, now).map((text) => JSON.parse(text) as unknown);
+export function renderWebhookBodies(format: WebhookFormat, events: RenderableEvent[], now: Date = new Date(), template?: string): unknown[] {
+  return webhookBodyTexts(format, events, now, template).map((text) => JSON.parse(text) as unknown);
 }
+
+/** A webhook channel's template body, when its format is "template". */
+const templateOf = (config: ChannelConfig) => (config.settings.template as MessageTemplate | undefined)?.body ?? undefined;
 
 /** The channel's authentication as request headers. */
 export function authHeaders(settings: Record<string, unknown>, secrets: Record<string, string>): Record<string, string> {
@@ -137,7 +144,7 @@ function signingKey(signingSecret: string): crypto.KeyObject {
 
 export function webhookMessages(channel: ChannelConfig, events: RenderableEvent[], ctx: Pick<SendContext, "messageId" | "now">): HttpMessage[] {
   const now = ctx.now ?? new Date();
-  const bodies = webhookBodyTexts((channel.settings.format as WebhookFormat) ?? "array", events, now);
+  const bodies = webhookBodyTexts((channel.settings.format as WebhookFormat) ?? "array", events, now, templateOf(channel));
   const auth = authHeaders(channel.settings, channel.secrets);
   return bodies.map((body, i) => {
     // One message keeps the delivery's id; several get stable suffixes, so a retry repeats the same ids.
@@ -148,14 +155,22 @@ export function webhookMessages(channel: ChannelConfig, events: RenderableEvent[
 }
 
 function render(config: ChannelConfig, events: RenderableEvent[], now?: Date): RenderedMessage[] {
-  return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events, now).map((body) => ({ kind: "http", body }));
+  return renderWebhookBodies((config.settings.format as WebhookFormat) ?? "array", events, now, templateOf(config)).map((body) => ({ kind: "http", body }));
 }
 
 /** Where it posts: a plain URL in the settings, or one carrying a credential, sealed among the secrets. */
 const targetUrl = (config: ChannelConfig) => String(config.settings.url ?? config.secrets.url ?? "");
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  const result = await postAll(targetUrl(channel), webhookMessages(channel, events, ctx), ctx);
+  let messages: HttpMessage[];
+  try {
+    messages = webhookMessages(channel, events, ctx);
+  } catch (e) {
+    // A template that fails is a failed attempt saying why, not retried: it would fail again.
+    if (e instanceof TemplateError) return { ok: false, durationMs: 0, retryable: false, error: `the message template failed: ${e.message}` } satisfies SendResult;
+    throw e;
+  }
+  const result = await postAll(targetUrl(channel), messages, ctx);
   return channel.secrets.signingSecret ? retryOwnClockRefusal(result) : result;
 }
 

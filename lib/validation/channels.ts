@@ -10,7 +10,7 @@ import { nameSchema } from "./common";
  * result with `createChannelSchema`, so both paths apply the same rules.
  */
 
-export const WEBHOOK_FORMATS = ["array", "envelope", "event", "scalingo"] as const;
+export const WEBHOOK_FORMATS = ["array", "envelope", "event", "scalingo", "template"] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 export const AUTH_METHODS = ["none", "bearer", "basic", "apikey", "headers"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -310,6 +310,25 @@ export const quietHoursSchema = z
     "quiet hours: outside `start`–`end` (local time in `timezone`) on the working `days` (0 = Sunday), only events of `minSeverity` and above go out at once; the rest wait in one digest sent when working hours begin. null: off (the default)",
   );
 
+/** Longest template source a channel keeps (title, body). */
+export const TEMPLATE_MAX_CHARS = 10_000;
+
+export type MessageTemplate = { title?: string | null; body?: string | null };
+
+/**
+ * A channel's message template in Liquid (lib/channels/template.ts): for chat and e-mail a title and a
+ * body, for a webhook whose format is "template" the JSON body. null: Herald's own format.
+ */
+export const templateSchema = z
+  .object({
+    title: z.string({ error: "must be text" }).max(500, { error: "must be at most 500 characters" }).nullable().optional(),
+    body: z.string({ error: "must be text" }).max(TEMPLATE_MAX_CHARS, { error: `must be at most ${TEMPLATE_MAX_CHARS.toLocaleString("en")} characters` }).nullable().optional(),
+  })
+  .nullable()
+  .describe(
+    "message template in Liquid: `title` and `body` for chat and e-mail (one message per delivery), `body` (JSON) for a webhook whose format is template. Sees `event`, `events`, `count`, `severity`; checked at save against sample events",
+  );
+
 // --- whole channels ---------------------------------------------------------
 
 const base = {
@@ -326,10 +345,10 @@ const base = {
 export const createChannelSchema = z.discriminatedUnion(
   "type",
   [
-    z.object({ type: z.literal("email"), ...base, recipients: recipientsSchema }),
-    z.object({ type: z.literal("slack"), ...base, url: slackUrlSchema }),
-    z.object({ type: z.literal("teams"), ...base, url: teamsUrlSchema }),
-    z.object({ type: z.literal("discord"), ...base, url: discordUrlSchema }),
+    z.object({ type: z.literal("email"), ...base, recipients: recipientsSchema, template: templateSchema.optional() }),
+    z.object({ type: z.literal("slack"), ...base, url: slackUrlSchema, template: templateSchema.optional() }),
+    z.object({ type: z.literal("teams"), ...base, url: teamsUrlSchema, template: templateSchema.optional() }),
+    z.object({ type: z.literal("discord"), ...base, url: discordUrlSchema, template: templateSchema.optional() }),
     z.object({
       type: z.literal("webhook"),
       ...base,
@@ -337,7 +356,8 @@ export const createChannelSchema = z.discriminatedUnion(
       format: z.enum(WEBHOOK_FORMATS, { error: () => `must be one of ${WEBHOOK_FORMATS.join(", ")}` }).default("array"),
       auth: webhookAuthSchema.default({ method: "none" }),
       signingSecret: signingSecretSchema.optional(),
-    }),
+      template: templateSchema.optional(),
+    }).refine((w) => w.format !== "template" || Boolean(w.template?.body?.trim()), { path: ["template", "body"], error: "is required when the format is template: the JSON body to send" }),
     z.object({ type: z.literal("inbox"), ...base, members: inboxMembersSchema.default([]) }),
   ],
   { error: () => `must be one of ${CHANNEL_TYPES.join(", ")}` },
@@ -371,6 +391,7 @@ export const patchChannelSchema = z.object({
     })
     .optional(),
   signingSecret: secretPatch,
+  template: templateSchema.optional(),
   flood: floodSchema.optional(),
   quietHours: quietHoursSchema.optional(),
 });

@@ -252,6 +252,29 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
     expect((await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: null })).json.channel.quietHours).toBeNull();
   });
 
+  it("message templates: a webhook's own JSON reaches the receiver (its creation test included); a mistake is refused naming the field and the line", async () => {
+    const before = receiver.requests.length;
+    const body = '{"text": {{ event.title | json }}, "severity": "{{ severity }}", "count": {{ count }}}';
+    const created = await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Templated hook", url: receiver.url(), format: "template", template: { body } });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json.channel.template).toEqual({ body });
+    expect(created.json.channel.format).toBe("template");
+    expect(JSON.parse(receiver.requests[before].body)).toEqual({ text: "Test notification from Herald", severity: "info", count: 1 });
+
+    const missing = await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "No body", url: receiver.url(), format: "template" });
+    expect(missing.status).toBe(422);
+    expect(missing.json.error.fields["template.body"]).toEqual(["is required when the format is template: the JSON body to send"]);
+    const broken = await call(item.PATCH, "PATCH", { org: "acme", id: created.json.channel.id }, { template: { body: '{"a": 1,\n {% if count %}' } });
+    expect(broken.status).toBe(422);
+    expect(broken.json.error.fields["template.body"][0]).toMatch(/^line 2: tag \{% if count %\} not closed/);
+    expect((await call(item.GET, "GET", { org: "acme", id: created.json.channel.id })).json.channel.template).toEqual({ body });
+
+    const slack = await call(collection.POST, "POST", { org: "acme" }, { type: "slack", name: "Templated Slack", url: "https://hooks.slack.com/services/T000/B000/tpl", template: { title: "{{ count }} from {{ event.org.name }}", body: "{{ event.title }}" } });
+    expect(slack.status, JSON.stringify(slack.json)).toBe(201);
+    const cleared = await call(item.PATCH, "PATCH", { org: "acme", id: slack.json.channel.id }, { template: null });
+    expect(cleared.json.channel.template).toBeNull();
+  });
+
   it("an inbox has no receiver: created without a test", async () => {
     expect((await call(collection.POST, "POST", { org: "acme" }, { type: "inbox", name: "Inbox tested" })).status).toBe(201);
   });
