@@ -7,10 +7,11 @@ import { SecretInput } from "@/components/ui/secret-input";
 import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
 import type { QuietHours } from "@/db/schema/values";
-import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema, type FloodLimit } from "@/lib/validation/channels";
+import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema, type FloodLimit, type MessageTemplate } from "@/lib/validation/channels";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
 import { FloodField } from "./channels-flood-field";
 import { QuietHoursField } from "./channels-quiet-hours-field";
+import { TemplateField } from "./channels-template-field";
 import { WebhookFields } from "./channels-webhook-fields";
 import { TYPE_LABELS, URL_PLACEHOLDERS, type ChannelView, type OrgMember } from "./channels-types";
 
@@ -21,7 +22,7 @@ function defaultsOf(channel?: ChannelView) {
   if (!channel) {
     return { type: "webhook", name: "", enabled: true, recipients: "", url: "", format: "array", auth: { method: "none" } };
   }
-  const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood, quietHours: channel.quietHours };
+  const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood, quietHours: channel.quietHours, template: channel.template ?? null };
   if (channel.type === "email") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
   if (channel.type === "inbox") return { ...base, members: channel.members ?? [] };
   if (channel.type === "webhook") {
@@ -59,6 +60,7 @@ export function ChannelForm({
   );
   const f = form as unknown as UseFormReturn<FieldValues>;
   const type = f.watch("type") as ChannelView["type"];
+  const format = f.watch("format") as string | undefined;
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate aria-label={editing ? "Edit channel" : "Add channel"} {...unsavedMarker(f.formState.isDirty)}>
@@ -119,6 +121,14 @@ export function ChannelForm({
           control={f.control}
           name="members"
           render={({ field }) => <InboxMembersField members={members} value={(field.value as string[] | undefined) ?? []} onChange={field.onChange} error={errorOf("members") ?? firstItemError(f.formState.errors.members)} />}
+        />
+      )}
+
+      {type !== "inbox" && (type !== "webhook" || format === "template") && (
+        <Controller
+          control={f.control}
+          name="template"
+          render={({ field }) => <TemplateField json={type === "webhook"} value={field.value as MessageTemplate | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
         />
       )}
 

@@ -22,6 +22,7 @@ const FORMAT_LABELS = {
   envelope: "Standardized Alert Schema 1.0 envelope",
   event: "One POST per event",
   scalingo: "Scalingo's deployment notification, one POST per event",
+  template: "Your own JSON (a message template)",
 };
 
 type SecretField = "token" | "password" | "headerValue" | "headers";
