@@ -25,6 +25,9 @@ test("an owner writes a webhook's JSON body in Liquid; a mistake is named by its
   await expect(page.locator(`tr[data-channel="${NAME}"]`)).toHaveCount(0);
 
   await body.fill('{"text": {{ event.title | json }},\n "count": {{ count }}, "severity": "{{ severity }}"}');
+  // The live preview: a digest of two sample events, as the webhook would post it.
+  await dialog.getByRole("button", { name: "Preview" }).click();
+  await expect(dialog.getByTestId("template-preview")).toContainText('"count": 2');
   await dialog.getByRole("button", { name: "Add channel" }).click();
   await expect(dialog).toBeHidden();
   const row = page.locator(`tr[data-channel="${NAME}"]`);

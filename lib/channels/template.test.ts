@@ -80,3 +80,19 @@ describe("message templates", () => {
     expect(result).toMatchObject({ ok: false, retryable: false, error: expect.stringMatching(/^the message template failed: /) });
   });
 });
+
+describe("the channel dialog's preview", () => {
+  it("renders what the type would send for a digest of two samples, or names the mistake", async () => {
+    const { previewTemplate } = await import("./template-preview");
+    const org = { slug: "acme", name: "Acme" };
+    const ok = previewTemplate({ type: "slack", template: { title: "{{ count }} from {{ event.org.name }}" } }, org, "https://herald.example.com");
+    expect(ok.errors).toEqual({});
+    expect(ok.messages).toHaveLength(1);
+    expect(JSON.stringify(ok.messages[0])).toContain("2 from Acme");
+    const hook = previewTemplate({ type: "webhook", template: { body: "{\"n\": {{ count }}}" } }, org, "https://herald.example.com");
+    expect(hook.messages).toEqual([{ kind: "http", headers: [], body: { n: 2 } }]);
+    const bad = previewTemplate({ type: "discord", template: { title: "{% if %}" } }, org, "https://herald.example.com");
+    expect(bad.messages).toEqual([]);
+    expect(Object.keys(bad.errors)).toEqual(["template.title"]);
+  });
+});

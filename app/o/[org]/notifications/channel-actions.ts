@@ -9,7 +9,10 @@ import { authorize } from "@/lib/auth/authorize";
 import { actorOf } from "@/lib/auth/permissions";
 import { sendChannelTest } from "@/lib/channels/test-send";
 import { withOrg } from "@/lib/validation/common";
-import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";
+import { createChannelSchema, patchChannelSchema, templateSchema } from "@/lib/validation/channels";
+import { CHANNEL_TYPES } from "@/db/schema/values";
+import { previewTemplate } from "@/lib/channels/template-preview";
+import { env } from "@/lib/env";
 
 /** Channel actions of Org settings → Notifications; each checks "org:configure" on the server. */
 
@@ -55,3 +58,12 @@ export const rotateSigningSecretAction = validatedAction(channelRef, async ({ or
   refresh(org);
   return { signingSecret };
 });
+
+/** The channel dialog's live preview of a message template, on sample events (any member who can open the dialog; nothing is read or written). */
+export const previewTemplateAction = validatedAction(
+  withOrg(z.object({ type: z.enum(CHANNEL_TYPES), template: templateSchema.unwrap() })),
+  async ({ org, type, template }) => {
+    const { org: o } = await authorize(org, "org:read");
+    return previewTemplate({ type, template }, { slug: o.slug, name: o.name }, env().publicUrl);
+  },
+);

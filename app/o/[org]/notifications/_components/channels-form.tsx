@@ -128,7 +128,7 @@ export function ChannelForm({
         <Controller
           control={f.control}
           name="template"
-          render={({ field }) => <TemplateField json={type === "webhook"} value={field.value as MessageTemplate | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
+          render={({ field }) => <TemplateField org={org} type={type} value={field.value as MessageTemplate | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
         />
       )}
 
