@@ -65,12 +65,12 @@ export function SelectField({ label, error, hint, id: given, children, ...select
 
 type TextAreaFieldProps = TextareaHTMLAttributes<HTMLTextAreaElement> & { label: ReactNode; error?: string; hint?: ReactNode };
 
-export function TextAreaField({ label, error, hint, id: given, ...area }: TextAreaFieldProps) {
+export function TextAreaField({ label, error, hint, id: given, className = "", ...area }: TextAreaFieldProps) {
   const generated = useId();
   const id = given ?? generated;
   return (
     <FieldShell label={label} error={error} hint={hint} id={id}>
-      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, error, hint)} className={inputClass} {...area} />
+      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, error, hint)} className={`${inputClass} ${className}`} {...area} />
     </FieldShell>
   );
 }

@@ -117,9 +117,10 @@ function RuleItem({
 
   return (
     <li className="py-3" data-rule={rule.name}>
-      <div className="flex items-start justify-between gap-4">
+      {/* Below 640 px the actions go under the rule (beside it they squeezed its text to a word a line). */}
+      <div className="flex items-start justify-between gap-4 max-sm:flex-col max-sm:gap-2">
         <div className="min-w-0 space-y-1 text-sm">
-          <p className="flex items-center gap-2 font-medium">
+          <p className="flex flex-wrap items-center gap-2 font-medium">
             {rule.name}
             {!rule.enabled && <Badge>disabled</Badge>}
             {rule.mode === "digest" && <Badge tone="indigo">digest {rule.digestMinutes} min</Badge>}
@@ -147,7 +148,7 @@ function RuleItem({
             )}
           </p>
         </div>
-        <div className="flex shrink-0 items-center gap-1">
+        <div className="flex shrink-0 flex-wrap items-center gap-1">
           {canEdit && (
             <label className="mr-2 inline-flex items-center gap-1.5 text-xs text-slate-600">
               <input type="checkbox" className="size-4" checked={rule.enabled} disabled={toggling} onChange={toggle} aria-label={`Enabled: ${rule.name}`} />
