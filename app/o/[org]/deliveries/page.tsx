@@ -47,7 +47,7 @@ export default async function DeliveriesPage({ params, searchParams }: { params:
       <PageHeader title="Delivery log" description="Every message Herald sent or will send, with each attempt. Refreshes every few seconds." />
       <div className="space-y-6">
         <Card>
-          <form className="grid grid-cols-2 items-end gap-3 md:grid-cols-4" role="search" aria-label="Filter deliveries">
+          <form className="grid grid-cols-1 items-end gap-3 sm:grid-cols-2 md:grid-cols-4" role="search" aria-label="Filter deliveries">
             <FilterSelect label="Status" name="status" value={filters.status} options={DELIVERY_STATUSES} />
             <FilterSelect label="Channel" name="channel" value={filters.channel} options={channelOptions.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))} />
             <FilterInput label="Event id" name="event" value={filters.event} placeholder="evt_…" />

@@ -40,7 +40,7 @@ export function ReplayForm({ org, channels }: { org: string; channels: ChannelOp
 
   return (
     <Card title="Replay" description="Send again every failed or dead delivery of a channel created since a time. Receivers see the same webhook-id as before.">
-      <div className="grid grid-cols-[1fr_16rem_auto] items-start gap-3">
+      <div className="grid grid-cols-[1fr_16rem_auto] items-start gap-3 max-sm:grid-cols-1">
         <SelectField label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)} error={errors.channel?.[0]}>
           {channels.map((c) => (
             <option key={c.id} value={c.id}>

@@ -28,7 +28,7 @@ export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
   return (
     <div className="space-y-6">
       <Card title="New token">
-        <form onSubmit={create.onSubmit} className="grid grid-cols-[1fr_13rem_10rem_auto] items-start gap-3" noValidate>
+        <form onSubmit={create.onSubmit} className="grid grid-cols-[1fr_13rem_10rem_auto] items-start gap-3 max-sm:grid-cols-1" noValidate>
           <TextField label="Name" placeholder="ci" error={create.errorOf("name")} {...create.form.register("name")} />
           <SelectField label="Role" error={create.errorOf("role")} {...create.form.register("role")}>
             <option value="admin">admin: read + write</option>
