@@ -165,8 +165,12 @@ test("an admin reveals (audited) and rotates a webhook's signing secret", async 
   await expect(shown).toHaveText(/^whsec_/);
   const first = (await shown.textContent())!;
   await expect(dialog(page).getByRole("button", { name: "Rotate" })).toBeEnabled();
-  page.once("dialog", (d) => d.accept());
+  // The console's own confirmation (a second dialog over the channel's), not the browser's.
   await dialog(page).getByRole("button", { name: "Rotate" }).click();
+  const confirm = page.getByRole("dialog", { name: "Rotate the signing secret?" });
+  await expect(confirm).toContainText("must be given the new one");
+  await confirm.getByRole("button", { name: "Rotate" }).click();
+  await expect(confirm).toBeHidden();
   await expect(shown).not.toHaveText(first);
   await expect(shown).toHaveText(/^whsec_/);
   await page.goto(`/o/${org}/audit?action=channel.secret`);

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { confirmDiscard } from "@/components/unsaved-changes";
 
 /**
@@ -21,6 +21,8 @@ export function Dialog({
   wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Its own id: a confirmation opened over another dialog must not be named by the other's title.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -30,17 +32,19 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      onClose={onClose}
+      // Only its own events: React passes a confirmation's close and cancel, opened over this dialog, on to this one.
+      onClose={(e) => e.target === e.currentTarget && onClose()}
       onCancel={(e) => {
+        if (e.target !== e.currentTarget) return;
         e.preventDefault();
         if (confirmDiscard(ref.current)) onClose();
       }}
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       className={`m-auto w-full rounded-lg p-0 shadow-xl backdrop:bg-slate-900/40 ${wide ? "max-w-4xl" : "max-w-lg"}`}
     >
       {open && (
         <div className="p-6">
-          <h2 id="dialog-title" className="mb-4 text-lg font-semibold">
+          <h2 id={titleId} className="mb-4 text-lg font-semibold">
             {title}
           </h2>
           {children}

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
+import { Dialog } from "@/components/ui/dialog";
 import { FormMessage, SelectField, TextField } from "@/components/ui/field";
 import { useActionForm } from "@/components/use-action-form";
 import { ORG_ROLES, type OrgRole } from "@/db/schema/values";
@@ -42,6 +43,9 @@ export function MembersPanel({
   const router = useRouter();
   const [invite, setInvite] = useState<{ email: string; url: string }>();
   const [rowError, setRowError] = useState<string>();
+  /** A role picked in a member's row, asked about before it is saved (a role change is a change of rights). */
+  const [roleChange, setRoleChange] = useState<{ userId: string; email: string; from: OrgRole; to: OrgRole }>();
+  const [changingRole, setChangingRole] = useState(false);
   const add = useActionForm(addMemberSchema, (v) => addMemberAction({ ...v, org }), {
     defaultValues: { email: "", role: "member" },
     onSuccess: (data, values) => {
@@ -53,7 +57,10 @@ export function MembersPanel({
 
   async function changeRole(userId: string, role: OrgRole) {
     setRowError(undefined);
+    setChangingRole(true);
     const result = await changeRoleAction({ org, userId, role });
+    setChangingRole(false);
+    setRoleChange(undefined);
     if (!result.ok) setRowError(result.formError);
     router.refresh();
   }
@@ -119,7 +126,7 @@ export function MembersPanel({
                       <select
                         aria-label={`Role of ${m.email}`}
                         value={m.role}
-                        onChange={(e) => changeRole(m.userId, e.target.value as OrgRole)}
+                        onChange={(e) => setRoleChange({ userId: m.userId, email: m.email, from: m.role, to: e.target.value as OrgRole })}
                         className="rounded border border-slate-300 px-1.5 py-1 text-sm"
                       >
                         {ORG_ROLES.map((r) => (
@@ -174,6 +181,23 @@ export function MembersPanel({
           </table>
         )}
       </Card>
+      <Dialog open={roleChange !== undefined} onClose={() => setRoleChange(undefined)} title={roleChange ? `Make ${roleChange.email} ${roleChange.to === "admin" ? "an" : "a"} ${roleChange.to}?` : ""}>
+        {roleChange && (
+          <div className="space-y-4 text-sm text-slate-700">
+            <p>
+              From {roleChange.from} to <strong>{roleChange.to}</strong>: {ROLE_HELP[roleChange.to]}. It applies to their next request.
+            </p>
+            <div className="flex justify-end gap-2">
+              <Button variant="secondary" onClick={() => setRoleChange(undefined)} disabled={changingRole}>
+                Cancel
+              </Button>
+              <Button onClick={() => changeRole(roleChange.userId, roleChange.to)} pending={changingRole}>
+                Change role
+              </Button>
+            </div>
+          </div>
+        )}
+      </Dialog>
     </div>
   );
 }

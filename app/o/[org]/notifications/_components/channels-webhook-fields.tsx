@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
 import { Button } from "@/components/ui/button";
+import { ConfirmButton } from "@/components/ui/confirm-button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
 import type { AuthMethod } from "@/lib/validation/channels";
@@ -163,14 +164,16 @@ function SigningSecret({ org, channel }: { org: string; channel: ChannelView }) 
           <Button size="sm" variant="secondary" pending={pending} onClick={() => run(revealSigningSecretAction)}>
             Reveal
           </Button>
-          <Button
+          <ConfirmButton
             size="sm"
             variant="ghost"
-            pending={pending}
-            onClick={() => confirm("Rotate the signing secret? Receivers must be given the new one.") && run(rotateSigningSecretAction)}
+            title="Rotate the signing secret?"
+            description={<p>The old secret stops working at once: every receiver that checks signatures must be given the new one, shown here after rotating.</p>}
+            confirmLabel="Rotate"
+            onConfirm={() => run(rotateSigningSecretAction)}
           >
             Rotate
-          </Button>
+          </ConfirmButton>
         </span>
       </div>
       {revealed && (
