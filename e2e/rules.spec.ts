@@ -90,6 +90,9 @@ test("a product admin routes deployment.failed on their product, sees no secret,
   await page.getByRole("checkbox", { name: PA.email }).check();
   await page.getByRole("button", { name: "Save product admins" }).click();
   await expect(page.getByText("Product admins saved.")).toBeVisible();
+  // The Members page says who administers which product.
+  await page.goto(`/o/${org}/members`);
+  await expect(page.locator("tr", { hasText: PA.email }).getByTestId("administers")).toHaveText("admin of Web Shop");
 
   await pa.goto(`/o/${org}/products`);
   await expect(pa.getByRole("link", { name: "Web Shop" })).toBeVisible();

@@ -122,6 +122,9 @@ test("the dialog works from the keyboard: open, choose, send", async ({ page }) 
   await dialog(page).getByLabel("All enabled channels", { exact: false }).focus();
   await page.keyboard.press("ArrowDown");
   await expect(dialog(page).getByLabel("Pick channels")).toBeChecked();
+  // None picked yet: Preview and Send are off, and the dialog says why.
+  await expect(dialog(page).getByRole("button", { name: "Preview" })).toBeDisabled();
+  await expect(dialog(page).getByText("Preview and Send need a channel: pick at least one above.")).toBeVisible();
   await dialog(page).getByRole("checkbox", { name: /^Console inbox\b/ }).focus();
   await page.keyboard.press("Space");
   await dialog(page).getByRole("button", { name: "Send test alert" }).focus();

@@ -22,6 +22,19 @@ export async function listMembers(db: DbOrTx, orgId: string) {
     .orderBy(asc(users.email), asc(users.id));
 }
 
+/** The products each member of the org administers (product name by user id), for the Members page. */
+export async function productsAdministered(db: DbOrTx, orgId: string): Promise<Map<string, string[]>> {
+  const rows = await db
+    .select({ userId: productAdmins.userId, name: products.name })
+    .from(productAdmins)
+    .innerJoin(products, eq(products.id, productAdmins.productId))
+    .where(eq(products.orgId, orgId))
+    .orderBy(asc(products.name));
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.userId, [...(out.get(r.userId) ?? []), r.name]);
+  return out;
+}
+
 /**
  * The org's invitations not accepted yet. Only what the org itself chose
  * (e-mail, role, when): nothing about the account, so the list does not tell

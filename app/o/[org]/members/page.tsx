@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { db } from "@/db/client";
 import { PageHeader } from "@/components/ui/card";
-import { listInvitations, listMembers } from "@/lib/accounts/members";
+import { listInvitations, listMembers, productsAdministered } from "@/lib/accounts/members";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { MembersPanel } from "./_components/members-panel";
@@ -11,9 +11,10 @@ export const metadata: Metadata = { title: "Members" };
 export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const { principal, org: o } = await authorizePage(org, "org:read");
-  const members = (await listMembers(db(), o.id)).map((m) => ({ userId: m.userId, email: m.email, role: m.role, status: "active" as const }));
+  const administers = await productsAdministered(db(), o.id);
+  const members = (await listMembers(db(), o.id)).map((m) => ({ userId: m.userId, email: m.email, role: m.role, status: "active" as const, products: administers.get(m.userId) ?? [] }));
   // Invitations not accepted yet: listed as such, they give no access anywhere.
-  const invited = (await listInvitations(db(), o.id)).map((i) => ({ userId: i.userId, email: i.email, role: i.role, status: i.expired ? ("expired" as const) : ("invited" as const) }));
+  const invited = (await listInvitations(db(), o.id)).map((i) => ({ userId: i.userId, email: i.email, role: i.role, status: i.expired ? ("expired" as const) : ("invited" as const), products: [] }));
   return (
     <>
       <PageHeader title="Members" description="People in this organization and what they may do. Owners manage members and roles." />

@@ -13,7 +13,8 @@ import { addMemberSchema } from "@/lib/validation/accounts";
 import { addMemberAction, changeRoleAction, reissueInviteAction, removeMemberAction } from "../actions";
 
 /** A member, or an invitation not accepted yet (`invited`, or `expired` when its link no longer works). */
-type Member = { userId: string; email: string; role: OrgRole; status: "active" | "invited" | "expired" };
+/** `products`: the products the person administers (product admins configure those products' notifications). */
+type Member = { userId: string; email: string; role: OrgRole; status: "active" | "invited" | "expired"; products: string[] };
 
 const STATUS = {
   active: <Badge tone="green">active</Badge>,
@@ -137,6 +138,11 @@ export function MembersPanel({
                       </select>
                     ) : (
                       <span title={ROLE_HELP[m.role]}>{m.role}</span>
+                    )}
+                    {m.products.length > 0 && (
+                      <span className="ml-2 text-xs text-slate-600" data-testid="administers">
+                        admin of {m.products.join(", ")}
+                      </span>
                     )}
                   </td>
                   <td>{STATUS[m.status]}</td>

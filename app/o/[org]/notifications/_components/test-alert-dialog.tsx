@@ -217,6 +217,13 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
       </label>
 
       <FormMessage error={error.message} />
+      {nothingToTest && (
+        <p role="status" className="text-sm text-slate-600">
+          {mode === "all" && usable.length === 0
+            ? "Preview and Send need a channel: there is no enabled channel to test. Add one (or turn one on) under Channels."
+            : "Preview and Send need a channel: pick at least one above."}
+        </p>
+      )}
       {unsaved && (
         <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
           This page has unsaved changes: save (or discard) them first, so the test uses the settings you see.
