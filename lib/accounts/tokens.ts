@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { apiTokens, orgs } from "@/db/schema";
+import { apiTokens, deliveries, orgs } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import type { Actor } from "@/lib/auth/permissions";
@@ -83,5 +83,28 @@ export async function setOrgRetention(db: Db, orgId: string, actor: Actor, reten
     if (!org) throw notFound("Organization");
     await tx.update(orgs).set({ retentionDays }).where(eq(orgs.id, orgId));
     await recordAudit(tx, { orgId, actor, action: "org.retention_changed", target: { type: "org", id: orgId, label: org.slug }, details: { from: org.retentionDays, to: retentionDays } });
+  });
+}
+
+/**
+ * An owner deletes the org, its name typed again as the confirmation: its
+ * products, channels, rules, events, deliveries (the pending ones dropped,
+ * counted and said), tokens, memberships and its audit log go with it (the
+ * schema's cascades); people's accounts stay. The instance's audit log keeps
+ * one entry saying who deleted what. Returns how many deliveries were dropped.
+ */
+export async function deleteOrg(db: Db, orgId: string, actor: Actor, confirmName: string): Promise<{ droppedDeliveries: number }> {
+  return db.transaction(async (tx) => {
+    await lockOrg(tx, orgId);
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).limit(1);
+    if (!org) throw notFound("Organization");
+    if (confirmName.trim() !== org.name) throw invalid({ confirmName: [`type the organization's name, ${org.name}, exactly, to confirm`] });
+    const [{ n }] = await tx
+      .select({ n: count() })
+      .from(deliveries)
+      .where(and(eq(deliveries.orgId, orgId), inArray(deliveries.status, ["queued", "sending"])));
+    await tx.delete(orgs).where(eq(orgs.id, orgId));
+    await recordAudit(tx, { orgId: null, actor, action: "org.deleted", target: { type: "org", id: orgId, label: org.slug }, details: { name: org.name, droppedDeliveries: n } });
+    return { droppedDeliveries: n };
   });
 }

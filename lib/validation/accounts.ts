@@ -37,6 +37,9 @@ export const joinOrgSchema = z.object({ token: z.string().min(10).max(200) });
 
 export const renameOrgSchema = z.object({ name: nameSchema });
 
+/** Deleting an org: its name typed again, as the confirmation. */
+export const deleteOrgSchema = z.object({ confirmName: z.string({ error: "type the organization's name to confirm" }).max(200) });
+
 export const addMemberSchema = z.object({
   email: emailSchema,
   role: z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(", ")}` }),

@@ -3,11 +3,12 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { RenameOrgForm } from "./_components/rename-org-form";
+import { DeleteOrgForm } from "./_components/delete-org-form";
 import { RetentionForm } from "./_components/retention-form";
 import { db } from "@/db/client";
-import { orgs } from "@/db/schema";
+import { deliveries, orgs } from "@/db/schema";
 import { env } from "@/lib/env";
-import { eq } from "drizzle-orm";
+import { and, count, eq, inArray } from "drizzle-orm";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -21,6 +22,11 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
         {can(principal, "org:manage") ? <RenameOrgForm org={org} name={o.name} /> : <p className="text-sm">{o.name}</p>}
       </Card>
       <RetentionCard org={org} orgId={o.id} canManage={can(principal, "org:manage")} />
+      {can(principal, "org:manage") && (
+        <Card title="Delete organization">
+          <DeleteOrgForm org={org} name={o.name} pendingDeliveries={await pendingDeliveries(o.id)} />
+        </Card>
+      )}
     </>
   );
 }
@@ -45,4 +51,13 @@ async function RetentionCard({ org, orgId, canManage }: { org: string; orgId: st
       {canManage ? <RetentionForm org={org} retentionDays={days} instanceDays={instanceDays} /> : <p className="text-sm">{effective} days</p>}
     </Card>
   );
+}
+
+/** Deliveries of the org still waiting or being sent: what deleting it drops, said before. */
+async function pendingDeliveries(orgId: string): Promise<number> {
+  const [{ n }] = await db()
+    .select({ n: count() })
+    .from(deliveries)
+    .where(and(eq(deliveries.orgId, orgId), inArray(deliveries.status, ["queued", "sending"])));
+  return n;
 }
