@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { redirect } from "next/navigation";
 import { db } from "@/db/client";
 import { memberships, orgs } from "@/db/schema";
+import { productsAdministered } from "@/lib/accounts/members";
 import { requireUser } from "@/lib/auth/authorize";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 export default async function Home() {
   const user = await requireUser();
   const [first] = await db()
-    .select({ slug: orgs.slug })
+    .select({ id: orgs.id, slug: orgs.slug, role: memberships.role })
     .from(memberships)
     .innerJoin(orgs, eq(orgs.id, memberships.orgId))
     .where(eq(memberships.userId, user.id))
@@ -22,5 +23,7 @@ export default async function Home() {
       </main>
     );
   }
-  redirect(`/o/${first.slug}/notifications`);
+  // A member who administers products lands on the first of them: that is what they may configure.
+  const [product] = first.role === "member" ? ((await productsAdministered(db(), first.id)).get(user.id) ?? []) : [];
+  redirect(product ? `/o/${first.slug}/products/${product.slug}` : `/o/${first.slug}/notifications`);
 }

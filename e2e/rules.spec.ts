@@ -93,6 +93,10 @@ test("a product admin routes deployment.failed on their product, sees no secret,
   // The Members page says who administers which product.
   await page.goto(`/o/${org}/members`);
   await expect(page.locator("tr", { hasText: PA.email }).getByTestId("administers")).toHaveText("admin of Web Shop");
+  // A product admin lands on their product and sees what they administer beside their role.
+  await pa.goto("/");
+  await expect(pa).toHaveURL(new RegExp(`/o/${org}/products/web-shop$`));
+  await expect(pa.getByTestId("current-role")).toHaveText("member · product admin of Web Shop");
 
   await pa.goto(`/o/${org}/products`);
   await expect(pa.getByRole("link", { name: "Web Shop" })).toBeVisible();

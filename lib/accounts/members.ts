@@ -22,16 +22,16 @@ export async function listMembers(db: DbOrTx, orgId: string) {
     .orderBy(asc(users.email), asc(users.id));
 }
 
-/** The products each member of the org administers (product name by user id), for the Members page. */
-export async function productsAdministered(db: DbOrTx, orgId: string): Promise<Map<string, string[]>> {
+/** The products each member of the org administers, by user id (the Members page, the header's role, where a product admin lands). */
+export async function productsAdministered(db: DbOrTx, orgId: string): Promise<Map<string, { slug: string; name: string }[]>> {
   const rows = await db
-    .select({ userId: productAdmins.userId, name: products.name })
+    .select({ userId: productAdmins.userId, slug: products.slug, name: products.name })
     .from(productAdmins)
     .innerJoin(products, eq(products.id, productAdmins.productId))
     .where(eq(products.orgId, orgId))
     .orderBy(asc(products.name));
-  const out = new Map<string, string[]>();
-  for (const r of rows) out.set(r.userId, [...(out.get(r.userId) ?? []), r.name]);
+  const out = new Map<string, { slug: string; name: string }[]>();
+  for (const { userId, slug, name } of rows) out.set(userId, [...(out.get(userId) ?? []), { slug, name }]);
   return out;
 }
 

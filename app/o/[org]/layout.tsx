@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { db } from "@/db/client";
+import { productsAdministered } from "@/lib/accounts/members";
 import { orgsOfUser } from "@/lib/accounts/orgs";
 import { requireUser } from "@/lib/auth/authorize";
 import { OrgSwitcher } from "./_components/org-switcher";
@@ -20,6 +21,8 @@ export default async function OrgLayout({ children, params }: { children: ReactN
   const current = orgs.find((o) => o.slug === slug);
   if (!current) notFound();
   const configures = current.role === "owner" || current.role === "admin";
+  // A member who administers products says so beside the role: it is what they may change here.
+  const administers = current.role === "member" ? ((await productsAdministered(db(), current.id)).get(user.id) ?? []) : [];
   return (
     <div className="min-h-screen">
       <UnsavedChangesGuard />
@@ -34,6 +37,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
             <span data-testid="current-user">{user.email}</span>
             <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs" data-testid="current-role">
               {current.role}
+              {administers.length > 0 && ` · product admin of ${administers.map((p) => p.name).join(", ")}`}
             </span>
             <SignOutButton />
             <SignOutEverywhereButton />
