@@ -39,7 +39,7 @@ export function SchemaFields({ schema }: { schema: Schema }) {
                 <td className="w-1/4 break-all py-1 pr-3 font-mono text-slate-600">{typeLabel(field)}</td>
                 <td className="py-1 text-slate-600">
                   {typeof field.description === "string" && field.description}
-                  {"default" in field && <span className="text-slate-400"> default {JSON.stringify(field.default)}</span>}
+                  {"default" in field && <span className="text-slate-500"> default {JSON.stringify(field.default)}</span>}
                 </td>
               </tr>
             ))}

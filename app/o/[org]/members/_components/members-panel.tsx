@@ -121,7 +121,7 @@ export function MembersPanel({
             <tbody className="divide-y divide-slate-100">
               {[...members, ...invited].map((m) => (
                 <tr key={`${m.status === "active" ? "m" : "i"}-${m.userId}`}>
-                  <td className="py-2">{m.email}{m.userId === selfId && <span className="ml-1 text-slate-400">(you)</span>}</td>
+                  <td className="py-2">{m.email}{m.userId === selfId && <span className="ml-1 text-slate-500">(you)</span>}</td>
                   <td>
                     {canManage && m.status === "active" ? (
                       <select
