@@ -99,12 +99,18 @@ export async function deleteOrg(db: Db, orgId: string, actor: Actor, confirmName
     const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).limit(1);
     if (!org) throw notFound("Organization");
     if (confirmName.trim() !== org.name) throw invalid({ confirmName: [`type the organization's name, ${org.name}, exactly, to confirm`] });
-    const [{ n }] = await tx
-      .select({ n: count() })
-      .from(deliveries)
-      .where(and(eq(deliveries.orgId, orgId), inArray(deliveries.status, ["queued", "sending"])));
+    const n = await pendingDeliveryCount(tx, orgId);
     await tx.delete(orgs).where(eq(orgs.id, orgId));
     await recordAudit(tx, { orgId: null, actor, action: "org.deleted", target: { type: "org", id: orgId, label: org.slug }, details: { name: org.name, droppedDeliveries: n } });
     return { droppedDeliveries: n };
   });
+}
+
+/** Deliveries of the org still waiting or being sent: what deleting it drops (said on the page before, counted in the audit). */
+export async function pendingDeliveryCount(db: DbOrTx, orgId: string): Promise<number> {
+  const [{ n }] = await db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(and(eq(deliveries.orgId, orgId), inArray(deliveries.status, ["queued", "sending"])));
+  return n;
 }

@@ -22,6 +22,8 @@ export type ClaimedDelivery = {
   isTest: boolean;
   /** When this delivery was first throttled (back-pressure spends no attempt, for at most the schedule's total; retry.ts). */
   throttledSince: number | null;
+  /** A flood summary's window in minutes (lib/events/flood.ts), null for any other delivery. */
+  floodMinutes: number | null;
 };
 
 export type ClaimOptions = {
@@ -50,6 +52,7 @@ type Row = {
   created_at: number;
   digest_key: string | null;
   throttled_since: number | null;
+  flood_minutes: number | null;
 };
 
 // A digest still collecting events has next_attempt_at = the end of its window,
@@ -81,7 +84,7 @@ const claimSql = (skipCount: number, onlyIds: boolean, expiredLeases: boolean) =
   UPDATE deliveries
      SET status = 'sending', leased_until = @leasedUntil, lease_owner = @owner, updated_at = @now
    WHERE id IN (${expiredLeases ? `SELECT id FROM (${expired}) UNION ALL SELECT id FROM (${due}) LIMIT @limit` : due})
-  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key, throttled_since`;
+  RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, digest_key, throttled_since, flood_minutes`;
 };
 
 /** Marks due deliveries `sending` under this worker's lease and returns them, oldest due first. */
@@ -122,6 +125,7 @@ function claimSqlite(db: DbOrTx, options: ClaimOptions): ClaimedDelivery[] {
     leasedUntil: r.leased_until,
     isTest: r.is_test === 1,
     throttledSince: r.throttled_since,
+    floodMinutes: r.flood_minutes,
   }));
 }
 
@@ -161,12 +165,13 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     next_attempt_at: Date;
     created_at: Date;
     throttled_since: Date | null;
+    flood_minutes: number | null;
   }>(
     db,
     sql`UPDATE deliveries
            SET status = 'sending', leased_until = ${until}, lease_owner = ${options.owner}, updated_at = ${now}, digest_key = NULL
          WHERE id IN (${ids})
-     RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, throttled_since`,
+     RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, throttled_since, flood_minutes`,
   );
   const time = (d: Date | string) => new Date(d).getTime();
   rows.sort((a, b) => time(a.next_attempt_at) - time(b.next_attempt_at) || time(a.created_at) - time(b.created_at));
@@ -180,6 +185,7 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     leasedUntil: time(r.leased_until),
     isTest: r.is_test,
     throttledSince: r.throttled_since === null ? null : time(r.throttled_since),
+    floodMinutes: r.flood_minutes,
   }));
 }
 

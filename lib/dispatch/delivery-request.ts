@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { channels } from "@/db/schema";
+import { channels, deliveries } from "@/db/schema";
 import { env } from "@/lib/env";
 import { previewChannel, type PreviewMessage } from "@/lib/test-alert/preview";
 import { getDelivery, type DeliveryView } from "./delivery-log";
@@ -34,7 +34,8 @@ export async function getDeliveryDetail(db: Db, orgId: string, id: string): Prom
     .from(channels)
     .where(and(eq(channels.orgId, orgId), eq(channels.id, delivery.channelId)))
     .limit(1);
-  const events = (await loadDeliveryEvents(db, [id], env().publicUrl)).get(id) ?? [];
+  const [{ floodMinutes } = { floodMinutes: null }] = await db.select({ floodMinutes: deliveries.floodMinutes }).from(deliveries).where(eq(deliveries.id, id));
+  const events = (await loadDeliveryEvents(db, [{ id, floodMinutes }], env().publicUrl)).get(id) ?? [];
   if (!row) return { delivery, request: { target: "", messages: [], notes: ["The channel was deleted: its request cannot be shown."] } };
   if (events.length === 0) return { delivery, request: { target: "", messages: [], notes: ["The delivery's events were deleted: its request cannot be shown."] } };
   // Bodies with a time in them (a webhook envelope's generatedAt) show the last attempt's.

@@ -333,7 +333,7 @@ export class DeliveryDispatcher {
     const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
     const pacingReadAt = Date.now();
     const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...[...this.waiting].map((l) => l.channelId)])]);
-    const events = await loadDeliveryEvents(this.db, claimed.map((d) => d.id), this.publicUrl);
+    const events = await loadDeliveryEvents(this.db, claimed, this.publicUrl);
     const origins = new Map([...channels].map(([id, channel]) => [id, originOf(channel)]));
     for (const delivery of claimed) {
       const already = this.heldJobs.get(delivery.id);

@@ -98,8 +98,13 @@ class StoredEvent implements RenderableEvent {
 const byOccurrence = (a: RenderableEvent, b: RenderableEvent) =>
   a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Delivery id → its events (oldest first), each with the link back to the console. */
-export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUrl: string): Promise<Map<string, RenderableEvent[]>> {
+/** Delivery id → its events (oldest first), each with the link back to the console; a flood summary (its window from the claim) as the one event standing for them. */
+export async function loadDeliveryEvents(
+  db: Db,
+  loading: readonly { id: string; floodMinutes: number | null }[],
+  publicUrl: string,
+): Promise<Map<string, RenderableEvent[]>> {
+  const deliveryIds = loading.map((d) => d.id);
   const columns = `de.delivery_id, e.id, e.type, e.severity, e.title, e.occurred_at,
             o.slug AS org_slug, o.name AS org_name, e.product_id, p.slug AS product_slug, p.name AS product_name
        FROM delivery_events de
@@ -131,16 +136,9 @@ export async function loadDeliveryEvents(db: Db, deliveryIds: string[], publicUr
   // Sorted here, per delivery, not by an ORDER BY: that made SQLite copy every row, data included, into a sorter.
   for (const list of out.values()) if (list.length > 1) list.sort(byOccurrence);
   // A flood summary (lib/events/flood.ts) goes out as one message standing for its events.
-  const summaries =
-    engineOf(db) === "postgres"
-      ? await rowsOf<{ id: string; flood_minutes: number }>(db, sql`SELECT id, flood_minutes FROM deliveries WHERE id = ANY(${`{${deliveryIds.join(",")}}`}::text[]) AND flood_minutes IS NOT NULL`)
-      : (prepared(db, "SELECT id, flood_minutes FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) AND flood_minutes IS NOT NULL").all(JSON.stringify(deliveryIds)) as {
-          id: string;
-          flood_minutes: number;
-        }[]);
-  for (const { id, flood_minutes } of summaries) {
+  for (const { id, floodMinutes } of loading) {
     const list = out.get(id);
-    if (list?.length) out.set(id, [floodSummary(id, list, flood_minutes, publicUrl)]);
+    if (floodMinutes !== null && list?.length) out.set(id, [floodSummary(id, list, floodMinutes, publicUrl)]);
   }
   return out;
 }

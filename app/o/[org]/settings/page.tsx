@@ -1,14 +1,15 @@
 import type { Metadata } from "next";
 import { Card, PageHeader } from "@/components/ui/card";
+import { pendingDeliveryCount } from "@/lib/accounts/tokens";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { RenameOrgForm } from "./_components/rename-org-form";
 import { DeleteOrgForm } from "./_components/delete-org-form";
 import { RetentionForm } from "./_components/retention-form";
 import { db } from "@/db/client";
-import { deliveries, orgs } from "@/db/schema";
+import { orgs } from "@/db/schema";
 import { env } from "@/lib/env";
-import { and, count, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -24,7 +25,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
       <RetentionCard org={org} orgId={o.id} canManage={can(principal, "org:manage")} />
       {can(principal, "org:manage") && (
         <Card title="Delete organization">
-          <DeleteOrgForm org={org} name={o.name} pendingDeliveries={await pendingDeliveries(o.id)} />
+          <DeleteOrgForm org={org} name={o.name} pendingDeliveries={await pendingDeliveryCount(db(), o.id)} />
         </Card>
       )}
     </>
@@ -51,13 +52,4 @@ async function RetentionCard({ org, orgId, canManage }: { org: string; orgId: st
       {canManage ? <RetentionForm org={org} retentionDays={days} instanceDays={instanceDays} /> : <p className="text-sm">{effective} days</p>}
     </Card>
   );
-}
-
-/** Deliveries of the org still waiting or being sent: what deleting it drops, said before. */
-async function pendingDeliveries(orgId: string): Promise<number> {
-  const [{ n }] = await db()
-    .select({ n: count() })
-    .from(deliveries)
-    .where(and(eq(deliveries.orgId, orgId), inArray(deliveries.status, ["queued", "sending"])));
-  return n;
 }
