@@ -40,7 +40,7 @@ export function MessageView({ message, index, count }: { message: PreviewMessage
       <p className="font-mono text-xs text-slate-600">
         {message.headers.map((h) => (
           <span key={h.name} className="block">
-            {h.name}: <span className={h.redacted ? "text-slate-400" : ""}>{h.value}</span>
+            {h.name}: <span className={h.redacted ? "italic text-slate-500" : ""}>{h.value}</span>
           </span>
         ))}
       </p>

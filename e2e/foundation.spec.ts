@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { axeViolations } from "./axe";
 import { E2E, createToken, signIn, signInAsOwner } from "./fixtures";
 
 // One story, in order: first-run setup → sign out/in → product → invite → member limits → token revoke.
@@ -9,6 +10,8 @@ test("every page leads to first-run setup, which validates and creates the org a
   await expect(page).toHaveURL(/\/(setup|login)/);
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
+  // The accessibility gate (see accessibility.spec) for the one page that exists only before setup.
+  expect(await axeViolations(page), "/setup").toEqual([]);
 
   await page.getByLabel("Organization name").fill(E2E.owner.org);
   await page.getByLabel("Owner e-mail").fill("not-an-email");
@@ -17,6 +20,7 @@ test("every page leads to first-run setup, which validates and creates the org a
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page.getByText("must be a valid e-mail address")).toBeVisible();
   await expect(page.getByText("must be at least 12 characters")).toBeVisible();
+  expect(await axeViolations(page), "/setup, refused").toEqual([]);
   // What was typed is kept.
   await expect(page.getByLabel("Organization name")).toHaveValue(E2E.owner.org);
 

@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { consolePages, consoleUrl, createCatcher } from "./console-pages";
+import { expect, test, type Page } from "@playwright/test";
+import { acceptInvite, consolePages, consoleUrl, createCatcher, inviteLink, makeProductAdmin, type Role } from "./console-pages";
 import { E2E, createToken, signIn, signInAsOwner } from "./fixtures";
 
 /**
@@ -14,7 +14,6 @@ test.describe.configure({ mode: "serial" });
 const org = E2E.owner.slug;
 const PASSWORD = "role access more password";
 const people = { admin: "admin.more@acme.test", productAdmin: "pa.more@acme.test", otherProductAdmin: "pa.other@acme.test" };
-type Role = "owner" | "admin" | "member" | "productAdmin" | "otherProductAdmin";
 
 const EVERYONE: Record<Role, number> = { owner: 200, admin: 200, member: 200, productAdmin: 200, otherProductAdmin: 200 };
 const CONFIGURERS: Record<Role, number> = { owner: 200, admin: 200, member: 403, productAdmin: 403, otherProductAdmin: 403 };
@@ -43,28 +42,6 @@ const PAGE_TABLE: Record<string, Record<Role, number>> = {
 let pages: Record<Role, Page>;
 const fill: Record<string, string> = { "[product]": "web-shop" };
 
-async function invite(owner: Page, browser: Browser, email: string) {
-  await owner.goto(`/o/${org}/members`);
-  await owner.getByLabel("E-mail").fill(email);
-  await owner.getByLabel("Role", { exact: true }).selectOption(email === people.admin ? "admin" : "member");
-  await owner.getByRole("button", { name: "Add member" }).click();
-  const url = (await owner.getByTestId("invite-url").textContent())!.trim();
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(url);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Set password and sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`/o/${org}/`));
-  return page;
-}
-
-async function makeProductAdmin(owner: Page, product: string, email: string) {
-  await owner.goto(`/o/${org}/products/${product}`);
-  await owner.getByRole("checkbox", { name: email }).check();
-  await owner.getByRole("button", { name: "Save product admins" }).click();
-  await expect(owner.getByText("Product admins saved.")).toBeVisible();
-}
-
 test.beforeAll(async ({ browser, playwright }) => {
   // Three invites (each a password hash) and two product pages: more than one test's worth of time.
   test.setTimeout(180_000);
@@ -89,11 +66,12 @@ test.beforeAll(async ({ browser, playwright }) => {
   if (delivery) fill["deliveries/[id]"] = delivery.id;
   await request.dispose();
 
-  const admin = await invite(owner, browser, people.admin);
-  const productAdmin = await invite(owner, browser, people.productAdmin);
-  const otherProductAdmin = await invite(owner, browser, people.otherProductAdmin);
-  await makeProductAdmin(owner, "web-shop", people.productAdmin);
-  await makeProductAdmin(owner, "other-app", people.otherProductAdmin);
+  const invite = async (email: string) => acceptInvite(browser, await inviteLink(owner, org, email, email === people.admin ? "admin" : "member"), org, PASSWORD);
+  const admin = await invite(people.admin);
+  const productAdmin = await invite(people.productAdmin);
+  const otherProductAdmin = await invite(people.otherProductAdmin);
+  await makeProductAdmin(owner, org, "web-shop", people.productAdmin);
+  await makeProductAdmin(owner, org, "other-app", people.otherProductAdmin);
   const member = await (await browser.newContext()).newPage();
   await signIn(member, E2E.member.email, E2E.member.password);
   pages = { owner, admin, member, productAdmin, otherProductAdmin };

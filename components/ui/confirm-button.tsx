@@ -37,7 +37,7 @@ export function ConfirmButton({
   }
   return (
     <>
-      <Button variant="danger" size="sm" {...button} onClick={() => setOpen(true)}>
+      <Button variant="danger" size="sm" {...button} onClick={() => setOpen(true)} aria-haspopup="dialog">
         {children}
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title={title}>

@@ -43,7 +43,7 @@ export function ChannelsPanel({
       description="Where notifications go. Secrets (webhook URLs, tokens, passwords) are stored encrypted and never shown again."
       actions={
         canEdit && (
-          <Button onClick={() => setEditing("new")} size="sm">
+          <Button onClick={() => setEditing("new")} size="sm" aria-haspopup="dialog">
             Add channel
           </Button>
         )
@@ -154,7 +154,7 @@ function ChannelRow({
                 Send test
               </Button>
             )}
-            <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing}>
+            <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing} aria-haspopup="dialog">
               Edit
             </Button>
             <ConfirmButton

@@ -40,7 +40,7 @@ export function RulesPanel({
       description="Choose which events you would like to receive alerts from, at which severities, and where they go."
       actions={
         canEdit && (
-          <Button size="sm" onClick={() => setEditing("new")}>
+          <Button size="sm" onClick={() => setEditing("new")} aria-haspopup="dialog">
             Add rule
           </Button>
         )
@@ -160,7 +160,7 @@ function RuleItem({
           </Button>
           {canEdit && (
             <>
-              <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing}>
+              <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing} aria-haspopup="dialog">
                 Edit
               </Button>
               <ConfirmButton title={`Delete ${rule.name}?`} description={<p>Events will no longer be sent through this rule. Deliveries already queued still go out.</p>} onConfirm={remove}>

@@ -27,7 +27,7 @@ export function TestAlertButton(props: Props) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <Button variant="secondary" onClick={() => setOpen(true)}>
+      <Button variant="secondary" onClick={() => setOpen(true)} aria-haspopup="dialog">
         Send test alert
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title={props.productName ? `Send test alert — ${props.productName}` : "Send test alert"} wide>

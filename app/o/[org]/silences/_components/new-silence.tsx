@@ -59,7 +59,9 @@ export function NewSilence({
   const setData = (key: string, value: string) => form.setValue("data", key || value ? [{ key, value }] : [], { shouldDirty: true });
   return (
     <>
-      <Button onClick={() => setOpen(true)}>New silence</Button>
+      <Button onClick={() => setOpen(true)} aria-haspopup="dialog">
+        New silence
+      </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="New silence" wide>
         <form onSubmit={create.onSubmit} className="space-y-4" noValidate {...unsavedMarker(form.formState.isDirty)}>
           <p className="text-sm text-slate-600">

@@ -82,7 +82,7 @@ export function ProductPreferencesForm({
                 <td className="py-2 pr-4">
                   {canEdit ? (
                     <details className="relative">
-                      <summary className={`${inputClass} cursor-pointer list-none`} aria-label={`Channels for ${row.key}`}>
+                      <summary className={`${inputClass} cursor-pointer list-none`} aria-label={`Channels for ${row.key}: ${picked.length ? picked.join(", ") : "none"}`}>
                         {picked.length ? picked.join(", ") : "none"}
                       </summary>
                       <div className="absolute z-10 mt-1 w-72 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
