@@ -100,6 +100,19 @@ async function dialogOpeners(scope: Locator | Page): Promise<Locator[]> {
   return Array.from({ length: await buttons.count() }, (_, i) => buttons.nth(i));
 }
 
+/** Opens the page's first listbox picker (all of them are one component), checks it, closes it with Escape. */
+async function checkListbox(page: Page, where: string): Promise<string[]> {
+  const opener = page.locator('button[aria-haspopup="listbox"]:visible:enabled').first();
+  if (!(await opener.count())) return [];
+  const name = await opener.getAttribute("aria-label");
+  await opener.click();
+  await expect(page.getByRole("listbox")).toBeVisible();
+  const found = label(`${where}, listbox of "${name}"`, await axeViolations(page, "[role=listbox]"));
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("listbox")).toHaveCount(0);
+  return found;
+}
+
 /** Opens each dialog of the page (and each confirmation over it), checks it, closes it with Escape. */
 async function checkDialogs(page: Page, where: string): Promise<string[]> {
   const found: string[] = [];
@@ -135,6 +148,7 @@ for (const path of consolePages()) {
       const where = `${role} on /o/{org}/${path}`;
       found.push(...label(where, await axeViolations(page)));
       found.push(...(await checkDialogs(page, where)));
+      found.push(...(await checkListbox(page, where)));
     }
     expectNone(found);
   });

@@ -112,7 +112,8 @@ test("a product admin routes deployment.failed on their product, sees no secret,
     `${DIGEST_CHANNEL} (inbox) — org rule “${RULE}”, error and above, in a digest every 60 min`,
   );
   await row.getByLabel("Channels for deployment.failed").click();
-  await row.getByRole("checkbox", { name: "Console inbox (inbox)" }).check();
+  await pa.getByRole("option", { name: "Console inbox (inbox)" }).click();
+  await pa.keyboard.press("Escape");
   await row.getByLabel("Lowest severity for deployment.failed").selectOption("error");
   await pa.getByRole("button", { name: "Save notification settings" }).click();
   await expect(pa.getByText("Notification settings saved.")).toBeVisible();

@@ -42,6 +42,8 @@ const EXCERPT_FULL = new Error("excerpt full");
  * time gave up on requests the receiver was still answering (issue #17: false
  * timeouts, then duplicates).
  */
+const UNDICI_BACKSTOP_MS = 1_000;
+
 export function post(dispatcher: Dispatcher, request: PostRequest): Promise<PostAnswer> {
   const { timeoutMs } = request;
   return new Promise((resolve, reject) => {
@@ -69,8 +71,10 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
         method: "POST",
         body: request.body,
         headers: request.headers,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // undici's own timeouts only back ours up: the timer below decides, so a slow receiver always
+        // gives one error (a TimeoutError), whichever timer a loaded machine runs first.
+        headersTimeout: timeoutMs + UNDICI_BACKSTOP_MS,
+        bodyTimeout: timeoutMs + UNDICI_BACKSTOP_MS,
       },
       {
         // Called as the request is written to a connection: the receiver's time starts here, as undici's headersTimeout does.

@@ -29,7 +29,7 @@ export async function ProductNotifications({ org, product, canEdit }: { org: str
   }
   const database = db();
   const { preferences, otherRules } = await productPreferences(database, o.id, product);
-  const orgChannels = (await listChannels(database, o.id)).map(({ id, name, type }) => ({ id, name, type }));
+  const orgChannels = (await listChannels(database, o.id)).map(({ id, name, type, enabled, health }) => ({ id, name, type, enabled, health }));
   const ownChannels = (await listChannels(database, o.id, { productId: product.id })).map(({ id, name, type }) => ({ id, name, type }));
   const notifications = await listNotifications(database, o.id, product);
   // Every way each event type goes out, this page's own choice included (it is shown in the picker).

@@ -3,19 +3,27 @@
 import { useState } from "react";
 import { unsavedMarker } from "@/components/unsaved-changes";
 import { useRouter } from "next/navigation";
-import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema/values";
+import { SEVERITIES, type ChannelHealth, type ChannelType, type Severity } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { FormMessage, inputClass } from "@/components/ui/field";
 import type { FieldErrors } from "@/lib/errors";
-import { CheckboxGroup } from "../../../notifications/_components/checkbox-group";
+import { MultiSelect, type MultiSelectOption } from "@/components/ui/multi-select";
 import { saveProductPreferencesAction } from "../notification-actions";
 import { RouteList } from "@/components/routes";
 import type { Route } from "@/lib/rules/routes";
 
 /** otherRoutes: where the type's events also go, by rules other than this row's (org rules, the product's other rules). */
 type Row = { key: string; title: string; description: string; channels: string[]; minSeverity: Severity; otherRoutes: Route[] };
-type ChannelOption = { id: string; name: string; type: ChannelType };
+type ChannelOption = { id: string; name: string; type: ChannelType; enabled: boolean; health: ChannelHealth };
+
+/** A channel that would not deliver now is marked in words in the picker (issue #20). */
+function healthNote(c: ChannelOption): MultiSelectOption["note"] {
+  if (!c.enabled || c.health === "disabled") return { text: "disabled", tone: "muted" };
+  if (c.health === "failing") return { text: "failing", tone: "warning" };
+  if (c.health === "throttled") return { text: "throttled", tone: "muted" };
+  return undefined;
+}
 
 /**
  * Chainloop's product preferences: one row per event a product can have,
@@ -43,6 +51,7 @@ export function ProductPreferencesForm({
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<{ error?: string; success?: string; fields?: FieldErrors }>({});
   const nameOf = new Map(channels.map((c) => [c.id, c.name]));
+  const options = channels.map((c) => ({ value: c.id, label: c.name, detail: c.type, note: healthNote(c) }));
   const set = (i: number, change: Partial<(typeof values)[number]>) => setValues((all) => all.map((v, j) => (j === i ? { ...v, ...change } : v)));
   const rowError = (i: number) => Object.entries(message.fields ?? {}).find(([k]) => k.startsWith(`preferences.${i}.`))?.[1][0];
 
@@ -80,24 +89,15 @@ export function ProductPreferencesForm({
                   <code className="text-xs text-slate-500">{row.key}</code>
                 </td>
                 <td className="py-2 pr-4">
-                  {canEdit ? (
-                    <details className="relative">
-                      <summary className={`${inputClass} cursor-pointer list-none`} aria-label={`Channels for ${row.key}: ${picked.length ? picked.join(", ") : "none"}`}>
-                        {picked.length ? picked.join(", ") : "none"}
-                      </summary>
-                      <div className="absolute z-10 mt-1 w-72 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
-                        {channels.length ? (
-                          <CheckboxGroup
-                            legend={`Channels for ${row.title}`}
-                            options={channels.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))}
-                            value={value.channels}
-                            onChange={(next) => set(i, { channels: next })}
-                          />
-                        ) : (
-                          <p className="text-xs text-slate-500">The organization has no channels yet; its owners and admins add them.</p>
-                        )}
-                      </div>
-                    </details>
+                  {canEdit && channels.length ? (
+                    <MultiSelect
+                      label={`Channels for ${row.key}`}
+                      options={options}
+                      value={value.channels}
+                      onChange={(next) => set(i, { channels: next })}
+                    />
+                  ) : canEdit ? (
+                    <p className="text-xs text-slate-600">The organization has no channels yet; its owners and admins add them.</p>
                   ) : (
                     <span>{picked.length ? picked.join(", ") : "none"}</span>
                   )}
