@@ -133,6 +133,13 @@ describe("parseRetryAfter (the receiver's ask, in ms; capped where it is used)",
     ["a unit", "5 minutes", undefined],
     ["exponent notation", "1e3", undefined],
     ["hex", "0x10", undefined],
+    // V8's Date.parse reads these as dates in 2001 (so they were a wait of 0): not seconds, not an HTTP date.
+    ["a negative number", "-1", undefined],
+    ["a signed number", "+5", undefined],
+    ["a trailing dot", "7.", undefined],
+    ["a leading dot", ".5", undefined],
+    ["two numbers", "1 2", undefined],
+    ["more digits than a double holds (capped where used)", "1" + "0".repeat(400), Infinity],
     ["empty", "", undefined],
     ["absent", undefined, undefined],
   ] as const)("%s: %j → %s", (_name, value, ms) => {
@@ -183,6 +190,9 @@ describe("when the next attempt is due", () => {
     expect(retryDelayFor(1, { retryAfterMs: 120_000 }, SCHEDULE, () => 0)).toBe(120_000);
     expect(retryDelayFor(1, { retryAfterMs: 0 }, SCHEDULE)).toBe(0);
     expect(retryDelayFor(1, { retryAfterMs: parseRetryAfter("7776000") }, SCHEDULE)).toBe(TEN_HOURS);
+    // A Retry-After too long for a double is capped too (it used to fall back to the step; a throttle's hold capped it).
+    expect(retryDelayFor(1, { retryAfterMs: parseRetryAfter("9".repeat(400)) }, SCHEDULE)).toBe(TEN_HOURS);
+    expect(holdMsOf({ ok: false, durationMs: 1, retryable: true, statusCode: 429, retryAfterMs: parseRetryAfter("9".repeat(400)) }, SCHEDULE)).toBe(TEN_HOURS);
   });
 });
 

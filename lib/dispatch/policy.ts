@@ -148,7 +148,9 @@ export const cappedWaitMs = (askedMs: number, capMs: number) => Math.min(Math.ma
  * `Retry-After` in milliseconds as the receiver asked (RFC 9110 §10.2.3):
  * delta-seconds (a decimal is rounded up), or an HTTP date (a past one is 0).
  * Not capped here: the cap is the schedule's (`cappedWaitMs`, `longestWaitMs`).
- * Anything Date.parse cannot read is ignored (undefined).
+ * Anything else is ignored (undefined) — an HTTP date names its month, so a
+ * value without a letter that is not a number of seconds ("-1", "+5", "7.")
+ * is garbage, not a date V8's lenient Date.parse happens to read.
  */
 export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -156,6 +158,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const text = raw.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   if (/^\d+\.\d+$/.test(text)) return Math.ceil(Number(text) * 1000);
+  if (!/[a-z]/i.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
@@ -175,8 +178,8 @@ export function holdMsOf(result: SendResult, schedule: readonly number[]): numbe
  * Milliseconds to wait before attempt `attemptNumber + 1`, or `null` when the
  * schedule is used up. A receiver's `Retry-After` on a real failure (a 5xx
  * other than a throttling 503) replaces the schedule's step (it knows when it
- * will be ready) but never exceeds the schedule's longest wait, so a hostile or
- * broken receiver cannot park a delivery for a year. Throttles never get here: they spend no attempt (outcomeOf).
+ * will be ready), capped at the schedule's longest wait as a throttle's hold
+ * is. Throttles never get here: they spend no attempt (outcomeOf).
  */
 export function retryDelayFor(
   attemptNumber: number,
@@ -185,7 +188,7 @@ export function retryDelayFor(
   random: () => number = Math.random,
 ): number | null {
   if (attemptNumber < 1 || attemptNumber > schedule.length) return null;
-  if (result.retryAfterMs !== undefined && Number.isFinite(result.retryAfterMs)) return cappedWaitMs(result.retryAfterMs, longestWaitMs(schedule));
+  if (result.retryAfterMs !== undefined && !Number.isNaN(result.retryAfterMs)) return cappedWaitMs(result.retryAfterMs, longestWaitMs(schedule));
   const stepMs = schedule[attemptNumber - 1] * 1000;
   return Math.round(stepMs * (1 - JITTER + 2 * JITTER * random()));
 }
