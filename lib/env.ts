@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_DISABLE_AFTER_S, DEFAULT_RETRY_SCHEDULE } from "@/lib/dispatch/policy";
 
 /**
  * The only reader of process.env. Every setting is validated here so that a
@@ -42,10 +43,10 @@ const rawSchema = z.object({
   HERALD_PUBLIC_URL: z.url("must be an absolute http(s) URL").optional(),
   HERALD_WORKER: z.enum(["inline", "off"]).default("inline"),
   HERALD_DISPATCH_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  HERALD_RETRY_SCHEDULE: retrySchedule.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
+  HERALD_RETRY_SCHEDULE: retrySchedule.default([...DEFAULT_RETRY_SCHEDULE]),
   HERALD_ALLOW_PRIVATE_TARGETS: boolFlag.default(false),
   HERALD_TRUST_PROXY: boolFlag.default(false),
-  HERALD_DISABLE_AFTER: z.coerce.number().int().min(1).default(5 * 24 * 3600),
+  HERALD_DISABLE_AFTER: z.coerce.number().int().min(1).default(DEFAULT_DISABLE_AFTER_S),
   HERALD_RETENTION_DAYS: z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").default(30),
   HERALD_AUDIT_RETENTION_DAYS: z.coerce.number().int("must be a whole number of days").min(1, "must be at least 1 day").default(365),
   HERALD_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { RECIPIENT_GROUPS } from "@/lib/validation/channels";
 import { emailHtml, emailSubject, emailText } from "./email-render";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
+import { isRetried, retryDecision, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS } from "@/lib/dispatch/policy";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
 import { templated, withTemplate } from "./template";
 
@@ -13,7 +14,6 @@ import { templated, withTemplate } from "./template";
  * nobody in it is reported with the attempt, not silently dropped.
  */
 
-const SMTP_TIMEOUT_MS = 15_000;
 const globalForMail = globalThis as unknown as { heraldMailer?: { url: string; transport: Transporter } };
 
 /** The process's pooled SMTP transport (created on first use; null when SMTP_URL is not set). */
@@ -24,7 +24,7 @@ export function mailTransport(): Transporter | null {
     globalForMail.heraldMailer?.transport.close();
     // Options go into the URL: nodemailer ignores other options when given a `url`.
     const withOptions = new URL(url);
-    const defaults = { pool: "true", maxConnections: "3", connectionTimeout: `${SMTP_TIMEOUT_MS}`, greetingTimeout: `${SMTP_TIMEOUT_MS}`, socketTimeout: `${SMTP_TIMEOUT_MS}` };
+    const defaults = { pool: "true", maxConnections: `${SMTP_CONNECTIONS}`, connectionTimeout: `${SMTP_TIMEOUT_MS}`, greetingTimeout: `${SMTP_TIMEOUT_MS}`, socketTimeout: `${SMTP_TIMEOUT_MS}` };
     for (const [key, value] of Object.entries(defaults)) {
       if (!withOptions.searchParams.has(key)) withOptions.searchParams.set(key, value);
     }
@@ -129,8 +129,8 @@ async function sendMail(channel: SendableChannel, events: RenderableEvent[], sho
       statusCode: code,
       response: err.response ? excerpt(err.response) : undefined,
       error: `SMTP ${code ? `server answered ${code}` : `failed${err.code ? ` (${err.code})` : ""}`}: ${err.message ?? String(e)}${noteText}`,
-      // SMTP 4xx and connection failures are temporary; 5xx is final.
-      retryable: code === undefined || (code >= 400 && code < 500),
+      // SMTP 4xx and connection failures are temporary; 5xx is final (lib/dispatch/policy.ts).
+      retryable: isRetried(retryDecision({ smtp: code })),
     };
   }
 }

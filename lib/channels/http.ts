@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { AddressRefusedError } from "@/lib/net/address-guard";
-import { OUTBOUND_TIMEOUT_MS } from "@/lib/net/guarded-agent";
+import { ATTEMPT_TIMEOUT_MS, isRetried, parseRetryAfter, retryDecision } from "@/lib/dispatch/policy";
 import { outboundDispatcher } from "@/lib/net/outbound";
 import { post } from "@/lib/net/post";
 import type { RateLimitInfo, SendContext, SendResult } from "./types";
@@ -8,7 +8,7 @@ import { version } from "@/package.json";
 
 /**
  * The one way channel modules POST to a receiver: through the guarded
- * dispatcher, 15 s per attempt, redirects never followed, the answer reduced
+ * dispatcher, 15 s per attempt (ATTEMPT_TIMEOUT_MS), redirects never followed, the answer reduced
  * to a status, a bounded excerpt and an error in words. (The excerpt is the
  * receiver's as it came: the channel's secrets are taken out of it where every
  * send ends, lib/channels/registry.ts.)
@@ -30,18 +30,6 @@ export function messageHeaders(message: HttpMessage, at: Date = new Date()): Rec
   return message.sign ? { ...message.headers, ...message.sign(at) } : { ...message.headers };
 }
 
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return undefined;
-  const text = raw.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (/^\d+\.\d+$/.test(text)) return Math.ceil(Number(text) * 1000);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
-
 /** Discord-style `X-RateLimit-Remaining` / `X-RateLimit-Reset-After` (seconds), for the dispatcher's pacing. */
 export function rateLimitOf(headers: Record<string, string | string[] | undefined>): RateLimitInfo | undefined {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -53,10 +41,13 @@ export function rateLimitOf(headers: Record<string, string | string[] | undefine
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
+/** Whether a send that got no answer is tried again (lib/dispatch/policy.ts). */
+const networkRetried = (kind: "timeout" | "error" | "refused") => isRetried(retryDecision({ network: kind }));
+
 /** A network failure in words, without the URL (Slack/Discord/Teams URLs are secrets). */
 export function describeNetworkError(e: unknown, host: string, timeoutMs: number): { error: string; retryable: boolean } {
   if (e instanceof AddressRefusedError || (e as { code?: string })?.code === "HERALD_ADDRESS_REFUSED") {
-    return { error: `refused by the address guard: ${(e as Error).message}`, retryable: false };
+    return { error: `refused by the address guard: ${(e as Error).message}`, retryable: networkRetried("refused") };
   }
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code;
@@ -67,27 +58,27 @@ export function describeNetworkError(e: unknown, host: string, timeoutMs: number
     code === "UND_ERR_CONNECT_TIMEOUT" ||
     code === "ETIMEDOUT"
   ) {
-    return { error: `timed out: no complete answer from ${host} within ${seconds(timeoutMs)}`, retryable: true };
+    return { error: `timed out: no complete answer from ${host} within ${seconds(timeoutMs)}`, retryable: networkRetried("timeout") };
   }
   switch (code) {
     case "ENOTFOUND":
     case "EAI_AGAIN":
     case "EAI_FAIL":
     case "EAI_NONAME":
-      return { error: `DNS lookup of ${host} failed (${code})`, retryable: true };
+      return { error: `DNS lookup of ${host} failed (${code})`, retryable: networkRetried("error") };
     case "ECONNREFUSED":
-      return { error: `connection refused by ${host}`, retryable: true };
+      return { error: `connection refused by ${host}`, retryable: networkRetried("error") };
     case "ECONNRESET":
     case "UND_ERR_SOCKET":
-      return { error: `connection to ${host} was closed before an answer (${code})`, retryable: true };
+      return { error: `connection to ${host} was closed before an answer (${code})`, retryable: networkRetried("error") };
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return { error: `${host} is unreachable (${code})`, retryable: true };
+      return { error: `${host} is unreachable (${code})`, retryable: networkRetried("error") };
   }
   if (code?.startsWith("ERR_TLS") || code?.includes("CERT") || /certificate|TLS|SSL/i.test(err.message ?? "")) {
-    return { error: `TLS error talking to ${host}: ${err.message ?? code}`, retryable: true };
+    return { error: `TLS error talking to ${host}: ${err.message ?? code}`, retryable: networkRetried("error") };
   }
-  return { error: `request to ${host} failed: ${err.message ?? String(e)}${code ? ` (${code})` : ""}`, retryable: true };
+  return { error: `request to ${host} failed: ${err.message ?? String(e)}${code ? ` (${code})` : ""}`, retryable: networkRetried("error") };
 }
 
 function locationHost(location: string | string[] | undefined, base: URL): string {
@@ -116,7 +107,7 @@ function parsedUrl(url: string): URL {
 
 /** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
 export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "poster" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
-  const timeoutMs = ctx.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
+  const timeoutMs = ctx.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const target = parsedUrl(url);
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -141,10 +132,11 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
       return result;
     }
     result.error = `the receiver answered ${reason}`;
-    result.retryable = status === 408 || status === 429 || status >= 500;
-    result.gone = status === 410;
     const retryAfter = parseRetryAfter(response.headers["retry-after"]);
     if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+    const decision = retryDecision({ http: status, retryAfter: retryAfter !== undefined });
+    result.retryable = isRetried(decision);
+    result.gone = decision === "gone";
     const receiverDate = Date.parse(String(response.headers.date ?? ""));
     if (Number.isFinite(receiverDate)) result.receiverClockMs = receiverDate - Date.now();
     return result;

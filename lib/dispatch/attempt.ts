@@ -8,10 +8,9 @@ import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
 import { log } from "@/lib/log";
 import type { ClaimedDelivery } from "./claim";
-import { holdMsOf, isThrottle } from "./backpressure";
 import type { LoadedChannel } from "./load";
 import type { AttemptRecord } from "./outcomes";
-import { outcomeOf } from "./retry";
+import { holdMsOf, isThrottle, outcomeOf } from "./policy";
 
 /**
  * One attempt of one delivery: send it through its channel's module (or, for

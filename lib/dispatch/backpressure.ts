@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx } from "@/db/client";
-import type { SendResult } from "@/lib/channels/types";
+import { MAX_PACE_MS, SPEED_UP, THROTTLED_START_MS, UNPACED_FLOOR_MS } from "./policy";
 
 /**
  * Back-pressure (DESIGN §5, issue #17): a receiver that asks Herald to slow
@@ -19,47 +19,8 @@ import type { SendResult } from "@/lib/channels/types";
  *   one UPDATE … RETURNING per message, whichever worker sends it.
  */
 
-/** First spacing of a channel that was unpaced when throttled (10/s). */
-export const THROTTLED_START_MS = 100;
-/** The slowest pace (one message a minute): a slower receiver is held by its Retry-After instead. */
-export const MAX_PACE_MS = 60_000;
-/**
- * Additive increase, per second of successes: each success at rate r adds
- * SPEED_UP/r messages a second, so the rate grows by SPEED_UP each second
- * whatever it is (+1/s per success would grow it exponentially: r successes a
- * second, each adding 1/s — and a limited receiver would be overrun within
- * seconds of every slow-down).
- */
-const SPEED_UP = 5;
-/** An unpaced type's channel below this spacing (200/s) is unpaced again. */
-const UNPACED_FLOOR_MS = 5;
-/** Hold of a throttle that names no time (a bare 429). */
-const DEFAULT_HOLD_MS = 1_000;
-
-/**
- * Whether an answer is the receiver rate-limiting us rather than failing: 429
- * (Slack's and Discord's rate limits among them), or a 503 with Retry-After.
- * Another refusal whose X-RateLimit-Remaining is 0 (a 400 that spent the last
- * of Discord's budget) is a failure; only its hold is kept (attempt.ts).
- */
-export function isThrottle(result: SendResult): boolean {
-  if (result.ok) return false;
-  return result.statusCode === 429 || (result.statusCode === 503 && result.retryAfterMs !== undefined);
-}
-
-/**
- * How long the receiver asked the channel to wait, capped (a hostile receiver
- * cannot park a channel for a year): a throttle by the schedule's longest step
- * (its delivery waits that long), a success announcing a spent budget
- * (Discord's reset, seconds) by MAX_PACE_MS.
- */
-export function holdMsOf(result: SendResult, schedule: readonly number[]): number {
-  const asked = result.retryAfterMs ?? (result.rateLimit && result.rateLimit.remaining <= 0 ? result.rateLimit.resetAfterMs : DEFAULT_HOLD_MS);
-  return Math.min(Math.max(0, Math.round(asked)), result.ok ? MAX_PACE_MS : Math.max(...schedule) * 1000);
-}
-
-/** The schedule's total duration: a delivery throttled for longer than this (since its first throttle) is dead. */
-export const scheduleTotalMs = (schedule: readonly number[]) => schedule.reduce((a, b) => a + b, 0) * 1000;
+// Its numbers (THROTTLED_START_MS, MAX_PACE_MS, SPEED_UP, UNPACED_FLOOR_MS), what counts as a throttle
+// (isThrottle) and how long a hold lasts (holdMsOf) are delivery policy: lib/dispatch/policy.ts.
 
 /**
  * Holds the channel until `untilMs` for every worker. `throttle`: the receiver

@@ -20,7 +20,7 @@ export type ClaimedDelivery = {
   attemptCount: number;
   leasedUntil: number;
   isTest: boolean;
-  /** When this delivery was first throttled (back-pressure spends no attempt, for at most the schedule's total; retry.ts). */
+  /** When this delivery was first throttled (back-pressure spends no attempt, for at most the schedule's total; policy.ts outcomeOf). */
   throttledSince: number | null;
   /** A flood summary's window in minutes (lib/events/flood.ts), null for any other delivery. */
   floodMinutes: number | null;

@@ -3,6 +3,7 @@ import { changedRows, type Db } from "@/db/client";
 import { deliveries, events, orgs } from "@/db/schema";
 import { PENDING_DELIVERY } from "@/db/schema/values";
 import { log } from "@/lib/log";
+import { longestWaitMs } from "./policy";
 
 /**
  * Clock steps (issue #17 §5). Timestamps in the database, retry times and
@@ -78,7 +79,7 @@ export function clockSuspect(): boolean {
  * Returns how many were moved.
  */
 export async function pullInStrandedRetries(db: Db, schedule: readonly number[], now = Date.now()): Promise<number> {
-  const horizon = new Date(now + Math.max(...schedule) * 1000 + CLOCK_STEP_MS);
+  const horizon = new Date(now + longestWaitMs(schedule) + CLOCK_STEP_MS);
   const written = new Date(now + CLOCK_STEP_MS);
   const moved = changedRows(
     await db

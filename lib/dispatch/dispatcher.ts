@@ -2,7 +2,6 @@ import os from "node:os";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
-import { CONNECTIONS_PER_ORIGIN } from "@/lib/net/guarded-agent";
 import { channelModule } from "@/lib/channels/registry";
 import type { Db } from "@/db/client";
 import { env } from "@/lib/env";
@@ -10,7 +9,8 @@ import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
 import { channelPacing, holdChannel, takeSendSlot } from "./backpressure";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
-import { LANE_POLICIES, Lane, sleep } from "./lanes";
+import { Lane, sleep } from "./lanes";
+import { attemptBudgetMs, CONNECTIONS_PER_ORIGIN, DISPATCH_CONCURRENCY, LANE_POLICIES, LEASE_MS, stopGraceMs } from "./policy";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { releaseDeadPredecessorLeases } from "./recovery";
@@ -27,7 +27,7 @@ export type DispatcherOptions = {
   db: Db;
   /** Lease owner name; unique per process unless given. */
   owner?: string;
-  /** Sends in flight at once, across all channels. */
+  /** Sends in flight at once, across all channels (DISPATCH_CONCURRENCY unless given). */
   concurrency?: number;
   leaseMs?: number;
   /** Most deliveries claimed in one transaction. */
@@ -42,7 +42,7 @@ export type DispatcherOptions = {
   pollMs?: number;
   retrySchedule?: readonly number[];
   disableAfterMs?: number;
-  /** How long stop() waits for sends in flight before leaving their leases to expire. */
+  /** How long stop() waits for sends in flight before leaving their leases to expire (the attempt limit + 5 s unless given). */
   stopGraceMs?: number;
   /** Claim only these deliveries (a test alert's own, sent right away; lib/test-alert). */
   onlyDeliveries?: readonly string[];
@@ -112,7 +112,7 @@ export class DeliveryDispatcher {
   private inFlight = 0;
   /**
    * Sends in flight by the origin they go to, across channels: never more than the
-   * agent's connections to it, so none waits in undici's queue for one (lib/net/guarded-agent.ts).
+   * agent's connections to it, so none waits in undici's queue for one (CONNECTIONS_PER_ORIGIN, lib/dispatch/policy.ts).
    */
   private readonly originInFlight = new Map<string, number>();
   /** Claimed deliveries this worker holds (waiting in a lane or being sent), by id. */
@@ -146,10 +146,10 @@ export class DeliveryDispatcher {
     const e = env();
     this.db = options.db;
     this.owner = options.owner ?? defaultOwner();
-    this.concurrency = options.concurrency ?? 256;
-    this.attemptBudgetMs = 2 * (options.timeoutMs ?? 15_000);
+    this.concurrency = options.concurrency ?? DISPATCH_CONCURRENCY;
+    this.attemptBudgetMs = attemptBudgetMs(options.timeoutMs);
     // A lease shorter than one attempt would hand every delivery back unsent.
-    this.leaseMs = Math.max(options.leaseMs ?? 120_000, this.attemptBudgetMs + 3 * LEASE_MARGIN_MS);
+    this.leaseMs = Math.max(options.leaseMs ?? LEASE_MS, this.attemptBudgetMs + 3 * LEASE_MARGIN_MS);
     this.batchSize = options.batchSize ?? 500;
     this.maxHeld = Math.max(this.batchSize, this.concurrency * 2);
     this.timeoutMs = options.timeoutMs;
@@ -158,7 +158,7 @@ export class DeliveryDispatcher {
     this.pollMs = options.pollMs ?? 5_000;
     this.schedule = options.retrySchedule ?? e.HERALD_RETRY_SCHEDULE;
     this.disableAfterMs = options.disableAfterMs ?? e.HERALD_DISABLE_AFTER * 1000;
-    this.stopGraceMs = options.stopGraceMs ?? (options.timeoutMs ?? 15_000) + 5_000;
+    this.stopGraceMs = options.stopGraceMs ?? stopGraceMs(options.timeoutMs);
     this.publicUrl = e.publicUrl;
     this.onlyDeliveries = options.onlyDeliveries;
   }

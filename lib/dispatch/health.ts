@@ -8,7 +8,7 @@ import type { ChannelHealth } from "@/db/schema/values";
  * re-enables it — a stray success of a message already in flight does not
  * undo a 410.
  *
- * Throttles (429, 503 + Retry-After: lib/dispatch/backpressure.ts) never get
+ * Throttles (429, 503 + Retry-After: lib/dispatch/policy.ts isThrottle) never get
  * here: they neither count toward failing nor end a streak of failures. A
  * rate-limited channel is `throttled` (set with its hold, no
  * integration.unhealthy); successes keep it so until its pace is back to its

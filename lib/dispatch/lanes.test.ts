@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Lane, LANE_POLICIES } from "./lanes";
+import { Lane } from "./lanes";
+import { LANE_POLICIES } from "./policy";
 
 describe("a lane's shared pace", () => {
   it("a throttle paces the lane at once, and a claim's read from before the throttle's write cannot unpace it", () => {

@@ -1,6 +1,5 @@
-import type { ChannelType } from "@/db/schema/values";
 import type { RateLimitInfo } from "@/lib/channels/types";
-import { CONNECTIONS_PER_ORIGIN } from "@/lib/net/guarded-agent";
+import type { LanePolicy } from "./policy";
 
 /**
  * Per-channel pacing (DESIGN §5). Each channel gets a lane: its claimed
@@ -13,27 +12,8 @@ import { CONNECTIONS_PER_ORIGIN } from "@/lib/net/guarded-agent";
  * row, shared by every worker (lib/dispatch/backpressure.ts): a `shared` lane
  * (a paced type, or a channel its receiver slowed down) takes each start slot
  * from the database, an unpaced one starts at once without a per-send write.
+ * Each type's policy (LANE_POLICIES) is in lib/dispatch/policy.ts.
  */
-
-export type LanePolicy = {
-  /** Sends at once to this channel. */
-  maxInFlight: number;
-  /** Minimum spacing between message starts. */
-  intervalMs: number;
-  /** Claimed deliveries this worker holds for the channel before it stops claiming more (lease safety). */
-  maxBacklog: number;
-};
-
-export const LANE_POLICIES: Record<ChannelType, LanePolicy> = {
-  slack: { maxInFlight: 1, intervalMs: 1000, maxBacklog: 20 },
-  teams: { maxInFlight: 1, intervalMs: 250, maxBacklog: 80 },
-  // Discord webhooks allow about 5 requests per 2 s; the headers refine it.
-  discord: { maxInFlight: 1, intervalMs: 400, maxBacklog: 50 },
-  email: { maxInFlight: 3, intervalMs: 0, maxBacklog: 60 },
-  // As many as the agent's connections to one origin: a busy receiver is not queued behind fewer sockets.
-  webhook: { maxInFlight: CONNECTIONS_PER_ORIGIN, intervalMs: 0, maxBacklog: 1000 },
-  inbox: { maxInFlight: 64, intervalMs: 0, maxBacklog: 1000 },
-};
 
 export class Lane<T> {
   readonly queue: T[] = [];

@@ -7,9 +7,9 @@ import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
 import { speedUp } from "./backpressure";
 import { FIGURES_HOUR_MS, nextHealth, unhealthyTitle, type HealthState } from "./health";
-import { LANE_POLICIES } from "./lanes";
+import { LANE_POLICIES } from "./policy";
 import { raisePlatformEvent } from "@/lib/events/platform";
-import type { AttemptOutcome } from "./retry";
+import type { AttemptOutcome } from "@/db/schema/values";
 import { pullRetriesForward } from "./recovery";
 
 /**

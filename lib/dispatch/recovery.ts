@@ -2,7 +2,7 @@ import os from "node:os";
 import { sql } from "drizzle-orm";
 import { engineOf, rowsOf, type DbOrTx } from "@/db/client";
 import { PENDING_DELIVERY, type ChannelType } from "@/db/schema/values";
-import { LANE_POLICIES } from "./lanes";
+import { LANE_POLICIES } from "./policy";
 
 /**
  * Recovery that waits for the receiver, not for timers (issue #17 item 4).

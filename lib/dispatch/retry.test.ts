@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { outcomeOf, retryDelayFor } from "./retry";
+import { outcomeOf, retryDelayFor } from "./policy";
 import { nextHealth, type HealthState } from "./health";
 
 const SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];

@@ -1,23 +1,15 @@
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import { isOwnCatcherRequest } from "@/lib/catcher/urls";
+import { ATTEMPT_TIMEOUT_MS, CONNECTIONS_PER_ORIGIN } from "@/lib/dispatch/policy";
 import { AddressRefusedError, checkHostName, guardedLookup, systemLookup, type LookupAll } from "./address-guard";
 
 /**
- * Per-attempt limit (DESIGN §5): the receiver's time, from the request written
- * to a connection to the answer read (lib/net/post.ts); connecting has a limit
- * of the same length of its own.
+ * The per-attempt limit (ATTEMPT_TIMEOUT_MS: the receiver's time, from the
+ * request written to a connection to the answer read, lib/net/post.ts;
+ * connecting has a limit of the same length of its own) and the connections
+ * to one origin (CONNECTIONS_PER_ORIGIN, equal to the dispatcher's per-origin
+ * bound and a webhook lane's sends) are delivery policy: lib/dispatch/policy.ts.
  */
-export const OUTBOUND_TIMEOUT_MS = 15_000;
-
-/**
- * Connections the agent opens to one origin, and the most requests the
- * dispatcher hands one origin at once, whatever the channels behind it (a
- * webhook lane sends as many: lib/dispatch/lanes.ts). Equal, so a request never
- * waits in undici's queue for a connection: its time there would not be the
- * receiver's, and with a slow receiver it grew past the attempt's limit and a
- * delivery's lease (issue #17).
- */
-export const CONNECTIONS_PER_ORIGIN = 256;
 
 export type GuardedAgentOptions = {
   /** HERALD_ALLOW_PRIVATE_TARGETS: let loopback/private targets through (tests, labs). */
@@ -43,7 +35,7 @@ export function createGuardedAgent(options: GuardedAgentOptions): Dispatcher {
   const guarded = guardedAgent(options);
   const { publicUrl } = options;
   if (!publicUrl || options.allowPrivate) return guarded;
-  const timeout = options.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
+  const timeout = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const own = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, keepAliveTimeout: 10_000, connect: { timeout } });
   // Decided per request, on the origin and path undici is about to send: the exception cannot widen to other paths.
   return guarded.compose((dispatch) => (opts, handler) => {
@@ -54,7 +46,7 @@ export function createGuardedAgent(options: GuardedAgentOptions): Dispatcher {
 
 function guardedAgent(options: GuardedAgentOptions): Agent {
   const { allowPrivate } = options;
-  const timeout = options.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
+  const timeout = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const connectOptions = allowPrivate ? {} : { lookup: guardedLookup(options.lookup ?? systemLookup) };
   const connector = buildConnector({ timeout, ...connectOptions } as buildConnector.BuildOptions);
   return new Agent({

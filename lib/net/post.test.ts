@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { CONNECTIONS_PER_ORIGIN, createGuardedAgent } from "./guarded-agent";
+import { createGuardedAgent } from "./guarded-agent";
+import { CONNECTIONS_PER_ORIGIN } from "@/lib/dispatch/policy";
 import { post } from "./post";
 
 /**

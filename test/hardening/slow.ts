@@ -3,7 +3,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { closeDb, openSqlite } from "@/db/client";
 import { ingestEvents } from "@/lib/events/ingest";
-import { OUTBOUND_TIMEOUT_MS } from "@/lib/net/guarded-agent";
+import { ATTEMPT_TIMEOUT_MS } from "@/lib/dispatch/policy";
 import { stopChild } from "@/bench/lib/processes";
 import { createSandbox, EVENT_TYPE, withDatabase } from "./herald";
 import { startWorker } from "./recovery";
@@ -105,7 +105,7 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
     const lost = ids.filter((id) => !receiver.arrived.has(id)).length;
     const figures = {
       receiverAnswersInSeconds: RECEIVER_MS / 1000,
-      timeoutSeconds: OUTBOUND_TIMEOUT_MS / 1000,
+      timeoutSeconds: ATTEMPT_TIMEOUT_MS / 1000,
       eventsPerSecond: EVENTS_PER_SECOND,
       eventSeconds: options.eventSeconds,
       events: ids.length,
@@ -123,7 +123,7 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
       lastAnswerSecondsAfterTheLastEvent: Math.round((receiver.state.lastAnswerAt - ingestedAt) / 100) / 10,
     };
     if (stillOpen) failures.push(`${stillOpen} deliveries still queued or sending ${ceilingMs / 1000} s after the last event`);
-    if (counts.timedOut) failures.push(`${counts.timedOut} attempts recorded as timed out (the receiver answers every request in ${RECEIVER_MS / 1000} s, the limit is ${OUTBOUND_TIMEOUT_MS / 1000} s)`);
+    if (counts.timedOut) failures.push(`${counts.timedOut} attempts recorded as timed out (the receiver answers every request in ${RECEIVER_MS / 1000} s, the limit is ${ATTEMPT_TIMEOUT_MS / 1000} s)`);
     if (duplicates) failures.push(`${duplicates} requests reached the receiver a second time`);
     if (lost) failures.push(`${lost} events never reached the receiver`);
     if (counts.unhealthyEvents) failures.push(`${counts.unhealthyEvents} integration.unhealthy events: a slow receiver is not a failing one`);
