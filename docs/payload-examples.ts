@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { emailSubject, emailText } from "@/lib/channels/email-render";
-import { renderDiscordMessages } from "@/lib/channels/discord";
-import { renderSlackMessage } from "@/lib/channels/slack";
-import { renderTeamsMessages } from "@/lib/channels/teams";
+import { emailSubject, emailText } from "@/lib/channels/email/render";
+import { renderDiscordMessages } from "@/lib/channels/discord/module";
+import { renderSlackMessage } from "@/lib/channels/slack/module";
+import { renderTeamsMessages } from "@/lib/channels/teams/module";
 import type { RenderableEvent } from "@/lib/channels/types";
-import { renderWebhookBodies } from "@/lib/channels/webhook";
+import { renderWebhookBodies } from "@/lib/channels/webhook/module";
 
 /**
  * The examples in docs/payloads.md, produced by the real renderers from two

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { attempts, channels, deliveries } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { echoBodies, leakedSecrets, requestPieces, type EchoedRequest } from "@/lib/channels/testing/echo";
 import { useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { insertChannel, queueDelivery } from "@/lib/dispatch/test-support";

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { createChannel } from "@/db/queries/channels";
 import { startReceiver, startSmtpServer, useTestEnvironment } from "@/lib/channels/testing/receivers";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { createRule } from "@/lib/rules/queries";
 import { createChannelSchema } from "@/lib/validation/channels";

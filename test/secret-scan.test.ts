@@ -2,7 +2,7 @@ import path from "node:path";
 import { MockAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { startReceiver, startSmtpServer, useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { storedBytes } from "@/lib/channels/testing/stored";
 import { dispatchOnce } from "@/lib/dispatch/run";

@@ -1,9 +1,9 @@
 import { Parser, HtmlRenderer } from "commonmark";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { renderDiscordMessages } from "./discord";
+import { renderDiscordMessages } from "./discord/module";
 import { markdownText } from "./format";
-import { renderTeamsMessages } from "./teams";
+import { renderTeamsMessages } from "./teams/module";
 import { HOSTILE, makeEvent } from "./testing/events";
 
 /**

@@ -1,7 +1,7 @@
 import { env } from "@/lib/env";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import type { SendableChannel, SendResult } from "./types";
-import { authHeaders } from "./webhook";
+import { authHeaders } from "./webhook/module";
 
 /**
  * What a receiver must not get to echo into what Herald stores and shows to

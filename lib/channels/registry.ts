@@ -1,12 +1,12 @@
 import type { ChannelType } from "@/db/schema/values";
-import { discord } from "./discord";
-import { email } from "./email";
-import { inbox } from "./inbox";
+import { discord } from "./discord/module";
+import { email } from "./email/module";
+import { inbox } from "./inbox/module";
 import { redactSendResult } from "./redact";
-import { slack } from "./slack";
-import { teams } from "./teams";
+import { slack } from "./slack/module";
+import { teams } from "./teams/module";
 import type { ChannelModule, SendResult } from "./types";
-import { webhook } from "./webhook";
+import { webhook } from "./webhook/module";
 
 /**
  * A module whose `send` hands back only what may be stored and shown: the

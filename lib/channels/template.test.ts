@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { channelModule } from "./registry";
 import { sampleEvent } from "./sample-events";
-import { SLACK_LIMITS } from "./slack";
+import { SLACK_LIMITS } from "./slack/module";
 import { checkTemplate, renderJsonTemplate, renderTemplate, templated, TemplateError } from "./template";
 import type { ChannelConfig, RenderableEvent } from "./types";
 

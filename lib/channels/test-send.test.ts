@@ -9,9 +9,9 @@ import type { Actor } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
-import { embedChars } from "./discord";
-import { closeMailTransport } from "./email";
-import { messageBytes } from "./teams";
+import { embedChars } from "./discord/module";
+import { closeMailTransport } from "./email/module";
+import { messageBytes } from "./teams/module";
 import { sendChannelTest } from "./test-send";
 import { startReceiver, startSmtpServer, useTestEnvironment, type Receiver } from "./testing/receivers";
 

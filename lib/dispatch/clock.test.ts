@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deliveries } from "@/db/schema";
 import { GET as health } from "@/app/api/health/route";
-import { retryOwnClockRefusal } from "@/lib/channels/webhook";
+import { retryOwnClockRefusal } from "@/lib/channels/webhook/module";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { checkClockAgainstDatabase, clockStep, pullInStrandedRetries, resetClockCheck } from "./clock";

@@ -5,7 +5,7 @@ import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { Db } from "@/db/client";
 import { attempts, deliveries, inboxItems, memberships, productAdmins, products, users } from "@/db/schema";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { newId } from "@/lib/ids";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce } from "./run";

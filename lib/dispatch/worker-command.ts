@@ -1,5 +1,5 @@
 import { closeDb, db } from "@/db/client";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { outboundDispatcher } from "@/lib/net/outbound";
 import { HttpThread } from "@/lib/net/http-thread-client";
 import { log } from "@/lib/log";

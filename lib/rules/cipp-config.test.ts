@@ -3,7 +3,7 @@ import { and, eq, like } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { channels, products, rules } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { startReceiver, startSmtpServer, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { ingestEvents } from "@/lib/events/ingest";

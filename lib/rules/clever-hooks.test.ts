@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { products, users } from "@/db/schema";
 import { createOrg } from "@/lib/accounts/create-org";
 import { insertApiToken } from "@/lib/auth/api-tokens";
-import { closeMailTransport } from "@/lib/channels/email";
+import { closeMailTransport } from "@/lib/channels/email/module";
 import { startReceiver, startSmtpServer, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { newId } from "@/lib/ids";

@@ -1,8 +1,8 @@
-import { dataRows, isoTime, markdownText, packGroups, productLabel, SEVERITY_COLOR, truncate } from "./format";
-import { postAll } from "./http";
-import { templated, withTemplate } from "./template";
-import { checkUrlTarget } from "./target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
+import { dataRows, isoTime, markdownText, packGroups, productLabel, SEVERITY_COLOR, truncate } from "../format";
+import { postAll } from "../http";
+import { templated, withTemplate } from "../template";
+import { checkUrlTarget } from "../target-check";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
 
 /**
  * Discord webhooks (DESIGN §4): one embed per event, coloured by severity;

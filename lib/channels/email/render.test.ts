@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { emailHtml, emailSubject, emailText, SUBJECT_MAX } from "./email-render";
-import { HOSTILE, makeEvent, manyEvents, wideData } from "./testing/events";
+import { emailHtml, emailSubject, emailText, SUBJECT_MAX } from "./render";
+import { HOSTILE, makeEvent, manyEvents, wideData } from "../testing/events";
 
 describe("e-mail rendering", () => {
   it("names the severity and product of a single event in the subject", () => {

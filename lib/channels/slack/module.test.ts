@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HOSTILE, makeEvent, manyEvents, wideData } from "./testing/events";
-import { renderSlackMessage, slack, SLACK_LIMITS, type SlackMessage } from "./slack";
+import { HOSTILE, makeEvent, manyEvents, wideData } from "../testing/events";
+import { renderSlackMessage, slack, SLACK_LIMITS, type SlackMessage } from "./module";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -1,5 +1,5 @@
-import type { RenderableEvent } from "./types";
-import { dataRows, escapeHtml, hexColor, isoTime, productLabel, topSeverity, truncate } from "./format";
+import type { RenderableEvent } from "../types";
+import { dataRows, escapeHtml, hexColor, isoTime, productLabel, topSeverity, truncate } from "../format";
 
 /**
  * The e-mail of one delivery (DESIGN §4): an HTML table of all its events and

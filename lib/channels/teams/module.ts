@@ -1,9 +1,9 @@
 import type { Severity } from "@/db/schema/values";
-import { dataRows, isoTime, markdownText, packGroups, productLabel } from "./format";
-import { postAll } from "./http";
-import { templated, withTemplate } from "./template";
-import { checkUrlTarget } from "./target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
+import { dataRows, isoTime, markdownText, packGroups, productLabel } from "../format";
+import { postAll } from "../http";
+import { templated, withTemplate } from "../template";
+import { checkUrlTarget } from "../target-check";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
 
 /**
  * Microsoft Teams through a Workflows webhook (DESIGN §4): an Adaptive Card

@@ -3,11 +3,11 @@ import type { AuthMethod, MessageTemplate, WebhookFormat } from "@/lib/validatio
 import { isOwnCatcherUrl } from "@/lib/catcher/urls";
 import { env } from "@/lib/env";
 import { clockSuspect, SIGNATURE_TOLERANCE_MS } from "@/lib/dispatch/clock";
-import { eventJson, topSeverity } from "./format";
-import { postAll, type HttpMessage } from "./http";
-import { checkUrlTarget } from "./target-check";
-import { renderJsonTemplate, TemplateError } from "./template";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
+import { eventJson, topSeverity } from "../format";
+import { postAll, type HttpMessage } from "../http";
+import { checkUrlTarget } from "../target-check";
+import { renderJsonTemplate, TemplateError } from "../template";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "../types";
 
 /**
  * Generic HTTP webhooks (DESIGN §4): JSON in one of four formats, the

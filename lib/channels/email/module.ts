@@ -1,11 +1,11 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/lib/env";
 import { RECIPIENT_GROUPS } from "@/lib/validation/channels";
-import { emailHtml, emailSubject, emailText } from "./email-render";
+import { emailHtml, emailSubject, emailText } from "./render";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import { isRetried, retryDecision, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS } from "@/lib/dispatch/policy";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
-import { templated, withTemplate } from "./template";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "../types";
+import { templated, withTemplate } from "../template";
 
 /**
  * E-mail through the operator's SMTP server (SMTP_URL): one pooled

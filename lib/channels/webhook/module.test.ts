@@ -2,12 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
-import { eventObject } from "./format";
-import { makeEvent } from "./testing/events";
+import { eventObject } from "../format";
+import { makeEvent } from "../testing/events";
 import { createGuardedAgent } from "@/lib/net/guarded-agent";
-import { messageHeaders, postAll } from "./http";
-import { startReceiver } from "./testing/receivers";
-import { authHeaders, renderWebhookBodies, webhookBodyTexts, webhookMessages } from "./webhook";
+import { messageHeaders, postAll } from "../http";
+import { startReceiver } from "../testing/receivers";
+import { authHeaders, renderWebhookBodies, webhookBodyTexts, webhookMessages } from "./module";
 
 const at = new Date("2025-03-01T12:05:00.000Z");
 const eventJson = {

@@ -1,5 +1,5 @@
-import { truncate } from "./format";
-import type { ChannelModule, RenderableEvent, RenderedMessage, SendResult } from "./types";
+import { truncate } from "../format";
+import type { ChannelModule, RenderableEvent, RenderedMessage, SendResult } from "../types";
 
 /**
  * The in-app inbox (DESIGN §2): events shown in the console to the org's

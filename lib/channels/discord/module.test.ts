@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DISCORD_LIMITS, embedChars, renderDiscordMessages, type DiscordMessage } from "./discord";
-import { SEVERITY_COLOR } from "./format";
-import { HOSTILE, makeEvent, manyEvents, wideData } from "./testing/events";
+import { DISCORD_LIMITS, embedChars, renderDiscordMessages, type DiscordMessage } from "./module";
+import { SEVERITY_COLOR } from "../format";
+import { HOSTILE, makeEvent, manyEvents, wideData } from "../testing/events";
 
 function expectWithinDiscordLimits(message: DiscordMessage) {
   expect(message.embeds.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { messageBytes, renderTeamsMessages, TEAMS_MAX_BYTES, type TeamsMessage } from "./teams";
-import { makeEvent, manyEvents, wideData } from "./testing/events";
+import { messageBytes, renderTeamsMessages, TEAMS_MAX_BYTES, type TeamsMessage } from "./module";
+import { makeEvent, manyEvents, wideData } from "../testing/events";
 
 type Container = { type: string; items: { type: string; text?: string; facts?: { title: string; value: string }[] }[] };
 const containers = (m: TeamsMessage) => m.attachments[0].content.body as Container[];

@@ -1,8 +1,8 @@
-import { breakMentions, dataRows, fitEscaped, isoTime, productLabel, truncate } from "./format";
-import { postAll } from "./http";
-import { templated, withTemplate } from "./template";
-import { checkUrlTarget } from "./target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "./types";
+import { breakMentions, dataRows, fitEscaped, isoTime, productLabel, truncate } from "../format";
+import { postAll } from "../http";
+import { templated, withTemplate } from "../template";
+import { checkUrlTarget } from "../target-check";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
 
 /**
  * Slack incoming webhooks (DESIGN §4): one message per event, Block Kit with a
