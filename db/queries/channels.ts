@@ -1,3 +1,4 @@
+import { definitionOf } from "@/lib/channels/definitions";
 import { and, asc, eq, gte, inArray, isNull, sum } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { channelHourlyCounts, channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
@@ -15,7 +16,8 @@ import { AppError, conflict, invalid, notFound, type FieldErrors } from "@/lib/e
 import { newId } from "@/lib/ids";
 import { sampleEvent } from "@/lib/channels/sample-events";
 import { checkTemplate } from "@/lib/channels/template";
-import { createChannelSchema, DEFAULT_FLOOD, type ChannelInput, type FloodLimit, type PatchChannelInput } from "@/lib/validation/channels";
+import { createChannelSchema, type ChannelInput, type PatchChannelInput } from "@/lib/validation/channels";
+import { type FloodLimit } from "@/lib/validation/channel-fields";
 
 /**
  * Channels in the database. Everything that leaves this module for a browser
@@ -204,7 +206,7 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
         settings: split.settings,
         secrets: sealed.secrets,
         secretHints: sealed.hints,
-        ...floodColumns(body.flood === undefined ? DEFAULT_FLOOD[body.type] : body.flood),
+        ...floodColumns(body.flood === undefined ? definitionOf(body.type).defaultFlood : body.flood),
         quietHours: body.quietHours ?? null,
         createdAt: now,
         updatedAt: now,

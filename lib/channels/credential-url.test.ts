@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { channels } from "@/db/schema";
 import { createChannel, getChannel, updateChannel } from "@/db/queries/channels";
 import type { Actor } from "@/lib/auth/permissions";
-import { urlCarriesCredential } from "@/lib/crypto/secrets";
+import { urlCarriesCredential } from "./credential-url";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { queueDelivery } from "@/lib/dispatch/test-support";
 import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";

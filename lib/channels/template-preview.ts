@@ -1,6 +1,6 @@
 import type { ChannelType } from "@/db/schema/values";
 import type { PreviewMessage } from "@/lib/test-alert/preview";
-import type { MessageTemplate } from "@/lib/validation/channels";
+import type { MessageTemplate } from "@/lib/validation/channel-fields";
 import { channelModule } from "./registry";
 import { sampleEvent } from "./sample-events";
 import { checkTemplate } from "./template";

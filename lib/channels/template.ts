@@ -1,6 +1,6 @@
 import { Liquid, type Template } from "liquidjs";
 import type { ChannelType } from "@/db/schema/values";
-import { TEMPLATE_MAX_CHARS, type MessageTemplate } from "@/lib/validation/channels";
+import { TEMPLATE_MAX_CHARS, type MessageTemplate } from "@/lib/validation/channel-fields";
 import { topSeverity } from "./format";
 import type { ChannelConfig, RenderableEvent, SendResult } from "./types";
 

@@ -106,7 +106,7 @@ export type RenderedMessage =
   | { kind: "email"; to: string[]; subject: string; html: string; text: string }
   | { kind: "inbox"; title: string };
 
-/** What every module in lib/channels/<type>.ts exports, gathered by lib/channels/registry.ts. */
+/** What every module in lib/channels/<type>/module.ts exports, gathered by lib/channels/registry.ts. */
 export type ChannelModule = {
   type: ChannelType;
   /** Where the message goes: over HTTP, by SMTP, or into the database (inbox: the dispatcher writes it). */

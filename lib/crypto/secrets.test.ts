@@ -2,7 +2,8 @@ import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { keyId } from "@/lib/env";
-import { generateSigningSecret, maskUrl, openSecret, sealSecret, secretHint } from "./secrets";
+import { maskUrl } from "@/lib/channels/credential-url";
+import { generateSigningSecret, openSecret, sealSecret, secretHint } from "./secrets";
 
 const key = crypto.randomBytes(32);
 const scope = { orgId: "org_1", channelId: "ch_1", field: "url" };

@@ -13,7 +13,7 @@ import { longestWaitMs } from "./policy";
  * at start) and shown in `/api/health`; a retry further ahead than the
  * schedule's longest step — only a backwards step makes one — is due now; and
  * a webhook receiver refusing our signature while our clock is suspect is
- * retried, not failed (lib/channels/webhook.ts).
+ * retried, not failed (lib/channels/webhook/module.ts).
  */
 
 /** A difference smaller than this is drift or a slow query, not a step. */

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { definitionOf } from "@/lib/channels/definitions";
 import crypto from "node:crypto";
 import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
@@ -10,7 +11,7 @@ import { attemptDelivery, type Job } from "./attempt";
 import { channelPacing, holdChannel, takeSendSlot } from "./backpressure";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
 import { Lane, sleep } from "./lanes";
-import { attemptBudgetMs, CONNECTIONS_PER_ORIGIN, DISPATCH_CONCURRENCY, LANE_POLICIES, LEASE_MS, stopGraceMs } from "./policy";
+import { attemptBudgetMs, CONNECTIONS_PER_ORIGIN, DISPATCH_CONCURRENCY, LEASE_MS, stopGraceMs } from "./policy";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { releaseDeadPredecessorLeases } from "./recovery";
@@ -346,7 +347,7 @@ export class DeliveryDispatcher {
       const channel = channels.get(delivery.channelId) ?? { error: "the channel was deleted" };
       const type = "channel" in channel ? channel.channel.type : "webhook";
       let lane = this.lanes.get(delivery.channelId);
-      if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, LANE_POLICIES[type])));
+      if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, definitionOf(type).lane)));
       lane.origin = origins.get(delivery.channelId) ?? null;
       const job = { delivery, channel, events: events.get(delivery.id) ?? [] };
       lane.queue.push(job);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { CHANNEL_DEFINITIONS } from "@/lib/channels/definitions";
 import { Lane } from "./lanes";
-import { LANE_POLICIES } from "./policy";
 
 describe("a lane's shared pace", () => {
   it("a throttle paces the lane at once, and a claim's read from before the throttle's write cannot unpace it", () => {
-    const lane = new Lane("ch_1", LANE_POLICIES.webhook);
+    const lane = new Lane("ch_1", CHANNEL_DEFINITIONS.webhook.lane);
     expect(lane.shared).toBe(false);
     lane.throttleWriting();
     expect(lane.shared).toBe(true);
@@ -23,7 +23,7 @@ describe("a lane's shared pace", () => {
   });
 
   it("two throttles in flight: the first write landing does not let a stale read through", () => {
-    const lane = new Lane("ch_1", LANE_POLICIES.webhook);
+    const lane = new Lane("ch_1", CHANNEL_DEFINITIONS.webhook.lane);
     lane.throttleWriting();
     lane.throttleWriting();
     lane.throttleWritten(2_000);
@@ -35,7 +35,7 @@ describe("a lane's shared pace", () => {
   });
 
   it("is forgotten when idle only if no hold, pace or throttle write would be lost with it", () => {
-    const lane = new Lane("ch_1", LANE_POLICIES.webhook);
+    const lane = new Lane("ch_1", CHANNEL_DEFINITIONS.webhook.lane);
     expect(lane.idle(0)).toBe(true);
     lane.holdFor(1_000, 0);
     expect(lane.idle(500)).toBe(false);
@@ -46,6 +46,6 @@ describe("a lane's shared pace", () => {
     expect(lane.idle(2_000)).toBe(false); // paced until a claim reads the row's pace
     lane.sharedPace(0, 2_000);
     expect(lane.idle(2_000)).toBe(true);
-    expect(new Lane("ch_2", LANE_POLICIES.slack).idle(0)).toBe(false);
+    expect(new Lane("ch_2", CHANNEL_DEFINITIONS.slack.lane).idle(0)).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ import type { LanePolicy } from "./policy";
  * row, shared by every worker (lib/dispatch/backpressure.ts): a `shared` lane
  * (a paced type, or a channel its receiver slowed down) takes each start slot
  * from the database, an unpaced one starts at once without a per-send write.
- * Each type's policy (LANE_POLICIES) is in lib/dispatch/policy.ts.
+ * Each type's lane policy is in its definition (lib/channels/<type>/index.ts).
  */
 
 export class Lane<T> {

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { definitionOf } from "@/lib/channels/definitions";
 import { eq, inArray, sql } from "drizzle-orm";
 import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
@@ -7,7 +8,6 @@ import type { SendResult } from "@/lib/channels/types";
 import crypto from "node:crypto";
 import { speedUp } from "./backpressure";
 import { FIGURES_HOUR_MS, nextHealth, unhealthyTitle, type HealthState } from "./health";
-import { LANE_POLICIES } from "./policy";
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "@/db/schema/values";
 import { pullRetriesForward } from "./recovery";
@@ -429,7 +429,7 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     if (healthRowChanged(row, state) || lastAttemptChanged(row, last)) await write(id, state, last);
     // Only channels the receiver is pacing (pace_ms > 0) pay this write: healthy unpaced ones never do.
     const n = successes.get(id);
-    if (n) await speedUp(tx, { id, baseIntervalMs: LANE_POLICIES[row.type].intervalMs }, n, now);
+    if (n) await speedUp(tx, { id, baseIntervalMs: definitionOf(row.type).lane.intervalMs }, n, now);
     if (state.health === row.health) continue;
     changes.push({ channelId: id, orgId: row.org_id, from: row.health, to: state.health });
     // Failing → healthy: the receiver is back, its waiting retries go now (lib/dispatch/recovery.ts). Only

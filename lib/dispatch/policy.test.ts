@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { CHANNEL_DEFINITIONS } from "@/lib/channels/definitions";
 import type { SendResult } from "@/lib/channels/types";
 import {
   ATTEMPT_TIMEOUT_MS,
   CONNECTIONS_PER_ORIGIN,
   DEFAULT_RETRY_SCHEDULE,
-  LANE_POLICIES,
   SMTP_CONNECTIONS,
   SMTP_TIMEOUT_MS,
   attemptBudgetMs,
@@ -39,11 +39,11 @@ describe("the numbers", () => {
   });
 
   it("a lane never sends more at once than the sockets behind it", () => {
-    expect(LANE_POLICIES.webhook.maxInFlight).toBe(CONNECTIONS_PER_ORIGIN);
-    expect(LANE_POLICIES.email.maxInFlight).toBe(SMTP_CONNECTIONS);
-    for (const type of ["slack", "teams", "discord"] as const) expect(LANE_POLICIES[type].maxInFlight).toBe(1);
-    expect(1000 / LANE_POLICIES.slack.intervalMs).toBe(1);
-    expect(1000 / LANE_POLICIES.teams.intervalMs).toBeLessThanOrEqual(4);
+    expect(CHANNEL_DEFINITIONS.webhook.lane.maxInFlight).toBe(CONNECTIONS_PER_ORIGIN);
+    expect(CHANNEL_DEFINITIONS.email.lane.maxInFlight).toBe(SMTP_CONNECTIONS);
+    for (const type of ["slack", "teams", "discord"] as const) expect(CHANNEL_DEFINITIONS[type].lane.maxInFlight).toBe(1);
+    expect(1000 / CHANNEL_DEFINITIONS.slack.lane.intervalMs).toBe(1);
+    expect(1000 / CHANNEL_DEFINITIONS.teams.lane.intervalMs).toBeLessThanOrEqual(4);
   });
 
   it("the default schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; its longest step caps every asked-for wait", () => {

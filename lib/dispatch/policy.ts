@@ -1,4 +1,4 @@
-import type { AttemptOutcome, ChannelType } from "@/db/schema/values";
+import type { AttemptOutcome } from "@/db/schema/values";
 import type { SendResult } from "@/lib/channels/types";
 
 /**
@@ -53,21 +53,8 @@ export type LanePolicy = {
   maxBacklog: number;
 };
 
-/** Per-type pacing (DESIGN §5): Slack 1 message/s, Teams ≤ 4/s, Discord by its headers; unpaced types by their sockets. */
-export const LANE_POLICIES: Record<ChannelType, LanePolicy> = {
-  // Slack's incoming webhooks take one message a second.
-  slack: { maxInFlight: 1, intervalMs: 1000, maxBacklog: 20 },
-  // Teams (Power Automate / connectors) throttles beyond about four a second.
-  teams: { maxInFlight: 1, intervalMs: 250, maxBacklog: 80 },
-  // Discord webhooks allow about 5 requests per 2 s; the headers refine it.
-  discord: { maxInFlight: 1, intervalMs: 400, maxBacklog: 50 },
-  // As many as the SMTP pool's connections: a send beyond them would only wait for one.
-  email: { maxInFlight: SMTP_CONNECTIONS, intervalMs: 0, maxBacklog: 60 },
-  // As many as the agent's connections to one origin: a busy receiver is not queued behind fewer sockets.
-  webhook: { maxInFlight: CONNECTIONS_PER_ORIGIN, intervalMs: 0, maxBacklog: 1000 },
-  // No receiver and no socket (rows in the database): bounded only so one org's inbox cannot take every send slot.
-  inbox: { maxInFlight: 64, intervalMs: 0, maxBacklog: 1000 },
-};
+// Each channel type's own lane (Slack 1 message/s, Teams ≤ 4/s, Discord by its headers, the unpaced
+// types by their sockets) is in its definition, lib/channels/<type>/index.ts, beside the receiver it is for.
 
 // ── What is retried ─────────────────────────────────────────────────────────
 

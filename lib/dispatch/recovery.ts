@@ -1,8 +1,8 @@
 import os from "node:os";
+import { definitionOf } from "@/lib/channels/definitions";
 import { sql } from "drizzle-orm";
 import { engineOf, rowsOf, type DbOrTx } from "@/db/client";
 import { PENDING_DELIVERY, type ChannelType } from "@/db/schema/values";
-import { LANE_POLICIES } from "./policy";
 
 /**
  * Recovery that waits for the receiver, not for timers (issue #17 item 4).
@@ -20,7 +20,7 @@ export const RECOVERY_PER_SECOND = 100;
 
 /** Retries a recovered channel's pace lets start each second: its lane's interval, or RECOVERY_PER_SECOND when unpaced. */
 export function recoveryRate(type: ChannelType): number {
-  const { intervalMs } = LANE_POLICIES[type];
+  const { intervalMs } = definitionOf(type).lane;
   return intervalMs > 0 ? Math.max(1, Math.floor(1000 / intervalMs)) : RECOVERY_PER_SECOND;
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, type DbOrTx } from "@/db/client";
 import type { QuietHours, Severity } from "@/db/schema/values";
-import type { FloodLimit } from "@/lib/validation/channels";
+import type { FloodLimit } from "@/lib/validation/channel-fields";
 import type { Target } from "./matching";
 import { heldForQuietHours, quietDigestKey } from "./quiet-hours";
 

@@ -1,6 +1,6 @@
 import { topSeverity } from "@/lib/channels/format";
 import type { RenderableEvent } from "@/lib/channels/types";
-import type { FloodLimit } from "@/lib/validation/channels";
+import type { FloodLimit } from "@/lib/validation/channel-fields";
 
 /**
  * Flood control (issue #24): when one source — a product, or the org's own

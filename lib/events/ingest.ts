@@ -4,7 +4,7 @@ import { deliveries as deliveriesTable, deliveryEvents, products as productsTabl
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
-import type { FloodLimit } from "@/lib/validation/channels";
+import type { FloodLimit } from "@/lib/validation/channel-fields";
 import type { EventInput } from "@/lib/validation/events";
 import { findEventType } from "./catalog";
 import { loadChannelPolicies, shapingOf } from "./channel-policies";

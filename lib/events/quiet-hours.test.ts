@@ -9,7 +9,7 @@ import { insertChannel, startReceiver } from "@/lib/dispatch/test-support";
 import { ingestEvents } from "@/lib/events/ingest";
 import { createRule } from "@/lib/rules/queries";
 import { traceEvent } from "@/lib/rules/trace";
-import { quietHoursSchema } from "@/lib/validation/channels";
+import { quietHoursSchema } from "@/lib/validation/channel-fields";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { heldForQuietHours, quietUntil } from "./quiet-hours";
 

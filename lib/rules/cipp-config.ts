@@ -4,11 +4,12 @@ import { channels, orgs, rules, type CippSettings, type Severity } from "@/db/sc
 import { createChannel, deleteChannel, updateChannel } from "@/db/queries/channels";
 import type { Actor } from "@/lib/auth/permissions";
 import { publicChannelConfig } from "@/lib/channels/config";
-import { maskUrl } from "@/lib/crypto/secrets";
+import { maskUrl } from "@/lib/channels/credential-url";
 import { fieldErrorsOf } from "@/lib/api/protocol";
 import { AppError, invalid, type FieldErrors } from "@/lib/errors";
 import { orgCatalog } from "@/lib/events/catalog";
-import { chatServiceOf, createChannelSchema, patchChannelSchema, TEAMS_RETIRED_MESSAGE } from "@/lib/validation/channels";
+import { chatServiceOf, TEAMS_RETIRED_MESSAGE } from "@/lib/validation/channel-fields";
+import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";
 import { CIPP_AUTH_TYPES, CIPP_LOG_TYPES, CIPP_SEVERITIES, type CippConfigInput } from "@/lib/validation/cipp-config";
 import type { RuleBody } from "@/lib/validation/rules";
 import { createRuleIn, deleteRuleIn, updateRuleIn } from "./queries";

@@ -3,7 +3,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { channels, memberships, products, rules, users, SEVERITIES } from "@/db/schema";
 import { createChannel, deleteChannel } from "@/db/queries/channels";
 import type { Actor } from "@/lib/auth/permissions";
-import { maskUrl } from "@/lib/crypto/secrets";
+import { maskUrl } from "@/lib/channels/credential-url";
 import { invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { orgCatalog } from "@/lib/events/catalog";
 import { createChannelSchema, type ChannelInput } from "@/lib/validation/channels";

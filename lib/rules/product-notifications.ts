@@ -3,7 +3,7 @@ import { engineOf, type Db, type DbOrTx } from "@/db/client";
 import { channels, products, rules, SEVERITIES } from "@/db/schema";
 import { createChannel, deleteChannel, updateChannel } from "@/db/queries/channels";
 import type { Actor } from "@/lib/auth/permissions";
-import { maskUrl } from "@/lib/crypto/secrets";
+import { maskUrl } from "@/lib/channels/credential-url";
 import { conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";
 import { orgCatalog } from "@/lib/events/catalog";
 import { createChannelSchema, type ChannelInput } from "@/lib/validation/channels";

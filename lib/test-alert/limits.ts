@@ -1,7 +1,7 @@
 import type { ChannelType } from "@/db/schema/values";
+import { definitionOf } from "@/lib/channels/definitions";
 import { ELLIPSIS } from "@/lib/channels/format";
 import type { RenderableEvent, RenderedMessage } from "@/lib/channels/types";
-import type { WebhookFormat } from "@/lib/validation/channels";
 
 /**
  * Warnings for the preview where a receiver's limit changed the message:
@@ -9,21 +9,6 @@ import type { WebhookFormat } from "@/lib/validation/channels";
  * more messages than the format sends by design (a split), text that ends in
  * "…" where the input did not (a cut), data fields left out.
  */
-
-const LIMITS: Partial<Record<ChannelType, string>> = {
-  slack: "Slack allows a 150-character header, 3,000 characters per section and 2,000 per field",
-  discord: "Discord allows 10 embeds and 6,000 characters per message, 256 per title and 1,024 per field",
-  teams: "Teams accepts cards under 28 KB; Herald keeps values under 1,000 characters",
-  email: "Herald keeps e-mail subjects under 200 characters and values under 2,000",
-  inbox: "inbox titles are kept under 500 characters",
-};
-
-/** How many messages the format sends by design (one per event, or one for the batch). */
-function messagesByDesign(type: ChannelType, format: WebhookFormat | undefined, eventCount: number): number {
-  if (type === "slack" || type === "inbox") return eventCount;
-  if (type === "webhook" && format === "event") return eventCount;
-  return 1;
-}
 
 /** Every string inside a rendered message (bodies walked recursively; e-mail by line). */
 function renderedStrings(message: RenderedMessage): string[] {
@@ -44,15 +29,12 @@ function inputEndsWithEllipsis(events: RenderableEvent[]): boolean {
   return texts.some((t) => t.trimEnd().endsWith(ELLIPSIS));
 }
 
-export function limitWarnings(
-  type: ChannelType,
-  format: WebhookFormat | undefined,
-  events: RenderableEvent[],
-  messages: RenderedMessage[],
-): string[] {
+export function limitWarnings(type: ChannelType, settings: Record<string, unknown>, events: RenderableEvent[], messages: RenderedMessage[]): string[] {
   const warnings: string[] = [];
-  const why = LIMITS[type] ? ` (${LIMITS[type]})` : "";
-  const expected = messagesByDesign(type, format, events.length);
+  const { limits, messagesPerDelivery } = definitionOf(type);
+  const why = limits ? ` (${limits})` : "";
+  // How many messages the type sends by design (one per event, or one for the batch): more is a split.
+  const expected = messagesPerDelivery ? messagesPerDelivery(events.length, settings) : 1;
   if (messages.length > expected) {
     warnings.push(`Split into ${messages.length} messages to stay within the receiver's limits${why}.`);
   }

@@ -1,12 +1,12 @@
 import type { ChannelType } from "@/db/schema/values";
 import type { ChannelRow } from "@/db/queries/channels";
 import type { DbOrTx } from "@/db/client";
-import { channelTarget, URL_IS_SECRET } from "@/lib/channels/config";
+import { channelTarget } from "@/lib/channels/config";
 import { USER_AGENT } from "@/lib/channels/http";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent } from "@/lib/channels/types";
 import { env } from "@/lib/env";
-import type { AuthMethod, WebhookFormat } from "@/lib/validation/channels";
+import type { AuthMethod } from "@/lib/channels/webhook";
 import type { TestAlertInput } from "@/lib/validation/test-alert";
 import { buildTestEvents } from "./events";
 import { limitWarnings } from "./limits";
@@ -97,7 +97,7 @@ export function previewChannel(row: ChannelRow, events: RenderableEvent[], sent?
   // Plain settings only: the renderers need no secret to build a body.
   const rendered = typeModule.render({ type: row.type, settings: row.settings, secrets: {} }, events, sent?.at);
   const redactions: string[] = [];
-  if (URL_IS_SECRET[row.type]) redactions.push("The webhook URL is shown masked: it contains the channel's credentials.");
+  if (row.secretHints.url !== undefined) redactions.push("The webhook URL is shown masked: it contains the channel's credentials.");
   const http = row.type === "webhook" ? webhookHeaders(row) : { headers: baseHeaders(), redactions: [] };
   redactions.push(...http.redactions);
   const signed = row.type === "webhook" && !!row.secretHints.signingSecret;
@@ -106,7 +106,7 @@ export function previewChannel(row: ChannelRow, events: RenderableEvent[], sent?
     if (m.kind === "email") return { kind: "email", to: m.to, subject: m.subject, text: m.text, html: m.html };
     return { kind: "inbox", title: m.title };
   });
-  const warnings = limitWarnings(row.type, row.settings.format as WebhookFormat | undefined, events, rendered);
+  const warnings = limitWarnings(row.type, row.settings, events, rendered);
   if (row.type === "email" && ((row.settings.recipients as string[]) ?? []).some((r) => r.startsWith("@"))) {
     warnings.push("Recipient groups (@owners, @admins, @product-admins) are resolved to addresses when the message is sent.");
   }

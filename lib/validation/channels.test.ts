@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createChannelSchema, patchChannelSchema, TEAMS_RETIRED_MESSAGE } from "./channels";
+import { createChannelSchema, patchChannelSchema } from "./channels";
+import { TEAMS_RETIRED_MESSAGE } from "./channel-fields";
 
 function errors(input: unknown): Record<string, string[]> {
   const result = createChannelSchema.safeParse(input);

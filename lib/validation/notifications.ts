@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { chatServiceOf } from "./channels";
+import { chatServiceOf } from "./channel-fields";
 
 /**
  * Product notifications, Scalingo-compatible (DESIGN §6):

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { endpoint } from "@/lib/api/endpoint";
 import { ATTEMPT_OUTCOMES, CHANNEL_HEALTH, CHANNEL_TYPES, SEVERITIES } from "@/db/schema/values";
-import { AUTH_METHODS, createChannelSchema, patchChannelSchema, WEBHOOK_FORMATS } from "@/lib/validation/channels";
+import { AUTH_METHODS, WEBHOOK_FORMATS } from "@/lib/channels/webhook";
+import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";
 
 /** A secret as it reads back: never the value. */
 const secretOut = z.object({ configured: z.literal(true), hint: z.string() }).nullable();

@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/lib/env";
-import { RECIPIENT_GROUPS } from "@/lib/validation/channels";
+import { RECIPIENT_GROUPS } from ".";
 import { emailHtml, emailSubject, emailText } from "./render";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import { isRetried, retryDecision, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS } from "@/lib/dispatch/policy";

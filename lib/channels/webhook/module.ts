@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import type { AuthMethod, MessageTemplate, WebhookFormat } from "@/lib/validation/channels";
+import type { AuthMethod, WebhookFormat } from ".";
+import type { MessageTemplate } from "@/lib/validation/channel-fields";
 import { isOwnCatcherUrl } from "@/lib/catcher/urls";
 import { env } from "@/lib/env";
 import { clockSuspect, SIGNATURE_TOLERANCE_MS } from "@/lib/dispatch/clock";

@@ -1,8 +1,9 @@
 "use client";
 
+import { definitionOf } from "@/lib/channels/definitions";
 import { useState } from "react";
 import { TextField } from "@/components/ui/field";
-import { DEFAULT_FLOOD, FLOOD_BOUNDS, type FloodLimit } from "@/lib/validation/channels";
+import { FLOOD_BOUNDS, type FloodLimit } from "@/lib/validation/channel-fields";
 import type { ChannelView } from "./channels-types";
 
 /**
@@ -21,7 +22,7 @@ export function FloodField({
   onChange: (next: FloodLimit | null) => void;
   errorOf: (name: string) => string | undefined;
 }) {
-  const current = value === undefined ? DEFAULT_FLOOD[type] : value;
+  const current = value === undefined ? definitionOf(type).defaultFlood : value;
   const [last, setLast] = useState<FloodLimit>(current ?? { limit: 30, minutes: 5 });
   const set = (next: FloodLimit) => {
     setLast(next);

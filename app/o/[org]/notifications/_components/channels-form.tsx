@@ -1,5 +1,6 @@
 "use client";
 
+import { CHANNEL_DEFINITIONS, definitionOf } from "@/lib/channels/definitions";
 import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextAreaField, TextField } from "@/components/ui/field";
@@ -7,13 +8,15 @@ import { SecretInput } from "@/components/ui/secret-input";
 import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
 import type { QuietHours } from "@/db/schema/values";
-import { createChannelSchema, MAX_RECIPIENTS, patchChannelSchema, type FloodLimit, type MessageTemplate } from "@/lib/validation/channels";
+import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";
+import { MAX_RECIPIENTS } from "@/lib/channels/email";
+import { type FloodLimit, type MessageTemplate } from "@/lib/validation/channel-fields";
 import { createChannelAction, updateChannelAction } from "../channel-actions";
 import { FloodField } from "./channels-flood-field";
 import { QuietHoursField } from "./channels-quiet-hours-field";
 import { TemplateField } from "./channels-template-field";
 import { WebhookFields } from "./channels-webhook-fields";
-import { TYPE_LABELS, URL_PLACEHOLDERS, type ChannelView, type OrgMember } from "./channels-types";
+import type { ChannelView, OrgMember } from "./channels-types";
 
 export const SMTP_MISSING_SENTENCE =
   "E-mail is unavailable: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it.";
@@ -23,9 +26,10 @@ function defaultsOf(channel?: ChannelView) {
     return { type: "webhook", name: "", enabled: true, recipients: "", url: "", format: "array", auth: { method: "none" } };
   }
   const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood, quietHours: channel.quietHours, template: channel.template ?? null };
-  if (channel.type === "email") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
-  if (channel.type === "inbox") return { ...base, members: channel.members ?? [] };
-  if (channel.type === "webhook") {
+  const { form } = definitionOf(channel.type);
+  if (form === "recipients") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
+  if (form === "members") return { ...base, members: channel.members ?? [] };
+  if (form === "webhook") {
     const auth = channel.auth!;
     // A URL that carries a credential comes back as a hint only: it starts as "keep", like any secret.
     const url = typeof channel.url === "string" ? channel.url : undefined;
@@ -61,6 +65,7 @@ export function ChannelForm({
   const f = form as unknown as UseFormReturn<FieldValues>;
   const type = f.watch("type") as ChannelView["type"];
   const format = f.watch("format") as string | undefined;
+  const definition = definitionOf(type);
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate aria-label={editing ? "Edit channel" : "Add channel"} {...unsavedMarker(f.formState.isDirty)}>
@@ -73,9 +78,9 @@ export function ChannelForm({
           hint={!smtpConfigured && type === "email" ? SMTP_MISSING_SENTENCE : undefined}
           {...f.register("type")}
         >
-          {(Object.keys(TYPE_LABELS) as ChannelView["type"][]).map((t) => (
+          {Object.values(CHANNEL_DEFINITIONS).map(({ type: t, label }) => (
             <option key={t} value={t} disabled={t === "email" && !smtpConfigured && !editing}>
-              {TYPE_LABELS[t]}
+              {label}
               {t === "email" && !smtpConfigured ? " (needs SMTP)" : ""}
             </option>
           ))}
@@ -83,7 +88,7 @@ export function ChannelForm({
         <TextField label="Name" placeholder="ops-alerts" error={errorOf("name")} {...f.register("name")} />
       </div>
 
-      {type === "email" && (
+      {definition.form === "recipients" && (
         <TextAreaField
           label="Recipients"
           rows={2}
@@ -94,7 +99,7 @@ export function ChannelForm({
         />
       )}
 
-      {(type === "slack" || type === "teams" || type === "discord") && (
+      {definition.form === "url" && (
         <Controller
           control={f.control}
           name="url"
@@ -106,17 +111,17 @@ export function ChannelForm({
               hint={channel && typeof channel.url === "object" ? channel.url?.hint : undefined}
               value={field.value}
               onChange={field.onChange}
-              placeholder={URL_PLACEHOLDERS[type]}
-              help={type === "teams" ? "A Workflows webhook: Teams channel ⋯ → Workflows → “Post to a channel when a webhook request is received”." : "The URL embeds a credential: it is stored encrypted and never shown again."}
+              placeholder={definition.url?.placeholder}
+              help={definition.url?.help}
               error={errorOf("url")}
             />
           )}
         />
       )}
 
-      {type === "webhook" && <WebhookFields org={org} form={f} channel={channel} errorOf={errorOf} />}
+      {definition.form === "webhook" && <WebhookFields org={org} form={f} channel={channel} errorOf={errorOf} />}
 
-      {type === "inbox" && (
+      {definition.form === "members" && (
         <Controller
           control={f.control}
           name="members"
@@ -124,7 +129,7 @@ export function ChannelForm({
         />
       )}
 
-      {type !== "inbox" && (type !== "webhook" || format === "template") && (
+      {definition.templates && (definition.form !== "webhook" || format === "template") && (
         <Controller
           control={f.control}
           name="template"

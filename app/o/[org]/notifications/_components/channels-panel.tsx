@@ -1,5 +1,6 @@
 "use client";
 
+import { definitionOf } from "@/lib/channels/definitions";
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
@@ -11,7 +12,7 @@ import { Dialog } from "@/components/ui/dialog";
 import type { TestSendResult } from "@/lib/channels/test-send";
 import { deleteChannelAction, sendChannelTestAction, updateChannelAction } from "../channel-actions";
 import { ChannelForm, SMTP_MISSING_SENTENCE } from "./channels-form";
-import { TYPE_LABELS, type ChannelView, type OrgMember, type RuleRef } from "./channels-types";
+import { type ChannelView, type OrgMember, type RuleRef } from "./channels-types";
 
 /** Org settings → Notifications → Channels: the list, and add/edit/test/delete for owners and admins. */
 export function ChannelsPanel({
@@ -130,7 +131,7 @@ function ChannelRow({
     <tbody className="border-t border-slate-100 first-of-type:border-t-0 max-sm:block max-sm:py-2">
       <tr id={`channel-${channel.id}`} data-channel={channel.name} className="scroll-mt-4 max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1">
         <td className="py-2 font-medium max-sm:w-full max-sm:py-0">{channel.name}</td>
-        <td>{TYPE_LABELS[channel.type]}</td>
+        <td>{definitionOf(channel.type).label}</td>
         <td className="max-w-xs truncate font-mono text-xs text-slate-600 max-sm:w-full max-sm:max-w-full" title={channel.target}>
           {channel.target}
         </td>

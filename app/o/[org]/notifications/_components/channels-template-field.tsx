@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { TextAreaField } from "@/components/ui/field";
 import type { ChannelType } from "@/db/schema/values";
 import type { PreviewMessage } from "@/lib/test-alert/preview";
-import type { MessageTemplate } from "@/lib/validation/channels";
+import type { MessageTemplate } from "@/lib/validation/channel-fields";
 import { previewTemplateAction } from "../channel-actions";
 
 const VARIABLES = "event (type, severity, title, data, product, org, link, occurred_at), events (a digest's), count, severity";

@@ -1,14 +1,15 @@
 "use client";
 
+import { webhook } from "@/lib/channels/webhook";
 import { useState } from "react";
 import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
-import type { AuthMethod } from "@/lib/validation/channels";
+import type { AuthMethod } from "@/lib/channels/webhook";
 import { revealSigningSecretAction, rotateSigningSecretAction } from "../channel-actions";
-import { URL_PLACEHOLDERS, type ChannelView } from "./channels-types";
+import type { ChannelView } from "./channels-types";
 
 const METHOD_LABELS: Record<AuthMethod, string> = {
   none: "None",
@@ -79,14 +80,14 @@ export function WebhookFields({
               hint={channel.url && typeof channel.url === "object" ? channel.url.hint : undefined}
               value={field.value}
               onChange={field.onChange}
-              placeholder={URL_PLACEHOLDERS.webhook}
+              placeholder={webhook.url!.placeholder}
               help="This URL carries a credential (a token in its path or query): it is stored encrypted and never shown again."
               error={errorOf("url")}
             />
           )}
         />
       ) : (
-        <TextField label="URL" placeholder={URL_PLACEHOLDERS.webhook} error={errorOf("url")} {...form.register("url")} />
+        <TextField label="URL" placeholder={webhook.url!.placeholder} error={errorOf("url")} {...form.register("url")} />
       )}
       {url.startsWith("http://") && !errorOf("url") && (
         <p className="-mt-3 text-xs font-medium text-amber-700" role="note">

@@ -1,5 +1,6 @@
 "use client";
 
+import { definitionOf } from "@/lib/channels/definitions";
 import { useId, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { SEVERITIES, type ChannelType, type Severity } from "@/db/schema/values";
@@ -11,7 +12,6 @@ import type { TestAlertPreview } from "@/lib/test-alert/preview";
 import type { TestAlertResult } from "@/lib/test-alert/results";
 import { MAX_TEST_EVENTS } from "@/lib/validation/test-alert";
 import { previewTestAlertAction, retryTestAlertAction, startTestAlertAction, testAlertResultsAction } from "../test-alert-actions";
-import { TYPE_LABELS } from "./channels-types";
 import { TestAlertPreviewView } from "./test-alert-preview";
 import { TestAlertResults } from "./test-alert-results";
 
@@ -146,7 +146,7 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
                     onChange={(e) => changed(setPicked)(e.target.checked ? [...picked, c.id] : picked.filter((p) => p !== c.id))}
                   />
                   <span>
-                    {c.name} <span className="text-xs text-slate-500">({TYPE_LABELS[c.type]}{c.ownedByProduct ? ", this product" : ""})</span>
+                    {c.name} <span className="text-xs text-slate-500">({definitionOf(c.type).label}{c.ownedByProduct ? ", this product" : ""})</span>
                     {c.unusable && <span className="block text-xs">{c.unusable}</span>}
                   </span>
                 </label>

@@ -1,9 +1,9 @@
 "use client";
 
+import { definitionOf } from "@/lib/channels/definitions";
 import { Badge } from "@/components/ui/card";
 import { MessageView } from "@/components/message-view";
 import type { ChannelPreview, TestAlertPreview } from "@/lib/test-alert/preview";
-import { TYPE_LABELS } from "./channels-types";
 
 /** The preview: per channel, the exact bodies it would receive, with redactions and limit warnings. */
 export function TestAlertPreviewView({ preview }: { preview: TestAlertPreview }) {
@@ -25,7 +25,7 @@ function ChannelPreviewCard({ channel }: { channel: ChannelPreview }) {
     <article className="rounded-md border border-slate-200" aria-label={`Preview for ${channel.name}`} data-testid="preview-channel">
       <header className="flex flex-wrap items-baseline gap-2 border-b border-slate-100 px-3 py-2">
         <span className="font-medium">{channel.name}</span>
-        <Badge>{TYPE_LABELS[channel.type]}</Badge>
+        <Badge>{definitionOf(channel.type).label}</Badge>
         <span className="truncate font-mono text-xs text-slate-500">{channel.target}</span>
         <span className="ml-auto text-xs text-slate-500">
           {channel.messages.length} message{channel.messages.length === 1 ? "" : "s"}

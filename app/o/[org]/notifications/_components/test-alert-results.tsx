@@ -1,11 +1,11 @@
 "use client";
 
+import { definitionOf } from "@/lib/channels/definitions";
 import { useEffect, useRef } from "react";
 import Link from "next/link";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
 import type { TestAlertResult } from "@/lib/test-alert/results";
-import { TYPE_LABELS } from "./channels-types";
 
 /** Each channel's outcome as it arrives: delivered or failed, status or SMTP reply, time, error, link, Retry. */
 export function TestAlertResults({ org, results, onRetry }: { org: string; results: TestAlertResult[]; onRetry: (deliveryId: string) => void }) {
@@ -39,7 +39,7 @@ function ResultRow({ org, result: r, onRetry }: { org: string; result: TestAlert
   return (
     <li className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm" data-testid="test-alert-result" data-channel={r.channelName}>
       <span className="font-medium">{r.channelName}</span>
-      <span className="text-xs text-slate-500">{TYPE_LABELS[r.channelType]}</span>
+      <span className="text-xs text-slate-500">{definitionOf(r.channelType).label}</span>
       {r.state === "pending" ? (
         <Badge>sending…</Badge>
       ) : r.ok ? (
