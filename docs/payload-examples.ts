@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { emailSubject, emailText } from "@/lib/channels/email/render";
 import { renderDiscordMessages } from "@/lib/channels/discord/module";
+import { renderMattermostMessage } from "@/lib/channels/mattermost/module";
 import { renderSlackMessage } from "@/lib/channels/slack/module";
 import { renderTeamsMessages } from "@/lib/channels/teams/module";
 import type { RenderableEvent } from "@/lib/channels/types";
@@ -55,6 +56,7 @@ export function payloadExamples(): Record<string, unknown> {
     "webhook-scalingo": renderWebhookBodies("scalingo", [{ ...events[0], product: { id: "prd_7Qm2LxUzW3sN0bTe", slug: "shop", name: "Shop" } }])[0],
     slack: renderSlackMessage(events[0]),
     discord: renderDiscordMessages(events)[0],
+    mattermost: renderMattermostMessage(events[0]),
     teams: renderTeamsMessages([events[0]])[0],
     "email-subject": emailSubject(events),
     "email-text": emailText(events),

@@ -8,7 +8,7 @@ export const TOKEN_ROLES = ["admin", "product-admin", "read"] as const;
 
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 
-export const CHANNEL_TYPES = ["email", "slack", "teams", "discord", "webhook", "inbox"] as const;
+export const CHANNEL_TYPES = ["email", "slack", "teams", "discord", "mattermost", "webhook", "inbox"] as const;
 
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 

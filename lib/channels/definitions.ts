@@ -3,6 +3,7 @@ import type { ChannelTypeDefinition, SomeChannelTypeDefinition } from "./definit
 import { discord } from "./discord";
 import { email } from "./email";
 import { inbox } from "./inbox";
+import { mattermost } from "./mattermost";
 import { slack } from "./slack";
 import { teams } from "./teams";
 import { webhook } from "./webhook";
@@ -13,7 +14,7 @@ import { webhook } from "./webhook";
  * here and one in lib/channels/registry.ts (its sending module), and its name
  * in CHANNEL_TYPES (db/schema/values.ts: the stored column's values).
  */
-export const CHANNEL_DEFINITIONS = { email, slack, teams, discord, webhook, inbox } satisfies Record<ChannelType, SomeChannelTypeDefinition>;
+export const CHANNEL_DEFINITIONS = { email, slack, teams, discord, mattermost, webhook, inbox } satisfies Record<ChannelType, SomeChannelTypeDefinition>;
 
 /** A type's definition. Its storage is only handed bodies its own schema validated (createChannelSchema tells them apart by type). */
 export function definitionOf(type: ChannelType): ChannelTypeDefinition {

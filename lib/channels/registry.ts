@@ -2,6 +2,7 @@ import type { ChannelType } from "@/db/schema/values";
 import { discord } from "./discord/module";
 import { email } from "./email/module";
 import { inbox } from "./inbox/module";
+import { mattermost } from "./mattermost/module";
 import { redactSendResult } from "./redact";
 import { slack } from "./slack/module";
 import { teams } from "./teams/module";
@@ -38,6 +39,7 @@ export const CHANNEL_MODULES: Record<ChannelType, ChannelModule> = {
   slack: storable(slack),
   teams: storable(teams),
   discord: storable(discord),
+  mattermost: storable(mattermost),
   webhook: storable(webhook),
   inbox: storable(inbox),
 };

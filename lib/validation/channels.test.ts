@@ -133,7 +133,7 @@ describe("webhooks", () => {
 
 describe("common fields", () => {
   it("names an unknown type", () => {
-    expect(errors({ type: "pager", name: "x" }).type?.[0]).toMatch(/must be one of email, slack, teams, discord, webhook, inbox/);
+    expect(errors({ type: "pager", name: "x" }).type?.[0]).toMatch(/must be one of email, slack, teams, discord, mattermost, webhook, inbox/);
   });
 
   it("requires a name of at most 100 characters", () => {

@@ -1,0 +1,88 @@
+import { dataRows, hexColor, isoTime, markdownText, productLabel, truncate } from "../format";
+import { postAll } from "../http";
+import { templated, withTemplate } from "../template";
+import { checkUrlTarget } from "../target-check";
+import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
+
+/**
+ * Mattermost incoming webhooks (docs.mattermost.com, "Incoming webhooks" and
+ * "Message attachments"): one message per event, a Slack-style attachment
+ * coloured by severity with the event's fields. Mattermost renders markdown in
+ * an attachment's text and field values and notifies any @name in them, so
+ * event text is markdown-escaped and every "@" is kept from forming a mention.
+ * Sizes stay within what every server takes (4,000 characters per message
+ * before Mattermost 5.0).
+ */
+
+export const MATTERMOST_LIMITS = { title: 250, text: 4000, fieldValue: 1000, fields: 20, fallback: 300 };
+
+export type MattermostField = { short: boolean; title: string; value: string };
+export type MattermostAttachment = {
+  fallback: string;
+  color: string;
+  title: string;
+  title_link: string;
+  text?: string;
+  fields: MattermostField[];
+  footer: string;
+};
+export type MattermostMessage = { username: string; text: string; attachments: MattermostAttachment[] };
+
+const ZWSP = "\u200b";
+/**
+ * No "@" in event text forms a mention (@channel, @all, @here or a user's name): a zero-width space
+ * follows every "@" that starts a word. One inside a word (web@4f2a9c1, an e-mail address) mentions nobody.
+ */
+const noMentions = (text: string) => text.replace(/(^|[^\p{L}\p{N}_])@(?=[\p{L}\p{N}_.-])/gu, `$1@${ZWSP}`);
+/** Markdown shown as typed, without mentions, at most `max` characters. */
+const shown = (text: string, max: number) => markdownText(noMentions(text), max);
+/** Plain text (title, fallback, footer, field titles: not rendered as markdown), without mentions. */
+const plain = (text: string, max: number) => truncate(noMentions(text), max);
+/** A link target inside markdown's (…): the characters that would end it, escaped. */
+const linkTarget = (url: string) => url.replace(/[()<> ]/g, encodeURIComponent);
+
+export function renderMattermostMessage(e: RenderableEvent): MattermostMessage {
+  const severity = e.severity.toUpperCase();
+  const fields: MattermostField[] = [
+    { short: true, title: "Severity", value: severity },
+    { short: true, title: "Type", value: shown(e.type, 200) },
+    { short: true, title: "Product", value: shown(productLabel(e), 200) },
+    { short: true, title: "Time", value: isoTime(e.occurredAt) },
+  ];
+  const rows = dataRows(e.data);
+  const room = MATTERMOST_LIMITS.fields - fields.length - 1;
+  for (const [key, value] of rows.slice(0, room)) {
+    fields.push({ short: false, title: plain(key, 200) || "(empty)", value: shown(value, MATTERMOST_LIMITS.fieldValue) || ZWSP });
+  }
+  if (rows.length > room) fields.push({ short: false, title: "…", value: `${rows.length - room} more data fields, shown in Herald` });
+  const links = `[View in Herald](${linkTarget(e.link)})${e.snoozeLink ? ` · [Snooze](${linkTarget(e.snoozeLink)})` : ""}`;
+  const attachment: MattermostAttachment = {
+    fallback: plain(`[${severity}] ${e.title}`, MATTERMOST_LIMITS.fallback),
+    color: hexColor(e.severity),
+    title: plain(e.title, MATTERMOST_LIMITS.title) || "(no title)",
+    title_link: e.link,
+    fields,
+    footer: plain(`${e.org.name} · Herald`, 300),
+  };
+  if (e.text) attachment.text = shown(e.text, MATTERMOST_LIMITS.text - links.length - 2);
+  return { username: "Herald", text: links, attachments: [attachment] };
+}
+
+function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
+  return templated(config, events).map((e) => ({ kind: "http", body: renderMattermostMessage(e) }));
+}
+
+const targetUrl = (config: ChannelConfig) => config.secrets.url;
+
+async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
+  return withTemplate(channel, events, (messages) => postAll(targetUrl(channel), messages.map((e) => ({ body: JSON.stringify(renderMattermostMessage(e)) })), ctx));
+}
+
+export const mattermost: ChannelModule = {
+  type: "mattermost",
+  transport: "http",
+  validate: (config, options) => checkUrlTarget(config.secrets.url, options),
+  render,
+  send,
+  targetUrl,
+};
