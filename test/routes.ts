@@ -13,9 +13,9 @@ import { ALL_ENDPOINTS } from "@/lib/api/endpoints";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const APP = path.join(ROOT, "app");
-export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 export type RouteOperation = {
   /** `POST /api/v1/orgs/{org}/channels` */
@@ -30,7 +30,7 @@ export type RouteOperation = {
 };
 
 /** Every `route.ts` under a folder, skipping private `_folders` (not routable in the App Router). */
-export function routeFiles(dir: string): string[] {
+function routeFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((entry) => {
       const full = path.join(dir, entry.name);
@@ -41,7 +41,7 @@ export function routeFiles(dir: string): string[] {
 }
 
 /** `app/api/v1/orgs/[org]/channels/[id]/route.ts` → `/api/v1/orgs/{org}/channels/{id}` (groups and slots dropped). */
-export function openApiPathOf(routeFile: string): string {
+function openApiPathOf(routeFile: string): string {
   const segments = path.relative(APP, path.dirname(routeFile)).split(path.sep);
   const out = segments
     .filter((s) => !/^\(.*\)$/.test(s) && !s.startsWith("@"))
@@ -78,7 +78,7 @@ export function pathParams(routePath: string): { name: string; after: string }[]
 }
 
 /** Fills `{name}` placeholders. */
-export function fillPath(routePath: string, values: Record<string, string>): string {
+function fillPath(routePath: string, values: Record<string, string>): string {
   return routePath.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? `{${name}}`));
 }
 

@@ -113,9 +113,9 @@ export function mergeChannelPatch(current: Record<string, unknown>, patch: Patch
   return next;
 }
 
-export type SecretView = { configured: true; hint: string };
+type SecretView = { configured: true; hint: string };
 
-export type PublicAuth = {
+type PublicAuth = {
   method: AuthMethod;
   username?: string;
   headerName?: string;

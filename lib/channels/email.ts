@@ -17,7 +17,7 @@ const SMTP_TIMEOUT_MS = 15_000;
 const globalForMail = globalThis as unknown as { heraldMailer?: { url: string; transport: Transporter } };
 
 /** The process's pooled SMTP transport (created on first use; null when SMTP_URL is not set). */
-export function mailTransport(): Transporter | null {
+function mailTransport(): Transporter | null {
   const url = env().SMTP_URL;
   if (!url) return null;
   if (globalForMail.heraldMailer?.url !== url) {
@@ -42,7 +42,7 @@ export function closeMailTransport() {
 const isGroup = (r: string) => (RECIPIENT_GROUPS as readonly string[]).includes(r);
 
 /** The addresses a message goes to, and what could not be resolved (reported with the attempt). */
-export async function resolveRecipients(
+async function resolveRecipients(
   recipients: string[],
   events: RenderableEvent[],
   resolveGroup: SendContext["resolveGroup"],
@@ -70,7 +70,7 @@ export async function resolveRecipients(
   return { to: [...to], notes };
 }
 
-export function renderEmail(recipients: string[], events: RenderableEvent[]): Extract<RenderedMessage, { kind: "email" }> {
+function renderEmail(recipients: string[], events: RenderableEvent[]): Extract<RenderedMessage, { kind: "email" }> {
   return { kind: "email", to: recipients, subject: emailSubject(events), html: emailHtml(events), text: emailText(events) };
 }
 

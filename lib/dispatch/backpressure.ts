@@ -20,9 +20,9 @@ import type { SendResult } from "@/lib/channels/types";
  */
 
 /** First spacing of a channel that was unpaced when throttled (10/s). */
-export const THROTTLED_START_MS = 100;
+const THROTTLED_START_MS = 100;
 /** The slowest pace (one message a minute): a slower receiver is held by its Retry-After instead. */
-export const MAX_PACE_MS = 60_000;
+const MAX_PACE_MS = 60_000;
 /**
  * Additive increase, per second of successes: each success at rate r adds
  * SPEED_UP/r messages a second, so the rate grows by SPEED_UP each second

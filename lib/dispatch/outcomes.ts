@@ -20,7 +20,7 @@ import { pullRetriesForward } from "./recovery";
  * their last attempt and their hourly delivered/failed counts.
  */
 
-export const EXCERPT_BYTES = 2048;
+const EXCERPT_BYTES = 2048;
 const ERROR_CHARS = 1000;
 
 export type AttemptRecord = {
@@ -41,7 +41,7 @@ export type AttemptRecord = {
 };
 
 /** A claimed delivery handed back without being sent (stopping, or its channel was disabled meanwhile). */
-export type ReleaseRecord = { kind: "release"; deliveryId: string };
+type ReleaseRecord = { kind: "release"; deliveryId: string };
 
 export type OutcomeRecord = AttemptRecord | ReleaseRecord;
 
@@ -64,7 +64,7 @@ function attemptId(): string {
 
 export type HealthChange = { channelId: string; orgId: string; from: ChannelHealth; to: ChannelHealth };
 
-export function boundedExcerpt(text: string | undefined, bytes = EXCERPT_BYTES): string | null {
+function boundedExcerpt(text: string | undefined, bytes = EXCERPT_BYTES): string | null {
   if (!text) return null;
   const buf = Buffer.from(text, "utf8");
   if (buf.length <= bytes) return text;

@@ -15,9 +15,8 @@ export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 export const AUTH_METHODS = ["none", "bearer", "basic", "apikey", "headers"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 export const RECIPIENT_GROUPS = ["@owners", "@admins", "@product-admins"] as const;
-export type RecipientGroup = (typeof RECIPIENT_GROUPS)[number];
 export const MAX_RECIPIENTS = 50;
-export const MAX_INBOX_MEMBERS = 500;
+const MAX_INBOX_MEMBERS = 500;
 
 /** Secret fields per auth method: switching methods clears the others. */
 export const AUTH_SECRET_FIELDS = { none: [], bearer: ["token"], basic: ["password"], apikey: ["headerValue"], headers: ["headers"] } as const;
@@ -38,7 +37,7 @@ function addressList(value: string | string[]): string[] {
 }
 
 /** "a@x.org, b@y.org" or an array: trimmed, lower-cased, de-duplicated, groups allowed. */
-export const recipientsSchema = z
+const recipientsSchema = z
   .union([z.string(), z.array(z.string())], required("addresses separated by commas"))
   .transform((value, ctx) => {
     const unique = addressList(value);
@@ -63,7 +62,7 @@ export const recipientsSchema = z
  * (lower-cased, de-duplicated). Empty means every member of the org; the
  * server checks that each address belongs to a member.
  */
-export const inboxMembersSchema = z
+const inboxMembersSchema = z
   .union([z.string(), z.array(z.string())], required("e-mail addresses of members"))
   .transform((value, ctx) => {
     const unique = addressList(value);
@@ -100,7 +99,7 @@ function serviceUrl(check: (url: URL) => string | null) {
   return receiverUrl((url) => (url.port ? `must not name a port (:${url.port}): the service takes webhooks on 443 only` : check(url)));
 }
 
-export const slackUrlSchema = serviceUrl((url) =>
+const slackUrlSchema = serviceUrl((url) =>
   url.protocol !== "https:" || url.hostname !== "hooks.slack.com" || url.pathname.length < 2
     ? "must be a Slack incoming-webhook URL: https://hooks.slack.com/…"
     : null,
@@ -111,7 +110,7 @@ export const TEAMS_RETIRED_MESSAGE =
   "open the channel's ⋯ menu → Workflows → \"Post to a channel when a webhook request is received\", and paste the URL it " +
   "gives (…logic.azure.com or …api.powerplatform.com)";
 
-export const teamsUrlSchema = serviceUrl((url) => {
+const teamsUrlSchema = serviceUrl((url) => {
   const service = chatServiceOf(url);
   if (service === "office365") return TEAMS_RETIRED_MESSAGE;
   return url.protocol !== "https:" || service !== "teams" || url.pathname.length < 2
@@ -119,7 +118,7 @@ export const teamsUrlSchema = serviceUrl((url) => {
     : null;
 });
 
-export const discordUrlSchema = serviceUrl((url) =>
+const discordUrlSchema = serviceUrl((url) =>
   url.protocol !== "https:" ||
   !["discord.com", "discordapp.com"].includes(url.hostname) ||
   !/^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(url.pathname)
@@ -142,7 +141,7 @@ export function chatServiceOf(url: URL): "slack" | "discord" | "office365" | "te
   return null;
 }
 
-export const webhookUrlSchema = receiverUrl((url) => {
+const webhookUrlSchema = receiverUrl((url) => {
   if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an https:// (or http://) URL";
   switch (chatServiceOf(url)) {
     case "slack":
@@ -163,7 +162,7 @@ const REFUSED_HEADERS = new Set(["host", "content-length", "transfer-encoding", 
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Why a header name cannot be used, or null. */
-export function headerNameProblem(name: string): string | null {
+function headerNameProblem(name: string): string | null {
   if (!name) return "is required";
   if (name.length > 100 || !TOKEN_CHARS.test(name)) return `"${name}" is not a valid header name`;
   const lower = name.toLowerCase();
@@ -188,7 +187,7 @@ const secretValue = (max = 4096) =>
     .regex(HEADER_VALUE, "must not contain line breaks or control characters");
 
 /** A JSON object of header name → string value (text or an object); normalised to a JSON string. */
-export const customHeadersSchema = z
+const customHeadersSchema = z
   .union([z.string(), z.record(z.string(), z.unknown())], required("a JSON object of header names to values"))
   .transform((value, ctx) => {
     let parsed: unknown = value;
@@ -220,7 +219,7 @@ export const customHeadersSchema = z
     return JSON.stringify(Object.fromEntries(entries));
   });
 
-export const webhookAuthSchema = z.discriminatedUnion(
+const webhookAuthSchema = z.discriminatedUnion(
   "method",
   [
     z.object({ method: z.literal("none") }),
@@ -235,9 +234,8 @@ export const webhookAuthSchema = z.discriminatedUnion(
   ],
   { error: () => `must be one of ${AUTH_METHODS.join(", ")}` },
 );
-export type WebhookAuth = z.output<typeof webhookAuthSchema>;
 
-export const signingSecretSchema = z
+const signingSecretSchema = z
   .string()
   .trim()
   .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64")
@@ -262,7 +260,7 @@ export const DEFAULT_FLOOD: Record<ChannelType, FloodLimit | null> = {
 export const FLOOD_BOUNDS = { limit: { min: 1, max: 10_000 }, minutes: { min: 1, max: 1_440 } } as const;
 
 /** Flood control (lib/events/flood.ts): more than `limit` notifications from one source in `minutes` become one summary; null turns it off. */
-export const floodSchema = z
+const floodSchema = z
   .object({
     limit: z
       .number({ error: "must be a whole number" })
@@ -362,7 +360,6 @@ export const createChannelSchema = z.discriminatedUnion(
   ],
   { error: () => `must be one of ${CHANNEL_TYPES.join(", ")}` },
 );
-export type CreateChannelInput = z.input<typeof createChannelSchema>;
 export type ChannelInput = z.output<typeof createChannelSchema>;
 
 /** A secret in a patch: a new value, `null` to clear, absent (or the `{configured:true}` read back) to keep. */
