@@ -2,7 +2,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/lib/env";
 import { RECIPIENT_GROUPS } from "@/lib/validation/channels";
 import { emailHtml, emailSubject, emailText } from "./email-render";
-import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
+import { utf8Excerpt } from "@/lib/net/post";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "./types";
 import { templated, withTemplate } from "./template";
 
@@ -79,10 +79,6 @@ const replyCode = (text: string | undefined) => {
   return m ? Number(m[1]) : undefined;
 };
 
-function excerpt(text: string): string {
-  return Buffer.from(text, "utf8").subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8").replace(/\uFFFD$/, "");
-}
-
 function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult> {
   return withTemplate(channel, events, (shown) => sendMail(channel, events, shown, ctx));
 }
@@ -117,7 +113,7 @@ async function sendMail(channel: SendableChannel, events: RenderableEvent[], sho
       ok: true,
       durationMs: elapsed(),
       statusCode: replyCode(info.response) ?? 250,
-      response: excerpt(`${info.response ?? "accepted"}${extra.length ? ` (${extra.join("; ")})` : ""}`),
+      response: utf8Excerpt(`${info.response ?? "accepted"}${extra.length ? ` (${extra.join("; ")})` : ""}`),
       retryable: false,
     };
   } catch (e) {
@@ -127,7 +123,7 @@ async function sendMail(channel: SendableChannel, events: RenderableEvent[], sho
       ok: false,
       durationMs: elapsed(),
       statusCode: code,
-      response: err.response ? excerpt(err.response) : undefined,
+      response: err.response ? utf8Excerpt(err.response) : undefined,
       error: `SMTP ${code ? `server answered ${code}` : `failed${err.code ? ` (${err.code})` : ""}`}: ${err.message ?? String(e)}${noteText}`,
       // SMTP 4xx and connection failures are temporary; 5xx is final.
       retryable: code === undefined || (code >= 400 && code < 500),
