@@ -61,7 +61,7 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
 }
 
 /** The body, or null as soon as it passes `limit` (the stream is left paused, not destroyed). */
-function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | null> {
+export function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
