@@ -136,16 +136,3 @@ export async function startTestRetry(db: Db, scope: TestScope, actor: Actor, del
   await requeueTestDelivery(db, scope, actor, deliveryId);
   return { dispatched: dispatchTestDeliveries(db, [deliveryId]) };
 }
-
-/** Retry and wait for the answer (up to ~20 s). */
-export async function retryTestAlert(
-  db: Db,
-  scope: TestScope,
-  actor: Actor,
-  deliveryId: string,
-  options: { waitMs?: number } = {},
-): Promise<TestAlertResult> {
-  const { dispatched } = await startTestRetry(db, scope, actor, deliveryId);
-  const [result] = await settle(db, scope.orgId, [deliveryId], dispatched, Date.now() + (options.waitMs ?? TEST_ALERT_WAIT_MS));
-  return result;
-}

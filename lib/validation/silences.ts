@@ -63,7 +63,6 @@ export const silenceSchema = silenceFieldsSchema.transform((s, ctx) => {
   const { duration: _duration, startsAt: _startsAt, endsAt: _endsAt, ...matchers } = s;
   return { ...matchers, startsAt: starts, endsAt: ends };
 });
-export type SilenceInput = z.input<typeof silenceSchema>;
 export type SilenceBody = z.output<typeof silenceSchema>;
 
 export const snoozeSchema = z.object({
