@@ -12,7 +12,7 @@ export type CeilingResult = { requests: number; seconds: number; requestsPerSeco
 type CeilingJob = { url: string; concurrency: number; warmupMs: number; durationMs: number };
 
 /** A ~1 KB JSON body shaped like one event of a webhook `array` delivery. */
-export function ceilingBody(): string {
+function ceilingBody(): string {
   const event = {
     id: "evt_0000000000000000000000",
     created_at: new Date(0).toISOString(),

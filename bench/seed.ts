@@ -161,7 +161,7 @@ async function seedRule(db: Db, orgId: string, channelIds: string[]) {
   await createRule(db, orgId, SYSTEM_ACTOR, body);
 }
 
-export async function runSeed(job: SeedJob): Promise<SeedResult> {
+async function runSeed(job: SeedJob): Promise<SeedResult> {
   const started = performance.now();
   // Seeded on the embedded engine; `postgresUrl` copies it into PostgreSQL afterwards.
   const db = openSqlite(env().databasePath);

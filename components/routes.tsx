@@ -2,7 +2,7 @@ import { SEVERITIES, type Severity } from "@/db/schema/values";
 import type { Route } from "@/lib/rules/routes";
 
 /** "error and above", "every severity", or the list: how the rule form's ticks read in a sentence. */
-export function severityText(severities: readonly Severity[]): string {
+function severityText(severities: readonly Severity[]): string {
   const lowest = SEVERITIES.find((s) => severities.includes(s));
   if (!lowest) return "no severity";
   const fromLowest = SEVERITIES.slice(SEVERITIES.indexOf(lowest));

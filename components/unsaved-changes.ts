@@ -8,7 +8,7 @@ import { useEffect, useState } from "react";
  * anything that must not act on stale settings — the "Send test alert" dialog —
  * watches the document for it.
  */
-export const UNSAVED_ATTRIBUTE = "data-unsaved";
+const UNSAVED_ATTRIBUTE = "data-unsaved";
 
 /** Spread on a <form>: `<form {...unsavedMarker(form.formState.isDirty)}>`. */
 export function unsavedMarker(dirty: boolean): Record<string, string | undefined> {
@@ -20,7 +20,7 @@ function hasUnsavedChanges(root: ParentNode = document): boolean {
 }
 const pageHasUnsavedChanges = () => hasUnsavedChanges();
 
-export const DISCARD_QUESTION = "You have unsaved changes. Discard them?";
+const DISCARD_QUESTION = "You have unsaved changes. Discard them?";
 
 /**
  * Whether closing or leaving may go ahead: true when nothing under `root` holds

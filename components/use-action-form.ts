@@ -17,7 +17,7 @@ export function useActionForm<S extends z.ZodType<FieldValues, FieldValues>, T>(
   options: { defaultValues?: DefaultValues<z.input<S>>; onSuccess?: (data: T, values: z.output<S>) => void | Promise<void> } = {},
 ) {
   const form = useForm<z.input<S>, unknown, z.output<S>>({
-    resolver: zodResolver(schema as never) as never,
+    resolver: zodResolver(schema),
     defaultValues: options.defaultValues,
   });
   const [formError, setFormError] = useState<string>();

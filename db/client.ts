@@ -24,7 +24,7 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type DbOrTx = Db | Tx;
 export type Engine = "sqlite" | "postgres";
 
-export const MIGRATIONS_DIR = { sqlite: path.join(process.cwd(), "drizzle", "sqlite"), postgres: path.join(process.cwd(), "drizzle", "postgres") };
+const MIGRATIONS_DIR = { sqlite: path.join(process.cwd(), "drizzle", "sqlite"), postgres: path.join(process.cwd(), "drizzle", "postgres") };
 
 type SqliteDb = BetterSQLite3Database & { $client: Database.Database };
 type PgDb = NodePgDatabase & { $client: pg.Pool | pg.PoolClient };
@@ -90,7 +90,7 @@ const sqliteQueues = (shared.heraldSqliteQueues ??= new WeakMap<Database.Databas
  * async context of the thread shares it: async transactions take turns here,
  * and the synchronous hot paths (ingest, claims, outcomes) queue behind them.
  */
-export function sqliteExclusive<T>(sqlite: Database.Database, work: () => T | Promise<T>): Promise<T> {
+function sqliteExclusive<T>(sqlite: Database.Database, work: () => T | Promise<T>): Promise<T> {
   const previous = sqliteQueues.get(sqlite) ?? Promise.resolve();
   const run = previous.then(work, work);
   sqliteQueues.set(

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { closeDb, engineOf, openPostgres, openSqlite, setDb, type Db } from "@/db/client";
+import { closeDb, openPostgres, openSqlite, setDb, type Db } from "@/db/client";
 import { memberships, orgs, users, type OrgRole } from "@/db/schema";
 import { databaseEngine } from "@/lib/env";
 import { newId } from "@/lib/ids";
@@ -43,7 +43,6 @@ export async function closeTestDb(db: Db) {
 }
 
 export const onPostgres = () => databaseEngine() === "postgres";
-export { engineOf };
 
 /** An org with one member per given role (no passwords: tests act through the domain functions). */
 export async function seedOrg(db: Db, slug = "acme", roles: OrgRole[] = ["owner"]) {

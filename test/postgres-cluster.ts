@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -65,13 +64,4 @@ export function startPostgresCluster(): PostgresCluster {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return { url: (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`, port, dir, stop, stopServer, startServer };
-}
-
-/** True when something listens on the port (for a cluster left by a crashed run). */
-export function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
 }

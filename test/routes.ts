@@ -15,7 +15,7 @@ export const ROOT = path.resolve(import.meta.dirname, "..");
 export const APP = path.join(ROOT, "app");
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 export type RouteOperation = {
   /** `POST /api/v1/orgs/{org}/channels` */
@@ -40,16 +40,21 @@ export function routeFiles(dir: string): string[] {
     .sort();
 }
 
-/** `app/api/v1/orgs/[org]/channels/[id]/route.ts` → `/api/v1/orgs/{org}/channels/{id}` (groups and slots dropped). */
-export function openApiPathOf(routeFile: string): string {
+/**
+ * The OpenAPI paths a route file serves: `[org]` → `{org}`, `[...x]` → `{x}`,
+ * `[[...x]]` → with and without `{x}`, `(group)` and `@slot` folders dropped.
+ */
+export function openApiPathsOf(routeFile: string): string[] {
   const segments = path.relative(APP, path.dirname(routeFile)).split(path.sep);
-  const out = segments
-    .filter((s) => !/^\(.*\)$/.test(s) && !s.startsWith("@"))
-    .map((s) => {
-      const dynamic = /^\[\[?(?:\.\.\.)?([^\]]+)\]?\]$/.exec(s);
-      return dynamic ? `{${dynamic[1]}}` : s;
-    });
-  return `/${out.join("/")}`;
+  let paths = [""];
+  for (const segment of segments) {
+    if (/^\(.*\)$/.test(segment) || segment.startsWith("@")) continue;
+    const optionalCatchAll = /^\[\[\.\.\.(.+)\]\]$/.exec(segment);
+    const dynamic = /^\[(?:\.\.\.)?(.+)\]$/.exec(segment);
+    if (optionalCatchAll) paths = paths.flatMap((p) => [p, `${p}/{${optionalCatchAll[1]}}`]);
+    else paths = paths.map((p) => `${p}/${dynamic ? `{${dynamic[1]}}` : segment}`);
+  }
+  return paths.map((p) => p || "/");
 }
 
 /** Imports every route module under `dir` and lists the HTTP methods it exports. */
@@ -58,11 +63,12 @@ export async function discoverRoutes(dir: string, endpoints: readonly Endpoint[]
   const out: RouteOperation[] = [];
   for (const file of routeFiles(dir)) {
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    const routePath = openApiPathOf(file);
-    for (const method of HTTP_METHODS) {
-      if (typeof mod[method] !== "function") continue;
-      const op = `${method} ${routePath}`;
-      out.push({ op, method, path: routePath, file: path.relative(ROOT, file), handler: mod[method] as RouteHandler, endpoint: byOp.get(op) });
+    for (const routePath of openApiPathsOf(file)) {
+      for (const method of HTTP_METHODS) {
+        if (typeof mod[method] !== "function") continue;
+        const op = `${method} ${routePath}`;
+        out.push({ op, method, path: routePath, file: path.relative(ROOT, file), handler: mod[method] as RouteHandler, endpoint: byOp.get(op) });
+      }
     }
   }
   return out;
@@ -78,7 +84,7 @@ export function pathParams(routePath: string): { name: string; after: string }[]
 }
 
 /** Fills `{name}` placeholders. */
-export function fillPath(routePath: string, values: Record<string, string>): string {
+function fillPath(routePath: string, values: Record<string, string>): string {
   return routePath.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? `{${name}}`));
 }
 

@@ -109,7 +109,7 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
   };
 }
 
-export async function seedTwoOrgs(db: Db, hookUrl: string): Promise<{ a: SeededOrg; b: SeededOrg }> {
+async function seedTwoOrgs(db: Db, hookUrl: string): Promise<{ a: SeededOrg; b: SeededOrg }> {
   return { a: await seedOrg(db, "Org A", hookUrl), b: await seedOrg(db, "Org B", hookUrl) };
 }
 
@@ -160,16 +160,6 @@ export function changedTables(before: Map<string, string>, after: Map<string, st
   return [...new Set([...before.keys(), ...after.keys()])].filter((t) => before.get(t) !== after.get(t));
 }
 
-/** Row counts per table (cheaper than a snapshot, for the hostile-input runs). */
-export async function rowCounts(db: Db): Promise<Record<string, number>> {
-  const tables = await tableNames(db);
-  if (engineOf(db) === "sqlite") {
-    const sqlite = sqliteOf(db);
-    return Object.fromEntries(tables.map((name) => [name, (sqlite.prepare(`SELECT count(*) AS n FROM ${quoted(name)}`).get() as { n: number }).n]));
-  }
-  const [row] = await rowsOf<Record<string, number>>(db, sql.raw(`SELECT ${tables.map((name) => `(SELECT count(*) FROM ${quoted(name)})::int AS ${quoted(name)}`).join(", ")}`));
-  return Object.fromEntries(tables.map((name) => [name, Number(row[name])]));
-}
 
 /**
  * The two orgs seeded once; `fresh()` hands out the seeded state again (made
@@ -254,7 +244,7 @@ async function seededPostgres(db: Db, hookUrl: string) {
 }
 
 /** Request bodies known to be valid, where the endpoint object has no `example`. */
-export const VALID_BODIES: Record<string, (seed: SeededOrg) => unknown> = {
+const VALID_BODIES: Record<string, (seed: SeededOrg) => unknown> = {
   "POST /api/v1/orgs/{org}/channels": () => ({ type: "inbox", name: "Hardening inbox" }),
   "PATCH /api/v1/orgs/{org}/channels/{id}": () => ({ name: "Renamed by hardening" }),
   "POST /api/v1/orgs/{org}/deliveries/replay": (s) => ({ channel: s.channelId, since: "2020-01-01T00:00:00Z" }),
@@ -270,7 +260,7 @@ export function validBodyOf(op: { op: string; endpoint?: { body?: unknown; examp
 }
 
 /** What a path parameter is filled with: `own`'s slug for {org}, ids taken from `ids`, chosen by the segment before the parameter. */
-export function paramValue(name: string, after: string, own: SeededOrg, ids: SeededOrg): string {
+function paramValue(name: string, after: string, own: SeededOrg, ids: SeededOrg): string {
   if (name === "org") return own.slug;
   if (name === "product" || name === "app") return ids.product.slug;
   // A Clever Cloud hook's id is its channel's (the seed's channel is no hook: a 404 for those who may ask).

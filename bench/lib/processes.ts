@@ -95,7 +95,7 @@ export function installCleanupHandlers() {
 }
 
 /** Node flags that make a child run TypeScript with the project's own tsx, in one process (no tsx wrapper). */
-export const TSX_EXEC_ARGV = ["--import", "tsx"];
+const TSX_EXEC_ARGV = ["--import", "tsx"];
 
 /** Starts a TypeScript module of the repo as a node child with an IPC channel. */
 export function forkTs(file: string, args: string[] = [], options: { env?: Record<string, string | undefined>; execArgv?: string[] } = {}): ChildProcess {
@@ -115,7 +115,7 @@ export function forkTs(file: string, args: string[] = [], options: { env?: Recor
  * the shell execs node, so npm's signals reach it), so that what is measured and
  * tested is what users run, flags included.
  */
-export function heraldCommand(): string[] {
+function heraldCommand(): string[] {
   const script = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.herald;
   const [node, ...rest] = script.replace(/^exec\s+/, "").split(/\s+/);
   if (node !== "node") throw new Error(`package.json's herald script should start with node: ${script}`);
@@ -150,7 +150,7 @@ export function spawnHerald(
   return remember(child) as ChildProcess & { output: () => string };
 }
 
-export function tailOfFile(file: string, bytes: number): string {
+function tailOfFile(file: string, bytes: number): string {
   try {
     const fd = fs.openSync(file, "r");
     const size = fs.fstatSync(fd).size;

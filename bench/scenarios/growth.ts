@@ -12,7 +12,7 @@ import type { GrowthJob, GrowthMeasurement, GrowthResult, PageKey } from "../gro
 export const GROWTH_LIMIT = 1.2;
 /** While the history is pruned, ingest and delivery stay within 10 % of the figures without pruning. */
 export const PRUNING_LIMIT = 1.1;
-export const FIRST_PAGE_LIMIT_MS = 50;
+const FIRST_PAGE_LIMIT_MS = 50;
 
 export async function runGrowthChild(env: Record<string, string>, job: GrowthJob, progress: (message: string) => void, timeoutMs: number): Promise<GrowthResult> {
   const child = forkTs("bench/growth.ts", [], { env });

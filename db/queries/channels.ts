@@ -28,13 +28,13 @@ import { type FloodLimit } from "@/lib/validation/channel-fields";
 export type ChannelRow = typeof channels.$inferSelect;
 export type PublicChannel = ReturnType<typeof publicChannel>;
 
-export const SMTP_MISSING_MESSAGE =
+const SMTP_MISSING_MESSAGE =
   "E-mail channels need an SMTP server: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it";
 
 /** Deliveries a channel finished since `since` (ISO): whole hours, the last 24 to 25. */
-export type RecentCounts = { since: string; delivered: number; failed: number };
+type RecentCounts = { since: string; delivered: number; failed: number };
 
-export function publicChannel(row: ChannelRow, recent: RecentCounts) {
+function publicChannel(row: ChannelRow, recent: RecentCounts) {
   return {
     id: row.id,
     type: row.type,
@@ -69,7 +69,7 @@ export function publicChannel(row: ChannelRow, recent: RecentCounts) {
  * a range of the primary key (channel_id, hour) of channel_hourly_counts per
  * channel, at most 25 rows each, however long the history or busy the channel.
  */
-export async function recentCounts(db: DbOrTx, channelIds: string[], now = Date.now()): Promise<Map<string, RecentCounts>> {
+async function recentCounts(db: DbOrTx, channelIds: string[], now = Date.now()): Promise<Map<string, RecentCounts>> {
   const since = figuresSince(now);
   const out = new Map(channelIds.map((id) => [id, { since: new Date(since).toISOString(), delivered: 0, failed: 0 }]));
   if (channelIds.length === 0) return out;

@@ -7,7 +7,7 @@ import { defineSchema } from "./tables";
  * process). Typed as PostgreSQL's tables: the data layer is written once
  * against that type and runs on either engine (./kit.ts explains why).
  */
-export const schema = defineSchema(databaseEngine() === "postgres" ? pgKit : sqliteKit);
+const schema = defineSchema(databaseEngine() === "postgres" ? pgKit : sqliteKit);
 
 export const { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, channelHourlyCounts, floodCounts, inboxItems, catchers, caughtRequests, retentionTotals, silences } = schema;
 

@@ -3,7 +3,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { engineOf, type DbOrTx } from "@/db/client";
 import { auditEntries } from "@/db/schema";
 
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 
 export type AuditFilter = { action?: string; actor?: string; page?: number };
 

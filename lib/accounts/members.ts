@@ -10,7 +10,7 @@ import { AppError, conflict, isUniqueViolation, notFound } from "@/lib/errors";
 import { newId, sha256 } from "@/lib/ids";
 import { lockOrg, lockUser } from "./locks";
 
-export const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
+const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The org's members: people who accepted (pending invitations are listed by `listInvitations`). */
 export async function listMembers(db: DbOrTx, orgId: string) {

@@ -16,7 +16,7 @@ import { notificationRuleId } from "@/lib/rules/queries";
  * e-mails" to the owners: an e-mail hook (lib/rules/clever-hooks.ts), deletable
  * through that API like any other.
  */
-export const DEFAULT_RULES = [
+const DEFAULT_RULES = [
   { name: "Herald health", eventTypes: ["integration.unhealthy", "storage.unhealthy", "channel.flooded"] },
   { name: "Default deployment results", eventTypes: ["deployment.succeeded", "deployment.failed"] },
 ] as const;

@@ -10,7 +10,7 @@ import { slugify } from "@/lib/validation/common";
 import type { SetupInput } from "@/lib/validation/accounts";
 import { lockOrgCreation } from "./locks";
 
-export const SETUP_DONE_MESSAGE = "Herald is already set up: sign in instead, or ask an owner to add you.";
+const SETUP_DONE_MESSAGE = "Herald is already set up: sign in instead, or ask an owner to add you.";
 
 /** A slug based on the name that no org has yet (acme, acme-2, acme-3 …). Callers hold lockOrgCreation. */
 export async function freeOrgSlug(tx: DbOrTx, name: string): Promise<string> {

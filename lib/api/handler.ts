@@ -17,12 +17,12 @@ export type ApiContext<E extends Endpoint> = {
 
 type RouteContext = { params: Promise<Record<string, string>> };
 
-export function errorResponse(error: AppError, headers?: HeadersInit): Response {
+function errorResponse(error: AppError, headers?: HeadersInit): Response {
   return Response.json(errorBody(error), { status: error.status, headers });
 }
 
 /** Reads a JSON body, refusing more than 1 MiB before buffering it all. */
-export async function readJsonBody(req: Request): Promise<unknown> {
+async function readJsonBody(req: Request): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Uint8Array[] = [];

@@ -5,7 +5,7 @@ import { z } from "zod";
  * and the delivery log's request show the same shape (lib/test-alert/preview.ts).
  */
 
-export const headerOut = z.object({ name: z.string(), value: z.string(), redacted: z.boolean().optional() });
+const headerOut = z.object({ name: z.string(), value: z.string(), redacted: z.boolean().optional() });
 
 export const messageOut = z.union([
   z.object({ kind: z.literal("http"), headers: z.array(headerOut), body: z.unknown().describe("the JSON body, exactly as it will be posted") }),

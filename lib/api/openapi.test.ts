@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { describe, expect, it } from "vitest";
@@ -6,19 +6,7 @@ import { z } from "zod";
 import { endpoint, type Endpoint } from "./endpoint";
 import { ALL_ENDPOINTS } from "./endpoints";
 import { buildOpenApiDocument, type JsonSchema } from "./openapi";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const APP = path.join(ROOT, "app");
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-
-/** Every `route.ts` under a folder, skipping private `_folders` (not routable in the App Router). */
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name.startsWith("_") ? [] : routeFiles(full);
-    return /^route\.(ts|tsx|js)$/.test(entry.name) ? [full] : [];
-  });
-}
+import { APP, HTTP_METHODS, openApiPathsOf, ROOT, routeFiles } from "@/test/routes";
 
 /** HTTP methods a route file exports: `export const GET`, `export async function GET`, `export { x as GET }`. */
 function exportedMethods(source: string): string[] {
@@ -26,24 +14,7 @@ function exportedMethods(source: string): string[] {
   for (const m of source.matchAll(/export\s+(?:const|let|var|(?:async\s+)?function)\s+([A-Z]+)\b/g)) found.add(m[1]);
   for (const m of source.matchAll(/export\s*\{([^}]*)\}/g))
     for (const part of m[1].split(",")) found.add(part.trim().split(/\s+as\s+/).pop()!.trim());
-  return METHODS.filter((method) => found.has(method));
-}
-
-/**
- * The OpenAPI paths a route file serves: `[org]` → `{org}`, `[...x]` → `{x}`,
- * `[[...x]]` → with and without `{x}`, `(group)` and `@slot` folders dropped.
- */
-function openApiPathsOf(routeFile: string): string[] {
-  const segments = path.relative(APP, path.dirname(routeFile)).split(path.sep);
-  let paths = [""];
-  for (const segment of segments) {
-    if (/^\(.*\)$/.test(segment) || segment.startsWith("@")) continue;
-    const optionalCatchAll = /^\[\[\.\.\.(.+)\]\]$/.exec(segment);
-    const dynamic = /^\[(?:\.\.\.)?(.+)\]$/.exec(segment);
-    if (optionalCatchAll) paths = paths.flatMap((p) => [p, `${p}/{${optionalCatchAll[1]}}`]);
-    else paths = paths.map((p) => `${p}/${dynamic ? `{${dynamic[1]}}` : segment}`);
-  }
-  return paths.map((p) => p || "/");
+  return HTTP_METHODS.filter((method) => found.has(method));
 }
 
 function servedOperations(dir: string): Map<string, string> {

@@ -17,7 +17,7 @@ export type { JsonSchema };
 
 export type HttpMethod = Lowercase<Endpoint["method"]>;
 
-export type OpenApiParameter = {
+type OpenApiParameter = {
   name: string;
   in: "path" | "query";
   required: boolean;
@@ -30,7 +30,7 @@ export type OpenApiResponse = {
   description: string;
   content?: { "application/json": { schema: JsonSchema } } | { "text/plain": { schema: JsonSchema } };
 };
-export type ResponseRef = { $ref: string };
+type ResponseRef = { $ref: string };
 
 export type OpenApiOperation = {
   operationId: string;
@@ -94,7 +94,7 @@ const errorBody = z.object({
 });
 
 /** Errors an operation can answer, from its shape (auth, path ids, body, query) plus its own `errors`. */
-export function errorCodesOf(e: Endpoint): ErrorCode[] {
+function errorCodesOf(e: Endpoint): ErrorCode[] {
   const codes = new Set<ErrorCode>(e.errors ?? []);
   const writes = e.method !== "GET" && e.method !== "DELETE";
   if (e.body || e.query) codes.add("bad_request");
@@ -112,7 +112,7 @@ export function errorCodesOf(e: Endpoint): ErrorCode[] {
   return [...codes].sort((a, b) => ERROR_RESPONSES[a].status - ERROR_RESPONSES[b].status);
 }
 
-export function pathParamsOf(path: string): string[] {
+function pathParamsOf(path: string): string[] {
   return [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
 }
 
@@ -127,7 +127,7 @@ const PATH_PARAM_EXAMPLES: Record<string, string> = { org: "acme", product: "bil
 const ID_EXAMPLES: Record<string, string> = { channels: "ch_…", notifications: "ch_…", deliveries: "dlv_…", events: "evt_…", rules: "rul_…", silences: "sil_…" };
 
 /** The documented example value of a path parameter: `{id}` takes its collection's id placeholder. */
-export function pathParamExample(path: string, name: string): string {
+function pathParamExample(path: string, name: string): string {
   if (name !== "id") {
     const example = PATH_PARAM_EXAMPLES[name];
     if (!example) throw new Error(`${path}: no example for the path parameter {${name}}; add one to PATH_PARAM_EXAMPLES`);

@@ -12,7 +12,7 @@ import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/te
  */
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 export const tooLarge = () => new AppError("payload_too_large", "The body is larger than 1 MiB");
 

@@ -4,10 +4,10 @@ import type { DbOrTx } from "@/db/client";
 import { apiTokens, orgs, type TokenRole } from "@/db/schema";
 import { newId, sha256 } from "@/lib/ids";
 
-export const TOKEN_PREFIX = "hrld_";
+const TOKEN_PREFIX = "hrld_";
 
 /** A new random token; only its SHA-256 is stored (it has 192 bits of entropy, so no slow hash is needed). */
-export function generateToken(): string {
+function generateToken(): string {
   return TOKEN_PREFIX + crypto.randomBytes(24).toString("base64url");
 }
 

@@ -10,7 +10,7 @@ import { can, type Permission, type Principal } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
 import { AppError, forbidden, notFound } from "@/lib/errors";
 
-export type { Org, Authorized } from "@/lib/auth/bearer";
+export type { Authorized } from "@/lib/auth/bearer";
 
 /** The signed-in user, re-read from the database so a removed user loses access at once. */
 export async function currentUser() {

@@ -24,17 +24,15 @@ export type Principal =
       productIds: ReadonlySet<string>;
     };
 
-export const PERMISSIONS = [
+export type Permission =
   // Read settings, events and the delivery log.
-  "org:read",
+  | "org:read"
   // Channels, org rules, products, API tokens, test alerts, event types, ingest.
-  "org:configure",
+  | "org:configure"
   // Members and roles, renaming or deleting the org: owners only.
-  "org:manage",
+  | "org:manage"
   // A product's rules, notifications and test alerts (needs a product id).
-  "product:configure",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+  | "product:configure";
 
 export function can(p: Principal, permission: Permission, productId?: string): boolean {
   const configuresOrg = p.kind === "user" ? p.role === "owner" || p.role === "admin" : p.role === "admin";

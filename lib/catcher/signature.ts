@@ -1,9 +1,9 @@
-import { Webhook } from "standardwebhooks";
+import { signatureHeaders } from "@/lib/channels/webhook";
 
 /**
  * The Standard Webhooks check a receiver would have made of a caught request
- * when it arrived: `standardwebhooks` computes the signature of
- * `webhook-id.webhook-timestamp.body` under the channel's `whsec_` secret,
+ * when it arrived: the signature of `webhook-id.webhook-timestamp.body`
+ * under the channel's `whsec_` secret (computed as the webhook channel signs),
  * which must be one of the `v1,` signatures sent, and the timestamp must be
  * within the spec's 5 minutes of the time it was received (not of now: the
  * check of an hour-old request says what its receiver saw).
@@ -24,7 +24,7 @@ export function checkSignature(signingSecret: string | undefined, headers: Recor
   if (!id || !timestamp || !signatures) return { status: "unsigned", reason: "no webhook-id, webhook-timestamp and webhook-signature headers" };
   if (!signingSecret) return { status: "unchecked", reason: "choose a webhook channel with a signing secret to check the signature" };
   if (!/^\d+$/.test(timestamp)) return { status: "invalid", reason: "webhook-timestamp is not a number of seconds" };
-  const expected = new Webhook(signingSecret).sign(id, new Date(Number(timestamp) * 1000), body).split(",")[1];
+  const expected = signatureHeaders(signingSecret, id, new Date(Number(timestamp) * 1000), body)["webhook-signature"].split(",")[1];
   const matches = signatures.split(" ").some((s) => {
     const [version, value] = s.split(",");
     return version === "v1" && value === expected;

@@ -21,7 +21,7 @@ export function truncate(text: string, max: number): string {
   return out + ELLIPSIS;
 }
 
-export function severityRank(s: Severity): number {
+function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 

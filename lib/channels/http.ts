@@ -31,7 +31,7 @@ export function messageHeaders(message: HttpMessage, at: Date = new Date()): Rec
 }
 
 /** Discord-style `X-RateLimit-Remaining` / `X-RateLimit-Reset-After` (seconds), for the dispatcher's pacing. */
-export function rateLimitOf(headers: Record<string, string | string[] | undefined>): RateLimitInfo | undefined {
+function rateLimitOf(headers: Record<string, string | string[] | undefined>): RateLimitInfo | undefined {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const remaining = Number(first(headers["x-ratelimit-remaining"]));
   const resetAfter = Number(first(headers["x-ratelimit-reset-after"]));
@@ -45,7 +45,7 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 const networkRetried = (kind: "timeout" | "error" | "refused") => isRetried(retryDecision({ network: kind }));
 
 /** A network failure in words, without the URL (Slack/Discord/Teams URLs are secrets). */
-export function describeNetworkError(e: unknown, host: string, timeoutMs: number): { error: string; retryable: boolean } {
+function describeNetworkError(e: unknown, host: string, timeoutMs: number): { error: string; retryable: boolean } {
   if (e instanceof AddressRefusedError || (e as { code?: string })?.code === "HERALD_ADDRESS_REFUSED") {
     return { error: `refused by the address guard: ${(e as Error).message}`, retryable: networkRetried("refused") };
   }

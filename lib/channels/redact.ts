@@ -55,7 +55,7 @@ const unicodeEscape = (json: string) => json.replace(/[\u007f-\uffff]/g, (c) => 
  * like Python's and PHP's defaults); HTML-escaped — each also of its UTF-8
  * bytes read as Latin-1 (what a receiver that gets the charset wrong shows).
  */
-export function spellingsOf(secret: string): string[] {
+function spellingsOf(secret: string): string[] {
   const misread = Buffer.from(secret, "utf8").toString("latin1");
   return misread === secret ? encodings(secret) : [...encodings(secret), ...encodings(misread)];
 }

@@ -34,7 +34,7 @@ function storable(typeModule: ChannelModule): ChannelModule {
 }
 
 /** Channel type → its module (validate, render, send). The dispatcher and the console both go through here. */
-export const CHANNEL_MODULES: Record<ChannelType, ChannelModule> = {
+const CHANNEL_MODULES: Record<ChannelType, ChannelModule> = {
   email: storable(email),
   slack: storable(slack),
   teams: storable(teams),

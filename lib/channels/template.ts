@@ -16,7 +16,7 @@ import type { ChannelConfig, RenderableEvent, SendResult } from "./types";
  */
 
 /** Longest text a render may produce: beyond it the render fails (a webhook body) or is cut (chat, e-mail). */
-export const TEMPLATE_MAX_OUTPUT = 100_000;
+const TEMPLATE_MAX_OUTPUT = 100_000;
 
 const liquid = new Liquid({
   templates: {},
@@ -63,7 +63,7 @@ function templateError(e: unknown): TemplateError {
 }
 
 /** What a template sees: the first (or only) event as `event`, all of them as `events`, their `count`. */
-export function templateContext(events: RenderableEvent[]) {
+function templateContext(events: RenderableEvent[]) {
   const plain = events.map((e) => ({
     id: e.id,
     type: e.type,
@@ -101,7 +101,7 @@ export function renderJsonTemplate(source: string, events: RenderableEvent[]): s
 }
 
 /** A chat or e-mail template's title and body, rendered (the title on one line). */
-export function renderMessageTemplate(template: MessageTemplate, events: RenderableEvent[]): { title: string; body: string } {
+function renderMessageTemplate(template: MessageTemplate, events: RenderableEvent[]): { title: string; body: string } {
   const title = template.title ? renderTemplate(template.title, events).replace(/\s+/g, " ").trim() : (events.length === 1 ? events[0].title : `${events.length} events`);
   return { title, body: template.body ? renderTemplate(template.body, events).trim() : "" };
 }

@@ -28,7 +28,7 @@ import { openSecret, sealSecret, SecretUnreadableError } from "./secrets";
  * (or restart them right after).
  */
 
-export const KEY_FILE = "encryption-key";
+const KEY_FILE = "encryption-key";
 
 export type RotationOptions = {
   dataDir: string;
@@ -139,7 +139,7 @@ export async function resealAll(db: Db, keys: Buffer[], newKey: Buffer): Promise
 }
 
 /** Every secret opens with `key` alone. */
-export async function verifyAll(db: Db, key: Buffer): Promise<void> {
+async function verifyAll(db: Db, key: Buffer): Promise<void> {
   for (const row of await db.select({ id: channels.id, orgId: channels.orgId, secrets: channels.secrets }).from(channels)) {
     for (const [field, sealed] of Object.entries(row.secrets)) openSecret(sealed, { orgId: row.orgId, channelId: row.id, field }, [key]);
   }

@@ -17,7 +17,7 @@ import { longestWaitMs } from "./policy";
  */
 
 /** A difference smaller than this is drift or a slow query, not a step. */
-export const CLOCK_STEP_MS = 60_000;
+const CLOCK_STEP_MS = 60_000;
 /** Standard Webhooks receivers refuse a `webhook-timestamp` further than this from their own clock. */
 export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
 

@@ -27,7 +27,7 @@ export type AttemptView = {
 };
 
 /** What a row names the delivery by: its (first) event, and its product. */
-export type DeliveryEventSummary = { id: string; type: string; title: string };
+type DeliveryEventSummary = { id: string; type: string; title: string };
 
 export type DeliveryView = {
   id: string;

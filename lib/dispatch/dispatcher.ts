@@ -81,7 +81,7 @@ function originOf(loaded: LoadedChannel): string | null {
   }
 }
 
-export function defaultOwner(): string {
+function defaultOwner(): string {
   return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
 }
 

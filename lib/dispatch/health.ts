@@ -16,7 +16,7 @@ import type { ChannelHealth } from "@/db/schema/values";
  * hysteresis: a receiver alternating 429s and 200s never flaps the health.
  */
 
-export const FAILING_AFTER = 5;
+const FAILING_AFTER = 5;
 
 export type HealthState = {
   health: ChannelHealth;

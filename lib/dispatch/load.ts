@@ -143,6 +143,6 @@ export async function loadDeliveryEvents(
   return out;
 }
 
-export function eventLink(publicUrl: string, orgSlug: string, eventId: string): string {
+function eventLink(publicUrl: string, orgSlug: string, eventId: string): string {
   return `${publicUrl}/o/${encodeURIComponent(orgSlug)}/events/${encodeURIComponent(eventId)}`;
 }

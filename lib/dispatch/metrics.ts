@@ -70,7 +70,7 @@ async function attemptTotals(db: Db): Promise<AttemptTotals> {
 }
 
 /** Upper bounds of the attempt latency histogram, in seconds. */
-export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 
 const label = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 const labels = (pairs: Record<string, string>) =>

@@ -5,7 +5,8 @@ import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import { boundedHeadersJson } from "@/lib/channels/response-headers";
 import type { SendResult } from "@/lib/channels/types";
-import crypto from "node:crypto";
+import { newId } from "@/lib/ids";
+import { RESPONSE_EXCERPT_BYTES, utf8Excerpt } from "@/lib/net/post";
 import { speedUp } from "./backpressure";
 import { FIGURES_HOUR_MS, nextHealth, unhealthyTitle, type HealthState } from "./health";
 import { raisePlatformEvent } from "@/lib/events/platform";
@@ -20,7 +21,6 @@ import { pullRetriesForward } from "./recovery";
  * their last attempt and their hourly delivered/failed counts.
  */
 
-export const EXCERPT_BYTES = 2048;
 const ERROR_CHARS = 1000;
 
 export type AttemptRecord = {
@@ -41,34 +41,16 @@ export type AttemptRecord = {
 };
 
 /** A claimed delivery handed back without being sent (stopping, or its channel was disabled meanwhile). */
-export type ReleaseRecord = { kind: "release"; deliveryId: string };
+type ReleaseRecord = { kind: "release"; deliveryId: string };
 
 export type OutcomeRecord = AttemptRecord | ReleaseRecord;
 
-/**
- * Attempt ids like lib/ids' `att_…`, but time-ordered (milliseconds in base 36,
- * then randomness from a pool refilled every 512 ids): new rows land at the end
- * of the primary-key index instead of on a random page, which at 100k
- * deliveries is a large share of the write cost.
- */
-let idPool = Buffer.alloc(0);
-let idOffset = 0;
-function attemptId(): string {
-  if (idOffset + 9 > idPool.length) {
-    idPool = crypto.randomBytes(9 * 512);
-    idOffset = 0;
-  }
-  idOffset += 9;
-  return `att_${Date.now().toString(36).padStart(9, "0")}${idPool.toString("base64url", idOffset - 9, idOffset)}`;
-}
-
 export type HealthChange = { channelId: string; orgId: string; from: ChannelHealth; to: ChannelHealth };
 
-export function boundedExcerpt(text: string | undefined, bytes = EXCERPT_BYTES): string | null {
+/** A response as stored: at most RESPONSE_EXCERPT_BYTES (what lib/net/post.ts reads), null when empty. */
+function boundedExcerpt(text: string | undefined): string | null {
   if (!text) return null;
-  const buf = Buffer.from(text, "utf8");
-  if (buf.length <= bytes) return text;
-  return buf.subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "");
+  return Buffer.byteLength(text) <= RESPONSE_EXCERPT_BYTES ? text : utf8Excerpt(text);
 }
 
 /** The health columns of these channels, times in milliseconds. */
@@ -245,7 +227,7 @@ async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: Outcome
                           WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending'`);
   }
   const rows = attempts.map((r) => ({
-    id: attemptId(),
+    id: newId("att"),
     deliveryId: r.deliveryId,
     at: new Date(r.at),
     durationMs: Math.max(0, Math.round(r.result.durationMs)),
@@ -292,7 +274,7 @@ function insertAttempts(sqlite: Database.Database, attempts: AttemptRecord[]) {
       const values: unknown[] = [];
       for (const r of attempts.slice(done, done + rows)) {
         values.push(
-          attemptId(),
+          newId("att"),
           r.deliveryId,
           r.at,
           Math.max(0, Math.round(r.result.durationMs)),

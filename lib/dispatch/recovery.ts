@@ -16,10 +16,10 @@ import { PENDING_DELIVERY, type ChannelType } from "@/db/schema/values";
  */
 
 /** Unpaced channels (webhook, email, inbox): pulled-forward retries become due at this many a second. */
-export const RECOVERY_PER_SECOND = 100;
+const RECOVERY_PER_SECOND = 100;
 
 /** Retries a recovered channel's pace lets start each second: its lane's interval, or RECOVERY_PER_SECOND when unpaced. */
-export function recoveryRate(type: ChannelType): number {
+function recoveryRate(type: ChannelType): number {
   const { intervalMs } = definitionOf(type).lane;
   return intervalMs > 0 ? Math.max(1, Math.floor(1000 / intervalMs)) : RECOVERY_PER_SECOND;
 }
@@ -58,13 +58,13 @@ export async function pullRetriesForward(tx: DbOrTx, channelId: string, type: Ch
 }
 
 /** The host and pid of a lease owner named by dispatcher.ts' defaultOwner (`hostname:pid:random`), or null for any other name. */
-export function ownerProcess(owner: string): { host: string; pid: number } | null {
+function ownerProcess(owner: string): { host: string; pid: number } | null {
   const m = /^(.+):(\d+):[0-9a-f]{6}$/.exec(owner);
   return m ? { host: m[1], pid: Number(m[2]) } : null;
 }
 
 /** Whether a process with this pid exists here (EPERM: it does, under another user). */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -41,7 +41,7 @@ type StorageState = {
 const globalForStorage = globalThis as unknown as { heraldStorage?: StorageState };
 const state = (): StorageState => (globalForStorage.heraldStorage ??= { failure: null, diskLow: false });
 
-export function isStorageError(e: unknown): boolean {
+function isStorageError(e: unknown): boolean {
   const code = (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
   if (typeof code !== "string") return false;
   return POSTGRES_STORAGE_STATES.has(code) || STORAGE_ERROR_CODES.has(code.split("_").slice(0, 2).join("_"));

@@ -22,7 +22,7 @@ export function subscribeToWakes(listener: Listener): () => void {
 }
 
 /** Wakes this process's dispatchers now. */
-export function wakeDispatchers() {
+function wakeDispatchers() {
   for (const listener of listeners()) listener();
 }
 

@@ -30,7 +30,7 @@ export type ResolvedEvent = {
 };
 
 /** The org's enabled rules with their enabled channels — what matching needs. */
-export async function loadMatchableRules(db: DbOrTx, orgId: string): Promise<MatchableRule[]> {
+async function loadMatchableRules(db: DbOrTx, orgId: string): Promise<MatchableRule[]> {
   if (engineOf(db) === "postgres") {
     const rows = await rowsOf<{
       id: string;
@@ -98,7 +98,7 @@ export async function loadMatchableRules(db: DbOrTx, orgId: string): Promise<Mat
 }
 
 /** The org's silences in force at `nowMs` (lib/silences): usually none, found through (org, end). */
-export async function loadActiveSilences(db: DbOrTx, orgId: string, nowMs: number): Promise<ActiveSilence[]> {
+async function loadActiveSilences(db: DbOrTx, orgId: string, nowMs: number): Promise<ActiveSilence[]> {
   if (engineOf(db) === "postgres") {
     const now = new Date(nowMs);
     return rowsOf<ActiveSilence>(db, sql`SELECT id, matchers FROM silences WHERE org_id = ${orgId} AND ends_at > ${now} AND starts_at <= ${now} ORDER BY starts_at, id`);
@@ -112,7 +112,7 @@ export async function loadActiveSilences(db: DbOrTx, orgId: string, nowMs: numbe
  * exists, and the product fits the type's scope. Errors are keyed by item
  * index and field (`3.product`) so a producer can fix its batch.
  */
-export async function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): Promise<ResolvedEvent[]> {
+async function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], options: { indexed: boolean; now?: number }): Promise<ResolvedEvent[]> {
   // Only the types and products the items name are looked up (once each per call), not the whole catalog.
   const types = new Map<string, Awaited<ReturnType<typeof findEventType>>>();
   for (const key of new Set(items.map((i) => i.type))) types.set(key, await findEventType(db, orgId, key));

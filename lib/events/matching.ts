@@ -90,7 +90,7 @@ export type SilenceableEvent = MatchableEvent & { title: string; data: Record<st
 const asText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
 /** Whether a silence's matchers hold for the event (channels aside: see `silencing`). */
-export function silenceMatches(m: SilenceMatchers, event: SilenceableEvent): boolean {
+function silenceMatches(m: SilenceMatchers, event: SilenceableEvent): boolean {
   if (m.eventTypes.length && !m.eventTypes.includes(event.type)) return false;
   if (m.products.length && (event.productId === null || !m.products.includes(event.productId))) return false;
   if (m.severities.length && !m.severities.includes(event.severity)) return false;

@@ -2,7 +2,7 @@ import { and, count, desc, eq, inArray, isNull, isNotNull, type SQL } from "driz
 import { changedRows, type DbOrTx } from "@/db/client";
 import { events, inboxItems, products, type Severity } from "@/db/schema";
 
-export const INBOX_PAGE_SIZE = 50;
+const INBOX_PAGE_SIZE = 50;
 
 export type InboxFilter = { severity?: Severity; product?: string; state?: "unread" | "read"; page?: number };
 

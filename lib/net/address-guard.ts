@@ -90,7 +90,7 @@ export function refusalReason(address: string): string | null {
 }
 
 /** A hostname that is an IP literal in any spelling, normalised (127.1, 0x7f.1, 2130706433, [::1]). */
-export function ipLiteral(hostname: string): string | null {
+function ipLiteral(hostname: string): string | null {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (net.isIP(bare)) return bare;
   // The WHATWG URL parser turns decimal, octal and hex IPv4 spellings into dotted quads.
@@ -130,14 +130,14 @@ export type LookupAll = (hostname: string) => Promise<{ address: string; family:
 export const systemLookup: LookupAll = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 
 /** Refuses when any of the addresses is not public (an attacker's DNS may alternate answers). */
-export function checkAddresses(hostname: string, addresses: { address: string }[]): void {
+function checkAddresses(hostname: string, addresses: { address: string }[]): void {
   for (const { address } of addresses) {
     const reason = refusalReason(address);
     if (reason) refuse(hostname, address, `which is ${reason}`);
   }
 }
 
-export class HostLookupError extends Error {
+class HostLookupError extends Error {
   constructor(
     readonly hostname: string,
     readonly cause: unknown,

@@ -11,6 +11,12 @@ import { headerPairs, type HeaderPairs } from "@/lib/channels/response-headers";
 
 export const RESPONSE_EXCERPT_BYTES = 2048;
 
+/** The first `max` bytes of UTF-8 text, as text: a character cut at the limit (it decodes as U+FFFD) is dropped. */
+export function utf8Excerpt(text: string | Buffer, max = RESPONSE_EXCERPT_BYTES): string {
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  return bytes.subarray(0, max).toString("utf8").replace(/\uFFFD$/, "");
+}
+
 export type PostRequest = { origin: string; path: string; body: string; headers: Record<string, string>; timeoutMs: number };
 
 /** The answer's headers that Herald reads (pacing, retries, the redirect message, the receiver's clock); the rest are not kept. */
@@ -56,8 +62,7 @@ export function post(dispatcher: Dispatcher, request: PostRequest): Promise<Post
     let timedOut: Error | undefined;
     const finish = () => {
       clearTimeout(timer);
-      // A character cut at the limit decodes as U+FFFD: dropped.
-      const excerpt = size === 0 ? "" : Buffer.concat(chunks, size).toString("utf8").replace(/\uFFFD$/, "");
+      const excerpt = size === 0 ? "" : utf8Excerpt(Buffer.concat(chunks, size));
       resolve({ status, headers: answerHeaders, headerPairs: pairs, excerpt });
     };
     const fail = (error: Error) => {

@@ -27,7 +27,7 @@ import { log } from "@/lib/log";
  * than an install on one SQLite file writes.
  */
 
-export const FINISHED = ["delivered", "failed", "dead"] as const;
+const FINISHED = ["delivered", "failed", "dead"] as const;
 export const PRUNE_BATCH = 500;
 /**
  * How many times as long as a batch took the pruner rests after it. SQLite has one
@@ -36,7 +36,7 @@ export const PRUNE_BATCH = 500;
  * leaves CPU and I/O to the others, and a pass must keep up with what several
  * nodes write (4×: a fifth of the time, several thousand deliveries/s).
  */
-export const PRUNE_REST_RATIO = { sqlite: 19, postgres: 4 } as const;
+const PRUNE_REST_RATIO = { sqlite: 19, postgres: 4 } as const;
 const DAY_MS = 24 * 3600 * 1000;
 
 export type RetentionPolicy = { retentionDays: number; auditRetentionDays: number };
@@ -178,7 +178,7 @@ export async function databaseSizeBytes(db: Db): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-export function logPruned(pruned: PrunedRows) {
+function logPruned(pruned: PrunedRows) {
   const total = Object.values(pruned).reduce((a, b) => a + b, 0);
   if (total) log.info("retention: pruned", pruned);
 }

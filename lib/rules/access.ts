@@ -7,7 +7,7 @@ import { forbidden } from "@/lib/errors";
  * Who may change a rule (DESIGN §1): org rules need org owners/admins (or an
  * admin token); a product rule also its product's admins.
  */
-export function mayEditRule(principal: Principal, productId: string | null): boolean {
+function mayEditRule(principal: Principal, productId: string | null): boolean {
   return productId === null ? can(principal, "org:configure") : can(principal, "product:configure", productId);
 }
 

@@ -28,7 +28,7 @@ import { createRuleIn, deleteRuleIn, updateRuleIn } from "./queries";
  * with them); `sendtoIntegration` and `includeTenantId` are kept and returned.
  */
 
-export const CIPP_RULE_NAME = "CIPP notifications";
+const CIPP_RULE_NAME = "CIPP notifications";
 const CIPP_DIGEST_MINUTES = 15;
 const EMPTY: CippSettings = { emailChannelId: null, webhookChannelId: null, ruleId: null, sendtoIntegration: false, includeTenantId: false };
 

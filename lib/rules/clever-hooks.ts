@@ -21,7 +21,7 @@ import { createRuleIn, deleteRuleIn, notificationRuleId } from "./queries";
  * org's owners and admins (`organisation`), or members by id (`userid`).
  */
 
-export type CleverHookBase = { id: string; ownerId: string; name: string; scope: string[]; events: string[] };
+type CleverHookBase = { id: string; ownerId: string; name: string; scope: string[]; events: string[] };
 export type CleverWebhookView = CleverHookBase & { urls: { format: "raw" | "slack"; url: string }[] };
 export type CleverEmailhookView = CleverHookBase & { notified: { type: "email" | "userid" | "organisation"; target: string }[] };
 

@@ -20,7 +20,7 @@ export type Preference = { eventType: EventType; channels: string[]; minSeverity
 const lowest = (severities: readonly Severity[]): Severity => SEVERITIES.find((s) => severities.includes(s)) ?? "debug";
 
 /** The product's event types (product or either scope). */
-export async function productEventTypes(db: DbOrTx, orgId: string): Promise<EventType[]> {
+async function productEventTypes(db: DbOrTx, orgId: string): Promise<EventType[]> {
   return (await orgCatalog(db, orgId)).filter((t) => t.scope !== "org");
 }
 

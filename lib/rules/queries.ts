@@ -130,7 +130,7 @@ export async function createRule(db: Db, orgId: string, actor: Actor, body: Rule
 }
 
 /** The stored rule as a body, the base a patch is merged onto. */
-export function bodyOf(view: RuleView): RuleInput {
+function bodyOf(view: RuleView): RuleInput {
   return {
     name: view.name,
     product: view.product,

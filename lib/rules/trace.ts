@@ -17,10 +17,10 @@ import { isQuietDigestKey } from "@/lib/events/quiet-hours";
  * trace says so rather than guess what it said then.
  */
 
-export type TraceChannel = { id: string; name: string; type: ChannelType; enabled: boolean; health: (typeof CHANNEL_HEALTH)[number] };
+type TraceChannel = { id: string; name: string; type: ChannelType; enabled: boolean; health: (typeof CHANNEL_HEALTH)[number] };
 
 /** What became of one channel of a rule that took the event. */
-export type ChannelOutcome =
+type ChannelOutcome =
   /** This rule's delivery: see its status. */
   | "delivery"
   /** Several rules name the channel; it got one delivery, made for another of them. */
@@ -41,9 +41,9 @@ export type RuleTrace = {
   channels: { channel: TraceChannel; outcome: ChannelOutcome; deliveryId: string | null; explanation: string }[];
 };
 
-export type TraceAttempt = { at: string; outcome: string; statusCode: number | null; durationMs: number; error: string | null };
+type TraceAttempt = { at: string; outcome: string; statusCode: number | null; durationMs: number; error: string | null };
 
-export type TraceDelivery = {
+type TraceDelivery = {
   id: string;
   status: DeliveryStatus;
   channel: TraceChannel;

@@ -5,6 +5,7 @@ import { MAX_BODY_BYTES, errorBody, parseJsonText, toAppError, tooLarge, validBo
 import { authorizeBearer } from "@/lib/auth/bearer";
 import { answerIngest } from "@/lib/events/ingest";
 import { securityHeaders } from "@/lib/security-headers";
+import { readUpTo } from "./request-guard";
 
 /**
  * `POST /api/v1/events` with an API token, answered by `herald start` itself
@@ -54,20 +55,9 @@ export async function serveFastIngest(req: IncomingMessage, res: ServerResponse)
 }
 
 /** The body as text, refusing more than 1 MiB before buffering it all. */
-function readBody(req: IncomingMessage): Promise<string> {
-  if (Number(req.headers["content-length"] ?? "0") > MAX_BODY_BYTES) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners("data");
-        req.pause();
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
-    req.on("error", reject);
-  });
+async function readBody(req: IncomingMessage): Promise<string> {
+  if (Number(req.headers["content-length"] ?? "0") > MAX_BODY_BYTES) throw tooLarge();
+  const chunks = await readUpTo(req, MAX_BODY_BYTES);
+  if (!chunks) throw tooLarge();
+  return Buffer.concat(chunks).toString("utf8");
 }

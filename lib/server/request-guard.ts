@@ -19,7 +19,7 @@ import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
  * Returns the request to hand on (a server-action body is read here and replayed), or null when answered.
  */
 
-export const ACTION_BODY_LIMIT = 1024 * 1024;
+const ACTION_BODY_LIMIT = 1024 * 1024;
 const FORWARDING = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded", "x-real-ip"];
 const HSTS = "max-age=63072000; includeSubDomains";
 // What React's client itself writes for a plain argument: an escaped "$$…", undefined, special numbers, dates, bigints.
@@ -61,7 +61,7 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
 }
 
 /** The body, or null as soon as it passes `limit` (the stream is left paused, not destroyed). */
-function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | null> {
+export function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -8,7 +8,8 @@ import { insertChannel, startReceiver } from "@/lib/dispatch/test-support";
 import { ingestEvents } from "@/lib/events/ingest";
 import { createRule } from "@/lib/rules/queries";
 import { traceEvent } from "@/lib/rules/trace";
-import { silenceSchema, type SilenceInput } from "@/lib/validation/silences";
+import type { z } from "zod";
+import { silenceSchema } from "@/lib/validation/silences";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { createSilence, expireSilence, listSilences, snoozeEvent } from "./silences";
 
@@ -28,7 +29,7 @@ let pager: Awaited<ReturnType<typeof startReceiver>>;
 const ids: Record<string, string> = {};
 const DAY = 86_400_000;
 
-const silence = (input: Omit<SilenceInput, "reason"> & { reason?: string }, now = Date.now()) =>
+const silence = (input: Omit<z.input<typeof silenceSchema>, "reason"> & { reason?: string }, now = Date.now()) =>
   createSilence(db, orgId, owner, SYSTEM_ACTOR, silenceSchema.parse({ reason: "maintenance", ...input }), now);
 const post = (event: { type?: string; product?: string; severity?: "error" | "warning"; title?: string; data?: Record<string, unknown> }, now?: number) =>
   ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "error", title: "Deploy failed", ...event }], { indexed: true, now }).then(([r]) => r);

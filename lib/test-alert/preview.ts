@@ -22,7 +22,7 @@ import { resolveTestChannels, type TestScope } from "./scope";
 
 export const REDACTED = "[redacted]";
 
-export type PreviewHeader = { name: string; value: string; redacted?: boolean };
+type PreviewHeader = { name: string; value: string; redacted?: boolean };
 export type PreviewMessage =
   | { kind: "http"; headers: PreviewHeader[]; body: unknown }
   | { kind: "email"; to: string[]; subject: string; text: string; html: string }
@@ -39,7 +39,7 @@ export type ChannelPreview = {
   warnings: string[];
 };
 
-export type PreviewEvent = { type: string; severity: string; title: string; product: string | null };
+type PreviewEvent = { type: string; severity: string; title: string; product: string | null };
 export type TestAlertPreview = { events: PreviewEvent[]; channels: ChannelPreview[] };
 
 const AUTH_LABEL: Record<Exclude<AuthMethod, "none">, string> = {

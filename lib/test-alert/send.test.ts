@@ -12,9 +12,9 @@ import { startSmtpServer } from "@/lib/channels/testing/receivers";
 import { unreadCount } from "@/lib/inbox/queries";
 import { testAlertSchema } from "@/lib/validation/test-alert";
 import { closeTestDb, testDb } from "@/test/db";
-import { retryTestAlert, sendTestAlert, DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE } from "./send";
+import { sendTestAlert, DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE } from "./send";
 import type { TestScope } from "./scope";
-import { addChannel, seedTestAlertOrg } from "./testing";
+import { addChannel, retryTestAlert, seedTestAlertOrg } from "./testing";
 
 // A real loopback receiver and a real SMTP server: allowed and configured before anything reads env().
 process.env.HERALD_ALLOW_PRIVATE_TARGETS = "1";

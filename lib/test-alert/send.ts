@@ -26,7 +26,7 @@ import { resolveTestChannels, type TestScope } from "./scope";
 export { DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE };
 
 /** How long a send waits for the answers before reporting what it has. */
-export const TEST_ALERT_WAIT_MS = 20_000;
+const TEST_ALERT_WAIT_MS = 20_000;
 
 export type StartedTestAlert = {
   deliveries: { channelId: string; channelName: string; channelType: ChannelType; deliveryId: string }[];
@@ -102,7 +102,7 @@ export async function startTestAlert(db: Db, scope: TestScope, actor: Actor, inp
  * them. Another worker may claim one first (they are due like any other);
  * that is fine — callers read the outcome from the database, not from here.
  */
-export async function dispatchTestDeliveries(db: Db, deliveryIds: string[]): Promise<void> {
+async function dispatchTestDeliveries(db: Db, deliveryIds: string[]): Promise<void> {
   if (deliveryIds.length === 0) return;
   await dispatchOnce(db, { deadlineMs: TEST_ALERT_WAIT_MS, onlyDeliveries: deliveryIds });
 }
@@ -135,17 +135,4 @@ export async function sendTestAlert(
 export async function startTestRetry(db: Db, scope: TestScope, actor: Actor, deliveryId: string): Promise<{ dispatched: Promise<void> }> {
   await requeueTestDelivery(db, scope, actor, deliveryId);
   return { dispatched: dispatchTestDeliveries(db, [deliveryId]) };
-}
-
-/** Retry and wait for the answer (up to ~20 s). */
-export async function retryTestAlert(
-  db: Db,
-  scope: TestScope,
-  actor: Actor,
-  deliveryId: string,
-  options: { waitMs?: number } = {},
-): Promise<TestAlertResult> {
-  const { dispatched } = await startTestRetry(db, scope, actor, deliveryId);
-  const [result] = await settle(db, scope.orgId, [deliveryId], dispatched, Date.now() + (options.waitMs ?? TEST_ALERT_WAIT_MS));
-  return result;
 }

@@ -1,12 +1,15 @@
 import type { Db } from "@/db/client";
 import { createChannel } from "@/db/queries/channels";
 import { productAdmins, products } from "@/db/schema";
-import type { Principal } from "@/lib/auth/permissions";
+import type { Actor, Principal } from "@/lib/auth/permissions";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { newId } from "@/lib/ids";
 import type { ChannelInput } from "@/lib/validation/channels";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { seedOrg } from "@/test/db";
+import { testAlertResults, waitForResults, type TestAlertResult } from "./results";
+import type { TestScope } from "./scope";
+import { startTestRetry } from "./send";
 
 /**
  * Fixtures for the test-alert tests (imported by *.test.ts only): an org with
@@ -47,4 +50,13 @@ export async function seedTestAlertOrg(db: Db) {
 export async function addChannel(db: Db, orgId: string, body: Record<string, unknown>, productId?: string) {
   const input = createChannelSchema.parse(body) as ChannelInput;
   return createChannel(db, orgId, SYSTEM_ACTOR, input, { productId: productId ?? null });
+}
+
+/** The console's retry (startTestRetry), then its answer once recorded (the console polls for it instead). */
+export async function retryTestAlert(db: Db, scope: TestScope, actor: Actor, deliveryId: string): Promise<TestAlertResult> {
+  const { dispatched } = await startTestRetry(db, scope, actor, deliveryId);
+  await dispatched;
+  await waitForResults(db, scope.orgId, [deliveryId], Date.now() + 20_000);
+  const [result] = await testAlertResults(db, scope.orgId, [deliveryId]);
+  return result;
 }

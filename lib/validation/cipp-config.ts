@@ -53,7 +53,7 @@ export const CIPP_LOG_TYPES: Record<string, readonly string[]> = {
  * marker `SentToKeyVault`, or the `{configured, hint}` Herald reads back — so a
  * configuration read with ListNotificationConfig and posted back changes nothing.
  */
-export const KEEP_SECRET = "SentToKeyVault";
+const KEEP_SECRET = "SentToKeyVault";
 const secret = (max: number) =>
   z
     .union([z.string().max(max, `must be at most ${max.toLocaleString("en-US")} characters`), z.null(), z.object({ configured: z.boolean() }).loose()], { error: "must be text" })

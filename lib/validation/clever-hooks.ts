@@ -8,8 +8,8 @@ import { z } from "zod";
  * absent means every event.
  */
 
-export const CLEVER_FORMATS = ["raw", "slack", "flowdock", "gitter"] as const;
-export const CLEVER_NOTIFIED_TYPES = ["email", "userid", "organisation"] as const;
+const CLEVER_FORMATS = ["raw", "slack", "flowdock", "gitter"] as const;
+const CLEVER_NOTIFIED_TYPES = ["email", "userid", "organisation"] as const;
 
 /**
  * Clever Cloud's event names → Herald's event types. A Herald type key is accepted

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const slugSchema = z
   .string()

@@ -5,7 +5,7 @@ import { severitySchema } from "./events";
 
 const isoTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z" });
 
-export const EVENTS_PAGE_SIZE = 50;
+const EVENTS_PAGE_SIZE = 50;
 
 export const eventFiltersSchema = z.object({
   type: z.string().trim().min(1).max(100).optional().describe("event type key"),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SEVERITIES } from "@/db/schema/values";
 import { slugSchema } from "./common";
 
-export const MAX_BATCH = 1000;
+const MAX_BATCH = 1000;
 
 export const severitySchema = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` });
 
@@ -13,7 +13,7 @@ export const eventTypeKeySchema = z
   .max(100, "must be at most 100 characters");
 
 /** One event as producers post it (DESIGN §7). */
-export const eventInputSchema = z.object({
+const eventInputSchema = z.object({
   id: z.string().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
   type: z.string().min(1, "is required").max(100, "must be at most 100 characters"),
   product: slugSchema.optional(),

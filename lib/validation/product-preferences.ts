@@ -8,7 +8,7 @@ import { eventTypeKeySchema, severitySchema } from "./events";
  * lowest severity that is sent.
  */
 
-export const MAX_PREFERENCE_CHANNELS = 50;
+const MAX_PREFERENCE_CHANNELS = 50;
 
 export const productPreferencesSchema = z.object({
   preferences: z
@@ -23,7 +23,6 @@ export const productPreferencesSchema = z.object({
     )
     .max(200, "may hold at most 200 event types"),
 });
-export type ProductPreferencesInput = z.input<typeof productPreferencesSchema>;
 export type ProductPreferences = z.output<typeof productPreferencesSchema>;
 
 /** Severities from `min` up (the preferences' "at least" filter). */

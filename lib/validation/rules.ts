@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { SEVERITIES, type Severity } from "@/db/schema/values";
 import { nameSchema, slugSchema } from "./common";
 import { severitySchema } from "./events";
 
@@ -17,11 +16,6 @@ export const DEFAULT_SEVERITIES = ["alert"] as const;
 export const RULE_MODES = ["immediate", "digest"] as const;
 
 const MAX_LIST = 200;
-
-/** Every severity at or above the given one (the product page's "lowest severity sent"). */
-export function severitiesFrom(min: Severity): Severity[] {
-  return SEVERITIES.slice(SEVERITIES.indexOf(min));
-}
 
 const digestMinutesSchema = z.coerce
   .number({ error: "must be 1, 5, 15 or 60" })
@@ -86,19 +80,9 @@ export type RuleInput = z.input<typeof ruleSchema>;
 export type RuleBody = z.output<typeof ruleSchema>;
 
 /** A change to a rule: what is left out stays; the result is checked as a whole rule. */
-export const rulePatchSchema = z.object({
-  name: z.unknown().optional(),
-  product: z.unknown().optional(),
-  products: z.unknown().optional(),
-  eventTypes: z.unknown().optional(),
-  severities: z.unknown().optional(),
-  channels: z.unknown().optional(),
-  mode: z.unknown().optional(),
-  digestMinutes: z.unknown().optional(),
-  splitByProduct: z.unknown().optional(),
-  enabled: z.unknown().optional(),
-});
-export type RulePatch = z.output<typeof rulePatchSchema>;
+export type RulePatch = Partial<
+  Record<"name" | "product" | "products" | "eventTypes" | "severities" | "channels" | "mode" | "digestMinutes" | "splitByProduct" | "enabled", unknown>
+>;
 
 /** The API's patch body: the same fields as a rule, each optional (documented shape). */
 export const rulePatchBodySchema = z

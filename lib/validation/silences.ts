@@ -8,7 +8,7 @@ import { eventTypeKeySchema, severitySchema } from "./events";
  * lasts: `endsAt`, or a `duration` from `startsAt` (now by default).
  */
 
-export const MAX_SILENCE_DAYS = 365;
+const MAX_SILENCE_DAYS = 365;
 /** CIPP's snooze lengths. */
 export const SNOOZE_DAYS = [7, 14, 30, 90] as const;
 /** The console form's durations. */
@@ -18,7 +18,7 @@ const DURATION = /^(\d{1,4})(m|h|d)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** "90m", "4h", "7d" → milliseconds; null when not a duration. */
-export function durationMs(text: string): number | null {
+function durationMs(text: string): number | null {
   const m = DURATION.exec(text);
   return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null;
 }
@@ -63,7 +63,6 @@ export const silenceSchema = silenceFieldsSchema.transform((s, ctx) => {
   const { duration: _duration, startsAt: _startsAt, endsAt: _endsAt, ...matchers } = s;
   return { ...matchers, startsAt: starts, endsAt: ends };
 });
-export type SilenceInput = z.input<typeof silenceSchema>;
 export type SilenceBody = z.output<typeof silenceSchema>;
 
 export const snoozeSchema = z.object({

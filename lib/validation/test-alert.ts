@@ -8,7 +8,7 @@ import { severitySchema } from "./events";
  */
 
 export const MAX_TEST_EVENTS = 20;
-export const MAX_TEST_CHANNELS = 50;
+const MAX_TEST_CHANNELS = 50;
 
 const channelId = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 

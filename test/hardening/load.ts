@@ -13,7 +13,7 @@ import type { Outcome } from "./faults";
  * latency, non-2xx and errors, RSS of the server's process tree.
  */
 
-export type LoadFigures = {
+type LoadFigures = {
   target: string;
   seconds: number;
   connections: number;

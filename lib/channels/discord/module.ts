@@ -48,7 +48,7 @@ export function embedChars(embed: DiscordEmbed): number {
   );
 }
 
-export function renderDiscordEmbed(e: RenderableEvent): DiscordEmbed {
+function renderDiscordEmbed(e: RenderableEvent): DiscordEmbed {
   const title = markdownText(e.title, DISCORD_LIMITS.title) || "(no title)";
   const embed: DiscordEmbed = {
     title,

@@ -2,7 +2,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/lib/env";
 import { RECIPIENT_GROUPS } from ".";
 import { emailHtml, emailSubject, emailText } from "./render";
-import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
+import { utf8Excerpt } from "@/lib/net/post";
 import { isRetried, retryDecision, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS } from "@/lib/dispatch/policy";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "../types";
 import { templated, withTemplate } from "../template";
@@ -17,7 +17,7 @@ import { templated, withTemplate } from "../template";
 const globalForMail = globalThis as unknown as { heraldMailer?: { url: string; transport: Transporter } };
 
 /** The process's pooled SMTP transport (created on first use; null when SMTP_URL is not set). */
-export function mailTransport(): Transporter | null {
+function mailTransport(): Transporter | null {
   const url = env().SMTP_URL;
   if (!url) return null;
   if (globalForMail.heraldMailer?.url !== url) {
@@ -42,7 +42,7 @@ export function closeMailTransport() {
 const isGroup = (r: string) => (RECIPIENT_GROUPS as readonly string[]).includes(r);
 
 /** The addresses a message goes to, and what could not be resolved (reported with the attempt). */
-export async function resolveRecipients(
+async function resolveRecipients(
   recipients: string[],
   events: RenderableEvent[],
   resolveGroup: SendContext["resolveGroup"],
@@ -70,7 +70,7 @@ export async function resolveRecipients(
   return { to: [...to], notes };
 }
 
-export function renderEmail(recipients: string[], events: RenderableEvent[]): Extract<RenderedMessage, { kind: "email" }> {
+function renderEmail(recipients: string[], events: RenderableEvent[]): Extract<RenderedMessage, { kind: "email" }> {
   return { kind: "email", to: recipients, subject: emailSubject(events), html: emailHtml(events), text: emailText(events) };
 }
 
@@ -78,10 +78,6 @@ const replyCode = (text: string | undefined) => {
   const m = /^(\d{3})\b/.exec(text ?? "");
   return m ? Number(m[1]) : undefined;
 };
-
-function excerpt(text: string): string {
-  return Buffer.from(text, "utf8").subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8").replace(/\uFFFD$/, "");
-}
 
 function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext): Promise<SendResult> {
   return withTemplate(channel, events, (shown) => sendMail(channel, events, shown, ctx));
@@ -117,7 +113,7 @@ async function sendMail(channel: SendableChannel, events: RenderableEvent[], sho
       ok: true,
       durationMs: elapsed(),
       statusCode: replyCode(info.response) ?? 250,
-      response: excerpt(`${info.response ?? "accepted"}${extra.length ? ` (${extra.join("; ")})` : ""}`),
+      response: utf8Excerpt(`${info.response ?? "accepted"}${extra.length ? ` (${extra.join("; ")})` : ""}`),
       retryable: false,
     };
   } catch (e) {
@@ -127,7 +123,7 @@ async function sendMail(channel: SendableChannel, events: RenderableEvent[], sho
       ok: false,
       durationMs: elapsed(),
       statusCode: code,
-      response: err.response ? excerpt(err.response) : undefined,
+      response: err.response ? utf8Excerpt(err.response) : undefined,
       error: `SMTP ${code ? `server answered ${code}` : `failed${err.code ? ` (${err.code})` : ""}`}: ${err.message ?? String(e)}${noteText}`,
       // SMTP 4xx and connection failures are temporary; 5xx is final (lib/dispatch/policy.ts).
       retryable: isRetried(retryDecision({ smtp: code })),

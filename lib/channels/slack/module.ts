@@ -19,7 +19,7 @@ const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;"
 const escapeChar = (ch: string) => ESCAPES[ch] ?? ch;
 
 /** mrkdwn-safe text of at most `max` characters. */
-export const slackText = (text: string, max: number) => fitEscaped(breakMentions(text), max, escapeChar);
+const slackText = (text: string, max: number) => fitEscaped(breakMentions(text), max, escapeChar);
 
 type SlackBlock = Record<string, unknown>;
 export type SlackMessage = { text: string; blocks: SlackBlock[] };

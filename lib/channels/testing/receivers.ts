@@ -19,7 +19,7 @@ export function useTestEnvironment(overrides: Record<string, string> = {}) {
   Object.assign(process.env, overrides);
 }
 
-export type ReceivedRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; body: string };
+type ReceivedRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; body: string };
 type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; onSent?: () => void } | "hang";
 
 export type Receiver = {
@@ -73,7 +73,7 @@ export async function startReceiver(): Promise<Receiver> {
   };
 }
 
-export type ReceivedMail = { envelopeTo: string[]; from: string; parsed: ParsedMail };
+type ReceivedMail = { envelopeTo: string[]; from: string; parsed: ParsedMail };
 
 export async function startSmtpServer(options: { rejectWith?: { code: number; message: string } } = {}) {
   const mails: ReceivedMail[] = [];

@@ -46,7 +46,7 @@ const SCALINGO_STATUS: Record<string, string> = { "deployment.succeeded": "succe
  * otherwise. Events other than deployments keep their type, their data as
  * `type_data`.
  */
-export function scalingoBody(e: RenderableEvent) {
+function scalingoBody(e: RenderableEvent) {
   const data = e.data ?? {};
   const user = isRecord(data.user) ? data.user : { username: text(data.pusher), email: text(data.email), id: text(data.user_id) };
   const deployment = e.type.startsWith("deployment.");

@@ -1,12 +1,14 @@
 "use client";
 
 import { CHANNEL_DEFINITIONS, definitionOf } from "@/lib/channels/definitions";
-import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
+import { Controller, type DefaultValues, type FieldValues, type UseFormReturn } from "react-hook-form";
+import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextAreaField, TextField } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
 import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { useActionForm } from "@/components/use-action-form";
+import type { ActionResult } from "@/lib/actions";
 import type { QuietHours } from "@/db/schema/values";
 import { createChannelSchema, patchChannelSchema } from "@/lib/validation/channels";
 import { MAX_RECIPIENTS } from "@/lib/channels/email";
@@ -21,7 +23,9 @@ import type { ChannelView, OrgMember } from "./channels-types";
 export const SMTP_MISSING_SENTENCE =
   "E-mail is unavailable: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it.";
 
-function defaultsOf(channel?: ChannelView) {
+type ChannelValues = z.input<typeof createChannelSchema> | z.input<typeof patchChannelSchema>;
+
+function defaultsOf(channel?: ChannelView): DefaultValues<ChannelValues> {
   if (!channel) {
     return { type: "webhook", name: "", enabled: true, recipients: "", url: "", format: "array", auth: { method: "none" } };
   }
@@ -55,13 +59,15 @@ export function ChannelForm({
   onDone: () => void;
 }) {
   const editing = Boolean(channel);
-  const action = (values: Record<string, unknown>) =>
-    editing ? updateChannelAction({ ...values, org, id: channel!.id } as never) : createChannelAction({ ...values, org } as never);
-  const { form, onSubmit, formError, errorOf, pending } = useActionForm(
-    (editing ? patchChannelSchema : createChannelSchema) as never,
-    action as never,
-    { defaultValues: defaultsOf(channel) as never, onSuccess: onDone },
-  );
+  const action = async (values: ChannelValues): Promise<ActionResult<unknown>> =>
+    channel
+      ? await updateChannelAction({ ...values, org, id: channel.id })
+      : // Without a channel the form is checked by createChannelSchema.
+        await createChannelAction({ ...(values as z.input<typeof createChannelSchema>), org });
+  const { form, onSubmit, formError, errorOf, pending } = useActionForm(editing ? patchChannelSchema : createChannelSchema, action, {
+    defaultValues: defaultsOf(channel),
+    onSuccess: onDone,
+  });
   const f = form as unknown as UseFormReturn<FieldValues>;
   const type = f.watch("type") as ChannelView["type"];
   const format = f.watch("format") as string | undefined;

@@ -1,23 +1,27 @@
 "use client";
 
 import { Controller, type FieldValues, type UseFormReturn } from "react-hook-form";
+import type { z } from "zod";
 import { confirmDiscard, unsavedMarker } from "@/components/unsaved-changes";
 import { SEVERITIES } from "@/db/schema/values";
 import { Button } from "@/components/ui/button";
 import { FormMessage, SelectField, TextField } from "@/components/ui/field";
 import { useActionForm } from "@/components/use-action-form";
+import type { ActionResult } from "@/lib/actions";
 import type { RuleView } from "@/lib/rules/queries";
 import { DEFAULT_DIGEST_MINUTES, DEFAULT_SEVERITIES, DIGEST_WINDOWS, ruleSchema } from "@/lib/validation/rules";
 import { createRuleAction, updateRuleAction } from "../rule-actions";
 import { CheckboxGroup } from "./checkbox-group";
 import { SCOPE_GROUPS, type ChannelOption, type EventTypeOption, type ProductOption } from "./rules-types";
 
-function defaultsOf(rule?: RuleView) {
+type RuleValues = z.input<typeof ruleSchema>;
+
+function defaultsOf(rule?: RuleView): RuleValues {
   if (!rule) {
     return {
       name: "",
       products: [],
-      eventTypes: [] as string[] | "all",
+      eventTypes: [],
       // CIPP: only Alert is checked until the owner picks more.
       severities: [...DEFAULT_SEVERITIES],
       channels: [],
@@ -56,10 +60,10 @@ export function RuleForm({
   products: ProductOption[];
   onDone: () => void;
 }) {
-  const action = (values: Record<string, unknown>) =>
-    rule ? updateRuleAction({ ...values, org, id: rule.id } as never) : createRuleAction({ ...values, org } as never);
-  const { form, onSubmit, formError, errorOf, pending } = useActionForm(ruleSchema as never, action as never, {
-    defaultValues: defaultsOf(rule) as never,
+  const action = async (values: RuleValues): Promise<ActionResult<unknown>> =>
+    rule ? await updateRuleAction({ ...values, org, id: rule.id }) : await createRuleAction({ ...values, org });
+  const { form, onSubmit, formError, errorOf, pending } = useActionForm(ruleSchema, action, {
+    defaultValues: defaultsOf(rule),
     onSuccess: onDone,
   });
   const f = form as unknown as UseFormReturn<FieldValues>;
