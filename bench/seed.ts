@@ -25,7 +25,7 @@ import pg from "pg";
 import { closeDb, openSqlite, setDb, sqliteOf, type Db } from "@/db/client";
 import { copySqliteToPostgres } from "@/db/copy";
 import { memberships, orgs, users, SEVERITIES } from "@/db/schema";
-import { createChannel } from "@/db/queries/channels";
+import { createChannel } from "@/lib/channels/service";
 import { createToken } from "@/lib/accounts/tokens";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";

@@ -1,7 +1,7 @@
 import "server-only";
 import type { z } from "zod";
-import { AppError, type FieldErrors } from "@/lib/errors";
-import { fieldErrorsOf, toAppError } from "@/lib/api/protocol";
+import { type FieldErrors } from "@/lib/errors";
+import { fieldErrorsOf, answerFailure } from "@/lib/api/protocol";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /** What every server action returns: the form shows `fieldErrors` next to each field. */
@@ -31,7 +31,7 @@ export function validatedAction<S extends z.ZodType, T>(
     } catch (e) {
       // Next's redirect()/notFound() work by throwing; let them through.
       if (isNextControlFlow(e)) throw e;
-      const error = e instanceof AppError ? e : toAppError(e);
+      const error = answerFailure(e);
       return { ok: false, fieldErrors: error.fields, formError: error.message };
     }
   };

@@ -2,7 +2,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { createChannel } from "@/db/queries/channels";
+import { createChannel } from "@/lib/channels/service";
 import { startReceiver, startSmtpServer, useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { closeMailTransport } from "@/lib/channels/email/module";
 import { dispatchOnce } from "@/lib/dispatch/run";

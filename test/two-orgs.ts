@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { closeDb, engineOf, openSqlite, postgresPoolOf, rowsOf, setDb, sqliteOf, type Db } from "@/db/client";
-import { createChannel } from "@/db/queries/channels";
+import { createChannel } from "@/lib/channels/service";
 import { deliveries, users } from "@/db/schema";
 import { createOrg } from "@/lib/accounts/create-org";
 import { createProduct } from "@/lib/accounts/products";

@@ -100,7 +100,7 @@ export async function benchPostgres(adminUrl: string, cluster?: PostgresCluster)
   };
 }
 
-/** Sessions of `database` that LISTEN for the dispatcher's wakes (lib/dispatch/wake-bridge.ts): one per running dispatcher. */
+/** Sessions of `database` that LISTEN for the dispatcher's wakes (db/wake.ts): one per running dispatcher. */
 export async function listeningDispatchers(client: pg.Client, database: string): Promise<number> {
   const { rows } = await client.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN herald_wake%'",

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { authorizeRequest, type Authorized } from "@/lib/auth/authorize";
 import { requireDispatchToken, requireMetricsAccess } from "@/lib/dispatch/dispatch-token";
-import { MAX_BODY_BYTES, errorBody, fieldErrorsOf, parseJsonText, toAppError, tooLarge, validBody } from "./protocol";
+import { MAX_BODY_BYTES, errorBody, fieldErrorsOf, parseJsonText, answerFailure, tooLarge, validBody } from "./protocol";
 import type { Endpoint } from "./endpoint";
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -81,7 +81,7 @@ export function handle<E extends Endpoint>(
       if (result === undefined) return new Response(null, { status: endpoint.status ?? 204 });
       return Response.json(result, { status: endpoint.status ?? 200 });
     } catch (e) {
-      return errorResponse(toAppError(e));
+      return errorResponse(answerFailure(e));
     }
   };
 }

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
-import { reportStorageFailure } from "@/lib/dispatch/storage-health";
+import { reportStorageFailure, storageFailureCode } from "@/lib/dispatch/storage-health";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /**
@@ -91,17 +91,25 @@ function flattenUnions(issues: readonly Issue[]): Issue[] {
 /**
  * Maps failures that are not AppErrors: a full or read-only database, or a
  * PostgreSQL server that is away (restarting, unreachable), is a 503 the
- * caller may retry; anything else a 500 with an id.
+ * caller may retry; anything else a 500 with an id. Only maps: a request's
+ * boundary also reports the failure (answerFailure), so that
+ * `storage.unhealthy` is raised and recovered.
  */
-export function toAppError(e: unknown): AppError {
+function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   const code = (e as { code?: string })?.code;
-  // reportStorageFailure also remembers the failure, so `storage.unhealthy` is raised once writes work again.
-  if (reportStorageFailure(e) || code?.startsWith("SQLITE_BUSY")) {
+  if (storageFailureCode(e) !== undefined || code?.startsWith("SQLITE_BUSY")) {
     log.error("storage unavailable", { code });
     return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
   }
   const id = newId("err");
   log.error("unexpected error", { errorId: id, error: (e as Error)?.stack ?? String(e) });
   return new AppError("internal", `Internal error (reference ${id})`);
+}
+
+/** A request failed: reports a storage failure to the storage health (lib/dispatch/storage-health.ts) and maps it to its answer. */
+export function answerFailure(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  reportStorageFailure(e);
+  return toAppError(e);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/catch/[token]/route";
 import type { Db } from "@/db/client";
 import { catchers, caughtRequests } from "@/db/schema";
-import { createChannel, getChannel } from "@/db/queries/channels";
+import { createChannel, getChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { sendChannelTest } from "@/lib/channels/test-send";
 import { postJson } from "@/lib/channels/http";
@@ -103,7 +103,7 @@ describe("a catcher with its own webhook channel", () => {
 describe("the signature check", () => {
   it("is valid for Herald's signature, invalid for another secret, a changed body or an old timestamp, and says when unsigned", async () => {
     const catcher = await createCatcher(db, orgA, actor, { name: "Signatures", createChannel: true });
-    const { signingSecret } = await import("@/db/queries/channels").then((m) => m.loadSendableChannel(db, catcher.channelId!)).then((c) => c!.secrets);
+    const { signingSecret } = await import("@/lib/channels/service").then((m) => m.loadSendableChannel(db, catcher.channelId!)).then((c) => c!.secrets);
     const body = '[{"id":"evt_1","type":"deployment.failed"}]';
     const signed = (secret: string, payload: string, at = new Date()) => ({
       "webhook-id": "msg_1",

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, lte, notInArray } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { catchers, caughtRequests, channels } from "@/db/schema";
-import { createChannel, loadSendableChannel } from "@/db/queries/channels";
+import { createChannel, loadSendableChannel } from "@/lib/channels/service";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { needlesOf, redactSecrets, secretNeedlesOf, REDACTED } from "@/lib/channels/redact";

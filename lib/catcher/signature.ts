@@ -1,4 +1,4 @@
-import { signatureHeaders } from "@/lib/channels/webhook";
+import { signatureHeaders } from "@/lib/channels/webhook/module";
 
 /**
  * The Standard Webhooks check a receiver would have made of a caught request

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { channels } from "@/db/schema";
-import { createChannel, getChannel, updateChannel } from "@/db/queries/channels";
+import { createChannel, getChannel, updateChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { urlCarriesCredential } from "./credential-url";
 import { dispatchOnce } from "@/lib/dispatch/run";

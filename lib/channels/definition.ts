@@ -56,7 +56,7 @@ export type ChannelStorage<Input> = {
 };
 
 /** Which fields the console's channel form shows for a type. */
-export type ChannelFormKind = "url" | "recipients" | "members" | "webhook";
+type ChannelFormKind = "url" | "recipients" | "members" | "webhook";
 
 export type ChannelTypeDefinition<Schema extends z.ZodType = z.ZodType> = {
   type: ChannelType;

@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { channels } from "@/db/schema";
-import { createChannel, getChannel, revealSigningSecret } from "@/db/queries/channels";
+import { createChannel, getChannel, revealSigningSecret } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
 import { createChannelSchema } from "@/lib/validation/channels";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { orgs, products } from "@/db/schema";
-import { channelRow, loadSendableChannel, recipientGroupResolver } from "@/db/queries/channels";
+import { channelRow, loadSendableChannel, recipientGroupResolver } from "@/lib/channels/service";
 import { env } from "@/lib/env";
 import { AppError, invalid } from "@/lib/errors";
 import type { ChannelInput } from "@/lib/validation/channels";

@@ -3,7 +3,7 @@ import type { Poster } from "@/lib/net/post";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deliveries } from "@/db/schema";
-import { recipientGroupResolver } from "@/db/queries/channels";
+import { recipientGroupResolver } from "@/lib/channels/service";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
 import { log } from "@/lib/log";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { createChannel } from "@/db/queries/channels";
+import { createChannel } from "@/lib/channels/service";
 import { attempts, deliveries, products } from "@/db/schema";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import type { Actor } from "@/lib/auth/permissions";

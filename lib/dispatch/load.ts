@@ -1,6 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import { engineOf, prepared, rowsOf, type Db } from "@/db/client";
-import { loadSendableChannel } from "@/db/queries/channels";
+import { loadSendableChannel } from "@/lib/channels/service";
 import { channels, type Severity } from "@/db/schema";
 import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
 import { floodSummary } from "@/lib/events/flood";

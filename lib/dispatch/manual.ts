@@ -5,7 +5,7 @@ import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { conflict, notFound } from "@/lib/errors";
 import type { ReplayInput } from "@/lib/validation/deliveries";
-import { wakeDispatchersOnCommit } from "./wake-bridge";
+import { wakeDispatchersOnCommit } from "@/db/wake";
 
 /**
  * What people do from the delivery log: retry one delivery, replay the

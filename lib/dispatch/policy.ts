@@ -11,11 +11,11 @@ import type { SendResult } from "@/lib/channels/types";
 
 // ── Time ────────────────────────────────────────────────────────────────────
 
-/** Per-attempt limit (DESIGN §5: 15 s): the receiver's time, from the request written to the answer read; connecting gets as long again. */
+/**
+ * Per-attempt limit (DESIGN §5: 15 s): the receiver's time, from the request written to the answer read;
+ * connecting gets as long again. Each SMTP phase (connecting, the greeting, a silent socket) gets it too.
+ */
 export const ATTEMPT_TIMEOUT_MS = 15_000;
-
-/** Each SMTP phase (connecting, the greeting, a silent socket) gets the attempt limit, as HTTP's connect and answer each do. */
-export const SMTP_TIMEOUT_MS = ATTEMPT_TIMEOUT_MS;
 
 /** The longest one attempt can take: connecting, then the receiver's time, each bounded by the timeout. */
 export const attemptBudgetMs = (timeoutMs: number = ATTEMPT_TIMEOUT_MS) => 2 * timeoutMs;

@@ -6,7 +6,7 @@ import { log } from "@/lib/log";
 import { PRUNE_INTERVAL_MS, runRetention } from "@/lib/retention/prune";
 import { clockStep, pullInStrandedRetries } from "./clock";
 import { checkDiskSpace } from "./storage-health";
-import { listenForWakes, subscribeToWakes } from "./wake-bridge";
+import { listenForWakes, subscribeToWakes } from "@/db/wake";
 
 /**
  * The two ways to drive the engine: a long-running loop (the in-process

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { closeDb, engineOf, openPostgres, type Db } from "@/db/client";
 import { events, orgs } from "@/db/schema";
-import { toAppError } from "@/lib/api/protocol";
+import { answerFailure } from "@/lib/api/protocol";
 import { ingestEvents } from "@/lib/events/ingest";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { GET as health } from "@/app/api/health/route";
@@ -49,7 +49,7 @@ describe("storage health", () => {
       failure = e;
     }
     expect(errorCode(failure)).toMatch(refused);
-    const answer = toAppError(failure);
+    const answer = answerFailure(failure);
     expect([answer.status, answer.code]).toEqual([503, "unavailable"]);
     expect(answer.message).toMatch(/cannot be written/);
     expect(storageFailure()?.code).toMatch(refused);
@@ -77,7 +77,7 @@ describe("storage health", () => {
     try {
       await ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
     } catch (e) {
-      toAppError(e);
+      answerFailure(e);
     }
     expect(storageFailure()).not.toBeNull();
     // The retry comes after 5 s, through the process's database (the writable one).
@@ -97,7 +97,7 @@ describe("storage health", () => {
       try {
         await ingestEvents(readOnly, acme.id, [{ type: "billing.credits_low", title: "x" }], { indexed: true });
       } catch (e) {
-        toAppError(e);
+        answerFailure(e);
       }
     };
     await failWrite();
@@ -179,7 +179,7 @@ describe("storage health", () => {
     } finally {
       await closeDb(gone);
     }
-    const answer = toAppError(failure);
+    const answer = answerFailure(failure);
     expect([answer.status, answer.code]).toEqual([503, "unavailable"]);
     // The answer says what happened, not drizzle's wrapper (which quotes the query and its parameters).
     expect(answer.message).not.toMatch(/select|params/i);

@@ -60,6 +60,11 @@ function awayCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** The code of a failure for lack of storage or of a database that is away; undefined for any other failure. Pure. */
+export function storageFailureCode(e: unknown): string | undefined {
+  return isStorageError(e) ? ((e as { code?: string; cause?: { code: string } }).code ?? (e as { cause: { code: string } }).cause.code) : awayCode(e);
+}
+
 /**
  * Remembers that a write failed for lack of storage, or because the database
  * is away (a lost PostgreSQL server cannot be written either); returns
@@ -67,9 +72,7 @@ function awayCode(e: unknown): string | undefined {
  * storage failure: the caller answers 503 without this.
  */
 export function reportStorageFailure(e: unknown): boolean {
-  const code = isStorageError(e)
-    ? ((e as { code?: string; cause?: { code: string } }).code ?? (e as { cause: { code: string } }).cause.code)
-    : awayCode(e);
+  const code = storageFailureCode(e);
   if (code === undefined) return false;
   noteStorageFailure(code, Date.now());
   return true;

@@ -3,7 +3,7 @@ import { engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOr
 import { deliveries as deliveriesTable, deliveryEvents, products as productsTable, type Severity } from "@/db/schema";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
+import { wakeDispatchersOnCommit } from "@/db/wake";
 import type { FloodLimit } from "@/lib/validation/channel-fields";
 import type { EventInput } from "@/lib/validation/events";
 import { findEventType } from "./catalog";

@@ -1,6 +1,6 @@
 import type { DbOrTx } from "@/db/client";
 import type { Severity } from "@/db/schema/values";
-import { wakeDispatchersOnCommit } from "@/lib/dispatch/wake-bridge";
+import { wakeDispatchersOnCommit } from "@/db/wake";
 import { BUILT_IN_EVENT_TYPES } from "./catalog";
 import { storeEvents } from "./ingest";
 

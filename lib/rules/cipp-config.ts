@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { engineOf, type Db, type DbOrTx } from "@/db/client";
 import { channels, orgs, rules, type CippSettings, type Severity } from "@/db/schema";
-import { createChannel, deleteChannel, updateChannel } from "@/db/queries/channels";
+import { createChannel, deleteChannel, updateChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { publicChannelConfig } from "@/lib/channels/config";
 import { maskUrl } from "@/lib/channels/credential-url";

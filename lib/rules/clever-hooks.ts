@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { channels, memberships, products, rules, users, SEVERITIES } from "@/db/schema";
-import { createChannel, deleteChannel } from "@/db/queries/channels";
+import { createChannel, deleteChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { maskUrl } from "@/lib/channels/credential-url";
 import { invalid, notFound, type FieldErrors } from "@/lib/errors";

@@ -1,6 +1,6 @@
 import type { Db, DbOrTx } from "@/db/client";
 import { SEVERITIES } from "@/db/schema/values";
-import { listChannels, type PublicChannel } from "@/db/queries/channels";
+import { listChannels, type PublicChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { orgCatalog, type EventType } from "@/lib/events/catalog";

@@ -1,7 +1,7 @@
 import { and, asc, eq, ne } from "drizzle-orm";
 import { engineOf, type Db, type DbOrTx } from "@/db/client";
 import { channels, products, rules, SEVERITIES } from "@/db/schema";
-import { createChannel, deleteChannel, updateChannel } from "@/db/queries/channels";
+import { createChannel, deleteChannel, updateChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { maskUrl } from "@/lib/channels/credential-url";
 import { conflict, invalid, notFound, type FieldErrors } from "@/lib/errors";

@@ -1,6 +1,6 @@
 import { sharedWriteLock } from "@/db/write-lock";
 import { log } from "@/lib/log";
-import { subscribeToWakes } from "@/lib/dispatch/wake-bridge";
+import { subscribeToWakes } from "@/db/wake";
 import { setInlineDispatcher } from "@/lib/dispatch/inline";
 import { noteStorageFailure } from "@/lib/dispatch/storage-health";
 import type { FromDispatchThread, ToDispatchThread } from "./dispatch-thread";

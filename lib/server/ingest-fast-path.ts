@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { db } from "@/db/client";
 import { ingestEventsEndpoint } from "@/lib/api/endpoints/events";
-import { MAX_BODY_BYTES, errorBody, parseJsonText, toAppError, tooLarge, validBody } from "@/lib/api/protocol";
+import { MAX_BODY_BYTES, errorBody, parseJsonText, answerFailure, tooLarge, validBody } from "@/lib/api/protocol";
 import { authorizeBearer } from "@/lib/auth/bearer";
 import { answerIngest } from "@/lib/events/ingest";
 import { securityHeaders } from "@/lib/security-headers";
@@ -38,7 +38,7 @@ export async function serveFastIngest(req: IncomingMessage, res: ServerResponse)
     const input = validBody(ingestEventsEndpoint.body, parseJsonText(await readBody(req)));
     ({ status, body } = await answerIngest(database, org.id, input));
   } catch (e) {
-    const error = toAppError(e);
+    const error = answerFailure(e);
     ({ status } = error);
     body = errorBody(error);
     // A refused body may still be arriving: do not read it, close the connection after answering.

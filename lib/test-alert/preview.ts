@@ -1,5 +1,5 @@
 import type { ChannelType } from "@/db/schema/values";
-import type { ChannelRow } from "@/db/queries/channels";
+import type { ChannelRow } from "@/lib/channels/service";
 import type { DbOrTx } from "@/db/client";
 import { channelTarget } from "@/lib/channels/config";
 import { USER_AGENT } from "@/lib/channels/http";

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, or } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { channels, products } from "@/db/schema";
-import type { ChannelRow } from "@/db/queries/channels";
+import type { ChannelRow } from "@/lib/channels/service";
 import { productBySlug } from "@/lib/accounts/products";
 import { can, type Principal } from "@/lib/auth/permissions";
 import { forbidden, invalid, type FieldErrors } from "@/lib/errors";

@@ -1,5 +1,5 @@
 import type { Db } from "@/db/client";
-import { createChannel } from "@/db/queries/channels";
+import { createChannel } from "@/lib/channels/service";
 import { productAdmins, products } from "@/db/schema";
 import type { Actor, Principal } from "@/lib/auth/permissions";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";

@@ -28,7 +28,7 @@ export function addressList(value: string | string[]): string[] {
 
 // --- URLs -------------------------------------------------------------------
 
-export function parseUrl(value: string): URL | null {
+function parseUrl(value: string): URL | null {
   try {
     return new URL(value);
   } catch {
@@ -36,7 +36,7 @@ export function parseUrl(value: string): URL | null {
   }
 }
 
-export const urlString = z.string(required("a URL")).trim().min(1, "is required").max(2048, "must be at most 2,048 characters");
+const urlString = z.string(required("a URL")).trim().min(1, "is required").max(2048, "must be at most 2,048 characters");
 
 /** A URL that must be https on one of the given hosts, with a path the receiver expects. */
 export function receiverUrl(check: (url: URL) => string | null) {

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import Database from "better-sqlite3";
 import { closeDb, openSqlite, setDb, sqliteOf } from "@/db/client";
-import { createChannel } from "@/db/queries/channels";
+import { createChannel } from "@/lib/channels/service";
 import { runSetup } from "@/lib/accounts/setup";
 import { createToken } from "@/lib/accounts/tokens";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";

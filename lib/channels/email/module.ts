@@ -3,7 +3,7 @@ import { env } from "@/lib/env";
 import { RECIPIENT_GROUPS } from ".";
 import { emailHtml, emailSubject, emailText } from "./render";
 import { utf8Excerpt } from "@/lib/net/post";
-import { isRetried, retryDecision, SMTP_CONNECTIONS, SMTP_TIMEOUT_MS } from "@/lib/dispatch/policy";
+import { isRetried, retryDecision, ATTEMPT_TIMEOUT_MS, SMTP_CONNECTIONS } from "@/lib/dispatch/policy";
 import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext, SendResult } from "../types";
 import { templated, withTemplate } from "../template";
 
@@ -24,7 +24,7 @@ function mailTransport(): Transporter | null {
     globalForMail.heraldMailer?.transport.close();
     // Options go into the URL: nodemailer ignores other options when given a `url`.
     const withOptions = new URL(url);
-    const defaults = { pool: "true", maxConnections: `${SMTP_CONNECTIONS}`, connectionTimeout: `${SMTP_TIMEOUT_MS}`, greetingTimeout: `${SMTP_TIMEOUT_MS}`, socketTimeout: `${SMTP_TIMEOUT_MS}` };
+    const defaults = { pool: "true", maxConnections: `${SMTP_CONNECTIONS}`, connectionTimeout: `${ATTEMPT_TIMEOUT_MS}`, greetingTimeout: `${ATTEMPT_TIMEOUT_MS}`, socketTimeout: `${ATTEMPT_TIMEOUT_MS}` };
     for (const [key, value] of Object.entries(defaults)) {
       if (!withOptions.searchParams.has(key)) withOptions.searchParams.set(key, value);
     }

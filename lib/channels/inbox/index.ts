@@ -2,7 +2,7 @@ import { z } from "zod";
 import { addressList, channelBase, emailAddress, required } from "@/lib/validation/channel-fields";
 import { defineChannelType } from "../definition";
 
-export const MAX_INBOX_MEMBERS = 500;
+const MAX_INBOX_MEMBERS = 500;
 
 /**
  * Who sees an inbox channel's notifications: e-mail addresses of org members

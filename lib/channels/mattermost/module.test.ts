@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { createChannel, getChannel } from "@/db/queries/channels";
+import { createChannel, getChannel } from "@/lib/channels/service";
 import type { Actor } from "@/lib/auth/permissions";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";

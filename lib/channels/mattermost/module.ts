@@ -16,8 +16,8 @@ import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, Se
 
 export const MATTERMOST_LIMITS = { title: 250, text: 4000, fieldValue: 1000, fields: 20, fallback: 300 };
 
-export type MattermostField = { short: boolean; title: string; value: string };
-export type MattermostAttachment = {
+type MattermostField = { short: boolean; title: string; value: string };
+type MattermostAttachment = {
   fallback: string;
   color: string;
   title: string;

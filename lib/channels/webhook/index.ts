@@ -10,7 +10,7 @@ export const AUTH_METHODS = ["none", "bearer", "basic", "apikey", "headers"] as 
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** Secret fields per auth method: switching methods clears the others. */
-export const AUTH_SECRET_FIELDS = { none: [], bearer: ["token"], basic: ["password"], apikey: ["headerValue"], headers: ["headers"] } as const;
+const AUTH_SECRET_FIELDS = { none: [], bearer: ["token"], basic: ["password"], apikey: ["headerValue"], headers: ["headers"] } as const;
 const AUTH_PLAIN_FIELDS = { none: [], bearer: [], basic: ["username"], apikey: ["headerName"], headers: [] } as const;
 
 const webhookUrlSchema = receiverUrl((url) => {
@@ -33,7 +33,7 @@ const REFUSED_HEADERS = new Set(["host", "content-length", "transfer-encoding", 
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Why a header name cannot be used, or null. */
-export function headerNameProblem(name: string): string | null {
+function headerNameProblem(name: string): string | null {
   if (!name) return "is required";
   if (name.length > 100 || !TOKEN_CHARS.test(name)) return `"${name}" is not a valid header name`;
   const lower = name.toLowerCase();
@@ -58,7 +58,7 @@ const secretValue = (max = 4096) =>
     .regex(HEADER_VALUE, "must not contain line breaks or control characters");
 
 /** A JSON object of header name → string value (text or an object); normalised to a JSON string. */
-export const customHeadersSchema = z
+const customHeadersSchema = z
   .union([z.string(), z.record(z.string(), z.unknown())], required("a JSON object of header names to values"))
   .transform((value, ctx) => {
     let parsed: unknown = value;
@@ -90,7 +90,7 @@ export const customHeadersSchema = z
     return JSON.stringify(Object.fromEntries(entries));
   });
 
-export const webhookAuthSchema = z.discriminatedUnion(
+const webhookAuthSchema = z.discriminatedUnion(
   "method",
   [
     z.object({ method: z.literal("none") }),
@@ -105,9 +105,8 @@ export const webhookAuthSchema = z.discriminatedUnion(
   ],
   { error: () => `must be one of ${AUTH_METHODS.join(", ")}` },
 );
-export type WebhookAuth = z.output<typeof webhookAuthSchema>;
 
-export const signingSecretSchema = z
+const signingSecretSchema = z
   .string()
   .trim()
   .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be a Standard Webhooks secret: whsec_ followed by base64")

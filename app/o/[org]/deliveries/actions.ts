@@ -23,7 +23,7 @@ export const replayDeliveriesAction = validatedAction(withOrg(replaySchema), asy
   return result;
 });
 
-/** Used by the channel health badge (components/channel-health.tsx) wherever channels are listed. */
+/** Used by the channel health badge on the Notifications page (app/o/[org]/notifications/_components/channel-health.tsx). */
 export const enableChannelAction = validatedAction(withOrg(z.object({ channelId: z.string().min(1).max(100) })), async ({ org, channelId }) => {
   const { principal, org: o } = await authorize(org, "org:configure");
   const result = await enableChannel(db(), o.id, actorOf(principal), channelId);

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { db } from "@/db/client";
-import { createChannel, deleteChannel, revealSigningSecret, rotateSigningSecret, updateChannel } from "@/db/queries/channels";
+import { createChannel, deleteChannel, revealSigningSecret, rotateSigningSecret, updateChannel } from "@/lib/channels/service";
 import { validatedAction } from "@/lib/actions";
 import { authorize } from "@/lib/auth/authorize";
 import { actorOf } from "@/lib/auth/permissions";

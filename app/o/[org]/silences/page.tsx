@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { db } from "@/db/client";
-import { listChannels } from "@/db/queries/channels";
+import { listChannels } from "@/lib/channels/service";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { listProducts } from "@/lib/accounts/products";
 import { authorizePage } from "@/lib/auth/page-guard";

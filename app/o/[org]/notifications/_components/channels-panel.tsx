@@ -4,7 +4,7 @@ import { definitionOf } from "@/lib/channels/definitions";
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
-import { ChannelFigures, ChannelHealth, isSending } from "@/components/channel-health";
+import { ChannelFigures, ChannelHealth, isSending } from "./channel-health";
 import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";

@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { listChannels, rulesUsingChannel } from "@/db/queries/channels";
+import { listChannels, rulesUsingChannel } from "@/lib/channels/service";
 import { listMembers } from "@/lib/accounts/members";
 import { env } from "@/lib/env";
 import { ChannelsPanel } from "./channels-panel";

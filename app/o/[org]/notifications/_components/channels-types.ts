@@ -1,4 +1,4 @@
-import type { PublicChannel } from "@/db/queries/channels";
+import type { PublicChannel } from "@/lib/channels/service";
 
 /** What the console's channel components receive from the server (the masked public shape). */
 export type ChannelView = PublicChannel;

@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { listChannels } from "@/db/queries/channels";
+import { listChannels } from "@/lib/channels/service";
 import { listProducts } from "@/lib/accounts/products";
 import { orgCatalog } from "@/lib/events/catalog";
 import { listRules } from "@/lib/rules/queries";

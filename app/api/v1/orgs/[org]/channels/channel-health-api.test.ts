@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/client";
-import { listChannels } from "@/db/queries/channels";
+import { listChannels } from "@/lib/channels/service";
 import { insertApiToken } from "@/lib/auth/api-tokens";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { insertChannel, queueDelivery, startReceiver, type Reply } from "@/lib/dispatch/test-support";

@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { createChannel, listChannels } from "@/db/queries/channels";
+import { createChannel, listChannels } from "@/lib/channels/service";
 import { createChannelEndpoint, listChannelsEndpoint } from "@/lib/api/endpoints/channels";
 import { handle } from "@/lib/api/handler";
 import { actorOf } from "@/lib/auth/permissions";

@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { listChannels } from "@/db/queries/channels";
+import { listChannels } from "@/lib/channels/service";
 import { Card } from "@/components/ui/card";
 import { authorize } from "@/lib/auth/authorize";
 import { listNotifications } from "@/lib/rules/product-notifications";

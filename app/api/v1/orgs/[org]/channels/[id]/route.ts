@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { deleteChannel, getChannel, updateChannel } from "@/db/queries/channels";
+import { deleteChannel, getChannel, updateChannel } from "@/lib/channels/service";
 import { deleteChannelEndpoint, getChannelEndpoint, updateChannelEndpoint } from "@/lib/api/endpoints/channels";
 import { handle } from "@/lib/api/handler";
 import { actorOf } from "@/lib/auth/permissions";

@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { revealSigningSecret } from "@/db/queries/channels";
+import { revealSigningSecret } from "@/lib/channels/service";
 import { revealSigningSecretEndpoint } from "@/lib/api/endpoints/channels";
 import { handle } from "@/lib/api/handler";
 import { actorOf } from "@/lib/auth/permissions";

@@ -1,5 +1,5 @@
 import { db } from "@/db/client";
-import { rotateSigningSecret } from "@/db/queries/channels";
+import { rotateSigningSecret } from "@/lib/channels/service";
 import { rotateSigningSecretEndpoint } from "@/lib/api/endpoints/channels";
 import { handle } from "@/lib/api/handler";
 import { actorOf } from "@/lib/auth/permissions";

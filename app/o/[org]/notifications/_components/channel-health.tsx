@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
-import type { PublicChannel } from "@/db/queries/channels";
+import type { PublicChannel } from "@/lib/channels/service";
 
 export type ChannelHealthInfo = Pick<
   PublicChannel,

@@ -18,7 +18,7 @@ import {
   revealSigningSecret,
   rotateSigningSecret,
   updateChannel,
-} from "./channels";
+} from "./service";
 
 useTestEnvironment({ SMTP_URL: "smtp://127.0.0.1:2525", HERALD_ALLOW_PRIVATE_TARGETS: "0" });
 
