@@ -6,7 +6,7 @@ import { closeMailTransport } from "@/lib/channels/email/module";
 import { startReceiver, startSmtpServer, useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { storedBytes } from "@/lib/channels/testing/stored";
 import { dispatchOnce } from "@/lib/dispatch/run";
-import { setOutboundDispatcher } from "@/lib/net/outbound";
+import { setOutboundAgent } from "@/lib/net/outbound";
 import { createRule } from "@/lib/rules/queries";
 import { ruleSchema } from "@/lib/validation/rules";
 import { APP, callRoute, discoverRoutes, type RouteOperation } from "./routes";
@@ -92,13 +92,13 @@ beforeAll(async () => {
       }))
       .persist();
   }
-  setOutboundDispatcher(mock);
+  setOutboundAgent(mock);
   db = await seeded.fresh();
 });
 
 afterAll(async () => {
   restore.forEach((r) => r());
-  setOutboundDispatcher(undefined);
+  setOutboundAgent(undefined);
   closeMailTransport();
   await seeded.close();
   await receiver.close();

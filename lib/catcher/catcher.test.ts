@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { posterThrough } from "@/lib/net/post";
 import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { sendChannelTest } from "@/lib/channels/test-send";
 import { postJson } from "@/lib/channels/http";
 import { useTestEnvironment } from "@/lib/channels/testing/receivers";
 import { createGuardedAgent } from "@/lib/net/guarded-agent";
-import { setOutboundDispatcher } from "@/lib/net/outbound";
+import { setOutboundAgent } from "@/lib/net/outbound";
 import { createChannelSchema } from "@/lib/validation/channels";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { CATCHER_LIMITS, createCatcher, deleteCatcher, getCatcher, listCatchers, listCaughtRequests, setCatcherChannel } from "./catchers";
@@ -58,7 +59,7 @@ let orgB: string;
 beforeAll(async () => {
   // Before anything reads env(): this server is the public URL, and private targets stay refused.
   useTestEnvironment({ HERALD_PUBLIC_URL: base, HERALD_ALLOW_PRIVATE_TARGETS: "0" });
-  setOutboundDispatcher(undefined);
+  setOutboundAgent(undefined);
   db = await testDb();
   orgA = (await seedOrg(db, "acme")).org.id;
   orgB = (await seedOrg(db, "other")).org.id;
@@ -172,11 +173,11 @@ describe("the outbound guard's exception is exactly this instance's /catch/{toke
     }
     const agent = createGuardedAgent({ allowPrivate: false, publicUrl: base });
     for (const url of [`${base}/api/dispatch`, `${catcher.url}?x=1`, `${base}/catch/../api/dispatch`, `${base}/catch/%2e%2e/api/dispatch`]) {
-      const result = await postJson(url, { body: "{}" }, { dispatcher: agent });
+      const result = await postJson(url, { body: "{}" }, { poster: posterThrough(agent) });
       expect(result.error, url).toMatch(/refused by the address guard/);
     }
     expect(otherPaths).toEqual([]);
     // The same guard does let the catcher itself through.
-    expect(await postJson(catcher.url, { body: "{}" }, { dispatcher: agent })).toMatchObject({ ok: true, statusCode: 200 });
+    expect(await postJson(catcher.url, { body: "{}" }, { poster: posterThrough(agent) })).toMatchObject({ ok: true, statusCode: 200 });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardedAgent } from "@/lib/net/guarded-agent";
+import { posterThrough } from "@/lib/net/post";
 import { HttpThread } from "@/lib/net/http-thread-client";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/net/post";
 import { version } from "@/package.json";
@@ -27,14 +28,14 @@ const transports = [
     name: "sent in this thread",
     open: () => {
       const agent = createGuardedAgent({ allowPrivate: true });
-      return { ctx: { dispatcher: agent } as Pick<SendContext, "dispatcher" | "poster">, close: () => agent.close() };
+      return { ctx: { poster: posterThrough(agent) } as Pick<SendContext, "poster">, close: () => agent.close() };
     },
   },
   {
     name: "sent by the sending thread",
     open: () => {
       const thread = new HttpThread({ allowPrivate: true });
-      return { ctx: { poster: thread.post } as Pick<SendContext, "dispatcher" | "poster">, close: () => thread.close() };
+      return { ctx: { poster: thread.post } as Pick<SendContext, "poster">, close: () => thread.close() };
     },
   },
 ];
@@ -131,7 +132,7 @@ describe.each(transports)("postJson against a real receiver, $name", (transport)
         throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
       },
     });
-    const result = await postJson("https://nowhere.example/secret-path-token", { body: "{}" }, { dispatcher: noDns });
+    const result = await postJson("https://nowhere.example/secret-path-token", { body: "{}" }, { poster: posterThrough(noDns) });
     expect(result.error).toBe("DNS lookup of nowhere.example failed (ENOTFOUND)");
     expect(JSON.stringify(result)).not.toContain("secret-path-token");
     await noDns.close();

@@ -1,8 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import { AddressRefusedError } from "@/lib/net/address-guard";
 import { ATTEMPT_TIMEOUT_MS, isRetried, parseRetryAfter, retryDecision } from "@/lib/dispatch/policy";
-import { outboundDispatcher } from "@/lib/net/outbound";
-import { post } from "@/lib/net/post";
+import { outboundPoster } from "@/lib/net/outbound";
 import type { RateLimitInfo, SendContext, SendResult } from "./types";
 import { version } from "@/package.json";
 
@@ -106,7 +105,7 @@ function parsedUrl(url: string): URL {
 }
 
 /** POSTs one JSON body and reports the outcome; never throws for the receiver's failures. */
-export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "dispatcher" | "poster" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
+export async function postJson(url: string, message: HttpMessage, ctx: Pick<SendContext, "poster" | "timeoutMs" | "onRateLimit"> = {}): Promise<SendResult> {
   const timeoutMs = ctx.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
   const target = parsedUrl(url);
   const started = performance.now();
@@ -114,7 +113,7 @@ export async function postJson(url: string, message: HttpMessage, ctx: Pick<Send
   try {
     const headers = { "user-agent": USER_AGENT, ...messageHeaders(message), "content-type": "application/json" };
     const request = { origin: target.origin, path: target.pathname + target.search, body: message.body, headers, timeoutMs };
-    const response = await (ctx.poster ? ctx.poster(request) : post(ctx.dispatcher ?? outboundDispatcher(), request));
+    const response = await (ctx.poster ?? outboundPoster)(request);
     // The channel's secrets are taken out of the excerpt by the caller (lib/channels/registry.ts), once per send.
     const { status, excerpt } = response;
     const result: SendResult = { ok: status >= 200 && status < 300, durationMs: elapsed(), statusCode: status, retryable: false };

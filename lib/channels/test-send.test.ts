@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { MockAgent } from "undici";
+import { posterThrough } from "@/lib/net/post";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
@@ -147,7 +148,7 @@ describe("Send test to Slack, Discord and Teams (their servers stood in for by a
   it("slack: posts Block Kit with a text fallback to the stored URL", async () => {
     const { agent, bodies } = mockReceiver("https://hooks.slack.com");
     const channel = await create({ type: "slack", name: "s", url: "https://hooks.slack.com/services/T000/B000/XXXX" });
-    const result = await sendChannelTest(db, orgId, channel.id, { dispatcher: agent });
+    const result = await sendChannelTest(db, orgId, channel.id, { poster: posterThrough(agent) });
     expect(result).toMatchObject({ ok: true, status: 200 });
     expect(bodies).toHaveLength(1);
     expect(bodies[0].path).toBe("/services/T000/B000/XXXX");
@@ -158,7 +159,7 @@ describe("Send test to Slack, Discord and Teams (their servers stood in for by a
   it("discord: posts embeds within limits, mentions disabled", async () => {
     const { agent, bodies } = mockReceiver("https://discord.com");
     const channel = await create({ type: "discord", name: "d", url: "https://discord.com/api/webhooks/123/tok" });
-    expect(await sendChannelTest(db, orgId, channel.id, { dispatcher: agent })).toMatchObject({ ok: true, status: 200 });
+    expect(await sendChannelTest(db, orgId, channel.id, { poster: posterThrough(agent) })).toMatchObject({ ok: true, status: 200 });
     const body = bodies[0].body as { embeds: Parameters<typeof embedChars>[0][]; allowed_mentions: unknown };
     expect(body.allowed_mentions).toEqual({ parse: [] });
     expect(body.embeds).toHaveLength(1);
@@ -169,7 +170,7 @@ describe("Send test to Slack, Discord and Teams (their servers stood in for by a
   it("teams: posts an Adaptive Card under 28 KB", async () => {
     const { agent, bodies } = mockReceiver("https://prod-01.westeurope.logic.azure.com");
     const channel = await create({ type: "teams", name: "t", url: "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s" });
-    expect(await sendChannelTest(db, orgId, channel.id, { dispatcher: agent })).toMatchObject({ ok: true, status: 200 });
+    expect(await sendChannelTest(db, orgId, channel.id, { poster: posterThrough(agent) })).toMatchObject({ ok: true, status: 200 });
     expect(bodies[0].body).toMatchObject({ type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive" }] });
     expect(messageBytes(bodies[0].body)).toBeLessThanOrEqual(28 * 1024);
     await agent.close();

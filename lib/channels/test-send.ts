@@ -22,7 +22,7 @@ export async function sendChannelTest(
   db: DbOrTx,
   orgId: string,
   channelId: string,
-  options: Pick<SendContext, "dispatcher" | "timeoutMs"> = {},
+  options: Pick<SendContext, "poster" | "timeoutMs"> = {},
 ): Promise<TestSendResult> {
   const row = await channelRow(db, orgId, channelId);
   const typeModule = channelModule(row.type);
@@ -44,7 +44,7 @@ export async function sendChannelTest(
  * what the receiver answered, unless the caller opted out with `skipTest`.
  * An inbox has no receiver: nothing to test.
  */
-export async function requireWorkingReceiver(db: DbOrTx, orgId: string, input: ChannelInput, options: Pick<SendContext, "dispatcher" | "timeoutMs"> = {}) {
+export async function requireWorkingReceiver(db: DbOrTx, orgId: string, input: ChannelInput, options: Pick<SendContext, "poster" | "timeoutMs"> = {}) {
   if (channelModule(input.type).transport === "database") return;
   const [org] = await db.select({ slug: orgs.slug, name: orgs.name }).from(orgs).where(eq(orgs.id, orgId)).limit(1);
   if (!org) throw new AppError("not_found", "Organization not found");
@@ -65,7 +65,7 @@ async function sendSample(
   channel: SendableChannel,
   org: { slug: string; name: string },
   product: { slug: string; name: string } | null,
-  options: Pick<SendContext, "dispatcher" | "timeoutMs">,
+  options: Pick<SendContext, "poster" | "timeoutMs">,
 ): Promise<TestSendResult> {
   const event = testEvent({ org, product, publicUrl: env().publicUrl });
   const result = await channelModule(channel.type).send(channel, [event], {

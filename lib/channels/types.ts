@@ -1,4 +1,3 @@
-import type { Dispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
 import type { ChannelType, Severity } from "@/db/schema/values";
 import type { FieldErrors } from "@/lib/errors";
@@ -52,9 +51,10 @@ export type SendContext = {
    * per-channel pacing hook. Absent: messages go out back to back.
    */
   pace?: () => Promise<void>;
-  /** The HTTP dispatcher to send through; the guarded shared agent unless given (tests inject a MockAgent). */
-  dispatcher?: Dispatcher;
-  /** Sends the POST instead of `dispatcher` (the dispatcher's sending thread, lib/net/http-thread-client.ts). */
+  /**
+   * How each POST is sent — the one way to change it: the delivery engine's sending thread
+   * (lib/net/http-thread-client.ts), a test's agent (posterThrough). The process's guarded agent unless given.
+   */
   poster?: Poster;
   /** Per-attempt limit; 15 s unless given. */
   timeoutMs?: number;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MockAgent } from "undici";
+import { posterThrough } from "@/lib/net/post";
 import type { Db } from "@/db/client";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce } from "./run";
@@ -51,7 +52,7 @@ describe("attempt logs", () => {
     await queueMany(db, 1, { orgId, channelId: hook });
     await queueMany(db, 1, { orgId, channelId: fine });
 
-    const counts = await dispatchOnce(db, { deadlineMs: 20_000, httpDispatcher: agent });
+    const counts = await dispatchOnce(db, { deadlineMs: 20_000, poster: posterThrough(agent) });
     expect(counts.delivered).toBe(1);
 
     const attempts = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "delivery attempt");

@@ -1,4 +1,3 @@
-import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
@@ -26,7 +25,6 @@ export type AttemptSettings = {
   db: Db;
   schedule: readonly number[];
   timeoutMs?: number;
-  httpDispatcher?: HttpDispatcher;
   poster?: Poster;
 };
 
@@ -51,7 +49,6 @@ async function send(job: Job, pace: Pace, settings: AttemptSettings): Promise<{ 
     resolveGroup: recipientGroupResolver(settings.db, delivery.orgId),
     pace,
   };
-  if (settings.httpDispatcher) ctx.dispatcher = settings.httpDispatcher;
   if (settings.poster) ctx.poster = settings.poster;
   if (settings.timeoutMs !== undefined) ctx.timeoutMs = settings.timeoutMs;
   // A retry of several messages: the ones an earlier attempt got accepted are not sent again (only retries

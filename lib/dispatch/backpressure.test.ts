@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
+import { posterThrough } from "@/lib/net/post";
 import { MockAgent } from "undici";
 import { closeDb, type Db } from "@/db/client";
 import { attempts, channels, deliveries, events } from "@/db/schema";
@@ -169,8 +170,8 @@ describe("pace and hold are the channel's, shared by every worker", () => {
     const other = secondHandle(db);
     cleanup.push(() => closeDb(other));
     // Small batches, so that both workers hold part of the queue.
-    const a = dispatcher({ owner: "worker-a", httpDispatcher: agent, batchSize: 2, concurrency: 1 });
-    const b = dispatcher({ db: other, owner: "worker-b", httpDispatcher: agent, batchSize: 2, concurrency: 1 });
+    const a = dispatcher({ owner: "worker-a", poster: posterThrough(agent), batchSize: 2, concurrency: 1 });
+    const b = dispatcher({ db: other, owner: "worker-b", poster: posterThrough(agent), batchSize: 2, concurrency: 1 });
     await waitFor(allDelivered(ids), 60_000, "8 Slack messages delivered");
     expect(sent).toHaveLength(8);
     expect(a.counts.delivered + b.counts.delivered).toBe(8);

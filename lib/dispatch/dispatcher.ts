@@ -1,7 +1,6 @@
 import os from "node:os";
 import { definitionOf } from "@/lib/channels/definitions";
 import crypto from "node:crypto";
-import type { Dispatcher as HttpDispatcher } from "undici";
 import type { Poster } from "@/lib/net/post";
 import { channelModule } from "@/lib/channels/registry";
 import type { Db } from "@/db/client";
@@ -35,9 +34,7 @@ export type DispatcherOptions = {
   batchSize?: number;
   /** Per-attempt limit: the receiver's time, from the request written to the answer read (15 s unless given). */
   timeoutMs?: number;
-  /** Where HTTP requests go (the guarded shared agent unless given). */
-  httpDispatcher?: HttpDispatcher;
-  /** Sends the POSTs instead (the worker's sending thread, lib/net/http-thread-client.ts). */
+  /** How POSTs are sent (lib/channels/types.ts SendContext.poster): the worker's sending thread, a test's agent; the guarded shared agent unless given. */
   poster?: Poster;
   /** Longest idle sleep when nothing says when work is next due. */
   pollMs?: number;
@@ -96,7 +93,6 @@ export class DeliveryDispatcher {
   private readonly timeoutMs: number | undefined;
   /** The longest an attempt can take: connecting, then the receiver's time, each bounded by the timeout. */
   private readonly attemptBudgetMs: number;
-  private readonly httpDispatcher: HttpDispatcher | undefined;
   private readonly poster: Poster | undefined;
   private readonly pollMs: number;
   private readonly schedule: readonly number[];
@@ -154,7 +150,6 @@ export class DeliveryDispatcher {
     this.batchSize = options.batchSize ?? 500;
     this.maxHeld = Math.max(this.batchSize, this.concurrency * 2);
     this.timeoutMs = options.timeoutMs;
-    this.httpDispatcher = options.httpDispatcher;
     this.poster = options.poster;
     this.pollMs = options.pollMs ?? 5_000;
     this.schedule = options.retrySchedule ?? e.HERALD_RETRY_SCHEDULE;
@@ -455,7 +450,7 @@ export class DeliveryDispatcher {
       this.pump();
     }
     const pace = () => (lane.shared ? this.waitForSlot(lane) : sleep(lane.reserve()));
-    const record = await attemptDelivery(job, pace, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, httpDispatcher: this.httpDispatcher, poster: this.poster });
+    const record = await attemptDelivery(job, pace, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, poster: this.poster });
     this.counts[record.outcome === "retry" ? "retried" : record.outcome]++;
     if (record.hold && "channel" in job.channel) {
       const { hold } = record;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MockAgent } from "undici";
+import { posterThrough } from "@/lib/net/post";
 import { closeDb, type Db } from "@/db/client";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { dispatchOnce } from "./run";
@@ -54,7 +55,7 @@ describe("per-channel pacing", () => {
     const channelId = await insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/x" } });
     await queueMany(db, 10, { orgId, channelId });
 
-    const counts = await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+    const counts = await dispatchOnce(db, { deadlineMs: 30_000, poster: posterThrough(agent) });
 
     expect(counts.delivered).toBe(10);
     expect(sent).toHaveLength(10);
@@ -71,7 +72,7 @@ describe("per-channel pacing", () => {
     await queueMany(db, 3, { orgId, channelId: a });
     await queueMany(db, 3, { orgId, channelId: b });
 
-    await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+    await dispatchOnce(db, { deadlineMs: 30_000, poster: posterThrough(agent) });
 
     const ofA = sent.filter((s) => s.path.endsWith("/a"));
     const ofB = sent.filter((s) => s.path.endsWith("/b"));
@@ -85,7 +86,7 @@ describe("per-channel pacing", () => {
     answer("https://example.webhook.office.com");
     const channelId = await insertChannel(db, orgId, { type: "teams", secrets: { url: "https://example.webhook.office.com/webhookb2/x" } });
     await queueMany(db, 6, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+    await dispatchOnce(db, { deadlineMs: 30_000, poster: posterThrough(agent) });
     expect(sent).toHaveLength(6);
     for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(240);
   });
@@ -95,7 +96,7 @@ describe("per-channel pacing", () => {
     answer("https://discord.com", (n) => ({ "x-ratelimit-remaining": String(Math.max(0, 2 - n)), "x-ratelimit-reset-after": "1.5" }));
     const channelId = await insertChannel(db, orgId, { type: "discord", secrets: { url: "https://discord.com/api/webhooks/1/tok" } });
     await queueMany(db, 4, { orgId, channelId });
-    await dispatchOnce(db, { deadlineMs: 30_000, httpDispatcher: agent });
+    await dispatchOnce(db, { deadlineMs: 30_000, poster: posterThrough(agent) });
     expect(sent).toHaveLength(4);
     const [g1, g2, g3] = gaps(sent);
     expect(g1).toBeGreaterThanOrEqual(390);
@@ -108,11 +109,11 @@ describe("per-channel pacing", () => {
     const channelId = await insertChannel(db, orgId, { type: "teams", secrets: { url: "https://example.webhook.office.com/webhookb2/x" } });
     await queueMany(db, 36, { orgId, channelId });
     // 36 messages at ≤ 4/s take ~9 s; the lease is 6.5 s (the shortest a 0.5 s attempt allows), renewed every ~2 s.
-    const first = dispatchOnce(db, { deadlineMs: 45_000, httpDispatcher: agent, timeoutMs: 500, leaseMs: 1 });
+    const first = dispatchOnce(db, { deadlineMs: 45_000, poster: posterThrough(agent), timeoutMs: 500, leaseMs: 1 });
     // 28 sent at ≤ 4/s: at least 6.75 s since the claim, past the first lease, with 8 still held.
     await waitFor(() => sent.length >= 28, 40_000, "28 messages sent");
     const other = secondHandle(db);
-    const second = await dispatchOnce(other, { deadlineMs: 1_000, httpDispatcher: agent, timeoutMs: 500, leaseMs: 1 });
+    const second = await dispatchOnce(other, { deadlineMs: 1_000, poster: posterThrough(agent), timeoutMs: 500, leaseMs: 1 });
     const counts = await first;
     await closeDb(other);
 

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { posterThrough } from "@/lib/net/post";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inArray } from "drizzle-orm";
 import type { Dispatcher } from "undici";
@@ -84,7 +85,7 @@ function countingAgent() {
     });
   });
   agent = guarded;
-  return { dispatcher: counted, handed };
+  return { poster: posterThrough(counted), handed };
 }
 
 describe("a slow receiver sent more than the connections to it", () => {
@@ -100,9 +101,9 @@ describe("a slow receiver sent more than the connections to it", () => {
       });
       ids.push(...(await queueMany(db, perChannel, { orgId, channelId })));
     }
-    const { dispatcher: httpDispatcher, handed } = countingAgent();
+    const { poster, handed } = countingAgent();
     // Room for both lanes at once: only the per-origin bound keeps the receiver at its connections.
-    const worker = new DeliveryDispatcher({ db, httpDispatcher, timeoutMs: TIMEOUT_MS, concurrency: 4 * CONNECTIONS_PER_ORIGIN, retrySchedule: [1, 1], pollMs: 200 });
+    const worker = new DeliveryDispatcher({ db, poster, timeoutMs: TIMEOUT_MS, concurrency: 4 * CONNECTIONS_PER_ORIGIN, retrySchedule: [1, 1], pollMs: 200 });
     worker.start();
     try {
       await waitFor(

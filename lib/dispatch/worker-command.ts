@@ -1,6 +1,6 @@
 import { closeDb, db } from "@/db/client";
 import { closeMailTransport } from "@/lib/channels/email/module";
-import { outboundDispatcher } from "@/lib/net/outbound";
+import { outboundAgent } from "@/lib/net/outbound";
 import { HttpThread } from "@/lib/net/http-thread-client";
 import { log } from "@/lib/log";
 import type { DispatcherOptions } from "./dispatcher";
@@ -26,7 +26,7 @@ export async function runWorkerCommand(options: Partial<Omit<DispatcherOptions, 
   // Idle keep-alive connections (and, on PostgreSQL, the pool's idle clients) would hold
   // the process open for their timeouts: a stopped worker exits at once.
   closeMailTransport();
-  await outboundDispatcher().destroy();
+  await outboundAgent().destroy();
   log.info("worker stopped", { owner: worker.owner, ...worker.counts });
   await closeDb(db());
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChannel } from "@/lib/channels/service";
+import { posterThrough } from "@/lib/net/post";
 import { postJson } from "@/lib/channels/http";
 import { startReceiver, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { checkUrlTarget } from "@/lib/channels/target-check";
@@ -50,7 +51,7 @@ describe("DNS rebinding", () => {
       });
       expect(lookup.questions).toBe(1);
       const before = receiver.requests.length;
-      const result = await sendChannelTest(db, org.id, channel.id, { dispatcher: createGuardedAgent({ allowPrivate: false, lookup }) });
+      const result = await sendChannelTest(db, org.id, channel.id, { poster: posterThrough(createGuardedAgent({ allowPrivate: false, lookup })) });
       expect(lookup.questions).toBeGreaterThanOrEqual(2);
       expect(result.ok).toBe(false);
       expect(result.error).toMatch(/rebind\.attacker\.example resolves to 127\.0\.0\.1, which is a loopback address/);
@@ -64,10 +65,10 @@ describe("DNS rebinding", () => {
     const lookup = rebindingResolver();
     const agent = createGuardedAgent({ allowPrivate: false, lookup });
     // The first answer is public (nothing listens there from this sandbox): the attempt fails on the network, not the guard.
-    const first = await postJson(`http://rebind2.attacker.example:${receiver.port}/hook`, { body: "{}" }, { dispatcher: agent, timeoutMs: 1500 });
+    const first = await postJson(`http://rebind2.attacker.example:${receiver.port}/hook`, { body: "{}" }, { poster: posterThrough(agent), timeoutMs: 1500 });
     expect(first.ok).toBe(false);
     expect(first.error ?? "").not.toMatch(/address guard/);
-    const second = await postJson(`http://rebind2.attacker.example:${receiver.port}/hook`, { body: "{}" }, { dispatcher: agent, timeoutMs: 1500 });
+    const second = await postJson(`http://rebind2.attacker.example:${receiver.port}/hook`, { body: "{}" }, { poster: posterThrough(agent), timeoutMs: 1500 });
     expect(second.error).toMatch(/refused by the address guard: .*loopback/);
     await agent.close();
   });
@@ -82,7 +83,7 @@ describe("all-zero and other spellings of this machine", () => {
     "refuses %s at connect time without sending (Linux routes it to this machine)",
     async (urlOf) => {
       const before = receiver.requests.length;
-      const result = await postJson(urlOf(receiver.port), { body: "{}" }, { dispatcher: createGuardedAgent({ allowPrivate: false }) });
+      const result = await postJson(urlOf(receiver.port), { body: "{}" }, { poster: posterThrough(createGuardedAgent({ allowPrivate: false })) });
       expect(result.ok).toBe(false);
       expect(result.error).toMatch(/refused by the address guard: .*unspecified/);
       expect(receiver.requests.length).toBe(before);

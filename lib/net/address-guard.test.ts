@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson } from "@/lib/channels/http";
+import { posterThrough } from "@/lib/net/post";
 import { startReceiver, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { assertPublicHost, checkHostName, refusalReason, type LookupAll } from "./address-guard";
 import { createGuardedAgent } from "./guarded-agent";
@@ -112,7 +113,7 @@ describe("the guarded dispatcher refuses at connect time", () => {
   });
 
   const guarded = (lookup?: LookupAll) => createGuardedAgent({ allowPrivate: false, lookup });
-  const post = (url: string, dispatcher = guarded()) => postJson(url, { body: "{}" }, { dispatcher });
+  const post = (url: string, dispatcher = guarded()) => postJson(url, { body: "{}" }, { poster: posterThrough(dispatcher) });
 
   it.each([
     (port: number) => `http://127.0.0.1:${port}/hook`,

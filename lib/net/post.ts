@@ -28,6 +28,11 @@ export type PostAnswer = { status: number; headers: Partial<Record<(typeof KEPT_
 /** Whatever sends a POST: the local guarded agent, or the thread that owns one (lib/net/http-thread-client.ts). */
 export type Poster = (request: PostRequest) => Promise<PostAnswer>;
 
+/** A Poster that sends through an undici agent of the caller's (a guarded agent, a test's MockAgent). */
+export function posterThrough(agent: Dispatcher): Poster {
+  return (request) => post(agent, request);
+}
+
 /** A `Poster` with resources of its own to release (a thread). */
 export type Sender = { post: Poster; close(): Promise<void> };
 

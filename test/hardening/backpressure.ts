@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
+import { posterThrough } from "@/lib/net/post";
 import path from "node:path";
 import { eq, inArray } from "drizzle-orm";
 import { MockAgent } from "undici";
@@ -166,7 +167,7 @@ export async function backpressureRun(options: { quick: boolean }): Promise<{ fi
     const channelId = await insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/bp" } });
     const count = options.quick ? 10 : 20;
     const ids = await queueMany(db, count, { orgId, channelId });
-    const workers = handles.map((h, i) => new DeliveryDispatcher({ db: h, owner: `worker-${i}`, httpDispatcher: agent, batchSize: 2, concurrency: 1, retrySchedule: SCHEDULE, pollMs: 200 }));
+    const workers = handles.map((h, i) => new DeliveryDispatcher({ db: h, owner: `worker-${i}`, poster: posterThrough(agent), batchSize: 2, concurrency: 1, retrySchedule: SCHEDULE, pollMs: 200 }));
     const { sendsAfterFirstThrottle: _slackSends, ...figures } = await drain(db, workers, ids, 120_000);
     const slack = {
       ...figures,

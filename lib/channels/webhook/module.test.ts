@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { posterThrough } from "@/lib/net/post";
 import { Webhook } from "standardwebhooks";
 import { generateSigningSecret } from "@/lib/crypto/secrets";
 import { eventObject } from "../format";
@@ -100,7 +101,7 @@ describe("webhook signatures", () => {
       const signingSecret = generateSigningSecret();
       const channel = { type: "webhook" as const, settings: { url: receiver.url(), format: "event" }, secrets: { signingSecret } };
       const events = [makeEvent(), makeEvent({}, 2), makeEvent({}, 3)];
-      const result = await postAll(receiver.url(), webhookMessages(channel, events, { messageId: "dlv_split" }), { messageId: "dlv_split", dispatcher: createGuardedAgent({ allowPrivate: true }) });
+      const result = await postAll(receiver.url(), webhookMessages(channel, events, { messageId: "dlv_split" }), { messageId: "dlv_split", poster: posterThrough(createGuardedAgent({ allowPrivate: true })) });
       expect(result.ok).toBe(true);
       expect(receiver.requests).toHaveLength(3);
       const wh = new Webhook(signingSecret);

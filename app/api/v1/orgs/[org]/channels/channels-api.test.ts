@@ -5,7 +5,7 @@ import { insertApiToken } from "@/lib/auth/api-tokens";
 import { startReceiver, useTestEnvironment, type Receiver } from "@/lib/channels/testing/receivers";
 import { storedBytes } from "@/lib/channels/testing/stored";
 import { env } from "@/lib/env";
-import { setOutboundDispatcher } from "@/lib/net/outbound";
+import { setOutboundAgent } from "@/lib/net/outbound";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import * as collection from "./route";
 import * as item from "./[id]/route";
@@ -63,11 +63,11 @@ beforeAll(async () => {
   for (const origin of ["https://hooks.slack.com", "https://discord.com", "https://prod-01.westeurope.logic.azure.com"]) {
     mock.get(origin).intercept({ path: () => true, method: "POST" }).reply(200, "ok").persist();
   }
-  setOutboundDispatcher(mock);
+  setOutboundAgent(mock);
 });
 afterAll(async () => {
   restore.forEach((r) => r());
-  setOutboundDispatcher(undefined);
+  setOutboundAgent(undefined);
   await receiver.close();
   await closeTestDb(db);
 });
