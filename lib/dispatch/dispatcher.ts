@@ -1,5 +1,4 @@
 import os from "node:os";
-import { definitionOf } from "@/lib/channels/definitions";
 import crypto from "node:crypto";
 import type { Poster } from "@/lib/net/post";
 import { channelModule } from "@/lib/channels/registry";
@@ -9,18 +8,22 @@ import { log } from "@/lib/log";
 import { attemptDelivery, type Job } from "./attempt";
 import { channelPacing, holdChannel, takeSendSlot } from "./backpressure";
 import { nextDueAt, recordAndClaim, renewLeases } from "./claim";
-import { Lane, sleep } from "./lanes";
-import { attemptBudgetMs, CONNECTIONS_PER_ORIGIN, DISPATCH_CONCURRENCY, LEASE_MS, stopGraceMs } from "./policy";
+import { LaneScheduler } from "./lane-scheduler";
+import { sleep, type Lane } from "./lanes";
+import { attemptBudgetMs, DISPATCH_CONCURRENCY, LEASE_MS, stopGraceMs } from "./policy";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
 import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { releaseDeadPredecessorLeases } from "./recovery";
 import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
 
 /**
- * The one dispatch engine behind all three runners (in-process worker,
+ * The one delivery engine behind all three runners (in-process worker,
  * `herald worker`, POST /api/dispatch): claims due deliveries in batches,
- * sends them concurrently across channels and paced within each, and
- * records the outcomes in batched transactions.
+ * hands them to its lane scheduler (lib/dispatch/lane-scheduler.ts: which
+ * starts when, concurrently across channels and paced within each), and
+ * records the outcomes in batched transactions. This file is the database
+ * side — claim, flush and lease renewal, one transaction at a time — and the
+ * lifecycle (start, wake, idle, stop).
  */
 
 export type DispatcherOptions = {
@@ -86,7 +89,6 @@ export class DeliveryDispatcher {
   readonly owner: string;
   readonly counts: DispatchCounts = { claimed: 0, delivered: 0, retried: 0, throttled: 0, failed: 0, dead: 0, released: 0 };
   private readonly db: Db;
-  private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly batchSize: number;
   private readonly maxHeld: number;
@@ -101,17 +103,10 @@ export class DeliveryDispatcher {
   private readonly publicUrl: string;
   private readonly onlyDeliveries: readonly string[] | undefined;
   private readonly channels = new ChannelCache();
-  private readonly lanes = new Map<string, Lane<Job>>();
-  /** Lanes with deliveries waiting to start: pump() looks at these only (there may be thousands of idle lanes). */
-  private readonly waiting = new Set<Lane<Job>>();
+  /** When each claimed delivery starts (lanes, pacing, the limits on sends at once). */
+  private readonly scheduler: LaneScheduler;
   private readonly disabledChannels = new Set<string>();
   private pending: OutcomeRecord[] = [];
-  private inFlight = 0;
-  /**
-   * Sends in flight by the origin they go to, across channels: never more than the
-   * agent's connections to it, so none waits in undici's queue for one (CONNECTIONS_PER_ORIGIN, lib/dispatch/policy.ts).
-   */
-  private readonly originInFlight = new Map<string, number>();
   /** Claimed deliveries this worker holds (waiting in a lane or being sent), by id. */
   private readonly heldJobs = new Map<string, Job>();
   private accepting = false;
@@ -119,7 +114,6 @@ export class DeliveryDispatcher {
   private tickQueued = false;
   /** The last claim filled all the room it had: more may be due, so each finished send claims again. */
   private backlog = false;
-  private pumpTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   /** Every lease this worker holds runs at least until then (the last renewal). */
@@ -137,18 +131,16 @@ export class DeliveryDispatcher {
   private tickInChain = false;
   private flushInChain = false;
   private idleWaiters: (() => void)[] = [];
-  private drainWaiters: (() => void)[] = [];
 
   constructor(options: DispatcherOptions) {
     const e = env();
     this.db = options.db;
     this.owner = options.owner ?? defaultOwner();
-    this.concurrency = options.concurrency ?? DISPATCH_CONCURRENCY;
     this.attemptBudgetMs = attemptBudgetMs(options.timeoutMs);
     // A lease shorter than one attempt would hand every delivery back unsent.
     this.leaseMs = Math.max(options.leaseMs ?? LEASE_MS, this.attemptBudgetMs + 3 * LEASE_MARGIN_MS);
     this.batchSize = options.batchSize ?? 500;
-    this.maxHeld = Math.max(this.batchSize, this.concurrency * 2);
+    this.maxHeld = Math.max(this.batchSize, (options.concurrency ?? DISPATCH_CONCURRENCY) * 2);
     this.timeoutMs = options.timeoutMs;
     this.poster = options.poster;
     this.pollMs = options.pollMs ?? 5_000;
@@ -157,6 +149,11 @@ export class DeliveryDispatcher {
     this.stopGraceMs = options.stopGraceMs ?? stopGraceMs(options.timeoutMs);
     this.publicUrl = e.publicUrl;
     this.onlyDeliveries = options.onlyDeliveries;
+    this.scheduler = new LaneScheduler(options.concurrency ?? DISPATCH_CONCURRENCY, {
+      run: (lane, job) => this.run(lane, job),
+      settled: (job, laneWasFull) => this.settled(job, laneWasFull),
+      accepting: () => this.accepting,
+    });
   }
 
   /** Starts claiming; keeps going (woken by `wake()`, the timer of the next due delivery, or the poll) until stop(). */
@@ -204,13 +201,11 @@ export class DeliveryDispatcher {
   async stop(): Promise<void> {
     this.accepting = false;
     clearTimeout(this.wakeTimer);
-    if (this.pumpTimer) clearTimeout(this.pumpTimer.timer);
-    this.pumpTimer = undefined;
-    for (const lane of this.lanes.values()) this.releaseQueued(lane);
-    if (this.inFlight > 0) {
+    this.release(this.scheduler.takeAllQueued());
+    if (this.scheduler.inFlight > 0) {
       // The grace timer is cleared once the sends drained: left running it kept the process alive for the whole grace.
       let graceTimer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise<void>((r) => this.drainWaiters.push(r)), new Promise<void>((r) => (graceTimer = setTimeout(r, this.stopGraceMs)))]);
+      await Promise.race([this.scheduler.drained(), new Promise<void>((r) => (graceTimer = setTimeout(r, this.stopGraceMs)))]);
       clearTimeout(graceTimer);
     }
     await this.flush();
@@ -295,7 +290,7 @@ export class DeliveryDispatcher {
   private async fill(): Promise<number> {
     const room = Math.min(this.batchSize, this.maxHeld - this.held);
     if (room <= 0) return 0;
-    const skipChannels = [...this.lanes.values()].filter((l) => l.full).map((l) => l.channelId);
+    const skipChannels = this.scheduler.fullChannels();
     const now = Date.now();
     const expiredLeases = this.expiredBacklog || now - this.expiredLeasesCheckedAt >= EXPIRED_LEASE_CHECK_MS;
     if (expiredLeases) this.expiredLeasesCheckedAt = now;
@@ -328,7 +323,7 @@ export class DeliveryDispatcher {
     this.counts.claimed += claimed.length;
     const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
     const pacingReadAt = Date.now();
-    const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...[...this.waiting].map((l) => l.channelId)])]);
+    const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...this.scheduler.waitingChannels()])]);
     const events = await loadDeliveryEvents(this.db, claimed, this.publicUrl);
     const origins = new Map([...channels].map(([id, channel]) => [id, originOf(channel)]));
     for (const delivery of claimed) {
@@ -341,92 +336,34 @@ export class DeliveryDispatcher {
       this.disabledChannels.delete(delivery.channelId);
       const channel = channels.get(delivery.channelId) ?? { error: "the channel was deleted" };
       const type = "channel" in channel ? channel.channel.type : "webhook";
-      let lane = this.lanes.get(delivery.channelId);
-      if (!lane) this.lanes.set(delivery.channelId, (lane = new Lane(delivery.channelId, definitionOf(type).lane)));
-      lane.origin = origins.get(delivery.channelId) ?? null;
       const job = { delivery, channel, events: events.get(delivery.id) ?? [] };
-      lane.queue.push(job);
-      this.waiting.add(lane);
+      this.scheduler.enqueue(job, type, origins.get(delivery.channelId) ?? null);
       this.heldJobs.set(delivery.id, job);
     }
     // Another worker's hold or slow-down reaches this one here, at its next claim (no per-send read).
     for (const [channelId, { paceMs, sendNotBefore }] of pacing) {
-      const lane = this.lanes.get(channelId);
+      const lane = this.scheduler.lane(channelId);
       if (!lane) continue;
       lane.sharedPace(paceMs, pacingReadAt);
       if (sendNotBefore !== null && sendNotBefore > now) this.hold(lane, sendNotBefore);
     }
-    this.pump();
+    this.scheduler.pump();
     return claimed.length;
   }
 
-  /** Starts every job whose lane and the global limit allow it; times the next paced start. */
-  private pump() {
-    const now = Date.now();
-    let soonest = Infinity;
-    // Round robin, one start per lane per pass, so one busy channel cannot take every slot.
-    let started = true;
-    while (started && this.inFlight < this.concurrency) {
-      started = false;
-      for (const lane of this.waiting) {
-        if (this.inFlight >= this.concurrency) break;
-        if (lane.inFlight >= lane.policy.maxInFlight) continue;
-        // Its origin has as many in flight as connections (several channels, one receiver): the next settle pumps again.
-        const origin = lane.origin;
-        if (origin !== null && (this.originInFlight.get(origin) ?? 0) >= CONNECTIONS_PER_ORIGIN) continue;
-        const wait = lane.waitMs(now);
-        if (wait > 0) {
-          soonest = Math.min(soonest, wait);
-          continue;
-        }
-        if (lane.shared) {
-          // One slot reservation at a time per lane: the next is asked for once this one's time has come.
-          if (lane.starting) continue;
-          lane.starting = true;
-        }
-        const job = lane.queue.shift()!;
-        if (!lane.queue.length) this.waiting.delete(lane);
-        if (!lane.shared) lane.reserve(now);
-        lane.inFlight++;
-        this.inFlight++;
-        if (origin !== null) this.originInFlight.set(origin, (this.originInFlight.get(origin) ?? 0) + 1);
-        started = true;
-        void this.run(lane, job).finally(() => this.settle(lane, job, origin));
-      }
-    }
-    if (soonest < Infinity && this.accepting) {
-      const at = now + soonest;
-      if (!this.pumpTimer || this.pumpTimer.at > at) {
-        if (this.pumpTimer) clearTimeout(this.pumpTimer.timer);
-        this.pumpTimer = { at, timer: setTimeout(() => ((this.pumpTimer = undefined), this.pump()), soonest) };
-      }
-    }
-  }
-
-  private settle(lane: Lane<Job>, job: Job, origin: string | null) {
-    const laneWasFull = lane.full;
-    lane.inFlight--;
-    this.inFlight--;
-    if (origin !== null) {
-      const left = this.originInFlight.get(origin)! - 1;
-      if (left > 0) this.originInFlight.set(origin, left);
-      else this.originInFlight.delete(origin);
-    }
+  /** A send finished: this worker no longer holds it, and more may be claimed. */
+  private settled(job: Job, laneWasFull: boolean) {
     this.heldJobs.delete(job.delivery.id);
-    // Unpaced lanes are forgotten when idle; paced, held or slowed-down ones keep their timing (one per such channel).
-    if (lane.idle()) this.lanes.delete(lane.channelId);
-    if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     if (!this.accepting) return;
-    this.pump();
     // Without a backlog, new work arrives through wake() (ingest, retry, re-enable) or the
     // timer of the next due delivery; claiming after every send would cost a write
     // transaction each for nothing.
     if (this.backlog || laneWasFull || this.held === 0) this.tick();
   }
 
-  private releaseQueued(lane: Lane<Job>) {
-    this.waiting.delete(lane);
-    for (const job of lane.queue.splice(0)) {
+  /** Hands claimed, unstarted jobs back to the queue (written with the next outcomes). */
+  private release(jobs: Job[]) {
+    for (const job of jobs) {
       this.pending.push({ kind: "release", deliveryId: job.delivery.id });
       this.counts.released++;
       this.heldJobs.delete(job.delivery.id);
@@ -447,7 +384,7 @@ export class DeliveryDispatcher {
     if (lane.shared) {
       await this.waitForSlot(lane);
       lane.starting = false;
-      this.pump();
+      this.scheduler.pump();
     }
     const pace = () => (lane.shared ? this.waitForSlot(lane) : sleep(lane.reserve()));
     const record = await attemptDelivery(job, pace, { db: this.db, schedule: this.schedule, timeoutMs: this.timeoutMs, poster: this.poster });
@@ -506,7 +443,7 @@ export class DeliveryDispatcher {
   private hold(lane: Lane<Job>, untilMs: number) {
     const now = Date.now();
     lane.holdFor(untilMs - now, now);
-    if (lane.queue.length && untilMs - now > RELEASE_HOLD_MS) this.releaseQueued(lane);
+    if (lane.queue.length && untilMs - now > RELEASE_HOLD_MS) this.release(this.scheduler.takeQueued(lane));
   }
 
   private scheduleFlush() {
@@ -524,8 +461,8 @@ export class DeliveryDispatcher {
       if (change.to === "healthy") this.wake();
       if (change.to !== "disabled") continue;
       this.disabledChannels.add(change.channelId);
-      const lane = this.lanes.get(change.channelId);
-      if (lane) this.releaseQueued(lane);
+      const lane = this.scheduler.lane(change.channelId);
+      if (lane) this.release(this.scheduler.takeQueued(lane));
     }
     if (storageFailure()) await recoverStorageHealth(this.db);
   }
