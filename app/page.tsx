@@ -18,9 +18,7 @@ export default async function Home() {
     .limit(1);
   if (!first) {
     return (
-      <main className="mx-auto max-w-md p-10 text-center text-sm text-slate-600">
-        You are not a member of any organization yet. Ask an owner to add you.
-      </main>
+      <main className="mx-auto max-w-md p-10 text-center text-sm text-slate-600">You are not a member of any organization yet. Ask an owner to add you.</main>
     );
   }
   // A member who administers products lands on the first of them: that is what they may configure.

@@ -44,7 +44,10 @@ describe("benchmark harness", () => {
     await receiver.reset();
     await receiver.configure({ measureLatency: true });
     const sentAt = performance.timeOrigin + performance.now() - 1000;
-    const body = JSON.stringify([{ id: "evt_1", data: { benchSentAt: sentAt } }, { id: "evt_2", data: {} }]);
+    const body = JSON.stringify([
+      { id: "evt_1", data: { benchSentAt: sentAt } },
+      { id: "evt_2", data: {} },
+    ]);
     expect(await post(body, { "webhook-signature": "v1,x", authorization: "Bearer t" })).toBe(200);
     const envelope = JSON.stringify({ schemaVersion: "1.0", payload: [{ data: { benchSentAt: sentAt } }] });
     expect(await post(envelope)).toBe(200);
@@ -112,7 +115,14 @@ describe("benchmark report", () => {
       runMeta("full"),
       [
         { key: "ceiling", label: "ceiling", value: 20_000, unit: "/s", ratioToCeiling: 1 },
-        { key: "growthIngestBatch", label: "ingest, batches of 500", value: 30_000, unit: "events/s", baseline: { value: 33_000, ratio: 1.1 }, meetsTarget: true },
+        {
+          key: "growthIngestBatch",
+          label: "ingest, batches of 500",
+          value: 30_000,
+          unit: "events/s",
+          baseline: { value: 33_000, ratio: 1.1 },
+          meetsTarget: true,
+        },
         { key: "growthDeliveriesByEvent", label: "delivery log, by event", value: 70, unit: "ms", baseline: { value: 2, ratio: 35 }, meetsTarget: false },
       ],
       "growth: empty → 10,000,000",
@@ -130,12 +140,26 @@ describe("benchmark report", () => {
       ingestSingle: { eventsPerSecond: 1, p99Ms: 1, cpuMicrosPerEvent: 1 },
       ingestBatch: { eventsPerSecond: 1, cpuMicrosPerEvent: 1 },
       delivery: { deliveries: 1, seconds: 1, deliveriesPerSecond: rate, delivered: 1, cpuMicrosPerDelivery: 1 },
-      pages: { deliveriesFirstPage: pageOf(firstPageMs), deliveriesByChannel: pageOf(1), deliveriesByStatus: pageOf(1), deliveriesByEvent: pageOf(1), eventsFirstPage: pageOf(1) },
+      pages: {
+        deliveriesFirstPage: pageOf(firstPageMs),
+        deliveriesByChannel: pageOf(1),
+        deliveriesByStatus: pageOf(1),
+        deliveriesByEvent: pageOf(1),
+        eventsFirstPage: pageOf(1),
+      },
       bytesPerDeliveryAdded: 600,
       bytesPerDelivery: 600,
       databaseBytes: 600,
     });
-    const figures = growthFigures({ empty: [m(1000, 1), m(900, 2), m(1100, 3)], seeded: [m(500, 4), m(400, 60), m(450, 5)], history: { rows: 10, seconds: 1 }, pruning: { measurements: [], runs: [] } }, false);
+    const figures = growthFigures(
+      {
+        empty: [m(1000, 1), m(900, 2), m(1100, 3)],
+        seeded: [m(500, 4), m(400, 60), m(450, 5)],
+        history: { rows: 10, seconds: 1 },
+        pruning: { measurements: [], runs: [] },
+      },
+      false,
+    );
     expect(figures.find((f) => f.key === "growthDelivery")).toMatchObject({ value: 450, baseline: { value: 1000, ratio: 1000 / 450 }, meetsTarget: false });
     // 5 ms is 2.5× of 2 ms: over the ratio though under 50 ms.
     expect(figures.find((f) => f.key === "growthDeliveriesFirstPage")).toMatchObject({ value: 5, baseline: { value: 2, ratio: 2.5 }, meetsTarget: false });
@@ -166,7 +190,11 @@ describe("benchmark report", () => {
     };
     const figures = pruningFigures(result, false);
     // Medians of the rounds: 7,000 without, 6,500 while pruning; one bad round does not decide.
-    expect(figures.find((f) => f.key === "pruningIngestSingle")).toMatchObject({ value: 6500, baseline: { value: 7000, ratio: 7000 / 6500 }, meetsTarget: true });
+    expect(figures.find((f) => f.key === "pruningIngestSingle")).toMatchObject({
+      value: 6500,
+      baseline: { value: 7000, ratio: 7000 / 6500 },
+      meetsTarget: true,
+    });
     expect(figures.find((f) => f.key === "pruningIngestSingleP99")).toMatchObject({ value: 0.4, baseline: { value: 0.3 }, meetsTarget: false });
     const rate = figures.find((f) => f.key === "pruningRate")!;
     expect(rate.value).toBe(1000);
@@ -215,7 +243,10 @@ describe.runIf(process.env.HERALD_TEST_PG_ADMIN_URL)("benchmark on PostgreSQL", 
     expect(await counts({ engine: "sqlite", path: onSqlite.databasePath })).toEqual(expected);
     const pgQueue = { engine: "postgres" as const, url: onPostgres.postgres!.url, name: onPostgres.postgres!.name, postgres };
     expect(await counts(pgQueue)).toEqual(expected);
-    const perChannel = await postgres.query<{ n: number }>(onPostgres.postgres!.name, "SELECT count(*)::int AS n FROM deliveries GROUP BY channel_id ORDER BY 1");
+    const perChannel = await postgres.query<{ n: number }>(
+      onPostgres.postgres!.name,
+      "SELECT count(*)::int AS n FROM deliveries GROUP BY channel_id ORDER BY 1",
+    );
     expect(perChannel.map((r) => r.n)).toEqual([16, 17, 17]);
     const linked = await postgres.query<{ n: number }>(
       onPostgres.postgres!.name,

@@ -118,7 +118,9 @@ const RECENT_FAILURES_OFFSET_MS = 1_800_000;
  */
 function idExpression(engine: "sqlite" | "postgres", prefix: string, time: string, unique: string): string {
   const char = (value: string, shift: number) =>
-    engine === "postgres" ? `substr('${ID_ALPHABET}', (((${value}) >> ${shift}) & 63)::int + 1, 1)` : `substr('${ID_ALPHABET}', (((${value}) >> ${shift}) & 63) + 1, 1)`;
+    engine === "postgres"
+      ? `substr('${ID_ALPHABET}', (((${value}) >> ${shift}) & 63)::int + 1, 1)`
+      : `substr('${ID_ALPHABET}', (((${value}) >> ${shift}) & 63) + 1, 1)`;
   const chars = (value: string) => [42, 36, 30, 24, 18, 12, 6, 0].map((s) => char(value, s)).join(" || ");
   return `'${prefix}_' || ${chars(time)} || ${chars(unique)}`;
 }
@@ -128,16 +130,27 @@ function idExpression(engine: "sqlite" | "postgres", prefix: string, time: strin
  * recursive CTE, on PostgreSQL over generate_series. Event `e` happened at `end - (total - e) * STEP`,
  * and made FANOUT deliveries `d = e * FANOUT + j`, one per channel, each with one attempt.
  */
-function historyStatements(engine: "sqlite" | "postgres", orgId: string, channelIds: string[], endMs: number, totalEvents: number, from: number, to: number, mix: StatusMix): string[] {
+function historyStatements(
+  engine: "sqlite" | "postgres",
+  orgId: string,
+  channelIds: string[],
+  endMs: number,
+  totalEvents: number,
+  from: number,
+  to: number,
+  mix: StatusMix,
+): string[] {
   const pg = engine === "postgres";
-  const series = (name: string, a: number, b: number) =>
-    pg ? `generate_series(${a}::bigint, ${b - 1}::bigint) AS s(${name})` : `s`;
+  const series = (name: string, a: number, b: number) => (pg ? `generate_series(${a}::bigint, ${b - 1}::bigint) AS s(${name})` : `s`);
   const withSeries = (name: string, a: number, b: number) =>
     pg ? "" : `WITH RECURSIVE s(${name}) AS (SELECT ${a} UNION ALL SELECT ${name} + 1 FROM s WHERE ${name} < ${b - 1}) `;
   const eventTime = (e: string) => `(${endMs} - (${totalEvents} - (${e})) * ${STEP_MS})`;
   const time = (ms: string) => (pg ? `to_timestamp((${ms}) / 1000.0)` : ms);
   const bool = (v: boolean) => (pg ? String(v) : v ? "1" : "0");
-  const channel = `(CASE (d % ${FANOUT}) ${channelIds.slice(0, FANOUT).map((id, j) => `WHEN ${j} THEN '${id}'`).join(" ")} END)`;
+  const channel = `(CASE (d % ${FANOUT}) ${channelIds
+    .slice(0, FANOUT)
+    .map((id, j) => `WHEN ${j} THEN '${id}'`)
+    .join(" ")} END)`;
   const status = `(CASE WHEN d % ${mix.deadEvery} = ${mix.deadEvery - 1} THEN 'dead' WHEN d % ${mix.failedEvery} = ${mix.failedEvery - 1} THEN 'failed' ELSE 'delivered' END)`;
   const e = `(d / ${FANOUT})`;
   const at = eventTime(e);
@@ -353,7 +366,10 @@ const RETENTION_DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;
 
 async function historyLeft(db: Db, cutoffMs: number): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(deliveries).where(lt(deliveries.createdAt, new Date(cutoffMs)));
+  const [row] = await db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(lt(deliveries.createdAt, new Date(cutoffMs)));
   return Number(row.n);
 }
 

@@ -103,7 +103,11 @@ export function summarise(profile: Profile, top: number): string {
     const node = byId.get(id)!;
     const { functionName, url, lineNumber } = node.callFrame;
     add(byFunction, `${functionName || "(anonymous)"}  ${shortUrl(url)}:${lineNumber + 1}`, us);
-    add(byFile, shortUrl(url).replace(/^(@[^/]+\/[^/]+|[^/]+)\/.*$/, (m, pkg: string) => (url.includes("node_modules/") ? pkg : m)), us);
+    add(
+      byFile,
+      shortUrl(url).replace(/^(@[^/]+\/[^/]+|[^/]+)\/.*$/, (m, pkg: string) => (url.includes("node_modules/") ? pkg : m)),
+      us,
+    );
   }
   const table = (title: string, map: Map<string, number>) =>
     [
@@ -113,11 +117,25 @@ export function summarise(profile: Profile, top: number): string {
         .slice(0, top)
         .map(([k, us]) => `${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`),
     ].join("\n");
-  return [`total sampled: ${(total / 1000).toFixed(0)} ms`, "", table("self time by function", byFunction), "", table("self time by file or package", byFile)].join("\n");
+  return [
+    `total sampled: ${(total / 1000).toFixed(0)} ms`,
+    "",
+    table("self time by function", byFunction),
+    "",
+    table("self time by file or package", byFile),
+  ].join("\n");
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" }, callers: { type: "string" }, inclusive: { type: "boolean" }, "skip-ms": { type: "string", default: "0" } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      top: { type: "string", default: "30" },
+      callers: { type: "string" },
+      inclusive: { type: "boolean" },
+      "skip-ms": { type: "string", default: "0" },
+    },
+  });
   if (!positionals[0]) {
     console.error("usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N]");
     process.exit(2);

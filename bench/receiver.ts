@@ -34,10 +34,7 @@ export type ReceiverStats = {
 };
 
 export type ReceiverMessage =
-  | { type: "ready"; port: number }
-  | { type: "stats"; stats: ReceiverStats }
-  | { type: "reached"; count: number; at: number }
-  | { type: "ack" };
+  { type: "ready"; port: number } | { type: "stats"; stats: ReceiverStats } | { type: "reached"; count: number; at: number } | { type: "ack" };
 
 /** Wall-clock time with sub-millisecond precision, comparable across processes on one machine. */
 export const preciseNow = () => performance.timeOrigin + performance.now();

@@ -69,10 +69,32 @@ const outFile = flags.out ?? path.join(repoRoot, "bench", "results", onPostgres 
 
 /** Sizes per mode: full is the issue's benchmark (under 5 minutes); quick keeps every path working in CI (under 30 s). */
 const PLAN = quick
-  ? { ceilingMs: 1500, ceilingWarmupMs: 300, deliveries: 2000, manyChannels: 20, drainCapMs: 8000, ingestMs: 1000, ingestWarmupMs: 300, latencyRate: 500, latencyMs: 2000, latencyWarmupMs: 500,
-      growth: { rows: 200_000, singleEvents: 300, batches: 4, pageRuns: 5, drainCapMs: 20_000, rounds: 1 } }
-  : { ceilingMs: 10_000, ceilingWarmupMs: 1000, deliveries: 100_000, manyChannels: 1000, drainCapMs: 45_000, ingestMs: 10_000, ingestWarmupMs: 1500, latencyRate: 500, latencyMs: 30_000, latencyWarmupMs: 5000,
-      growth: { rows: 10_000_000, singleEvents: 2000, batches: 20, pageRuns: 9, drainCapMs: 60_000, rounds: 3 } };
+  ? {
+      ceilingMs: 1500,
+      ceilingWarmupMs: 300,
+      deliveries: 2000,
+      manyChannels: 20,
+      drainCapMs: 8000,
+      ingestMs: 1000,
+      ingestWarmupMs: 300,
+      latencyRate: 500,
+      latencyMs: 2000,
+      latencyWarmupMs: 500,
+      growth: { rows: 200_000, singleEvents: 300, batches: 4, pageRuns: 5, drainCapMs: 20_000, rounds: 1 },
+    }
+  : {
+      ceilingMs: 10_000,
+      ceilingWarmupMs: 1000,
+      deliveries: 100_000,
+      manyChannels: 1000,
+      drainCapMs: 45_000,
+      ingestMs: 10_000,
+      ingestWarmupMs: 1500,
+      latencyRate: 500,
+      latencyMs: 30_000,
+      latencyWarmupMs: 5000,
+      growth: { rows: 10_000_000, singleEvents: 2000, batches: 20, pageRuns: 9, drainCapMs: 60_000, rounds: 3 },
+    };
 if (flags.deliveries) PLAN.deliveries = Number(flags.deliveries);
 if (flags.rows) {
   PLAN.growth.rows = Number(flags.rows);
@@ -111,7 +133,9 @@ function sandbox(label: string) {
 }
 
 function drainDatabase(s: Sandbox): DrainDatabase {
-  return s.postgres ? { engine: "postgres", url: s.postgres.url, name: s.postgres.name, postgres: s.postgres.postgres } : { engine: "sqlite", path: s.databasePath };
+  return s.postgres
+    ? { engine: "postgres", url: s.postgres.url, name: s.postgres.name, postgres: s.postgres.postgres }
+    : { engine: "sqlite", path: s.databasePath };
 }
 
 /** Runs one scenario; a missing prerequisite or an error becomes a line of the table, never a crash of the run. */
@@ -196,7 +220,8 @@ async function deliveryScenarios(receiver: Receiver) {
     const single = sandbox("queue");
     progress(`delivery: seeding ${PLAN.deliveries.toLocaleString("en-US")} queued deliveries to 1 channel`);
     const seeded = await seed(single, { kind: "queue", receiverUrl: receiver.url, channels: 1, deliveries: PLAN.deliveries });
-    if (seeded.copySeconds !== undefined) progress(`delivery: seeded in ${seeded.seconds.toFixed(1)} s, of which ${seeded.copySeconds.toFixed(1)} s copying into PostgreSQL`);
+    if (seeded.copySeconds !== undefined)
+      progress(`delivery: seeded in ${seeded.seconds.toFixed(1)} s, of which ${seeded.copySeconds.toFixed(1)} s copying into PostgreSQL`);
     const failing = sandbox("queue-500");
     await copyDatabase(single, failing);
     if (onPostgres && only.has("workers")) {
@@ -310,19 +335,47 @@ async function serverScenarios(receiver: Receiver) {
       const s = sandbox("ingest");
       const seeded = await seed(s, { kind: "server", receiverUrl: receiver.url, channels: 3 });
       progress("ingest: starting the server (HERALD_WORKER=off)");
-      const server = await startServer(s.env, { worker: "off", logFile: path.join(s.dataDir, "server.log"), nodeArgs: serverProfileArgs("server-ingest"), stopGraceMs });
+      const server = await startServer(s.env, {
+        worker: "off",
+        logFile: path.join(s.dataDir, "server.log"),
+        nodeArgs: serverProfileArgs("server-ingest"),
+        stopGraceMs,
+      });
       try {
         progress("ingest: single events, 32 in flight");
-        const single = await postEventsLoad(server.origin, seeded.token!, { concurrency: 32, batchSize: 1, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
+        const single = await postEventsLoad(server.origin, seeded.token!, {
+          concurrency: 32,
+          batchSize: 1,
+          durationMs: PLAN.ingestMs,
+          warmupMs: PLAN.ingestWarmupMs,
+          makeEvent,
+          serverCpuSeconds: server.cpuSeconds,
+        });
         progress("ingest: batches of 500");
-        const batch = await postEventsLoad(server.origin, seeded.token!, { concurrency: 4, batchSize: 500, durationMs: PLAN.ingestMs, warmupMs: PLAN.ingestWarmupMs, makeEvent, serverCpuSeconds: server.cpuSeconds });
+        const batch = await postEventsLoad(server.origin, seeded.token!, {
+          concurrency: 4,
+          batchSize: 500,
+          durationMs: PLAN.ingestMs,
+          warmupMs: PLAN.ingestWarmupMs,
+          makeEvent,
+          serverCpuSeconds: server.cpuSeconds,
+        });
         details.ingest = { single, batch };
         const figure = (key: string, label: string, target: string, min: number, r: typeof single): Figure => {
           const value = r.events / r.seconds;
           const notes = [`${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(1)} s`, `${r.deliveriesPerEvent ?? "?"} deliveries per event`];
           if (r.serverCpuMicrosPerEvent !== undefined) notes.push(`server CPU ${r.serverCpuMicrosPerEvent.toFixed(0)} µs/event`);
           if (r.errors) notes.push(`${r.errors} errors, first: ${r.firstError}`);
-          return { key, label, value, unit: "events/s", ratioToCeiling: ratio(value), target, meetsTarget: quick ? undefined : value >= min && !r.errors, note: notes.join(", ") };
+          return {
+            key,
+            label,
+            value,
+            unit: "events/s",
+            ratioToCeiling: ratio(value),
+            target,
+            meetsTarget: quick ? undefined : value >= min && !r.errors,
+            note: notes.join(", "),
+          };
         };
         return [figure("ingestSingle", keys[0].label, keys[0].target, 2000, single), figure("ingestBatch", keys[1].label, keys[1].target, 20_000, batch)];
       } finally {
@@ -342,17 +395,36 @@ async function serverScenarios(receiver: Receiver) {
       const s = sandbox("latency");
       const seeded = await seed(s, { kind: "server", receiverUrl: receiver.url, channels: 3 });
       progress("latency: starting the server (HERALD_WORKER=inline)");
-      const server = await startServer(s.env, { worker: "inline", logFile: path.join(s.dataDir, "server.log"), nodeArgs: serverProfileArgs("server-latency"), stopGraceMs });
+      const server = await startServer(s.env, {
+        worker: "inline",
+        logFile: path.join(s.dataDir, "server.log"),
+        nodeArgs: serverProfileArgs("server-latency"),
+        stopGraceMs,
+      });
       progress(`latency: ${PLAN.latencyRate} events/s for ${PLAN.latencyMs / 1000} s`);
       try {
-        const r = await steadyRateLatency(receiver, server.origin, seeded.token!, { rate: PLAN.latencyRate, durationMs: PLAN.latencyMs, warmupMs: PLAN.latencyWarmupMs, deliveriesPerEvent: 3, drainMs: quick ? 5000 : 10_000 });
+        const r = await steadyRateLatency(receiver, server.origin, seeded.token!, {
+          rate: PLAN.latencyRate,
+          durationMs: PLAN.latencyMs,
+          warmupMs: PLAN.latencyWarmupMs,
+          deliveriesPerEvent: 3,
+          drainMs: quick ? 5000 : 10_000,
+        });
         details.latency = r;
-        const note = [`${r.arrivals.toLocaleString("en-US")} of ${r.expectedArrivals.toLocaleString("en-US")} deliveries arrived`, `sent at ${r.achievedRate.toFixed(0)}/s`];
+        const note = [
+          `${r.arrivals.toLocaleString("en-US")} of ${r.expectedArrivals.toLocaleString("en-US")} deliveries arrived`,
+          `sent at ${r.achievedRate.toFixed(0)}/s`,
+        ];
         if (r.errors) note.push(`${r.errors} ingest errors, first: ${r.firstError}`);
         return [
           { ...keys[0], value: r.p50, note: note.join(", ") },
           { ...keys[1], value: r.p95 },
-          { ...keys[2], value: r.p99, meetsTarget: quick || r.p99 === null ? undefined : r.p99 <= 50, note: r.p99 === null ? "over 1 % of deliveries never arrived" : `max ${r.max?.toFixed(1)} ms, ingest answer p99 ${r.ingestP99?.toFixed(1)} ms` },
+          {
+            ...keys[2],
+            value: r.p99,
+            meetsTarget: quick || r.p99 === null ? undefined : r.p99 <= 50,
+            note: r.p99 === null ? "over 1 % of deliveries never arrived" : `max ${r.max?.toFixed(1)} ms, ingest answer p99 ${r.ingestP99?.toFixed(1)} ms`,
+          },
         ];
       } finally {
         serverPeaks.push(await server.stop());
@@ -419,12 +491,14 @@ async function main() {
   if (only.has("growth")) await growthScenario(receiver);
 
   const totalSeconds = (performance.now() - started) / 1000;
-  console.log(`\n${renderTable(
+  console.log(
+    `\n${renderTable(
       meta,
       figures,
       `growth: empty → ${PLAN.growth.rows.toLocaleString("en-US")} deliveries of history`,
       `pruning: ${PLAN.growth.rows.toLocaleString("en-US")} deliveries of history, without → while pruning`,
-    )}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`);
+    )}\n\nTotal ${totalSeconds.toFixed(1)} s. Results: ${path.relative(process.cwd(), outFile)}`,
+  );
   writeResults(outFile, { meta: { ...meta, totalSeconds }, figures, details });
   return figures.some((f) => f.error) ? 1 : 0;
 }
@@ -443,6 +517,9 @@ main()
     if (!flags.keep) for (const s of sandboxes) s.remove();
     else {
       console.log(`Kept data dirs:\n${sandboxes.map((s) => s.dataDir).join("\n")}`);
-      if (postgres?.cluster) console.log(`Kept the PostgreSQL cluster (stopped): pg_ctl -D ${path.join(postgres.cluster.dir, "data")} -o "-p ${postgres.cluster.port} -k ${postgres.cluster.dir}" start`);
+      if (postgres?.cluster)
+        console.log(
+          `Kept the PostgreSQL cluster (stopped): pg_ctl -D ${path.join(postgres.cluster.dir, "data")} -o "-p ${postgres.cluster.port} -k ${postgres.cluster.dir}" start`,
+        );
     }
   });

@@ -36,8 +36,7 @@ import { ruleSchema } from "@/lib/validation/rules";
 import { isMainModule } from "./lib/processes";
 
 export type SeedJob = (
-  | { kind: "queue"; receiverUrl: string; channels: number; deliveries: number }
-  | { kind: "server"; receiverUrl: string; channels: number }
+  { kind: "queue"; receiverUrl: string; channels: number; deliveries: number } | { kind: "server"; receiverUrl: string; channels: number }
 ) & {
   /** An empty PostgreSQL database to copy the seeded SQLite database into. */
   postgresUrl?: string;
@@ -143,10 +142,10 @@ async function seedQueuedDeliveriesPostgres(client: pg.Client, orgId: string, ch
          SELECT id, $1, channel_id, 'queued', 0, $2, false, $2, $2 FROM unnest($3::text[], $4::text[]) AS t(id, channel_id)`,
         [orgId, now, column("deliveryId"), column("channelId")],
       );
-      await client.query(
-        "INSERT INTO delivery_events (delivery_id, event_id) SELECT * FROM unnest($1::text[], $2::text[])",
-        [column("deliveryId"), column("eventId")],
-      );
+      await client.query("INSERT INTO delivery_events (delivery_id, event_id) SELECT * FROM unnest($1::text[], $2::text[])", [
+        column("deliveryId"),
+        column("eventId"),
+      ]);
     }
     await client.query("COMMIT");
   } catch (e) {

@@ -20,14 +20,24 @@ function isPromise(type: ts.Type): boolean {
   const symbol = type.getSymbol() ?? type.aliasSymbol;
   if (symbol && (symbol.getName() === "Promise" || symbol.getName() === "PromiseLike")) return true;
   // drizzle's query builders are thenables that run when awaited: one left alone never runs.
-  return !!checker.getPropertyOfType(type, "then") && !!type.getSymbol()?.getName().match(/Query|Builder|Base|Promise/);
+  return (
+    !!checker.getPropertyOfType(type, "then") &&
+    !!type
+      .getSymbol()
+      ?.getName()
+      .match(/Query|Builder|Base|Promise/)
+  );
 }
 
 /** `p.catch(f)` and `p.then(f, g)` handle the rejection themselves. */
 function handlesRejection(call: ts.CallExpression | ts.NewExpression): boolean {
   if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return false;
   const method = call.expression.name.text;
-  return method === "catch" || (method === "then" && call.arguments.length === 2) || (method === "finally" && handlesRejection(call.expression.expression as ts.CallExpression));
+  return (
+    method === "catch" ||
+    (method === "then" && call.arguments.length === 2) ||
+    (method === "finally" && handlesRejection(call.expression.expression as ts.CallExpression))
+  );
 }
 
 const offences: string[] = [];

@@ -156,7 +156,7 @@ async function backup(args: string[]) {
   if (!target) throw new CliError("backup: give the path of the copy to write");
   const { db } = await openConfiguredDb();
   if (engineOf(db) === "postgres") {
-    throw new CliError("backup: on PostgreSQL, use the server's own tools: `pg_dump --format=custom --file=herald.dump \"$DATABASE_URL\"` (docs/backup.md)");
+    throw new CliError('backup: on PostgreSQL, use the server\'s own tools: `pg_dump --format=custom --file=herald.dump "$DATABASE_URL"` (docs/backup.md)');
   }
   await sqliteOf(db).backup(path.resolve(target));
   console.log(`Backup written to ${path.resolve(target)}`);
@@ -164,7 +164,8 @@ async function backup(args: string[]) {
 
 async function copyDb(args: string[]) {
   const { values } = parseArgs({ args, options: { to: { type: "string" }, from: { type: "string" } } });
-  if (!values.to || !/^postgres(ql)?:\/\//.test(values.to)) throw new CliError("--to: give the PostgreSQL database to copy into, postgres://user:pass@host:5432/db");
+  if (!values.to || !/^postgres(ql)?:\/\//.test(values.to))
+    throw new CliError("--to: give the PostgreSQL database to copy into, postgres://user:pass@host:5432/db");
   const env = loadEnv();
   const from = values.from ? path.resolve(values.from) : env.databasePath;
   if (!fs.existsSync(from)) throw new CliError(`--from: no SQLite database at ${from}`);

@@ -9,7 +9,12 @@ import type { PreviewMessage } from "@/lib/test-alert/preview";
 const pre = "max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs whitespace-pre-wrap break-words";
 
 export function MessageView({ message, index, count }: { message: PreviewMessage; index: number; count: number }) {
-  const label = count > 1 ? <p className="text-xs font-medium text-slate-600">Message {index + 1} of {count}</p> : null;
+  const label =
+    count > 1 ? (
+      <p className="text-xs font-medium text-slate-600">
+        Message {index + 1} of {count}
+      </p>
+    ) : null;
   if (message.kind === "inbox") {
     return (
       <div>

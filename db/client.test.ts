@@ -116,7 +116,8 @@ describe.skipIf(onPostgres())("db.transaction on SQLite", () => {
 
   it("synchronous hot-path work joins the caller's transaction, and waits for another context's", async () => {
     db = await testDb();
-    const insert = (slug: string) => () => sqliteOf(db).prepare("INSERT INTO orgs (id, slug, name, created_at) VALUES (?, ?, ?, ?)").run(newId("org"), slug, slug, Date.now());
+    const insert = (slug: string) => () =>
+      sqliteOf(db).prepare("INSERT INTO orgs (id, slug, name, created_at) VALUES (?, ?, ?, ?)").run(newId("org"), slug, slug, Date.now());
     // Inside: rolled back with the caller.
     await expect(
       db.transaction(async (tx) => {
@@ -150,7 +151,10 @@ describe.skipIf(!onPostgres())("db on PostgreSQL", () => {
         // 'error' on it, with no listener unless the pool's handle adds one (a PostgreSQL restart does this).
         await db.execute(sql`SELECT pg_terminate_backend(${pid})`);
         // Wait for the event, not a fixed time: the backend is gone, and its socket's end has reached pg.
-        await vi.waitFor(async () => expect(await rowsOf(db, sql`SELECT pid FROM pg_stat_activity WHERE pid = ${pid}`)).toEqual([]), { timeout: 20_000, interval: 50 });
+        await vi.waitFor(async () => expect(await rowsOf(db, sql`SELECT pid FROM pg_stat_activity WHERE pid = ${pid}`)).toEqual([]), {
+          timeout: 20_000,
+          interval: 50,
+        });
         await tx.execute(sql`SELECT 1`);
       });
       await expect(killed).rejects.toThrow();

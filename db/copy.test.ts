@@ -47,7 +47,9 @@ function seededSqlite(): string {
      VALUES ('dlv_1', 'org_1', 'ch_1', 'dead', 8, ?, 0, ?, ?, NULL)`,
   ).run(t, t, t);
   s.prepare("INSERT INTO delivery_events (delivery_id, event_id) VALUES ('dlv_1', 'evt_1')").run();
-  s.prepare("INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, error) VALUES ('att_1', 'dlv_1', ?, 15000, 'dead', 503, 'busy', 'timed out')").run(t);
+  s.prepare(
+    "INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, error) VALUES ('att_1', 'dlv_1', ?, 15000, 'dead', 503, 'busy', 'timed out')",
+  ).run(t);
   sqliteOf(db).close();
   return file;
 }
@@ -80,7 +82,7 @@ describe.skipIf(!admin)("herald copy-db (SQLite → PostgreSQL)", () => {
     const after = await contents(target, defineSchema(pgKit));
     expect(after).toEqual(before);
     expect(before.channels).toHaveLength(1);
-    expect(before.events[0]).toContain("Low \\\"credits\\\"");
+    expect(before.events[0]).toContain('Low \\"credits\\"');
   });
 
   it("refuses a target that already holds data, and changes nothing in it", async () => {
@@ -91,6 +93,8 @@ describe.skipIf(!admin)("herald copy-db (SQLite → PostgreSQL)", () => {
   });
 
   it("names --to when the target cannot be reached", async () => {
-    await expect(copySqliteToPostgres(seededSqlite(), "postgres://nobody@127.0.0.1:1/none")).rejects.toThrow(/^--to: cannot use the PostgreSQL database at postgres:\/\/nobody@127\.0\.0\.1:1\/none/);
+    await expect(copySqliteToPostgres(seededSqlite(), "postgres://nobody@127.0.0.1:1/none")).rejects.toThrow(
+      /^--to: cannot use the PostgreSQL database at postgres:\/\/nobody@127\.0\.0\.1:1\/none/,
+    );
   });
 });

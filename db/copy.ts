@@ -44,7 +44,7 @@ export async function copySqliteToPostgres(sqlitePath: string, postgresUrl: stri
         const rowsPerInsert = Math.max(1, Math.floor(MAX_PARAMETERS / Object.keys(columns).length));
         let copied = 0;
         // Keyset paging on SQLite's rowid: every table has one, whatever its primary key.
-        for (let after = 0; ; ) {
+        for (let after = 0; ;) {
           const page = (await (source as Db)
             .select({ ...columns, rowid: sql<number>`rowid` })
             .from(sourceTable)

@@ -66,7 +66,11 @@ async function freePort(): Promise<number> {
 /** Starts a snippet as a process and resolves once it printed "listening". */
 async function run(command: string, file: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(command, [file], { cwd: WORK_DIR, env: { ...process.env, ...PYTHON_ENV, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, [file], {
+    cwd: WORK_DIR,
+    env: { ...process.env, ...PYTHON_ENV, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not start: ${output}`)), 10_000);

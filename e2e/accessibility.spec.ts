@@ -63,9 +63,16 @@ test.beforeAll(async ({ browser, playwright }) => {
   await post(`/api/v1/orgs/${org}/products`, { name: "Web Shop", slug: "web-shop" });
   await post(`/api/v1/orgs/${org}/products`, { name: "Other App", slug: "other-app" });
   const inbox = (await post(`/api/v1/orgs/${org}/channels`, { type: "inbox", name: "A11y inbox" })).channel.id;
-  const hook = (await post(`/api/v1/orgs/${org}/channels`, { type: "webhook", name: "A11y hook", url: (await receiver(request)).url("/a11y"), skipTest: true })).channel.id;
+  const hook = (await post(`/api/v1/orgs/${org}/channels`, { type: "webhook", name: "A11y hook", url: (await receiver(request)).url("/a11y"), skipTest: true }))
+    .channel.id;
   await post(`/api/v1/orgs/${org}/rules`, { name: "A11y failures", eventTypes: ["deployment.failed"], severities: ["error"], channels: [inbox, hook] });
-  await post(`/api/v1/orgs/${org}/rules`, { name: "A11y web shop", products: ["web-shop"], eventTypes: ["deployment.succeeded"], severities: ["info"], channels: [inbox] });
+  await post(`/api/v1/orgs/${org}/rules`, {
+    name: "A11y web shop",
+    products: ["web-shop"],
+    eventTypes: ["deployment.succeeded"],
+    severities: ["info"],
+    channels: [inbox],
+  });
   await post(`/api/v1/orgs/${org}/silences`, { reason: "A11y probe silence", products: ["other-app"], duration: "1d" });
   fill["catchers/[id]"] = await createCatcher(owner, "Accessibility probe", org);
 
@@ -88,7 +95,8 @@ test.beforeAll(async ({ browser, playwright }) => {
   // An event, and its deliveries, for the pages that show one.
   const ingested = await post("/api/v1/events", { type: "deployment.failed", product: "web-shop", title: "Accessibility probe", severity: "error" });
   fill["events/[id]"] = ingested.events[0].id;
-  const firstDelivery = async () => ((await (await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`)).json()).deliveries[0]?.id as string | undefined) ?? "";
+  const firstDelivery = async () =>
+    ((await (await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`)).json()).deliveries[0]?.id as string | undefined) ?? "";
   await expect.poll(firstDelivery, { timeout: 20_000 }).not.toBe("");
   fill["deliveries/[id]"] = await firstDelivery();
   await request.dispose();
@@ -163,20 +171,29 @@ test("the dialogs' other states: each channel type, a refused form, a test alert
 
   await page.goto(`/o/${org}/notifications`);
   await page.getByRole("button", { name: "Add channel", exact: true }).click();
-  const types = await dialog.getByLabel("Type").locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  const types = await dialog
+    .getByLabel("Type")
+    .locator("option")
+    .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
   expect(types.length).toBeGreaterThan(3);
   for (const type of types) {
     await dialog.getByLabel("Type").selectOption(type);
     await check(`Add channel, type ${type}`);
   }
-  await dialog.getByRole("button", { name: /^(Add|Save|Create)/ }).last().click();
+  await dialog
+    .getByRole("button", { name: /^(Add|Save|Create)/ })
+    .last()
+    .click();
   await expect(dialog.locator('[aria-invalid="true"]').first()).toBeVisible();
   await check("Add channel, refused");
   await page.keyboard.press("Escape");
   await expect(dialog).toHaveCount(0);
 
   await page.getByRole("button", { name: "Add rule", exact: true }).click();
-  await dialog.getByRole("button", { name: /^(Add|Save|Create)/ }).last().click();
+  await dialog
+    .getByRole("button", { name: /^(Add|Save|Create)/ })
+    .last()
+    .click();
   await expect(dialog.locator('[aria-invalid="true"], [role="alert"], .text-red-700, .text-red-600').first()).toBeVisible();
   await check("Add rule, refused");
   await page.keyboard.press("Escape");

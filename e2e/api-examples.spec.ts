@@ -124,7 +124,8 @@ async function deleteRulesSendingOnlyTo(channelId: string) {
   const headers = { authorization: `Bearer ${token}` };
   const { rules } = await (await request.get(`/api/v1/orgs/${E2E.owner.slug}/rules`, { headers })).json();
   for (const rule of rules as { id: string; channels: string[] }[]) {
-    if (rule.channels.length === 1 && rule.channels[0] === channelId) expect((await request.delete(`/api/v1/orgs/${E2E.owner.slug}/rules/${rule.id}`, { headers })).status()).toBe(204);
+    if (rule.channels.length === 1 && rule.channels[0] === channelId)
+      expect((await request.delete(`/api/v1/orgs/${E2E.owner.slug}/rules/${rule.id}`, { headers })).status()).toBe(204);
   }
 }
 
@@ -166,7 +167,9 @@ test("every operation's documented example request succeeds, in a scenario that 
       expect(example, `${step.op}: {${name}} has no documented example`).toBeDefined();
       return encodeURIComponent(substitute(example, extra) as string);
     });
-    const query = Object.fromEntries(parameters.filter((p) => p.in === "query" && p.example !== undefined).map((p) => [p.name, substitute(p.example, extra) as string]));
+    const query = Object.fromEntries(
+      parameters.filter((p) => p.in === "query" && p.example !== undefined).map((p) => [p.name, substitute(p.example, extra) as string]),
+    );
     const body = operation.requestBody?.content["application/json"].example;
     if (operation.requestBody) expect(body, `${step.op}: the request body has no documented example`).toBeDefined();
     const scheme = Object.keys(operation.security[0] ?? {})[0];
@@ -197,7 +200,13 @@ test("every operation's documented example request succeeds, in a scenario that 
  */
 function documentedCurlCommands(): { file: string; command: string }[] {
   const firstSteps = firstStepsScript();
-  const files = ["README.md", ...fs.readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f))];
+  const files = [
+    "README.md",
+    ...fs
+      .readdirSync("docs")
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => path.join("docs", f)),
+  ];
   const out: { file: string; command: string }[] = [];
   for (const file of files) {
     for (const block of fs.readFileSync(file, "utf8").matchAll(/```(?:sh|bash|shell)\n([\s\S]*?)```/g)) {
@@ -241,6 +250,8 @@ test("every curl command in the README and docs succeeds against the server", as
       encoding: "utf8",
     });
     const status = Number(/HTTP (\d+)/.exec(run.stderr)?.[1]);
-    expect(run.status === 0 && status >= 200 && status < 300, `${file}: ${command}\nexit ${run.status}, HTTP ${status}\n${run.stdout}\n${run.stderr}`).toBe(true);
+    expect(run.status === 0 && status >= 200 && status < 300, `${file}: ${command}\nexit ${run.status}, HTTP ${status}\n${run.stdout}\n${run.stderr}`).toBe(
+      true,
+    );
   }
 });

@@ -12,7 +12,9 @@ async function reloadUntil(page: Page, check: () => Promise<void>) {
   }).toPass({ timeout: 30_000 });
 }
 
-test("a channel's last attempt, last success, last error and 24 h counts are on the page; a failing channel that is enabled shows no Re-enable", async ({ page }) => {
+test("a channel's last attempt, last success, last error and 24 h counts are on the page; a failing channel that is enabled shows no Re-enable", async ({
+  page,
+}) => {
   const peers = await receiver(page.request);
   const token = createToken("admin", `health-e2e-${Date.now()}`);
   const headers = { authorization: `Bearer ${token}` };
@@ -25,7 +27,13 @@ test("a channel's last attempt, last success, last error and 24 h counts are on 
 
   await peers.answer(200);
   try {
-    const { channel } = await post(`/api/v1/orgs/${org}/channels`, { type: "webhook", name: "health-e2e-hook", url: peers.url("/health-e2e"), format: "event", skipTest: true });
+    const { channel } = await post(`/api/v1/orgs/${org}/channels`, {
+      type: "webhook",
+      name: "health-e2e-hook",
+      url: peers.url("/health-e2e"),
+      format: "event",
+      skipTest: true,
+    });
     await post(`/api/v1/orgs/${org}/rules`, {
       name: "health e2e",
       eventTypes: ["billing.credits_low"],

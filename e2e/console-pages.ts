@@ -57,7 +57,13 @@ export async function inviteLink(owner: Page, org: string, email: string, role: 
 }
 
 /** A new account that accepted its invitation to `org` by setting `password` through the link, signed in in its own context. */
-export async function acceptInvite(browser: Browser, url: string, org: string, password: string, beforeAccepting?: (page: Page) => Promise<void>): Promise<Page> {
+export async function acceptInvite(
+  browser: Browser,
+  url: string,
+  org: string,
+  password: string,
+  beforeAccepting?: (page: Page) => Promise<void>,
+): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.goto(url);
   await beforeAccepting?.(page);

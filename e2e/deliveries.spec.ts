@@ -18,7 +18,13 @@ test("the delivery log shows a failed delivery with its attempts; Retry turns it
 
   await peers.answer(400);
   try {
-    const { channel } = await post(`/api/v1/orgs/${org}/channels`, { type: "webhook", name: "log-e2e-hook", url: peers.url("/log-e2e"), format: "event", skipTest: true });
+    const { channel } = await post(`/api/v1/orgs/${org}/channels`, {
+      type: "webhook",
+      name: "log-e2e-hook",
+      url: peers.url("/log-e2e"),
+      format: "event",
+      skipTest: true,
+    });
     await post(`/api/v1/orgs/${org}/rules`, {
       name: "log e2e",
       eventTypes: ["billing.credits_low"],
@@ -56,7 +62,9 @@ test("the delivery log shows a failed delivery with its attempts; Retry turns it
 
 // Issue #20 item 6: rows name the event, product and channel; a delivery's page shows each attempt's request
 // (re-rendered, every secret redacted) and the answer's headers, as the API does.
-test("a delivery's page shows the request with its secrets redacted and the answer's headers; the log row names event, product and channel", async ({ page }) => {
+test("a delivery's page shows the request with its secrets redacted and the answer's headers; the log row names event, product and channel", async ({
+  page,
+}) => {
   const SECRET = { bearer: "e2eLogBearerTOKEN0123", signing: Buffer.from("e2eLogSigningSECRETbytes-padding").toString("base64") };
   // A receiver of this test's own: known answer headers, one echoing the credential it got.
   const hook = http.createServer((req, res) => {

@@ -57,7 +57,9 @@ test("an owner sets a channel's flood limit; a flood then goes into one summary 
 
   // The 3rd went into the window's summary, not out on its own.
   await page.goto(`/o/${org}/events/${ids[2]}`);
-  await expect(page.locator('li[data-trace-rule="Flood e2e"]').locator(`li[data-channel="${CHANNEL}"]`)).toContainText("Flood control: the channel got more than its limit from this source");
+  await expect(page.locator('li[data-trace-rule="Flood e2e"]').locator(`li[data-channel="${CHANNEL}"]`)).toContainText(
+    "Flood control: the channel got more than its limit from this source",
+  );
   await page.goto(`/o/${org}/events/${ids[0]}`);
   await expect(page.locator('li[data-trace-rule="Flood e2e"]').locator(`li[data-channel="${CHANNEL}"]`)).not.toContainText("Flood control");
 

@@ -24,7 +24,10 @@ test("changing a member's role asks first; Cancel keeps it, Change role saves it
   await expect(role).toHaveValue("admin");
 
   await role.selectOption("member");
-  await page.getByRole("dialog", { name: `Make ${E2E.member.email} a member?` }).getByRole("button", { name: "Change role" }).click();
+  await page
+    .getByRole("dialog", { name: `Make ${E2E.member.email} a member?` })
+    .getByRole("button", { name: "Change role" })
+    .click();
   await page.reload();
   await expect(role).toHaveValue("member");
 });

@@ -15,7 +15,9 @@ async function reloadUntil(page: Page, check: () => Promise<void>) {
   }).toPass({ timeout: 30_000 });
 }
 
-test("a new org's overview says nothing was delivered yet; with traffic it shows the counts, the queue, the failing channel and the latest events", async ({ page }) => {
+test("a new org's overview says nothing was delivered yet; with traffic it shows the counts, the queue, the failing channel and the latest events", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const peers = await receiver(page.request);
   // The charts run under the page's nonce-based CSP (recharts sets style attributes, which style-src allows).
@@ -53,7 +55,8 @@ test("a new org's overview says nothing was delivered yet; with traffic it shows
     return res.json();
   };
   // Two webhooks on the one loopback receiver: info events go to "overview-ok", warnings to "overview-broken".
-  const channel = async (name: string) => (await post(`/api/v1/orgs/${org}/channels`, { type: "webhook", name, url: peers.url(`/${name}`), format: "event", skipTest: true })).channel;
+  const channel = async (name: string) =>
+    (await post(`/api/v1/orgs/${org}/channels`, { type: "webhook", name, url: peers.url(`/${name}`), format: "event", skipTest: true })).channel;
   const ok = await channel("overview-ok");
   const broken = await channel("overview-broken");
   await post(`/api/v1/orgs/${org}/rules`, { name: "overview info", eventTypes: ["billing.credits_low"], severities: ["info"], channels: [ok.id] });

@@ -24,13 +24,23 @@ test.beforeAll(async ({ browser, playwright }) => {
   fill["catchers/[id]"] = await createCatcher(page, "Phone layout probe");
   const request = await playwright.request.newContext({ baseURL: E2E.baseURL });
   const auth = { authorization: `Bearer ${createToken("admin", `phone-${Date.now()}`)}` };
-  const ingested = await request.post("/api/v1/events", { data: { type: "deployment.failed", product: "web-shop", title: "Phone layout probe", severity: "error" }, headers: auth });
+  const ingested = await request.post("/api/v1/events", {
+    data: { type: "deployment.failed", product: "web-shop", title: "Phone layout probe", severity: "error" },
+    headers: auth,
+  });
   expect(ingested.status()).toBe(202);
   fill["events/[id]"] = (await ingested.json()).events[0].id;
   await expect
-    .poll(async () => ((await (await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`, { headers: auth })).json()).deliveries[0]?.id as string | undefined) ?? "", { timeout: 20_000 })
+    .poll(
+      async () =>
+        ((await (await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`, { headers: auth })).json()).deliveries[0]?.id as
+          string | undefined) ?? "",
+      { timeout: 20_000 },
+    )
     .not.toBe("");
-  fill["deliveries/[id]"] = (await (await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`, { headers: auth })).json()).deliveries[0].id;
+  fill["deliveries/[id]"] = (
+    await (await request.get(`/api/v1/orgs/${org}/deliveries?event=${fill["events/[id]"]}`, { headers: auth })).json()
+  ).deliveries[0].id;
   await request.dispose();
 });
 
@@ -50,7 +60,11 @@ for (const path of consolePages()) {
     await page.goto(consoleUrl(org, path, fill, "phone-layout"));
     await page.waitForLoadState("networkidle");
     const wide = await page.evaluate(
-      (width) => [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > width + 1 && el.children.length === 0).slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${String((el as HTMLElement).className).slice(0, 60)}: ${Math.round(el.getBoundingClientRect().right)}`),
+      (width) =>
+        [...document.querySelectorAll("body *")]
+          .filter((el) => el.getBoundingClientRect().right > width + 1 && el.children.length === 0)
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}.${String((el as HTMLElement).className).slice(0, 60)}: ${Math.round(el.getBoundingClientRect().right)}`),
       WIDTH,
     );
     expect(await overflow(page), `/o/{org}/${path} is wider than the screen; past its edge: ${wide.join(" | ")}`).toBe(0);

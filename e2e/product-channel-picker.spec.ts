@@ -26,7 +26,8 @@ test("the product page's channel picker works from the keyboard, names its selec
   try {
     await call("post", `/api/v1/orgs/${org}/products`, { name: "Picker App", slug: "picker-app" });
     const alpha = (await call("post", `/api/v1/orgs/${org}/channels`, { type: "inbox", name: "Alpha inbox" })).channel.id;
-    const bravo = (await call("post", `/api/v1/orgs/${org}/channels`, { type: "webhook", name: "Bravo hook", url: peers.url("/picker"), skipTest: true })).channel.id;
+    const bravo = (await call("post", `/api/v1/orgs/${org}/channels`, { type: "webhook", name: "Bravo hook", url: peers.url("/picker"), skipTest: true }))
+      .channel.id;
     const charlie = (await call("post", `/api/v1/orgs/${org}/channels`, { type: "inbox", name: "Charlie inbox" })).channel.id;
     await call("patch", `/api/v1/orgs/${org}/channels/${charlie}`, { enabled: false });
     // Five refused deliveries (400: not retried) make Bravo failing.
@@ -87,7 +88,9 @@ test("the product page's channel picker works from the keyboard, names its selec
     await page.getByRole("button", { name: "Save notification settings" }).click();
     await expect(page.getByText("Notification settings saved.")).toBeVisible();
     await page.reload();
-    await expect(page.locator('tr[data-event-type="deployment.failed"]').getByRole("button", { name: "Channels for deployment.failed: Alpha inbox" })).toBeVisible();
+    await expect(
+      page.locator('tr[data-event-type="deployment.failed"]').getByRole("button", { name: "Channels for deployment.failed: Alpha inbox" }),
+    ).toBeVisible();
     const saved = await call("get", `/api/v1/orgs/${org}/rules`);
     expect(JSON.stringify(saved)).toContain(alpha);
   } finally {

@@ -60,7 +60,9 @@ test("an owner sets a channel's quiet hours; outside them a warning waits, an er
   const error = await post("error", "Site down");
 
   await page.goto(`/o/${org}/events/${warning}`);
-  await expect(page.locator('li[data-trace-rule="Quiet e2e"]').locator(`li[data-channel="${CHANNEL}"]`)).toContainText("Quiet hours: waits for the channel's working hours; it goes out at");
+  await expect(page.locator('li[data-trace-rule="Quiet e2e"]').locator(`li[data-channel="${CHANNEL}"]`)).toContainText(
+    "Quiet hours: waits for the channel's working hours; it goes out at",
+  );
   await page.goto(`/o/${org}/events/${error}`);
   await expect(page.locator('li[data-trace-rule="Quiet e2e"]').locator(`li[data-channel="${CHANNEL}"]`)).not.toContainText("Quiet hours");
 });

@@ -35,7 +35,12 @@ test("an owner creates a catcher, sends it a test and sees the signed request wi
   // A request whose body was changed after signing is caught too, and shown as invalid.
   expect((await page.request.get(url)).status()).toBe(405);
   const headers = Object.fromEntries(
-    await Promise.all(["webhook-id", "webhook-timestamp", "webhook-signature"].map(async (name) => [name, (await newest.locator("tr", { hasText: name }).locator("td").textContent())!])),
+    await Promise.all(
+      ["webhook-id", "webhook-timestamp", "webhook-signature"].map(async (name) => [
+        name,
+        (await newest.locator("tr", { hasText: name }).locator("td").textContent())!,
+      ]),
+    ),
   );
   const tampered = await page.request.post(url, { data: '[{"tampered":true}]', headers: { ...headers, "content-type": "application/json" } });
   expect(tampered.status()).toBe(200);

@@ -66,7 +66,8 @@ test.beforeAll(async ({ browser, playwright }) => {
   if (delivery) fill["deliveries/[id]"] = delivery.id;
   await request.dispose();
 
-  const invite = async (email: string) => acceptInvite(browser, await inviteLink(owner, org, email, email === people.admin ? "admin" : "member"), org, PASSWORD);
+  const invite = async (email: string) =>
+    acceptInvite(browser, await inviteLink(owner, org, email, email === people.admin ? "admin" : "member"), org, PASSWORD);
   const admin = await invite(people.admin);
   const productAdmin = await invite(people.productAdmin);
   const otherProductAdmin = await invite(people.otherProductAdmin);
@@ -82,7 +83,10 @@ const urlOf = (page: string) => consoleUrl(org, page, fill, "role-access-more");
 test("every console page is in the table (a new page must say who may open it)", () => {
   const found = consolePages();
   expect(found.length).toBeGreaterThan(8);
-  expect(found.filter((p) => !(p in PAGE_TABLE)), "pages missing from PAGE_TABLE in e2e/role-access-more.spec.ts").toEqual([]);
+  expect(
+    found.filter((p) => !(p in PAGE_TABLE)),
+    "pages missing from PAGE_TABLE in e2e/role-access-more.spec.ts",
+  ).toEqual([]);
 });
 
 for (const page of consolePages()) {

@@ -40,7 +40,9 @@ test.beforeAll(async ({ request }) => {
   const headers = { authorization: `Bearer ${adminToken}` };
   // A second inbox channel for the digest rule, and a Slack channel whose URL must never reach a product admin.
   expect((await request.post(`/api/v1/orgs/${org}/channels`, { headers, data: { type: "inbox", name: DIGEST_CHANNEL } })).status()).toBe(201);
-  expect((await request.post(`/api/v1/orgs/${org}/channels`, { headers, data: { type: "slack", name: "rules-slack", url: SLACK_SECRET, skipTest: true } })).status()).toBe(201);
+  expect(
+    (await request.post(`/api/v1/orgs/${org}/channels`, { headers, data: { type: "slack", name: "rules-slack", url: SLACK_SECRET, skipTest: true } })).status(),
+  ).toBe(201);
 });
 
 test("an owner builds an org rule: events, severities with Alert pre-checked, channels, digest", async ({ page }) => {
@@ -76,7 +78,13 @@ test("an owner builds an org rule: events, severities with Alert pre-checked, ch
 
   // The API reads the same rule back.
   const { json } = await api(page, "get", `/api/v1/orgs/${org}/rules`);
-  expect(json.rules.find((r: { name: string }) => r.name === RULE)).toMatchObject({ scope: "org", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"], mode: "digest", digestMinutes: 60 });
+  expect(json.rules.find((r: { name: string }) => r.name === RULE)).toMatchObject({
+    scope: "org",
+    eventTypes: ["deployment.failed"],
+    severities: ["error", "critical", "alert"],
+    mode: "digest",
+    digestMinutes: 60,
+  });
 });
 
 test("a product admin routes deployment.failed on their product, sees no secret, and not another product", async ({ page, browser }) => {
@@ -137,7 +145,9 @@ test("a product admin routes deployment.failed on their product, sees no secret,
   // The owner sees the product rule through the API.
   const { json } = await api(page, "get", `/api/v1/orgs/${org}/rules?product=web-shop`);
   // Other specs add web-shop rules of their own (the delivery log's): this one is among them.
-  expect(json.rules).toEqual(expect.arrayContaining([expect.objectContaining({ product: "web-shop", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"] })]));
+  expect(json.rules).toEqual(
+    expect.arrayContaining([expect.objectContaining({ product: "web-shop", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"] })]),
+  );
   await pa.context().close();
 });
 
@@ -188,12 +198,19 @@ test("an event posted with an API token shows on the events page with its pendin
   // A rule left at the form's default (Alert) misses that error event: its preview says why (issue #21 item 3).
   const { json: listed2 } = await api(page, "get", `/api/v1/orgs/${org}/channels`);
   const inbox = listed2.channels.find((c: { name: string }) => c.name === DIGEST_CHANNEL).id as string;
-  const created = await api(page, "post", `/api/v1/orgs/${org}/rules`, { name: "Alerts only", eventTypes: ["deployment.failed"], severities: ["alert"], channels: [inbox] });
+  const created = await api(page, "post", `/api/v1/orgs/${org}/rules`, {
+    name: "Alerts only",
+    eventTypes: ["deployment.failed"],
+    severities: ["alert"],
+    channels: [inbox],
+  });
   expect(created.status).toBe(201);
   await page.reload();
   const alertsOnly = page.locator(`li[data-rule="Alerts only"]`);
   await alertsOnly.getByRole("button", { name: "What would match" }).click();
   await expect(alertsOnly.getByTestId("rule-near-misses").getByRole("listitem").filter({ hasText: TITLE })).toContainText("severity error is not ticked");
   // Gone again: later specs count their deliveries.
-  expect((await page.request.delete(`/api/v1/orgs/${org}/rules/${created.json.rule.id}`, { headers: { authorization: `Bearer ${adminToken}` } })).status()).toBeLessThan(300);
+  expect(
+    (await page.request.delete(`/api/v1/orgs/${org}/rules/${created.json.rule.id}`, { headers: { authorization: `Bearer ${adminToken}` } })).status(),
+  ).toBeLessThan(300);
 });

@@ -30,7 +30,13 @@ test.beforeAll(async ({ request }) => {
   expect(channel.status()).toBe(201);
   const rule = await request.post(`/api/v1/orgs/${org}/rules`, {
     headers,
-    data: { name: "Silence e2e", products: [PRODUCT.slug], eventTypes: ["deployment.failed"], severities: ["error"], channels: [(await channel.json()).channel.id] },
+    data: {
+      name: "Silence e2e",
+      products: [PRODUCT.slug],
+      eventTypes: ["deployment.failed"],
+      severities: ["error"],
+      channels: [(await channel.json()).channel.id],
+    },
   });
   expect(rule.status()).toBe(201);
 });
@@ -93,5 +99,7 @@ test("the Snooze link opens the event's snooze control; a snooze keeps that aler
   await expect(page.locator('li[data-silence="Snoozed for 14 days"]')).toContainText("titled “Certificate of shop.example expires in 5 days”");
   // The API says the same.
   const api = await page.request.get(`/api/v1/orgs/${org}/silences?state=active`, { headers: { authorization: `Bearer ${token}` } });
-  expect((await api.json()).silences).toEqual(expect.arrayContaining([expect.objectContaining({ reason: "Snoozed for 14 days", products: [PRODUCT.slug], silencedEvents: 1 })]));
+  expect((await api.json()).silences).toEqual(
+    expect.arrayContaining([expect.objectContaining({ reason: "Snoozed for 14 days", products: [PRODUCT.slug], silencedEvents: 1 })]),
+  );
 });

@@ -101,7 +101,9 @@ test("a receiver answering 500 shows the failure with its status; Retry succeeds
     await expect(result(page, HOOK)).toContainText(/500/);
 
     await peers.answer(200);
-    await result(page, HOOK).getByRole("button", { name: `Retry ${HOOK}` }).click();
+    await result(page, HOOK)
+      .getByRole("button", { name: `Retry ${HOOK}` })
+      .click();
     await expect(result(page, HOOK)).toContainText("delivered");
     await expect(result(page, HOOK)).toContainText("status 200");
     // The test never touched the channel's health.
@@ -125,7 +127,9 @@ test("the dialog works from the keyboard: open, choose, send", async ({ page }) 
   // None picked yet: Preview and Send are off, and the dialog says why.
   await expect(dialog(page).getByRole("button", { name: "Preview" })).toBeDisabled();
   await expect(dialog(page).getByText("Preview and Send need a channel: pick at least one above.")).toBeVisible();
-  await dialog(page).getByRole("checkbox", { name: /^Console inbox\b/ }).focus();
+  await dialog(page)
+    .getByRole("checkbox", { name: /^Console inbox\b/ })
+    .focus();
   await page.keyboard.press("Space");
   await dialog(page).getByRole("button", { name: "Send test alert" }).focus();
   await page.keyboard.press("Enter");

@@ -5,9 +5,7 @@ import { fieldErrorsOf, answerFailure } from "@/lib/api/protocol";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /** What every server action returns: the form shows `fieldErrors` next to each field. */
-export type ActionResult<T = undefined> =
-  | { ok: true; data: T; message?: string }
-  | { ok: false; fieldErrors?: FieldErrors; formError?: string };
+export type ActionResult<T = undefined> = { ok: true; data: T; message?: string } | { ok: false; fieldErrors?: FieldErrors; formError?: string };
 
 /**
  * Wraps a server action so that its input is parsed by the same zod schema as

@@ -19,20 +19,18 @@ export type AuditInput = {
  * and its deliveries are written in the same transaction.
  */
 export async function recordAudit(tx: DbOrTx, input: AuditInput) {
-  await tx
-    .insert(auditEntries)
-    .values({
-      id: newId("aud"),
-      orgId: input.orgId,
-      actorType: input.actor.type,
-      actorId: input.actor.id ?? null,
-      actorLabel: input.actor.label,
-      action: input.action,
-      targetType: input.target?.type ?? null,
-      targetId: input.target?.id ?? null,
-      targetLabel: input.target?.label ?? null,
-      details: input.details ?? null,
-      createdAt: new Date(),
-    });
+  await tx.insert(auditEntries).values({
+    id: newId("aud"),
+    orgId: input.orgId,
+    actorType: input.actor.type,
+    actorId: input.actor.id ?? null,
+    actorLabel: input.actor.label,
+    action: input.action,
+    targetType: input.target?.type ?? null,
+    targetId: input.target?.id ?? null,
+    targetLabel: input.target?.label ?? null,
+    details: input.details ?? null,
+    createdAt: new Date(),
+  });
   await raiseFromAudit(tx, input);
 }

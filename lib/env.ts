@@ -107,9 +107,7 @@ export function keyId(key: Buffer): string {
 }
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
-  const input = Object.fromEntries(
-    Object.keys(rawSchema.shape).map((k) => [k, source[k] === "" ? undefined : source[k]]),
-  );
+  const input = Object.fromEntries(Object.keys(rawSchema.shape).map((k) => [k, source[k] === "" ? undefined : source[k]]));
   const parsed = rawSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -120,17 +118,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   fs.mkdirSync(dataDir, { recursive: true });
 
   const postgresUrl = raw.DATABASE_URL && isPostgresUrl(raw.DATABASE_URL) ? raw.DATABASE_URL : undefined;
-  const databasePath = raw.DATABASE_URL && !postgresUrl
-    ? path.resolve(raw.DATABASE_URL.replace(/^file:/, ""))
-    : path.join(dataDir, "herald.db");
+  const databasePath = raw.DATABASE_URL && !postgresUrl ? path.resolve(raw.DATABASE_URL.replace(/^file:/, "")) : path.join(dataDir, "herald.db");
   if (!postgresUrl) fs.mkdirSync(path.dirname(databasePath), { recursive: true });
 
-  const authSecret =
-    raw.AUTH_SECRET ?? generatedSecret(dataDir, "auth-secret", () => crypto.randomBytes(32).toString("base64url"));
-  const encryptionKey = decodeKey(
-    raw.HERALD_ENCRYPTION_KEY ??
-      generatedSecret(dataDir, "encryption-key", () => crypto.randomBytes(32).toString("base64")),
-  );
+  const authSecret = raw.AUTH_SECRET ?? generatedSecret(dataDir, "auth-secret", () => crypto.randomBytes(32).toString("base64url"));
+  const encryptionKey = decodeKey(raw.HERALD_ENCRYPTION_KEY ?? generatedSecret(dataDir, "encryption-key", () => crypto.randomBytes(32).toString("base64")));
 
   const { AUTH_SECRET: _a, HERALD_ENCRYPTION_KEY: _k, DATABASE_URL: _d, ...rest } = raw;
   return {

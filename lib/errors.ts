@@ -44,8 +44,7 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
 export const forbidden = (message = "You do not have permission to do this") => new AppError("forbidden", message);
 export const conflict = (message: string, fields?: FieldErrors) => new AppError("conflict", message, fields);
-export const invalid = (fields: FieldErrors, message = "Some fields are invalid") =>
-  new AppError("validation_failed", message, fields);
+export const invalid = (fields: FieldErrors, message = "Some fields are invalid") => new AppError("validation_failed", message, fields);
 
 /**
  * True for a unique-constraint violation, on either engine (so callers can

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { pageContentSecurityPolicy, securityHeaders, staticContentSecurityPolicy } from "./security-headers";
 
-const scriptSrc = (policy: string) => policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
+const scriptSrc = (policy: string) =>
+  policy
+    .split(";")
+    .map((d) => d.trim())
+    .find((d) => d.startsWith("script-src")) ?? "";
 
 describe("security headers", () => {
   it("a page's policy allows only scripts with its nonce (and what they load), never 'unsafe-inline' or eval", () => {

@@ -47,4 +47,3 @@ export function securityHeaders(isDev: boolean, { withPolicy = true } = {}): { k
     { key: "X-Content-Type-Options", value: "nosniff" },
   ];
 }
-

@@ -58,7 +58,8 @@ const PUBLIC_ROUTES: Record<string, { reason: string; check: (op: RouteOperation
     },
   },
   "POST /catch/{token}": {
-    reason: "a request catcher's public address: the unguessable token is the credential; it only stores (bounded) what is posted, and answers nothing but the new id",
+    reason:
+      "a request catcher's public address: the unguessable token is the credential; it only stores (bounded) what is posted, and answers nothing but the new id",
     check: async (op, seed) => {
       // An org token opens nothing here: an unknown or malformed token is 404 whoever calls.
       for (const token of ["A".repeat(32), "short"]) {
@@ -170,7 +171,8 @@ async function problemsOf(op: RouteOperation, endpoint: Endpoint, caller: Caller
   const written = changedTables(before, await snapshotRows(db));
   const wrote = () => written;
   const problems: string[] = [];
-  const fail = (why: string) => problems.push(`${op.op} with ${caller.name}${ids === seed.a ? "" : " and another org's ids"}: ${why} (got ${res.status} ${res.text.slice(0, 300)})`);
+  const fail = (why: string) =>
+    problems.push(`${op.op} with ${caller.name}${ids === seed.a ? "" : " and another org's ids"}: ${why} (got ${res.status} ${res.text.slice(0, 300)})`);
   if (res.status >= 500) fail("a server error");
   const want = expected(op, endpoint, caller);
   if (ids !== seed.a && hasIds(op)) {

@@ -14,7 +14,10 @@ import { newId } from "@/lib/ids";
  * copied from the migrated template (a few ms).
  */
 export async function testDb(): Promise<Db> {
-  const db = databaseEngine() === "postgres" ? await freshPostgresDatabase() : openSqlite(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "herald-test-")), "herald.db"));
+  const db =
+    databaseEngine() === "postgres"
+      ? await freshPostgresDatabase()
+      : openSqlite(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "herald-test-")), "herald.db"));
   setDb(db);
   return db;
 }

@@ -81,7 +81,12 @@ const smtp = new SMTPServer({
   disabledCommands: ["STARTTLS"],
   logger: false,
   onAuth(auth, _session, callback) {
-    const pieces = [`${auth.username}:${auth.password}`, auth.password ?? "", Buffer.from(`\0${auth.username}\0${auth.password}`).toString("base64"), Buffer.from(auth.password ?? "").toString("base64")];
+    const pieces = [
+      `${auth.username}:${auth.password}`,
+      auth.password ?? "",
+      Buffer.from(`\0${auth.username}\0${auth.password}`).toString("base64"),
+      Buffer.from(auth.password ?? "").toString("base64"),
+    ];
     const message = `Authentication failed: ${echoFor(pieces, { method: auth.method, username: auth.username, password: auth.password }, " | ")}`;
     callback(Object.assign(new Error(message), { responseCode: 535 }));
   },
@@ -110,18 +115,29 @@ beforeAll(async () => {
   orgId = (await seedOrg(db, "acme")).org.id;
   admin = (await insertApiToken(db, { orgId, name: "ci", role: "admin" })).token;
   const webhook = (path: string, settings: Record<string, unknown>, secrets: Record<string, string>) =>
-    insertChannel(db, orgId, { type: "webhook", name: path, settings: { url: `${base}/${path}`, format: "array", ...settings }, secrets: { signingSecret: "whsec_c2lnbmluZ1NFQ1JFVGJ5dGVzMDAwOS1wYWRkaW5nISE=", ...secrets } });
+    insertChannel(db, orgId, {
+      type: "webhook",
+      name: path,
+      settings: { url: `${base}/${path}`, format: "array", ...settings },
+      secrets: { signingSecret: "whsec_c2lnbmluZ1NFQ1JFVGJ5dGVzMDAwOS1wYWRkaW5nISE=", ...secrets },
+    });
   ids.basic = await webhook("basic", { authMethod: "basic", username: "ops" }, { password: SECRETS.password });
   ids.bearer = await webhook("bearer", { authMethod: "bearer" }, { token: SECRETS.bearer });
   ids.apikey = await webhook("apikey", { authMethod: "apikey", headerName: "X-Api-Key" }, { headerValue: SECRETS.apikey });
   ids.headers = await webhook("headers", { authMethod: "headers" }, { headers: JSON.stringify({ "X-Team": "ops", "X-Token": SECRETS.header }) });
   // Loopback stand-ins for Slack, Discord and Teams, shaped like theirs so the secret parts of the URL are where they would be.
   ids.slack = await insertChannel(db, orgId, { type: "slack", name: "slack", secrets: { url: `${base}/services/T0FAKE01/B0FAKE02/${SECRETS.slack}` } });
-  ids.discord = await insertChannel(db, orgId, { type: "discord", name: "discord", secrets: { url: `${base}/api/webhooks/123456789012345678/${SECRETS.discord}` } });
+  ids.discord = await insertChannel(db, orgId, {
+    type: "discord",
+    name: "discord",
+    secrets: { url: `${base}/api/webhooks/123456789012345678/${SECRETS.discord}` },
+  });
   ids.teams = await insertChannel(db, orgId, {
     type: "teams",
     name: "teams",
-    secrets: { url: `${base}/workflows/0a1b2c3d4e5f60718293/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${encodeURIComponent(SECRETS.teamsSig)}` },
+    secrets: {
+      url: `${base}/workflows/0a1b2c3d4e5f60718293/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${encodeURIComponent(SECRETS.teamsSig)}`,
+    },
   });
   ids.email = await insertChannel(db, orgId, { type: "email", name: "email", settings: { recipients: ["ops@acme.test"] } });
 });
@@ -145,9 +161,18 @@ describe("credentials a receiver echoes back", () => {
     do {
       for (const channelId of Object.values(ids)) await queueDelivery(db, { orgId, channelId });
       await dispatchOnce(db, { deadlineMs: 20_000 });
-      await api(`test alert, round ${round}`, testAlert.POST, { method: "POST", url: `${base}/api/v1/orgs/acme/test-alert`, params, body: { channels: "all" } });
+      await api(`test alert, round ${round}`, testAlert.POST, {
+        method: "POST",
+        url: `${base}/api/v1/orgs/acme/test-alert`,
+        params,
+        body: { channels: "all" },
+      });
       for (const [name, id] of Object.entries(ids)) {
-        await api(`send test to ${name}, round ${round}`, channelTest.POST, { method: "POST", url: `${base}/api/v1/orgs/acme/channels/${id}/test`, params: { ...params, id } });
+        await api(`send test to ${name}, round ${round}`, channelTest.POST, {
+          method: "POST",
+          url: `${base}/api/v1/orgs/acme/channels/${id}/test`,
+          params: { ...params, id },
+        });
       }
       round++;
     } while (round < spellings);
@@ -167,9 +192,15 @@ describe("credentials a receiver echoes back", () => {
     await api("channel list", channelList.GET, { url: `${base}/api/v1/orgs/acme/channels`, params });
 
     const stored = [
-      ...(await db.select({ response: attempts.response, error: attempts.error }).from(attempts)).map((a) => ({ where: "attempt", text: `${a.response ?? ""}\n${a.error ?? ""}` })),
+      ...(await db.select({ response: attempts.response, error: attempts.error }).from(attempts)).map((a) => ({
+        where: "attempt",
+        text: `${a.response ?? ""}\n${a.error ?? ""}`,
+      })),
       ...(await db.select({ lastError: deliveries.lastError }).from(deliveries)).map((d) => ({ where: "delivery last error", text: d.lastError ?? "" })),
-      ...(await db.select({ name: channels.name, lastError: channels.lastError }).from(channels)).map((c) => ({ where: `${c.name} last error`, text: c.lastError ?? "" })),
+      ...(await db.select({ name: channels.name, lastError: channels.lastError }).from(channels)).map((c) => ({
+        where: `${c.name} last error`,
+        text: c.lastError ?? "",
+      })),
     ];
     const texts = [...stored, ...answers];
     // The check reads real content: excerpts were kept, with the secrets taken out of them.

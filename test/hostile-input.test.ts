@@ -89,9 +89,7 @@ const SPECIAL_STRINGS = [
 
 const deepNesting = fc
   .constantFrom(100, 1_000, 10_000, 100_000)
-  .chain((depth) =>
-    fc.constantFrom(new Raw("[".repeat(depth) + "]".repeat(depth)), new Raw('{"a":'.repeat(depth) + "1" + "}".repeat(depth))),
-  );
+  .chain((depth) => fc.constantFrom(new Raw("[".repeat(depth) + "]".repeat(depth)), new Raw('{"a":'.repeat(depth) + "1" + "}".repeat(depth))));
 
 const prototypeKeys = fc.constantFrom(
   new Raw('{"__proto__":{"polluted":"yes"}}'),
@@ -246,7 +244,17 @@ describe("hostile bodies, for every operation that takes one", () => {
 describe("header injection", () => {
   const createOp = withBody.find((op) => op.op === "POST /api/v1/orgs/{org}/channels")!;
   const headerText = fc.oneof(
-    fc.constantFrom("ops\r\nX-Injected: yes", "ops\nX-Injected: yes", "ops\rX-Injected: yes", "a\u0000b", "\r\n\r\nGET / HTTP/1.1", "ok-value", "tab\there", "caf\u00e9", "\u2028x"),
+    fc.constantFrom(
+      "ops\r\nX-Injected: yes",
+      "ops\nX-Injected: yes",
+      "ops\rX-Injected: yes",
+      "a\u0000b",
+      "\r\n\r\nGET / HTTP/1.1",
+      "ok-value",
+      "tab\there",
+      "caf\u00e9",
+      "\u2028x",
+    ),
     fc.string({ unit: fc.constantFrom("a", " ", "\r", "\n", "\t", ":", "\u0000", "\u007f", "\u00ff", "\u0100", "é"), maxLength: 12 }),
   );
   const lineBreakOrControl = /[\u0000-\u0008\u000a-\u001f\u007f]/;
@@ -263,7 +271,9 @@ describe("header injection", () => {
               : method === "bearer"
                 ? { method, token: value }
                 : { method, username: "ops", password: value };
-        const res = await sendHostile(createOp, JSON.stringify({ type: "webhook", name: "Header probe", url: receiver.url("/probe"), auth }), undefined, { keep: true });
+        const res = await sendHostile(createOp, JSON.stringify({ type: "webhook", name: "Header probe", url: receiver.url("/probe"), auth }), undefined, {
+          keep: true,
+        });
         const what = `${method} ${JSON.stringify(value)} → ${res.status} ${res.text.slice(0, 200)}`;
         if (lineBreakOrControl.test(value)) expect(res.status, what).toBe(422);
         if (res.status !== 201) return;
@@ -300,16 +310,28 @@ describe("header injection", () => {
         db = await seeded.fresh();
         const actor = { type: "system" as const, label: "hardening" };
         const mail = await createChannel(db, a.id, actor, createChannelSchema.parse({ type: "email", name: "Ops mail", recipients: "ops@example.test" }));
-        await createRule(db, a.id, actor, ruleSchema.parse({ name: "Mail all", eventTypes: ["deployment.failed"], severities: ["error"], channels: [mail.id] }));
+        await createRule(
+          db,
+          a.id,
+          actor,
+          ruleSchema.parse({ name: "Mail all", eventTypes: ["deployment.failed"], severities: ["error"], channels: [mail.id] }),
+        );
         const before = smtp.mails.length;
-        const res = await callRoute(ingest, { params: {}, token: a.tokens.admin, body: { type: "deployment.failed", product: a.product.slug, severity: "error", title: text } });
+        const res = await callRoute(ingest, {
+          params: {},
+          token: a.tokens.admin,
+          body: { type: "deployment.failed", product: a.product.slug, severity: "error", title: text },
+        });
         const what = `${JSON.stringify(text)} → ${res.status} ${res.text.slice(0, 200)}`;
         expect(res.status, what).toBeLessThan(500);
         if (res.status !== 202) return;
         await dispatchOnce(db, { deadlineMs: 5_000 });
         // The org's default deployment e-mails (to its owner) go out too: every mail is checked.
         const mails = smtp.mails.slice(before);
-        expect(mails.filter((m) => m.envelopeTo.includes("ops@example.test")), what).toHaveLength(1);
+        expect(
+          mails.filter((m) => m.envelopeTo.includes("ops@example.test")),
+          what,
+        ).toHaveLength(1);
         for (const { parsed, envelopeTo } of mails) {
           expect(envelopeTo.length, what).toBe(1);
           expect(envelopeTo[0], what).toMatch(/^(ops@example\.test|owner@[a-z.-]+\.test)$/);

@@ -31,7 +31,11 @@ function binDir(): string {
 
 export function freePortSync(): number {
   // A synchronous free-port probe: listen on port 0 in a child process and print what it got.
-  const out = execFileSync(process.execPath, ["-e", "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: "utf8" });
+  const out = execFileSync(
+    process.execPath,
+    ["-e", "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"],
+    { encoding: "utf8" },
+  );
   return Number(out.trim());
 }
 

@@ -77,7 +77,11 @@ beforeAll(async () => {
   }
   // Every receiver answers 500 with an echo of what it got: the URL (Slack/Discord/Teams keep their credential there) and the headers,
   // in the body and in an answer header (the delivery log keeps those: issue #20).
-  receiver.answer((req) => ({ status: 500, headers: { "x-echo": `${req.path} ${JSON.stringify(req.headers)}` }, body: `${req.path} ${JSON.stringify(req.headers)} ${req.body}` }));
+  receiver.answer((req) => ({
+    status: 500,
+    headers: { "x-echo": `${req.path} ${JSON.stringify(req.headers)}` },
+    body: `${req.path} ${JSON.stringify(req.headers)} ${req.body}`,
+  }));
   const mock = new MockAgent();
   mock.disableNetConnect();
   mock.enableNetConnect(/^127\.0\.0\.1:/);
@@ -137,12 +141,21 @@ describe("no secret leaves the server", () => {
       });
       expect(res.status, res.text).toBe(201);
     }
-    await createRule(db, a.id, { type: "system", label: "scan" }, ruleSchema.parse({ name: "All to all", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: channelIds }));
+    await createRule(
+      db,
+      a.id,
+      { type: "system", label: "scan" },
+      ruleSchema.parse({ name: "All to all", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: channelIds }),
+    );
   });
 
   it("sends through every channel and records failures echoing what was sent", async () => {
     const ingest = byOp("POST /api/v1/events")!;
-    const res = await call(ingest, { params: {}, token: a.tokens.admin, body: [{ type: "deployment.failed", product: a.product.slug, title: "Deploy failed", severity: "error" }] });
+    const res = await call(ingest, {
+      params: {},
+      token: a.tokens.admin,
+      body: [{ type: "deployment.failed", product: a.product.slug, title: "Deploy failed", severity: "error" }],
+    });
     expect(res.status, res.text).toBe(202);
     // With a 1 s retry schedule, the dispatcher keeps retrying the failing deliveries until the deadline.
     await dispatchOnce(db, { deadlineMs: 4_000 });
@@ -202,7 +215,9 @@ describe("no secret leaves the server", () => {
     expect(texts.map((t) => t.text).join("\n")).toContain('"webhook-signature"');
     const found: string[] = [];
     for (const [name, secret] of Object.entries(SECRETS)) {
-      for (const { where, text } of texts) if (text.includes(secret)) found.push(`${name} in the answer of ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret) + 40)}…`);
+      for (const { where, text } of texts)
+        if (text.includes(secret))
+          found.push(`${name} in the answer of ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret) + 40)}…`);
       for (const line of logged) if (line.includes(secret)) found.push(`${name} in a log line: ${line.slice(0, 300)}`);
       if (stored.includes(secret)) found.push(`${name} in the database file`);
     }

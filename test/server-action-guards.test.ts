@@ -14,8 +14,10 @@ import { ROOT } from "./routes";
 
 const ALLOWED_WITHOUT_GUARD: Record<string, string> = {
   "app/setup/actions.ts#setupAction": "first-run setup: runSetup refuses (409) once any user exists, inside a write-locked transaction",
-  "app/invite/[token]/actions.ts#acceptInviteAction": "the invite token is the credential: single use, hashed at rest, expiring; it sets a password only for an account that never had one",
-  "app/invite/[token]/actions.ts#joinOrgAction": "needs the invite token and a session of the invited account (currentUser() itself): it only accepts that account's own invitation",
+  "app/invite/[token]/actions.ts#acceptInviteAction":
+    "the invite token is the credential: single use, hashed at rest, expiring; it sets a password only for an account that never had one",
+  "app/invite/[token]/actions.ts#joinOrgAction":
+    "needs the invite token and a session of the invited account (currentUser() itself): it only accepts that account's own invitation",
   "app/o/[org]/session-actions.ts#signOutEverywhereAction": "any signed-in person ends their own sessions; it checks currentUser() itself",
   "app/orgs/new/actions.ts#createOrgAction": "any signed-in user may create an org (they become its owner); it checks currentUser() itself",
 };
@@ -64,7 +66,10 @@ function exportedActions(file: string, source: string): Action[] {
     out.push({ file: rel, name: m[1] ?? m[2], body: blockFrom(source, m.index!) });
   }
   for (const m of source.matchAll(/export\s*\{([^}]*)\}/g)) {
-    for (const part of m[1].split(",").map((p) => p.trim()).filter(Boolean)) {
+    for (const part of m[1]
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [local, exported = local] = part.split(/\s+as\s+/);
       const def = new RegExp(`(?:const|let|function)\\s+${local}\\b`).exec(source);
       out.push({ file: rel, name: exported, body: def ? blockFrom(source, def.index) : "" });

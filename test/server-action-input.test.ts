@@ -84,7 +84,20 @@ const hostileText = fc.oneof(
   fc.constantFrom("", "\u0000", "a\r\nX-Injected: 1", "'; DROP TABLE rules; --", "__proto__", "\ud800", "x".repeat(70_000), "😀".repeat(300)),
   fc.string({ unit: "binary", maxLength: 60 }),
 );
-const someId = fc.constantFrom(a.channelId, a.ruleId, a.notificationId, a.deliveryId, a.eventId, a.product.id, a.ownerId, b.channelId, b.ruleId, b.deliveryId, b.product.id, "nope");
+const someId = fc.constantFrom(
+  a.channelId,
+  a.ruleId,
+  a.notificationId,
+  a.deliveryId,
+  a.eventId,
+  a.product.id,
+  a.ownerId,
+  b.channelId,
+  b.ruleId,
+  b.deliveryId,
+  b.product.id,
+  "nope",
+);
 const plausible = {
   org: fc.constantFrom(a.slug, a.slug, b.slug, "no-such-org"),
   id: someId,
@@ -117,12 +130,18 @@ const plausible = {
   deliveryIds: fc.array(someId, { maxLength: 2 }),
   preferences: fc.constant([]),
 };
-const fieldValue = (key: keyof typeof plausible) => fc.oneof({ arbitrary: plausible[key] as fc.Arbitrary<unknown>, weight: 4 }, { arbitrary: hostileText, weight: 1 });
+const fieldValue = (key: keyof typeof plausible) =>
+  fc.oneof({ arbitrary: plausible[key] as fc.Arbitrary<unknown>, weight: 4 }, { arbitrary: hostileText, weight: 1 });
 /** Sometimes an own `__proto__` / `constructor` key, as a decoded request body can carry. */
 const withPrototypeKeys = (record: Record<string, unknown>, plant: boolean) => {
   if (plant) {
     for (const key of ["__proto__", "constructor"]) {
-      Object.defineProperty(record, key, { value: key === "constructor" ? { prototype: { polluted: "yes" } } : { polluted: "yes" }, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(record, key, {
+        value: key === "constructor" ? { prototype: { polluted: "yes" } } : { polluted: "yes" },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return record;
@@ -130,7 +149,10 @@ const withPrototypeKeys = (record: Record<string, unknown>, plant: boolean) => {
 const input = fc.oneof(
   {
     arbitrary: fc
-      .tuple(fc.record(Object.fromEntries(Object.keys(plausible).map((k) => [k, fieldValue(k as keyof typeof plausible)])), { requiredKeys: ["org"] }), fc.boolean())
+      .tuple(
+        fc.record(Object.fromEntries(Object.keys(plausible).map((k) => [k, fieldValue(k as keyof typeof plausible)])), { requiredKeys: ["org"] }),
+        fc.boolean(),
+      )
       .map(([record, plant]) => withPrototypeKeys(record, plant)),
     weight: 6,
   },
@@ -147,7 +169,9 @@ const callers = {
 /** How often each action's input got past validation, and was accepted: printed at the end, to show what the fuzz reached. */
 const reached: Record<string, { validated: number; ok: number }> = {};
 afterAll(() => {
-  const lines = actions.map(({ key }) => `${String(reached[key]?.validated ?? 0).padStart(4)} past validation, ${String(reached[key]?.ok ?? 0).padStart(3)} ok  ${key}`);
+  const lines = actions.map(
+    ({ key }) => `${String(reached[key]?.validated ?? 0).padStart(4)} past validation, ${String(reached[key]?.ok ?? 0).padStart(3)} ok  ${key}`,
+  );
   if (process.env.HARDENING_VERBOSE) console.log(lines.join("\n"));
 });
 
@@ -177,9 +201,14 @@ async function callAction(key: string, fn: Action, caller: keyof typeof callers,
   const changed = changedTables(before, await snapshotRows(db));
   if (!result.ok) expect(changed, `${what}: a refused action wrote`).toEqual([]);
   if (caller === "anonymous") expect(result.ok, what).toBe(false);
-  if (caller === "member" && !NOT_ORG_SCOPED.has(key)) expect(changed.filter((t) => t !== "inbox_items"), `${what}: a member changed org data`).toEqual([]);
+  if (caller === "member" && !NOT_ORG_SCOPED.has(key))
+    expect(
+      changed.filter((t) => t !== "inbox_items"),
+      `${what}: a member changed org data`,
+    ).toEqual([]);
   const org = (value as { org?: unknown } | null)?.org;
-  if (caller === "another org's owner" && org !== b.slug && !NOT_ORG_SCOPED.has(key)) expect(changed, `${what}: another org's owner changed this org`).toEqual([]);
+  if (caller === "another org's owner" && org !== b.slug && !NOT_ORG_SCOPED.has(key))
+    expect(changed, `${what}: another org's owner changed this org`).toEqual([]);
   if (changed.length) await freshWithMember();
 }
 
@@ -189,14 +218,17 @@ describe("server actions with fuzzed input", () => {
   });
 
   describe.each(actions.map((x) => [x.key, x] as const))("%s", (key, { fn }) => {
-    it.each(Object.keys(callers).map((c) => [c] as const))("as %s: a result (never a throw or an internal error), and no write it may not make", async (caller) => {
-      await freshWithMember();
-      await fc.assert(
-        fc.asyncProperty(input, async (value) => {
-          await callAction(key, fn, caller as keyof typeof callers, value);
-        }),
-        { numRuns: RUNS },
-      );
-    });
+    it.each(Object.keys(callers).map((c) => [c] as const))(
+      "as %s: a result (never a throw or an internal error), and no write it may not make",
+      async (caller) => {
+        await freshWithMember();
+        await fc.assert(
+          fc.asyncProperty(input, async (value) => {
+            await callAction(key, fn, caller as keyof typeof callers, value);
+          }),
+          { numRuns: RUNS },
+        );
+      },
+    );
   });
 });

@@ -64,18 +64,34 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
     db,
     org.id,
     actor,
-    ruleSchema.parse({ name: "Everything to ops", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [channel.id] }),
+    ruleSchema.parse({
+      name: "Everything to ops",
+      eventTypes: "all",
+      severities: ["debug", "info", "warning", "error", "critical", "alert"],
+      channels: [channel.id],
+    }),
   );
-  const notification = await createNotification(db, org.id, actor, { id: product.id, slug: product.slug, name: product.name }, {
-    type: "webhook",
-    webhook_url: hookUrl,
-    active: true,
-    send_all_events: true,
-    selected_events: [],
-  });
-  const [event] = await ingestEvents(db, org.id, [{ id: `${org.slug}-deploy-1`, type: "deployment.failed", product: product.slug, title: "Deploy 1 failed", severity: "error" }], {
-    indexed: false,
-  });
+  const notification = await createNotification(
+    db,
+    org.id,
+    actor,
+    { id: product.id, slug: product.slug, name: product.name },
+    {
+      type: "webhook",
+      webhook_url: hookUrl,
+      active: true,
+      send_all_events: true,
+      selected_events: [],
+    },
+  );
+  const [event] = await ingestEvents(
+    db,
+    org.id,
+    [{ id: `${org.slug}-deploy-1`, type: "deployment.failed", product: product.slug, title: "Deploy 1 failed", severity: "error" }],
+    {
+      indexed: false,
+    },
+  );
   const [delivery] = await db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.orgId, org.id)).limit(1);
   if (!delivery) throw new Error("the seed event matched no rule: the hardening seed needs a delivery");
   const silence = await createSilence(
@@ -83,7 +99,13 @@ async function seedOrg(db: Db, name: string, hookUrl: string): Promise<SeededOrg
     org.id,
     { kind: "user", userId: ownerId, email, orgId: org.id, role: "owner", productIds: new Set() },
     actor,
-    silenceSchema.parse({ eventTypes: ["deployment.failed"], products: [product.slug], startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), duration: "1h", reason: "hardening seed" }),
+    silenceSchema.parse({
+      eventTypes: ["deployment.failed"],
+      products: [product.slug],
+      startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      duration: "1h",
+      reason: "hardening seed",
+    }),
   );
   const revoked = await insertApiToken(db, { orgId: org.id, name: "revoked", role: "admin" });
   await revokeToken(db, org.id, actor, revoked.row.id);
@@ -159,7 +181,6 @@ export async function snapshotRows(db: Db): Promise<Map<string, string>> {
 export function changedTables(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...new Set([...before.keys(), ...after.keys()])].filter((t) => before.get(t) !== after.get(t));
 }
-
 
 /**
  * The two orgs seeded once; `fresh()` hands out the seeded state again (made

@@ -16,7 +16,10 @@ export default function setup() {
   try {
     // Migrated by Herald's own migrator, in a child process (this one has no path aliases).
     execFileSync("psql", [admin, "-qc", "DROP DATABASE IF EXISTS herald_template", "-c", "CREATE DATABASE herald_template"], { stdio: "pipe" });
-    execFileSync("npx", ["tsx", "bin/herald.ts", "migrate"], { env: { ...process.env, DATABASE_URL: template.toString(), HERALD_LOG_LEVEL: "warn" }, stdio: "inherit" });
+    execFileSync("npx", ["tsx", "bin/herald.ts", "migrate"], {
+      env: { ...process.env, DATABASE_URL: template.toString(), HERALD_LOG_LEVEL: "warn" },
+      stdio: "inherit",
+    });
   } catch (e) {
     cluster?.stop();
     throw e;

@@ -80,8 +80,7 @@ export function runMeta(mode: "full" | "quick", engine: RunMeta["engine"] = { na
   };
 }
 
-const formatNumber = (v: number, unit: string) =>
-  unit === "ms" ? v.toFixed(1) : unit === "MB" ? v.toFixed(0) : Math.round(v).toLocaleString("en-US");
+const formatNumber = (v: number, unit: string) => (unit === "ms" ? v.toFixed(1) : unit === "MB" ? v.toFixed(0) : Math.round(v).toLocaleString("en-US"));
 
 function valueCell(f: Figure): string {
   if (f.skipped) return `skipped: ${f.skipped}`;
@@ -99,7 +98,11 @@ export function engineLine(engine: RunMeta["engine"]): string {
 
 function columns(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
@@ -133,10 +136,14 @@ export function renderTable(meta: RunMeta, figures: Figure[], growthHeading = "g
   return [
     `Herald benchmark (${meta.mode}) on ${engineLine(meta.engine)} — commit ${meta.commit}, ${meta.date}`,
     `Node ${meta.node}, ${meta.cpu} × ${meta.cores}, ${meta.memoryGiB} GiB, load average at start ${meta.loadAverageAtStart.join(" ")}, HERALD_LOG_LEVEL=${meta.logLevel}`,
-    ...(meta.build?.olderThanHead ? [`Note: the production build (${meta.build.builtAt}) is older than the last commit; the server figures measure the build.`] : []),
+    ...(meta.build?.olderThanHead
+      ? [`Note: the production build (${meta.build.builtAt}) is older than the last commit; the server figures measure the build.`]
+      : []),
     ...(main.length ? ["", ...columns(["figure", "value", "of ceiling", "target", "met", "note"], rows)] : []),
     ...(growth.length ? ["", ...columns([growthHeading, "empty", "seeded", "× empty", "target", "met", "note"], compared(growth, GROWTH_LIMIT))] : []),
-    ...(pruning.length ? ["", ...columns([pruningHeading, "without", "while pruning", "× without", "target", "met", "note"], compared(pruning, PRUNING_LIMIT))] : []),
+    ...(pruning.length
+      ? ["", ...columns([pruningHeading, "without", "while pruning", "× without", "target", "met", "note"], compared(pruning, PRUNING_LIMIT))]
+      : []),
   ].join("\n");
 }
 

@@ -16,9 +16,7 @@ import { cpuSecondsOfTree, sampleMemory, spawnHerald, stopChild, type MemoryPeak
  */
 
 /** Where the drained queue lives: a SQLite file, or a PostgreSQL database of the run's cluster. */
-export type DrainDatabase =
-  | { engine: "sqlite"; path: string }
-  | { engine: "postgres"; url: string; name: string; postgres: BenchPostgres };
+export type DrainDatabase = { engine: "sqlite"; path: string } | { engine: "postgres"; url: string; name: string; postgres: BenchPostgres };
 
 export type DrainOptions = {
   database: DrainDatabase;
@@ -187,7 +185,8 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
   const after = await counter.read();
   await counter.close();
   // Attempts recorded without a request reaching the receiver are not deliveries: say why instead of a rate.
-  if (stats.firstArrivalAt === null) throw new Error(`no request reached the receiver (${after.attempts} attempts recorded); the worker's log ends:\n${workers[0].output().slice(-2000)}`);
+  if (stats.firstArrivalAt === null)
+    throw new Error(`no request reached the receiver (${after.attempts} attempts recorded); the worker's log ends:\n${workers[0].output().slice(-2000)}`);
   const startedAt = stats.firstArrivalAt;
   const seconds = Math.max(1e-9, (endedAt - startedAt) / 1000);
   const completed = Math.min(counts?.attempts ?? 0, options.deliveries);

@@ -14,7 +14,12 @@ export const GROWTH_LIMIT = 1.2;
 export const PRUNING_LIMIT = 1.1;
 const FIRST_PAGE_LIMIT_MS = 50;
 
-export async function runGrowthChild(env: Record<string, string>, job: GrowthJob, progress: (message: string) => void, timeoutMs: number): Promise<GrowthResult> {
+export async function runGrowthChild(
+  env: Record<string, string>,
+  job: GrowthJob,
+  progress: (message: string) => void,
+  timeoutMs: number,
+): Promise<GrowthResult> {
   const child = forkTs("bench/growth.ts", [], { env });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -25,7 +30,8 @@ export async function runGrowthChild(env: Record<string, string>, job: GrowthJob
   try {
     const answer = nextMessage(
       child,
-      (m): m is { type: "grown"; result: GrowthResult } | { type: "growth-failed"; error: string } => ["grown", "growth-failed"].includes((m as { type?: string })?.type ?? ""),
+      (m): m is { type: "grown"; result: GrowthResult } | { type: "growth-failed"; error: string } =>
+        ["grown", "growth-failed"].includes((m as { type?: string })?.type ?? ""),
       timeoutMs,
     );
     child.send({ type: "growth", job });
@@ -106,7 +112,10 @@ export function pruningFigures(r: GrowthResult, quick: boolean): Figure[] {
       baseline: { value: without, ratio },
       target: `≤ ${PRUNING_LIMIT}× without`,
       meetsTarget: quick ? undefined : ratio <= PRUNING_LIMIT,
-      note: r.seeded.length > 1 ? `rounds: ${r.seeded.map(row.value).map(short).join(" / ")} → ${r.pruning.measurements.map(row.value).map(short).join(" / ")}` : undefined,
+      note:
+        r.seeded.length > 1
+          ? `rounds: ${r.seeded.map(row.value).map(short).join(" / ")} → ${r.pruning.measurements.map(row.value).map(short).join(" / ")}`
+          : undefined,
     };
   });
   const pruned = r.pruning.runs.reduce((sum, run) => sum + run.deliveriesPruned, 0);

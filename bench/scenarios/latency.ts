@@ -43,7 +43,12 @@ export async function steadyRateLatency(
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
   // One event first, not measured: it loads the route's code and warms the worker's path.
   await receiver.reset();
-  const warm = await pool.request({ path: "/api/v1/events", method: "POST", headers, body: JSON.stringify({ type: "log.entry", severity: "info", title: "Warm-up" }) });
+  const warm = await pool.request({
+    path: "/api/v1/events",
+    method: "POST",
+    headers,
+    body: JSON.stringify({ type: "log.entry", severity: "info", title: "Warm-up" }),
+  });
   await warm.body.dump();
   const warmed = await receiver.waitForCount(options.deliveriesPerEvent, options.drainMs).then(
     () => true,
@@ -51,9 +56,7 @@ export async function steadyRateLatency(
   );
   if (!warmed) {
     await pool.close();
-    throw new Error(
-      `no delivery arrived within ${options.drainMs / 1000} s of ingest: is the in-process worker running (HERALD_WORKER=inline)?`,
-    );
+    throw new Error(`no delivery arrived within ${options.drainMs / 1000} s of ingest: is the in-process worker running (HERALD_WORKER=inline)?`);
   }
   const ingestMs: number[] = [];
   let sent = 0;

@@ -34,9 +34,7 @@ export async function startServer(
     nodeArgs: options.nodeArgs,
   });
   const memory = sampleMemory(child.pid!);
-  const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`the server exited (code ${code}):\n${child.output()}`))),
-  );
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the server exited (code ${code}):\n${child.output()}`))));
   exited.catch(() => {});
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -70,7 +70,13 @@ export function TextAreaField({ label, error, hint, id: given, className = "", .
   const id = given ?? generated;
   return (
     <FieldShell label={label} error={error} hint={hint} id={id}>
-      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, error, hint)} className={`${inputClass} ${className}`} {...area} />
+      <textarea
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, error, hint)}
+        className={`${inputClass} ${className}`}
+        {...area}
+      />
     </FieldShell>
   );
 }

@@ -47,14 +47,13 @@ export function MultiSelect({
         className="z-20 w-[var(--button-width)] min-w-64 max-w-[calc(100vw-1rem)] rounded-md border border-slate-200 bg-white p-1 text-sm shadow-lg focus:outline-none"
       >
         {options.map((o) => (
-          <ListboxOption
-            key={o.value}
-            value={o.value}
-            className="flex cursor-pointer items-center gap-2 rounded px-2 py-1.5 data-[focus]:bg-slate-100"
-          >
+          <ListboxOption key={o.value} value={o.value} className="flex cursor-pointer items-center gap-2 rounded px-2 py-1.5 data-[focus]:bg-slate-100">
             {({ selected }) => (
               <>
-                <span aria-hidden className={`flex h-4 w-4 shrink-0 items-center justify-center rounded border ${selected ? "border-slate-900 bg-slate-900" : "border-slate-500"}`}>
+                <span
+                  aria-hidden
+                  className={`flex h-4 w-4 shrink-0 items-center justify-center rounded border ${selected ? "border-slate-900 bg-slate-900" : "border-slate-500"}`}
+                >
                   {selected && (
                     <svg viewBox="0 0 20 20" className="h-3 w-3 fill-white">
                       <path d="M16.7 5.3a1 1 0 0 1 0 1.4l-8 8a1 1 0 0 1-1.4 0l-4-4a1 1 0 1 1 1.4-1.4L8 12.6l7.3-7.3a1 1 0 0 1 1.4 0Z" />
@@ -66,7 +65,9 @@ export function MultiSelect({
                   {o.detail && <span className="text-slate-600"> ({o.detail})</span>}
                 </span>
                 {o.note && (
-                  <span className={`rounded px-1.5 text-xs ${o.note.tone === "warning" ? "bg-amber-100 text-amber-900" : "bg-slate-100 text-slate-700"}`}>{o.note.text}</span>
+                  <span className={`rounded px-1.5 text-xs ${o.note.tone === "warning" ? "bg-amber-100 text-amber-900" : "bg-slate-100 text-slate-700"}`}>
+                    {o.note.text}
+                  </span>
                 )}
               </>
             )}

@@ -45,13 +45,15 @@ export function SecretInput({
     const clearing = value === null;
     return (
       <FieldShell label={label} error={error} hint={help} id={id}>
-        <div id={id} className="flex flex-wrap items-center gap-2 rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm" data-secret-state={clearing ? "clear" : "configured"}>
+        <div
+          id={id}
+          className="flex flex-wrap items-center gap-2 rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm"
+          data-secret-state={clearing ? "clear" : "configured"}
+        >
           {clearing ? (
             <span className="text-amber-700">Will be cleared when you save</span>
           ) : (
-            <span className="text-slate-700">
-              Configured{hint ? <code className="ml-2 break-all font-mono text-xs text-slate-500">{hint}</code> : null}
-            </span>
+            <span className="text-slate-700">Configured{hint ? <code className="ml-2 break-all font-mono text-xs text-slate-500">{hint}</code> : null}</span>
           )}
           <span className="ml-auto flex gap-2">
             {clearing ? (
@@ -60,7 +62,12 @@ export function SecretInput({
               </Button>
             ) : (
               <>
-                <Button size="sm" variant="secondary" onClick={() => (setEditing(true), onChange(""))} aria-label={`Replace ${typeof label === "string" ? label : "secret"}`}>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  onClick={() => (setEditing(true), onChange(""))}
+                  aria-label={`Replace ${typeof label === "string" ? label : "secret"}`}
+                >
                   Replace
                 </Button>
                 <Button size="sm" variant="ghost" onClick={() => onChange(null)} aria-label={`Clear ${typeof label === "string" ? label : "secret"}`}>

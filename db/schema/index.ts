@@ -9,6 +9,32 @@ import { defineSchema } from "./tables";
  */
 const schema = defineSchema(databaseEngine() === "postgres" ? pgKit : sqliteKit);
 
-export const { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, channelHourlyCounts, floodCounts, inboxItems, catchers, caughtRequests, retentionTotals, silences } = schema;
+export const {
+  users,
+  orgs,
+  memberships,
+  invites,
+  endedSessions,
+  loginThrottle,
+  products,
+  productAdmins,
+  apiTokens,
+  auditEntries,
+  channels,
+  eventTypes,
+  rules,
+  ruleChannels,
+  events,
+  deliveries,
+  deliveryEvents,
+  attempts,
+  channelHourlyCounts,
+  floodCounts,
+  inboxItems,
+  catchers,
+  caughtRequests,
+  retentionTotals,
+  silences,
+} = schema;
 
 export * from "./values";

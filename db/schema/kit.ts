@@ -18,7 +18,8 @@ export const pgKit = {
   dialect: "postgres" as "postgres" | "sqlite",
   table: pg.pgTable,
   text: (name: string) => pg.text(name),
-  textEnum: <const T extends readonly [string, ...string[]]>(name: string, values: T) => pg.text(name, { enum: values as unknown as [T[number], ...T[number][]] }),
+  textEnum: <const T extends readonly [string, ...string[]]>(name: string, values: T) =>
+    pg.text(name, { enum: values as unknown as [T[number], ...T[number][]] }),
   integer: (name: string) => pg.integer(name),
   boolean: (name: string) => pg.boolean(name),
   timestamp: (name: string) => pg.timestamp(name, { withTimezone: true, precision: 3, mode: "date" }),

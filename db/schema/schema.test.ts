@@ -98,6 +98,8 @@ describe("the schema on both engines", () => {
       postgres: describeModel(generateDrizzleJson(postgresTables) as unknown as Snapshot, "postgres"),
     };
     expect(fromSchema.sqlite, "the SQLite schema changed without a migration: npm run db:generate").toEqual(describeModel(latestSnapshot("sqlite"), "sqlite"));
-    expect(fromSchema.postgres, "the PostgreSQL schema changed without a migration: npm run db:generate").toEqual(describeModel(latestSnapshot("postgres"), "postgres"));
+    expect(fromSchema.postgres, "the PostgreSQL schema changed without a migration: npm run db:generate").toEqual(
+      describeModel(latestSnapshot("postgres"), "postgres"),
+    );
   });
 });

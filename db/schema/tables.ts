@@ -41,7 +41,6 @@ export function defineSchema(k: SchemaKit) {
     createdAt: createdAt(),
   });
 
-
   const orgs = k.table("orgs", {
     id: id(),
     slug: k.text("slug").notNull().unique(),
@@ -56,10 +55,12 @@ export function defineSchema(k: SchemaKit) {
   const memberships = k.table(
     "memberships",
     {
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
-      userId: k.text("user_id")
+      userId: k
+        .text("user_id")
         .notNull()
         .references(() => users.id, { onDelete: "cascade" }),
       role: k.textEnum("role", ORG_ROLES).notNull(),
@@ -77,10 +78,12 @@ export function defineSchema(k: SchemaKit) {
     "invites",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
-      userId: k.text("user_id")
+      userId: k
+        .text("user_id")
         .notNull()
         .references(() => users.id, { onDelete: "cascade" }),
       /** The role the membership gets on acceptance. */
@@ -113,7 +116,8 @@ export function defineSchema(k: SchemaKit) {
     "products",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       slug: k.text("slug").notNull(),
@@ -126,22 +130,24 @@ export function defineSchema(k: SchemaKit) {
   const productAdmins = k.table(
     "product_admins",
     {
-      productId: k.text("product_id")
+      productId: k
+        .text("product_id")
         .notNull()
         .references(() => products.id, { onDelete: "cascade" }),
-      userId: k.text("user_id")
+      userId: k
+        .text("user_id")
         .notNull()
         .references(() => users.id, { onDelete: "cascade" }),
     },
     (t) => [k.primaryKey({ columns: [t.productId, t.userId] }), k.index("product_admins_user_idx").on(t.userId)],
   );
 
-
   const apiTokens = k.table(
     "api_tokens",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       name: k.text("name").notNull(),
@@ -179,15 +185,12 @@ export function defineSchema(k: SchemaKit) {
     (t) => [k.index("audit_org_time_idx").on(t.orgId, t.createdAt)],
   );
 
-
-
-
-
   const channels = k.table(
     "channels",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       /** Set for a channel owned by one product (DESIGN §6), null for org channels. */
@@ -236,7 +239,8 @@ export function defineSchema(k: SchemaKit) {
       /** Quiet hours (lib/events/quiet-hours.ts): outside working hours, less severe events wait for them. Null: off. */
       quietHours: k.json<QuietHours>("quiet_hours"),
       createdAt: createdAt(),
-      updatedAt: k.timestamp("updated_at")
+      updatedAt: k
+        .timestamp("updated_at")
         .notNull()
         .$defaultFn(() => new Date()),
     },
@@ -248,7 +252,8 @@ export function defineSchema(k: SchemaKit) {
     "event_types",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       key: k.text("key").notNull(),
@@ -265,7 +270,8 @@ export function defineSchema(k: SchemaKit) {
     "rules",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       /** Set for a product rule; null for an org rule. */
@@ -276,12 +282,16 @@ export function defineSchema(k: SchemaKit) {
       /** Event type keys, or "all". */
       eventTypes: k.json<string[] | "all">("event_types").notNull(),
       severities: k.json<Severity[]>("severities").notNull(),
-      mode: k.textEnum("mode", ["immediate", "digest"] as const).notNull().default("immediate"),
+      mode: k
+        .textEnum("mode", ["immediate", "digest"] as const)
+        .notNull()
+        .default("immediate"),
       digestMinutes: k.integer("digest_minutes"),
       splitByProduct: k.boolean("split_by_product").notNull().default(false),
       enabled: k.boolean("enabled").notNull().default(true),
       createdAt: createdAt(),
-      updatedAt: k.timestamp("updated_at")
+      updatedAt: k
+        .timestamp("updated_at")
         .notNull()
         .$defaultFn(() => new Date()),
     },
@@ -291,10 +301,12 @@ export function defineSchema(k: SchemaKit) {
   const ruleChannels = k.table(
     "rule_channels",
     {
-      ruleId: k.text("rule_id")
+      ruleId: k
+        .text("rule_id")
         .notNull()
         .references(() => rules.id, { onDelete: "cascade" }),
-      channelId: k.text("channel_id")
+      channelId: k
+        .text("channel_id")
         .notNull()
         .references(() => channels.id, { onDelete: "cascade" }),
     },
@@ -305,7 +317,8 @@ export function defineSchema(k: SchemaKit) {
     "events",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       productId: k.text("product_id").references(() => products.id, { onDelete: "set null" }),
@@ -327,21 +340,24 @@ export function defineSchema(k: SchemaKit) {
       k.uniqueIndex("events_org_key_idx").on(t.orgId, t.idempotencyKey),
       k.index("events_org_time_idx").on(t.orgId, t.receivedAt),
       // Only silenced events (few): a silence's count of the events it kept quiet.
-      k.index("events_silenced_idx").on(t.silencedBy).where(sql`silenced_by IS NOT NULL`),
+      k
+        .index("events_silenced_idx")
+        .on(t.silencedBy)
+        .where(sql`silenced_by IS NOT NULL`),
     ],
   );
-
-
 
   /** One message to one channel, covering one or more events (the outbox). */
   const deliveries = k.table(
     "deliveries",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
-      channelId: k.text("channel_id")
+      channelId: k
+        .text("channel_id")
         .notNull()
         .references(() => channels.id, { onDelete: "cascade" }),
       ruleId: k.text("rule_id").references(() => rules.id, { onDelete: "set null" }),
@@ -365,7 +381,8 @@ export function defineSchema(k: SchemaKit) {
       throttledSince: k.timestamp("throttled_since"),
       isTest: k.boolean("is_test").notNull().default(false),
       createdAt: createdAt(),
-      updatedAt: k.timestamp("updated_at")
+      updatedAt: k
+        .timestamp("updated_at")
         .notNull()
         .$defaultFn(() => new Date()),
       deliveredAt: k.timestamp("delivered_at"),
@@ -388,10 +405,12 @@ export function defineSchema(k: SchemaKit) {
   const deliveryEvents = k.table(
     "delivery_events",
     {
-      deliveryId: k.text("delivery_id")
+      deliveryId: k
+        .text("delivery_id")
         .notNull()
         .references(() => deliveries.id, { onDelete: "cascade" }),
-      eventId: k.text("event_id")
+      eventId: k
+        .text("event_id")
         .notNull()
         .references(() => events.id, { onDelete: "cascade" }),
     },
@@ -402,7 +421,8 @@ export function defineSchema(k: SchemaKit) {
     "attempts",
     {
       id: id(),
-      deliveryId: k.text("delivery_id")
+      deliveryId: k
+        .text("delivery_id")
         .notNull()
         .references(() => deliveries.id, { onDelete: "cascade" }),
       at: k.timestamp("at").notNull(),
@@ -434,7 +454,8 @@ export function defineSchema(k: SchemaKit) {
   const channelHourlyCounts = k.table(
     "channel_hourly_counts",
     {
-      channelId: k.text("channel_id")
+      channelId: k
+        .text("channel_id")
         .notNull()
         .references(() => channels.id, { onDelete: "cascade" }),
       hour: k.timestamp("hour").notNull(),
@@ -452,7 +473,8 @@ export function defineSchema(k: SchemaKit) {
   const floodCounts = k.table(
     "flood_counts",
     {
-      channelId: k.text("channel_id")
+      channelId: k
+        .text("channel_id")
         .notNull()
         .references(() => channels.id, { onDelete: "cascade" }),
       source: k.text("source").notNull(),
@@ -467,24 +489,24 @@ export function defineSchema(k: SchemaKit) {
     "inbox_items",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
-      userId: k.text("user_id")
+      userId: k
+        .text("user_id")
         .notNull()
         .references(() => users.id, { onDelete: "cascade" }),
       channelId: k.text("channel_id").references(() => channels.id, { onDelete: "set null" }),
-      eventId: k.text("event_id")
+      eventId: k
+        .text("event_id")
         .notNull()
         .references(() => events.id, { onDelete: "cascade" }),
       deliveryId: k.text("delivery_id").references(() => deliveries.id, { onDelete: "set null" }),
       readAt: k.timestamp("read_at"),
       createdAt: createdAt(),
     },
-    (t) => [
-      k.index("inbox_user_idx").on(t.userId, t.orgId, t.createdAt),
-      k.uniqueIndex("inbox_user_event_idx").on(t.userId, t.eventId, t.channelId),
-    ],
+    (t) => [k.index("inbox_user_idx").on(t.userId, t.orgId, t.createdAt), k.uniqueIndex("inbox_user_event_idx").on(t.userId, t.eventId, t.channelId)],
   );
 
   /**
@@ -497,7 +519,8 @@ export function defineSchema(k: SchemaKit) {
     "catchers",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       name: k.text("name").notNull(),
@@ -521,7 +544,8 @@ export function defineSchema(k: SchemaKit) {
     "silences",
     {
       id: id(),
-      orgId: k.text("org_id")
+      orgId: k
+        .text("org_id")
         .notNull()
         .references(() => orgs.id, { onDelete: "cascade" }),
       /** lib/validation/silences.ts: event types, products (ids), severities, channels (ids), title, data equals. */
@@ -542,7 +566,8 @@ export function defineSchema(k: SchemaKit) {
     "caught_requests",
     {
       id: id(),
-      catcherId: k.text("catcher_id")
+      catcherId: k
+        .text("catcher_id")
         .notNull()
         .references(() => catchers.id, { onDelete: "cascade" }),
       method: k.text("method").notNull(),
@@ -565,5 +590,31 @@ export function defineSchema(k: SchemaKit) {
     lastRunAt: k.timestamp("last_run_at"),
   });
 
-  return { users, orgs, memberships, invites, endedSessions, loginThrottle, products, productAdmins, apiTokens, auditEntries, channels, eventTypes, rules, ruleChannels, events, deliveries, deliveryEvents, attempts, channelHourlyCounts, floodCounts, inboxItems, catchers, caughtRequests, retentionTotals, silences };
+  return {
+    users,
+    orgs,
+    memberships,
+    invites,
+    endedSessions,
+    loginThrottle,
+    products,
+    productAdmins,
+    apiTokens,
+    auditEntries,
+    channels,
+    eventTypes,
+    rules,
+    ruleChannels,
+    events,
+    deliveries,
+    deliveryEvents,
+    attempts,
+    channelHourlyCounts,
+    floodCounts,
+    inboxItems,
+    catchers,
+    caughtRequests,
+    retentionTotals,
+    silences,
+  };
 }

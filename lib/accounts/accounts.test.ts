@@ -289,6 +289,9 @@ describe("an org's retention", () => {
     await setOrgRetention(db, org.id, SYSTEM_ACTOR, null, 30);
     expect((await db.select({ days: orgs.retentionDays }).from(orgs).where(eq(orgs.id, org.id)))[0].days).toBeNull();
     const audited = await db.select({ details: auditEntries.details }).from(auditEntries).where(eq(auditEntries.action, "org.retention_changed"));
-    expect(audited.map((a) => a.details)).toEqual([{ from: null, to: 7 }, { from: 7, to: null }]);
+    expect(audited.map((a) => a.details)).toEqual([
+      { from: null, to: 7 },
+      { from: 7, to: null },
+    ]);
   });
 });

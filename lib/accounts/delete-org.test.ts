@@ -26,7 +26,9 @@ describe("deleteOrg", () => {
   afterEach(async () => closeTestDb(db));
 
   it("refuses a wrong name, naming the field, and deletes nothing", async () => {
-    await expect(deleteOrg(db, orgId, actor, "ACM")).rejects.toMatchObject({ fields: { confirmName: ["type the organization's name, ACME, exactly, to confirm"] } });
+    await expect(deleteOrg(db, orgId, actor, "ACM")).rejects.toMatchObject({
+      fields: { confirmName: ["type the organization's name, ACME, exactly, to confirm"] },
+    });
     expect(await db.select().from(orgs).where(eq(orgs.id, orgId))).toHaveLength(1);
   });
 

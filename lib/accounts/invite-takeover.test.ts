@@ -100,7 +100,8 @@ describe("adding an e-mail", () => {
   it("answers the same whether the person has an account, a pending one, or none", async () => {
     await addMember(db, acme.id, ownerActor, "pending@acme.test", "member");
     const answers = [];
-    for (const email of ["nobody@elsewhere.test", "pending@acme.test", "owner@acme.test"]) answers.push(await addMember(db, evil.id, outsider.actor, email, "member"));
+    for (const email of ["nobody@elsewhere.test", "pending@acme.test", "owner@acme.test"])
+      answers.push(await addMember(db, evil.id, outsider.actor, email, "member"));
     const shapes = answers.map((a) => ({ keys: Object.keys(a).sort(), token: typeof a.inviteToken }));
     expect(shapes[1]).toEqual(shapes[0]);
     expect(shapes[2]).toEqual(shapes[0]);
@@ -108,7 +109,12 @@ describe("adding an e-mail", () => {
 
   it("makes nobody a member before they accept: no membership, not in their org switcher, no access", async () => {
     const { userId } = await addMember(db, evil.id, outsider.actor, "owner@acme.test", "owner");
-    expect(await db.select().from(memberships).where(and(eq(memberships.orgId, evil.id), eq(memberships.userId, userId)))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.orgId, evil.id), eq(memberships.userId, userId))),
+    ).toEqual([]);
     expect((await orgsOfUser(db, userId)).map((o) => o.slug)).toEqual([acme.slug]);
     auth.session = { user: { id: userId } };
     const asOwnerOfEvil = await addMemberAction({ org: evil.slug, email: "friend@elsewhere.test", role: "owner" });

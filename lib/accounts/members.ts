@@ -161,7 +161,11 @@ async function memberOf(tx: DbOrTx, orgId: string, userId: string) {
 }
 
 async function ownerCount(tx: DbOrTx, orgId: string) {
-  const [row] = await tx.select({ n: count() }).from(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.role, "owner"))).limit(1);
+  const [row] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.role, "owner")))
+    .limit(1);
   return row?.n ?? 0;
 }
 
@@ -174,7 +178,10 @@ export async function changeRole(db: Db, orgId: string, actor: Actor, userId: st
     const member = await memberOf(tx, orgId, userId);
     if (member.role === role) return;
     if (member.role === "owner" && (await ownerCount(tx, orgId)) <= 1) throw new AppError("conflict", LAST_OWNER, { role: [LAST_OWNER] });
-    await tx.update(memberships).set({ role }).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+    await tx
+      .update(memberships)
+      .set({ role })
+      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
     await recordAudit(tx, {
       orgId,
       actor,
@@ -282,7 +289,10 @@ export async function acceptInvite(db: Db, token: string, password: string) {
     }
     await join(tx, invite);
     await setPassword(tx, invite.userId, passwordHash);
-    await tx.update(invites).set({ setsPassword: false }).where(and(eq(invites.userId, invite.userId), isNull(invites.usedAt)));
+    await tx
+      .update(invites)
+      .set({ setsPassword: false })
+      .where(and(eq(invites.userId, invite.userId), isNull(invites.usedAt)));
     return { email: invite.email, org: invite.orgSlug };
   });
 }

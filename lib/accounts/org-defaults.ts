@@ -25,7 +25,13 @@ export async function createOrgDefaults(tx: DbOrTx, orgId: string) {
   const now = new Date();
   const inbox = { id: newId("ch"), orgId, type: "inbox" as const, name: "Console inbox", settings: {}, createdAt: now, updatedAt: now };
   await tx.insert(channels).values(inbox);
-  await recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "channel.created", target: { type: "channel", id: inbox.id, label: inbox.name }, details: { type: "inbox", default: true } });
+  await recordAudit(tx, {
+    orgId,
+    actor: SYSTEM_ACTOR,
+    action: "channel.created",
+    target: { type: "channel", id: inbox.id, label: inbox.name },
+    details: { type: "inbox", default: true },
+  });
   for (const rule of DEFAULT_RULES) {
     const id = newId("rul");
     await tx
@@ -35,13 +41,42 @@ export async function createOrgDefaults(tx: DbOrTx, orgId: string) {
     await recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "rule.created", target: { type: "rule", id, label: rule.name }, details: { default: true } });
   }
   if (env().SMTP_URL) {
-    const mail = { id: newId("ch"), orgId, type: "email" as const, name: DEFAULT_EMAILHOOK_NAME, settings: { recipients: ["@owners"] }, createdAt: now, updatedAt: now };
+    const mail = {
+      id: newId("ch"),
+      orgId,
+      type: "email" as const,
+      name: DEFAULT_EMAILHOOK_NAME,
+      settings: { recipients: ["@owners"] },
+      createdAt: now,
+      updatedAt: now,
+    };
     await tx.insert(channels).values(mail);
-    await recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "channel.created", target: { type: "channel", id: mail.id, label: mail.name }, details: { type: "email", default: true } });
+    await recordAudit(tx, {
+      orgId,
+      actor: SYSTEM_ACTOR,
+      action: "channel.created",
+      target: { type: "channel", id: mail.id, label: mail.name },
+      details: { type: "email", default: true },
+    });
     const ruleId = notificationRuleId(mail.id);
-    await tx.insert(rules).values({ id: ruleId, orgId, name: DEFAULT_EMAILHOOK_NAME, eventTypes: ["deployment.succeeded", "deployment.failed"], severities: [...SEVERITIES], mode: "immediate", createdAt: now, updatedAt: now });
+    await tx.insert(rules).values({
+      id: ruleId,
+      orgId,
+      name: DEFAULT_EMAILHOOK_NAME,
+      eventTypes: ["deployment.succeeded", "deployment.failed"],
+      severities: [...SEVERITIES],
+      mode: "immediate",
+      createdAt: now,
+      updatedAt: now,
+    });
     await tx.insert(ruleChannels).values({ ruleId, channelId: mail.id });
-    await recordAudit(tx, { orgId, actor: SYSTEM_ACTOR, action: "rule.created", target: { type: "rule", id: ruleId, label: DEFAULT_EMAILHOOK_NAME }, details: { default: true } });
+    await recordAudit(tx, {
+      orgId,
+      actor: SYSTEM_ACTOR,
+      action: "rule.created",
+      target: { type: "rule", id: ruleId, label: DEFAULT_EMAILHOOK_NAME },
+      details: { default: true },
+    });
   }
   return { inboxChannelId: inbox.id };
 }

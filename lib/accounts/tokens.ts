@@ -25,12 +25,7 @@ export async function listTokens(db: DbOrTx, orgId: string) {
     .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
 }
 
-export async function createToken(
-  db: Db,
-  orgId: string,
-  actor: Actor,
-  input: { name: string; role: "admin" | "read"; expiresInDays?: number },
-) {
+export async function createToken(db: Db, orgId: string, actor: Actor, input: { name: string; role: "admin" | "read"; expiresInDays?: number }) {
   return db.transaction(async (tx) => {
     const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86400_000) : null;
     const { token, row } = await insertApiToken(tx, { orgId, name: input.name, role: input.role, expiresAt, createdBy: actor.id });
@@ -82,7 +77,13 @@ export async function setOrgRetention(db: Db, orgId: string, actor: Actor, reten
     const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).limit(1);
     if (!org) throw notFound("Organization");
     await tx.update(orgs).set({ retentionDays }).where(eq(orgs.id, orgId));
-    await recordAudit(tx, { orgId, actor, action: "org.retention_changed", target: { type: "org", id: orgId, label: org.slug }, details: { from: org.retentionDays, to: retentionDays } });
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      action: "org.retention_changed",
+      target: { type: "org", id: orgId, label: org.slug },
+      details: { from: org.retentionDays, to: retentionDays },
+    });
   });
 }
 
@@ -101,7 +102,13 @@ export async function deleteOrg(db: Db, orgId: string, actor: Actor, confirmName
     if (confirmName.trim() !== org.name) throw invalid({ confirmName: [`type the organization's name, ${org.name}, exactly, to confirm`] });
     const n = await pendingDeliveryCount(tx, orgId);
     await tx.delete(orgs).where(eq(orgs.id, orgId));
-    await recordAudit(tx, { orgId: null, actor, action: "org.deleted", target: { type: "org", id: orgId, label: org.slug }, details: { name: org.name, droppedDeliveries: n } });
+    await recordAudit(tx, {
+      orgId: null,
+      actor,
+      action: "org.deleted",
+      target: { type: "org", id: orgId, label: org.slug },
+      details: { name: org.name, droppedDeliveries: n },
+    });
     return { droppedDeliveries: n };
   });
 }

@@ -68,8 +68,7 @@ export function handle<E extends Endpoint>(
       let query: unknown = undefined;
       if (endpoint.query) {
         const parsed = endpoint.query.safeParse(Object.fromEntries(url.searchParams));
-        if (!parsed.success)
-          throw new AppError("bad_request", "Some query parameters are invalid", fieldErrorsOf(parsed.error));
+        if (!parsed.success) throw new AppError("bad_request", "Some query parameters are invalid", fieldErrorsOf(parsed.error));
         query = parsed.data;
       }
       let body: unknown = undefined;

@@ -13,7 +13,14 @@ function exportedMethods(source: string): string[] {
   const found = new Set<string>();
   for (const m of source.matchAll(/export\s+(?:const|let|var|(?:async\s+)?function)\s+([A-Z]+)\b/g)) found.add(m[1]);
   for (const m of source.matchAll(/export\s*\{([^}]*)\}/g))
-    for (const part of m[1].split(",")) found.add(part.trim().split(/\s+as\s+/).pop()!.trim());
+    for (const part of m[1].split(","))
+      found.add(
+        part
+          .trim()
+          .split(/\s+as\s+/)
+          .pop()!
+          .trim(),
+      );
   return HTTP_METHODS.filter((method) => found.has(method));
 }
 
@@ -75,8 +82,7 @@ describe("the OpenAPI document", () => {
 
   it("gives every request body a JSON schema with properties (each variant of a union, the items of an array)", () => {
     const document = buildOpenApiDocument();
-    const resolve = (s: JsonSchema): JsonSchema =>
-      typeof s.$ref === "string" ? document.components.schemas[s.$ref.replace("#/components/schemas/", "")] : s;
+    const resolve = (s: JsonSchema): JsonSchema => (typeof s.$ref === "string" ? document.components.schemas[s.$ref.replace("#/components/schemas/", "")] : s);
     const hasProperties = (s: JsonSchema): boolean => {
       const schema = resolve(s);
       const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;

@@ -64,8 +64,7 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "org:read": "any member of the organization, or any API token of the organization (read or admin)",
   "org:configure": "an admin API token, or an owner or admin of the organization",
   "org:manage": "an owner of the organization (signed in to the console; API tokens cannot)",
-  "product:configure":
-    "a product admin of that product (or a token limited to it), an admin API token, or an owner or admin of the organization",
+  "product:configure": "a product admin of that product (or a token limited to it), an admin API token, or an owner or admin of the organization",
 };
 
 /** Every error the API answers, as a shared response: name in components.responses, status, when it happens. */
@@ -86,10 +85,7 @@ const errorBody = z.object({
   error: z.object({
     code: z.enum(Object.keys(ERROR_RESPONSES) as [ErrorCode, ...ErrorCode[]]),
     message: z.string().describe("Safe to show to a person"),
-    fields: z
-      .record(z.string(), z.array(z.string()))
-      .optional()
-      .describe('Invalid fields by dotted path, e.g. {"items.0.type": ["is required"]}'),
+    fields: z.record(z.string(), z.array(z.string())).optional().describe('Invalid fields by dotted path, e.g. {"items.0.type": ["is required"]}'),
   }),
 });
 
@@ -124,7 +120,14 @@ const PATH_PARAM_DESCRIPTIONS: Record<string, string> = {
 
 const PATH_PARAM_EXAMPLES: Record<string, string> = { org: "acme", product: "billing", app: "billing", hook: "ch_…" };
 /** Id placeholders by the collection an `{id}` belongs to (the prefixes of lib/ids). */
-const ID_EXAMPLES: Record<string, string> = { channels: "ch_…", notifications: "ch_…", deliveries: "dlv_…", events: "evt_…", rules: "rul_…", silences: "sil_…" };
+const ID_EXAMPLES: Record<string, string> = {
+  channels: "ch_…",
+  notifications: "ch_…",
+  deliveries: "dlv_…",
+  events: "evt_…",
+  rules: "rul_…",
+  silences: "sil_…",
+};
 
 /** The documented example value of a path parameter: `{id}` takes its collection's id placeholder. */
 function pathParamExample(path: string, name: string): string {
@@ -171,13 +174,19 @@ function parametersOf(e: Endpoint, schemas: SchemaConverter): OpenApiParameter[]
   if (!e.query) return parameters;
   const query = schemas.convert(e.query, "input");
   const properties = query.properties as Record<string, JsonSchema> | undefined;
-  if (query.type !== "object" || !properties)
-    throw new Error(`${e.method} ${e.path}: the query schema must be a z.object so each parameter can be documented`);
+  if (query.type !== "object" || !properties) throw new Error(`${e.method} ${e.path}: the query schema must be a z.object so each parameter can be documented`);
   const required = new Set((query.required as string[] | undefined) ?? []);
   for (const [name, schema] of Object.entries(properties)) {
     const description = typeof schema.description === "string" ? schema.description : undefined;
     const example = e.exampleQuery?.[name];
-    parameters.push({ name, in: "query", required: required.has(name), ...(description && { description }), schema, ...(example !== undefined && { example }) });
+    parameters.push({
+      name,
+      in: "query",
+      required: required.has(name),
+      ...(description && { description }),
+      schema,
+      ...(example !== undefined && { example }),
+    });
   }
   return parameters;
 }

@@ -14,7 +14,8 @@ let db: Db;
 let orgId: string;
 beforeEach(async () => {
   db = await testDb();
-  orgId = (await runSetup(db, { orgName: "Acme", email: "owner@acme.test", password: "a long enough password", confirmPassword: "a long enough password" })).org.id;
+  orgId = (await runSetup(db, { orgName: "Acme", email: "owner@acme.test", password: "a long enough password", confirmPassword: "a long enough password" })).org
+    .id;
 });
 afterEach(async () => {
   await closeTestDb(db);

@@ -87,12 +87,7 @@ export async function authorize(orgSlug: string, permission: Permission, product
  * The same guard for `/api/v1`: a bearer token, or the console's session cookie.
  * `orgSlug` is the org named in the URL (or query); a token of another org gets 404.
  */
-export async function authorizeRequest(
-  req: Request,
-  orgSlug: string | undefined,
-  permission: Permission,
-  productId?: string,
-): Promise<Authorized> {
+export async function authorizeRequest(req: Request, orgSlug: string | undefined, permission: Permission, productId?: string): Promise<Authorized> {
   const header = req.headers.get("authorization");
   if (header) return authorizeBearer(db(), header, orgSlug, permission, productId);
   const noCredentials = new AppError("unauthorized", "Send an API token as 'Authorization: Bearer <token>'");

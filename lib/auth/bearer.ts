@@ -13,7 +13,13 @@ export type Authorized = { principal: Principal; org: Org };
  * <token>` → the token's org and principal, checked for `permission`.
  * `orgSlug` is the org named in the URL; a token of another org gets 404.
  */
-export async function authorizeBearer(database: DbOrTx, header: string, orgSlug: string | undefined, permission: Permission, productId?: string): Promise<Authorized> {
+export async function authorizeBearer(
+  database: DbOrTx,
+  header: string,
+  orgSlug: string | undefined,
+  permission: Permission,
+  productId?: string,
+): Promise<Authorized> {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const found = match ? await findLiveToken(database, match[1]) : null;
   if (!found) throw new AppError("unauthorized", "The API token is missing, malformed, revoked or expired");

@@ -50,9 +50,7 @@ export function can(p: Principal, permission: Permission, productId?: string): b
 
 /** A label for the audit log: who did it. */
 export function actorOf(p: Principal): Actor {
-  return p.kind === "user"
-    ? { type: "user", id: p.userId, label: p.email }
-    : { type: "token", id: p.tokenId, label: `token ${p.name}` };
+  return p.kind === "user" ? { type: "user", id: p.userId, label: p.email } : { type: "token", id: p.tokenId, label: `token ${p.name}` };
 }
 
 export type Actor =

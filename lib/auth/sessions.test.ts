@@ -25,7 +25,9 @@ vi.mock("next-auth", async (importOriginal) => {
   return {
     ...real,
     getServerSession: (...args: unknown[]) =>
-      args.length === 1 ? real.getServerSession({ cookies: { ...browser.jar }, headers: {} } as never, res as never, args[0] as never) : real.getServerSession(...(args as [])),
+      args.length === 1
+        ? real.getServerSession({ cookies: { ...browser.jar }, headers: {} } as never, res as never, args[0] as never)
+        : real.getServerSession(...(args as [])),
   };
 });
 vi.mock("next/cache", () => ({ revalidatePath: () => {}, revalidateTag: () => {} }));
@@ -88,7 +90,10 @@ async function signIn(email = "owner@acme.test", password = PASSWORD): Promise<J
   const jar: Jar = {};
   const { csrfToken } = (await auth("csrf", jar)).body as { csrfToken: string };
   await auth("callback", jar, { method: "POST", providerId: "credentials", body: { csrfToken, email, password, callbackUrl: "http://localhost:3000/" } });
-  expect(Object.keys(jar).some((k) => k.includes("session-token")), "signed in").toBe(true);
+  expect(
+    Object.keys(jar).some((k) => k.includes("session-token")),
+    "signed in",
+  ).toBe(true);
   return jar;
 }
 

@@ -135,7 +135,10 @@ describe("POST /catch/{token}", () => {
       expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
     }
     const expired = await createCatcher(db, orgA, actor, { name: "Expired" });
-    await db.update(catchers).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(catchers.id, expired.id));
+    await db
+      .update(catchers)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(catchers.id, expired.id));
     expect((await postTo(expired.url, "{}")).status).toBe(404);
     expect((await db.select().from(caughtRequests)).length).toBe(before);
   });
@@ -143,7 +146,8 @@ describe("POST /catch/{token}", () => {
   it("keeps only the newest requests, refuses an oversized body, and masks credentials", async () => {
     const catcher = await createCatcher(db, orgA, actor, { name: "Bounded" });
     const total = CATCHER_LIMITS.keptRequests + 5;
-    for (let i = 0; i < total; i++) expect((await postTo(catcher.url, JSON.stringify({ n: i }), { authorization: "Bearer top-secret-token" })).status).toBe(200);
+    for (let i = 0; i < total; i++)
+      expect((await postTo(catcher.url, JSON.stringify({ n: i }), { authorization: "Bearer top-secret-token" })).status).toBe(200);
     const kept = await listCaughtRequests(db, orgA, catcher.id);
     expect(kept).toHaveLength(CATCHER_LIMITS.keptRequests);
     expect(kept.map((r) => JSON.parse(r.body).n)).toEqual(Array.from({ length: CATCHER_LIMITS.keptRequests }, (_, i) => total - 1 - i));

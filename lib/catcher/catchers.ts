@@ -134,7 +134,13 @@ export async function createCatcher(db: Db, orgId: string, actor: Actor, input: 
   const expiresAt = new Date(now.getTime() + CATCHER_LIMITS.lifetimeDays * 86_400_000);
   const insert = async (tx: DbOrTx, channelId: string | null) => {
     await tx.insert(catchers).values({ id, orgId, name: input.name, token, channelId, expiresAt, createdAt: now });
-    await recordAudit(tx, { orgId, actor, action: "catcher.created", target: { type: "catcher", id, label: input.name }, details: channelId ? { channelId } : {} });
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      action: "catcher.created",
+      target: { type: "catcher", id, label: input.name },
+      details: channelId ? { channelId } : {},
+    });
   };
   if (input.createChannel) {
     // The channel and the catcher are written in one transaction: neither is left without the other.
@@ -173,7 +179,11 @@ export type IncomingRequest = { method: string; headers: Headers; body: string }
 /** Answers 404 for a token that names no live catcher, before its body is read. */
 export async function assertLiveCatcher(db: DbOrTx, token: string, now = new Date()): Promise<void> {
   if (!isCatcherToken(token)) throw notFound("Request catcher");
-  const [found] = await db.select({ id: catchers.id }).from(catchers).where(and(eq(catchers.token, token), liveOnly(now))).limit(1);
+  const [found] = await db
+    .select({ id: catchers.id })
+    .from(catchers)
+    .where(and(eq(catchers.token, token), liveOnly(now)))
+    .limit(1);
   if (!found) throw notFound("Request catcher");
 }
 

@@ -10,10 +10,7 @@ import { signatureHeaders } from "@/lib/channels/webhook/module";
  */
 
 export type SignatureCheck =
-  | { status: "valid" }
-  | { status: "invalid"; reason: string }
-  | { status: "unsigned"; reason: string }
-  | { status: "unchecked"; reason: string };
+  { status: "valid" } | { status: "invalid"; reason: string } | { status: "unsigned"; reason: string } | { status: "unchecked"; reason: string };
 
 const TOLERANCE_S = 5 * 60;
 
@@ -31,6 +28,10 @@ export function checkSignature(signingSecret: string | undefined, headers: Recor
   });
   if (!matches) return { status: "invalid", reason: "no v1 signature matches the channel's signing secret (another secret, or the body was changed)" };
   const skew = Number(timestamp) - Math.floor(receivedAt.getTime() / 1000);
-  if (Math.abs(skew) > TOLERANCE_S) return { status: "invalid", reason: `the signature matches but webhook-timestamp is ${Math.abs(skew)} s ${skew < 0 ? "before" : "after"} arrival (more than 5 min)` };
+  if (Math.abs(skew) > TOLERANCE_S)
+    return {
+      status: "invalid",
+      reason: `the signature matches but webhook-timestamp is ${Math.abs(skew)} s ${skew < 0 ? "before" : "after"} arrival (more than 5 min)`,
+    };
   return { status: "valid" };
 }

@@ -18,9 +18,7 @@ export function splitChannelInput(input: ChannelInput): SplitConfig {
 }
 
 /** The stored channel as a create body (plaintext secrets), the base a patch is merged onto. */
-export function channelBodyOf(
-  channel: { type: ChannelType; name: string; enabled: boolean } & SplitConfig,
-): Record<string, unknown> {
+export function channelBodyOf(channel: { type: ChannelType; name: string; enabled: boolean } & SplitConfig): Record<string, unknown> {
   const { type, name, enabled, settings, secrets } = channel;
   const body: Record<string, unknown> = { type, name, enabled, ...definitionOf(type).storage.body({ settings, secrets }) };
   if (settings.template) body.template = settings.template;
@@ -54,11 +52,7 @@ export function mergeChannelPatch(current: Record<string, unknown>, patch: Patch
 }
 
 /** The read shape of a channel's configuration (no secret values, only hints). */
-export function publicChannelConfig(
-  type: ChannelType,
-  settings: Record<string, unknown>,
-  hints: Record<string, string>,
-): PublicChannelConfig {
+export function publicChannelConfig(type: ChannelType, settings: Record<string, unknown>, hints: Record<string, string>): PublicChannelConfig {
   const view = (field: string): SecretView | null => (hints[field] !== undefined ? { configured: true, hint: hints[field] } : null);
   const definition = definitionOf(type);
   const config = definition.storage.publicConfig(settings, view);

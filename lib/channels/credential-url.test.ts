@@ -63,9 +63,17 @@ describe("a credential in a webhook URL", () => {
   });
 
   it("a plain URL stays plain; one stored in plain text before this is still shown only as a hint", async () => {
-    const plain = await createChannel(db, orgId, actor, createChannelSchema.parse({ type: "webhook", name: "plain", url: receiver.url("/plain"), skipTest: true }));
+    const plain = await createChannel(
+      db,
+      orgId,
+      actor,
+      createChannelSchema.parse({ type: "webhook", name: "plain", url: receiver.url("/plain"), skipTest: true }),
+    );
     expect((await getChannel(db, orgId, plain.id)).url).toBe(receiver.url("/plain"));
-    await db.update(channels).set({ settings: { url: "https://hooks.example.com/in?token=OLD-secret", format: "array", authMethod: "none" } }).where(eq(channels.id, plain.id));
+    await db
+      .update(channels)
+      .set({ settings: { url: "https://hooks.example.com/in?token=OLD-secret", format: "array", authMethod: "none" } })
+      .where(eq(channels.id, plain.id));
     const legacy = await getChannel(db, orgId, plain.id);
     expect(JSON.stringify(legacy)).not.toContain("OLD-secret");
     expect(legacy.target).toBe("https://hooks.example.com/in/****");

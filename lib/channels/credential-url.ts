@@ -55,4 +55,3 @@ export function urlCarriesCredential(value: string): boolean {
   for (const name of url.searchParams.keys()) if (CREDENTIAL_PARAM.test(name)) return true;
   return url.pathname.split("/").some((segment) => segment.length >= 12 && /[0-9]/.test(segment) && /[A-Za-z]/.test(segment) && /^[\w.~-]+$/.test(segment));
 }
-

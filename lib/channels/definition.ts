@@ -100,4 +100,3 @@ export function secretUrlStorage<Input extends { url: string }>(): ChannelStorag
 
 /** What "flood control on" means for a type read by people, unless it says otherwise. */
 export const PEOPLE_FLOOD: FloodLimit = { limit: 30, minutes: 5 };
-

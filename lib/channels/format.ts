@@ -43,10 +43,7 @@ export const hexColor = (s: Severity) => `#${SEVERITY_COLOR[s].toString(16).padS
 
 /** The event's data as rows of text: nested values as compact JSON. */
 export function dataRows(data: Record<string, unknown>): [string, string][] {
-  return Object.entries(data ?? {}).map(([key, value]) => [
-    key,
-    typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value),
-  ]);
+  return Object.entries(data ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value)]);
 }
 
 export function productLabel(e: RenderableEvent): string {
@@ -158,8 +155,7 @@ function isLineMarker(ch: string, i: number, chars: string[]): boolean {
   return j < i - 1 && startsLine(chars, j + 1);
 }
 
-const escapeMarkdownChar = (ch: string, i: number, chars: string[]) =>
-  MARKDOWN_PUNCTUATION.has(ch) || isLineMarker(ch, i, chars) ? `\\${ch}` : ch;
+const escapeMarkdownChar = (ch: string, i: number, chars: string[]) => (MARKDOWN_PUNCTUATION.has(ch) || isLineMarker(ch, i, chars) ? `\\${ch}` : ch);
 
 /**
  * Event text for a receiver that renders CommonMark (Discord; the Adaptive

@@ -88,7 +88,10 @@ describe.each(transports)("postJson against a real receiver, $name", (transport)
   });
 
   it("a channel's send takes the credentials and the URL path that a receiver echoes back out of what it reports", async () => {
-    receiver.answer((req) => ({ status: 401, body: `denied ${req.headers.authorization} at ${req.path}; token ${String(req.headers.authorization).slice(7)}` }));
+    receiver.answer((req) => ({
+      status: 401,
+      body: `denied ${req.headers.authorization} at ${req.path}; token ${String(req.headers.authorization).slice(7)}`,
+    }));
     const channel: SendableChannel = {
       id: "ch_1",
       orgId: "org_1",
@@ -198,6 +201,6 @@ describe("the sending thread", () => {
 
 /** Waits for the event, up to 20 s (inside the 30-s test timeout): a loaded machine (CI) may take seconds to start a thread (issue #21). */
 async function waitUntil(condition: () => boolean) {
-  for (const deadline = Date.now() + 20_000; !condition() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  for (const deadline = Date.now() + 20_000; !condition() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
   expect(condition()).toBe(true);
 }

@@ -14,12 +14,19 @@ import { HOSTILE, makeEvent } from "./testing/events";
 const parser = new Parser();
 const html = new HtmlRenderer();
 const rendered = (text: string) => html.render(parser.parse(text));
-const unescapeHtml = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 
 /** The text of a paragraph holding no markup, or null when the rendering formatted something. */
 function plainText(text: string): string | null {
   // Paragraphs (a blank line starts one) and line breaks are layout, not markup.
-  const out = rendered(text).replace(/<\/?p>|<br \/>/g, "").trim();
+  const out = rendered(text)
+    .replace(/<\/?p>|<br \/>/g, "")
+    .trim();
   return /</.test(out) ? null : unescapeHtml(out);
 }
 
@@ -28,7 +35,21 @@ const lines = fc.array(markdownish, { maxLength: 4 }).map((parts) => parts.join(
 
 describe("markdown escaping (Discord, Teams)", () => {
   it("shows links, emphasis, headings, lists, quotes and code as typed", () => {
-    for (const text of ["[click](http://evil.example)", "**bold**", "# Heading", "- item", "+ item", "12. item", "3) item", "> quote", "`code`", "_it_", "a\\*b", "title\n===", "title\n---"]) {
+    for (const text of [
+      "[click](http://evil.example)",
+      "**bold**",
+      "# Heading",
+      "- item",
+      "+ item",
+      "12. item",
+      "3) item",
+      "> quote",
+      "`code`",
+      "_it_",
+      "a\\*b",
+      "title\n===",
+      "title\n---",
+    ]) {
       expect(plainText(markdownText(text, 1000)), text).toBe(text);
     }
   });
@@ -41,7 +62,12 @@ describe("markdown escaping (Discord, Teams)", () => {
     fc.assert(
       fc.property(lines, (text) => {
         // CommonMark folds a line's outer blanks and line breaks; compare what a reader sees.
-        const seen = (s: string) => s.split("\n").map((l) => l.trim()).filter(Boolean).join("\n");
+        const seen = (s: string) =>
+          s
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .join("\n");
         const shown = plainText(markdownText(text, 10_000));
         expect(shown === null ? null : seen(shown)).toBe(seen(text));
       }),

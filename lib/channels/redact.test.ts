@@ -48,13 +48,20 @@ describe("redactSecrets", () => {
   it("leaves short secrets and ordinary route words alone", () => {
     const short = channel("webhook", { url: "https://example.com/hook", authMethod: "bearer" }, { token: "abc" });
     expect(redactFor(short, "abc at /hook")).toBe("abc at /hook");
-    expect(redactFor(channel("slack", {}, { url: "https://hooks.slack.com/services/T0A1B2C3/B0D4E5F6/AbCdEfGhIjKlMnOpQrStUvWx" }), "no services, webhooks or triggers here")).toBe(
-      "no services, webhooks or triggers here",
-    );
+    expect(
+      redactFor(
+        channel("slack", {}, { url: "https://hooks.slack.com/services/T0A1B2C3/B0D4E5F6/AbCdEfGhIjKlMnOpQrStUvWx" }),
+        "no services, webhooks or triggers here",
+      ),
+    ).toBe("no services, webhooks or triggers here");
   });
 
   it("takes out each custom header value and an API key", () => {
-    const custom = channel("webhook", { url: "https://example.com/hook", authMethod: "headers" }, { headers: JSON.stringify({ "X-Team": "operations", "X-Token": "tok-123456" }) });
+    const custom = channel(
+      "webhook",
+      { url: "https://example.com/hook", authMethod: "headers" },
+      { headers: JSON.stringify({ "X-Team": "operations", "X-Token": "tok-123456" }) },
+    );
     expect(redactFor(custom, "x-team: operations, x-token: tok-123456")).toBe(`x-team: ${REDACTED}, x-token: ${REDACTED}`);
     const key = channel("webhook", { url: "https://example.com/hook", authMethod: "apikey", headerName: "X-Api-Key" }, { headerValue: "key-987654" });
     expect(redactFor(key, "bad key key-987654")).toBe(`bad key ${REDACTED}`);
@@ -77,11 +84,15 @@ describe("urlSecrets", () => {
   });
 
   it("Discord: the token after the id", () => {
-    expect(urlSecrets("https://discord.com/api/webhooks/123456789012345678/abc-DEF_ghi")).toEqual(expect.arrayContaining(["123456789012345678", "abc-DEF_ghi"]));
+    expect(urlSecrets("https://discord.com/api/webhooks/123456789012345678/abc-DEF_ghi")).toEqual(
+      expect.arrayContaining(["123456789012345678", "abc-DEF_ghi"]),
+    );
   });
 
   it("Teams: every query value, raw and decoded (sig)", () => {
-    const parts = urlSecrets("https://prod-01.westeurope.logic.azure.com/workflows/0a1b/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Ab%2BCd_Ef-12");
+    const parts = urlSecrets(
+      "https://prod-01.westeurope.logic.azure.com/workflows/0a1b/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Ab%2BCd_Ef-12",
+    );
     expect(parts).toEqual(expect.arrayContaining(["Ab%2BCd_Ef-12", "Ab+Cd_Ef-12", "%2Ftriggers%2Fmanual%2Frun", "/triggers/manual/run"]));
   });
 });

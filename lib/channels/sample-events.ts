@@ -31,14 +31,14 @@ export const SAMPLES: Record<string, Sample> = {
   },
   "storage.unhealthy": { title: "Herald's database cannot be written", severity: "critical", product: false, data: { freeBytes: 0 } },
   "integration.unhealthy": {
-    title: "Channel \"ops-slack\" is failing",
+    title: 'Channel "ops-slack" is failing',
     severity: "error",
     product: false,
     data: { channel: "ops-slack", consecutiveFailures: 5 },
   },
   "billing.credits_low": { title: "Credits are running low", severity: "warning", product: false, data: { remaining: "12.40 EUR" } },
   "account.created": { title: "alice@example.com joined the organization", severity: "info", product: false, data: { role: "member" } },
-  "token.created": { title: "API token \"ci\" created", severity: "warning", product: false, data: { role: "admin" } },
+  "token.created": { title: 'API token "ci" created', severity: "warning", product: false, data: { role: "admin" } },
   "log.entry": { title: "Backup job finished with warnings", severity: "warning", product: false, data: { job: "nightly-backup" } },
 };
 

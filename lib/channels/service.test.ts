@@ -72,7 +72,12 @@ describe("creating channels", () => {
   });
 
   it("gives every webhook a signing secret, revealed only through the audited call", async () => {
-    const channel = await create({ type: "webhook", name: "Hook", url: "https://example.com/hook", auth: { method: "bearer", token: "tok_SECRET_0123456789" } });
+    const channel = await create({
+      type: "webhook",
+      name: "Hook",
+      url: "https://example.com/hook",
+      auth: { method: "bearer", token: "tok_SECRET_0123456789" },
+    });
     expect(channel).toMatchObject({
       url: "https://example.com/hook",
       format: "array",
@@ -223,7 +228,11 @@ describe("deleting channels", () => {
   it("removes the channel from the rules that use it, in the same transaction, and names them", async () => {
     const channel = await create({ type: "inbox", name: "In" });
     const other = await create({ type: "inbox", name: "Other" });
-    for (const [id, name, chans] of [["r1", "Deploys", [channel.id, other.id]], ["r2", "Billing", [channel.id]], ["r3", "Unrelated", [other.id]]] as const) {
+    for (const [id, name, chans] of [
+      ["r1", "Deploys", [channel.id, other.id]],
+      ["r2", "Billing", [channel.id]],
+      ["r3", "Unrelated", [other.id]],
+    ] as const) {
       await db.insert(rules).values({ id, orgId, name, eventTypes: "all", severities: ["alert"] });
       for (const c of chans) await db.insert(ruleChannels).values({ ruleId: id, channelId: c });
     }
@@ -232,7 +241,10 @@ describe("deleting channels", () => {
     expect(await db.select().from(ruleChannels)).toHaveLength(4);
     await db.insert(ruleChannels).values({ ruleId: "r2", channelId: other.id });
     const result = await deleteChannel(db, orgId, actor, channel.id);
-    expect(result.removedFromRules).toEqual([{ id: "r2", name: "Billing" }, { id: "r1", name: "Deploys" }]);
+    expect(result.removedFromRules).toEqual([
+      { id: "r2", name: "Billing" },
+      { id: "r1", name: "Deploys" },
+    ]);
     expect((await db.select().from(ruleChannels).orderBy(asc(ruleChannels.ruleId))).map((r) => r.channelId)).toEqual([other.id, other.id, other.id]);
     expect(await db.select().from(rules)).toHaveLength(3);
     await expect(getChannel(db, orgId, channel.id)).rejects.toThrow(/Channel not found/);

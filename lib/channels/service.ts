@@ -28,8 +28,7 @@ import { type FloodLimit } from "@/lib/validation/channel-fields";
 export type ChannelRow = typeof channels.$inferSelect;
 export type PublicChannel = ReturnType<typeof publicChannel>;
 
-const SMTP_MISSING_MESSAGE =
-  "E-mail channels need an SMTP server: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it";
+const SMTP_MISSING_MESSAGE = "E-mail channels need an SMTP server: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it";
 
 /** Deliveries a channel finished since `since` (ISO): whole hours, the last 24 to 25. */
 type RecentCounts = { since: string; delivered: number; failed: number };
@@ -56,7 +55,12 @@ function publicChannel(row: ChannelRow, recent: RecentCounts) {
     quietHours: row.quietHours ?? null,
     lastAttempt:
       row.lastAttemptAt && row.lastAttemptOutcome
-        ? { at: row.lastAttemptAt.toISOString(), outcome: row.lastAttemptOutcome, durationMs: row.lastAttemptDurationMs ?? 0, statusCode: row.lastAttemptStatusCode }
+        ? {
+            at: row.lastAttemptAt.toISOString(),
+            outcome: row.lastAttemptOutcome,
+            durationMs: row.lastAttemptDurationMs ?? 0,
+            statusCode: row.lastAttemptStatusCode,
+          }
         : null,
     last24h: recent,
     createdAt: row.createdAt.toISOString(),
@@ -84,18 +88,32 @@ async function recentCounts(db: DbOrTx, channelIds: string[], now = Date.now()):
 }
 
 async function publicChannels(db: DbOrTx, rows: ChannelRow[]): Promise<PublicChannel[]> {
-  const recent = await recentCounts(db, rows.map((r) => r.id));
+  const recent = await recentCounts(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => publicChannel(row, recent.get(row.id)!));
 }
 
 /** The org's channels (org-owned by default; a product's own channels with `productId`). */
 export async function listChannels(db: DbOrTx, orgId: string, options: { productId?: string } = {}): Promise<PublicChannel[]> {
   const scope = options.productId ? eq(channels.productId, options.productId) : isNull(channels.productId);
-  return publicChannels(db, await db.select().from(channels).where(and(eq(channels.orgId, orgId), scope)).orderBy(asc(channels.name), asc(channels.id)));
+  return publicChannels(
+    db,
+    await db
+      .select()
+      .from(channels)
+      .where(and(eq(channels.orgId, orgId), scope))
+      .orderBy(asc(channels.name), asc(channels.id)),
+  );
 }
 
 export async function channelRow(db: DbOrTx, orgId: string, id: string): Promise<ChannelRow> {
-  const [row] = await db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).limit(1);
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.orgId, orgId), eq(channels.id, id)))
+    .limit(1);
   if (!row) throw notFound("Channel");
   return row;
 }
@@ -107,7 +125,13 @@ export async function getChannel(db: DbOrTx, orgId: string, id: string): Promise
 
 type Sealed = { secrets: Record<string, SealedSecret>; hints: Record<string, string> };
 
-function seal(orgId: string, channelId: string, plain: Record<string, string>, keep: Sealed = { secrets: {}, hints: {} }, previous: Record<string, string> = {}): Sealed {
+function seal(
+  orgId: string,
+  channelId: string,
+  plain: Record<string, string>,
+  keep: Sealed = { secrets: {}, hints: {} },
+  previous: Record<string, string> = {},
+): Sealed {
   const out: Sealed = { secrets: {}, hints: {} };
   for (const [field, value] of Object.entries(plain)) {
     // An unchanged secret keeps its ciphertext (and the key id it was sealed with).
@@ -195,22 +219,21 @@ export async function createChannel(db: Db, orgId: string, actor: Actor, input: 
   const sealed = seal(orgId, id, split.secrets);
   const now = new Date();
   return db.transaction(async (tx) => {
-    await tx.insert(channels)
-      .values({
-        id,
-        orgId,
-        productId: options.productId ?? null,
-        type: body.type,
-        name: body.name,
-        enabled: body.enabled,
-        settings: split.settings,
-        secrets: sealed.secrets,
-        secretHints: sealed.hints,
-        ...floodColumns(body.flood === undefined ? definitionOf(body.type).defaultFlood : body.flood),
-        quietHours: body.quietHours ?? null,
-        createdAt: now,
-        updatedAt: now,
-      });
+    await tx.insert(channels).values({
+      id,
+      orgId,
+      productId: options.productId ?? null,
+      type: body.type,
+      name: body.name,
+      enabled: body.enabled,
+      settings: split.settings,
+      secrets: sealed.secrets,
+      secretHints: sealed.hints,
+      ...floodColumns(body.flood === undefined ? definitionOf(body.type).defaultFlood : body.flood),
+      quietHours: body.quietHours ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
     await recordAudit(tx, {
       orgId,
       actor,
@@ -318,7 +341,15 @@ export async function rulesUsingChannel(db: DbOrTx, channelId: string): Promise<
 async function rulesOnlyUsing(db: DbOrTx, channelId: string): Promise<{ id: string; name: string }[]> {
   const usedBy = await rulesUsingChannel(db, channelId);
   if (!usedBy.length) return [];
-  const links = await db.select({ ruleId: ruleChannels.ruleId }).from(ruleChannels).where(inArray(ruleChannels.ruleId, usedBy.map((r) => r.id)));
+  const links = await db
+    .select({ ruleId: ruleChannels.ruleId })
+    .from(ruleChannels)
+    .where(
+      inArray(
+        ruleChannels.ruleId,
+        usedBy.map((r) => r.id),
+      ),
+    );
   const count = new Map<string, number>();
   for (const { ruleId } of links) count.set(ruleId, (count.get(ruleId) ?? 0) + 1);
   return usedBy.filter((r) => count.get(r.id) === 1);
@@ -374,7 +405,13 @@ export async function revealSigningSecret(db: Db, orgId: string, actor: Actor, i
     const sealed = row.secrets.signingSecret;
     if (!sealed) throw notFound("Signing secret");
     const secret = openSecret(sealed, { orgId, channelId: id, field: "signingSecret" });
-    await recordAudit(tx, { orgId, actor, action: "channel.secret_revealed", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      action: "channel.secret_revealed",
+      target: { type: "channel", id, label: row.name },
+      details: { field: "signingSecret" },
+    });
     return secret;
   });
 }
@@ -393,7 +430,13 @@ export async function rotateSigningSecret(db: Db, orgId: string, actor: Actor, i
         updatedAt: new Date(),
       })
       .where(eq(channels.id, id));
-    await recordAudit(tx, { orgId, actor, action: "channel.secret_rotated", target: { type: "channel", id, label: row.name }, details: { field: "signingSecret" } });
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      action: "channel.secret_rotated",
+      target: { type: "channel", id, label: row.name },
+      details: { field: "signingSecret" },
+    });
     return secret;
   });
 }

@@ -31,7 +31,9 @@ describe("message templates", () => {
     expect(section.text!.text).toContain("• deploy 2 failed");
     expect(section.text!.text).not.toContain("<!channel>");
 
-    const long = channelModule("slack").render(config("slack", { title: "{% for i in (1..400) %}x{% endfor %}" }), events)[0] as { body: { blocks: { text: { text: string } }[] } };
+    const long = channelModule("slack").render(config("slack", { title: "{% for i in (1..400) %}x{% endfor %}" }), events)[0] as {
+      body: { blocks: { text: { text: string } }[] };
+    };
     expect(long.body.blocks[0].text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.header);
   });
 
@@ -43,7 +45,11 @@ describe("message templates", () => {
     const teams = JSON.stringify(channelModule("teams").render(config("teams", tpl), events)[0]);
     expect(teams).toContain("Deploy of web-shop");
     expect(teams).toContain("Broken by");
-    const mail = channelModule("email").render(config("email", tpl, { recipients: ["ops@example.com"] }), events)[0] as { subject: string; text: string; html: string };
+    const mail = channelModule("email").render(config("email", tpl, { recipients: ["ops@example.com"] }), events)[0] as {
+      subject: string;
+      text: string;
+      html: string;
+    };
     expect(mail.text).toContain("Broken by");
     expect(mail.html).toContain("Broken by");
     expect(mail.subject).toContain("Deploy of web-shop");
@@ -51,7 +57,8 @@ describe("message templates", () => {
 
   it("a webhook's format template sends the template's JSON, strings quoted by the json filter", () => {
     const events = [failed('say "hi"'), failed("second")];
-    const body = '{"text": {{ event.title | json }}, "count": {{ count }}, "titles": [{% for e in events %}{{ e.title | json }}{% unless forloop.last %},{% endunless %}{% endfor %}]}';
+    const body =
+      '{"text": {{ event.title | json }}, "count": {{ count }}, "titles": [{% for e in events %}{{ e.title | json }}{% unless forloop.last %},{% endunless %}{% endfor %}]}';
     const [rendered] = channelModule("webhook").render(config("webhook", { body }, { format: "template", url: "https://example.com/hook" }), events);
     expect((rendered as { body: unknown }).body).toEqual({ text: 'say "hi"', count: 2, titles: ['say "hi"', "second"] });
     expect(() => renderJsonTemplate('{"text": "{{ event.title }}"}', events)).toThrow(/does not render valid JSON/);
@@ -68,12 +75,21 @@ describe("message templates", () => {
 
   it("names the line of a mistake at save time; a template that fails at send time fails the attempt without retry", async () => {
     const samples = [failed("x")];
-    expect(checkTemplate("slack", { title: "ok", body: "line one\n{% if event.title %}\nunclosed" }, samples)).toEqual({ "template.body": [expect.stringMatching(/^line 2: tag \{% if event.title %\} not closed/)] });
+    expect(checkTemplate("slack", { title: "ok", body: "line one\n{% if event.title %}\nunclosed" }, samples)).toEqual({
+      "template.body": [expect.stringMatching(/^line 2: tag \{% if event.title %\} not closed/)],
+    });
     expect(checkTemplate("webhook", { body: "not json" }, samples)).toEqual({ "template.body": [expect.stringMatching(/does not render valid JSON/)] });
     expect(checkTemplate("slack", { title: "{{ count }} events" }, samples)).toEqual({});
     expect(() => templated(config("slack", { title: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" }), samples)).toThrow(TemplateError);
     const result = await channelModule("slack").send(
-      { id: "ch_1", orgId: "org_1", name: "s", type: "slack", settings: { template: { title: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" } }, secrets: { url: "https://hooks.slack.com/services/T0/B0/x" } },
+      {
+        id: "ch_1",
+        orgId: "org_1",
+        name: "s",
+        type: "slack",
+        settings: { template: { title: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" } },
+        secrets: { url: "https://hooks.slack.com/services/T0/B0/x" },
+      },
       samples,
       { messageId: "dlv_1" },
     );
@@ -89,7 +105,7 @@ describe("the channel dialog's preview", () => {
     expect(ok.errors).toEqual({});
     expect(ok.messages).toHaveLength(1);
     expect(JSON.stringify(ok.messages[0])).toContain("2 from Acme");
-    const hook = previewTemplate({ type: "webhook", template: { body: "{\"n\": {{ count }}}" } }, org, "https://herald.example.com");
+    const hook = previewTemplate({ type: "webhook", template: { body: '{"n": {{ count }}}' } }, org, "https://herald.example.com");
     expect(hook.messages).toEqual([{ kind: "http", headers: [], body: { n: 2 } }]);
     const bad = previewTemplate({ type: "discord", template: { title: "{% if %}" } }, org, "https://herald.example.com");
     expect(bad.messages).toEqual([]);

@@ -86,7 +86,8 @@ export function renderTemplate(source: string, events: RenderableEvent[]): strin
   } catch (e) {
     throw e instanceof TemplateError ? e : templateError(e);
   }
-  if (out.length > TEMPLATE_MAX_OUTPUT) throw new TemplateError(`renders ${out.length.toLocaleString("en")} characters; at most ${TEMPLATE_MAX_OUTPUT.toLocaleString("en")}`);
+  if (out.length > TEMPLATE_MAX_OUTPUT)
+    throw new TemplateError(`renders ${out.length.toLocaleString("en")} characters; at most ${TEMPLATE_MAX_OUTPUT.toLocaleString("en")}`);
   return out;
 }
 
@@ -102,7 +103,11 @@ export function renderJsonTemplate(source: string, events: RenderableEvent[]): s
 
 /** A chat or e-mail template's title and body, rendered (the title on one line). */
 function renderMessageTemplate(template: MessageTemplate, events: RenderableEvent[]): { title: string; body: string } {
-  const title = template.title ? renderTemplate(template.title, events).replace(/\s+/g, " ").trim() : (events.length === 1 ? events[0].title : `${events.length} events`);
+  const title = template.title
+    ? renderTemplate(template.title, events).replace(/\s+/g, " ").trim()
+    : events.length === 1
+      ? events[0].title
+      : `${events.length} events`;
   return { title, body: template.body ? renderTemplate(template.body, events).trim() : "" };
 }
 
@@ -155,7 +160,11 @@ export function templated(config: ChannelConfig, events: RenderableEvent[]): Ren
 }
 
 /** Sends what `templated` makes of the events. A template that fails is a failed attempt saying why, not retried: it would fail again. */
-export async function withTemplate(channel: ChannelConfig, events: RenderableEvent[], send: (shown: RenderableEvent[]) => Promise<SendResult>): Promise<SendResult> {
+export async function withTemplate(
+  channel: ChannelConfig,
+  events: RenderableEvent[],
+  send: (shown: RenderableEvent[]) => Promise<SendResult>,
+): Promise<SendResult> {
   let shown: RenderableEvent[];
   try {
     shown = templated(channel, events);

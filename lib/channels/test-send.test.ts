@@ -26,7 +26,12 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   receiver = await startReceiver();
   // Before anything reads env(): loopback receivers are allowed, SMTP points at ours.
-  useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1", SMTP_URL: smtp.url, SMTP_FROM: "Herald <herald@acme.test>", HERALD_PUBLIC_URL: "https://herald.example" });
+  useTestEnvironment({
+    HERALD_ALLOW_PRIVATE_TARGETS: "1",
+    SMTP_URL: smtp.url,
+    SMTP_FROM: "Herald <herald@acme.test>",
+    HERALD_PUBLIC_URL: "https://herald.example",
+  });
   db = await testDb();
   orgId = (await seedOrg(db, "acme", ["owner", "admin"])).org.id;
 });
@@ -48,7 +53,11 @@ describe("Send test to a webhook, for each auth method", () => {
       { method: "basic", username: "bob", password: "basic-SECRET-2" },
       (h: Record<string, unknown>) => expect(h.authorization).toBe(`Basic ${Buffer.from("bob:basic-SECRET-2").toString("base64")}`),
     ],
-    ["apikey", { method: "apikey", headerName: "X-Api-Key", headerValue: "apikey-SECRET-3" }, (h: Record<string, unknown>) => expect(h["x-api-key"]).toBe("apikey-SECRET-3")],
+    [
+      "apikey",
+      { method: "apikey", headerName: "X-Api-Key", headerValue: "apikey-SECRET-3" },
+      (h: Record<string, unknown>) => expect(h["x-api-key"]).toBe("apikey-SECRET-3"),
+    ],
     [
       "headers",
       { method: "headers", headers: { "X-Team": "ops", "X-Token": "headers-SECRET-4" } },
@@ -169,7 +178,11 @@ describe("Send test to Slack, Discord and Teams (their servers stood in for by a
 
   it("teams: posts an Adaptive Card under 28 KB", async () => {
     const { agent, bodies } = mockReceiver("https://prod-01.westeurope.logic.azure.com");
-    const channel = await create({ type: "teams", name: "t", url: "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s" });
+    const channel = await create({
+      type: "teams",
+      name: "t",
+      url: "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s",
+    });
     expect(await sendChannelTest(db, orgId, channel.id, { poster: posterThrough(agent) })).toMatchObject({ ok: true, status: 200 });
     expect(bodies[0].body).toMatchObject({ type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive" }] });
     expect(messageBytes(bodies[0].body)).toBeLessThanOrEqual(28 * 1024);

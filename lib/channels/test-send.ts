@@ -55,7 +55,7 @@ export async function requireWorkingReceiver(db: DbOrTx, orgId: string, input: C
   const field = input.type === "email" ? "recipients" : "url";
   const answer = result.error ?? `the receiver answered ${result.status}`;
   throw invalid(
-    { [field]: [`the test notification failed: ${answer}`], skipTest: ['set to true to create the channel without testing it'] },
+    { [field]: [`the test notification failed: ${answer}`], skipTest: ["set to true to create the channel without testing it"] },
     `The channel was not created: its test notification failed (${answer}). Fix the receiver, or send "skipTest": true to create it untested.`,
   );
 }

@@ -102,9 +102,7 @@ export type ChannelConfig = Pick<SendableChannel, "type" | "settings" | "secrets
 
 /** One message exactly as it will leave Herald (shown as the preview in the test-alert dialog). */
 export type RenderedMessage =
-  | { kind: "http"; body: unknown }
-  | { kind: "email"; to: string[]; subject: string; html: string; text: string }
-  | { kind: "inbox"; title: string };
+  { kind: "http"; body: unknown } | { kind: "email"; to: string[]; subject: string; html: string; text: string } | { kind: "inbox"; title: string };
 
 /** What every module in lib/channels/<type>/module.ts exports, gathered by lib/channels/registry.ts. */
 export type ChannelModule = {

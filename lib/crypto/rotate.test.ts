@@ -44,7 +44,9 @@ async function openEverything(keys: Buffer[]) {
   return Object.fromEntries(
     (await db.select().from(channels)).map((row) => [
       row.id,
-      Object.fromEntries(Object.entries(row.secrets).map(([field, sealed]) => [field, openSecret(sealed, { orgId: row.orgId, channelId: row.id, field }, keys)])),
+      Object.fromEntries(
+        Object.entries(row.secrets).map(([field, sealed]) => [field, openSecret(sealed, { orgId: row.orgId, channelId: row.id, field }, keys)]),
+      ),
     ]),
   );
 }
@@ -65,11 +67,20 @@ beforeAll(async () => {
   db = await testDb();
   orgId = (await seedOrg(db, "acme")).org.id;
   bearerChannel = await channel(
-    { type: "webhook", name: "Bearer", url: receiver.url(), auth: { method: "bearer", token: "rotate-bearer-token-1" }, signingSecret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` },
+    {
+      type: "webhook",
+      name: "Bearer",
+      url: receiver.url(),
+      auth: { method: "bearer", token: "rotate-bearer-token-1" },
+      signingSecret: `whsec_${Buffer.alloc(32, 7).toString("base64")}`,
+    },
     { token: "rotate-bearer-token-1" },
   );
   await channel({ type: "webhook", name: "Headers", url: receiver.url(), auth: { method: "headers", headers: { "X-Team": "ops-secret-2" } } }, {});
-  await channel({ type: "slack", name: "Slack", url: "https://hooks.slack.com/services/T0/B0/slack-secret-3" }, { url: "https://hooks.slack.com/services/T0/B0/slack-secret-3" });
+  await channel(
+    { type: "slack", name: "Slack", url: "https://hooks.slack.com/services/T0/B0/slack-secret-3" },
+    { url: "https://hooks.slack.com/services/T0/B0/slack-secret-3" },
+  );
   await channel({ type: "email", name: "Mail", recipients: "ops@example.test" }, {});
 });
 
@@ -126,9 +137,14 @@ describe("rotate-key with the key in the data dir", () => {
     const dataDir = env().dataDir;
     const current = decodeKey(fs.readFileSync(path.join(dataDir, "encryption-key"), "utf8").trim());
     const strangerId = newId("ch");
-    await db
-      .insert(channels)
-      .values({ id: strangerId, orgId, type: "webhook", name: "Stranger", settings: {}, secrets: { token: sealSecret("x", { orgId, channelId: strangerId, field: "token" }, crypto.randomBytes(32)) } });
+    await db.insert(channels).values({
+      id: strangerId,
+      orgId,
+      type: "webhook",
+      name: "Stranger",
+      settings: {},
+      secrets: { token: sealSecret("x", { orgId, channelId: strangerId, field: "token" }, crypto.randomBytes(32)) },
+    });
     const everyChannel = async () => JSON.stringify(await db.select().from(channels).orderBy(asc(channels.id)));
     const before = await everyChannel();
     await expect(rotateEncryptionKey(db, { dataDir, currentKey: current, source: "data-dir" })).rejects.toThrow(RotationError);

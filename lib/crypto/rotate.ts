@@ -103,7 +103,10 @@ export async function resealAll(db: Db, keys: Buffer[], newKey: Buffer): Promise
   // channel is added or changed between reading the secrets and writing them back.
   return db.transaction(async (tx) => {
     if (engineOf(tx) === "postgres") await tx.execute(sql`LOCK TABLE channels IN EXCLUSIVE MODE`);
-    const rows = await tx.select({ id: channels.id, orgId: channels.orgId, name: channels.name, secrets: channels.secrets }).from(channels).orderBy(channels.id);
+    const rows = await tx
+      .select({ id: channels.id, orgId: channels.orgId, name: channels.name, secrets: channels.secrets })
+      .from(channels)
+      .orderBy(channels.id);
     let resealed = 0;
     let alreadyNew = 0;
     for (const row of rows) {
@@ -207,7 +210,9 @@ export async function runRotateKeyCommand(args: string[], print: (line: string) 
         print(`New key: ${key}`);
       },
     });
-    print(`Re-sealed ${result.resealed} secret(s) of ${result.channels} channel(s) with key ${result.newKeyId} (was ${result.oldKeyId})${result.alreadyNew ? `; ${result.alreadyNew} already had it` : ""}.`);
+    print(
+      `Re-sealed ${result.resealed} secret(s) of ${result.channels} channel(s) with key ${result.newKeyId} (was ${result.oldKeyId})${result.alreadyNew ? `; ${result.alreadyNew} already had it` : ""}.`,
+    );
     print(
       fromEnv
         ? "Done. Now set HERALD_ENCRYPTION_KEY to the new key and restart Herald."

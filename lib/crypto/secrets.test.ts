@@ -48,9 +48,7 @@ describe("sealSecret / openSecret", () => {
 
 describe("hints", () => {
   it("masks a Slack URL as the design shows", () => {
-    expect(maskUrl("https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx")).toBe(
-      "https://hooks.slack.com/services/T0…/****",
-    );
+    expect(maskUrl("https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx")).toBe("https://hooks.slack.com/services/T0…/****");
   });
 
   it("masks Discord and Teams URLs without their tokens", () => {

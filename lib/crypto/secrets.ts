@@ -40,9 +40,7 @@ export class SecretUnreadableError extends Error {
 export function openSecret(sealed: SealedSecret, scope: SecretScope, keys: Buffer[] = [env().encryptionKey]): string {
   const key = keys.find((k) => keyId(k) === sealed.kid);
   if (!key) {
-    throw new SecretUnreadableError(
-      `The secret "${scope.field}" was sealed with key ${sealed.kid}, which is not the configured HERALD_ENCRYPTION_KEY`,
-    );
+    throw new SecretUnreadableError(`The secret "${scope.field}" was sealed with key ${sealed.kid}, which is not the configured HERALD_ENCRYPTION_KEY`);
   }
   try {
     const decipher = crypto.createDecipheriv("aes-256-gcm", key, Buffer.from(sealed.iv, "base64"));

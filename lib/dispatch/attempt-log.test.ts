@@ -39,7 +39,11 @@ describe("attempt logs", () => {
   it("one JSON line per attempt with the facts, and no webhook URL, token or secret in any line", async () => {
     const orgId = (await seedOrg(db, "acme")).org.id;
     const slackUrl = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xoxSECRETPATH";
-    agent.get("https://hooks.slack.com").intercept({ path: () => true, method: "POST" }).reply(500, "upstream broke").persist();
+    agent
+      .get("https://hooks.slack.com")
+      .intercept({ path: () => true, method: "POST" })
+      .reply(500, "upstream broke")
+      .persist();
     const slack = await insertChannel(db, orgId, { type: "slack", secrets: { url: slackUrl } });
     const hook = await insertChannel(db, orgId, {
       type: "webhook",

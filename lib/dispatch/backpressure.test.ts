@@ -49,8 +49,10 @@ async function receiver(reply: (req: ReceivedRequest, n: number) => Reply) {
 // Signed, so that each request carries its delivery's webhook-id (the receivers count deliveries by it).
 const webhook = (url: string) =>
   insertChannel(db, orgId, { type: "webhook", settings: { url, format: "event", authMethod: "none" }, secrets: { signingSecret: generateSigningSecret() } });
-const statesOf = (ids: string[]) => db.select({ status: deliveries.status, attemptCount: deliveries.attemptCount }).from(deliveries).where(inArray(deliveries.id, ids));
-const allDelivered = (ids: string[]) => async () => (await statesOf(ids)).every((d) => d.status === "delivered" || d.status === "dead" || d.status === "failed");
+const statesOf = (ids: string[]) =>
+  db.select({ status: deliveries.status, attemptCount: deliveries.attemptCount }).from(deliveries).where(inArray(deliveries.id, ids));
+const allDelivered = (ids: string[]) => async () =>
+  (await statesOf(ids)).every((d) => d.status === "delivered" || d.status === "dead" || d.status === "failed");
 const unhealthyEvents = async () => (await db.select().from(events).where(eq(events.type, "integration.unhealthy"))).length;
 
 /** Requests that arrived while a hold the receiver asked for was running (a margin either side for requests already on the wire). */
@@ -88,11 +90,15 @@ describe("a throttle is back-pressure on the channel, not a failure of the deliv
     const ids = await queueMany(db, 40, { orgId, channelId });
     let sawThrottled = false;
     dispatcher();
-    await waitFor(async () => {
-      const [c] = await db.select({ health: channels.health }).from(channels).where(eq(channels.id, channelId));
-      if (c.health === "throttled") sawThrottled = true;
-      return allDelivered(ids)();
-    }, 60_000, "every delivery settled");
+    await waitFor(
+      async () => {
+        const [c] = await db.select({ health: channels.health }).from(channels).where(eq(channels.id, channelId));
+        if (c.health === "throttled") sawThrottled = true;
+        return allDelivered(ids)();
+      },
+      60_000,
+      "every delivery settled",
+    );
 
     const states = await statesOf(ids);
     expect(states.filter((d) => d.status !== "delivered")).toEqual([]);
@@ -143,7 +149,10 @@ describe("a throttle is back-pressure on the channel, not a failure of the deliv
     // 40 in one second (full after a hold, plus the refill), and refusals are rare — AIMD probes a little above the
     // rate before each slow-down (25 % allowed for those). Issue #17 measured 5,185 attempts at ~277/s before.
     const later = r.received.slice(256);
-    const peak = maxInWindow(later.map((x) => x.at), 1_000);
+    const peak = maxInWindow(
+      later.map((x) => x.at),
+      1_000,
+    );
     const refusedLater = later.filter((x) => refusals.has(x)).length;
     expect(peak).toBeLessThanOrEqual(2 * RATE * 1.25);
     expect(refusedLater).toBeLessThanOrEqual(later.length / 10);

@@ -92,7 +92,10 @@ export async function takeSendSlot(db: DbOrTx, channel: { id: string; baseInterv
      RETURNING id`,
   );
   if (taken.length) return 0;
-  const [row] = await rowsOf<{ until: Date | string | null }>(db, sql`SELECT greatest(next_send_at, send_not_before) AS until FROM channels WHERE id = ${channel.id}`);
+  const [row] = await rowsOf<{ until: Date | string | null }>(
+    db,
+    sql`SELECT greatest(next_send_at, send_not_before) AS until FROM channels WHERE id = ${channel.id}`,
+  );
   return row?.until ? Math.max(1, new Date(row.until).getTime() - now) : 0;
 }
 
@@ -103,7 +106,9 @@ export async function channelPacing(db: DbOrTx, ids: readonly string[]): Promise
   const out = new Map<string, ChannelPacing>();
   if (ids.length === 0) return out;
   if (engineOf(db) === "sqlite") {
-    const rows = prepared(sqliteOf(db), "SELECT id, pace_ms, send_not_before FROM channels WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(ids)) as {
+    const rows = prepared(sqliteOf(db), "SELECT id, pace_ms, send_not_before FROM channels WHERE id IN (SELECT value FROM json_each(?))").all(
+      JSON.stringify(ids),
+    ) as {
       id: string;
       pace_ms: number;
       send_not_before: number | null;

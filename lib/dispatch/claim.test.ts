@@ -38,7 +38,14 @@ describe("claimDueDeliveries", () => {
       for (let round = 0; round < 10; round++) {
         // Four claims at once, two per connection: on PostgreSQL they really overlap (FOR UPDATE SKIP LOCKED).
         const claims = await Promise.all(
-          ([["a", db], ["b", other], ["c", db], ["d", other]] as const).map(async ([owner, conn]) => [owner, await claimDueDeliveries(conn, { owner, limit: 17, leaseMs: 60_000 })] as const),
+          (
+            [
+              ["a", db],
+              ["b", other],
+              ["c", db],
+              ["d", other],
+            ] as const
+          ).map(async ([owner, conn]) => [owner, await claimDueDeliveries(conn, { owner, limit: 17, leaseMs: 60_000 })] as const),
         );
         for (const [owner, claimed] of claims) {
           expect(claimed.length).toBeLessThanOrEqual(17);
@@ -164,7 +171,17 @@ describe("recordOutcomes", () => {
     await recordOutcomes(
       db,
       "slow",
-      [{ kind: "attempt", deliveryId, channelId, channelType: "webhook", at: now, outcome: "failed", result: { ok: false, durationMs: 5, retryable: false, statusCode: 400, response: "x".repeat(5000) } }],
+      [
+        {
+          kind: "attempt",
+          deliveryId,
+          channelId,
+          channelType: "webhook",
+          at: now,
+          outcome: "failed",
+          result: { ok: false, durationMs: 5, retryable: false, statusCode: 400, response: "x".repeat(5000) },
+        },
+      ],
       { disableAfterMs: 1e9 },
     );
     expect(await statusOf(deliveryId)).toMatchObject({ status: "sending", leaseOwner: "fast", attemptCount: 0 });
@@ -181,7 +198,17 @@ describe("recordOutcomes", () => {
       recordOutcomes(
         db,
         "a",
-        [{ kind: "attempt", deliveryId: ids[i], channelId, channelType: "webhook", at, outcome: ok ? "delivered" : "failed", result: { ok, durationMs: 0, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) } }],
+        [
+          {
+            kind: "attempt",
+            deliveryId: ids[i],
+            channelId,
+            channelType: "webhook",
+            at,
+            outcome: ok ? "delivered" : "failed",
+            result: { ok, durationMs: 0, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) },
+          },
+        ],
         { disableAfterMs: 1e9 },
       );
     const channel = async () => (await db.select().from(channels).where(eq(channels.id, channelId)))[0]!;
@@ -225,10 +252,20 @@ describe("recordOutcomes", () => {
     const rows = new Map((await db.select().from(deliveries)).map((d) => [d.id, d]));
     ids.forEach((id, i) => {
       const attempt = byDelivery.get(id)!;
-      expect(attempt).toMatchObject({ durationMs: i, outcome: outcomeOf(i), response: `answer ${i}`, error: outcomeOf(i) === "delivered" ? null : `failure ${i}` });
+      expect(attempt).toMatchObject({
+        durationMs: i,
+        outcome: outcomeOf(i),
+        response: `answer ${i}`,
+        error: outcomeOf(i) === "delivered" ? null : `failure ${i}`,
+      });
       expect(attempt.at.getTime()).toBe(at + i);
       const expected = { delivered: "delivered", retry: "queued", dead: "dead" }[outcomeOf(i)];
-      expect(rows.get(id)).toMatchObject({ status: expected, attemptCount: 1, leaseOwner: null, lastError: outcomeOf(i) === "delivered" ? null : `failure ${i}` });
+      expect(rows.get(id)).toMatchObject({
+        status: expected,
+        attemptCount: 1,
+        leaseOwner: null,
+        lastError: outcomeOf(i) === "delivered" ? null : `failure ${i}`,
+      });
       if (outcomeOf(i) === "retry") expect(rows.get(id)!.nextAttemptAt.getTime()).toBe(at + 60_000);
       if (outcomeOf(i) === "delivered") expect(rows.get(id)!.deliveredAt).toBeInstanceOf(Date);
     });
@@ -237,7 +274,12 @@ describe("recordOutcomes", () => {
   it("a release hands an unsent delivery back, queued, without an attempt", async () => {
     const ids = await queueMany(db, 2, { orgId, channelId });
     await claimDueDeliveries(db, { owner: "a", limit: 2, leaseMs: 60_000 });
-    await recordOutcomes(db, "a", ids.map((deliveryId) => ({ kind: "release" as const, deliveryId })), { disableAfterMs: 1e9 });
+    await recordOutcomes(
+      db,
+      "a",
+      ids.map((deliveryId) => ({ kind: "release" as const, deliveryId })),
+      { disableAfterMs: 1e9 },
+    );
     const rows = await db.select().from(deliveries).where(inArray(deliveries.id, ids)).orderBy(deliveries.id);
     expect(rows.map((r) => [r.status, r.leaseOwner, r.attemptCount])).toEqual([
       ["queued", null, 0],
@@ -251,7 +293,15 @@ describe("recordAndClaim", () => {
   it("writes outcomes and claims the next batch in one transaction, keeping neither when the claim fails", async () => {
     const [first, second] = await queueMany(db, 2, { orgId, channelId });
     await claimDueDeliveries(db, { owner: "a", limit: 1, leaseMs: 60_000 });
-    const outcome = { kind: "attempt" as const, deliveryId: first, channelId, channelType: "webhook" as const, at: Date.now(), outcome: "delivered" as const, result: { ok: true, durationMs: 3, retryable: false, statusCode: 200 } };
+    const outcome = {
+      kind: "attempt" as const,
+      deliveryId: first,
+      channelId,
+      channelType: "webhook" as const,
+      at: Date.now(),
+      outcome: "delivered" as const,
+      result: { ok: true, durationMs: 3, retryable: false, statusCode: 200 },
+    };
     await ddl({
       sqlite: "CREATE TRIGGER refuse_claims BEFORE UPDATE OF status ON deliveries WHEN NEW.status = 'sending' BEGIN SELECT RAISE(ABORT, 'claims refused'); END",
       postgres: `CREATE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'claims refused'; END $$;

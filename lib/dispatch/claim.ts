@@ -150,7 +150,7 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
         LIMIT ${options.limit} FOR UPDATE OF d SKIP LOCKED`;
   // Each locking SELECT in a FROM of its own: PostgreSQL refuses FOR UPDATE directly in a UNION's branches.
   const ids =
-    options.expiredLeases ?? true
+    (options.expiredLeases ?? true)
       ? sql`SELECT id FROM (SELECT id FROM (${expired}) AS e UNION ALL SELECT id FROM (${due}) AS q) AS candidates LIMIT ${options.limit}`
       : due;
   const rows = await rowsOf<{

@@ -61,7 +61,10 @@ describe("clock steps", () => {
     expect(clockStep()).toBeNull();
     const step = await checkClockAgainstDatabase(db, Date.now() - HOUR);
     expect(step?.stepMs).toBeLessThan(-HOUR + 60_000);
-    expect((await healthJson()).body.checks.clock).toMatchObject({ ok: false, warning: expect.stringMatching(/stepped back by .* since the last write before this start/) });
+    expect((await healthJson()).body.checks.clock).toMatchObject({
+      ok: false,
+      warning: expect.stringMatching(/stepped back by .* since the last write before this start/),
+    });
   });
 
   it("retries a backwards step put off are due now; other retries and collecting digests keep their time", async () => {
@@ -95,7 +98,10 @@ describe("clock steps", () => {
     const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url, format: "array", authMethod: "none" } });
     const { deliveryId } = await queueDelivery(db, { orgId, channelId });
     const ahead = Date.now() + HOUR;
-    await db.update(deliveries).set({ attemptCount: 1, nextAttemptAt: new Date(ahead + 3_000), updatedAt: new Date(ahead) }).where(eq(deliveries.id, deliveryId));
+    await db
+      .update(deliveries)
+      .set({ attemptCount: 1, nextAttemptAt: new Date(ahead + 3_000), updatedAt: new Date(ahead) })
+      .where(eq(deliveries.id, deliveryId));
     worker = startDispatcher({ db });
     await waitFor(async () => (await deliveryOf(deliveryId)).status === "delivered", 30_000, "the put-off retry delivered");
     expect(receiver.received).toHaveLength(1);

@@ -19,7 +19,8 @@ beforeEach(async () => {
   db = await testDb();
   orgId = (await seedOrg(db, "acme")).org.id;
   channelIds = [];
-  for (let i = 0; i < 3; i++) channelIds.push(await insertChannel(db, orgId, { type: "webhook", name: `hook ${i}`, settings: { url: "https://example.com/hook" } }));
+  for (let i = 0; i < 3; i++)
+    channelIds.push(await insertChannel(db, orgId, { type: "webhook", name: `hook ${i}`, settings: { url: "https://example.com/hook" } }));
   await writeHistory(db, orgId, channelIds, HISTORY);
 });
 

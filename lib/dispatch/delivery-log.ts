@@ -73,9 +73,14 @@ export async function listDeliveries(db: DbOrTx, orgId: string, filters: Deliver
     if (FINISHED_STATUSES.includes(filters.status)) where.push(sql.raw(FINISHED_DELIVERY));
   }
   if (filters.channel) where.push(eq(deliveries.channelId, filters.channel));
-  if (filters.event) where.push(inArray(deliveries.id, db.select({ id: deliveryEvents.deliveryId }).from(deliveryEvents).where(eq(deliveryEvents.eventId, filters.event))));
+  if (filters.event)
+    where.push(inArray(deliveries.id, db.select({ id: deliveryEvents.deliveryId }).from(deliveryEvents).where(eq(deliveryEvents.eventId, filters.event))));
   if (filters.product) {
-    const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).limit(1);
+    const [product] = await db
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.orgId, orgId), eq(products.slug, filters.product)))
+      .limit(1);
     if (!product) throw notFound("Product");
     where.push(
       exists(
@@ -136,17 +141,18 @@ async function withDetails(db: DbOrTx, rows: Row[]): Promise<DeliveryView[]> {
   // The first event of each delivery, by its primary key: a digest's other events' titles are not read.
   const firstIds = [...new Set([...eventIds.values()].map((list) => list[0]))];
   const firstEvents = new Map(
-    (firstIds.length ? await db.select({ id: events.id, type: events.type, title: events.title, productId: events.productId }).from(events).where(inArray(events.id, firstIds)) : []).map(
-      (e) => [e.id, e],
-    ),
+    (firstIds.length
+      ? await db.select({ id: events.id, type: events.type, title: events.title, productId: events.productId }).from(events).where(inArray(events.id, firstIds))
+      : []
+    ).map((e) => [e.id, e]),
   );
   const productOf = (d: Row["d"]) => d.productId ?? (eventIds.get(d.id)?.length === 1 ? (firstEvents.get(eventIds.get(d.id)![0])?.productId ?? null) : null);
   const productIds = [...new Set(rows.map((r) => productOf(r.d)).filter((id): id is string => id !== null))];
   const productsById = new Map(
-    (productIds.length ? await db.select({ id: products.id, slug: products.slug, name: products.name }).from(products).where(inArray(products.id, productIds)) : []).map((p) => [
-      p.id,
-      { slug: p.slug, name: p.name },
-    ]),
+    (productIds.length
+      ? await db.select({ id: products.id, slug: products.slug, name: products.name }).from(products).where(inArray(products.id, productIds))
+      : []
+    ).map((p) => [p.id, { slug: p.slug, name: p.name }]),
   );
   const attemptsOf = new Map<string, AttemptView[]>();
   for (const a of await db.select().from(attempts).where(inArray(attempts.deliveryId, ids)).orderBy(asc(attempts.at), asc(attempts.id))) {

@@ -79,7 +79,10 @@ describe("an attempt's request and response", () => {
     // The receiver answers with known headers, one of them echoing the credentials it got (as some do in a 401).
     reply = (req) => ({
       status: 401,
-      headers: { "x-request-id": "req-42", "x-echo": `${req.headers.authorization ?? ""} ${req.headers["x-api-key"] ?? ""} ${req.headers["x-custom-secret"] ?? ""}` },
+      headers: {
+        "x-request-id": "req-42",
+        "x-echo": `${req.headers.authorization ?? ""} ${req.headers["x-api-key"] ?? ""} ${req.headers["x-custom-secret"] ?? ""}`,
+      },
       body: JSON.stringify(req.headers),
     });
     for (const [method, auth] of Object.entries(AUTHS)) {
@@ -103,7 +106,8 @@ describe("an attempt's request and response", () => {
       expect(message.body).toEqual(JSON.parse(arrived.body));
       const headers = Object.fromEntries(message.headers.map((h: { name: string; value: string }) => [h.name.toLowerCase(), h]));
       // Every header name that was sent is shown; those with a secret say [redacted].
-      for (const name of ["content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"]) expect(Object.keys(arrived.headers)).toContain(name);
+      for (const name of ["content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"])
+        expect(Object.keys(arrived.headers)).toContain(name);
       for (const name of Object.keys(headers)) expect(Object.keys(arrived.headers)).toContain(name);
       expect(headers["webhook-id"].value).toBe(arrived.headers["webhook-id"]);
       expect(headers["user-agent"].value).toBe(arrived.headers["user-agent"]);
@@ -118,7 +122,8 @@ describe("an attempt's request and response", () => {
   it("of a delivery split over several POSTs, names the one that answered and shows its body", async () => {
     // Format `event`: one POST per event. The 2nd of 3 fails once; the retry sends the 2nd and 3rd.
     let failed = false;
-    reply = (_req, n) => (n === 1 && !failed ? ((failed = true), { status: 500, headers: { "x-part": "two" } }) : { status: 200, headers: { "x-part": String(n + 1) } });
+    reply = (_req, n) =>
+      n === 1 && !failed ? ((failed = true), { status: 500, headers: { "x-part": "two" } }) : { status: 200, headers: { "x-part": String(n + 1) } };
     const channelId = await webhook("split hook", { format: "event" });
     const { deliveryId } = await queueDelivery(db, { orgId, channelId, eventCount: 3 });
     await dispatchOnce(db, { deadlineMs: 10_000 });

@@ -37,7 +37,8 @@ export async function getDeliveryDetail(db: Db, orgId: string, id: string): Prom
   const [{ floodMinutes } = { floodMinutes: null }] = await db.select({ floodMinutes: deliveries.floodMinutes }).from(deliveries).where(eq(deliveries.id, id));
   const events = (await loadDeliveryEvents(db, [{ id, floodMinutes }], env().publicUrl)).get(id) ?? [];
   if (!row) return { delivery, request: { target: "", messages: [], notes: ["The channel was deleted: its request cannot be shown."] } };
-  if (events.length === 0) return { delivery, request: { target: "", messages: [], notes: ["The delivery's events were deleted: its request cannot be shown."] } };
+  if (events.length === 0)
+    return { delivery, request: { target: "", messages: [], notes: ["The delivery's events were deleted: its request cannot be shown."] } };
   // Bodies with a time in them (a webhook envelope's generatedAt) show the last attempt's.
   const last = delivery.attempts.at(-1);
   const preview = previewChannel(row, events, { messageId: delivery.id, at: last ? new Date(last.at) : new Date() });
@@ -46,6 +47,9 @@ export async function getDeliveryDetail(db: Db, orgId: string, id: string): Prom
     ...preview.redactions,
     ...(row.type === "email" && preview.warnings.some((w) => w.startsWith("Recipient groups")) ? preview.warnings : []),
   ];
-  if (preview.messages.length > 1) notes.push(`Sent as ${preview.messages.length} messages; each attempt names the one its answer is from (a retry does not send again those already accepted).`);
+  if (preview.messages.length > 1)
+    notes.push(
+      `Sent as ${preview.messages.length} messages; each attempt names the one its answer is from (a retry does not send again those already accepted).`,
+    );
   return { delivery, request: { target: preview.target, messages: preview.messages, notes } };
 }

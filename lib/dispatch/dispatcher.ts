@@ -60,7 +60,6 @@ export type DispatchCounts = {
   released: number;
 };
 
-
 const FLUSH_MS = 25;
 /** How often claims also look for deliveries whose lease expired (a worker died): a delay on top of the 2-minute lease. */
 const EXPIRED_LEASE_CHECK_MS = 5_000;
@@ -321,7 +320,10 @@ export class DeliveryDispatcher {
     this.backlog = claimed.length === room;
     if (claimed.length === 0) return 0;
     this.counts.claimed += claimed.length;
-    const channels = await this.channels.load(this.db, claimed.map((d) => d.channelId));
+    const channels = await this.channels.load(
+      this.db,
+      claimed.map((d) => d.channelId),
+    );
     const pacingReadAt = Date.now();
     const pacing = await channelPacing(this.db, [...new Set([...claimed.map((d) => d.channelId), ...this.scheduler.waitingChannels()])]);
     const events = await loadDeliveryEvents(this.db, claimed, this.publicUrl);
@@ -397,7 +399,8 @@ export class DeliveryDispatcher {
       const channel = { id: delivery.channelId, baseIntervalMs: lane.policy.intervalMs };
       holdChannel(this.db, channel, hold.untilMs, { throttle: hold.throttle, startedAt: record.at })
         .catch((e) => {
-          if (!reportStorageFailure(e)) log.error("dispatch: holding a throttled channel failed", { channelId: delivery.channelId, error: (e as Error).message });
+          if (!reportStorageFailure(e))
+            log.error("dispatch: holding a throttled channel failed", { channelId: delivery.channelId, error: (e as Error).message });
         })
         .finally(() => hold.throttle && lane.throttleWritten());
     }

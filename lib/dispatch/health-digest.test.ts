@@ -38,7 +38,10 @@ async function receiver(reply: (n: number) => Reply) {
   return r;
 }
 
-async function rule(channelIds: string[], options: { eventTypes: string[] | "all"; mode?: "immediate" | "digest"; digestMinutes?: number; splitByProduct?: boolean }) {
+async function rule(
+  channelIds: string[],
+  options: { eventTypes: string[] | "all"; mode?: "immediate" | "digest"; digestMinutes?: number; splitByProduct?: boolean },
+) {
   const id = newId("rul");
   await db.insert(rules).values({
     id,
@@ -178,7 +181,10 @@ describe("digests", () => {
     await expect(retryDelivery(db, orgId, SYSTEM_ACTOR, open.id)).rejects.toThrow(/still collecting events/);
 
     // Close the window, then claim it: the key is cleared, so the next event starts a new digest.
-    await db.update(deliveries).set({ nextAttemptAt: new Date(Date.now() - 1) }).where(eq(deliveries.id, open.id));
+    await db
+      .update(deliveries)
+      .set({ nextAttemptAt: new Date(Date.now() - 1) })
+      .where(eq(deliveries.id, open.id));
     await dispatchOnce(db, { deadlineMs: 20_000 });
     await ingestEvents(db, orgId, [{ type: "billing.credits_low", title: "two" }], { indexed: true });
     const all = await db.select().from(deliveries);

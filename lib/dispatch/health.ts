@@ -63,9 +63,7 @@ export function nextHealth(state: HealthState, attempt: AttemptFacts, disableAft
 /** The words of the `integration.unhealthy` event for a change. */
 export function unhealthyTitle(channelName: string, health: ChannelHealth, gone: boolean): string {
   if (health === "failing") return `Channel "${channelName}" is failing`;
-  return gone
-    ? `Channel "${channelName}" was disabled: the receiver answered 410 Gone`
-    : `Channel "${channelName}" was disabled after failing for too long`;
+  return gone ? `Channel "${channelName}" was disabled: the receiver answered 410 Gone` : `Channel "${channelName}" was disabled after failing for too long`;
 }
 
 /**

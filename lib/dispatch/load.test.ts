@@ -25,8 +25,19 @@ it("gives each delivery its events oldest first, whatever order they were stored
   const other = await queueDelivery(db, { orgId, channelId, eventCount: 1 });
   // Stored first, occurred last: the reverse of the insertion order.
   const base = Date.now();
-  for (const [i, id] of eventIds.entries()) await db.update(events).set({ occurredAt: new Date(base - i * 1000) }).where(eq(events.id, id));
-  const loaded = await loadDeliveryEvents(db, [{ id: deliveryId, floodMinutes: null }, { id: other.deliveryId, floodMinutes: null }], "https://herald.example");
+  for (const [i, id] of eventIds.entries())
+    await db
+      .update(events)
+      .set({ occurredAt: new Date(base - i * 1000) })
+      .where(eq(events.id, id));
+  const loaded = await loadDeliveryEvents(
+    db,
+    [
+      { id: deliveryId, floodMinutes: null },
+      { id: other.deliveryId, floodMinutes: null },
+    ],
+    "https://herald.example",
+  );
   expect(loaded.get(deliveryId)!.map((e) => e.id)).toEqual([...eventIds].reverse());
   expect(loaded.get(other.deliveryId)!.map((e) => e.id)).toEqual(other.eventIds);
   expect(loaded.get(deliveryId)![0].link).toBe(`https://herald.example/o/acme/events/${eventIds[2]}`);

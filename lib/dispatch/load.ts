@@ -95,8 +95,7 @@ class StoredEvent implements RenderableEvent {
   }
 }
 
-const byOccurrence = (a: RenderableEvent, b: RenderableEvent) =>
-  a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byOccurrence = (a: RenderableEvent, b: RenderableEvent) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Delivery id → its events (oldest first), each with the link back to the console; a flood summary (its window from the claim) as the one event standing for them. */
 export async function loadDeliveryEvents(

@@ -20,14 +20,16 @@ const RETRYABLE_STATUSES = ["queued", "failed", "dead"] as const;
 export async function retryDelivery(db: Db, orgId: string, actor: Actor, id: string): Promise<void> {
   await db.transaction(async (tx) => {
     // On PostgreSQL the row is locked until the end: a worker's claim skips it, an outcome waits (SQLite's writers take turns anyway).
-    const query = tx.select().from(deliveries).where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id)));
+    const query = tx
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id)));
     const [row] = engineOf(tx) === "postgres" ? await query.for("update") : await query.limit(1);
     if (!row) throw notFound("Delivery");
     if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
-      throw conflict(
-        row.status === "sending" ? "This delivery is being sent right now" : "This delivery was already delivered",
-        { status: [`is ${row.status}; only queued, failed or dead deliveries can be retried`] },
-      );
+      throw conflict(row.status === "sending" ? "This delivery is being sent right now" : "This delivery was already delivered", {
+        status: [`is ${row.status}; only queued, failed or dead deliveries can be retried`],
+      });
     }
     if (row.digestKey !== null) {
       throw conflict("This digest is still collecting events; it is sent when its window closes", {
@@ -43,7 +45,11 @@ export async function retryDelivery(db: Db, orgId: string, actor: Actor, id: str
 
 export async function replayDeliveries(db: Db, orgId: string, actor: Actor, input: ReplayInput): Promise<{ replayed: number }> {
   const replayed = await db.transaction(async (tx) => {
-    const [channel] = await tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, input.channel))).limit(1);
+    const [channel] = await tx
+      .select()
+      .from(channels)
+      .where(and(eq(channels.orgId, orgId), eq(channels.id, input.channel)))
+      .limit(1);
     if (!channel) throw notFound("Channel");
     const now = new Date();
     const rows = await tx
@@ -76,7 +82,11 @@ export async function replayDeliveries(db: Db, orgId: string, actor: Actor, inpu
 /** One click: the channel is switched on and healthy again, and its waiting deliveries go out. */
 export async function enableChannel(db: Db, orgId: string, actor: Actor, id: string) {
   return db.transaction(async (tx) => {
-    const [channel] = await tx.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, id))).limit(1);
+    const [channel] = await tx
+      .select()
+      .from(channels)
+      .where(and(eq(channels.orgId, orgId), eq(channels.id, id)))
+      .limit(1);
     if (!channel) throw notFound("Channel");
     // Also the switch: "re-enabled" means sending again, whichever way the channel had stopped (issue #20).
     await tx.update(channels).set({ enabled: true, health: "healthy", consecutiveFailures: 0, failingSince: null }).where(eq(channels.id, id));
@@ -87,7 +97,10 @@ export async function enableChannel(db: Db, orgId: string, actor: Actor, id: str
       target: { type: "channel", id, label: channel.name },
       details: { previousHealth: channel.health, previousEnabled: channel.enabled },
     });
-    const [waiting] = await tx.select({ n: count() }).from(deliveries).where(and(eq(deliveries.channelId, id), eq(deliveries.status, "queued")));
+    const [waiting] = await tx
+      .select({ n: count() })
+      .from(deliveries)
+      .where(and(eq(deliveries.channelId, id), eq(deliveries.status, "queued")));
     await wakeDispatchersOnCommit(tx);
     return { id, health: "healthy" as const, enabled: true, waitingDeliveries: waiting?.n ?? 0 };
   });

@@ -46,10 +46,15 @@ async function attemptTotals(db: Db): Promise<AttemptTotals> {
     return totals;
   };
   if (engineOf(db) === "postgres") {
-    const byOutcome = await rowsOf<{ outcome: string; type: string; n: string }>(db, sql.raw(`SELECT a.outcome, c.type, count(*) AS n ${joined} GROUP BY a.outcome, c.type`));
+    const byOutcome = await rowsOf<{ outcome: string; type: string; n: string }>(
+      db,
+      sql.raw(`SELECT a.outcome, c.type, count(*) AS n ${joined} GROUP BY a.outcome, c.type`),
+    );
     const latency = await rowsOf<Record<string, string>>(
       db,
-      sql.raw(`SELECT c.type, ${bucketSql((cond) => `count(*) FILTER (WHERE ${cond})`)}, coalesce(sum(a.duration_ms), 0) AS total, count(*) AS n ${joined} GROUP BY c.type`),
+      sql.raw(
+        `SELECT c.type, ${bucketSql((cond) => `count(*) FILTER (WHERE ${cond})`)}, coalesce(sum(a.duration_ms), 0) AS total, count(*) AS n ${joined} GROUP BY c.type`,
+      ),
     );
     return add({ byOutcome: new Map(), latency: new Map() }, byOutcome, latency);
   }
@@ -62,8 +67,14 @@ async function attemptTotals(db: Db): Promise<AttemptTotals> {
   const newer = `${joined} WHERE a.rowid > @from AND a.rowid <= @through`;
   add(
     totals,
-    prepared(sqlite, `SELECT a.outcome, c.type, count(*) AS n ${newer} GROUP BY a.outcome, c.type`).all(range) as { outcome: string; type: string; n: number }[],
-    prepared(sqlite, `SELECT c.type, ${bucketSql((cond) => `sum(${cond})`)}, sum(a.duration_ms) AS total, count(*) AS n ${newer} GROUP BY c.type`).all(range) as Record<string, number>[],
+    prepared(sqlite, `SELECT a.outcome, c.type, count(*) AS n ${newer} GROUP BY a.outcome, c.type`).all(range) as {
+      outcome: string;
+      type: string;
+      n: number;
+    }[],
+    prepared(sqlite, `SELECT c.type, ${bucketSql((cond) => `sum(${cond})`)}, sum(a.duration_ms) AS total, count(*) AS n ${newer} GROUP BY c.type`).all(
+      range,
+    ) as Record<string, number>[],
   );
   totals.throughRowid = through;
   return totals;
@@ -84,12 +95,17 @@ export async function renderMetrics(db: Db, now = Date.now()): Promise<string> {
   const metric = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
   metric("herald_queue_depth", "gauge", "Deliveries waiting (queued) or being sent (sending).");
-  const depth = await rowsOf<{ status: string; n: number | string }>(db, sql.raw(`SELECT status, count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} GROUP BY status`));
+  const depth = await rowsOf<{ status: string; n: number | string }>(
+    db,
+    sql.raw(`SELECT status, count(*) AS n FROM deliveries WHERE ${PENDING_DELIVERY} GROUP BY status`),
+  );
   for (const status of ["queued", "sending"]) lines.push(`herald_queue_depth${labels({ status })} ${depth.find((d) => d.status === status)?.n ?? 0}`);
 
   metric("herald_queue_due", "gauge", "Queued deliveries whose next attempt is due now.");
   const dueBefore = engineOf(db) === "postgres" ? new Date(now) : now;
-  lines.push(`herald_queue_due ${count(await rowsOf(db, sql`SELECT count(*) AS n FROM deliveries WHERE ${sql.raw(PENDING_DELIVERY)} AND status = 'queued' AND next_attempt_at <= ${dueBefore}`))}`);
+  lines.push(
+    `herald_queue_due ${count(await rowsOf(db, sql`SELECT count(*) AS n FROM deliveries WHERE ${sql.raw(PENDING_DELIVERY)} AND status = 'queued' AND next_attempt_at <= ${dueBefore}`))}`,
+  );
 
   metric("herald_deliveries", "gauge", "Deliveries by status and channel type.");
   for (const r of await rowsOf<{ status: string; type: string; n: number | string }>(
@@ -118,7 +134,11 @@ export async function renderMetrics(db: Db, now = Date.now()): Promise<string> {
   const health = await rowsOf<{ health: string; n: number | string }>(db, sql`SELECT health, count(*) AS n FROM channels GROUP BY health`);
   for (const h of CHANNEL_HEALTH) lines.push(`herald_channels${labels({ health: h })} ${health.find((x) => x.health === h)?.n ?? 0}`);
 
-  metric("herald_storage_healthy", "gauge", "0 from the first failed database write of this process (or its start's write probe) until writes work again, 1 otherwise.");
+  metric(
+    "herald_storage_healthy",
+    "gauge",
+    "0 from the first failed database write of this process (or its start's write probe) until writes work again, 1 otherwise.",
+  );
   lines.push(`herald_storage_healthy ${storageFailure() ? 0 : 1}`);
 
   metric("herald_pruned_rows_total", "counter", "Rows deleted by retention (HERALD_RETENTION_DAYS, HERALD_AUDIT_RETENTION_DAYS), by table.");

@@ -75,7 +75,14 @@ async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow
     .from(channelsTable)
     .where(inArray(channelsTable.id, ids));
   const ms = (d: Date | null) => d?.getTime() ?? null;
-  return rows.map((r) => ({ ...r, send_not_before: ms(r.send_not_before), failing_since: ms(r.failing_since), last_error_at: ms(r.last_error_at), last_success_at: ms(r.last_success_at), last_attempt_at: ms(r.last_attempt_at) }));
+  return rows.map((r) => ({
+    ...r,
+    send_not_before: ms(r.send_not_before),
+    failing_since: ms(r.failing_since),
+    last_error_at: ms(r.last_error_at),
+    last_success_at: ms(r.last_success_at),
+    last_attempt_at: ms(r.last_attempt_at),
+  }));
 }
 
 type ChannelStateRow = {
@@ -171,7 +178,15 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
       throttled.run({ next: r.nextAttemptAt!, at: r.at, sent: r.result.messagesSent ?? null, error: errorOf(r.result), now, id: r.deliveryId, owner });
     } else {
       const error = r.result.ok ? null : errorOf(r.result);
-      finish.run({ status: r.outcome === "retry" ? "queued" : r.outcome, next: r.nextAttemptAt ?? null, sent: r.result.messagesSent ?? null, error, now, id: r.deliveryId, owner });
+      finish.run({
+        status: r.outcome === "retry" ? "queued" : r.outcome,
+        next: r.nextAttemptAt ?? null,
+        sent: r.result.messagesSent ?? null,
+        error,
+        now,
+        id: r.deliveryId,
+        owner,
+      });
     }
     for (const eventId of r.inboxEventIds ?? []) {
       fillInbox.run({ channelId: r.channelId, eventId, deliveryId: r.deliveryId, now });
@@ -378,7 +393,12 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     // Throttles too: the page says what the receiver last answered, whatever it was.
     const last = lastAttempts.get(a.channelId);
     if ((!last || a.at >= last.at) && a.at >= (entry.row.last_attempt_at ?? 0)) {
-      lastAttempts.set(a.channelId, { at: a.at, outcome: a.outcome, durationMs: Math.max(0, Math.round(a.result.durationMs)), statusCode: a.result.statusCode ?? null });
+      lastAttempts.set(a.channelId, {
+        at: a.at,
+        outcome: a.outcome,
+        durationMs: Math.max(0, Math.round(a.result.durationMs)),
+        statusCode: a.result.statusCode ?? null,
+      });
     }
     // Back-pressure is not failure: a throttle neither counts toward failing nor ends a streak of failures.
     if (a.outcome === "throttled" || (a.hold?.throttle && !a.result.ok)) continue;
@@ -400,7 +420,12 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
         lastErrorAt: at(state.lastErrorAt),
         lastSuccessAt: at(state.lastSuccessAt),
         ...(last
-          ? { lastAttemptAt: new Date(last.at), lastAttemptOutcome: last.outcome, lastAttemptDurationMs: last.durationMs, lastAttemptStatusCode: last.statusCode }
+          ? {
+              lastAttemptAt: new Date(last.at),
+              lastAttemptOutcome: last.outcome,
+              lastAttemptDurationMs: last.durationMs,
+              lastAttemptStatusCode: last.statusCode,
+            }
           : {}),
       })
       .where(eq(channelsTable.id, id));

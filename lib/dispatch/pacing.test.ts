@@ -60,9 +60,7 @@ describe("per-channel pacing", () => {
     expect(counts.delivered).toBe(10);
     expect(sent).toHaveLength(10);
     for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(900);
-    expect(sent.map((s) => (JSON.parse(s.body) as { text: string }).text)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `[ERROR] Event ${i}`),
-    );
+    expect(sent.map((s) => (JSON.parse(s.body) as { text: string }).text)).toEqual(Array.from({ length: 10 }, (_, i) => `[ERROR] Event ${i}`));
   }, 60_000);
 
   it("two Slack channels are paced separately and sent side by side", async () => {

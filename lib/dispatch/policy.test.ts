@@ -99,7 +99,13 @@ describe("retryDecision", () => {
 });
 
 describe("isThrottle", () => {
-  const r = (statusCode: number | undefined, extra: Partial<SendResult> = {}): SendResult => ({ ok: false, durationMs: 1, retryable: true, statusCode, ...extra });
+  const r = (statusCode: number | undefined, extra: Partial<SendResult> = {}): SendResult => ({
+    ok: false,
+    durationMs: 1,
+    retryable: true,
+    statusCode,
+    ...extra,
+  });
   it.each([
     ["429", r(429), true],
     ["429 with Retry-After", r(429, { retryAfterMs: 1_000 }), true],
@@ -196,7 +202,13 @@ describe("when the next attempt is due", () => {
 
 describe("outcomeOf", () => {
   const now = 1_000_000;
-  const failure = (statusCode: number | undefined, retryable: boolean, extra: Partial<SendResult> = {}): SendResult => ({ ok: false, durationMs: 1, statusCode, retryable, ...extra });
+  const failure = (statusCode: number | undefined, retryable: boolean, extra: Partial<SendResult> = {}): SendResult => ({
+    ok: false,
+    durationMs: 1,
+    statusCode,
+    retryable,
+    ...extra,
+  });
   it.each([
     ["2xx", { ok: true, durationMs: 1, retryable: false, statusCode: 200 } as SendResult, 1, "delivered", undefined],
     ["a 5xx, 1st attempt", failure(500, true), 1, "retry", now + 5_000],

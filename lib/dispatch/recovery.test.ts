@@ -32,9 +32,15 @@ afterEach(async () => {
   await closeTestDb(db);
 });
 
-const statusOf = async (ids: string[]) => (await db.select({ id: deliveries.id, status: deliveries.status }).from(deliveries).where(inArray(deliveries.id, ids))).map((r) => r.status);
+const statusOf = async (ids: string[]) =>
+  (await db.select({ id: deliveries.id, status: deliveries.status }).from(deliveries).where(inArray(deliveries.id, ids))).map((r) => r.status);
 
-const webhook = (url: string) => insertChannel(db, orgId, { type: "webhook", settings: { url, format: "array", authMethod: "none" }, secrets: { signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } });
+const webhook = (url: string) =>
+  insertChannel(db, orgId, {
+    type: "webhook",
+    settings: { url, format: "array", authMethod: "none" },
+    secrets: { signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+  });
 
 describe("a channel that answers again gets its waiting retries now", () => {
   it("after an outage the retries scheduled 5 minutes out go as soon as one delivery succeeds", async () => {
@@ -105,7 +111,12 @@ describe("replay", () => {
     const test = await queueDelivery(db, { orgId, channelId });
     await db.update(deliveries).set({ status: "dead" }).where(eq(deliveries.id, real.deliveryId));
     await db.update(deliveries).set({ status: "failed", isTest: true }).where(eq(deliveries.id, test.deliveryId));
-    const result = await replayDeliveries(db, orgId, { type: "system", label: "test" }, { channel: channelId, since: new Date(Date.now() - 60_000).toISOString() });
+    const result = await replayDeliveries(
+      db,
+      orgId,
+      { type: "system", label: "test" },
+      { channel: channelId, since: new Date(Date.now() - 60_000).toISOString() },
+    );
     expect(result).toEqual({ replayed: 1 });
     expect(await statusOf([real.deliveryId])).toEqual(["queued"]);
     expect(await statusOf([test.deliveryId])).toEqual(["failed"]);

@@ -86,10 +86,7 @@ export function startDispatcher(options: DispatcherOptions & { sender?: Sender }
  * back what it has not started and waits for the sends in flight (each
  * bounded by the per-attempt timeout). Returns what happened.
  */
-export async function dispatchOnce(
-  db: Db,
-  options: { deadlineMs: number } & Omit<DispatcherOptions, "db">,
-): Promise<DispatchCounts> {
+export async function dispatchOnce(db: Db, options: { deadlineMs: number } & Omit<DispatcherOptions, "db">): Promise<DispatchCounts> {
   const engine = new DeliveryDispatcher({ ...options, db });
   const idle = engine.idle();
   engine.start();

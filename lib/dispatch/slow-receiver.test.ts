@@ -107,7 +107,13 @@ describe("a slow receiver sent more than the connections to it", () => {
     worker.start();
     try {
       await waitFor(
-        async () => (await db.select({ id: deliveries.id }).from(deliveries).where(inArray(deliveries.status, ["queued", "sending"]))).length === 0,
+        async () =>
+          (
+            await db
+              .select({ id: deliveries.id })
+              .from(deliveries)
+              .where(inArray(deliveries.status, ["queued", "sending"]))
+          ).length === 0,
         60_000,
         "every delivery final",
       );
@@ -117,7 +123,12 @@ describe("a slow receiver sent more than the connections to it", () => {
     const logged = await db.select({ outcome: attempts.outcome, error: attempts.error }).from(attempts);
     const timedOut = logged.filter((a) => /timed out/.test(a.error ?? "")).length;
     const duplicates = [...receiver.seen.values()].reduce((n, times) => n + times - 1, 0);
-    expect({ timedOut, duplicates, attempts: logged.length, seen: receiver.seen.size }).toEqual({ timedOut: 0, duplicates: 0, attempts: ids.length, seen: ids.length });
+    expect({ timedOut, duplicates, attempts: logged.length, seen: receiver.seen.size }).toEqual({
+      timedOut: 0,
+      duplicates: 0,
+      attempts: ids.length,
+      seen: ids.length,
+    });
     const statuses = await db.select({ status: deliveries.status }).from(deliveries).where(inArray(deliveries.id, ids));
     expect(statuses.every((d) => d.status === "delivered")).toBe(true);
     expect(handed.max).toBeLessThanOrEqual(CONNECTIONS_PER_ORIGIN);

@@ -35,7 +35,11 @@ describe("a Slack digest split in messages", () => {
     const channelId = await insertChannel(db, orgId, { type: "slack", settings: {}, secrets: { url: receiver.url } });
     const { deliveryId } = await queueDelivery(db, { orgId, channelId, eventCount: 3 });
     worker = startDispatcher({ db, retrySchedule: [1, 1] });
-    await waitFor(async () => (await db.select().from(deliveries).where(eq(deliveries.id, deliveryId)))[0].status === "delivered", 30_000, "the digest delivered");
+    await waitFor(
+      async () => (await db.select().from(deliveries).where(eq(deliveries.id, deliveryId)))[0].status === "delivered",
+      30_000,
+      "the digest delivered",
+    );
     const titles = receiver.received.map((r) => (JSON.parse(r.body) as { blocks: { text: { text: string } }[] }).blocks[0].text.text);
     expect(titles).toEqual(["Deploy 1 failed", "Deploy 2 failed", "Deploy 2 failed", "Deploy 3 failed"]);
     const [row] = await db.select().from(deliveries).where(eq(deliveries.id, deliveryId));

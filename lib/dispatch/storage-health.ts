@@ -48,8 +48,23 @@ function isStorageError(e: unknown): boolean {
 }
 
 /** SQLSTATEs and socket errors of a PostgreSQL server that is away (restarting, shut down, unreachable). */
-const POSTGRES_AWAY_STATES = new Set(["57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "08P01", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
-const POSTGRES_AWAY_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+const POSTGRES_AWAY_STATES = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "08P01",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+]);
+const POSTGRES_AWAY_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
 
 /** The code (or "unreachable") of a PostgreSQL server that is away, found in the error or its causes. */
 function awayCode(e: unknown): string | undefined {
@@ -101,11 +116,14 @@ export function forwardStorageFailures(forward: (failure: Failure) => void) {
 function scheduleRecovery() {
   const s = state();
   if (s.retry || !s.failure) return;
-  s.retry = setTimeout(() => {
-    s.retry = undefined;
-    if (!s.failure) return;
-    void recoverStorageHealth(processDb()).then(() => scheduleRecovery());
-  }, Math.max(100, s.failure.lastAt + QUIET_MS - Date.now()));
+  s.retry = setTimeout(
+    () => {
+      s.retry = undefined;
+      if (!s.failure) return;
+      void recoverStorageHealth(processDb()).then(() => scheduleRecovery());
+    },
+    Math.max(100, s.failure.lastAt + QUIET_MS - Date.now()),
+  );
   s.retry.unref();
 }
 
@@ -124,7 +142,10 @@ export async function probeStorage(db: Db): Promise<boolean> {
   try {
     await db.transaction(async (tx) => {
       // An ended-session id no session can have (ids are generated), gone again when the transaction commits.
-      await tx.insert(endedSessions).values({ id: PROBE_ID, expiresAt: new Date(0) }).onConflictDoNothing();
+      await tx
+        .insert(endedSessions)
+        .values({ id: PROBE_ID, expiresAt: new Date(0) })
+        .onConflictDoNothing();
       await tx.delete(endedSessions).where(eq(endedSessions.id, PROBE_ID));
     });
     return true;

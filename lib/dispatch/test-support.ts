@@ -17,21 +17,17 @@ export async function insertChannel(
   input: { type: ChannelType; name?: string; settings?: Record<string, unknown>; secrets?: Record<string, string>; productId?: string },
 ) {
   const id = newId("ch");
-  const sealed = Object.fromEntries(
-    Object.entries(input.secrets ?? {}).map(([field, value]) => [field, sealSecret(value, { orgId, channelId: id, field })]),
-  );
-  await db
-    .insert(channels)
-    .values({
-      id,
-      orgId,
-      productId: input.productId ?? null,
-      type: input.type,
-      name: input.name ?? `${input.type} channel`,
-      settings: input.settings ?? {},
-      secrets: sealed,
-      secretHints: {},
-    });
+  const sealed = Object.fromEntries(Object.entries(input.secrets ?? {}).map(([field, value]) => [field, sealSecret(value, { orgId, channelId: id, field })]));
+  await db.insert(channels).values({
+    id,
+    orgId,
+    productId: input.productId ?? null,
+    type: input.type,
+    name: input.name ?? `${input.type} channel`,
+    settings: input.settings ?? {},
+    secrets: sealed,
+    secretHints: {},
+  });
   return id;
 }
 
@@ -91,9 +87,26 @@ export async function queueMany(db: Db, count: number, options: Omit<QueueOption
   for (let i = 0; i < count; i++) {
     const eventId = newId("evt");
     const deliveryId = newId("dlv");
-    eventRows.push({ id: eventId, orgId: options.orgId, type: options.type ?? "deployment.failed", severity: "error", title: `Event ${i}`, data: {}, occurredAt: new Date(now + i), receivedAt: new Date(now) });
+    eventRows.push({
+      id: eventId,
+      orgId: options.orgId,
+      type: options.type ?? "deployment.failed",
+      severity: "error",
+      title: `Event ${i}`,
+      data: {},
+      occurredAt: new Date(now + i),
+      receivedAt: new Date(now),
+    });
     // Created one millisecond apart, all due now: claimed (and so sent) in this order.
-    deliveryRows.push({ id: deliveryId, orgId: options.orgId, channelId: options.channelId, status: "queued", nextAttemptAt: new Date(now), createdAt: new Date(now + i), updatedAt: new Date(now) });
+    deliveryRows.push({
+      id: deliveryId,
+      orgId: options.orgId,
+      channelId: options.channelId,
+      status: "queued",
+      nextAttemptAt: new Date(now),
+      createdAt: new Date(now + i),
+      updatedAt: new Date(now),
+    });
     links.push({ deliveryId, eventId });
     ids.push(deliveryId);
   }
@@ -174,7 +187,8 @@ export async function startReceiver(reply: (req: ReceivedRequest, n: number) => 
 /** An error's message with the messages of its causes (drizzle wraps a driver's error: "Failed query: …"). */
 export function errorChain(e: unknown): string {
   const parts: string[] = [];
-  for (let err = e as { message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) parts.push(String(err.message ?? err));
+  for (let err = e as { message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++)
+    parts.push(String(err.message ?? err));
   return parts.join("\n");
 }
 

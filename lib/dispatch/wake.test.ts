@@ -42,14 +42,17 @@ describe("wake-ups", () => {
     const orgId = (await seedOrg(db, "acme")).org.id;
     const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url } });
     const ruleId = newId("rul");
-    await db.insert(rules).values({ id: ruleId, orgId, name: "all", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], mode: "immediate" });
+    await db
+      .insert(rules)
+      .values({ id: ruleId, orgId, name: "all", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], mode: "immediate" });
     await db.insert(ruleChannels).values({ ruleId, channelId });
 
     worker = startDispatcher({ db, pollMs: 60_000 });
     // On PostgreSQL, once the dispatcher LISTENs (it claims once then, which must not be what sends the event).
     const listening = async () =>
       engineOf(db) === "sqlite" ||
-      (await rowsOf<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`))[0].n > 0;
+      (await rowsOf<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`))[0]
+        .n > 0;
     await waitFor(listening, 30_000, "the wake listener");
     await new Promise((r) => setTimeout(r, 100));
     const ingestedAt = Date.now();

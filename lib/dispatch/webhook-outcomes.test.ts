@@ -45,13 +45,21 @@ async function webhookChannel(url: string, auth: { settings?: Record<string, unk
 describe("webhook deliveries: signed, authenticated, webhook-id stable", () => {
   it.each([
     ["none", {}, (h: Record<string, unknown>) => expect(h.authorization).toBeUndefined()],
-    ["bearer", { settings: { authMethod: "bearer" }, secrets: { token: "tok-123" } }, (h: Record<string, unknown>) => expect(h.authorization).toBe("Bearer tok-123")],
+    [
+      "bearer",
+      { settings: { authMethod: "bearer" }, secrets: { token: "tok-123" } },
+      (h: Record<string, unknown>) => expect(h.authorization).toBe("Bearer tok-123"),
+    ],
     [
       "basic",
       { settings: { authMethod: "basic", username: "herald" }, secrets: { password: "pw" } },
       (h: Record<string, unknown>) => expect(h.authorization).toBe(`Basic ${Buffer.from("herald:pw").toString("base64")}`),
     ],
-    ["apikey", { settings: { authMethod: "apikey", headerName: "X-Api-Key" }, secrets: { headerValue: "k-9" } }, (h: Record<string, unknown>) => expect(h["x-api-key"]).toBe("k-9")],
+    [
+      "apikey",
+      { settings: { authMethod: "apikey", headerName: "X-Api-Key" }, secrets: { headerValue: "k-9" } },
+      (h: Record<string, unknown>) => expect(h["x-api-key"]).toBe("k-9"),
+    ],
     [
       "headers",
       { settings: { authMethod: "headers" }, secrets: { headers: JSON.stringify({ "X-One": "1", "X-Two": "2" }) } },

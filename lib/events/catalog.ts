@@ -37,7 +37,13 @@ export const BUILT_IN_EVENT_TYPES: readonly EventType[] = [
   builtIn("silence.expired", "org", "info", "Silence expired", "A silence was ended before its time."),
   builtIn("storage.unhealthy", "org", "critical", "Storage unhealthy", "Herald's database cannot be written or its disk is nearly full."),
   builtIn("integration.unhealthy", "org", "error", "Integration unhealthy", "A channel became failing or disabled."),
-  builtIn("channel.flooded", "org", "warning", "Channel flooded", "One source sent a channel more notifications than its flood limit: the rest come as one summary per window."),
+  builtIn(
+    "channel.flooded",
+    "org",
+    "warning",
+    "Channel flooded",
+    "One source sent a channel more notifications than its flood limit: the rest come as one summary per window.",
+  ),
   builtIn("product.compliance_changed", "product", "warning", "Compliance changed", "A product's compliance status changed."),
   builtIn("product.released", "product", "info", "Product released", "A new version of a product was released."),
   builtIn("deployment.succeeded", "product", "info", "Deployment succeeded", "A deployment of a product finished successfully."),
@@ -66,6 +72,13 @@ export async function findEventType(db: DbOrTx, orgId: string, key: string): Pro
 
 /** The org's whole catalog: built-in types, then the types it added, by key. */
 export async function orgCatalog(db: DbOrTx, orgId: string): Promise<EventType[]> {
-  const custom = (await db.select().from(eventTypes).where(eq(eventTypes.orgId, orgId))).map((t) => ({ key: t.key, scope: t.scope, title: t.title, description: t.description, defaultSeverity: t.defaultSeverity, builtIn: false }));
+  const custom = (await db.select().from(eventTypes).where(eq(eventTypes.orgId, orgId))).map((t) => ({
+    key: t.key,
+    scope: t.scope,
+    title: t.title,
+    description: t.description,
+    defaultSeverity: t.defaultSeverity,
+    builtIn: false,
+  }));
   return [...BUILT_IN_EVENT_TYPES, ...custom.sort((a, b) => a.key.localeCompare(b.key))];
 }

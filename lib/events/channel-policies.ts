@@ -27,9 +27,7 @@ export async function loadChannelPolicies(db: DbOrTx, orgId: string): Promise<Ma
             "SELECT id, flood_limit, flood_minutes, quiet_hours FROM channels WHERE org_id = ? AND enabled = 1 AND (flood_limit IS NOT NULL OR quiet_hours IS NOT NULL)",
           ).all(orgId) as { id: string; flood_limit: number | null; flood_minutes: number; quiet_hours: string | null }[]
         ).map((r) => ({ ...r, quiet_hours: r.quiet_hours === null ? null : (JSON.parse(r.quiet_hours) as QuietHours) }));
-  return new Map(
-    rows.map((r) => [r.id, { flood: r.flood_limit === null ? null : { limit: r.flood_limit, minutes: r.flood_minutes }, quiet: r.quiet_hours }]),
-  );
+  return new Map(rows.map((r) => [r.id, { flood: r.flood_limit === null ? null : { limit: r.flood_limit, minutes: r.flood_minutes }, quiet: r.quiet_hours }]));
 }
 
 /** Held for quiet hours (into the digest `key`, due when working hours begin), counted for flood control, or sent as it is (null). */

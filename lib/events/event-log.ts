@@ -84,7 +84,12 @@ async function views(db: DbOrTx, orgId: string, rows: EventRow[]): Promise<Event
     .select({ eventId: deliveryEvents.eventId, status: deliveries.status, n: count() })
     .from(deliveryEvents)
     .innerJoin(deliveries, eq(deliveries.id, deliveryEvents.deliveryId))
-    .where(inArray(deliveryEvents.eventId, rows.map((r) => r.id)))
+    .where(
+      inArray(
+        deliveryEvents.eventId,
+        rows.map((r) => r.id),
+      ),
+    )
     .groupBy(deliveryEvents.eventId, deliveries.status)) {
     counts.set(c.eventId, { ...counts.get(c.eventId), [c.status]: c.n });
   }
@@ -111,7 +116,11 @@ export async function listEvents(db: DbOrTx, orgId: string, filters: EventFilter
   if (filters.type) where.push(eq(events.type, filters.type));
   if (filters.severity) where.push(eq(events.severity, filters.severity));
   if (filters.product) {
-    const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.orgId, orgId), eq(products.slug, filters.product))).limit(1);
+    const [product] = await db
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.orgId, orgId), eq(products.slug, filters.product)))
+      .limit(1);
     if (!product) throw notFound("Product");
     where.push(eq(events.productId, product.id));
   }
@@ -134,7 +143,11 @@ export async function listEvents(db: DbOrTx, orgId: string, filters: EventFilter
 
 /** One event with its data and every delivery that includes it. */
 export async function getEvent(db: DbOrTx, orgId: string, id: string): Promise<{ event: EventView; deliveries: EventDelivery[] }> {
-  const [row] = await db.select().from(events).where(and(eq(events.orgId, orgId), eq(events.id, id))).limit(1);
+  const [row] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.orgId, orgId), eq(events.id, id)))
+    .limit(1);
   if (!row) throw notFound("Event");
   const produced = await db
     .select({ d: deliveries, channelName: channels.name, channelType: channels.type })

@@ -17,9 +17,15 @@ export async function createEventType(db: Db, orgId: string, actor: Actor, input
   if (isBuiltInEventType(input.key)) throw conflict(`"${input.key}" is a built-in event type`, { key: ["is a built-in event type"] });
   try {
     return await db.transaction(async (tx) => {
-      await tx
-        .insert(eventTypes)
-        .values({ id: newId("evtt"), orgId, key: input.key, scope: input.scope, title: input.title, description: input.description, defaultSeverity: input.defaultSeverity });
+      await tx.insert(eventTypes).values({
+        id: newId("evtt"),
+        orgId,
+        key: input.key,
+        scope: input.scope,
+        title: input.title,
+        description: input.description,
+        defaultSeverity: input.defaultSeverity,
+      });
       await recordAudit(tx, {
         orgId,
         actor,

@@ -39,7 +39,11 @@ const post = (count: number, at: number, product = "web-shop") =>
     { indexed: true, now: at },
   );
 const deliveriesOf = (channelId: string) => db.select().from(deliveries).where(eq(deliveries.channelId, channelId));
-const floodedEvents = () => db.select().from(events).where(and(eq(events.orgId, orgId), eq(events.type, "channel.flooded")));
+const floodedEvents = () =>
+  db
+    .select()
+    .from(events)
+    .where(and(eq(events.orgId, orgId), eq(events.type, "channel.flooded")));
 const bodies = (r: typeof ops) => r.received.flatMap((q) => JSON.parse(q.body) as { type: string; title: string; data: Record<string, unknown> }[]);
 
 beforeEach(async () => {
@@ -92,7 +96,11 @@ describe("flood control", () => {
     const [notice, ...more] = await floodedEvents();
     expect(more).toHaveLength(0);
     expect(notice.data).toMatchObject({ channel: "ops", product: "Web shop", limit: 3, minutes: MINUTES });
-    const noticeTargets = await db.select({ channelId: deliveries.channelId }).from(deliveries).innerJoin(deliveryEvents, eq(deliveryEvents.deliveryId, deliveries.id)).where(eq(deliveryEvents.eventId, notice.id));
+    const noticeTargets = await db
+      .select({ channelId: deliveries.channelId })
+      .from(deliveries)
+      .innerJoin(deliveryEvents, eq(deliveryEvents.deliveryId, deliveries.id))
+      .where(eq(deliveryEvents.eventId, notice.id));
     expect(noticeTargets.map((t) => t.channelId)).toEqual([ids.pager]);
 
     await dispatchOnce(db, { deadlineMs: 20_000 });
@@ -102,10 +110,19 @@ describe("flood control", () => {
     expect(summary[0].title).toBe("5 more events from Web shop in the last 5 minutes");
     expect(summary[0].data).toMatchObject({ count: 5, product: "web-shop", types: { "deployment.failed": 5 } });
     // One batch: the events share their time, so "latest" holds these five in any order.
-    expect([...(summary[0].data.latest as string[])].sort()).toEqual(["web-shop deploy 4 failed", "web-shop deploy 5 failed", "web-shop deploy 6 failed", "web-shop deploy 7 failed", "web-shop deploy 8 failed"]);
-    expect(got.filter((e) => e.type === "deployment.failed").map((e) => e.title).sort()).toEqual(
-      ["api deploy 1 failed", "api deploy 2 failed", "web-shop deploy 1 failed", "web-shop deploy 2 failed", "web-shop deploy 3 failed"].sort(),
-    );
+    expect([...(summary[0].data.latest as string[])].sort()).toEqual([
+      "web-shop deploy 4 failed",
+      "web-shop deploy 5 failed",
+      "web-shop deploy 6 failed",
+      "web-shop deploy 7 failed",
+      "web-shop deploy 8 failed",
+    ]);
+    expect(
+      got
+        .filter((e) => e.type === "deployment.failed")
+        .map((e) => e.title)
+        .sort(),
+    ).toEqual(["api deploy 1 failed", "api deploy 2 failed", "web-shop deploy 1 failed", "web-shop deploy 2 failed", "web-shop deploy 3 failed"].sort());
     expect(got.some((e) => e.type === "channel.flooded")).toBe(false);
     expect(bodies(pager).filter((e) => e.type === "channel.flooded")).toHaveLength(1);
   });
@@ -136,7 +153,10 @@ describe("flood control", () => {
     await post(1, Date.now());
     expect(await db.select().from(floodCounts)).toHaveLength(2);
     await pruneOnce(db, { retentionDays: 30, auditRetentionDays: 365 });
-    const left = await db.select().from(floodCounts).where(inArray(floodCounts.channelId, [ids.ops]));
+    const left = await db
+      .select()
+      .from(floodCounts)
+      .where(inArray(floodCounts.channelId, [ids.ops]));
     expect(left).toHaveLength(1);
   });
 });

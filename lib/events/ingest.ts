@@ -101,9 +101,16 @@ async function loadMatchableRules(db: DbOrTx, orgId: string): Promise<MatchableR
 async function loadActiveSilences(db: DbOrTx, orgId: string, nowMs: number): Promise<ActiveSilence[]> {
   if (engineOf(db) === "postgres") {
     const now = new Date(nowMs);
-    return rowsOf<ActiveSilence>(db, sql`SELECT id, matchers FROM silences WHERE org_id = ${orgId} AND ends_at > ${now} AND starts_at <= ${now} ORDER BY starts_at, id`);
+    return rowsOf<ActiveSilence>(
+      db,
+      sql`SELECT id, matchers FROM silences WHERE org_id = ${orgId} AND ends_at > ${now} AND starts_at <= ${now} ORDER BY starts_at, id`,
+    );
   }
-  const rows = prepared(db, "SELECT id, matchers FROM silences WHERE org_id = ? AND ends_at > ? AND starts_at <= ? ORDER BY starts_at, id").all(orgId, nowMs, nowMs) as { id: string; matchers: string }[];
+  const rows = prepared(db, "SELECT id, matchers FROM silences WHERE org_id = ? AND ends_at > ? AND starts_at <= ? ORDER BY starts_at, id").all(
+    orgId,
+    nowMs,
+    nowMs,
+  ) as { id: string; matchers: string }[];
   return rows.map((r) => ({ id: r.id, matchers: JSON.parse(r.matchers) }));
 }
 
@@ -169,7 +176,9 @@ async function resolveEvents(db: DbOrTx, orgId: string, items: EventInput[], opt
 export async function storeEvents(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number } = {}): Promise<IngestResult[]> {
   const floods: FloodStart[] = [];
   const results =
-    engineOf(db) === "postgres" ? await storeEventsPostgres(db, orgId, events, options.now ?? Date.now(), floods) : await storeEventsSqlite(db, orgId, events, options, floods);
+    engineOf(db) === "postgres"
+      ? await storeEventsPostgres(db, orgId, events, options.now ?? Date.now(), floods)
+      : await storeEventsSqlite(db, orgId, events, options, floods);
   // After the events' own write (a SQLite transaction is synchronous): a crash in between loses the notice, never an event.
   if (floods.length) await announceFloods(db, orgId, floods);
   return results;
@@ -186,19 +195,33 @@ async function announceFloods(db: DbOrTx, orgId: string, floods: FloodStart[]) {
   for (const flood of floods) {
     const names =
       engineOf(db) === "postgres"
-        ? (await rowsOf<{ channel: string; product: string | null }>(db, sql`SELECT c.name AS channel, (SELECT p.name FROM products p WHERE p.id = ${flood.productId}) AS product FROM channels c WHERE c.id = ${flood.channelId}`))[0]
-        : (prepared(db, "SELECT c.name AS channel, (SELECT p.name FROM products p WHERE p.id = ?) AS product FROM channels c WHERE c.id = ?").get(flood.productId, flood.channelId) as
-            | { channel: string; product: string | null }
-            | undefined);
+        ? (
+            await rowsOf<{ channel: string; product: string | null }>(
+              db,
+              sql`SELECT c.name AS channel, (SELECT p.name FROM products p WHERE p.id = ${flood.productId}) AS product FROM channels c WHERE c.id = ${flood.channelId}`,
+            )
+          )[0]
+        : (prepared(db, "SELECT c.name AS channel, (SELECT p.name FROM products p WHERE p.id = ?) AS product FROM channels c WHERE c.id = ?").get(
+            flood.productId,
+            flood.channelId,
+          ) as { channel: string; product: string | null } | undefined);
     if (!names) continue; // the channel was deleted meanwhile
-    await raisePlatformEvent(db, { orgId, type: "channel.flooded", ...floodStartedEvent(flood, names.channel, names.product), excludeChannelIds: [flood.channelId] });
+    await raisePlatformEvent(db, {
+      orgId,
+      type: "channel.flooded",
+      ...floodStartedEvent(flood, names.channel, names.product),
+      excludeChannelIds: [flood.channelId],
+    });
   }
 }
 
 /** SQLite: prepared statements in one synchronous transaction (the hot path of the embedded engine). */
 async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEvent[], options: { now?: number }, floods: FloodStart[]): Promise<IngestResult[]> {
   const sqlite = sqliteOf(db);
-  const findByKey = prepared(sqlite, "SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?");
+  const findByKey = prepared(
+    sqlite,
+    "SELECT id, (SELECT count(*) FROM delivery_events de WHERE de.event_id = e.id) AS n FROM events e WHERE org_id = ? AND idempotency_key = ?",
+  );
   const insertEvent = prepared(
     sqlite,
     `INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at, silenced_by)
@@ -244,12 +267,37 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
       const id = newId("evt");
       const isTest = event.isTest ? 1 : 0;
       const { targets, silencedBy } = targetsOf(rules, silences, event);
-      insertEvent.run({ id, orgId, productId: event.productId, type: event.type, severity: event.severity, title: event.title, data: JSON.stringify(event.data), source: event.source, key: event.key, isTest, occurredAt: event.occurredAt, now, silencedBy });
+      insertEvent.run({
+        id,
+        orgId,
+        productId: event.productId,
+        type: event.type,
+        severity: event.severity,
+        title: event.title,
+        data: JSON.stringify(event.data),
+        source: event.source,
+        key: event.key,
+        isTest,
+        occurredAt: event.occurredAt,
+        now,
+        silencedBy,
+      });
       for (const target of targets) {
         let deliveryId = newId("dlv");
         if (target.mode === "digest") {
           const slot = digestSlot(target, event.productId, now);
-          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: target.splitByProduct ? event.productId : null, digestKey: slot.key, floodMinutes: null, due: slot.closesAt, isTest, now });
+          insertDelivery.run({
+            id: deliveryId,
+            orgId,
+            channelId: target.channelId,
+            ruleId: target.ruleId,
+            productId: target.splitByProduct ? event.productId : null,
+            digestKey: slot.key,
+            floodMinutes: null,
+            due: slot.closesAt,
+            isTest,
+            now,
+          });
           deliveryId = (findDigest.get(slot.key) as { id: string }).id;
         } else {
           const shaping = shapingOf(policies, target, event, now);
@@ -257,7 +305,18 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
           const summary = flood ? floodCheck(target.channelId, event.productId, flood, now) : null;
           // Held for quiet hours, or in a flood's summary: a digest delivery shared with the others held so.
           const held = shaping && "hold" in shaping ? shaping.hold : summary;
-          insertDelivery.run({ id: deliveryId, orgId, channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, digestKey: held?.key ?? null, floodMinutes: summary ? flood!.minutes : null, due: held?.due ?? now, isTest, now });
+          insertDelivery.run({
+            id: deliveryId,
+            orgId,
+            channelId: target.channelId,
+            ruleId: target.ruleId,
+            productId: event.productId,
+            digestKey: held?.key ?? null,
+            floodMinutes: summary ? flood!.minutes : null,
+            due: held?.due ?? now,
+            isTest,
+            now,
+          });
           if (held) deliveryId = (findDigest.get(held.key) as { id: string }).id;
         }
         linkEvent.run(deliveryId, id);
@@ -276,7 +335,14 @@ async function storeEventsSqlite(db: DbOrTx, orgId: string, events: ResolvedEven
  * one committing at this moment — comes back as a duplicate, and only the
  * events inserted get deliveries and links (the joins on `ev`).
  */
-function storeEventsStatement(orgId: string, now: Date, eventIds: string[], events: ResolvedEvent[], silencedBy: (string | null)[], planned: PlannedDelivery[]) {
+function storeEventsStatement(
+  orgId: string,
+  now: Date,
+  eventIds: string[],
+  events: ResolvedEvent[],
+  silencedBy: (string | null)[],
+  planned: PlannedDelivery[],
+) {
   const column = <T>(values: T[]) => sql.param(values);
   return sql`
     WITH ev AS (
@@ -353,7 +419,15 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
       const shaping = shapingOf(policies, target, event, nowMs);
       if (shaping && "hold" in shaping) intoDigest(target, shaping.hold.key, shaping.hold.due, event.productId);
       else if (shaping) floodCounted.push({ index, target, flood: shaping.flood });
-      else planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: event.productId, isTest: !!event.isTest });
+      else
+        planned.push({
+          id: newId("dlv"),
+          eventId: eventIds[index],
+          channelId: target.channelId,
+          ruleId: target.ruleId,
+          productId: event.productId,
+          isTest: !!event.isTest,
+        });
     }
     return targets.length;
   });
@@ -398,9 +472,17 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
       const first = after.get(key)! - group.items.length + 1;
       group.items.forEach(({ index, target }, i) => {
         const verdict = floodVerdict(first + i, before.get(key) ?? 0, group.flood.limit);
-        if (verdict.started) floods.push({ channelId: group.channelId, source: group.source, productId: group.productId, ...group.flood, windowStart: windows[g].start });
+        if (verdict.started)
+          floods.push({ channelId: group.channelId, source: group.source, productId: group.productId, ...group.flood, windowStart: windows[g].start });
         if (!verdict.summarize) {
-          planned.push({ id: newId("dlv"), eventId: eventIds[index], channelId: target.channelId, ruleId: target.ruleId, productId: group.productId, isTest: false });
+          planned.push({
+            id: newId("dlv"),
+            eventId: eventIds[index],
+            channelId: target.channelId,
+            ruleId: target.ruleId,
+            productId: group.productId,
+            isTest: false,
+          });
           return;
         }
         const digestKey = floodDigestKey(group.channelId, group.source, windows[g].start);
@@ -430,7 +512,12 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
     if (floodCounted.length) await floodPlan(handle);
     const stored = await rowsOf<{ id: string }>(handle, storeEventsStatement(orgId, now, eventIds, events, silencedBy, planned));
     const inserted = new Set(stored.map((r) => r.id));
-    if (digests.size && inserted.size) await joinDigests(handle as Tx, digests, digestLinks.filter((l) => inserted.has(l.eventId)));
+    if (digests.size && inserted.size)
+      await joinDigests(
+        handle as Tx,
+        digests,
+        digestLinks.filter((l) => inserted.has(l.eventId)),
+      );
     return inserted;
   };
   // One statement is atomic by itself; digests and flood counts add statements, which need a transaction.
@@ -473,7 +560,10 @@ async function joinDigests(tx: Tx, digests: Map<string, typeof deliveriesTable.$
     .insert(deliveriesTable)
     .values(keys.map((k) => digests.get(k)!))
     .onConflictDoNothing({ target: deliveriesTable.digestKey });
-  const open = await tx.select({ id: deliveriesTable.id, digestKey: deliveriesTable.digestKey }).from(deliveriesTable).where(inArray(deliveriesTable.digestKey, keys));
+  const open = await tx
+    .select({ id: deliveriesTable.id, digestKey: deliveriesTable.digestKey })
+    .from(deliveriesTable)
+    .where(inArray(deliveriesTable.digestKey, keys));
   const idOf = new Map(open.map((d) => [d.digestKey!, d.id]));
   await tx
     .insert(deliveryEvents)

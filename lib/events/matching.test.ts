@@ -14,7 +14,10 @@ const rule = (over: Partial<MatchableRule> & { id: string }): MatchableRule => (
   ...over,
 });
 const ev = (type: string, severity: (typeof SEVERITIES)[number], productId: string | null = null) => ({ type, severity, productId });
-const channelsOf = (rules: MatchableRule[], event: ReturnType<typeof ev>) => matchTargets(rules, event).map((t) => t.channelId).sort();
+const channelsOf = (rules: MatchableRule[], event: ReturnType<typeof ev>) =>
+  matchTargets(rules, event)
+    .map((t) => t.channelId)
+    .sort();
 
 describe("matching: scope × type × severity", () => {
   const table: [string, MatchableRule, ReturnType<typeof ev>, boolean][] = [

@@ -110,7 +110,11 @@ export function silencing(silences: readonly ActiveSilence[], event: Silenceable
  * the silence that kept it from one or more (null when none did). The event is
  * stored either way, marked with that silence.
  */
-export function routeEvent(rules: readonly MatchableRule[], silences: readonly ActiveSilence[], event: SilenceableEvent): { targets: Target[]; silencedBy: string | null } {
+export function routeEvent(
+  rules: readonly MatchableRule[],
+  silences: readonly ActiveSilence[],
+  event: SilenceableEvent,
+): { targets: Target[]; silencedBy: string | null } {
   const targets = matchTargets(rules, event);
   if (!silences.length) return { targets, silencedBy: null };
   let silencedBy: string | null = null;

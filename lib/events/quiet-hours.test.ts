@@ -105,7 +105,12 @@ describe("quiet hours through ingest and dispatch", () => {
   });
 
   const post = (titles: string[], severity: "warning" | "error", now: number) =>
-    ingestEvents(db, orgId, titles.map((title) => ({ type: "deployment.failed", product: "web-shop", severity, title })), { indexed: true, now });
+    ingestEvents(
+      db,
+      orgId,
+      titles.map((title) => ({ type: "deployment.failed", product: "web-shop", severity, title })),
+      { indexed: true, now },
+    );
 
   it("outside working hours, warnings wait in one digest due at the opening; errors go at once; the trace says why", async () => {
     const [waiting] = await post(["disk 81%", "disk 84%"], "warning", SATURDAY);
@@ -118,7 +123,9 @@ describe("quiet hours through ingest and dispatch", () => {
     expect(held[0].nextAttemptAt.getTime()).toBe(MONDAY_OPENING);
     expect(rows.filter((d) => d.digestKey === null)).toHaveLength(1);
     const trace = await traceEvent(db, orgId, waiting.id);
-    expect(trace.channels.find((c) => c.channel.id === channelId)?.why).toContain("Quiet hours: waits for the channel's working hours; it goes out at 2026-11-30 09:00:00 UTC");
+    expect(trace.channels.find((c) => c.channel.id === channelId)?.why).toContain(
+      "Quiet hours: waits for the channel's working hours; it goes out at 2026-11-30 09:00:00 UTC",
+    );
 
     await dispatchOnce(db, { deadlineMs: 20_000 });
     const sent = ops.received.map((r) => (JSON.parse(r.body) as { title: string }[]).map((e) => e.title).sort());

@@ -11,7 +11,17 @@ import { SEVERITIES, type QuietHours, type Severity } from "@/db/schema/values";
 /** The local calendar parts of an instant in a time zone. */
 function localParts(timeZone: string, at: number) {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", weekday: "short" })
+    new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+      weekday: "short",
+    })
       .formatToParts(new Date(at))
       .map((p) => [p.type, p.value]),
   );

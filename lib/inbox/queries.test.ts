@@ -13,7 +13,9 @@ let bob: string;
 async function notify(userId: string, severity: "info" | "error", productId: string | null = null) {
   const eventId = newId("evt");
   const now = new Date();
-  await db.insert(events).values({ id: eventId, orgId, productId, type: "deployment.failed", severity, title: `${severity} event`, occurredAt: now, receivedAt: now });
+  await db
+    .insert(events)
+    .values({ id: eventId, orgId, productId, type: "deployment.failed", severity, title: `${severity} event`, occurredAt: now, receivedAt: now });
   const id = newId("inb");
   await db.insert(inboxItems).values({ id, orgId, userId, eventId });
   return id;

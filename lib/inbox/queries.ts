@@ -48,5 +48,10 @@ export async function listInbox(db: DbOrTx, orgId: string, userId: string, filte
 export async function markInbox(db: DbOrTx, orgId: string, userId: string, ids: string[] | "all", read: boolean): Promise<number> {
   const where = [eq(inboxItems.orgId, orgId), eq(inboxItems.userId, userId)];
   if (ids !== "all") where.push(inArray(inboxItems.id, ids));
-  return changedRows(await db.update(inboxItems).set({ readAt: read ? new Date() : null }).where(and(...where)));
+  return changedRows(
+    await db
+      .update(inboxItems)
+      .set({ readAt: read ? new Date() : null })
+      .where(and(...where)),
+  );
 }

@@ -90,11 +90,15 @@ describe("all-zero and other spellings of this machine", () => {
     },
   );
 
-  it.each(["http://[::]/hook", "http://0x7f.1/hook", "http://localhost./hook", "http://2130706433/hook", "http://[::ffff:7f00:1]/hook", "http://[64:ff9b::7f00:1]/hook"])(
-    "refuses %s when a channel is saved",
-    async (url) => {
-      const problems = await checkUrlTarget(url, { allowPrivate: false });
-      expect(problems.url?.[0]).toMatch(/HERALD_ALLOW_PRIVATE_TARGETS=1/);
-    },
-  );
+  it.each([
+    "http://[::]/hook",
+    "http://0x7f.1/hook",
+    "http://localhost./hook",
+    "http://2130706433/hook",
+    "http://[::ffff:7f00:1]/hook",
+    "http://[64:ff9b::7f00:1]/hook",
+  ])("refuses %s when a channel is saved", async (url) => {
+    const problems = await checkUrlTarget(url, { allowPrivate: false });
+    expect(problems.url?.[0]).toMatch(/HERALD_ALLOW_PRIVATE_TARGETS=1/);
+  });
 });

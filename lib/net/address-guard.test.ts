@@ -73,11 +73,13 @@ describe("checkHostName", () => {
 });
 
 describe("assertPublicHost", () => {
-  const fakeDns = (answers: Record<string, string[]>): LookupAll => async (host) => {
-    const addresses = answers[host];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-    return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
-  };
+  const fakeDns =
+    (answers: Record<string, string[]>): LookupAll =>
+    async (host) => {
+      const addresses = answers[host];
+      if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+      return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+    };
 
   it("refuses a hostname that resolves to loopback", async () => {
     await expect(assertPublicHost("rebind.example", { allowPrivate: false, lookup: fakeDns({ "rebind.example": ["127.0.0.1"] }) })).rejects.toThrow(

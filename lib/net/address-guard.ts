@@ -153,10 +153,7 @@ class HostLookupError extends Error {
  * resolves to, a refused address; a name that does not resolve throws
  * HostLookupError (callers decide whether that blocks saving).
  */
-export async function assertPublicHost(
-  hostname: string,
-  options: { allowPrivate: boolean; lookup?: LookupAll },
-): Promise<void> {
+export async function assertPublicHost(hostname: string, options: { allowPrivate: boolean; lookup?: LookupAll }): Promise<void> {
   if (options.allowPrivate) return;
   checkHostName(hostname);
   if (ipLiteral(hostname)) return;

@@ -46,7 +46,13 @@ describe("post: the timeout counts from the request written to a connection", ()
     try {
       const outcomes = await Promise.allSettled(
         Array.from({ length: count }, (_, i) =>
-          post(agent, { origin: receiver.origin, path: "/hook", body: "{}", headers: { "content-type": "application/json", "x-request-id": String(i) }, timeoutMs: TIMEOUT_MS }),
+          post(agent, {
+            origin: receiver.origin,
+            path: "/hook",
+            body: "{}",
+            headers: { "content-type": "application/json", "x-request-id": String(i) },
+            timeoutMs: TIMEOUT_MS,
+          }),
         ),
       );
       const failed = outcomes.flatMap((o) => (o.status === "rejected" ? [String((o.reason as Error).message)] : []));

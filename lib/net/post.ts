@@ -14,7 +14,10 @@ export const RESPONSE_EXCERPT_BYTES = 2048;
 /** The first `max` bytes of UTF-8 text, as text: a character cut at the limit (it decodes as U+FFFD) is dropped. */
 export function utf8Excerpt(text: string | Buffer, max = RESPONSE_EXCERPT_BYTES): string {
   const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
-  return bytes.subarray(0, max).toString("utf8").replace(/\uFFFD$/, "");
+  return bytes
+    .subarray(0, max)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
 }
 
 export type PostRequest = { origin: string; path: string; body: string; headers: Record<string, string>; timeoutMs: number };
@@ -23,7 +26,12 @@ export type PostRequest = { origin: string; path: string; body: string; headers:
 const KEPT_HEADERS = ["retry-after", "location", "x-ratelimit-remaining", "x-ratelimit-reset-after", "date"] as const;
 
 /** `headers`: the few the dispatcher acts on; `headerPairs`: all of them, for the delivery log (lib/channels/response-headers.ts). */
-export type PostAnswer = { status: number; headers: Partial<Record<(typeof KEPT_HEADERS)[number], string | string[]>>; headerPairs: HeaderPairs; excerpt: string };
+export type PostAnswer = {
+  status: number;
+  headers: Partial<Record<(typeof KEPT_HEADERS)[number], string | string[]>>;
+  headerPairs: HeaderPairs;
+  excerpt: string;
+};
 
 /** Whatever sends a POST: the local guarded agent, or the thread that owns one (lib/net/http-thread-client.ts). */
 export type Poster = (request: PostRequest) => Promise<PostAnswer>;

@@ -77,7 +77,10 @@ describe("queue depth", () => {
     await queueDelivery(db, { orgId, channelId: hook, nextAttemptAt: new Date(NOW + 300_000) });
     await queueDelivery(db, { orgId, channelId: hook, nextAttemptAt: new Date(NOW + 60_000), digestKey: "digest-1" });
     const sending = await queueDelivery(db, { orgId, channelId: hook, nextAttemptAt: new Date(NOW - 90 * 60 * 1000) });
-    await db.update(deliveries).set({ status: "sending", leasedUntil: new Date(NOW + 30_000) }).where(eq(deliveries.id, sending.deliveryId));
+    await db
+      .update(deliveries)
+      .set({ status: "sending", leasedUntil: new Date(NOW + 30_000) })
+      .where(eq(deliveries.id, sending.deliveryId));
     for (const status of ["delivered", "failed", "dead"] as const) {
       const done = await queueDelivery(db, { orgId, channelId: hook, nextAttemptAt: new Date(NOW - 3 * HOUR) });
       await db.update(deliveries).set({ status }).where(eq(deliveries.id, done.deliveryId));
@@ -157,20 +160,52 @@ describe("the overview", () => {
     const at = (i: number) => new Date(NOW - (20 - i) * 60_000);
     const ids = Array.from({ length: 12 }, (_, i) => newId("evt", at(i).getTime()));
     await db.insert(events).values(
-      ids.map((id, i) => ({ id, orgId, type: "deployment.failed", severity: "error" as const, title: `Deploy ${i}`, data: {}, occurredAt: at(i), receivedAt: at(i) })),
+      ids.map((id, i) => ({
+        id,
+        orgId,
+        type: "deployment.failed",
+        severity: "error" as const,
+        title: `Deploy ${i}`,
+        data: {},
+        occurredAt: at(i),
+        receivedAt: at(i),
+      })),
     );
-    await db.insert(events).values({ id: newId("evt"), orgId: otherOrgId, type: "deployment.failed", severity: "error", title: "Theirs", data: {}, occurredAt: new Date(NOW), receivedAt: new Date(NOW) });
+    await db.insert(events).values({
+      id: newId("evt"),
+      orgId: otherOrgId,
+      type: "deployment.failed",
+      severity: "error",
+      title: "Theirs",
+      data: {},
+      occurredAt: new Date(NOW),
+      receivedAt: new Date(NOW),
+    });
     const hook = await insertChannel(db, orgId, { type: "webhook" });
     const queued = await queueDelivery(db, { orgId, channelId: hook, nextAttemptAt: new Date(NOW - 1000) });
     // Its own event is older than the range; it also covers the newest one.
-    await db.update(events).set({ receivedAt: new Date(NOW - 30 * 24 * HOUR) }).where(eq(events.id, queued.eventIds[0]!));
+    await db
+      .update(events)
+      .set({ receivedAt: new Date(NOW - 30 * 24 * HOUR) })
+      .where(eq(events.id, queued.eventIds[0]!));
     await db.insert(deliveryEvents).values({ deliveryId: queued.deliveryId, eventId: ids[11]! });
 
     const overview = await orgOverview(db, orgId, { range: "7d", now: NOW });
     expect(overview.hasDeliveries).toBe(true);
     expect(await hasDeliveries(db, otherOrgId)).toBe(false);
     expect(overview.perHour.hours).toHaveLength(168);
-    expect(overview.latestEvents.map((e) => e.title)).toEqual(["Deploy 11", "Deploy 10", "Deploy 9", "Deploy 8", "Deploy 7", "Deploy 6", "Deploy 5", "Deploy 4", "Deploy 3", "Deploy 2"]);
+    expect(overview.latestEvents.map((e) => e.title)).toEqual([
+      "Deploy 11",
+      "Deploy 10",
+      "Deploy 9",
+      "Deploy 8",
+      "Deploy 7",
+      "Deploy 6",
+      "Deploy 5",
+      "Deploy 4",
+      "Deploy 3",
+      "Deploy 2",
+    ]);
     expect(overview.latestEvents[0]).toMatchObject({ id: ids[11], deliveryCounts: { queued: 1 } });
     expect(overview.queue).toMatchObject({ queued: 1, due: 1 });
   });

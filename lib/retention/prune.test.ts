@@ -30,7 +30,13 @@ const age = fc.integer({ min: 0, max: 400 });
 const history = fc.record({
   events: fc.array(fc.record({ ageDays: age }), { minLength: 1, maxLength: 12 }),
   deliveries: fc.array(
-    fc.record({ ageDays: age, status: fc.constantFrom(...DELIVERY_STATUSES), digestOpen: fc.boolean(), events: fc.uniqueArray(fc.nat(11), { minLength: 1, maxLength: 3 }), attempts: fc.nat(3) }),
+    fc.record({
+      ageDays: age,
+      status: fc.constantFrom(...DELIVERY_STATUSES),
+      digestOpen: fc.boolean(),
+      events: fc.uniqueArray(fc.nat(11), { minLength: 1, maxLength: 3 }),
+      attempts: fc.nat(3),
+    }),
     { maxLength: 12 },
   ),
   inbox: fc.array(fc.record({ ageDays: age, event: fc.nat(11) }), { maxLength: 5 }),
@@ -49,7 +55,9 @@ describe("pruneOnce", () => {
         const eventIds = h.events.map((e) => newId("evt", at(e.ageDays).getTime()));
         for (const [i, e] of h.events.entries()) {
           const t = at(e.ageDays);
-          await db.insert(events).values({ id: eventIds[i], orgId: org.id, type: "x.y", severity: "info", title: `e${i}`, data: {}, occurredAt: t, receivedAt: t });
+          await db
+            .insert(events)
+            .values({ id: eventIds[i], orgId: org.id, type: "x.y", severity: "info", title: `e${i}`, data: {}, occurredAt: t, receivedAt: t });
         }
         const deliveryIds: string[] = [];
         for (const [i, d] of h.deliveries.entries()) {
@@ -57,7 +65,9 @@ describe("pruneOnce", () => {
           const id = newId("dlv", t.getTime());
           deliveryIds.push(id);
           const open = d.status === "queued" && d.digestOpen;
-          await db.insert(deliveries).values({ id, orgId: org.id, channelId, status: d.status, digestKey: open ? `digest-${i}` : null, nextAttemptAt: t, createdAt: t, updatedAt: t });
+          await db
+            .insert(deliveries)
+            .values({ id, orgId: org.id, channelId, status: d.status, digestKey: open ? `digest-${i}` : null, nextAttemptAt: t, createdAt: t, updatedAt: t });
           for (const e of new Set(d.events.map((n) => n % eventIds.length))) await db.insert(deliveryEvents).values({ deliveryId: id, eventId: eventIds[e] });
           for (let a = 0; a < d.attempts; a++) {
             await db.insert(attempts).values({ id: newId("att", t.getTime()), deliveryId: id, at: t, durationMs: 1, outcome: "retry" });
@@ -65,11 +75,16 @@ describe("pruneOnce", () => {
         }
         for (const [i, item] of h.inbox.entries()) {
           const t = at(item.ageDays);
-          await db.insert(inboxItems).values({ id: `inb_${i}`, orgId: org.id, userId: members[0].id, channelId, eventId: eventIds[item.event % eventIds.length], createdAt: t }).onConflictDoNothing();
+          await db
+            .insert(inboxItems)
+            .values({ id: `inb_${i}`, orgId: org.id, userId: members[0].id, channelId, eventId: eventIds[item.event % eventIds.length], createdAt: t })
+            .onConflictDoNothing();
         }
         for (const a of h.audit) {
           const t = at(a.ageDays);
-          await db.insert(auditEntries).values({ id: newId("aud", t.getTime()), orgId: org.id, actorType: "system", actorLabel: "test", action: "x", targetType: "org", createdAt: t });
+          await db
+            .insert(auditEntries)
+            .values({ id: newId("aud", t.getTime()), orgId: org.id, actorType: "system", actorLabel: "test", action: "x", targetType: "org", createdAt: t });
         }
 
         await pruneOnce(db, POLICY, { now: NOW, batch: 3, restRatio: 0 });
@@ -77,7 +92,9 @@ describe("pruneOnce", () => {
         // The model: a delivery goes when finished and past the window; an event when past the
         // window and no kept delivery or kept inbox item refers to it.
         const old = (days: number) => days >= POLICY.retentionDays;
-        const keptDeliveries = h.deliveries.map((d, i) => (d.status === "queued" || d.status === "sending" || !old(d.ageDays) ? deliveryIds[i] : null)).filter(Boolean);
+        const keptDeliveries = h.deliveries
+          .map((d, i) => (d.status === "queued" || d.status === "sending" || !old(d.ageDays) ? deliveryIds[i] : null))
+          .filter(Boolean);
         const storedInbox = new Map<string, { ageDays: number; event: number }>();
         h.inbox.forEach((item, i) => {
           const key = `${eventIds[item.event % eventIds.length]}`;
@@ -118,7 +135,12 @@ describe("pruneOnce", () => {
     await db.insert(channelHourlyCounts).values(hours.map((h) => ({ channelId, hour: h, delivered: 1, failed: 0 })));
     await pruneOnce(db, POLICY, { now: NOW });
     const kept = (await db.select({ hour: channelHourlyCounts.hour }).from(channelHourlyCounts)).map((r) => r.hour.getTime()).sort();
-    expect(kept).toEqual(hours.slice(0, 5).map((h) => h.getTime()).sort());
+    expect(kept).toEqual(
+      hours
+        .slice(0, 5)
+        .map((h) => h.getTime())
+        .sort(),
+    );
   });
 
   it("reports what it deleted per table, and a second pass deletes nothing", async () => {
@@ -133,8 +155,22 @@ describe("pruneOnce", () => {
       await db.insert(deliveryEvents).values({ deliveryId, eventId });
       await db.insert(attempts).values({ id: newId("att", t.getTime()), deliveryId, at: t, durationMs: 1, outcome: "delivered" });
     }
-    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2, restRatio: 0 })).toEqual({ deliveries: 7, attempts: 7, delivery_events: 7, inbox_items: 0, events: 7, audit_entries: 0 });
-    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2, restRatio: 0 })).toEqual({ deliveries: 0, attempts: 0, delivery_events: 0, inbox_items: 0, events: 0, audit_entries: 0 });
+    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2, restRatio: 0 })).toEqual({
+      deliveries: 7,
+      attempts: 7,
+      delivery_events: 7,
+      inbox_items: 0,
+      events: 7,
+      audit_entries: 0,
+    });
+    expect(await pruneOnce(db, POLICY, { now: NOW, batch: 2, restRatio: 0 })).toEqual({
+      deliveries: 0,
+      attempts: 0,
+      delivery_events: 0,
+      inbox_items: 0,
+      events: 0,
+      audit_entries: 0,
+    });
   });
 
   it("an org's shorter retention (Settings) applies to that org only; the instance's bounds every other", async () => {

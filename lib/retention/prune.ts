@@ -106,7 +106,13 @@ async function pruneDeliveries(db: Db, orgId: string, cutoff: Date, pace: Pace, 
 
 async function pruneInbox(db: Db, orgId: string, cutoff: Date, pace: Pace, pruned: PrunedRows) {
   await inBatches(pace, async () => {
-    const ids = (await db.select({ id: inboxItems.id }).from(inboxItems).where(and(eq(inboxItems.orgId, orgId), lt(inboxItems.createdAt, cutoff))).limit(pace.batch)).map((r) => r.id);
+    const ids = (
+      await db
+        .select({ id: inboxItems.id })
+        .from(inboxItems)
+        .where(and(eq(inboxItems.orgId, orgId), lt(inboxItems.createdAt, cutoff)))
+        .limit(pace.batch)
+    ).map((r) => r.id);
     if (!ids.length) return true;
     pruned.inbox_items += await deleted(db.delete(inboxItems).where(inArray(inboxItems.id, ids)));
     return ids.length < pace.batch;
@@ -118,8 +124,18 @@ async function pruneEvents(db: Db, orgId: string, cutoff: Date, pace: Pace, prun
   let after: { at: Date; id: string } | null = null;
   await inBatches(pace, async () => {
     const unreferenced = and(
-      notExists(db.select({ one: sql`1` }).from(deliveryEvents).where(eq(deliveryEvents.eventId, events.id))),
-      notExists(db.select({ one: sql`1` }).from(inboxItems).where(eq(inboxItems.eventId, events.id))),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(deliveryEvents)
+          .where(eq(deliveryEvents.eventId, events.id)),
+      ),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(inboxItems)
+          .where(eq(inboxItems.eventId, events.id)),
+      ),
     );
     // Walks the org's old events once (keyset), so the ones kept are not read again batch after batch.
     const page: { id: string; at: Date }[] = await db
@@ -137,7 +153,17 @@ async function pruneEvents(db: Db, orgId: string, cutoff: Date, pace: Pace, prun
     if (!page.length) return true;
     after = { at: page[page.length - 1].at, id: page[page.length - 1].id };
     // Checked again inside the DELETE: an event a new digest picked up meanwhile stays.
-    pruned.events += await deleted(db.delete(events).where(and(inArray(events.id, page.map((e) => e.id)), unreferenced)));
+    pruned.events += await deleted(
+      db.delete(events).where(
+        and(
+          inArray(
+            events.id,
+            page.map((e) => e.id),
+          ),
+          unreferenced,
+        ),
+      ),
+    );
     return page.length < pace.batch;
   });
 }
@@ -146,7 +172,12 @@ async function pruneAudit(db: Db, orgId: string | null, cutoff: Date, pace: Pace
   const ofOrg = orgId === null ? isNull(auditEntries.orgId) : eq(auditEntries.orgId, orgId);
   await inBatches(pace, async () => {
     const ids = (
-      await db.select({ id: auditEntries.id }).from(auditEntries).where(and(ofOrg, lt(auditEntries.createdAt, cutoff))).orderBy(asc(auditEntries.createdAt)).limit(pace.batch)
+      await db
+        .select({ id: auditEntries.id })
+        .from(auditEntries)
+        .where(and(ofOrg, lt(auditEntries.createdAt, cutoff)))
+        .orderBy(asc(auditEntries.createdAt))
+        .limit(pace.batch)
     ).map((r) => r.id);
     if (!ids.length) return true;
     pruned.audit_entries += await deleted(db.delete(auditEntries).where(inArray(auditEntries.id, ids)));

@@ -23,7 +23,9 @@ async function oldDeliveries(db: Db, count: number, bodyBytes = 0) {
   for (let i = 0; i < count; i++) {
     const eventId = newId("evt", t.getTime());
     const deliveryId = newId("dlv", t.getTime());
-    await db.insert(events).values({ id: eventId, orgId: org.id, type: "x.y", severity: "info", title: "old", data: { pad: "x".repeat(bodyBytes) }, occurredAt: t, receivedAt: t });
+    await db
+      .insert(events)
+      .values({ id: eventId, orgId: org.id, type: "x.y", severity: "info", title: "old", data: { pad: "x".repeat(bodyBytes) }, occurredAt: t, receivedAt: t });
     await db.insert(deliveries).values({ id: deliveryId, orgId: org.id, channelId, status: "delivered", nextAttemptAt: t, createdAt: t, updatedAt: t });
     await db.insert(deliveryEvents).values({ deliveryId, eventId });
   }

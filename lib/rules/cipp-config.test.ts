@@ -29,12 +29,21 @@ let read: string;
 
 const save = (body: unknown, token = admin) => call(exec.POST, { method: "POST", url: "http://127.0.0.1/api/ExecNotificationConfig?org=acme", token, body });
 const load = (token = admin) => call(list.GET, { method: "GET", url: "http://127.0.0.1/api/ListNotificationConfig?org=acme", token });
-const cippChannels = () => db.select().from(channels).where(and(eq(channels.orgId, orgId), like(channels.name, "CIPP%")));
+const cippChannels = () =>
+  db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.orgId, orgId), like(channels.name, "CIPP%")));
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
   receiver = await startReceiver();
-  useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1", SMTP_URL: smtp.url, SMTP_FROM: "Herald <herald@acme.test>", HERALD_PUBLIC_URL: "https://herald.example" });
+  useTestEnvironment({
+    HERALD_ALLOW_PRIVATE_TARGETS: "1",
+    SMTP_URL: smtp.url,
+    SMTP_FROM: "Herald <herald@acme.test>",
+    HERALD_PUBLIC_URL: "https://herald.example",
+  });
 });
 afterAll(async () => {
   closeMailTransport();
@@ -98,7 +107,10 @@ describe("CIPP's notification settings", () => {
     await post("fabrikam", "warning", "only a warning");
     await dispatchOnce(db, { deadlineMs: 20_000 });
 
-    const bodies = receiver.requests.map((r) => ({ auth: r.headers.authorization, body: JSON.parse(r.body) as { schemaVersion: string; tenant: string; alertCount: number; payload: { title: string }[] } }));
+    const bodies = receiver.requests.map((r) => ({
+      auth: r.headers.authorization,
+      body: JSON.parse(r.body) as { schemaVersion: string; tenant: string; alertCount: number; payload: { title: string }[] },
+    }));
     expect(bodies.every((b) => b.auth === "Bearer cipp-SECRET-token")).toBe(true);
     expect(bodies.map((b) => [b.body.schemaVersion, b.body.tenant, b.body.alertCount]).sort()).toEqual([
       ["1.0", "contoso", 2],
@@ -116,7 +128,12 @@ describe("CIPP's notification settings", () => {
     const second = await cippChannels();
     expect(second.map((c) => [c.id, c.type])).toEqual([[first.find((c) => c.type === "email")!.id, "email"]]);
     expect((await load()).json).toMatchObject({ email: "b@example.com", webhook: "", Severity: "Critical,Alert", onePerTenant: true, logsToInclude: [] });
-    expect(await db.select().from(rules).where(and(eq(rules.orgId, orgId), eq(rules.name, "CIPP notifications")))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(rules)
+        .where(and(eq(rules.orgId, orgId), eq(rules.name, "CIPP notifications"))),
+    ).toHaveLength(1);
     // Nothing at all: the rule and channel go.
     await save({ email: "", webhook: "" });
     expect(await cippChannels()).toEqual([]);
@@ -124,7 +141,12 @@ describe("CIPP's notification settings", () => {
   });
 
   it("posting back what ListNotificationConfig read changes nothing: a secret left out, empty or SentToKeyVault keeps the stored one; keys in any case", async () => {
-    await save({ webhook: receiver.url("/keep?token=url-SECRET"), webhookAuthType: "Bearer", webhookAuthToken: "kept-SECRET", logsToInclude: ["AddUser", "TokensUpdater"] });
+    await save({
+      webhook: receiver.url("/keep?token=url-SECRET"),
+      webhookAuthType: "Bearer",
+      webhookAuthToken: "kept-SECRET",
+      logsToInclude: ["AddUser", "TokensUpdater"],
+    });
     const [before] = await cippChannels();
     const read = (await load()).json;
     expect(read.logsToInclude).toEqual(["account.created", "token.created", "token.revoked"]);

@@ -58,7 +58,12 @@ async function settingsOf(db: DbOrTx, orgId: string): Promise<CippSettings> {
 export async function getCippConfig(db: DbOrTx, orgId: string): Promise<CippConfigView> {
   const settings = await settingsOf(db, orgId);
   const ids = [settings.emailChannelId, settings.webhookChannelId].filter((id): id is string => id !== null);
-  const rows = ids.length ? await db.select().from(channels).where(and(eq(channels.orgId, orgId), inArray(channels.id, ids))) : [];
+  const rows = ids.length
+    ? await db
+        .select()
+        .from(channels)
+        .where(and(eq(channels.orgId, orgId), inArray(channels.id, ids)))
+    : [];
   const mail = rows.find((c) => c.id === settings.emailChannelId);
   const hook = rows.find((c) => c.id === settings.webhookChannelId);
   const [rule] = settings.ruleId ? await db.select().from(rules).where(eq(rules.id, settings.ruleId)).limit(1) : [];
@@ -133,7 +138,10 @@ function webhookChannel(input: CippConfigInput, fields: FieldErrors): Record<str
 }
 
 function emailChannel(input: CippConfigInput): Record<string, unknown> | null {
-  const recipients = (input.email ?? "").split(/[,;]/).map((s) => s.trim()).filter(Boolean);
+  const recipients = (input.email ?? "")
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   return recipients.length ? { type: "email", name: "CIPP e-mail", recipients } : null;
 }
 
@@ -149,7 +157,11 @@ async function keepChannel(tx: Db, orgId: string, actor: Actor, existingId: stri
   if (!body) return null;
   try {
     if (existingId) {
-      const [row] = await tx.select({ type: channels.type }).from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, existingId))).limit(1);
+      const [row] = await tx
+        .select({ type: channels.type })
+        .from(channels)
+        .where(and(eq(channels.orgId, orgId), eq(channels.id, existingId)))
+        .limit(1);
       if (row?.type === body.type) {
         const { type: _type, name: _name, url, ...fields } = body;
         // The masked URL ListNotificationConfig reads back, posted again, keeps the stored one.
@@ -175,7 +187,8 @@ export async function setCippConfig(db: Db, orgId: string, actor: Actor, input: 
   // CIPP's log types with a Herald counterpart, or Herald's own event types.
   const eventTypes = (input.logsToInclude ?? []).flatMap((key, i) => {
     const mapped = CIPP_LOG_TYPES[key] ?? (catalog.has(key) ? [key] : null);
-    if (!mapped) (fields[`logsToInclude.${i}`] ??= []).push(`"${key}" has no Herald event: use ${Object.keys(CIPP_LOG_TYPES).join(", ")} or a Herald event type`);
+    if (!mapped)
+      (fields[`logsToInclude.${i}`] ??= []).push(`"${key}" has no Herald event: use ${Object.keys(CIPP_LOG_TYPES).join(", ")} or a Herald event type`);
     return mapped ?? [];
   });
   const severities = (input.Severity?.length ? input.Severity : ["Alert"]).map((s, i) => {
@@ -216,7 +229,11 @@ export async function setCippConfig(db: Db, orgId: string, actor: Actor, input: 
     // Channels of the last save that this one no longer uses (the rule lets go of them first).
     for (const old of [before.emailChannelId, before.webhookChannelId]) {
       if (old && !channelIds.includes(old)) {
-        const [still] = await tx.select({ id: channels.id }).from(channels).where(and(eq(channels.orgId, orgId), eq(channels.id, old))).limit(1);
+        const [still] = await tx
+          .select({ id: channels.id })
+          .from(channels)
+          .where(and(eq(channels.orgId, orgId), eq(channels.id, old)))
+          .limit(1);
         if (still) await deleteChannel(tx as unknown as Db, orgId, actor, old);
       }
     }

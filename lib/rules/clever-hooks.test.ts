@@ -35,13 +35,19 @@ const base = "http://127.0.0.1/api/v2/notifications";
 type Handler = Parameters<typeof call>[0];
 const req = (handler: Handler, method: string, path: string, body?: unknown, token = admin, params: Record<string, string> = {}) =>
   call(handler, { method, url: `${base}/${path}`, token, body, params: { org: org.slug, ...params } });
-const postEvent = (body: Record<string, unknown>) => call(events.POST, { method: "POST", url: "http://127.0.0.1/api/v1/events", token: admin, body: { severity: "error", title: "t", ...body } });
+const postEvent = (body: Record<string, unknown>) =>
+  call(events.POST, { method: "POST", url: "http://127.0.0.1/api/v1/events", token: admin, body: { severity: "error", title: "t", ...body } });
 const deliver = () => dispatchOnce(db, { deadlineMs: 20_000 });
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
   receiver = await startReceiver();
-  useTestEnvironment({ HERALD_ALLOW_PRIVATE_TARGETS: "1", SMTP_URL: smtp.url, SMTP_FROM: "Herald <herald@acme.test>", HERALD_PUBLIC_URL: "https://herald.example" });
+  useTestEnvironment({
+    HERALD_ALLOW_PRIVATE_TARGETS: "1",
+    SMTP_URL: smtp.url,
+    SMTP_FROM: "Herald <herald@acme.test>",
+    HERALD_PUBLIC_URL: "https://herald.example",
+  });
 });
 afterAll(async () => {
   closeMailTransport();
@@ -69,7 +75,13 @@ describe("Clever Cloud e-mail hooks", () => {
     const listed = await req(emailhooks.GET, "GET", `emailhooks/${org.slug}`);
     expect(listed.status).toBe(200);
     expect(listed.json).toEqual([
-      expect.objectContaining({ name: "Default deployment result e-mails", ownerId: org.slug, notified: [{ type: "organisation", target: org.slug }], events: ["deployment.succeeded", "deployment.failed"], scope: [] }),
+      expect.objectContaining({
+        name: "Default deployment result e-mails",
+        ownerId: org.slug,
+        notified: [{ type: "organisation", target: org.slug }],
+        events: ["deployment.succeeded", "deployment.failed"],
+        scope: [],
+      }),
     ]);
     expect((await postEvent({ type: "deployment.failed", product: "web-shop" })).status).toBe(202);
     await deliver();
@@ -94,7 +106,15 @@ describe("Clever Cloud e-mail hooks", () => {
       events: ["DEPLOYMENT_FAIL"],
     });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ name: "shop deploys", scope: ["web-shop"], events: ["deployment.failed"], notified: [{ type: "email", target: "ops@acme.test" }, { type: "email", target: "owner@acme.test" }] });
+    expect(created.json).toMatchObject({
+      name: "shop deploys",
+      scope: ["web-shop"],
+      events: ["deployment.failed"],
+      notified: [
+        { type: "email", target: "ops@acme.test" },
+        { type: "email", target: "owner@acme.test" },
+      ],
+    });
     await postEvent({ type: "deployment.failed", product: "api", title: "other application" });
     await postEvent({ type: "deployment.succeeded", product: "web-shop", severity: "info", title: "other event" });
     await postEvent({ type: "deployment.failed", product: "web-shop", title: "shop failed" });
@@ -105,7 +125,10 @@ describe("Clever Cloud e-mail hooks", () => {
     expect(ours[0].envelopeTo.sort()).toEqual(["ops@acme.test", "owner@acme.test"]);
 
     const unknownMember = await req(emailhooks.POST, "POST", `emailhooks/${org.slug}`, { notified: [{ type: "userid", target: "user_nobody" }] });
-    expect(unknownMember).toMatchObject({ status: 422, json: { error: { fields: { "notified.0.target": ['no member of this organization has the id "user_nobody"'] } } } });
+    expect(unknownMember).toMatchObject({
+      status: 422,
+      json: { error: { fields: { "notified.0.target": ['no member of this organization has the id "user_nobody"'] } } },
+    });
   });
 });
 
@@ -136,16 +159,18 @@ describe("Clever Cloud webhooks", () => {
     expect((await req(webhooks.GET, "GET", `webhooks/${org.slug}`)).json).toEqual([]);
     // Saving the org rules as a whole (CIPP-style config) leaves the hooks' rules to this API.
     const again = await req(webhooks.POST, "POST", `webhooks/${org.slug}`, { urls: [{ url: receiver.url("/again") }] });
-    expect((await setNotificationConfig(db, org, { type: "system", label: "test" }, notificationConfigSchema.parse({ rules: [] }))).rules.map((r) => r.name)).toEqual(
-      expect.arrayContaining(["raw webhook", "Default deployment result e-mails"]),
-    );
+    expect(
+      (await setNotificationConfig(db, org, { type: "system", label: "test" }, notificationConfigSchema.parse({ rules: [] }))).rules.map((r) => r.name),
+    ).toEqual(expect.arrayContaining(["raw webhook", "Default deployment result e-mails"]));
     expect((await req(webhooks.GET, "GET", `webhooks/${org.slug}`)).json.map((h: { id: string }) => h.id)).toEqual([again.json.id]);
     // Not a hook any more, and never an e-mail hook.
     expect((await req(webhook.DELETE, "DELETE", `webhooks/${org.slug}/${created.json.id}`, undefined, admin, { hook: created.json.id })).status).toBe(404);
   });
 
   it("format slack makes a Slack channel; what Herald cannot do is refused naming the field", async () => {
-    const slack = await req(webhooks.POST, "POST", `webhooks/${org.slug}`, { urls: [{ format: "slack", url: "https://hooks.slack.com/services/T0/B0/cleverSECRET" }] });
+    const slack = await req(webhooks.POST, "POST", `webhooks/${org.slug}`, {
+      urls: [{ format: "slack", url: "https://hooks.slack.com/services/T0/B0/cleverSECRET" }],
+    });
     expect(slack.status).toBe(201);
     expect(slack.json.urls[0].format).toBe("slack");
     expect(JSON.stringify(slack.json)).not.toContain("cleverSECRET");

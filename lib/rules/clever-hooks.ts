@@ -45,7 +45,6 @@ async function hookRows(db: DbOrTx, orgId: string, types: ChannelRow["type"][]) 
     .orderBy(asc(channels.createdAt), asc(channels.id));
 }
 
-
 async function slugsOf(db: DbOrTx, orgId: string): Promise<Map<string, string>> {
   return new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
 }
@@ -113,7 +112,18 @@ async function scopeOf(db: DbOrTx, orgId: string, scope: string[] | undefined): 
 }
 
 function ruleBody(name: string, channelId: string, products: string[], eventTypes: RuleBody["eventTypes"]): RuleBody {
-  return { name, product: null, products, eventTypes, severities: [...SEVERITIES], channels: [channelId], mode: "immediate", digestMinutes: null, splitByProduct: false, enabled: true };
+  return {
+    name,
+    product: null,
+    products,
+    eventTypes,
+    severities: [...SEVERITIES],
+    channels: [channelId],
+    mode: "immediate",
+    digestMinutes: null,
+    splitByProduct: false,
+    enabled: true,
+  };
 }
 
 /** The channel input, refused with 422 on the field clever-tools sent when it does not fit. */
@@ -127,7 +137,8 @@ async function createHook(db: Db, org: Org, actor: Actor, input: ChannelInput, s
   const products = await scopeOf(db, org.id, scope);
   const eventTypes = await eventTypesOf(db, org.id, events);
   const channel = await createChannel(db, org.id, actor, input, {
-    inTransaction: (tx, created) => createRuleIn(tx, org.id, actor, ruleBody(input.name, created.id, products, eventTypes), { id: notificationRuleId(created.id) }).then(() => undefined),
+    inTransaction: (tx, created) =>
+      createRuleIn(tx, org.id, actor, ruleBody(input.name, created.id, products, eventTypes), { id: notificationRuleId(created.id) }).then(() => undefined),
   });
   return channel.id;
 }

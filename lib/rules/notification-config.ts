@@ -42,7 +42,12 @@ export async function getNotificationConfig(db: DbOrTx, org: { id: string; slug:
   };
 }
 
-export async function setNotificationConfig(db: Db, org: { id: string; slug: string }, actor: Actor, input: NotificationConfigInput): Promise<NotificationConfig> {
+export async function setNotificationConfig(
+  db: Db,
+  org: { id: string; slug: string },
+  actor: Actor,
+  input: NotificationConfigInput,
+): Promise<NotificationConfig> {
   return db.transaction(async (tx) => {
     // Rules another API manages (a Clever Cloud hook's, the default deployment e-mails') are left to it.
     const current = new Map((await listRules(tx, org.id, { productId: null })).filter((r) => !r.notificationId).map((r) => [r.id, r]));

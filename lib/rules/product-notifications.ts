@@ -38,7 +38,11 @@ export type NotificationView = {
 type ChannelRow = typeof channels.$inferSelect;
 
 async function view(db: DbOrTx, product: Product, channel: ChannelRow): Promise<NotificationView> {
-  const [rule] = await db.select({ eventTypes: rules.eventTypes }).from(rules).where(eq(rules.id, notificationRuleId(channel.id))).limit(1);
+  const [rule] = await db
+    .select({ eventTypes: rules.eventTypes })
+    .from(rules)
+    .where(eq(rules.id, notificationRuleId(channel.id)))
+    .limit(1);
   const eventTypes = rule?.eventTypes ?? [];
   return {
     id: channel.id,
@@ -69,7 +73,11 @@ export async function listNotifications(db: DbOrTx, orgId: string, product: Prod
 }
 
 async function notificationRow(db: DbOrTx, orgId: string, product: Product, id: string): Promise<ChannelRow> {
-  const [row] = await db.select().from(channels).where(and(eq(channels.orgId, orgId), eq(channels.productId, product.id), eq(channels.id, id))).limit(1);
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.orgId, orgId), eq(channels.productId, product.id), eq(channels.id, id)))
+    .limit(1);
   if (!row) throw notFound("Notification");
   return row;
 }
@@ -92,7 +100,11 @@ async function lockProductNotifications(tx: DbOrTx, productId: string) {
 async function assertOnlyActive(db: DbOrTx, orgId: string, product: Product, type: string, exceptId?: string) {
   const where = [eq(channels.orgId, orgId), eq(channels.productId, product.id), eq(channels.type, type as ChannelRow["type"]), eq(channels.enabled, true)];
   if (exceptId) where.push(ne(channels.id, exceptId));
-  const [other] = await db.select({ id: channels.id }).from(channels).where(and(...where)).limit(1);
+  const [other] = await db
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(...where))
+    .limit(1);
   if (other) {
     throw conflict(
       `Product "${product.slug}" already has an active ${type} notification (${other.id}); deactivate it first, or create this one with "active": false`,
@@ -161,7 +173,14 @@ export async function createNotification(db: Db, orgId: string, actor: Actor, pr
   return getNotification(db, orgId, product, channel.id);
 }
 
-export async function updateNotification(db: Db, orgId: string, actor: Actor, product: Product, id: string, patch: PatchNotificationInput): Promise<NotificationView> {
+export async function updateNotification(
+  db: Db,
+  orgId: string,
+  actor: Actor,
+  product: Product,
+  id: string,
+  patch: PatchNotificationInput,
+): Promise<NotificationView> {
   const row = await notificationRow(db, orgId, product, id);
   const type = row.type as NotificationType;
   if (patch.type !== undefined && patch.type !== type) throw invalid({ "notification.type": ["cannot be changed; create a new notification instead"] });
@@ -171,16 +190,23 @@ export async function updateNotification(db: Db, orgId: string, actor: Actor, pr
   const eventTypes = await eventTypesFor(db, orgId, sendAll, patch.selected_events ?? current.selected_events);
   const active = patch.active ?? row.enabled;
   if (active) await assertOnlyActive(db, orgId, product, type, id);
-  await updateChannel(db, orgId, actor, id, { url: patch.webhook_url, signingSecret: undefined, enabled: active }, {
-    inTransaction: async (tx) => {
-      await lockProductNotifications(tx, product.id);
-      if (active) await assertOnlyActive(tx, orgId, product, type, id);
-      const ruleId = notificationRuleId(id);
-      const [exists] = await tx.select({ id: rules.id }).from(rules).where(eq(rules.id, ruleId)).limit(1);
-      if (exists) await updateRuleIn(tx, orgId, actor, ruleId, { eventTypes, channels: [id], enabled: true }, { managed: true });
-      else await createRuleIn(tx, orgId, actor, ruleBody(product, type, id, eventTypes), { id: ruleId });
+  await updateChannel(
+    db,
+    orgId,
+    actor,
+    id,
+    { url: patch.webhook_url, signingSecret: undefined, enabled: active },
+    {
+      inTransaction: async (tx) => {
+        await lockProductNotifications(tx, product.id);
+        if (active) await assertOnlyActive(tx, orgId, product, type, id);
+        const ruleId = notificationRuleId(id);
+        const [exists] = await tx.select({ id: rules.id }).from(rules).where(eq(rules.id, ruleId)).limit(1);
+        if (exists) await updateRuleIn(tx, orgId, actor, ruleId, { eventTypes, channels: [id], enabled: true }, { managed: true });
+        else await createRuleIn(tx, orgId, actor, ruleBody(product, type, id, eventTypes), { id: ruleId });
+      },
     },
-  });
+  );
   return getNotification(db, orgId, product, id);
 }
 
@@ -194,4 +220,3 @@ export async function deleteNotification(db: Db, orgId: string, actor: Actor, pr
     await deleteChannel(tx as unknown as Db, orgId, actor, id);
   });
 }
-

@@ -26,7 +26,10 @@ const prefOf = async (key: string) => (await productPreferences(db, orgId, shop)
 beforeEach(async () => {
   db = await testDb();
   orgId = (await seedOrg(db, "acme")).org.id;
-  await db.insert(products).values([{ ...shop, orgId }, { id: "prd_api", orgId, slug: "api", name: "API" }]);
+  await db.insert(products).values([
+    { ...shop, orgId },
+    { id: "prd_api", orgId, slug: "api", name: "API" },
+  ]);
   ops = await channel("ops");
 });
 afterEach(() => closeTestDb(db));
@@ -34,7 +37,13 @@ afterEach(() => closeTestDb(db));
 describe("product preferences", () => {
   it("lists the product's event types with no channel by default", async () => {
     const { preferences } = await productPreferences(db, orgId, shop);
-    expect(preferences.map((p) => p.eventType.key)).toEqual(["product.compliance_changed", "product.released", "deployment.succeeded", "deployment.failed", "log.entry"]);
+    expect(preferences.map((p) => p.eventType.key)).toEqual([
+      "product.compliance_changed",
+      "product.released",
+      "deployment.succeeded",
+      "deployment.failed",
+      "log.entry",
+    ]);
     expect(preferences.every((p) => p.channels.length === 0 && p.ruleId === null)).toBe(true);
   });
 
@@ -43,12 +52,17 @@ describe("product preferences", () => {
     expect(await prefOf("deployment.failed")).toMatchObject({ channels: [ops], minSeverity: "error" });
     const [rule] = await db.select().from(rules);
     expect(rule).toMatchObject({ productId: "prd_shop", eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"] });
-    const sent = await ingestEvents(db, orgId, [
-      { type: "deployment.failed", product: "shop", title: "sent" },
-      { type: "deployment.failed", product: "shop", severity: "warning", title: "too low" },
-      { type: "deployment.failed", product: "api", title: "another product" },
-      { type: "deployment.succeeded", product: "shop", title: "another type" },
-    ], { indexed: true });
+    const sent = await ingestEvents(
+      db,
+      orgId,
+      [
+        { type: "deployment.failed", product: "shop", title: "sent" },
+        { type: "deployment.failed", product: "shop", severity: "warning", title: "too low" },
+        { type: "deployment.failed", product: "api", title: "another product" },
+        { type: "deployment.succeeded", product: "shop", title: "another type" },
+      ],
+      { indexed: true },
+    );
     expect(sent.map((r) => r.deliveries)).toEqual([1, 0, 0, 0]);
   });
 
@@ -71,7 +85,12 @@ describe("product preferences", () => {
         return (e as AppError).fields;
       }
     };
-    expect(await attempt([{ eventType: "deployment.failed", channels: [ops] }, { eventType: "product.released", channels: [apiOwn] }])).toEqual({
+    expect(
+      await attempt([
+        { eventType: "deployment.failed", channels: [ops] },
+        { eventType: "product.released", channels: [apiOwn] },
+      ]),
+    ).toEqual({
       "preferences.1.channels.0": [`unknown channel "${apiOwn}"`],
     });
     expect(await attempt([{ eventType: "billing.credits_low", channels: [ops] }])).toHaveProperty(["preferences.0.eventType"]);
@@ -79,7 +98,18 @@ describe("product preferences", () => {
   });
 
   it("leaves the product's other rules alone and lists them", async () => {
-    const other = await createRule(db, orgId, SYSTEM_ACTOR, { name: "API-made", product: "shop", products: [], eventTypes: ["deployment.failed", "deployment.succeeded"], severities: ["info"], channels: [ops], mode: "immediate", digestMinutes: null, splitByProduct: false, enabled: true });
+    const other = await createRule(db, orgId, SYSTEM_ACTOR, {
+      name: "API-made",
+      product: "shop",
+      products: [],
+      eventTypes: ["deployment.failed", "deployment.succeeded"],
+      severities: ["info"],
+      channels: [ops],
+      mode: "immediate",
+      digestMinutes: null,
+      splitByProduct: false,
+      enabled: true,
+    });
     await save([{ eventType: "deployment.failed", channels: [] }]);
     expect((await productPreferences(db, orgId, shop)).otherRules.map((r) => r.id)).toEqual([other.id]);
   });

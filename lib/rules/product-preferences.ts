@@ -63,11 +63,23 @@ export async function setProductPreferences(db: Db, orgId: string, actor: Actor,
         continue;
       }
       if (!rule) {
-        const body = { name: type.title, product: product.slug, products: [], eventTypes: [type.key], severities, channels, mode: "immediate" as const, digestMinutes: null, splitByProduct: false, enabled: true };
+        const body = {
+          name: type.title,
+          product: product.slug,
+          products: [],
+          eventTypes: [type.key],
+          severities,
+          channels,
+          mode: "immediate" as const,
+          digestMinutes: null,
+          splitByProduct: false,
+          enabled: true,
+        };
         await createRuleIn(tx, orgId, actor, body, { fieldPrefix: prefix });
         continue;
       }
-      const same = JSON.stringify([...rule.channels].sort()) === JSON.stringify([...channels].sort()) && JSON.stringify(rule.severities) === JSON.stringify(severities);
+      const same =
+        JSON.stringify([...rule.channels].sort()) === JSON.stringify([...channels].sort()) && JSON.stringify(rule.severities) === JSON.stringify(severities);
       if (!same || !rule.enabled) await updateRuleIn(tx, orgId, actor, rule.id, { channels, severities, enabled: true }, { fieldPrefix: prefix });
     }
   });

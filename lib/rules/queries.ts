@@ -53,10 +53,12 @@ async function productSlugs(db: DbOrTx, orgId: string): Promise<Map<string, stri
   return new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
 }
 
-
 async function views(db: DbOrTx, orgId: string, rows: RuleRow[]): Promise<RuleView[]> {
   const slugs = await productSlugs(db, orgId);
-  const linked = await channelIdsOf(db, rows.map((r) => r.id));
+  const linked = await channelIdsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -81,12 +83,23 @@ export async function listRules(db: DbOrTx, orgId: string, options: { productId?
   const where: SQL[] = [eq(rules.orgId, orgId)];
   if (options.productId === null) where.push(isNull(rules.productId));
   else if (options.productId !== undefined) where.push(eq(rules.productId, options.productId));
-  return views(db, orgId, await db.select().from(rules).where(and(...where)).orderBy(asc(rules.name), asc(rules.id)));
+  return views(
+    db,
+    orgId,
+    await db
+      .select()
+      .from(rules)
+      .where(and(...where))
+      .orderBy(asc(rules.name), asc(rules.id)),
+  );
 }
 
 /** `lock`: on PostgreSQL, held until the transaction ends, so two changes of one rule take turns (SQLite's writers always do). */
 export async function ruleRow(db: DbOrTx, orgId: string, id: string, options: { lock?: boolean } = {}): Promise<RuleRow> {
-  const query = db.select().from(rules).where(and(eq(rules.orgId, orgId), eq(rules.id, id)));
+  const query = db
+    .select()
+    .from(rules)
+    .where(and(eq(rules.orgId, orgId), eq(rules.id, id)));
   const [row] = options.lock && engineOf(db) === "postgres" ? await query.for("update") : await query.limit(1);
   if (!row) throw notFound("Rule");
   return row;
@@ -105,13 +118,22 @@ async function insertRule(tx: DbOrTx, orgId: string, id: string, rule: ResolvedR
 
 async function writeRule(tx: DbOrTx, id: string, rule: ResolvedRule) {
   const { channelIds, ...columns } = rule;
-  await tx.update(rules).set({ ...columns, updatedAt: new Date() }).where(eq(rules.id, id));
+  await tx
+    .update(rules)
+    .set({ ...columns, updatedAt: new Date() })
+    .where(eq(rules.id, id));
   await tx.delete(ruleChannels).where(eq(ruleChannels.ruleId, id));
   for (const channelId of channelIds) await tx.insert(ruleChannels).values({ ruleId: id, channelId });
 }
 
 /** Creates a rule inside the caller's transaction (the notification-config and product notifications use it). */
-export async function createRuleIn(tx: DbOrTx, orgId: string, actor: Actor, body: RuleBody, options: { id?: string; fieldPrefix?: string } = {}): Promise<string> {
+export async function createRuleIn(
+  tx: DbOrTx,
+  orgId: string,
+  actor: Actor,
+  body: RuleBody,
+  options: { id?: string; fieldPrefix?: string } = {},
+): Promise<string> {
   const rule = await resolveRuleBody(tx, orgId, body, options);
   const id = options.id ?? newId("rul");
   await insertRule(tx, orgId, id, rule);
@@ -169,9 +191,7 @@ export async function updateRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: 
   const rule = await resolveRuleBody(tx, orgId, parsed.data, { fieldPrefix: prefix });
   await writeRule(tx, id, rule);
   const after = await getRule(tx, orgId, id);
-  const changed = (Object.keys(after) as (keyof RuleView)[]).filter(
-    (k) => k !== "updatedAt" && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
-  );
+  const changed = (Object.keys(after) as (keyof RuleView)[]).filter((k) => k !== "updatedAt" && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   if (changed.length) await recordAudit(tx, { orgId, actor, action: "rule.updated", target: { type: "rule", id, label: rule.name }, details: { changed } });
 }
 
@@ -198,7 +218,6 @@ export async function deleteRuleIn(tx: DbOrTx, orgId: string, actor: Actor, id: 
 export async function deleteRule(db: Db, orgId: string, actor: Actor, id: string, options: RuleWriteOptions = {}): Promise<void> {
   await db.transaction((tx) => deleteRuleIn(tx, orgId, actor, id, options));
 }
-
 
 /**
  * "What would match": the last `limit` stored events (test alerts aside) this rule would have sent,
@@ -247,6 +266,10 @@ export async function almostMatched(db: DbOrTx, orgId: string, ruleId: string, l
     if (missed.length === 1) misses.push({ event, missed: missed[0] });
     if (misses.length === limit) break;
   }
-  const summaries = await eventSummaries(db, orgId, misses.map((m) => m.event));
+  const summaries = await eventSummaries(
+    db,
+    orgId,
+    misses.map((m) => m.event),
+  );
   return summaries.map((summary, i) => ({ ...summary, missed: misses[i].missed }));
 }

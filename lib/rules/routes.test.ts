@@ -54,7 +54,19 @@ beforeEach(async () => {
     })),
   );
   await createRule(db, orgId, SYSTEM_ACTOR, rule({ name: "All errors", channels: ["ch_ops", "ch_archive"] }));
-  deploymentsRuleId = (await createRule(db, orgId, SYSTEM_ACTOR, rule({ name: "Deployments", eventTypes: ["deployment.succeeded", "deployment.failed"], severities: ["info", "warning", "error", "critical", "alert"], channels: ["ch_pager"] }))).id;
+  deploymentsRuleId = (
+    await createRule(
+      db,
+      orgId,
+      SYSTEM_ACTOR,
+      rule({
+        name: "Deployments",
+        eventTypes: ["deployment.succeeded", "deployment.failed"],
+        severities: ["info", "warning", "error", "critical", "alert"],
+        channels: ["ch_pager"],
+      }),
+    )
+  ).id;
   await createRule(db, orgId, SYSTEM_ACTOR, rule({ name: "API only", products: ["api"], channels: ["ch_api_team"] }));
   await createRule(db, orgId, SYSTEM_ACTOR, rule({ name: "Switched off", channels: ["ch_pager"], enabled: false }));
   await setProductPreferences(

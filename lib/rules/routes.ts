@@ -26,10 +26,20 @@ type RoutingRule = MatchableRule & { name: string };
 
 /** The org's enabled rules, as matching sees them, and every channel they may name. */
 async function routing(db: DbOrTx, orgId: string) {
-  const rows = await db.select().from(rules).where(and(eq(rules.orgId, orgId), eq(rules.enabled, true))).orderBy(asc(rules.createdAt), asc(rules.id));
-  const links = await channelIdsOf(db, rows.map((r) => r.id));
+  const rows = await db
+    .select()
+    .from(rules)
+    .where(and(eq(rules.orgId, orgId), eq(rules.enabled, true)))
+    .orderBy(asc(rules.createdAt), asc(rules.id));
+  const links = await channelIdsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   const enabledRules: RoutingRule[] = rows.map((row) => ({ ...matchable(row, links.get(row.id) ?? []), name: row.name }));
-  const channelRows = await db.select({ id: channels.id, name: channels.name, type: channels.type, enabled: channels.enabled }).from(channels).where(eq(channels.orgId, orgId));
+  const channelRows = await db
+    .select({ id: channels.id, name: channels.name, type: channels.type, enabled: channels.enabled })
+    .from(channels)
+    .where(eq(channels.orgId, orgId));
   return { enabledRules, channelsById: new Map(channelRows.map((c) => [c.id, c])) };
 }
 
@@ -68,5 +78,7 @@ export async function productRoutes(db: DbOrTx, orgId: string, productId: string
 export async function eventRoutes(db: DbOrTx, orgId: string, list: (MatchableEvent & { id: string })[]): Promise<Record<string, Route[]>> {
   if (!list.length) return {};
   const { enabledRules, channelsById } = await routing(db, orgId);
-  return Object.fromEntries(list.map((event) => [event.id, enabledRules.filter((rule) => ruleMatches(rule, event)).flatMap((rule) => routesOf(rule, channelsById))]));
+  return Object.fromEntries(
+    list.map((event) => [event.id, enabledRules.filter((rule) => ruleMatches(rule, event)).flatMap((rule) => routesOf(rule, channelsById))]),
+  );
 }

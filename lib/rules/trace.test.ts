@@ -75,7 +75,9 @@ const channelSide = (trace: EventTrace, name: string) => trace.channels.find((c)
 
 describe("event trace", () => {
   it("says for every rule whether it took the event and why not, and what became of each channel", async () => {
-    const [{ id }] = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "error", title: "Deploy 42 failed" }], { indexed: true });
+    const [{ id }] = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "error", title: "Deploy 42 failed" }], {
+      indexed: true,
+    });
     await dispatchOnce(db, { deadlineMs: 20_000 });
     const trace = await traceEvent(db, orgId, id);
 
@@ -92,17 +94,26 @@ describe("event trace", () => {
 
     const failures = byName(trace, "Failures").channels;
     expect(failures.find((c) => c.channel.name === "ops")).toMatchObject({ outcome: "delivery", explanation: "Delivered (1 attempt)." });
-    expect(failures.find((c) => c.channel.name === "oncall")).toMatchObject({ outcome: "delivery", explanation: expect.stringMatching(/^Failed \(1 attempt\): .*410/) });
+    expect(failures.find((c) => c.channel.name === "oncall")).toMatchObject({
+      outcome: "delivery",
+      explanation: expect.stringMatching(/^Failed \(1 attempt\): .*410/),
+    });
     expect(failures.find((c) => c.channel.name === "switched-off")).toMatchObject({ outcome: "channel-disabled", deliveryId: null });
     // Two rules name ops: one delivery, made for the first; the second says so.
-    expect(byName(trace, "Also ops").channels).toEqual([expect.objectContaining({ outcome: "merged", explanation: expect.stringContaining("rule “Failures”") })]);
+    expect(byName(trace, "Also ops").channels).toEqual([
+      expect.objectContaining({ outcome: "merged", explanation: expect.stringContaining("rule “Failures”") }),
+    ]);
     expect(byName(trace, "Hourly").channels[0].explanation).toMatch(/^Collecting in a digest; it goes out at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/);
 
     // The real deliveries, with their attempts, as the receivers saw them.
     expect(good.received).toHaveLength(1);
     expect(refusing.received).toHaveLength(1);
     const toOncall = trace.deliveries.find((d) => d.channel.name === "oncall")!;
-    expect(toOncall).toMatchObject({ status: "failed", rule: { name: "Failures" }, attempts: [expect.objectContaining({ statusCode: 410, outcome: "failed" })] });
+    expect(toOncall).toMatchObject({
+      status: "failed",
+      rule: { name: "Failures" },
+      attempts: [expect.objectContaining({ statusCode: 410, outcome: "failed" })],
+    });
     expect(trace.deliveries.map((d) => d.channel.name).sort()).toEqual(["daily", "oncall", "ops"]);
 
     // The other side: each channel the event could reach.
@@ -117,7 +128,10 @@ describe("event trace", () => {
   });
 
   it("says when a rule changed after the event arrived, instead of guessing what it said then", async () => {
-    const [{ id }] = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "warning", title: "warned" }], { indexed: true, now: Date.now() - 60_000 });
+    const [{ id }] = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "warning", title: "warned" }], {
+      indexed: true,
+      now: Date.now() - 60_000,
+    });
     await updateRule(db, orgId, SYSTEM_ACTOR, ids.criticalOnly, { severities: ["warning"] });
     const trace = await traceEvent(db, orgId, id);
     const changed = byName(trace, "Critical only");
@@ -129,14 +143,24 @@ describe("event trace", () => {
   it("is served to a read token, and another org's event is not found", async () => {
     const [{ id }] = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "error", title: "t" }], { indexed: true });
     const read = (await insertApiToken(db, { orgId, name: "read", role: "read" })).token;
-    const res = await call(traceRoute.GET, { method: "GET", url: `http://127.0.0.1/api/v1/orgs/acme/events/${id}/trace`, token: read, params: { org: "acme", id } });
+    const res = await call(traceRoute.GET, {
+      method: "GET",
+      url: `http://127.0.0.1/api/v1/orgs/acme/events/${id}/trace`,
+      token: read,
+      params: { org: "acme", id },
+    });
     expect(res.status).toBe(200);
     const body = res.json as EventTrace;
     expect(body.rules).toHaveLength(6);
     expect(body.event).toMatchObject({ id, product: "web-shop", severity: "error" });
     const otherOrg = (await seedOrg(db, "globex")).org.id;
     const theirs = (await insertApiToken(db, { orgId: otherOrg, name: "read", role: "read" })).token;
-    const refused = await call(traceRoute.GET, { method: "GET", url: `http://127.0.0.1/api/v1/orgs/globex/events/${id}/trace`, token: theirs, params: { org: "globex", id } });
+    const refused = await call(traceRoute.GET, {
+      method: "GET",
+      url: `http://127.0.0.1/api/v1/orgs/globex/events/${id}/trace`,
+      token: theirs,
+      params: { org: "globex", id },
+    });
     expect(refused.status).toBe(404);
   });
 });

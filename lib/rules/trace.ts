@@ -1,6 +1,18 @@
 import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { attempts, channels, deliveries, deliveryEvents, events, products, rules, silences, type ChannelType, type DeliveryStatus, type Severity } from "@/db/schema";
+import {
+  attempts,
+  channels,
+  deliveries,
+  deliveryEvents,
+  events,
+  products,
+  rules,
+  silences,
+  type ChannelType,
+  type DeliveryStatus,
+  type Severity,
+} from "@/db/schema";
 import type { CHANNEL_HEALTH } from "@/db/schema/values";
 import { notFound } from "@/lib/errors";
 import { channelIdsOf, matchable } from "./matchable";
@@ -60,7 +72,15 @@ type TraceDelivery = {
 };
 
 export type EventTrace = {
-  event: { id: string; type: string; severity: Severity; product: string | null; receivedAt: string; isTest: boolean; silencedBy: { id: string; reason: string } | null };
+  event: {
+    id: string;
+    type: string;
+    severity: Severity;
+    product: string | null;
+    receivedAt: string;
+    isTest: boolean;
+    silencedBy: { id: string; reason: string } | null;
+  };
   /** Taking rules first, then disabled ones, then the rest. */
   rules: RuleTrace[];
   /** Every channel of the org (and of the event's product): received it, or why not. */
@@ -70,11 +90,19 @@ export type EventTrace = {
 
 const utc = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 19)} UTC`;
 
-function missedInWords(criterion: MatchCriterion, rule: MatchableRule, event: { type: string; severity: Severity; productId: string | null }, slugOf: Map<string, string>): string {
+function missedInWords(
+  criterion: MatchCriterion,
+  rule: MatchableRule,
+  event: { type: string; severity: Severity; productId: string | null },
+  slugOf: Map<string, string>,
+): string {
   if (criterion === "severity") return `severity ${event.severity} is not among the rule's (${rule.severities.join(", ")})`;
   if (criterion === "type") return `event type ${event.type} is not among the rule's`;
-  if (rule.productId) return `the rule is product ${slugOf.get(rule.productId) ?? rule.productId}'s, the event ${event.productId ? `product ${slugOf.get(event.productId) ?? event.productId}'s` : "the organization's"}`;
-  return event.productId ? `product ${slugOf.get(event.productId) ?? event.productId} is not among the rule's products` : "the event belongs to no product, and the rule takes only some products";
+  if (rule.productId)
+    return `the rule is product ${slugOf.get(rule.productId) ?? rule.productId}'s, the event ${event.productId ? `product ${slugOf.get(event.productId) ?? event.productId}'s` : "the organization's"}`;
+  return event.productId
+    ? `product ${slugOf.get(event.productId) ?? event.productId} is not among the rule's products`
+    : "the event belongs to no product, and the rule takes only some products";
 }
 
 function deliveryInWords(d: TraceDelivery): string {
@@ -83,14 +111,17 @@ function deliveryInWords(d: TraceDelivery): string {
     if (d.collecting) return `${flooded}; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
     return `${flooded}. ${deliveryInWords({ ...d, floodMinutes: null })}`;
   }
-  if (d.collecting && d.quietHours) return `Quiet hours: waits for the channel's working hours; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "their start"}.`;
+  if (d.collecting && d.quietHours)
+    return `Quiet hours: waits for the channel's working hours; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "their start"}.`;
   if (d.collecting) return `Collecting in a digest; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
   const tried = `${d.attempts.length} attempt${d.attempts.length === 1 ? "" : "s"}`;
   switch (d.status) {
     case "delivered":
       return `Delivered (${tried}).`;
     case "queued":
-      return d.attempts.length ? `Retrying (${tried} so far; next at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "once due"}): ${d.lastError ?? "the last attempt failed"}.` : "Queued: goes out within seconds.";
+      return d.attempts.length
+        ? `Retrying (${tried} so far; next at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "once due"}): ${d.lastError ?? "the last attempt failed"}.`
+        : "Queued: goes out within seconds.";
     case "sending":
       return "Being sent now.";
     case "failed":
@@ -101,17 +132,34 @@ function deliveryInWords(d: TraceDelivery): string {
 }
 
 export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Promise<EventTrace> {
-  const [event] = await db.select().from(events).where(and(eq(events.orgId, orgId), eq(events.id, eventId))).limit(1);
+  const [event] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.orgId, orgId), eq(events.id, eventId)))
+    .limit(1);
   if (!event) throw notFound("Event");
-  const slugOf = new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
+  const slugOf = new Map(
+    (await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]),
+  );
   const channelRows = await db
-    .select({ id: channels.id, name: channels.name, type: channels.type, enabled: channels.enabled, health: channels.health, productId: channels.productId, updatedAt: channels.updatedAt })
+    .select({
+      id: channels.id,
+      name: channels.name,
+      type: channels.type,
+      enabled: channels.enabled,
+      health: channels.health,
+      productId: channels.productId,
+      updatedAt: channels.updatedAt,
+    })
     .from(channels)
     .where(eq(channels.orgId, orgId))
     .orderBy(asc(channels.name), asc(channels.id));
   const channelOf = new Map(channelRows.map(({ id, name, type, enabled, health }) => [id, { id, name, type, enabled, health } satisfies TraceChannel]));
   const ruleRows = await db.select().from(rules).where(eq(rules.orgId, orgId)).orderBy(asc(rules.createdAt), asc(rules.id));
-  const links = await channelIdsOf(db, ruleRows.map((r) => r.id));
+  const links = await channelIdsOf(
+    db,
+    ruleRows.map((r) => r.id),
+  );
   const ruleName = new Map(ruleRows.map((r) => [r.id, r.name]));
 
   // The deliveries that carry the event, with their attempts.
@@ -122,7 +170,16 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     .where(eq(deliveryEvents.eventId, eventId))
     .orderBy(asc(deliveries.createdAt), asc(deliveries.id));
   const attemptRows = made.length
-    ? await db.select().from(attempts).where(inArray(attempts.deliveryId, made.map(({ d }) => d.id))).orderBy(asc(attempts.at), asc(attempts.id))
+    ? await db
+        .select()
+        .from(attempts)
+        .where(
+          inArray(
+            attempts.deliveryId,
+            made.map(({ d }) => d.id),
+          ),
+        )
+        .orderBy(asc(attempts.at), asc(attempts.id))
     : [];
   const traced: TraceDelivery[] = made.map(({ d }) => ({
     id: d.id,
@@ -160,17 +217,30 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     const verdict = !row.enabled ? "disabled" : missed.length ? "missed" : "took";
     const channelsOfRule = verdict === "took" ? rule.channelIds.map((id) => channelOf.get(id)).filter((c): c is TraceChannel => c !== undefined) : [];
     return {
-      rule: { id: row.id, name: row.name, scope: row.productId ? "product" : "org", product: row.productId ? (slugOf.get(row.productId) ?? null) : null, enabled: row.enabled },
+      rule: {
+        id: row.id,
+        name: row.name,
+        scope: row.productId ? "product" : "org",
+        product: row.productId ? (slugOf.get(row.productId) ?? null) : null,
+        enabled: row.enabled,
+      },
       verdict,
       reasons: missed.map((c) => missedInWords(c, rule, matchEvent, slugOf)),
       changedSince,
       channels: channelsOfRule.map((channel) => {
         const delivery = deliveryTo.get(channel.id);
         if (delivery?.rule?.id === row.id) return { channel, outcome: "delivery" as const, deliveryId: delivery.id, explanation: deliveryInWords(delivery) };
-        if (delivery) return { channel, outcome: "merged" as const, deliveryId: delivery.id, explanation: `Sent once, by the delivery made for ${delivery.rule ? `rule “${delivery.rule.name}”` : "a rule deleted since"} (rules naming the same channel send to it once).` };
+        if (delivery)
+          return {
+            channel,
+            outcome: "merged" as const,
+            deliveryId: delivery.id,
+            explanation: `Sent once, by the delivery made for ${delivery.rule ? `rule “${delivery.rule.name}”` : "a rule deleted since"} (rules naming the same channel send to it once).`,
+          };
         const silence = silencedFrom(channel.id);
         if (silence) return { channel, outcome: "silenced" as const, deliveryId: null, explanation: silencedInWords(silence) };
-        if (!channel.enabled) return { channel, outcome: "channel-disabled" as const, deliveryId: null, explanation: "The channel is disabled: nothing is sent to it." };
+        if (!channel.enabled)
+          return { channel, outcome: "channel-disabled" as const, deliveryId: null, explanation: "The channel is disabled: nothing is sent to it." };
         const channelChanged = (channelRows.find((c) => c.id === channel.id)?.updatedAt ?? event.receivedAt) > event.receivedAt;
         const explanation = event.isTest
           ? "A test alert goes only to the channels picked for it, not through rules."
@@ -190,7 +260,12 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     const channel = channelOf.get(row.id)!;
     const delivery = deliveryTo.get(row.id);
     if (delivery) {
-      return { channel, received: true, deliveryId: delivery.id, why: `${delivery.rule ? `By rule “${delivery.rule.name}”` : event.isTest ? "As a test alert" : "By a rule deleted since"}. ${deliveryInWords(delivery)}` };
+      return {
+        channel,
+        received: true,
+        deliveryId: delivery.id,
+        why: `${delivery.rule ? `By rule “${delivery.rule.name}”` : event.isTest ? "As a test alert" : "By a rule deleted since"}. ${deliveryInWords(delivery)}`,
+      };
     }
     const naming = ruleTraces.filter((t) => (links.get(t.rule.id) ?? []).includes(row.id));
     let why: string;
@@ -201,13 +276,27 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     else if (!channel.enabled && naming.some((t) => t.verdict === "took")) why = "The channel is disabled.";
     else
       why = naming
-        .map((t) => (t.verdict === "disabled" ? `Rule “${t.rule.name}” is disabled` : t.verdict === "missed" ? `Rule “${t.rule.name}”: ${t.reasons.join("; ")}` : `Rule “${t.rule.name}” takes it now, but made no delivery (it changed after the event arrived)`))
+        .map((t) =>
+          t.verdict === "disabled"
+            ? `Rule “${t.rule.name}” is disabled`
+            : t.verdict === "missed"
+              ? `Rule “${t.rule.name}”: ${t.reasons.join("; ")}`
+              : `Rule “${t.rule.name}” takes it now, but made no delivery (it changed after the event arrived)`,
+        )
         .join(". ");
     return { channel, received: false, deliveryId: null, why: why.endsWith(".") ? why : `${why}.` };
   });
 
   return {
-    event: { id: event.id, type: event.type, severity: event.severity, product: event.productId ? (slugOf.get(event.productId) ?? null) : null, receivedAt: event.receivedAt.toISOString(), isTest: event.isTest, silencedBy: event.silencedBy ? { id: event.silencedBy, reason: silenceOf.get(event.silencedBy)?.reason ?? "" } : null },
+    event: {
+      id: event.id,
+      type: event.type,
+      severity: event.severity,
+      product: event.productId ? (slugOf.get(event.productId) ?? null) : null,
+      receivedAt: event.receivedAt.toISOString(),
+      isTest: event.isTest,
+      silencedBy: event.silencedBy ? { id: event.silencedBy, reason: silenceOf.get(event.silencedBy)?.reason ?? "" } : null,
+    },
     rules: ruleTraces,
     channels: channelTraces,
     deliveries: traced,

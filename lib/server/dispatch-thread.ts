@@ -14,9 +14,7 @@ import { HttpThread } from "@/lib/net/http-thread-client";
  */
 export type ToDispatchThread = "wake" | "stop";
 export type FromDispatchThread =
-  | { type: "started"; owner: string }
-  | { type: "stopped" }
-  | { type: "storage-failure"; code: string; since: number; lastAt: number };
+  { type: "started"; owner: string } | { type: "stopped" } | { type: "storage-failure"; code: string; since: number; lastAt: number };
 
 const port = parentPort;
 if (!port) throw new Error("dispatch-thread.ts runs as a worker thread of herald start");

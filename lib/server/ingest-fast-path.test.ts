@@ -46,7 +46,11 @@ const CASES: Case[] = [
   { name: "one event", token: admin, body: (t) => json(event(t)) },
   { name: "a batch", token: admin, body: (t) => json([event(`${t}a`), { type: "log.entry", severity: "debug", title: `log ${t}` }]) },
   { name: "an org event given a product", token: admin, body: () => json({ type: "billing.credits_low", product: "web-shop", title: "x" }) },
-  { name: "an unknown type and product in a batch", token: admin, body: () => json([event("x"), { type: "nope", title: "x" }, event("y", { product: "ghost" })]) },
+  {
+    name: "an unknown type and product in a batch",
+    token: admin,
+    body: () => json([event("x"), { type: "nope", title: "x" }, event("y", { product: "ghost" })]),
+  },
   { name: "a missing title", token: admin, body: () => json({ type: "log.entry" }) },
   { name: "a wrong type of body", token: admin, body: () => json("hello") },
   { name: "1,001 events", token: admin, body: (t) => json(Array.from({ length: 1001 }, (_, i) => ({ type: "log.entry", title: `${t} ${i}` }))) },
@@ -103,7 +107,10 @@ describe("the ingest fast path answers as the route handler does", () => {
   });
 
   it("keeps the connection usable after a refused body", async () => {
-    const big = await viaFastPath(CASES.find((c) => c.name === "more than 1 MiB")!, CASES.find((c) => c.name === "more than 1 MiB")!.body("x"));
+    const big = await viaFastPath(
+      CASES.find((c) => c.name === "more than 1 MiB")!,
+      CASES.find((c) => c.name === "more than 1 MiB")!.body("x"),
+    );
     expect(big.status).toBe(413);
     const next = await viaFastPath(CASES[0], CASES[0].body("after 413"));
     expect(next.status).toBe(202);

@@ -30,12 +30,19 @@ async function serve(vars: Record<string, string> = {}) {
 }
 
 const action = (url: string, body: BodyInit, headers: Record<string, string> = {}) =>
-  fetch(`${url}/o/acme/notifications`, { method: "POST", headers: { "next-action": "abc", "content-type": "text/plain;charset=UTF-8", origin: url, ...headers }, body, ...({ duplex: "half" } as object) });
+  fetch(`${url}/o/acme/notifications`, {
+    method: "POST",
+    headers: { "next-action": "abc", "content-type": "text/plain;charset=UTF-8", origin: url, ...headers },
+    body,
+    ...({ duplex: "half" } as object),
+  });
 
 describe("the request guard of herald start", () => {
   it("drops forwarding headers from a client unless HERALD_TRUST_PROXY=1, and passes the socket's address on", async () => {
     const url = await serve();
-    const res = await fetch(url, { headers: { "x-forwarded-host": "evil.example", "x-forwarded-for": "203.0.113.9", forwarded: "host=evil.example", [CLIENT_ADDRESS_HEADER]: "203.0.113.9" } });
+    const res = await fetch(url, {
+      headers: { "x-forwarded-host": "evil.example", "x-forwarded-for": "203.0.113.9", forwarded: "host=evil.example", [CLIENT_ADDRESS_HEADER]: "203.0.113.9" },
+    });
     const { headers } = (await res.json()) as { headers: Record<string, string> };
     expect(headers["x-forwarded-host"]).toBeUndefined();
     expect(headers.forwarded).toBeUndefined();

@@ -30,7 +30,10 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
   let client = socketAddress;
   if (env.HERALD_TRUST_PROXY) {
     // The proxy appends the address it saw: the last entry is the one we can believe.
-    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     client = forwarded.at(-1) ?? socketAddress;
   } else {
     for (const name of FORWARDING) delete req.headers[name];

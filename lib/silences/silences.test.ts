@@ -32,7 +32,10 @@ const DAY = 86_400_000;
 const silence = (input: Omit<z.input<typeof silenceSchema>, "reason"> & { reason?: string }, now = Date.now()) =>
   createSilence(db, orgId, owner, SYSTEM_ACTOR, silenceSchema.parse({ reason: "maintenance", ...input }), now);
 const post = (event: { type?: string; product?: string; severity?: "error" | "warning"; title?: string; data?: Record<string, unknown> }, now?: number) =>
-  ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "error", title: "Deploy failed", ...event }], { indexed: true, now }).then(([r]) => r);
+  ingestEvents(db, orgId, [{ type: "deployment.failed", product: "web-shop", severity: "error", title: "Deploy failed", ...event }], {
+    indexed: true,
+    now,
+  }).then(([r]) => r);
 const stored = async (id: string) => (await db.select().from(events).where(eq(events.id, id)))[0];
 const deliver = () => dispatchOnce(db, { deadlineMs: 20_000 });
 
@@ -91,7 +94,10 @@ describe("silences", () => {
     const trace = await traceEvent(db, orgId, kept.id);
     expect(trace.event.silencedBy).toEqual({ id: quiet.id, reason: "maintenance" });
     const channelsOfRule = trace.rules.find((r) => r.rule.name === "Everything")!.channels;
-    expect(channelsOfRule.find((c) => c.channel.name === "pager")).toMatchObject({ outcome: "silenced", explanation: expect.stringMatching(/^Silenced: “maintenance” \(until .* UTC\)\.$/) });
+    expect(channelsOfRule.find((c) => c.channel.name === "pager")).toMatchObject({
+      outcome: "silenced",
+      explanation: expect.stringMatching(/^Silenced: “maintenance” \(until .* UTC\)\.$/),
+    });
     expect(channelsOfRule.find((c) => c.channel.name === "ops")?.outcome).toBe("delivery");
     expect(trace.channels.find((c) => c.channel.name === "pager")).toMatchObject({ received: false, why: expect.stringContaining("Silenced") });
     expect((await listSilences(db, orgId)).find((s) => s.id === quiet.id)).toMatchObject({ state: "active", silencedEvents: 1, products: ["web-shop"] });
@@ -136,7 +142,13 @@ describe("silences", () => {
   });
 
   it("match a data field by its text", async () => {
-    const byHost = await silence({ data: [{ key: "host", value: "web-3" }, { key: "port", value: "443" }], duration: "1h" });
+    const byHost = await silence({
+      data: [
+        { key: "host", value: "web-3" },
+        { key: "port", value: "443" },
+      ],
+      duration: "1h",
+    });
     expect((await stored((await post({ data: { host: "web-3", port: 443 } })).id)).silencedBy).toBe(byHost.id);
     expect((await stored((await post({ data: { host: "web-3" } })).id)).silencedBy).toBeNull();
     expect((await stored((await post({ data: { host: "web-4", port: 443 } })).id)).silencedBy).toBeNull();
@@ -156,9 +168,16 @@ describe("silences", () => {
     const shopAdmin: Principal = { kind: "user", userId: "usr_pa", email: "pa@acme.test", orgId, role: "member", productIds: new Set(["prd_shop"]) };
     const mine = await createSilence(db, orgId, shopAdmin, SYSTEM_ACTOR, silenceSchema.parse({ products: ["web-shop"], duration: "1h", reason: "mine" }));
     expect(mine.products).toEqual(["web-shop"]);
-    await expect(createSilence(db, orgId, shopAdmin, SYSTEM_ACTOR, silenceSchema.parse({ products: ["api"], duration: "1h", reason: "theirs" }))).rejects.toMatchObject({ code: "forbidden" });
-    await expect(createSilence(db, orgId, shopAdmin, SYSTEM_ACTOR, silenceSchema.parse({ eventTypes: ["deployment.failed"], duration: "1h", reason: "everyone's" }))).rejects.toMatchObject({ code: "forbidden" });
-    await expect(silence({ products: ["nope"], duration: "1h" })).rejects.toMatchObject({ code: "validation_failed", fields: { "products.0": ['unknown product "nope"'] } });
+    await expect(
+      createSilence(db, orgId, shopAdmin, SYSTEM_ACTOR, silenceSchema.parse({ products: ["api"], duration: "1h", reason: "theirs" })),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(
+      createSilence(db, orgId, shopAdmin, SYSTEM_ACTOR, silenceSchema.parse({ eventTypes: ["deployment.failed"], duration: "1h", reason: "everyone's" })),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(silence({ products: ["nope"], duration: "1h" })).rejects.toMatchObject({
+      code: "validation_failed",
+      fields: { "products.0": ['unknown product "nope"'] },
+    });
 
     const problems = (input: unknown) => {
       const r = silenceSchema.safeParse(input);

@@ -57,13 +57,23 @@ export function maySilence(principal: Principal, productIds: string[]): boolean 
 
 async function views(db: DbOrTx, orgId: string, rows: SilenceRow[], now: number): Promise<SilenceView[]> {
   if (!rows.length) return [];
-  const slugOf = new Map((await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]));
+  const slugOf = new Map(
+    (await db.select({ id: products.id, slug: products.slug }).from(products).where(eq(products.orgId, orgId))).map((p) => [p.id, p.slug]),
+  );
   const counts = new Map(
     (
       await db
         .select({ id: events.silencedBy, n: count() })
         .from(events)
-        .where(and(isNotNull(events.silencedBy), inArray(events.silencedBy, rows.map((r) => r.id))))
+        .where(
+          and(
+            isNotNull(events.silencedBy),
+            inArray(
+              events.silencedBy,
+              rows.map((r) => r.id),
+            ),
+          ),
+        )
         .groupBy(events.silencedBy)
     ).map((r) => [r.id, Number(r.n)]),
   );
@@ -112,7 +122,11 @@ export async function listSilences(db: DbOrTx, orgId: string, options: { state?:
 }
 
 export async function getSilence(db: DbOrTx, orgId: string, id: string, now = Date.now()): Promise<SilenceView> {
-  const [row] = await db.select().from(silences).where(and(eq(silences.orgId, orgId), eq(silences.id, id))).limit(1);
+  const [row] = await db
+    .select()
+    .from(silences)
+    .where(and(eq(silences.orgId, orgId), eq(silences.id, id)))
+    .limit(1);
   if (!row) throw notFound("Silence");
   return (await views(db, orgId, [row], now))[0];
 }
@@ -121,13 +135,21 @@ export async function getSilence(db: DbOrTx, orgId: string, id: string, now = Da
 async function resolveMatchers(db: DbOrTx, orgId: string, body: SilenceBody): Promise<SilenceMatchers> {
   const fields: FieldErrors = {};
   const productRows = body.products.length
-    ? await db.select({ id: products.id, slug: products.slug }).from(products).where(and(eq(products.orgId, orgId), inArray(products.slug, body.products)))
+    ? await db
+        .select({ id: products.id, slug: products.slug })
+        .from(products)
+        .where(and(eq(products.orgId, orgId), inArray(products.slug, body.products)))
     : [];
   const idOf = new Map(productRows.map((p) => [p.slug, p.id]));
   body.products.forEach((slug, i) => {
     if (!idOf.has(slug)) (fields[`products.${i}`] ??= []).push(`unknown product "${slug}"`);
   });
-  const channelRows = body.channels.length ? await db.select({ id: channels.id }).from(channels).where(and(eq(channels.orgId, orgId), inArray(channels.id, body.channels))) : [];
+  const channelRows = body.channels.length
+    ? await db
+        .select({ id: channels.id })
+        .from(channels)
+        .where(and(eq(channels.orgId, orgId), inArray(channels.id, body.channels)))
+    : [];
   const known = new Set(channelRows.map((c) => c.id));
   body.channels.forEach((id, i) => {
     if (!known.has(id)) (fields[`channels.${i}`] ??= []).push(`unknown channel "${id}"`);
@@ -145,7 +167,11 @@ async function resolveMatchers(db: DbOrTx, orgId: string, body: SilenceBody): Pr
 
 /** In words, for the audit log and the platform event's title: "deployment.failed of web-shop". */
 function describe(view: Pick<SilenceView, "eventTypes" | "products" | "severities" | "title">): string {
-  const parts = [view.eventTypes.join(", ") || "any event", view.products.length ? `of ${view.products.join(", ")}` : "", view.severities.length ? `(${view.severities.join(", ")})` : ""];
+  const parts = [
+    view.eventTypes.join(", ") || "any event",
+    view.products.length ? `of ${view.products.join(", ")}` : "",
+    view.severities.length ? `(${view.severities.join(", ")})` : "",
+  ];
   return [...parts, view.title ? `“${view.title.slice(0, 80)}”` : ""].filter(Boolean).join(" ");
 }
 
@@ -155,7 +181,17 @@ export async function createSilence(db: Db, orgId: string, principal: Principal,
     if (!maySilence(principal, matchers.products)) throw forbidden("Only owners and admins may silence beyond the products they administer");
     const id = newId("sil");
     const startsAt = new Date(body.startsAt ?? now);
-    const row = { id, orgId, matchers, reason: body.reason, startsAt, endsAt: new Date(body.endsAt), createdBy: actor.label, expiredBy: null, createdAt: new Date(now) };
+    const row = {
+      id,
+      orgId,
+      matchers,
+      reason: body.reason,
+      startsAt,
+      endsAt: new Date(body.endsAt),
+      createdBy: actor.label,
+      expiredBy: null,
+      createdAt: new Date(now),
+    };
     await tx.insert(silences).values(row);
     const view = (await views(tx, orgId, [row], now))[0];
     await recordAudit(tx, {
@@ -172,7 +208,11 @@ export async function createSilence(db: Db, orgId: string, principal: Principal,
 /** Ends a silence now (it stays, expired, for the events it kept quiet). */
 export async function expireSilence(db: Db, orgId: string, principal: Principal, actor: Actor, id: string, now = Date.now()): Promise<SilenceView> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(silences).where(and(eq(silences.orgId, orgId), eq(silences.id, id))).limit(1);
+    const [row] = await tx
+      .select()
+      .from(silences)
+      .where(and(eq(silences.orgId, orgId), eq(silences.id, id)))
+      .limit(1);
     if (!row) throw notFound("Silence");
     if (!maySilence(principal, row.matchers.products)) throw forbidden("Only owners and admins may expire a silence beyond the products they administer");
     if (stateAt(row, now) === "expired") throw conflict("The silence has already expired");
@@ -188,7 +228,15 @@ export async function expireSilence(db: Db, orgId: string, principal: Principal,
  * CIPP's snooze: one recurring alert — this event's type, product and title —
  * kept quiet everywhere for `days`.
  */
-export async function snoozeEvent(db: Db, orgId: string, principal: Principal, actor: Actor, eventId: string, body: SnoozeBody, now = Date.now()): Promise<SilenceView> {
+export async function snoozeEvent(
+  db: Db,
+  orgId: string,
+  principal: Principal,
+  actor: Actor,
+  eventId: string,
+  body: SnoozeBody,
+  now = Date.now(),
+): Promise<SilenceView> {
   const [event] = await db
     .select({ type: events.type, title: events.title, productId: events.productId, slug: products.slug })
     .from(events)

@@ -25,7 +25,7 @@ function renderedStrings(message: RenderedMessage): string[] {
 }
 
 function inputEndsWithEllipsis(events: RenderableEvent[]): boolean {
-  const texts = events.flatMap((e) => [e.title, ...Object.entries(e.data).flatMap(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v) ?? ""])]);
+  const texts = events.flatMap((e) => [e.title, ...Object.entries(e.data).flatMap(([k, v]) => [k, typeof v === "string" ? v : (JSON.stringify(v) ?? "")])]);
   return texts.some((t) => t.trimEnd().endsWith(ELLIPSIS));
 }
 

@@ -32,7 +32,9 @@ beforeEach(async () => {
   seed = await seedTestAlertOrg(db);
   scope = { orgId: seed.org.id, product: null };
   ids = {
-    hook: (await addChannel(db, seed.org.id, { type: "webhook", name: "hook", url: "http://127.0.0.1:9/hook", auth: { method: "bearer", token: SECRETS.bearer } })).id,
+    hook: (
+      await addChannel(db, seed.org.id, { type: "webhook", name: "hook", url: "http://127.0.0.1:9/hook", auth: { method: "bearer", token: SECRETS.bearer } })
+    ).id,
     slack: (await addChannel(db, seed.org.id, { type: "slack", name: "slack", url: SECRETS.slack })).id,
     discord: (await addChannel(db, seed.org.id, { type: "discord", name: "discord", url: SECRETS.discord })).id,
     mail: (await addChannel(db, seed.org.id, { type: "email", name: "mail", recipients: "ops@acme.test, @owners" })).id,
@@ -55,7 +57,13 @@ const failure = async (promise: Promise<unknown>) => {
 
 describe("previewTestAlert", () => {
   it("shows per channel exactly the bodies the channel's renderer produces for the chosen sample events", async () => {
-    const body = input({ channels: [ids.hook, ids.slack, ids.mail, ids.inbox], events: [{ type: "deployment.failed", severity: "critical" }, { type: "billing.credits_low", severity: "warning" }] });
+    const body = input({
+      channels: [ids.hook, ids.slack, ids.mail, ids.inbox],
+      events: [
+        { type: "deployment.failed", severity: "critical" },
+        { type: "billing.credits_low", severity: "warning" },
+      ],
+    });
     const preview = await previewTestAlert(db, scope, body);
     expect(preview.events).toEqual([
       { type: "deployment.failed", severity: "critical", title: expect.stringContaining("failed"), product: "blog" },
@@ -83,7 +91,10 @@ describe("previewTestAlert", () => {
     // E-mail: subject and plain text; groups are named, resolved when sent.
     expect(byName.mail.messages[0]).toMatchObject({ kind: "email", to: ["ops@acme.test", "@owners"], subject: "[CRITICAL] 2 events for ACME" });
     expect(byName.mail.warnings.join(" ")).toMatch(/resolved to addresses when the message is sent/);
-    expect(byName.inbox.messages).toEqual([{ kind: "inbox", title: events[0].title }, { kind: "inbox", title: "Credits are running low" }]);
+    expect(byName.inbox.messages).toEqual([
+      { kind: "inbox", title: events[0].title },
+      { kind: "inbox", title: "Credits are running low" },
+    ]);
   });
 
   it("never shows a secret: URLs with credentials masked, auth headers and signature redacted", async () => {
@@ -122,7 +133,9 @@ describe("previewTestAlert", () => {
       { type: "herald.test", severity: "info", title: "Test notification from Herald", product: null },
     ]);
     const custom = await previewTestAlert(db, scope, input({ channels: [ids.hook], custom: { title: "Hello", message: "World", severity: "alert" } }));
-    expect(custom.channels[0].messages[0]).toMatchObject({ body: [{ type: "herald.test", severity: "alert", title: "Hello", data: { message: "World", test: true } }] });
+    expect(custom.channels[0].messages[0]).toMatchObject({
+      body: [{ type: "herald.test", severity: "alert", title: "Hello", data: { message: "World", test: true } }],
+    });
   });
 
   it("refuses unknown event types and channels, naming the field", async () => {
@@ -136,7 +149,10 @@ describe("previewTestAlert", () => {
     await db.update(channels).set({ enabled: false }).where(eq(channels.id, ids.slack));
     await db.update(channels).set({ health: "disabled" }).where(eq(channels.id, ids.discord));
     const e = await failure(previewTestAlert(db, scope, input({ channels: [ids.slack, ids.discord] })));
-    expect(e.fields).toEqual({ "channels.0": ['"slack" is switched off; enable it first'], "channels.1": ['"discord" was disabled after failures; re-enable it first'] });
+    expect(e.fields).toEqual({
+      "channels.0": ['"slack" is switched off; enable it first'],
+      "channels.1": ['"discord" was disabled after failures; re-enable it first'],
+    });
     expect((await previewTestAlert(db, scope, input({ channels: "all" }))).channels.map((c) => c.name)).toEqual(["hook", "inbox", "mail"]);
   });
 });

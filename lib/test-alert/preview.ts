@@ -76,10 +76,14 @@ function webhookHeaders(row: ChannelRow): { headers: PreviewHeader[]; redactions
   const headers: PreviewHeader[] = baseHeaders();
   const redactions: string[] = [];
   const method = (row.settings.authMethod as AuthMethod | undefined) ?? "none";
-  if (method === "bearer" || method === "basic") headers.push({ name: "authorization", value: `${method === "bearer" ? "Bearer" : "Basic"} ${REDACTED}`, redacted: true });
+  if (method === "bearer" || method === "basic")
+    headers.push({ name: "authorization", value: `${method === "bearer" ? "Bearer" : "Basic"} ${REDACTED}`, redacted: true });
   if (method === "apikey") headers.push({ name: String(row.settings.headerName ?? "x-api-key"), value: REDACTED, redacted: true });
   if (method === "headers") {
-    const names = (row.secretHints.headers ?? "").replace(/ \(values hidden\)$/, "").split(", ").filter((n) => n && n !== "no headers");
+    const names = (row.secretHints.headers ?? "")
+      .replace(/ \(values hidden\)$/, "")
+      .split(", ")
+      .filter((n) => n && n !== "no headers");
     for (const name of names) headers.push({ name, value: REDACTED, redacted: true });
   }
   if (method !== "none") redactions.push(`The ${AUTH_LABEL[method]} is sent but not shown.`);
@@ -102,7 +106,8 @@ export function previewChannel(row: ChannelRow, events: RenderableEvent[], sent?
   redactions.push(...http.redactions);
   const signed = row.type === "webhook" && !!row.secretHints.signingSecret;
   const messages = rendered.map((m, i): PreviewMessage => {
-    if (m.kind === "http") return { kind: "http", headers: signed ? [...http.headers, ...signatureHeaders(sent, i, rendered.length)] : http.headers, body: m.body };
+    if (m.kind === "http")
+      return { kind: "http", headers: signed ? [...http.headers, ...signatureHeaders(sent, i, rendered.length)] : http.headers, body: m.body };
     if (m.kind === "email") return { kind: "email", to: m.to, subject: m.subject, text: m.text, html: m.html };
     return { kind: "inbox", title: m.title };
   });

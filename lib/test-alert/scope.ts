@@ -34,7 +34,11 @@ export async function testAlertScope(db: DbOrTx, principal: Principal, orgId: st
 /** Every channel the scope may test, enabled or not, by name. */
 export async function testableChannels(db: DbOrTx, scope: TestScope): Promise<ChannelRow[]> {
   const owner = scope.product ? or(isNull(channels.productId), eq(channels.productId, scope.product.id)) : isNull(channels.productId);
-  return db.select().from(channels).where(and(eq(channels.orgId, scope.orgId), owner)).orderBy(asc(channels.name), asc(channels.id));
+  return db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.orgId, scope.orgId), owner))
+    .orderBy(asc(channels.name), asc(channels.id));
 }
 
 /** Why a channel cannot take a test now (the dispatcher would leave its delivery waiting), or null. */

@@ -64,7 +64,15 @@ describe("sendTestAlert", () => {
     const { results, eventIds } = await send({ channels: [ids.hook, ids.inbox, ids.mail], events: TWO_SAMPLES });
 
     expect(results).toEqual([
-      expect.objectContaining({ channelId: ids.hook, channelName: "hook", state: "delivered", ok: true, status: 200, durationMs: expect.any(Number), eventIds }),
+      expect.objectContaining({
+        channelId: ids.hook,
+        channelName: "hook",
+        state: "delivered",
+        ok: true,
+        status: 200,
+        durationMs: expect.any(Number),
+        eventIds,
+      }),
       expect.objectContaining({ channelId: ids.inbox, channelType: "inbox", state: "delivered", ok: true }),
       expect.objectContaining({ channelId: ids.mail, state: "delivered", ok: true, status: 250, response: expect.stringMatching(/^250/) }),
     ]);
@@ -86,7 +94,11 @@ describe("sendTestAlert", () => {
     // Audited, naming what was tested.
     const audit = await db.select().from(auditEntries).where(eq(auditEntries.action, "test_alert.sent"));
     expect(audit).toHaveLength(1);
-    expect(audit[0].details).toMatchObject({ channels: [ids.hook, ids.inbox, ids.mail], eventTypes: ["deployment.failed", "storage.unhealthy"], writeToLog: false });
+    expect(audit[0].details).toMatchObject({
+      channels: [ids.hook, ids.inbox, ids.mail],
+      eventTypes: ["deployment.failed", "storage.unhealthy"],
+      writeToLog: false,
+    });
   });
 
   it("a failing receiver: the failure with its status and words, one attempt, and the channel's health untouched", async () => {
@@ -139,8 +151,18 @@ describe("sendTestAlert", () => {
     await expect(retryTestAlert(db, scope, actor(), results[0].deliveryId)).rejects.toMatchObject({ status: 404 });
     const shopScope: TestScope = { orgId: seed.org.id, product: { id: seed.shop.id, slug: "shop", name: "Shop" } };
     const blogHook = await addChannel(db, seed.org.id, { type: "webhook", name: "blog-hook", url: receiver.url }, seed.blog.id);
-    const blogTest = await sendTestAlert(db, { orgId: seed.org.id, product: { id: seed.blog.id, slug: "blog", name: "Blog" } }, actor(), testAlertSchema.parse({ channels: [blogHook.id] }));
+    const blogTest = await sendTestAlert(
+      db,
+      { orgId: seed.org.id, product: { id: seed.blog.id, slug: "blog", name: "Blog" } },
+      actor(),
+      testAlertSchema.parse({ channels: [blogHook.id] }),
+    );
     await expect(retryTestAlert(db, shopScope, actor(), blogTest.results[0].deliveryId)).rejects.toMatchObject({ status: 404 });
-    expect(await db.select().from(inboxItems).where(and(eq(inboxItems.orgId, seed.org.id)))).toHaveLength(0);
+    expect(
+      await db
+        .select()
+        .from(inboxItems)
+        .where(and(eq(inboxItems.orgId, seed.org.id))),
+    ).toHaveLength(0);
   });
 });

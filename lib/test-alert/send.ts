@@ -21,7 +21,6 @@ import { resolveTestChannels, type TestScope } from "./scope";
  * retries from the dialog) and no effect on the channel's health.
  */
 
-
 /** `events.source` of test events: the first are in the event log (writeToLog), the second only behind their deliveries. */
 export { DIRECT_TEST_ALERT_SOURCE, TEST_ALERT_SOURCE };
 
@@ -94,7 +93,14 @@ export async function startTestAlert(db: Db, scope: TestScope, actor: Actor, inp
     });
   });
 
-  return { deliveries, eventIds, dispatched: dispatchTestDeliveries(db, deliveries.map((d) => d.deliveryId)) };
+  return {
+    deliveries,
+    eventIds,
+    dispatched: dispatchTestDeliveries(
+      db,
+      deliveries.map((d) => d.deliveryId),
+    ),
+  };
 }
 
 /**
@@ -127,7 +133,13 @@ export async function sendTestAlert(
 ): Promise<{ results: TestAlertResult[]; eventIds: string[] }> {
   const started = await startTestAlert(db, scope, actor, input);
   const deadline = Date.now() + (options.waitMs ?? TEST_ALERT_WAIT_MS);
-  const results = await settle(db, scope.orgId, started.deliveries.map((d) => d.deliveryId), started.dispatched, deadline);
+  const results = await settle(
+    db,
+    scope.orgId,
+    started.deliveries.map((d) => d.deliveryId),
+    started.dispatched,
+    deadline,
+  );
   return { results, eventIds: started.eventIds };
 }
 

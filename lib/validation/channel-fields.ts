@@ -14,7 +14,6 @@ export const required = (what = "text") => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined || issue.input === null ? "is required" : `must be ${what}`),
 });
 
-
 // --- addresses --------------------------------------------------------------
 
 export const emailAddress = z.email();
@@ -24,7 +23,6 @@ export function addressList(value: string | string[]): string[] {
   const items = (Array.isArray(value) ? value : value.split(/[,;\n]/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
   return [...new Set(items)];
 }
-
 
 // --- URLs -------------------------------------------------------------------
 
@@ -54,7 +52,7 @@ export function serviceUrl(check: (url: URL) => string | null) {
 
 export const TEAMS_RETIRED_MESSAGE =
   "is an Office 365 connector URL; Microsoft retired those connectors. Create a Workflows webhook instead: in Teams, " +
-  "open the channel's ⋯ menu → Workflows → \"Post to a channel when a webhook request is received\", and paste the URL it " +
+  'open the channel\'s ⋯ menu → Workflows → "Post to a channel when a webhook request is received", and paste the URL it ' +
   "gives (…logic.azure.com or …api.powerplatform.com)";
 
 /**
@@ -71,7 +69,6 @@ export function chatServiceOf(url: URL): "slack" | "discord" | "office365" | "te
   if (host.endsWith(".logic.azure.com") || host.endsWith(".api.powerplatform.com")) return "teams";
   return null;
 }
-
 
 // --- what every type has ----------------------------------------------------
 
@@ -94,7 +91,9 @@ export const floodSchema = z
       .max(FLOOD_BOUNDS.minutes.max, { error: `must be at most ${FLOOD_BOUNDS.minutes.max} (a day)` }),
   })
   .nullable()
-  .describe("flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off. Default: 30 in 5 min for Slack, Teams, Discord and e-mail; off for webhooks and the inbox");
+  .describe(
+    "flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off. Default: 30 in 5 min for Slack, Teams, Discord and e-mail; off for webhooks and the inbox",
+  );
 
 function isTimeZone(name: string): boolean {
   try {
@@ -122,7 +121,10 @@ export const quietHoursSchema = z
     minSeverity: z.enum(SEVERITIES, { error: () => `must be one of ${SEVERITIES.join(", ")}` }),
   })
   // Compared only once both are times: a wrong start is named once, not also as an end before it.
-  .refine((q) => !CLOCK_TIME.test(q.start) || !CLOCK_TIME.test(q.end) || q.start < q.end, { path: ["end"], error: "must be after the start (working hours within one day)" })
+  .refine((q) => !CLOCK_TIME.test(q.start) || !CLOCK_TIME.test(q.end) || q.start < q.end, {
+    path: ["end"],
+    error: "must be after the start (working hours within one day)",
+  })
   .nullable()
   .describe(
     "quiet hours: outside `start`–`end` (local time in `timezone`) on the working `days` (0 = Sunday), only events of `minSeverity` and above go out at once; the rest wait in one digest sent when working hours begin. null: off (the default)",
@@ -140,7 +142,11 @@ export type MessageTemplate = { title?: string | null; body?: string | null };
 export const templateSchema = z
   .object({
     title: z.string({ error: "must be text" }).max(500, { error: "must be at most 500 characters" }).nullable().optional(),
-    body: z.string({ error: "must be text" }).max(TEMPLATE_MAX_CHARS, { error: `must be at most ${TEMPLATE_MAX_CHARS.toLocaleString("en")} characters` }).nullable().optional(),
+    body: z
+      .string({ error: "must be text" })
+      .max(TEMPLATE_MAX_CHARS, { error: `must be at most ${TEMPLATE_MAX_CHARS.toLocaleString("en")} characters` })
+      .nullable()
+      .optional(),
   })
   .nullable()
   .describe(

@@ -48,15 +48,19 @@ describe("slack, teams, discord URLs", () => {
   });
 
   it("a slack URL with credentials in it is refused", () => {
-    expect(errors({ type: "slack", name: "s", url: "https://u:p@hooks.slack.com/services/T/B/X" }).url).toEqual([
-      "must not carry a user name or password",
-    ]);
+    expect(errors({ type: "slack", name: "s", url: "https://u:p@hooks.slack.com/services/T/B/X" }).url).toEqual(["must not carry a user name or password"]);
   });
 
   it("a teams channel takes Workflows URLs and explains that connectors were retired", () => {
-    expect(errors({ type: "teams", name: "t", url: "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=x" })).toEqual({});
-    expect(errors({ type: "teams", name: "t", url: "https://default1.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc" })).toEqual({});
-    expect(errors({ type: "teams", name: "t", url: "https://acme.webhook.office.com/webhookb2/abc@def/IncomingWebhook/x/y" }).url).toEqual([TEAMS_RETIRED_MESSAGE]);
+    expect(
+      errors({ type: "teams", name: "t", url: "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=x" }),
+    ).toEqual({});
+    expect(
+      errors({ type: "teams", name: "t", url: "https://default1.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc" }),
+    ).toEqual({});
+    expect(errors({ type: "teams", name: "t", url: "https://acme.webhook.office.com/webhookb2/abc@def/IncomingWebhook/x/y" }).url).toEqual([
+      TEAMS_RETIRED_MESSAGE,
+    ]);
     expect(errors({ type: "teams", name: "t", url: "https://outlook.office.com/webhook/abc" }).url?.[0]).toMatch(/retired.*Workflows/);
     expect(errors({ type: "teams", name: "t", url: "https://example.com/workflows/abc" }).url?.[0]).toMatch(/Workflows webhook URL/);
   });
@@ -121,7 +125,9 @@ describe("webhooks", () => {
   it("refuses a signing secret whose key is shorter than 24 or longer than 64 bytes (Standard Webhooks)", () => {
     for (const bytes of [24, 64]) expect(errors({ ...hook, signingSecret: `whsec_${Buffer.alloc(bytes, 7).toString("base64")}` })).toEqual({});
     for (const bytes of [16, 65, 200]) {
-      expect(errors({ ...hook, signingSecret: `whsec_${Buffer.alloc(bytes, 7).toString("base64")}` }).signingSecret).toEqual(["must hold a key of 24 to 64 bytes (Standard Webhooks)"]);
+      expect(errors({ ...hook, signingSecret: `whsec_${Buffer.alloc(bytes, 7).toString("base64")}` }).signingSecret).toEqual([
+        "must hold a key of 24 to 64 bytes (Standard Webhooks)",
+      ]);
     }
   });
 

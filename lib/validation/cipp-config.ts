@@ -12,10 +12,14 @@ import { SEVERITIES, type Severity } from "@/db/schema/values";
 /** "Alert,Error", ["Alert", "Error"] or [{value: "Alert"}, …] → ["Alert", "Error"]. */
 const choices = z
   .union([z.string(), z.array(z.union([z.string(), z.object({ value: z.string() }).loose()]))], { error: "must be a comma-separated string or a list" })
-  .transform((v) => (typeof v === "string" ? v.split(",") : v.map((c) => (typeof c === "string" ? c : c.value))).map((s) => s.trim()).filter((s) => s && s !== "None"));
+  .transform((v) =>
+    (typeof v === "string" ? v.split(",") : v.map((c) => (typeof c === "string" ? c : c.value))).map((s) => s.trim()).filter((s) => s && s !== "None"),
+  );
 
 /** `"Bearer"` or `{value: "Bearer"}`. */
-const choice = z.union([z.string(), z.object({ value: z.string() }).loose()], { error: "must be a string" }).transform((v) => (typeof v === "string" ? v : v.value).trim());
+const choice = z
+  .union([z.string(), z.object({ value: z.string() }).loose()], { error: "must be a string" })
+  .transform((v) => (typeof v === "string" ? v : v.value).trim());
 
 const flag = z.union([z.boolean(), z.enum(["true", "false"])], { error: "must be true or false" }).transform((v) => v === true || v === "true");
 
@@ -35,7 +39,11 @@ export const CIPP_AUTH_TYPES: Record<string, "none" | "bearer" | "basic" | "apik
 };
 
 /** CIPP's logbook severities → Herald's (CIPP writes "Warn" too). */
-export const CIPP_SEVERITIES: Record<string, Severity> = Object.fromEntries([...SEVERITIES.map((s) => [s, s] as const), ["warn", "warning"] as const, ["information", "info"] as const]);
+export const CIPP_SEVERITIES: Record<string, Severity> = Object.fromEntries([
+  ...SEVERITIES.map((s) => [s, s] as const),
+  ["warn", "warning"] as const,
+  ["information", "info"] as const,
+]);
 
 /**
  * CIPP's log types (its "logs to include" values) that Herald has platform events
@@ -56,7 +64,9 @@ export const CIPP_LOG_TYPES: Record<string, readonly string[]> = {
 const KEEP_SECRET = "SentToKeyVault";
 const secret = (max: number) =>
   z
-    .union([z.string().max(max, `must be at most ${max.toLocaleString("en-US")} characters`), z.null(), z.object({ configured: z.boolean() }).loose()], { error: "must be text" })
+    .union([z.string().max(max, `must be at most ${max.toLocaleString("en-US")} characters`), z.null(), z.object({ configured: z.boolean() }).loose()], {
+      error: "must be text",
+    })
     .optional()
     .transform((v) => (v === null || v === undefined || v === "" || v === KEEP_SECRET || typeof v === "object" ? undefined : v));
 
@@ -81,7 +91,9 @@ const CANONICAL = new Map<string, string>(FIELDS.map((f) => [f.toLowerCase(), f]
 
 /** CIPP reads its body through PowerShell, whose property names are case-insensitive (`onepertenant` finds `onePerTenant`): so does Herald. */
 const canonicalKeys = (body: unknown) =>
-  body && typeof body === "object" && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).map(([k, v]) => [CANONICAL.get(k.toLowerCase()) ?? k, v])) : body;
+  body && typeof body === "object" && !Array.isArray(body)
+    ? Object.fromEntries(Object.entries(body).map(([k, v]) => [CANONICAL.get(k.toLowerCase()) ?? k, v]))
+    : body;
 
 const cippFields = z.object({
   email: z.string().max(5000, "must be at most 5,000 characters").optional(),

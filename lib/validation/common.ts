@@ -2,17 +2,11 @@ import { z } from "zod";
 
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export const slugSchema = z
-  .string()
-  .trim()
-  .regex(SLUG_PATTERN, "must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit");
+export const slugSchema = z.string().trim().regex(SLUG_PATTERN, "must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit");
 
 export const emailSchema = z.string().trim().toLowerCase().pipe(z.email("must be a valid e-mail address").max(254));
 
-export const passwordSchema = z
-  .string()
-  .min(12, "must be at least 12 characters")
-  .max(200, "must be at most 200 characters");
+export const passwordSchema = z.string().min(12, "must be at least 12 characters").max(200, "must be at most 200 characters");
 
 export const nameSchema = z
   .string()

@@ -18,7 +18,12 @@ export const deliveryFiltersSchema = z.object({
   product: z.string().trim().min(1).max(63).optional().describe("product slug"),
   from: isoTime.optional().describe("created at or after"),
   to: isoTime.optional().describe("created before"),
-  limit: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(DEFAULT_PAGE_SIZE),
+  limit: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(DEFAULT_PAGE_SIZE),
   cursor: z.string().max(200).optional().describe("the nextCursor of the previous page"),
 });
 export type DeliveryFilters = z.infer<typeof deliveryFiltersSchema>;

@@ -9,7 +9,15 @@ const fieldsOf = (result: { success: boolean; error?: { issues: { path: Property
 
 describe("rule bodies", () => {
   it("only Alert is checked unless severities are given; an immediate rule has no window", () => {
-    expect(ruleSchema.parse(base)).toMatchObject({ severities: ["alert"], mode: "immediate", digestMinutes: null, product: null, products: [], enabled: true, splitByProduct: false });
+    expect(ruleSchema.parse(base)).toMatchObject({
+      severities: ["alert"],
+      mode: "immediate",
+      digestMinutes: null,
+      product: null,
+      products: [],
+      enabled: true,
+      splitByProduct: false,
+    });
     expect(ruleSchema.parse({ ...base, severities: ["alert", "debug", "alert"] }).severities.sort()).toEqual(["alert", "debug"]);
   });
 
@@ -20,7 +28,12 @@ describe("rule bodies", () => {
   });
 
   it("names each wrong field: empty name, no channel, no event type, an unknown severity, a product rule restricted to products", () => {
-    expect(fieldsOf(ruleSchema.safeParse({ name: " ", eventTypes: [], channels: [], severities: ["loud"] }))).toEqual(["channels", "eventTypes", "name", "severities.0"]);
+    expect(fieldsOf(ruleSchema.safeParse({ name: " ", eventTypes: [], channels: [], severities: ["loud"] }))).toEqual([
+      "channels",
+      "eventTypes",
+      "name",
+      "severities.0",
+    ]);
     expect(fieldsOf(ruleSchema.safeParse({ ...base, product: "shop", products: ["api"] }))).toEqual(["products"]);
     expect(fieldsOf(ruleSchema.safeParse({ ...base, mode: "weekly" }))).toEqual(["mode"]);
     expect(ruleSchema.safeParse({ ...base, eventTypes: [] }).error?.issues[0].message).toBe('pick at least one event type, or "all"');

@@ -49,7 +49,12 @@ export const silenceFieldsSchema = z
   })
   .superRefine((s, ctx) => {
     const matchers = s.eventTypes.length + s.products.length + s.severities.length + s.channels.length + s.data.length + (s.title === null ? 0 : 1);
-    if (!matchers) ctx.addIssue({ code: "custom", path: ["eventTypes"], message: "name at least one matcher (event type, product, severity, channel, title or data): a silence of everything must say so" });
+    if (!matchers)
+      ctx.addIssue({
+        code: "custom",
+        path: ["eventTypes"],
+        message: "name at least one matcher (event type, product, severity, channel, title or data): a silence of everything must say so",
+      });
     if ((s.endsAt === undefined) === (s.duration === undefined)) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "give either endsAt or duration" });
   });
 
@@ -59,7 +64,8 @@ export const silenceSchema = silenceFieldsSchema.transform((s, ctx) => {
   const base = starts ?? Date.now();
   const ends = s.endsAt ? Date.parse(s.endsAt) : base + durationMs(s.duration!)!;
   if (ends <= base) ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: "must end after it starts" });
-  if (ends - base > MAX_SILENCE_DAYS * UNIT_MS.d) ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: `may last at most ${MAX_SILENCE_DAYS} days` });
+  if (ends - base > MAX_SILENCE_DAYS * UNIT_MS.d)
+    ctx.addIssue({ code: "custom", path: [s.endsAt ? "endsAt" : "duration"], message: `may last at most ${MAX_SILENCE_DAYS} days` });
   const { duration: _duration, startsAt: _startsAt, endsAt: _endsAt, ...matchers } = s;
   return { ...matchers, startsAt: starts, endsAt: ends };
 });

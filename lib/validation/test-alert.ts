@@ -14,13 +14,10 @@ const channelId = z.string().trim().min(1, "must not be empty").max(100, "must b
 
 export const testAlertSchema = z.object({
   channels: z
-    .union([
-      z.literal("all"),
-      z
-        .array(channelId)
-        .min(1, "pick at least one channel")
-        .max(MAX_TEST_CHANNELS, `must name at most ${MAX_TEST_CHANNELS} channels`),
-    ], { error: 'must be "all" or a list of channel ids' })
+    .union(
+      [z.literal("all"), z.array(channelId).min(1, "pick at least one channel").max(MAX_TEST_CHANNELS, `must name at most ${MAX_TEST_CHANNELS} channels`)],
+      { error: 'must be "all" or a list of channel ids' },
+    )
     .describe('"all" (every enabled channel you may test) or channel ids'),
   events: z
     .array(

@@ -45,10 +45,17 @@ function maxInWindow(times: number[], ms: number) {
 async function drain(db: Db, workers: DeliveryDispatcher[], ids: string[], ceilingMs: number) {
   for (const w of workers) w.start();
   try {
-    await waitFor(async () => {
-      const open = await db.select({ id: deliveries.id }).from(deliveries).where(inArray(deliveries.status, ["queued", "sending"]));
-      return open.length === 0;
-    }, ceilingMs, "every delivery final");
+    await waitFor(
+      async () => {
+        const open = await db
+          .select({ id: deliveries.id })
+          .from(deliveries)
+          .where(inArray(deliveries.status, ["queued", "sending"]));
+        return open.length === 0;
+      },
+      ceilingMs,
+      "every delivery final",
+    );
   } finally {
     for (const w of workers) await w.stop();
   }
@@ -118,7 +125,10 @@ export async function backpressureRun(options: { quick: boolean }): Promise<{ fi
   );
   const { received: _floodReceived, sendsAfterFirstThrottle: floodSends, ...floodFigures } = flood;
   // Sends Herald started during the flood once it had heard the first 429 (by its attempt log).
-  const floodPerSecond = maxInWindow(floodSends.filter((t) => t < floodUntil), 1_000);
+  const floodPerSecond = maxInWindow(
+    floodSends.filter((t) => t < floodUntil),
+    1_000,
+  );
   const retryAfterFlood = { floodSeconds, ...floodFigures, maxRequestsPerSecondDuringFlood: floodPerSecond };
 
   // 2. A receiver limited to 20/s (token bucket of 20), 429 Retry-After: 1 beyond it, and a burst of 500.
@@ -167,7 +177,18 @@ export async function backpressureRun(options: { quick: boolean }): Promise<{ fi
     const channelId = await insertChannel(db, orgId, { type: "slack", secrets: { url: "https://hooks.slack.com/services/T0/B0/bp" } });
     const count = options.quick ? 10 : 20;
     const ids = await queueMany(db, count, { orgId, channelId });
-    const workers = handles.map((h, i) => new DeliveryDispatcher({ db: h, owner: `worker-${i}`, poster: posterThrough(agent), batchSize: 2, concurrency: 1, retrySchedule: SCHEDULE, pollMs: 200 }));
+    const workers = handles.map(
+      (h, i) =>
+        new DeliveryDispatcher({
+          db: h,
+          owner: `worker-${i}`,
+          poster: posterThrough(agent),
+          batchSize: 2,
+          concurrency: 1,
+          retrySchedule: SCHEDULE,
+          pollMs: 200,
+        }),
+    );
     const { sendsAfterFirstThrottle: _slackSends, ...figures } = await drain(db, workers, ids, 120_000);
     const slack = {
       ...figures,
@@ -183,11 +204,13 @@ export async function backpressureRun(options: { quick: boolean }): Promise<{ fi
     for (const [name, f] of Object.entries({ retryAfterFlood, rateLimit20 })) {
       if (f.dead) failures.push(`${name}: ${f.dead} deliveries dead`);
       if (f.lost) failures.push(`${name}: ${f.lost} deliveries never accepted by the receiver`);
-      if (f.attemptsSpent !== f.deliveries) failures.push(`${name}: ${f.attemptsSpent} attempts spent for ${f.deliveries} deliveries (throttles must spend none)`);
+      if (f.attemptsSpent !== f.deliveries)
+        failures.push(`${name}: ${f.attemptsSpent} attempts spent for ${f.deliveries} deliveries (throttles must spend none)`);
       if (f.healthFlaps) failures.push(`${name}: ${f.healthFlaps} integration.unhealthy events`);
     }
     if (floodPerSecond > 3) failures.push(`retryAfterFlood: ${floodPerSecond} requests in one second during the flood (asked: one per second)`);
-    if (rateLimit20.maxRequestsPerSecondAfterOpeningBurst > 2 * RATE * 1.25) failures.push(`rateLimit20: ${rateLimit20.maxRequestsPerSecondAfterOpeningBurst} requests in one second at a 20/s receiver`);
+    if (rateLimit20.maxRequestsPerSecondAfterOpeningBurst > 2 * RATE * 1.25)
+      failures.push(`rateLimit20: ${rateLimit20.maxRequestsPerSecondAfterOpeningBurst} requests in one second at a 20/s receiver`);
     if (slack.maxMessagesIn800ms > 1) failures.push(`slack: ${slack.maxMessagesIn800ms} messages within 0.8 s across 3 workers`);
     if (slack.sentDuringTheRetryAfter4Hold) failures.push(`slack: ${slack.sentDuringTheRetryAfter4Hold} messages during a 4 s Retry-After hold`);
     if (slack.dead || slack.requests !== count + 1) failures.push(`slack: ${slack.dead} dead, ${slack.requests} requests for ${count} messages (+1 throttled)`);

@@ -116,7 +116,10 @@ export async function clusterRun(receiver: Receiver, logDir: string, plan: { kil
       await Promise.all(apis().map((server) => post(server, [key])));
     }
     const steadyDrained = await waitFor(delivered, 60_000);
-    if (!steadyDrained) failures.push(`steady phase: ${[...acked].filter((id) => !receiver.events.has(id)).length} of ${acked.size} acknowledged events not delivered within 60 s`);
+    if (!steadyDrained)
+      failures.push(
+        `steady phase: ${[...acked].filter((id) => !receiver.events.has(id)).length} of ${acked.size} acknowledged events not delivered within 60 s`,
+      );
     await sleep(1_000); // a second send of the same delivery would arrive now
     const sentTwiceWithoutCrash = sentTwice();
     if (sentTwiceWithoutCrash) failures.push(`steady phase: ${sentTwiceWithoutCrash} deliveries sent twice while nothing crashed`);
@@ -183,7 +186,11 @@ export async function clusterRun(receiver: Receiver, logDir: string, plan: { kil
     const check = new pg.Client({ connectionString: databaseUrl });
     await check.connect();
     const storedTwice = Number(
-      (await check.query("SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE idempotency_key IS NOT NULL GROUP BY org_id, idempotency_key HAVING count(*) > 1) d")).rows[0].n,
+      (
+        await check.query(
+          "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE idempotency_key IS NOT NULL GROUP BY org_id, idempotency_key HAVING count(*) > 1) d",
+        )
+      ).rows[0].n,
     );
     await check.end();
     if (storedTwice) failures.push(`${storedTwice} producer ids were stored more than once`);

@@ -2,7 +2,18 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createSandbox, deliveriesOfEvents, ingest, integrityCheck, killServer, startServer, stopServer, withDatabase, type Sandbox, type Server } from "./herald";
+import {
+  createSandbox,
+  deliveriesOfEvents,
+  ingest,
+  integrityCheck,
+  killServer,
+  startServer,
+  stopServer,
+  withDatabase,
+  type Sandbox,
+  type Server,
+} from "./herald";
 import { startSmtp, type Receiver } from "./peers";
 
 /**
@@ -128,15 +139,24 @@ export async function verifyKillRounds(state: KillState, receiver: Receiver, log
   const drainSeconds = Math.round((Date.now() - started) / 100) / 10;
   await stopServer(server);
   const missing = [...state.acked].filter((id) => !receiver.events.has(id));
-  if (!drained) failures.push(`${missing.length} of ${state.acked.size} acknowledged events never reached the receiver (e.g. ${missing.slice(0, 3).join(", ")})`);
+  if (!drained)
+    failures.push(`${missing.length} of ${state.acked.size} acknowledged events never reached the receiver (e.g. ${missing.slice(0, 3).join(", ")})`);
   const deliveries = deliveriesOfEvents(sandbox, [...state.acked]);
   for (const [eventId, list] of deliveries) {
     const webhook = list.filter((d) => d.channelId === sandbox.webhookChannelId);
     if (webhook.length === 0) failures.push(`acknowledged event ${eventId} has no delivery`);
     for (const d of webhook) if (!receiver.deliveries.has(d.id)) failures.push(`delivery ${d.id} (${d.status}) of event ${eventId} never reached the receiver`);
   }
-  const duplicates = withDatabase(sandbox, (sqlite) =>
-    (sqlite.prepare("SELECT count(*) AS n FROM (SELECT idempotency_key FROM events WHERE idempotency_key IS NOT NULL GROUP BY org_id, idempotency_key HAVING count(*) > 1)").get() as { n: number }).n,
+  const duplicates = withDatabase(
+    sandbox,
+    (sqlite) =>
+      (
+        sqlite
+          .prepare(
+            "SELECT count(*) AS n FROM (SELECT idempotency_key FROM events WHERE idempotency_key IS NOT NULL GROUP BY org_id, idempotency_key HAVING count(*) > 1)",
+          )
+          .get() as { n: number }
+      ).n,
   );
   if (duplicates) failures.push(`${duplicates} producer ids were stored more than once`);
   const integrity = integrityCheck(sandbox);
@@ -172,8 +192,14 @@ export async function smtpDownThenUp(smtpPort: number, receiver: Receiver, logDi
     const answer = await ingest(server, sandbox, keys);
     if (answer.status !== 202) failures.push(`ingest answered ${answer.status}`);
     const failedAttempts = () =>
-      withDatabase(sandbox, (sqlite) =>
-        (sqlite.prepare("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ? AND a.outcome = 'retry'").get(sandbox.emailChannelId) as { n: number }).n,
+      withDatabase(
+        sandbox,
+        (sqlite) =>
+          (
+            sqlite
+              .prepare("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ? AND a.outcome = 'retry'")
+              .get(sandbox.emailChannelId) as { n: number }
+          ).n,
       );
     if (!(await waitFor(() => failedAttempts() >= keys.length, 30_000, 250))) failures.push("no failed e-mail attempt was recorded while SMTP was down");
     const whileDown = failedAttempts();
@@ -185,11 +211,17 @@ export async function smtpDownThenUp(smtpPort: number, receiver: Receiver, logDi
     // A mail reaches the SMTP server a moment before the worker records its outcome (written in
     // batches, within 25 ms): the statuses are given a few seconds to catch up, not read once.
     const statusesOf = () =>
-      withDatabase(sandbox, (sqlite) => sqlite.prepare("SELECT status FROM deliveries WHERE channel_id = ?").all(sandbox.emailChannelId) as { status: string }[]);
+      withDatabase(
+        sandbox,
+        (sqlite) => sqlite.prepare("SELECT status FROM deliveries WHERE channel_id = ?").all(sandbox.emailChannelId) as { status: string }[],
+      );
     await waitFor(() => statusesOf().every((s) => s.status === "delivered"), 5_000, 100);
     const statuses = statusesOf();
     if (!statuses.length || statuses.some((s) => s.status !== "delivered")) failures.push(`e-mail deliveries: ${statuses.map((s) => s.status).join(", ")}`);
-    return { figures: { events: keys.length, failedAttemptsWhileDown: whileDown, mailsAfterUp: sink.mails.length, secondsToDeliverAfterUp: seconds }, failures };
+    return {
+      figures: { events: keys.length, failedAttemptsWhileDown: whileDown, mailsAfterUp: sink.mails.length, secondsToDeliverAfterUp: seconds },
+      failures,
+    };
   } finally {
     await stopServer(server);
     await sink?.close();
@@ -244,7 +276,9 @@ export async function fullDisk(receiver: Receiver, logDir: string): Promise<Outc
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mountPoint], { stdio: "pipe" });
   } catch (e) {
     fs.rmSync(mountPoint, { recursive: true, force: true });
-    return { skipped: `cannot mount a tmpfs here (${((e as { stderr?: Buffer }).stderr?.toString() || (e as Error).message).trim()}); the full-disk run needs root and mount rights` };
+    return {
+      skipped: `cannot mount a tmpfs here (${((e as { stderr?: Buffer }).stderr?.toString() || (e as Error).message).trim()}); the full-disk run needs root and mount rights`,
+    };
   }
   const failures: string[] = [];
   let server: Server | undefined;
@@ -296,7 +330,10 @@ export async function fullDisk(receiver: Receiver, logDir: string): Promise<Outc
     if (!(await waitFor(() => [...acked].every((id) => receiver.events.has(id)), 60_000, 250))) {
       failures.push(`${[...acked].filter((id) => !receiver.events.has(id)).length} acknowledged events were not delivered after space returned`);
     }
-    const storageUnhealthy = withDatabase(sandbox, (sqlite) => (sqlite.prepare("SELECT count(*) AS n FROM events WHERE type = 'storage.unhealthy'").get() as { n: number }).n);
+    const storageUnhealthy = withDatabase(
+      sandbox,
+      (sqlite) => (sqlite.prepare("SELECT count(*) AS n FROM events WHERE type = 'storage.unhealthy'").get() as { n: number }).n,
+    );
     await stopServer(server);
     server = undefined;
     const integrity = integrityCheck(sandbox);

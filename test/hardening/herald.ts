@@ -59,10 +59,7 @@ export type Sandbox = {
   emailChannelId?: string;
 };
 
-export async function createSandbox(
-  label: string,
-  options: { hookUrl: string; dataDir?: string; email?: boolean; retrySchedule?: string },
-): Promise<Sandbox> {
+export async function createSandbox(label: string, options: { hookUrl: string; dataDir?: string; email?: boolean; retrySchedule?: string }): Promise<Sandbox> {
   const dataDir = options.dataDir ?? remember(fs.mkdtempSync(path.join(os.tmpdir(), `herald-hardening-${label}-`)));
   const databasePath = path.join(dataDir, "herald.db");
   const db = openSqlite(databasePath);
@@ -83,7 +80,12 @@ export async function createSandbox(
     db,
     org.id,
     SYSTEM_ACTOR,
-    ruleSchema.parse({ name: "Hardening", eventTypes: [EVENT_TYPE], severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [...channelIds, ...(emailChannelId ? [emailChannelId] : [])] }),
+    ruleSchema.parse({
+      name: "Hardening",
+      eventTypes: [EVENT_TYPE],
+      severities: ["debug", "info", "warning", "error", "critical", "alert"],
+      channels: [...channelIds, ...(emailChannelId ? [emailChannelId] : [])],
+    }),
   );
   sqliteOf(db).pragma("wal_checkpoint(TRUNCATE)");
   await closeDb(db);
@@ -165,7 +167,10 @@ export async function signIn(server: Server, sandbox: Sandbox): Promise<string> 
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies.join("; ") },
     body: new URLSearchParams({ csrfToken, email: sandbox.ownerEmail, password: PASSWORD, callbackUrl: `${server.url}/`, json: "true" }),
   });
-  const session = res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.includes("session-token"));
+  const session = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .find((c) => c.includes("session-token"));
   if (!session) throw new Error(`sign-in failed (${res.status})`);
   return [...cookies, session].join("; ");
 }

@@ -136,7 +136,8 @@ async function outageThenReturn(plan: Plan, logDir: string) {
     const recoverySeconds = arrivedAll ? Math.round((lastArrival - back) / 100) / 10 : null;
     const lost = during.filter((id) => !receiver.arrived.has(id)).length;
     if (!arrivedAll) failures.push(`${lost} of ${during.length} events of the outage had not arrived ${ceilingMs / 1000} s after the receiver returned`);
-    else if (recoverySeconds! > 60) failures.push(`the last event of the outage arrived ${recoverySeconds} s after the receiver returned (promise: under a minute)`);
+    else if (recoverySeconds! > 60)
+      failures.push(`the last event of the outage arrived ${recoverySeconds} s after the receiver returned (promise: under a minute)`);
     return { figures: { outageSeconds: plan.outageSeconds, eventsDuringOutage: during.length, recoverySeconds, lost }, failures };
   } finally {
     await stopChild(worker, "SIGTERM", 5000);
@@ -161,12 +162,22 @@ async function killThenRestart(plan: Plan, logDir: string) {
     if (!(await until(() => receiver.state.requests >= Math.min(20, plan.killEvents), 60_000))) throw new Error("the first worker sent nothing within 60 s");
     process.kill(-first.pid!, "SIGKILL");
     await new Promise((resolve) => (first.exitCode !== null || first.signalCode !== null ? resolve(null) : first.once("exit", resolve)));
-    const held = withDatabase(sandbox, (sqlite) => (sqlite.prepare("SELECT id FROM deliveries WHERE status = 'sending'").all() as { id: string }[]).map((r) => r.id));
+    const held = withDatabase(sandbox, (sqlite) =>
+      (sqlite.prepare("SELECT id FROM deliveries WHERE status = 'sending'").all() as { id: string }[]).map((r) => r.id),
+    );
     receiver.state.delayMs = 0;
     const restarted = Date.now();
     second = startWorker(sandbox, path.join(logDir, "recovery-kill-2.log"));
     const delivered = () =>
-      withDatabase(sandbox, (sqlite) => (sqlite.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered' AND id IN (SELECT value FROM json_each(?))").get(JSON.stringify(held)) as { n: number }).n);
+      withDatabase(
+        sandbox,
+        (sqlite) =>
+          (
+            sqlite
+              .prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered' AND id IN (SELECT value FROM json_each(?))")
+              .get(JSON.stringify(held)) as { n: number }
+          ).n,
+      );
     const ceilingMs = 180_000;
     let heldDone = false;
     while (Date.now() - restarted < ceilingMs) {
@@ -181,7 +192,8 @@ async function killThenRestart(plan: Plan, logDir: string) {
     const lost = ids.filter((id) => !receiver.arrived.has(id)).length;
     if (held.length === 0) failures.push("the killed worker held no leases: the scenario did not test anything");
     if (!heldDone) failures.push(`the dead worker's ${held.length} deliveries were not all delivered ${ceilingMs / 1000} s after the restart`);
-    else if (resentSeconds! > 30) failures.push(`the dead worker's deliveries went out ${resentSeconds} s after the restart (the lease is 120 s; promise: at once)`);
+    else if (resentSeconds! > 30)
+      failures.push(`the dead worker's deliveries went out ${resentSeconds} s after the restart (the lease is 120 s; promise: at once)`);
     if (lost) failures.push(`${lost} events never arrived`);
     return { figures: { events: plan.killEvents, heldByTheKilledWorker: held.length, resentSecondsAfterRestart: resentSeconds, lost }, failures };
   } finally {

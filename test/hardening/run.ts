@@ -81,7 +81,10 @@ async function main() {
     // The killed servers' leases expire 2 minutes after their claims: the other runs go first, the check comes last.
     if (only.has("smtp")) await timed("SMTP down, then up", () => smtpDownThenUp(smtpPort, receiver, logDir));
     if (only.has("disk")) await timed("full disk (tmpfs data dir)", () => fullDisk(receiver, logDir));
-    if (only.has("load")) await timed(`load, ${plan.loadSeconds} s per target, backlog ${plan.backlog}`, () => loadRuns({ seconds: plan.loadSeconds, backlog: plan.backlog, receiver, logDir }));
+    if (only.has("load"))
+      await timed(`load, ${plan.loadSeconds} s per target, backlog ${plan.backlog}`, () =>
+        loadRuns({ seconds: plan.loadSeconds, backlog: plan.backlog, receiver, logDir }),
+      );
     if (only.has("cluster")) {
       await timed(`2 API nodes + 3 workers on PostgreSQL: kill -9 × ${plan.clusterKills}, database restarted`, () =>
         clusterRun(receiver, logDir, { kills: plan.clusterKills, eventsPerPhase: plan.clusterEvents }),
@@ -92,9 +95,12 @@ async function main() {
         recoveryRuns({ outageSeconds: plan.outageSeconds, killEvents: plan.killEvents }, logDir),
       );
     }
-    if (only.has("backpressure")) await timed("back-pressure: Retry-After floods, a 20/s receiver, 3 workers on one Slack channel", () => backpressureRun({ quick }));
+    if (only.has("backpressure"))
+      await timed("back-pressure: Retry-After floods, a 20/s receiver, 3 workers on one Slack channel", () => backpressureRun({ quick }));
     if (only.has("slow")) {
-      await timed(`a receiver answering in 10 s: 24 events/s for ${plan.slowSeconds} s, the default 15-s limit`, () => slowReceiverRun({ eventSeconds: plan.slowSeconds }, logDir));
+      await timed(`a receiver answering in 10 s: 24 events/s for ${plan.slowSeconds} s, the default 15-s limit`, () =>
+        slowReceiverRun({ eventSeconds: plan.slowSeconds }, logDir),
+      );
     }
     if (only.has("security")) await timed("security: the attacks of docs/security.md", () => securityAttacks(receiver, logDir));
     if (kill) {
@@ -107,13 +113,29 @@ async function main() {
   }
 
   const totalSeconds = Math.round((Date.now() - started) / 1000);
-  const report = { command: `npm run test:hardening${quick ? " -- --quick" : ""}`, quick, at: new Date().toISOString(), cpus: os.cpus().length, totalSeconds, sections, logDir };
+  const report = {
+    command: `npm run test:hardening${quick ? " -- --quick" : ""}`,
+    quick,
+    at: new Date().toISOString(),
+    cpus: os.cpus().length,
+    totalSeconds,
+    sections,
+    logDir,
+  };
   const out = path.join(repoRoot, "test-results", "hardening.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(report, null, 2));
-  console.log(`\n${JSON.stringify(sections.map(({ name, figures, skipped }) => ({ name, figures, skipped })), null, 2)}`);
+  console.log(
+    `\n${JSON.stringify(
+      sections.map(({ name, figures, skipped }) => ({ name, figures, skipped })),
+      null,
+      2,
+    )}`,
+  );
   const failures = sections.flatMap((s) => s.failures.map((f) => `${s.name}: ${f}`));
-  console.log(`\n${failures.length ? `${failures.length} broken promise(s):\n- ${failures.join("\n- ")}` : "Every promise kept."} ${totalSeconds} s in all; report: ${path.relative(repoRoot, out)}${failures.length ? `; server logs: ${logDir}` : ""}`);
+  console.log(
+    `\n${failures.length ? `${failures.length} broken promise(s):\n- ${failures.join("\n- ")}` : "Every promise kept."} ${totalSeconds} s in all; report: ${path.relative(repoRoot, out)}${failures.length ? `; server logs: ${logDir}` : ""}`,
+  );
   if (!failures.length) for (const dir of [...tempDirs, logDir]) fs.rmSync(dir, { recursive: true, force: true });
   process.exitCode = failures.length ? 1 : 0;
 }

@@ -86,7 +86,11 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
     const ingestedAt = Date.now();
     // Every delivery final in the database (its answer recorded), or the ceiling.
     const ceilingMs = 180_000;
-    const open = () => withDatabase(sandbox, (sqlite) => (sqlite.prepare("SELECT count(*) AS n FROM deliveries WHERE status IN ('queued', 'sending')").get() as { n: number }).n);
+    const open = () =>
+      withDatabase(
+        sandbox,
+        (sqlite) => (sqlite.prepare("SELECT count(*) AS n FROM deliveries WHERE status IN ('queued', 'sending')").get() as { n: number }).n,
+      );
     while (open() > 0 && Date.now() - ingestedAt < ceilingMs) await sleep(500);
     const stillOpen = open();
     const counts = withDatabase(sandbox, (sqlite) => {
@@ -94,7 +98,8 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
       const n = (query: string) => (sqlite.prepare(query).get(sandbox.webhookChannelId) as { n: number | null }).n;
       return {
         attempts: n("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ?") ?? 0,
-        timedOut: n("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ? AND a.error LIKE '%timed out%'") ?? 0,
+        timedOut:
+          n("SELECT count(*) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ? AND a.error LIKE '%timed out%'") ?? 0,
         delivered: n("SELECT count(*) AS n FROM deliveries WHERE channel_id = ? AND status = 'delivered'") ?? 0,
         longestAttemptMs: n("SELECT max(a.duration_ms) AS n FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel_id = ?"),
         health: (sqlite.prepare("SELECT health FROM channels WHERE id = ?").get(sandbox.webhookChannelId) as { health: string }).health,
@@ -123,7 +128,10 @@ export async function slowReceiverRun(options: { eventSeconds: number }, logDir:
       lastAnswerSecondsAfterTheLastEvent: Math.round((receiver.state.lastAnswerAt - ingestedAt) / 100) / 10,
     };
     if (stillOpen) failures.push(`${stillOpen} deliveries still queued or sending ${ceilingMs / 1000} s after the last event`);
-    if (counts.timedOut) failures.push(`${counts.timedOut} attempts recorded as timed out (the receiver answers every request in ${RECEIVER_MS / 1000} s, the limit is ${ATTEMPT_TIMEOUT_MS / 1000} s)`);
+    if (counts.timedOut)
+      failures.push(
+        `${counts.timedOut} attempts recorded as timed out (the receiver answers every request in ${RECEIVER_MS / 1000} s, the limit is ${ATTEMPT_TIMEOUT_MS / 1000} s)`,
+      );
     if (duplicates) failures.push(`${duplicates} requests reached the receiver a second time`);
     if (lost) failures.push(`${lost} events never reached the receiver`);
     if (counts.unhealthyEvents) failures.push(`${counts.unhealthyEvents} integration.unhealthy events: a slow receiver is not a failing one`);

@@ -57,10 +57,9 @@ describe("POST /api/dispatch (HERALD_DISPATCH_TOKEN set)", () => {
 describe("GET /api/metrics with HERALD_DISPATCH_TOKEN set", () => {
   it("needs the token", async () => {
     expect((await call(metricsRoute.GET, { url: "http://127.0.0.1/api/metrics" })).status).toBe(401);
-    const res = await metricsRoute.GET(
-      new Request("http://127.0.0.1/api/metrics", { headers: { authorization: "Bearer dispatch-token-0123456789" } }),
-      { params: Promise.resolve({}) },
-    );
+    const res = await metricsRoute.GET(new Request("http://127.0.0.1/api/metrics", { headers: { authorization: "Bearer dispatch-token-0123456789" } }), {
+      params: Promise.resolve({}),
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("herald_queue_depth");
   });

@@ -31,9 +31,12 @@ async function scrape(): Promise<{ status: number; type: string | null; text: st
 
 describe("without HERALD_DISPATCH_TOKEN", () => {
   it("POST /api/dispatch does not exist (404)", async () => {
-    const res = await dispatchRoute.POST(new Request("http://127.0.0.1/api/dispatch", { method: "POST", headers: { authorization: "Bearer anything-at-all-123" } }), {
-      params: Promise.resolve({}),
-    });
+    const res = await dispatchRoute.POST(
+      new Request("http://127.0.0.1/api/dispatch", { method: "POST", headers: { authorization: "Bearer anything-at-all-123" } }),
+      {
+        params: Promise.resolve({}),
+      },
+    );
     expect(res.status).toBe(404);
   });
 

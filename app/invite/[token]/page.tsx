@@ -14,8 +14,10 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
   const invite = await describeInvite(db(), token);
   if (!invite) {
     return (
-      <AuthCard title="This invite link does not work" subtitle="It is invalid, expired or already used. Ask the owner who invited you for a new link." >
-        <a href="/login" className="text-sm text-indigo-600 underline">Go to sign in</a>
+      <AuthCard title="This invite link does not work" subtitle="It is invalid, expired or already used. Ask the owner who invited you for a new link.">
+        <a href="/login" className="text-sm text-indigo-600 underline">
+          Go to sign in
+        </a>
       </AuthCard>
     );
   }
@@ -54,7 +56,14 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
     );
   }
   return (
-    <AuthCard title={`Join ${invite.orgName}`} subtitle={<>You were invited to <strong>{invite.orgName}</strong> as {invite.role}.</>}>
+    <AuthCard
+      title={`Join ${invite.orgName}`}
+      subtitle={
+        <>
+          You were invited to <strong>{invite.orgName}</strong> as {invite.role}.
+        </>
+      }
+    >
       <JoinOrgButton token={token} orgName={invite.orgName} />
     </AuthCard>
   );

@@ -16,7 +16,13 @@ export const dynamic = "force-dynamic";
  * delivery log, which show every member all of the org's events and
  * deliveries; a product admin sees no more here than there.
  */
-export default async function OrgOverviewPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function OrgOverviewPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ org: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
   const { org } = await params;
   const { range: given } = await searchParams;
   const { org: o, principal } = await authorizePage(org, "org:read");

@@ -22,7 +22,14 @@ export function SetupForm() {
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       <TextField label="Organization name" autoFocus error={errorOf("orgName")} {...register("orgName")} />
       <TextField label="Owner e-mail" type="email" autoComplete="username" error={errorOf("email")} {...register("email")} />
-      <TextField label="Password" type="password" autoComplete="new-password" hint="At least 12 characters." error={errorOf("password")} {...register("password")} />
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        hint="At least 12 characters."
+        error={errorOf("password")}
+        {...register("password")}
+      />
       <TextField label="Confirm password" type="password" autoComplete="new-password" error={errorOf("confirmPassword")} {...register("confirmPassword")} />
       <FormMessage error={formError} />
       <Button type="submit" className="w-full" pending={pending}>

@@ -39,15 +39,21 @@ const channelOut = z.object({
   flood: z
     .object({ limit: z.number().int(), minutes: z.number().int() })
     .nullable()
-    .describe("flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off"),
+    .describe(
+      "flood control: more than `limit` notifications from one product (or the org's own events) within `minutes` become one summary per window; null: off",
+    ),
   quietHours: z
     .object({ timezone: z.string(), days: z.array(z.number().int()), start: z.string(), end: z.string(), minSeverity: z.enum(SEVERITIES) })
     .nullable()
-    .describe("quiet hours: outside start–end (local, in timezone) on the working days (0 = Sunday), events below minSeverity wait for working hours in one digest; null: off"),
+    .describe(
+      "quiet hours: outside start–end (local, in timezone) on the working days (0 = Sunday), events below minSeverity wait for working hours in one digest; null: off",
+    ),
   lastAttempt: z
     .object({
       at: z.string().describe("when it was sent"),
-      outcome: z.enum(ATTEMPT_OUTCOMES).describe("retry: failed, another attempt is scheduled; throttled: the receiver asked to slow down; failed / dead: given up"),
+      outcome: z
+        .enum(ATTEMPT_OUTCOMES)
+        .describe("retry: failed, another attempt is scheduled; throttled: the receiver asked to slow down; failed / dead: given up"),
       durationMs: z.number().int(),
       statusCode: z.number().int().nullable().describe("HTTP status or SMTP reply code; null when no answer came (timeout, refused connection)"),
     })

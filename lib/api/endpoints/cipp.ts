@@ -46,7 +46,10 @@ export const execCippNotificationConfigEndpoint = endpoint({
     webhookAuthType: { label: "Bearer Token", value: "Bearer" },
     webhookAuthToken: "s3cret-token",
     logsToInclude: [{ label: "Deployment failed", value: "deployment.failed" }],
-    Severity: [{ label: "Alert", value: "Alert" }, { label: "Error", value: "Error" }],
+    Severity: [
+      { label: "Alert", value: "Alert" },
+      { label: "Error", value: "Error" },
+    ],
     onePerTenant: true,
     sendtoIntegration: false,
     UseStandardizedSchema: true,

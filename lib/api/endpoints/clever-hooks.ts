@@ -4,7 +4,13 @@ import { cleverEmailhookSchema, cleverWebhookSchema } from "@/lib/validation/cle
 
 // Clever Cloud's hooks API (lib/rules/clever-hooks.ts): clever-tools' calls, with Herald's base URL and an org slug as owner.
 const TAG = "Clever Cloud hooks";
-const base = { id: z.string(), ownerId: z.string().describe("the org's slug"), name: z.string(), scope: z.array(z.string()).describe("product slugs; empty: every product"), events: z.array(z.string()).describe("Herald event types; empty: every event") };
+const base = {
+  id: z.string(),
+  ownerId: z.string().describe("the org's slug"),
+  name: z.string(),
+  scope: z.array(z.string()).describe("product slugs; empty: every product"),
+  events: z.array(z.string()).describe("Herald event types; empty: every event"),
+};
 const webhookOut = z.object({ ...base, urls: z.array(z.object({ format: z.enum(["raw", "slack"]), url: z.string().describe("masked") })) });
 const emailhookOut = z.object({ ...base, notified: z.array(z.object({ type: z.enum(["email", "userid", "organisation"]), target: z.string() })) });
 
@@ -20,7 +26,8 @@ export const listWebhooksEndpoint = endpoint({
 export const createWebhookEndpoint = endpoint({
   method: "POST",
   path: "/api/v2/notifications/webhooks/{org}",
-  summary: "Clever Cloud: add a webhook (`clever webhooks add`): format raw posts Herald's JSON array, slack a Slack message; scope = products, events = Clever Cloud event names or Herald types (empty: all)",
+  summary:
+    "Clever Cloud: add a webhook (`clever webhooks add`): format raw posts Herald's JSON array, slack a Slack message; scope = products, events = Clever Cloud event names or Herald types (empty: all)",
   tag: TAG,
   permission: "org:configure",
   body: cleverWebhookSchema,
@@ -50,7 +57,8 @@ export const listEmailhooksEndpoint = endpoint({
 export const createEmailhookEndpoint = endpoint({
   method: "POST",
   path: "/api/v2/notifications/emailhooks/{org}",
-  summary: "Clever Cloud: add an e-mail hook (`clever notify-email add`): notified email (an address), userid (a member), organisation (owners and admins; the default)",
+  summary:
+    "Clever Cloud: add an e-mail hook (`clever notify-email add`): notified email (an address), userid (a member), organisation (owners and admins; the default)",
   tag: TAG,
   permission: "org:configure",
   body: cleverEmailhookSchema,

@@ -14,8 +14,14 @@ const attemptOut = z.object({
   responseHeaders: z
     .record(z.string(), z.string())
     .optional()
-    .describe("the HTTP answer's headers (connection headers left out), the channel's secrets taken out, at most 1 KB; headers past that are counted under \"…\""),
-  part: z.number().int().optional().describe("of a delivery sent as several POSTs, the 1-based one whose answer this is: its request is request.messages[part - 1]"),
+    .describe(
+      "the HTTP answer's headers (connection headers left out), the channel's secrets taken out, at most 1 KB; headers past that are counted under \"…\"",
+    ),
+  part: z
+    .number()
+    .int()
+    .optional()
+    .describe("of a delivery sent as several POSTs, the 1-based one whose answer this is: its request is request.messages[part - 1]"),
   error: z.string().optional(),
 });
 
@@ -26,7 +32,10 @@ const deliveryOut = z.object({
   channel: z.object({ name: z.string(), type: z.enum(CHANNEL_TYPES) }),
   productId: z.string().nullable(),
   product: z.object({ slug: z.string(), name: z.string() }).nullable().describe("the delivery's product (a single event's when the delivery names none)"),
-  event: z.object({ id: z.string(), type: z.string(), title: z.string() }).nullable().describe("the first event (a digest's earliest); eventIds lists them all"),
+  event: z
+    .object({ id: z.string(), type: z.string(), title: z.string() })
+    .nullable()
+    .describe("the first event (a digest's earliest); eventIds lists them all"),
   eventIds: z.array(z.string()),
   attemptCount: z.number().int().describe("attempts in the current series"),
   nextAttemptAt: z.string().nullable(),
@@ -113,8 +122,7 @@ export const enableChannelEndpoint = endpoint({
 export const dispatchEndpoint = endpoint({
   method: "POST",
   path: "/api/dispatch",
-  summary:
-    "Dispatch what is due now, for a bounded time (for an external scheduler). Authorization: Bearer HERALD_DISPATCH_TOKEN; 404 when that is not set",
+  summary: "Dispatch what is due now, for a bounded time (for an external scheduler). Authorization: Bearer HERALD_DISPATCH_TOKEN; 404 when that is not set",
   tag: "Operations",
   permission: null,
   operatorToken: "required",

@@ -16,4 +16,16 @@ import * as testAlert from "./test-alert";
  * and a test checks that every route file under app/api/v1 is described here.
  * Add each domain's module to the list below.
  */
-export const ALL_ENDPOINTS: Endpoint[] = [...Object.values(accounts), ...Object.values(channels), ...Object.values(cipp), ...Object.values(cleverHooks), ...Object.values(deliveries), ...Object.values(events), ...Object.values(meta), ...Object.values(notifications), ...Object.values(rules), ...Object.values(silences), ...Object.values(testAlert)];
+export const ALL_ENDPOINTS: Endpoint[] = [
+  ...Object.values(accounts),
+  ...Object.values(channels),
+  ...Object.values(cipp),
+  ...Object.values(cleverHooks),
+  ...Object.values(deliveries),
+  ...Object.values(events),
+  ...Object.values(meta),
+  ...Object.values(notifications),
+  ...Object.values(rules),
+  ...Object.values(silences),
+  ...Object.values(testAlert),
+];

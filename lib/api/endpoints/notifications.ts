@@ -40,7 +40,14 @@ export const createNotificationEndpoint = endpoint({
   tag: "Product notifications",
   permission: "org:read",
   body: createNotificationSchema,
-  example: { notification: { type: "slack", webhook_url: "https://hooks.slack.com/services/T000/B000/XXXX", send_all_events: false, selected_events: ["deployment.failed"] } },
+  example: {
+    notification: {
+      type: "slack",
+      webhook_url: "https://hooks.slack.com/services/T000/B000/XXXX",
+      send_all_events: false,
+      selected_events: ["deployment.failed"],
+    },
+  },
   response: z.object({ notification: notificationOut }),
   status: 201,
 });

@@ -98,7 +98,13 @@ export const createRuleEndpoint = endpoint({
   tag: "Rules",
   permission: "org:read",
   body: ruleSchema,
-  example: { name: "Failed deployments", products: ["web-shop"], eventTypes: ["deployment.failed"], severities: ["error", "critical", "alert"], channels: ["ch_…"] },
+  example: {
+    name: "Failed deployments",
+    products: ["web-shop"],
+    eventTypes: ["deployment.failed"],
+    severities: ["error", "critical", "alert"],
+    channels: ["ch_…"],
+  },
   response: z.object({ rule: ruleOut }),
   status: 201,
 });
@@ -227,7 +233,9 @@ const eventTraceOut = z.object({
       quietHours: z.boolean().describe("held for the channel's working hours (quiet hours), while it waits"),
       nextAttemptAt: z.string().nullable(),
       lastError: z.string().nullable(),
-      attempts: z.array(z.object({ at: z.string(), outcome: z.string(), statusCode: z.number().int().nullable(), durationMs: z.number().int(), error: z.string().nullable() })),
+      attempts: z.array(
+        z.object({ at: z.string(), outcome: z.string(), statusCode: z.number().int().nullable(), durationMs: z.number().int(), error: z.string().nullable() }),
+      ),
     }),
   ),
 });

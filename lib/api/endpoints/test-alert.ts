@@ -26,7 +26,6 @@ const resultOut = z.object({
   at: z.string().optional(),
 });
 
-
 const example = {
   channels: ["ch_…"],
   events: [
@@ -51,7 +50,8 @@ export const sendTestAlertEndpoint = endpoint({
 export const previewTestAlertEndpoint = endpoint({
   method: "POST",
   path: "/api/v1/orgs/{org}/test-alert/preview",
-  summary: "Show what each channel would receive for a test alert (the real renderers; secrets redacted; warnings where a receiver limit cut or split a message). Sends nothing",
+  summary:
+    "Show what each channel would receive for a test alert (the real renderers; secrets redacted; warnings where a receiver limit cut or split a message). Sends nothing",
   tag: "Test alerts",
   permission: "product:configure",
   body: testAlertSchema,

@@ -3,9 +3,7 @@ import { channelBase, serviceUrl, templateSchema } from "@/lib/validation/channe
 import { defineChannelType, PEOPLE_FLOOD, secretUrlStorage } from "../definition";
 
 const discordUrlSchema = serviceUrl((url) =>
-  url.protocol !== "https:" ||
-  !["discord.com", "discordapp.com"].includes(url.hostname) ||
-  !/^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(url.pathname)
+  url.protocol !== "https:" || !["discord.com", "discordapp.com"].includes(url.hostname) || !/^\/api(\/v\d+)?\/webhooks\/\d+\/[\w-]+\/?$/.test(url.pathname)
     ? "must be a Discord webhook URL: https://discord.com/api/webhooks/{id}/{token}"
     : null,
 );

@@ -25,7 +25,11 @@ describe("discord rendering", () => {
   it("puts one embed per event, coloured by severity", () => {
     const [message] = renderDiscordMessages([makeEvent({ severity: "info" }), makeEvent({ severity: "critical" }, 2)]);
     expect(message.embeds.map((e) => e.color)).toEqual([SEVERITY_COLOR.info, SEVERITY_COLOR.critical]);
-    expect(message.embeds[0]).toMatchObject({ title: "Deployment 1 failed", url: "https://herald.example/o/acme/events/evt_1", timestamp: "2025-03-01T12:00:00.000Z" });
+    expect(message.embeds[0]).toMatchObject({
+      title: "Deployment 1 failed",
+      url: "https://herald.example/o/acme/events/evt_1",
+      timestamp: "2025-03-01T12:00:00.000Z",
+    });
     expectWithinDiscordLimits(message);
   });
 

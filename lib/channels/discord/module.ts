@@ -41,10 +41,7 @@ export type DiscordMessage = { username: string; embeds: DiscordEmbed[]; allowed
 /** The characters Discord counts towards the 6,000 limit. */
 export function embedChars(embed: DiscordEmbed): number {
   return (
-    embed.title.length +
-    (embed.description?.length ?? 0) +
-    embed.footer.text.length +
-    embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0)
+    embed.title.length + (embed.description?.length ?? 0) + embed.footer.text.length + embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0)
   );
 }
 
@@ -89,9 +86,7 @@ function renderDiscordEmbed(e: RenderableEvent): DiscordEmbed {
 export function renderDiscordMessages(events: RenderableEvent[]): DiscordMessage[] {
   const groups = packGroups(
     events.map(renderDiscordEmbed),
-    (group) =>
-      group.length <= DISCORD_LIMITS.embedsPerMessage &&
-      group.reduce((n, embed) => n + embedChars(embed), 0) <= DISCORD_LIMITS.charsPerMessage,
+    (group) => group.length <= DISCORD_LIMITS.embedsPerMessage && group.reduce((n, embed) => n + embedChars(embed), 0) <= DISCORD_LIMITS.charsPerMessage,
   );
   return groups.map((embeds) => ({ username: "Herald", embeds, allowed_mentions: { parse: [] } }));
 }
@@ -103,7 +98,13 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (shown) => postAll(targetUrl(channel), renderDiscordMessages(shown).map((m) => ({ body: JSON.stringify(m) })), ctx));
+  return withTemplate(channel, events, (shown) =>
+    postAll(
+      targetUrl(channel),
+      renderDiscordMessages(shown).map((m) => ({ body: JSON.stringify(m) })),
+      ctx,
+    ),
+  );
 }
 
 export const discord: ChannelModule = {

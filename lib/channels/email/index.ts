@@ -8,25 +8,21 @@ export const RECIPIENT_GROUPS = ["@owners", "@admins", "@product-admins"] as con
 export const MAX_RECIPIENTS = 50;
 
 /** "a@x.org, b@y.org" or an array: trimmed, lower-cased, de-duplicated, groups allowed. */
-const recipientsSchema = z
-  .union([z.string(), z.array(z.string())], required("addresses separated by commas"))
-  .transform((value, ctx) => {
-    const unique = addressList(value);
-    for (const item of unique) {
-      const ok = item.startsWith("@") ? (RECIPIENT_GROUPS as readonly string[]).includes(item) : emailAddress.safeParse(item).success;
-      if (!ok) {
-        ctx.addIssue({
-          code: "custom",
-          message: item.startsWith("@")
-            ? `"${item}" is not a group; use @owners, @admins or @product-admins`
-            : `"${item}" is not a valid e-mail address`,
-        });
-      }
+const recipientsSchema = z.union([z.string(), z.array(z.string())], required("addresses separated by commas")).transform((value, ctx) => {
+  const unique = addressList(value);
+  for (const item of unique) {
+    const ok = item.startsWith("@") ? (RECIPIENT_GROUPS as readonly string[]).includes(item) : emailAddress.safeParse(item).success;
+    if (!ok) {
+      ctx.addIssue({
+        code: "custom",
+        message: item.startsWith("@") ? `"${item}" is not a group; use @owners, @admins or @product-admins` : `"${item}" is not a valid e-mail address`,
+      });
     }
-    if (unique.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one address or group" });
-    if (unique.length > MAX_RECIPIENTS) ctx.addIssue({ code: "custom", message: `has ${unique.length} recipients; at most ${MAX_RECIPIENTS}` });
-    return unique;
-  });
+  }
+  if (unique.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one address or group" });
+  if (unique.length > MAX_RECIPIENTS) ctx.addIssue({ code: "custom", message: `has ${unique.length} recipients; at most ${MAX_RECIPIENTS}` });
+  return unique;
+});
 
 /** E-mail over the operator's SMTP server (SMTP_URL), to addresses and groups of the org. */
 export const email = defineChannelType({

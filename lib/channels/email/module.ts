@@ -24,7 +24,13 @@ function mailTransport(): Transporter | null {
     globalForMail.heraldMailer?.transport.close();
     // Options go into the URL: nodemailer ignores other options when given a `url`.
     const withOptions = new URL(url);
-    const defaults = { pool: "true", maxConnections: `${SMTP_CONNECTIONS}`, connectionTimeout: `${ATTEMPT_TIMEOUT_MS}`, greetingTimeout: `${ATTEMPT_TIMEOUT_MS}`, socketTimeout: `${ATTEMPT_TIMEOUT_MS}` };
+    const defaults = {
+      pool: "true",
+      maxConnections: `${SMTP_CONNECTIONS}`,
+      connectionTimeout: `${ATTEMPT_TIMEOUT_MS}`,
+      greetingTimeout: `${ATTEMPT_TIMEOUT_MS}`,
+      socketTimeout: `${ATTEMPT_TIMEOUT_MS}`,
+    };
     for (const [key, value] of Object.entries(defaults)) {
       if (!withOptions.searchParams.has(key)) withOptions.searchParams.set(key, value);
     }

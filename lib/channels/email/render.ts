@@ -16,7 +16,7 @@ const oneLine = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").t
 export function emailSubject(events: RenderableEvent[]): string {
   const severity = topSeverity(events).toUpperCase();
   const products = [...new Set(events.map((e) => e.product?.name ?? null))];
-  const where = products.length === 1 && products[0] ? products[0] : events[0]?.org.name ?? "Herald";
+  const where = products.length === 1 && products[0] ? products[0] : (events[0]?.org.name ?? "Herald");
   if (events.length === 1) {
     const e = events[0];
     return truncate(oneLine(`[${severity}] ${e.product ? `${e.product.name}: ` : ""}${e.title}`), SUBJECT_MAX);
@@ -80,7 +80,12 @@ export function emailText(events: RenderableEvent[]): string {
       `[${e.severity.toUpperCase()}] ${oneLine(truncate(e.title, VALUE_MAX))}`,
       `  type: ${e.type} · product: ${productLabel(e)} · time: ${isoTime(e.occurredAt)}`,
     ];
-    if (e.text) lines.push(...truncate(e.text, 20_000).split("\n").map((line) => `  ${line}`));
+    if (e.text)
+      lines.push(
+        ...truncate(e.text, 20_000)
+          .split("\n")
+          .map((line) => `  ${line}`),
+      );
     for (const [k, v] of dataRows(e.data)) lines.push(`  ${oneLine(truncate(k, 200))}: ${truncate(v, VALUE_MAX)}`);
     lines.push(`  ${e.link}`);
     if (e.snoozeLink) lines.push(`  snooze: ${e.snoozeLink}`);

@@ -9,16 +9,14 @@ const MAX_INBOX_MEMBERS = 500;
  * (lower-cased, de-duplicated). Empty means every member of the org; the
  * server checks that each address belongs to a member.
  */
-const inboxMembersSchema = z
-  .union([z.string(), z.array(z.string())], required("e-mail addresses of members"))
-  .transform((value, ctx) => {
-    const unique = addressList(value);
-    for (const item of unique) {
-      if (!emailAddress.safeParse(item).success) ctx.addIssue({ code: "custom", message: `"${item}" is not a valid e-mail address` });
-    }
-    if (unique.length > MAX_INBOX_MEMBERS) ctx.addIssue({ code: "custom", message: `names ${unique.length} members; at most ${MAX_INBOX_MEMBERS}` });
-    return unique;
-  });
+const inboxMembersSchema = z.union([z.string(), z.array(z.string())], required("e-mail addresses of members")).transform((value, ctx) => {
+  const unique = addressList(value);
+  for (const item of unique) {
+    if (!emailAddress.safeParse(item).success) ctx.addIssue({ code: "custom", message: `"${item}" is not a valid e-mail address` });
+  }
+  if (unique.length > MAX_INBOX_MEMBERS) ctx.addIssue({ code: "custom", message: `names ${unique.length} members; at most ${MAX_INBOX_MEMBERS}` });
+  return unique;
+});
 
 /** The console's own inbox: a row per member who may see it, no receiver outside Herald. */
 export const inbox = defineChannelType({

@@ -90,7 +90,12 @@ describe("a Mattermost channel", () => {
     const parse = (url: string) => createChannelSchema.safeParse({ type: "mattermost", name: "mm", url });
     expect(parse(`https://chat.example.com/hooks/${KEY}`).success).toBe(true);
     expect(parse(`http://mm.internal:8065/team-chat/hooks/${KEY}`).success).toBe(true);
-    for (const wrong of ["https://chat.example.com/hooks/short", `ftp://chat.example.com/hooks/${KEY}`, `https://u:p@chat.example.com/hooks/${KEY}`, "not a url"]) {
+    for (const wrong of [
+      "https://chat.example.com/hooks/short",
+      `ftp://chat.example.com/hooks/${KEY}`,
+      `https://u:p@chat.example.com/hooks/${KEY}`,
+      "not a url",
+    ]) {
       const result = parse(wrong);
       expect(result.success, wrong).toBe(false);
       expect(result.error?.issues[0].path).toEqual(["url"]);

@@ -75,7 +75,13 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (messages) => postAll(targetUrl(channel), messages.map((e) => ({ body: JSON.stringify(renderMattermostMessage(e)) })), ctx));
+  return withTemplate(channel, events, (messages) =>
+    postAll(
+      targetUrl(channel),
+      messages.map((e) => ({ body: JSON.stringify(renderMattermostMessage(e)) })),
+      ctx,
+    ),
+  );
 }
 
 export const mattermost: ChannelModule = {

@@ -34,7 +34,16 @@ describe("slack rendering", () => {
   it("carries title, type, severity, product, time, link and the data", () => {
     const message = renderSlackMessage(makeEvent());
     const json = JSON.stringify(message);
-    for (const piece of ["Deployment 1 failed", "deployment.failed", "ERROR", "Shop", "2025-03-01T12:00:00Z", "https://herald.example/o/acme/events/evt_1", "environment", "production"]) {
+    for (const piece of [
+      "Deployment 1 failed",
+      "deployment.failed",
+      "ERROR",
+      "Shop",
+      "2025-03-01T12:00:00Z",
+      "https://herald.example/o/acme/events/evt_1",
+      "environment",
+      "production",
+    ]) {
       expect(json).toContain(piece);
     }
     expect(message.text).toBe("[ERROR] Deployment 1 failed");

@@ -67,7 +67,13 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (shown) => postAll(targetUrl(channel), shown.map((e) => ({ body: JSON.stringify(renderSlackMessage(e)) })), ctx));
+  return withTemplate(channel, events, (shown) =>
+    postAll(
+      targetUrl(channel),
+      shown.map((e) => ({ body: JSON.stringify(renderSlackMessage(e)) })),
+      ctx,
+    ),
+  );
 }
 
 export const slack: ChannelModule = {

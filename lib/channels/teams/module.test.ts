@@ -19,7 +19,16 @@ describe("teams rendering", () => {
     const [message] = renderTeamsMessages([makeEvent()]);
     expectValidCard(message);
     const json = JSON.stringify(message);
-    for (const piece of ["Deployment 1 failed", "deployment.failed", "ERROR", "Shop", "2025-03-01T12:00:00Z", "environment", "production", "[View in Herald](https://herald.example/o/acme/events/evt_1)"]) {
+    for (const piece of [
+      "Deployment 1 failed",
+      "deployment.failed",
+      "ERROR",
+      "Shop",
+      "2025-03-01T12:00:00Z",
+      "environment",
+      "production",
+      "[View in Herald](https://herald.example/o/acme/events/evt_1)",
+    ]) {
       expect(json).toContain(piece);
     }
   });

@@ -98,7 +98,13 @@ function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessa
 const targetUrl = (config: ChannelConfig) => config.secrets.url;
 
 async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (shown) => postAll(targetUrl(channel), renderTeamsMessages(shown).map((m) => ({ body: JSON.stringify(m) })), ctx));
+  return withTemplate(channel, events, (shown) =>
+    postAll(
+      targetUrl(channel),
+      renderTeamsMessages(shown).map((m) => ({ body: JSON.stringify(m) })),
+      ctx,
+    ),
+  );
 }
 
 export const teams: ChannelModule = {

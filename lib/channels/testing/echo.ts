@@ -81,7 +81,7 @@ export function echoBodies(pieces: string[], whole: unknown, separator = "\n"): 
 /** Undoes one layer of JSON string escaping (`\"`, `\\`, `\/`, `\uXXXX`, `\n`). */
 const unJson = (text: string) =>
   text.replace(/\\(u[0-9a-fA-F]{4}|["\\/bfnrt])/g, (_, e: string) =>
-    e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : ({ b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" } as Record<string, string>)[e] ?? e,
+    e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (({ b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" } as Record<string, string>)[e] ?? e),
   );
 const unHtml = (text: string) => text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!);
 const unPercent = (text: string) => text.replace(/(%[0-9a-fA-F]{2})+/g, (run) => safeDecode(run));

@@ -16,13 +16,11 @@ export function makeEvent(overrides: Partial<RenderableEvent> = {}, n = 1): Rend
   };
 }
 
-export const manyEvents = (count: number, overrides: Partial<RenderableEvent> = {}) =>
-  Array.from({ length: count }, (_, i) => makeEvent(overrides, i + 1));
+export const manyEvents = (count: number, overrides: Partial<RenderableEvent> = {}) => Array.from({ length: count }, (_, i) => makeEvent(overrides, i + 1));
 
 /** `count` data fields whose values are `length` characters long. */
 export const wideData = (count: number, length = 20) =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [`field_${i + 1}`, `v${i + 1}`.padEnd(length, "x")]));
 
 /** Hostile text: HTML, markdown links, mentions of everyone. */
-export const HOSTILE =
-  '<script>alert(1)</script> <img src=x onerror=alert(1)> [click](https://evil.example) <!channel> <@U123> @everyone @here **bold** &amp;';
+export const HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](https://evil.example) <!channel> <@U123> @everyone @here **bold** &amp;";

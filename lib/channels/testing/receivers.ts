@@ -92,7 +92,11 @@ export async function startSmtpServer(options: { rejectWith?: { code: number; me
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {
-          mails.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", parsed });
+          mails.push({
+            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+            parsed,
+          });
           callback();
         })
         .catch(callback);

@@ -15,9 +15,14 @@ export async function storedBytes(db: Db): Promise<string> {
     const sqlite = sqliteOf(db);
     const file = sqlite.name;
     sqlite.pragma("wal_checkpoint(TRUNCATE)");
-    return [file, `${file}-wal`].filter(fs.existsSync).map((f) => fs.readFileSync(f).toString("latin1")).join("");
+    return [file, `${file}-wal`]
+      .filter(fs.existsSync)
+      .map((f) => fs.readFileSync(f).toString("latin1"))
+      .join("");
   }
-  const tables = (await rowsOf<{ name: string }>(db, sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).map((r) => r.name);
+  const tables = (await rowsOf<{ name: string }>(db, sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).map(
+    (r) => r.name,
+  );
   const [texts] = await rowsOf<Record<string, string | null>>(
     db,
     sql.raw(`SELECT ${tables.map((t, i) => `(SELECT string_agg(r::text, E'\\n') FROM "${t}" r) AS t${i}`).join(", ")}`),

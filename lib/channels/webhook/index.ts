@@ -26,7 +26,6 @@ const webhookUrlSchema = receiverUrl((url) => {
   return null;
 });
 
-
 const TOKEN_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers Herald sets itself, or that would corrupt the request. */
 const REFUSED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect", "te", "trailer"]);
@@ -97,7 +96,11 @@ const webhookAuthSchema = z.discriminatedUnion(
     z.object({ method: z.literal("bearer"), token: secretValue() }),
     z.object({
       method: z.literal("basic"),
-      username: z.string(required()).min(1, "is required").max(200).regex(/^[^:\r\n]*$/, "must not contain a colon or line break"),
+      username: z
+        .string(required())
+        .min(1, "is required")
+        .max(200)
+        .regex(/^[^:\r\n]*$/, "must not contain a colon or line break"),
       password: z.string(required()).max(1024, "must be at most 1,024 characters").regex(HEADER_VALUE, "must not contain line breaks"),
     }),
     z.object({ method: z.literal("apikey"), headerName: headerNameSchema, headerValue: secretValue() }),
@@ -116,7 +119,6 @@ const signingSecretSchema = z
     return bytes >= 24 && bytes <= 64;
   }, "must hold a key of 24 to 64 bytes (Standard Webhooks)");
 
-
 const webhookSchema = z
   .object({
     type: z.literal("webhook"),
@@ -127,7 +129,10 @@ const webhookSchema = z
     signingSecret: signingSecretSchema.optional(),
     template: templateSchema.optional(),
   })
-  .refine((w) => w.format !== "template" || Boolean(w.template?.body?.trim()), { path: ["template", "body"], error: "is required when the format is template: the JSON body to send" });
+  .refine((w) => w.format !== "template" || Boolean(w.template?.body?.trim()), {
+    path: ["template", "body"],
+    error: "is required when the format is template: the JSON body to send",
+  });
 
 /** A URL stored in plain text that carries a credential (stored so before it was sealed) is read back as a hint. */
 function shownUrl(plain: string): string {

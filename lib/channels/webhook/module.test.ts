@@ -101,7 +101,10 @@ describe("webhook signatures", () => {
       const signingSecret = generateSigningSecret();
       const channel = { type: "webhook" as const, settings: { url: receiver.url(), format: "event" }, secrets: { signingSecret } };
       const events = [makeEvent(), makeEvent({}, 2), makeEvent({}, 3)];
-      const result = await postAll(receiver.url(), webhookMessages(channel, events, { messageId: "dlv_split" }), { messageId: "dlv_split", poster: posterThrough(createGuardedAgent({ allowPrivate: true })) });
+      const result = await postAll(receiver.url(), webhookMessages(channel, events, { messageId: "dlv_split" }), {
+        messageId: "dlv_split",
+        poster: posterThrough(createGuardedAgent({ allowPrivate: true })),
+      });
       expect(result.ok).toBe(true);
       expect(receiver.requests).toHaveLength(3);
       const wh = new Webhook(signingSecret);

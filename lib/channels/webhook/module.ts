@@ -25,7 +25,7 @@ function envelopeHead(events: RenderableEvent[], generatedAt: Date) {
     source: "Herald",
     invoking: types.length === 1 ? types[0] : "multiple",
     title: events.length === 1 ? events[0].title : `${events.length} events, up to ${topSeverity(events)}`,
-    tenant: products.length === 1 && products[0] ? products[0] : events[0]?.org.slug ?? "",
+    tenant: products.length === 1 && products[0] ? products[0] : (events[0]?.org.slug ?? ""),
     generatedAt: generatedAt.toISOString(),
     alertCount: events.length,
   };
@@ -168,7 +168,8 @@ async function send(channel: SendableChannel, events: RenderableEvent[], ctx: Se
     messages = webhookMessages(channel, events, ctx);
   } catch (e) {
     // A template that fails is a failed attempt saying why, not retried: it would fail again.
-    if (e instanceof TemplateError) return { ok: false, durationMs: 0, retryable: false, error: `the message template failed: ${e.message}` } satisfies SendResult;
+    if (e instanceof TemplateError)
+      return { ok: false, durationMs: 0, retryable: false, error: `the message template failed: ${e.message}` } satisfies SendResult;
     throw e;
   }
   const result = await postAll(targetUrl(channel), messages, ctx);

@@ -10,9 +10,12 @@ import { runWorkerCommand } from "@/lib/dispatch/worker-command";
 import { ATTEMPT_TIMEOUT_MS } from "@/lib/dispatch/policy";
 
 const [leaseMs, timeoutMs] = process.argv.slice(2);
-void openDatabase()
-  .then((db) => {
-    setDb(db);
-    return runWorkerCommand({ leaseMs: Number(leaseMs), timeoutMs: timeoutMs ? Number(timeoutMs) : Math.min(ATTEMPT_TIMEOUT_MS, Number(leaseMs) / 3), pollMs: 200 });
+void openDatabase().then((db) => {
+  setDb(db);
+  return runWorkerCommand({
+    leaseMs: Number(leaseMs),
+    timeoutMs: timeoutMs ? Number(timeoutMs) : Math.min(ATTEMPT_TIMEOUT_MS, Number(leaseMs) / 3),
+    pollMs: 200,
   });
+});
 // No process.exit: like `herald worker`, the process ends when the stopped worker leaves nothing running.

@@ -90,7 +90,13 @@ async function run({ server, sandbox }: SecurityContext) {
     const spellings = echo.spellings;
     await api("create rule", "POST", `${org}/rules`, { name: "Echo", eventTypes: [EVENT_TYPE], severities: ["warning"], channels: [channelId] });
     const stamp = Date.now();
-    const events = Array.from({ length: spellings }, (_, i) => ({ id: `echo-${stamp}-${i}`, type: EVENT_TYPE, severity: "warning", title: `Echo ${i}`, data: { i } }));
+    const events = Array.from({ length: spellings }, (_, i) => ({
+      id: `echo-${stamp}-${i}`,
+      type: EVENT_TYPE,
+      severity: "warning",
+      title: `Echo ${i}`,
+      data: { i },
+    }));
     await api("ingest", "POST", "/api/v1/events", events);
     for (let i = 0; i < 3; i++) await api(`test alert ${i + 1}`, "POST", `${org}/test-alert`, { channels: [channelId] });
 
@@ -98,7 +104,9 @@ async function run({ server, sandbox }: SecurityContext) {
     const until = Date.now() + WAIT_MS;
     let attempted = 0;
     while (Date.now() < until) {
-      const log = (await api("delivery log", "GET", `${org}/deliveries?channel=${channelId}&limit=200`)) as { deliveries: { isTest: boolean; attempts: unknown[] }[] };
+      const log = (await api("delivery log", "GET", `${org}/deliveries?channel=${channelId}&limit=200`)) as {
+        deliveries: { isTest: boolean; attempts: unknown[] }[];
+      };
       attempted = log.deliveries.filter((d) => !d.isTest && d.attempts.length > 0).length;
       if (attempted >= spellings) break;
       await new Promise((r) => setTimeout(r, 250));

@@ -71,7 +71,8 @@ export const attacks: SecurityAttack[] = [
         answers.push(answer);
         const used = await acceptInvite(ctx, answer.result?.data?.inviteUrl, ATTACKER_PASSWORD);
         if (used.result?.ok) failures.push(`the outsider set the password of ${target.what} through their own org's invite link`);
-        if (await signInAs(server, target.email, ATTACKER_PASSWORD)) failures.push(`the outsider signed in as ${target.what} with a password of their choosing`);
+        if (await signInAs(server, target.email, ATTACKER_PASSWORD))
+          failures.push(`the outsider signed in as ${target.what} with a password of their choosing`);
       }
       if (!(await signInAs(server, sandbox.ownerEmail, ctx.password))) failures.push("the seeded owner's own password no longer works");
 

@@ -44,7 +44,10 @@ export const attacks: SecurityAttack[] = [
       // next-auth's own sign-in answer names where to go next.
       const csrfRes = await fetch(`${server.url}/api/auth/csrf`);
       const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-      const jar = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const jar = csrfRes.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
       for (const callbackUrl of ["/\\evil.example/x", "https://evil.example/x", "/\t/evil.example/x"]) {
         const res = await fetch(`${server.url}/api/auth/callback/credentials`, {
           method: "POST",

@@ -44,7 +44,11 @@ export const attacks: SecurityAttack[] = [
           const res = await fetch(`${server.url}${page}`, { headers: { cookie }, redirect: "manual" });
           const html = await res.text();
           const policy = res.headers.get("content-security-policy") ?? "";
-          const scriptSrc = policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
+          const scriptSrc =
+            policy
+              .split(";")
+              .map((d) => d.trim())
+              .find((d) => d.startsWith("script-src")) ?? "";
           const nonce = NONCE.exec(scriptSrc)?.[1];
           if (scriptSrc.includes("'unsafe-inline'")) failures.push(`${page}: script-src allows 'unsafe-inline' (${scriptSrc})`);
           if (!nonce) {
@@ -145,7 +149,10 @@ export const attacks: SecurityAttack[] = [
     name: "an https public URL: session cookie Secure, HSTS on every answer",
     async run({ sandbox, password }) {
       const failures: string[] = [];
-      const https = await startServer(sandbox, path.join(sandbox.dataDir, "https-server.log"), { HERALD_PUBLIC_URL: "https://herald.example", HERALD_WORKER: "off" });
+      const https = await startServer(sandbox, path.join(sandbox.dataDir, "https-server.log"), {
+        HERALD_PUBLIC_URL: "https://herald.example",
+        HERALD_WORKER: "off",
+      });
       try {
         for (const p of ["/login", "/api/health", `/api/v1/orgs/${sandbox.org}/products`]) {
           const res = await fetch(`${https.url}${p}`, { redirect: "manual" });
@@ -154,7 +161,10 @@ export const attacks: SecurityAttack[] = [
         }
         const csrfRes = await fetch(`${https.url}/api/auth/csrf`);
         const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-        const jar = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+        const jar = csrfRes.headers
+          .getSetCookie()
+          .map((c) => c.split(";")[0])
+          .join("; ");
         const res = await fetch(`${https.url}/api/auth/callback/credentials`, {
           method: "POST",
           redirect: "manual",

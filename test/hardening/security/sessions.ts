@@ -21,7 +21,10 @@ async function replay(ctx: SecurityContext, cookie: string, when: string): Promi
   const body = (await session.json().catch(() => ({}))) as { user?: { id?: string } };
   if (body.user?.id) failures.push(`${when}: /api/auth/session still answers the signed-out user (and renews the cookie)`);
   // A renewed cookie from that answer must not work either.
-  const renewed = session.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.includes("session-token") && !c.endsWith("="));
+  const renewed = session.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .find((c) => c.includes("session-token") && !c.endsWith("="));
   if (renewed) {
     const again = await getPage(server, `/o/${sandbox.org}/notifications`, renewed);
     if (again.status === 200) failures.push(`${when}: the cookie renewed by /api/auth/session opens the console`);

@@ -28,7 +28,9 @@ export const attacks: SecurityAttack[] = [
       const email = "victim@throttle.test";
       const hash = bcrypt.hashSync(VICTIM_PASSWORD, 11);
       withDatabase(ctx.sandbox, (sqlite) =>
-        sqlite.prepare("INSERT INTO users (id, email, password_hash, session_version, created_at) VALUES (?, ?, ?, 0, ?)").run("usr_throttlevictim0001", email, hash, Date.now()),
+        sqlite
+          .prepare("INSERT INTO users (id, email, password_hash, session_version, created_at) VALUES (?, ?, ?, 0, ?)")
+          .run("usr_throttlevictim0001", email, hash, Date.now()),
       );
       const burst = Array.from({ length: 40 }, (_, i) => signInAs(server, email, `wrong guess ${i}`));
       const right = signInAs(server, email, VICTIM_PASSWORD);
@@ -62,11 +64,19 @@ export const attacks: SecurityAttack[] = [
 async function fetchSignIn({ server }: SecurityContext, email: string, i: number) {
   const csrfRes = await fetch(`${server.url}/api/auth/csrf`);
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const jar = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const jar = csrfRes.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   await fetch(`${server.url}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar, "x-forwarded-for": `203.0.113.${i % 250}`, "x-real-ip": `198.51.100.${i % 250}` },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: jar,
+      "x-forwarded-for": `203.0.113.${i % 250}`,
+      "x-real-ip": `198.51.100.${i % 250}`,
+    },
     body: new URLSearchParams({ csrfToken, email, password: "a wrong password", callbackUrl: `${server.url}/`, json: "true" }),
   });
 }

@@ -33,7 +33,9 @@ const count = async (table: typeof events | typeof deliveries | typeof deliveryE
 /** Makes every insert into delivery_events fail (a failure between an event and its deliveries), or stops doing so. */
 async function injectFailure(on: boolean) {
   if (engineOf(db) === "sqlite") {
-    sqliteOf(db).exec(on ? "CREATE TRIGGER injected_failure BEFORE INSERT ON delivery_events BEGIN SELECT RAISE(ABORT, 'injected'); END;" : "DROP TRIGGER injected_failure");
+    sqliteOf(db).exec(
+      on ? "CREATE TRIGGER injected_failure BEFORE INSERT ON delivery_events BEGIN SELECT RAISE(ABORT, 'injected'); END;" : "DROP TRIGGER injected_failure",
+    );
   } else if (on) {
     await db.execute(sql.raw("CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$"));
     await db.execute(sql.raw("CREATE TRIGGER injected_failure BEFORE INSERT ON delivery_events FOR EACH ROW EXECUTE FUNCTION injected_failure()"));
@@ -87,7 +89,10 @@ describe("POST /api/v1/events", () => {
     ]);
     expect(res.status).toBe(422);
     expect(Object.keys(res.json.error.fields).sort()).toEqual(["1.type", "2.product", "3.product", "4.product"]);
-    const shape = await post([{ type: "log.entry", title: "ok" }, { type: "log.entry", severity: "loud", title: "bad severity" }]);
+    const shape = await post([
+      { type: "log.entry", title: "ok" },
+      { type: "log.entry", severity: "loud", title: "bad severity" },
+    ]);
     expect(shape.json.error.fields).toEqual({ "1.severity": [expect.stringContaining("must be one of")] });
     const single = await post({ type: "log.entry", title: "" });
     expect(Object.keys(single.json.error.fields)).toEqual(["title"]);
@@ -126,7 +131,10 @@ describe("POST /api/v1/events", () => {
   it("a failure between the event and its deliveries leaves nothing stored", async () => {
     await rule([await channel("a")]);
     await injectFailure(true);
-    const res = await post([{ type: "log.entry", title: "one" }, { type: "log.entry", title: "two" }]);
+    const res = await post([
+      { type: "log.entry", title: "one" },
+      { type: "log.entry", title: "two" },
+    ]);
     expect(res.status).toBe(500);
     expect(await count(events)).toBe(0);
     expect(await count(deliveries)).toBe(0);
@@ -149,7 +157,14 @@ describe("POST /api/v1/events", () => {
   it("random JSON never gets a 500 and never stores part of a batch", async () => {
     await rule([await channel("a")]);
     const eventish = fc.record(
-      { id: fc.string(), type: fc.constantFrom("log.entry", "deployment.failed", "billing.credits_low", "x", ""), product: fc.constantFrom("shop", "nope", "", "SHOP"), severity: fc.constantFrom(...SEVERITIES, "loud"), title: fc.string(), data: fc.anything() },
+      {
+        id: fc.string(),
+        type: fc.constantFrom("log.entry", "deployment.failed", "billing.credits_low", "x", ""),
+        product: fc.constantFrom("shop", "nope", "", "SHOP"),
+        severity: fc.constantFrom(...SEVERITIES, "loud"),
+        title: fc.string(),
+        data: fc.anything(),
+      },
       { requiredKeys: [] },
     );
     await fc.assert(

@@ -21,8 +21,22 @@ export function AcceptInviteForm({ token, email }: { token: string; email: strin
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       <input type="hidden" {...form.register("token")} />
-      <TextField label="Password" type="password" autoComplete="new-password" autoFocus hint="At least 12 characters." error={errorOf("password")} {...form.register("password")} />
-      <TextField label="Confirm password" type="password" autoComplete="new-password" error={errorOf("confirmPassword")} {...form.register("confirmPassword")} />
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        autoFocus
+        hint="At least 12 characters."
+        error={errorOf("password")}
+        {...form.register("password")}
+      />
+      <TextField
+        label="Confirm password"
+        type="password"
+        autoComplete="new-password"
+        error={errorOf("confirmPassword")}
+        {...form.register("confirmPassword")}
+      />
       <FormMessage error={formError} />
       <Button type="submit" className="w-full" pending={pending}>
         Set password and sign in

@@ -31,7 +31,15 @@ export function DeliveriesChart({ hours, range, title, summary }: { hours: HourO
       barCategoryGap={range === "7d" ? 0 : "15%"}
     >
       <CartesianGrid vertical={false} stroke="#e2e8f0" />
-      <XAxis dataKey="hour" ticks={ticks} tickFormatter={range === "7d" ? dayLabel : hourLabel} tick={{ fontSize: 11, fill: "#64748b" }} tickLine={false} axisLine={{ stroke: "#cbd5e1" }} minTickGap={4} />
+      <XAxis
+        dataKey="hour"
+        ticks={ticks}
+        tickFormatter={range === "7d" ? dayLabel : hourLabel}
+        tick={{ fontSize: 11, fill: "#64748b" }}
+        tickLine={false}
+        axisLine={{ stroke: "#cbd5e1" }}
+        minTickGap={4}
+      />
       <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} tickLine={false} axisLine={false} width={48} />
       <Tooltip labelFormatter={(label) => fullLabel(String(label))} cursor={{ fill: "#f1f5f9" }} isAnimationActive={false} />
       <Legend wrapperStyle={{ fontSize: 12 }} />

@@ -27,7 +27,10 @@ export function InboxBell({ org, initialUnread }: { org: string; initialUnread: 
         <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
       </svg>
       {unread > 0 && (
-        <span className="absolute -right-1 -top-1 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] font-semibold leading-4 text-white" data-testid="inbox-unread">
+        <span
+          className="absolute -right-1 -top-1 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] font-semibold leading-4 text-white"
+          data-testid="inbox-unread"
+        >
           {unread > 99 ? "99+" : unread}
         </span>
       )}

@@ -23,7 +23,19 @@ function duration(ms: number): string {
   return plural(Math.floor(hours / 24), "day");
 }
 
-function Figure({ label, value, detail, tone = "slate", testId }: { label: string; value: ReactNode; detail?: ReactNode; tone?: "slate" | "green" | "red" | "amber"; testId: string }) {
+function Figure({
+  label,
+  value,
+  detail,
+  tone = "slate",
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  detail?: ReactNode;
+  tone?: "slate" | "green" | "red" | "amber";
+  testId: string;
+}) {
   const tones = { slate: "text-slate-900", green: "text-emerald-700", red: "text-red-700", amber: "text-amber-700" };
   return (
     <div className="rounded-lg border border-slate-200 bg-white px-4 py-3 shadow-sm" data-testid={testId}>
@@ -39,7 +51,13 @@ export function OverviewFigures({ perHour, queue, unwell, now }: { perHour: Deli
   return (
     <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4" aria-label="Figures">
       <Figure testId="figure-delivered" label="Delivered" value={perHour.delivered.toLocaleString("en-US")} detail={RANGE_LABEL[perHour.range]} tone="green" />
-      <Figure testId="figure-failed" label="Failed" value={perHour.failed.toLocaleString("en-US")} detail={RANGE_LABEL[perHour.range]} tone={perHour.failed ? "red" : "slate"} />
+      <Figure
+        testId="figure-failed"
+        label="Failed"
+        value={perHour.failed.toLocaleString("en-US")}
+        detail={RANGE_LABEL[perHour.range]}
+        tone={perHour.failed ? "red" : "slate"}
+      />
       <Figure
         testId="figure-queue"
         label="In the queue"
@@ -47,7 +65,13 @@ export function OverviewFigures({ perHour, queue, unwell, now }: { perHour: Deli
         detail={queue.oldestDueAt ? `oldest due ${duration(now - Date.parse(queue.oldestDueAt))} ago` : `${queue.due.toLocaleString("en-US")} due now`}
         tone={queue.due ? "amber" : "slate"}
       />
-      <Figure testId="figure-unwell" label="Channels needing attention" value={unwell} detail={unwell ? "failing, disabled or throttled" : "all healthy"} tone={unwell ? "red" : "slate"} />
+      <Figure
+        testId="figure-unwell"
+        label="Channels needing attention"
+        value={unwell}
+        detail={unwell ? "failing, disabled or throttled" : "all healthy"}
+        tone={unwell ? "red" : "slate"}
+      />
     </dl>
   );
 }
@@ -140,7 +164,9 @@ export function QueueCard({ org, queue, now }: { org: string; queue: QueueDepth;
         ))}
         <div className="flex items-baseline justify-between gap-3 border-t border-slate-100 pt-2">
           <dt>Oldest due</dt>
-          <dd className="text-right text-xs text-slate-600">{queue.oldestDueAt ? `${utc(queue.oldestDueAt)} (${duration(now - Date.parse(queue.oldestDueAt))} ago)` : "nothing is due"}</dd>
+          <dd className="text-right text-xs text-slate-600">
+            {queue.oldestDueAt ? `${utc(queue.oldestDueAt)} (${duration(now - Date.parse(queue.oldestDueAt))} ago)` : "nothing is due"}
+          </dd>
         </div>
       </dl>
       <Link className="mt-3 inline-block text-sm text-indigo-700 hover:underline" href={`/o/${org}/deliveries?status=queued`}>
@@ -163,7 +189,10 @@ export function UnwellChannelsCard({ org, channels, now }: { org: string; channe
             <li key={c.id} className="py-2 first:pt-0 last:pb-0" data-unwell-channel={c.name}>
               <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
                 <Badge tone={HEALTH_TONE[c.health]}>{c.health}</Badge>
-                <Link className="font-medium text-indigo-700 hover:underline" href={c.product ? `/o/${org}/products/${c.product.slug}` : `/o/${org}/notifications#channel-${c.id}`}>
+                <Link
+                  className="font-medium text-indigo-700 hover:underline"
+                  href={c.product ? `/o/${org}/products/${c.product.slug}` : `/o/${org}/notifications#channel-${c.id}`}
+                >
                   {c.name}
                 </Link>
                 <span className="text-xs text-slate-500">
@@ -192,7 +221,14 @@ export function UnwellChannelsCard({ org, channels, now }: { org: string; channe
 
 export function LatestEventsCard({ org, events }: { org: string; events: EventSummary[] }) {
   return (
-    <Card title="Latest events" actions={<Link className="shrink-0 text-sm text-indigo-700 hover:underline" href={`/o/${org}/events`}>All events →</Link>}>
+    <Card
+      title="Latest events"
+      actions={
+        <Link className="shrink-0 text-sm text-indigo-700 hover:underline" href={`/o/${org}/events`}>
+          All events →
+        </Link>
+      }
+    >
       {events.length === 0 ? (
         <EmptyState>No events yet. Producers post them with POST /api/v1/events.</EmptyState>
       ) : (
@@ -200,7 +236,10 @@ export function LatestEventsCard({ org, events }: { org: string; events: EventSu
           {events.map((e) => (
             <li key={e.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 first:pt-0 last:pb-0" data-event={e.id}>
               <SeverityBadge severity={e.severity} />
-              <Link className="min-w-0 max-w-full flex-1 truncate font-medium text-indigo-700 hover:underline max-sm:basis-3/4" href={`/o/${org}/events/${e.id}`}>
+              <Link
+                className="min-w-0 max-w-full flex-1 truncate font-medium text-indigo-700 hover:underline max-sm:basis-3/4"
+                href={`/o/${org}/events/${e.id}`}
+              >
                 {e.title}
               </Link>
               <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-500 max-sm:w-full">
@@ -220,7 +259,11 @@ export function LatestEventsCard({ org, events }: { org: string; events: EventSu
 /** A new org (nothing delivered yet): what to do first. */
 export function GettingStarted({ org, canConfigure }: { org: string; canConfigure: boolean }) {
   return (
-    <section aria-labelledby="getting-started" className="rounded-lg border border-dashed border-indigo-300 bg-indigo-50/50 px-5 py-4" data-testid="overview-empty">
+    <section
+      aria-labelledby="getting-started"
+      className="rounded-lg border border-dashed border-indigo-300 bg-indigo-50/50 px-5 py-4"
+      data-testid="overview-empty"
+    >
       <h2 id="getting-started" className="text-base font-semibold">
         No deliveries yet
       </h2>

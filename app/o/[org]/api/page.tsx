@@ -37,8 +37,10 @@ export default async function ApiReferencePage({ params }: { params: Promise<{ o
         <Card title="Using the API">
           <div className="space-y-3 text-sm text-slate-700">
             <p>
-              Send an API token of this organization as <code className="text-xs">Authorization: Bearer &lt;token&gt;</code>
-              {" "}(create one under <Link href={`/o/${org}/tokens`} className="text-indigo-700 hover:underline">API tokens</Link>
+              Send an API token of this organization as <code className="text-xs">Authorization: Bearer &lt;token&gt;</code> (create one under{" "}
+              <Link href={`/o/${org}/tokens`} className="text-indigo-700 hover:underline">
+                API tokens
+              </Link>
               , if you are an owner or admin). Bodies are JSON; ids are strings; times are ISO 8601 UTC.
             </p>
             <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-xs">

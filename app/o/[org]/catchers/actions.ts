@@ -30,7 +30,8 @@ export const setCatcherChannelAction = validatedAction(withOrg(setCatcherChannel
 export const sendCatcherTestAction = validatedAction(withOrg(catcherIdSchema), async ({ org, catcherId }) => {
   const { org: o } = await authorize(org, "org:configure");
   const catcher = await getCatcher(db(), o.id, catcherId);
-  if (!catcher.channelId) throw new AppError("validation_failed", "Choose the webhook channel to send the test through first", { channelId: ["is required to send a test"] });
+  if (!catcher.channelId)
+    throw new AppError("validation_failed", "Choose the webhook channel to send the test through first", { channelId: ["is required to send a test"] });
   const result = await sendChannelTest(db(), o.id, catcher.channelId);
   revalidatePath(`/o/${org}/catchers/${catcherId}`);
   return result;

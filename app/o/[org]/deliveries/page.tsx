@@ -49,7 +49,12 @@ export default async function DeliveriesPage({ params, searchParams }: { params:
         <Card>
           <form className="grid grid-cols-1 items-end gap-3 sm:grid-cols-2 md:grid-cols-4" role="search" aria-label="Filter deliveries">
             <FilterSelect label="Status" name="status" value={filters.status} options={DELIVERY_STATUSES} />
-            <FilterSelect label="Channel" name="channel" value={filters.channel} options={channelOptions.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))} />
+            <FilterSelect
+              label="Channel"
+              name="channel"
+              value={filters.channel}
+              options={channelOptions.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))}
+            />
             <FilterInput label="Event id" name="event" value={filters.event} placeholder="evt_…" />
             <FilterInput label="Product (slug)" name="product" value={filters.product} placeholder="shop" />
             <FilterInput label="From (UTC, ISO)" name="from" value={filters.from} placeholder="2026-01-31T00:00:00Z" />

@@ -49,7 +49,11 @@ export default async function InboxPage({ params, searchParams }: { params: Prom
           <ul className="divide-y divide-slate-100" aria-label="Notifications">
             {items.map((item) => (
               <li key={item.id} className={`flex items-start gap-3 py-3 ${item.readAt ? "opacity-70" : ""}`} data-unread={!item.readAt || undefined}>
-                <span className={`mt-1.5 size-2 shrink-0 rounded-full ${item.readAt ? "bg-transparent" : "bg-indigo-600"}`} role="img" aria-label={item.readAt ? "read" : "unread"} />
+                <span
+                  className={`mt-1.5 size-2 shrink-0 rounded-full ${item.readAt ? "bg-transparent" : "bg-indigo-600"}`}
+                  role="img"
+                  aria-label={item.readAt ? "read" : "unread"}
+                />
                 <div className="min-w-0 flex-1">
                   <Link href={`/o/${org}/events/${item.eventId}`} className="font-medium text-slate-900 hover:underline">
                     {item.title}

@@ -19,7 +19,14 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
   return (
     <>
       <PageHeader title="Organization settings" />
-      <Card title="Organization" description={<>Slug <code>{o.slug}</code> (used in URLs and the API; it does not change).</>}>
+      <Card
+        title="Organization"
+        description={
+          <>
+            Slug <code>{o.slug}</code> (used in URLs and the API; it does not change).
+          </>
+        }
+      >
         {can(principal, "org:manage") ? <RenameOrgForm org={org} name={o.name} /> : <p className="text-sm">{o.name}</p>}
       </Card>
       <RetentionCard org={org} orgId={o.id} canManage={can(principal, "org:manage")} />
@@ -42,10 +49,10 @@ async function RetentionCard({ org, orgId, canManage }: { org: string; orgId: st
       title="Data retention"
       description={
         <>
-          Finished deliveries, their attempts, inbox notifications and the events nothing else needs are deleted after{" "}
-          <strong>{effective} days</strong>; deliveries still waiting or being sent, and their events, are never deleted. This instance keeps them{" "}
-          {instanceDays} days (<code>HERALD_RETENTION_DAYS</code>); an owner may keep this organization&apos;s for less. The audit log is kept{" "}
-          {env().HERALD_AUDIT_RETENTION_DAYS} days.
+          Finished deliveries, their attempts, inbox notifications and the events nothing else needs are deleted after <strong>{effective} days</strong>;
+          deliveries still waiting or being sent, and their events, are never deleted. This instance keeps them {instanceDays} days (
+          <code>HERALD_RETENTION_DAYS</code>); an owner may keep this organization&apos;s for less. The audit log is kept {env().HERALD_AUDIT_RETENTION_DAYS}{" "}
+          days.
         </>
       }
     >

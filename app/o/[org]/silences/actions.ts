@@ -35,9 +35,12 @@ export const expireSilenceAction = validatedAction(orgField.extend({ id: z.strin
   refresh(org);
 });
 
-export const snoozeEventAction = validatedAction(snoozeSchema.extend({ org: orgField.shape.org, eventId: z.string().min(1).max(100) }), async ({ org, eventId, ...body }) => {
-  const { principal, org: o } = await authorize(org, "org:read");
-  const silence = await snoozeEvent(db(), o.id, principal, actorOf(principal), eventId, body);
-  refresh(org);
-  return { id: silence.id, endsAt: silence.endsAt };
-});
+export const snoozeEventAction = validatedAction(
+  snoozeSchema.extend({ org: orgField.shape.org, eventId: z.string().min(1).max(100) }),
+  async ({ org, eventId, ...body }) => {
+    const { principal, org: o } = await authorize(org, "org:read");
+    const silence = await snoozeEvent(db(), o.id, principal, actorOf(principal), eventId, body);
+    refresh(org);
+    return { id: silence.id, endsAt: silence.endsAt };
+  },
+);

@@ -19,7 +19,12 @@ const utc = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 function fromNow(iso: string, now: number): string {
   const ms = Date.parse(iso) - now;
   const abs = Math.abs(ms);
-  const text = abs < 3_600_000 ? `${Math.max(1, Math.round(abs / 60_000))} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} d`;
+  const text =
+    abs < 3_600_000
+      ? `${Math.max(1, Math.round(abs / 60_000))} min`
+      : abs < 86_400_000
+        ? `${Math.round(abs / 3_600_000)} h`
+        : `${Math.round(abs / 86_400_000)} d`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
@@ -46,7 +51,11 @@ export default async function SilencesPage({ params }: { params: Promise<{ org: 
   const channels = await listChannels(database, o.id);
   const channelName = new Map(channels.map((c) => [c.id, c.name]));
   const mayCreate = configures || ownProducts.length > 0;
-  const mayExpire = (s: SilenceView) => maySilence(principal, s.products.map((slug) => productIdOf.get(slug) ?? ""));
+  const mayExpire = (s: SilenceView) =>
+    maySilence(
+      principal,
+      s.products.map((slug) => productIdOf.get(slug) ?? ""),
+    );
   const soon = new Set(expiringSoon(silences, now).map((s) => s.id));
 
   const matcherParts = (s: SilenceView) =>
@@ -71,7 +80,11 @@ export default async function SilencesPage({ params }: { params: Promise<{ org: 
                 <p className="font-medium">{s.reason}</p>
                 <p className="text-sm text-slate-700">{matcherParts(s).join(" · ")}</p>
                 <p className="text-xs text-slate-500">
-                  {s.state === "pending" ? `Starts ${utc(s.startsAt)} (${fromNow(s.startsAt, now)}), ends ${utc(s.endsAt)}` : s.state === "active" ? `Ends ${utc(s.endsAt)} (${fromNow(s.endsAt, now)})` : `Ended ${utc(s.endsAt)}${s.expiredBy ? `, expired by ${s.expiredBy}` : ""}`}
+                  {s.state === "pending"
+                    ? `Starts ${utc(s.startsAt)} (${fromNow(s.startsAt, now)}), ends ${utc(s.endsAt)}`
+                    : s.state === "active"
+                      ? `Ends ${utc(s.endsAt)} (${fromNow(s.endsAt, now)})`
+                      : `Ended ${utc(s.endsAt)}${s.expiredBy ? `, expired by ${s.expiredBy}` : ""}`}
                   {` · by ${s.createdBy} · silenced ${s.silencedEvents} event${s.silencedEvents === 1 ? "" : "s"}`}
                 </p>
               </div>
@@ -104,9 +117,21 @@ export default async function SilencesPage({ params }: { params: Promise<{ org: 
         }
       />
       <div className="space-y-6">
-        {section("Active", silences.filter((s) => s.state === "active"), "Nothing is silenced: every notification goes out.")}
-        {section("Scheduled", silences.filter((s) => s.state === "pending"), "No silence is scheduled.")}
-        {section("Expired in the last 30 days", silences.filter((s) => s.state === "expired"), "None.")}
+        {section(
+          "Active",
+          silences.filter((s) => s.state === "active"),
+          "Nothing is silenced: every notification goes out.",
+        )}
+        {section(
+          "Scheduled",
+          silences.filter((s) => s.state === "pending"),
+          "No silence is scheduled.",
+        )}
+        {section(
+          "Expired in the last 30 days",
+          silences.filter((s) => s.state === "expired"),
+          "None.",
+        )}
       </div>
     </>
   );

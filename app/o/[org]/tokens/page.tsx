@@ -19,7 +19,10 @@ export default async function TokensPage({ params }: { params: Promise<{ org: st
   }));
   return (
     <>
-      <PageHeader title="API tokens" description="Producers post events and scripts call the API with these. A token is shown once; Herald keeps only its hash." />
+      <PageHeader
+        title="API tokens"
+        description="Producers post events and scripts call the API with these. A token is shown once; Herald keeps only its hash."
+      />
       <TokensPanel org={org} tokens={tokens} />
     </>
   );

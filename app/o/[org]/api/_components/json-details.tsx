@@ -2,9 +2,7 @@
 export function JsonDetails({ label, value, open = false }: { label: string; value: unknown; open?: boolean }) {
   return (
     <details className="group rounded-md border border-slate-200" open={open}>
-      <summary className="cursor-pointer select-none px-3 py-1.5 text-xs font-medium text-slate-600 hover:bg-slate-50">
-        {label}
-      </summary>
+      <summary className="cursor-pointer select-none px-3 py-1.5 text-xs font-medium text-slate-600 hover:bg-slate-50">{label}</summary>
       <pre className="max-h-96 overflow-auto border-t border-slate-200 bg-slate-50 px-3 py-2 text-xs leading-relaxed text-slate-800">
         {JSON.stringify(value, null, 2)}
       </pre>
@@ -25,11 +23,8 @@ export function typeLabel(schema: Record<string, unknown>): string {
 
 /** Objects told apart by one constant field read as `object (method: "none" | "bearer")`, not `object | object`. */
 function variantsLabel(variants: Record<string, unknown>[]): string {
-  const constants = variants.map((v) =>
-    Object.entries((v.properties ?? {}) as Record<string, Record<string, unknown>>).find(([, p]) => "const" in p),
-  );
+  const constants = variants.map((v) => Object.entries((v.properties ?? {}) as Record<string, Record<string, unknown>>).find(([, p]) => "const" in p));
   const key = constants[0]?.[0];
-  if (key && constants.every((c) => c?.[0] === key))
-    return `object (${key}: ${constants.map((c) => JSON.stringify(c![1].const)).join(" | ")})`;
+  if (key && constants.every((c) => c?.[0] === key)) return `object (${key}: ${constants.map((c) => JSON.stringify(c![1].const)).join(" | ")})`;
   return variants.map(typeLabel).join(" | ");
 }

@@ -47,9 +47,7 @@ export function OperationCard(props: Props) {
   const body = operation.requestBody?.content["application/json"];
   const responses = Object.entries(operation.responses);
   const successes = responses.filter(([, r]) => !("$ref" in r)) as [string, OpenApiResponse][];
-  const failures = responses.flatMap(([status, r]) =>
-    "$ref" in r ? [{ status, code: codeByResponseName.get(r.$ref.split("/").pop()!) ?? "error" }] : [],
-  );
+  const failures = responses.flatMap(([status, r]) => ("$ref" in r ? [{ status, code: codeByResponseName.get(r.$ref.split("/").pop()!) ?? "error" }] : []));
 
   return (
     <article id={operation.operationId} className="scroll-mt-6 space-y-3 border-t border-slate-100 py-5 first:border-t-0 first:pt-0">
@@ -87,7 +85,12 @@ export function OperationCard(props: Props) {
               <tr key={`${p.in}:${p.name}`} className="border-t border-slate-100 align-top">
                 <td className="py-1 pr-3 font-mono">
                   {p.name}
-                  {p.required && <span className="text-red-600" title="required"> *</span>}
+                  {p.required && (
+                    <span className="text-red-600" title="required">
+                      {" "}
+                      *
+                    </span>
+                  )}
                 </td>
                 <td className="py-1 pr-3 text-slate-500">{p.in}</td>
                 <td className="py-1 pr-3 font-mono text-slate-600">{typeLabel(p.schema)}</td>

@@ -34,7 +34,12 @@ export function SchemaFields({ schema }: { schema: Schema }) {
               <tr key={name} className="border-t border-slate-100 align-top">
                 <td className="w-1/4 py-1 pr-3 font-mono">
                   {name}
-                  {group.required.includes(name) && <span className="text-red-600" title="required"> *</span>}
+                  {group.required.includes(name) && (
+                    <span className="text-red-600" title="required">
+                      {" "}
+                      *
+                    </span>
+                  )}
                 </td>
                 <td className="w-1/4 break-all py-1 pr-3 font-mono text-slate-600">{typeLabel(field)}</td>
                 <td className="py-1 text-slate-600">

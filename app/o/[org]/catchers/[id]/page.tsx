@@ -53,13 +53,19 @@ export default async function CatcherPage({ params }: { params: Promise<{ org: s
         title={catcher.name}
         description={
           <>
-            Request catcher · <Link href={`/o/${org}/catchers`} className="text-indigo-700 hover:underline">all catchers</Link> · expires{" "}
-            {new Date(catcher.expiresAt).toLocaleString()}
+            Request catcher ·{" "}
+            <Link href={`/o/${org}/catchers`} className="text-indigo-700 hover:underline">
+              all catchers
+            </Link>{" "}
+            · expires {new Date(catcher.expiresAt).toLocaleString()}
           </>
         }
       />
       <div className="space-y-6">
-        <Card title="Address" description="Point a webhook channel here, or POST anything to it. Anyone with this URL can post to it; only your org's admins see what arrives.">
+        <Card
+          title="Address"
+          description="Point a webhook channel here, or POST anything to it. Anyone with this URL can post to it; only your org's admins see what arrives."
+        >
           <code data-testid="catcher-url" className="block break-all rounded bg-slate-50 p-2 font-mono text-xs">
             {catcher.url}
           </code>

@@ -53,7 +53,16 @@ export default async function DeliveryPage({ params }: { params: Promise<{ org: 
         {d.channel.name} <span className="text-xs text-slate-500">({d.channel.type})</span>
       </span>,
     ],
-    ["Target", request.target ? <code key="target" className="break-all text-xs">{request.target}</code> : "—"],
+    [
+      "Target",
+      request.target ? (
+        <code key="target" className="break-all text-xs">
+          {request.target}
+        </code>
+      ) : (
+        "—"
+      ),
+    ],
     [
       d.eventIds.length === 1 ? "Event" : `Events (${d.eventIds.length})`,
       d.event ? (
@@ -72,7 +81,13 @@ export default async function DeliveryPage({ params }: { params: Promise<{ org: 
     ["Created", utc(d.createdAt)],
     [d.status === "queued" ? "Next attempt" : "Delivered", utc(d.status === "queued" ? d.nextAttemptAt : d.deliveredAt)],
   ];
-  if (d.lastError) fields.push(["Last error", <span key="err" className="text-red-700">{d.lastError}</span>]);
+  if (d.lastError)
+    fields.push([
+      "Last error",
+      <span key="err" className="text-red-700">
+        {d.lastError}
+      </span>,
+    ]);
 
   return (
     <>
@@ -124,7 +139,11 @@ function AttemptDetail({ attempt: a, request, open }: { attempt: AttemptView; re
         <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome}</Badge>
         <span>{a.status ?? "no answer"}</span>
         <span className="text-xs text-slate-500">{a.durationMs} ms</span>
-        {a.part !== undefined && <span className="text-xs text-slate-500">message {a.part} of {count}</span>}
+        {a.part !== undefined && (
+          <span className="text-xs text-slate-500">
+            message {a.part} of {count}
+          </span>
+        )}
         {a.error && <span className="truncate text-xs text-red-700">{a.error}</span>}
       </summary>
       <div className="grid gap-4 border-t border-slate-100 px-3 py-3 md:grid-cols-2">

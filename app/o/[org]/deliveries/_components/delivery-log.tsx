@@ -103,7 +103,12 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
                     {d.status === "queued" && d.nextAttemptAt && <div className="text-xs text-slate-500">next {utc(d.nextAttemptAt)}</div>}
                   </td>
                   <td>
-                    <button type="button" className="text-indigo-700 underline-offset-2 hover:underline" aria-expanded={open.has(d.id)} onClick={() => toggle(d.id)}>
+                    <button
+                      type="button"
+                      className="text-indigo-700 underline-offset-2 hover:underline"
+                      aria-expanded={open.has(d.id)}
+                      onClick={() => toggle(d.id)}
+                    >
                       {d.attempts.length} attempt{d.attempts.length === 1 ? "" : "s"}
                     </button>
                   </td>
@@ -173,9 +178,7 @@ function AttemptsTable({ delivery }: { delivery: DeliveryView }) {
               <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome}</Badge>
             </td>
             <td>{a.status ?? "—"}</td>
-            <td className="pr-3">
-              {a.response ? <pre className="max-h-24 overflow-auto whitespace-pre-wrap break-words font-mono">{a.response}</pre> : "—"}
-            </td>
+            <td className="pr-3">{a.response ? <pre className="max-h-24 overflow-auto whitespace-pre-wrap break-words font-mono">{a.response}</pre> : "—"}</td>
             <td className="break-words text-red-700">{a.error ?? ""}</td>
           </tr>
         ))}

@@ -21,7 +21,13 @@ const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)
 const cell = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
 /** One event: its fields, its data as a table, and every delivery it produced with its status. */
-export default async function EventPage({ params, searchParams }: { params: Promise<{ org: string; id: string }>; searchParams: Promise<{ snooze?: string }> }) {
+export default async function EventPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ org: string; id: string }>;
+  searchParams: Promise<{ snooze?: string }>;
+}) {
   const { org, id } = await params;
   const { snooze } = await searchParams;
   const { principal, org: o } = await authorizePage(org, "org:read");
@@ -113,7 +119,11 @@ export default async function EventPage({ params, searchParams }: { params: Prom
         >
           {deliveries.length === 0 ? (
             <EmptyState>
-              It produced no delivery: <a className="text-indigo-700 hover:underline" href="#trace">why, rule by rule</a>.
+              It produced no delivery:{" "}
+              <a className="text-indigo-700 hover:underline" href="#trace">
+                why, rule by rule
+              </a>
+              .
             </EmptyState>
           ) : (
             <table className="w-full text-left text-sm" aria-label="Deliveries">

@@ -121,7 +121,10 @@ export function MembersPanel({
             <tbody className="divide-y divide-slate-100">
               {[...members, ...invited].map((m) => (
                 <tr key={`${m.status === "active" ? "m" : "i"}-${m.userId}`}>
-                  <td className="py-2">{m.email}{m.userId === selfId && <span className="ml-1 text-slate-500">(you)</span>}</td>
+                  <td className="py-2">
+                    {m.email}
+                    {m.userId === selfId && <span className="ml-1 text-slate-500">(you)</span>}
+                  </td>
                   <td>
                     {canManage && m.status === "active" ? (
                       <select
@@ -165,9 +168,13 @@ export function MembersPanel({
                         title={m.status === "active" ? "Remove member" : "Withdraw invitation"}
                         description={
                           m.status === "active" ? (
-                            <>Remove <strong>{m.email}</strong> from this organization? They lose access at once.</>
+                            <>
+                              Remove <strong>{m.email}</strong> from this organization? They lose access at once.
+                            </>
                           ) : (
-                            <>Withdraw the invitation of <strong>{m.email}</strong>? Its link stops working.</>
+                            <>
+                              Withdraw the invitation of <strong>{m.email}</strong>? Its link stops working.
+                            </>
                           )
                         }
                         confirmLabel={m.status === "active" ? "Remove" : "Withdraw"}
@@ -187,7 +194,11 @@ export function MembersPanel({
           </table>
         )}
       </Card>
-      <Dialog open={roleChange !== undefined} onClose={() => setRoleChange(undefined)} title={roleChange ? `Make ${roleChange.email} ${roleChange.to === "admin" ? "an" : "a"} ${roleChange.to}?` : ""}>
+      <Dialog
+        open={roleChange !== undefined}
+        onClose={() => setRoleChange(undefined)}
+        title={roleChange ? `Make ${roleChange.email} ${roleChange.to === "admin" ? "an" : "a"} ${roleChange.to}?` : ""}
+      >
         {roleChange && (
           <div className="space-y-4 text-sm text-slate-700">
             <p>

@@ -76,7 +76,10 @@ export function ChannelFigures({ channel }: { channel: ChannelHealthInfo }) {
       <Figure label="Last attempt" testId="last-attempt">
         {last ? (
           <>
-            {utc(last.at)} — <span className={last.outcome === "delivered" ? "text-emerald-700" : last.outcome === "throttled" ? "text-indigo-700" : "text-red-700"}>{OUTCOME_WORDS[last.outcome]}</span>
+            {utc(last.at)} —{" "}
+            <span className={last.outcome === "delivered" ? "text-emerald-700" : last.outcome === "throttled" ? "text-indigo-700" : "text-red-700"}>
+              {OUTCOME_WORDS[last.outcome]}
+            </span>
             {last.statusCode !== null ? ` (${last.statusCode})` : ""} in {duration(last.durationMs)}
           </>
         ) : (
@@ -87,7 +90,8 @@ export function ChannelFigures({ channel }: { channel: ChannelHealthInfo }) {
         {utc(channel.lastSuccessAt)}
       </Figure>
       <Figure label="Last 24 h" testId="last-24h">
-        <span className="text-emerald-700">{channel.last24h.delivered} delivered</span> · <span className={channel.last24h.failed ? "text-red-700" : undefined}>{channel.last24h.failed} failed</span>{" "}
+        <span className="text-emerald-700">{channel.last24h.delivered} delivered</span> ·{" "}
+        <span className={channel.last24h.failed ? "text-red-700" : undefined}>{channel.last24h.failed} failed</span>{" "}
         <span className="text-slate-500">(since yesterday {utc(since).slice(11)})</span>
       </Figure>
       <Figure label="Last error" testId="last-error">

@@ -60,8 +60,8 @@ export function FloodField({
         </div>
       )}
       <p className="text-xs text-slate-600">
-        Counted per product (or the organization&apos;s own events). Past the limit, the rest of the window goes out as one summary with a link, until a whole window stays
-        within it; the first time, Herald raises <code>channel.flooded</code> (to your other channels, never this one).
+        Counted per product (or the organization&apos;s own events). Past the limit, the rest of the window goes out as one summary with a link, until a whole
+        window stays within it; the first time, Herald raises <code>channel.flooded</code> (to your other channels, never this one).
       </p>
     </fieldset>
   );

@@ -20,8 +20,7 @@ import { TemplateField } from "./channels-template-field";
 import { WebhookFields } from "./channels-webhook-fields";
 import type { ChannelView, OrgMember } from "./channels-types";
 
-export const SMTP_MISSING_SENTENCE =
-  "E-mail is unavailable: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it.";
+export const SMTP_MISSING_SENTENCE = "E-mail is unavailable: the operator must set SMTP_URL (and SMTP_FROM) in Herald's environment and restart it.";
 
 type ChannelValues = z.input<typeof createChannelSchema> | z.input<typeof patchChannelSchema>;
 
@@ -29,7 +28,14 @@ function defaultsOf(channel?: ChannelView): DefaultValues<ChannelValues> {
   if (!channel) {
     return { type: "webhook", name: "", enabled: true, recipients: "", url: "", format: "array", auth: { method: "none" } };
   }
-  const base = { type: channel.type, name: channel.name, enabled: channel.enabled, flood: channel.flood, quietHours: channel.quietHours, template: channel.template ?? null };
+  const base = {
+    type: channel.type,
+    name: channel.name,
+    enabled: channel.enabled,
+    flood: channel.flood,
+    quietHours: channel.quietHours,
+    template: channel.template ?? null,
+  };
   const { form } = definitionOf(channel.type);
   if (form === "recipients") return { ...base, recipients: (channel.recipients ?? []).join(", ") };
   if (form === "members") return { ...base, members: channel.members ?? [] };
@@ -131,7 +137,14 @@ export function ChannelForm({
         <Controller
           control={f.control}
           name="members"
-          render={({ field }) => <InboxMembersField members={members} value={(field.value as string[] | undefined) ?? []} onChange={field.onChange} error={errorOf("members") ?? firstItemError(f.formState.errors.members)} />}
+          render={({ field }) => (
+            <InboxMembersField
+              members={members}
+              value={(field.value as string[] | undefined) ?? []}
+              onChange={field.onChange}
+              error={errorOf("members") ?? firstItemError(f.formState.errors.members)}
+            />
+          )}
         />
       )}
 
@@ -139,14 +152,18 @@ export function ChannelForm({
         <Controller
           control={f.control}
           name="template"
-          render={({ field }) => <TemplateField org={org} type={type} value={field.value as MessageTemplate | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
+          render={({ field }) => (
+            <TemplateField org={org} type={type} value={field.value as MessageTemplate | null | undefined} onChange={field.onChange} errorOf={errorOf} />
+          )}
         />
       )}
 
       <Controller
         control={f.control}
         name="flood"
-        render={({ field }) => <FloodField key={type} type={type} value={field.value as FloodLimit | null | undefined} onChange={field.onChange} errorOf={errorOf} />}
+        render={({ field }) => (
+          <FloodField key={type} type={type} value={field.value as FloodLimit | null | undefined} onChange={field.onChange} errorOf={errorOf} />
+        )}
       />
       <Controller
         control={f.control}
@@ -191,7 +208,12 @@ function InboxMembersField({ members, value, onChange, error }: { members: OrgMe
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium text-slate-700">Who sees these notifications</legend>
       <p className="text-xs text-slate-500">
-        Events appear under the bell in the console. Nothing leaves Herald. {value.length === 0 ? "Nothing checked: every member of the organization sees them." : value.length === 1 ? "Only the checked member sees them." : `Only the ${value.length} checked members see them.`}
+        Events appear under the bell in the console. Nothing leaves Herald.{" "}
+        {value.length === 0
+          ? "Nothing checked: every member of the organization sees them."
+          : value.length === 1
+            ? "Only the checked member sees them."
+            : `Only the ${value.length} checked members see them.`}
       </p>
       <ul className="max-h-48 space-y-1 overflow-y-auto rounded border border-slate-200 p-2">
         {rows.map((m) => (

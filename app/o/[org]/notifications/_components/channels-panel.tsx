@@ -73,7 +73,14 @@ export function ChannelsPanel({
       )}
       <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "Add channel" : `Edit ${editing?.name ?? "channel"}`} wide>
         {editing !== null && (
-          <ChannelForm key={editing === "new" ? "new" : editing.id} org={org} channel={editing === "new" ? undefined : editing} smtpConfigured={smtpConfigured} members={members} onDone={close} />
+          <ChannelForm
+            key={editing === "new" ? "new" : editing.id}
+            org={org}
+            channel={editing === "new" ? undefined : editing}
+            smtpConfigured={smtpConfigured}
+            members={members}
+            onDone={close}
+          />
         )}
       </Dialog>
     </Card>
@@ -129,7 +136,11 @@ function ChannelRow({
 
   return (
     <tbody className="border-t border-slate-100 first-of-type:border-t-0 max-sm:block max-sm:py-2">
-      <tr id={`channel-${channel.id}`} data-channel={channel.name} className="scroll-mt-4 max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1">
+      <tr
+        id={`channel-${channel.id}`}
+        data-channel={channel.name}
+        className="scroll-mt-4 max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1"
+      >
         <td className="py-2 font-medium max-sm:w-full max-sm:py-0">{channel.name}</td>
         <td>{definitionOf(channel.type).label}</td>
         <td className="max-w-xs truncate font-mono text-xs text-slate-600 max-sm:w-full max-sm:max-w-full" title={channel.target}>
@@ -197,9 +208,15 @@ function ChannelRow({
 }
 
 function TestOutcome({ result }: { result: { ok: boolean; status?: number; durationMs?: number; error?: string } }) {
-  const parts = [result.status !== undefined ? `status ${result.status}` : null, result.durationMs !== undefined ? `${result.durationMs} ms` : null].filter(Boolean);
+  const parts = [result.status !== undefined ? `status ${result.status}` : null, result.durationMs !== undefined ? `${result.durationMs} ms` : null].filter(
+    Boolean,
+  );
   return (
-    <p role="status" data-testid="test-result" className={`rounded-md px-3 py-1.5 text-xs ${result.ok ? "bg-emerald-50 text-emerald-800" : "bg-red-50 text-red-800"}`}>
+    <p
+      role="status"
+      data-testid="test-result"
+      className={`rounded-md px-3 py-1.5 text-xs ${result.ok ? "bg-emerald-50 text-emerald-800" : "bg-red-50 text-red-800"}`}
+    >
       {result.ok ? "Test delivered" : "Test failed"}
       {parts.length ? ` — ${parts.join(", ")}` : ""}
       {result.error ? `: ${result.error}` : ""}

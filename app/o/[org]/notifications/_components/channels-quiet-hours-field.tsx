@@ -50,7 +50,13 @@ export function QuietHoursField({
       {current !== null && (
         <>
           <div className="grid grid-cols-2 gap-3 max-sm:grid-cols-1">
-            <TextField label="Time zone" placeholder="Europe/Paris" value={current.timezone} onChange={(e) => set({ timezone: e.target.value })} error={errorOf("quietHours.timezone")} />
+            <TextField
+              label="Time zone"
+              placeholder="Europe/Paris"
+              value={current.timezone}
+              onChange={(e) => set({ timezone: e.target.value })}
+              error={errorOf("quietHours.timezone")}
+            />
             <SelectField
               label="Sent at any time"
               value={current.minSeverity}
@@ -63,8 +69,20 @@ export function QuietHoursField({
                 </option>
               ))}
             </SelectField>
-            <TextField label="Working hours start" type="time" value={current.start} onChange={(e) => set({ start: e.target.value })} error={errorOf("quietHours.start")} />
-            <TextField label="Working hours end" type="time" value={current.end} onChange={(e) => set({ end: e.target.value })} error={errorOf("quietHours.end")} />
+            <TextField
+              label="Working hours start"
+              type="time"
+              value={current.start}
+              onChange={(e) => set({ start: e.target.value })}
+              error={errorOf("quietHours.start")}
+            />
+            <TextField
+              label="Working hours end"
+              type="time"
+              value={current.end}
+              onChange={(e) => set({ end: e.target.value })}
+              error={errorOf("quietHours.end")}
+            />
           </div>
           <fieldset>
             <legend className="text-sm">Working days</legend>

@@ -105,7 +105,11 @@ export function WebhookFields({
         <SelectField
           label="Authentication"
           error={errorOf("auth.method")}
-          hint={stored && stored.method !== method && stored.method !== "none" ? `Saving drops the ${METHOD_LABELS[stored.method].toLowerCase()} credentials.` : undefined}
+          hint={
+            stored && stored.method !== method && stored.method !== "none"
+              ? `Saving drops the ${METHOD_LABELS[stored.method].toLowerCase()} credentials.`
+              : undefined
+          }
           {...form.register("auth.method")}
         >
           {Object.entries(METHOD_LABELS).map(([value, label]) => (
@@ -138,7 +142,9 @@ export function WebhookFields({
         })}
 
       {channel && <SigningSecret org={org} channel={channel} />}
-      {!channel && <p className="text-xs text-slate-500">Herald signs every POST (Standard Webhooks); a signing secret is generated when you add the channel.</p>}
+      {!channel && (
+        <p className="text-xs text-slate-500">Herald signs every POST (Standard Webhooks); a signing secret is generated when you add the channel.</p>
+      )}
     </div>
   );
 }
@@ -169,7 +175,9 @@ function SigningSecret({ org, channel }: { org: string; channel: ChannelView }) 
             size="sm"
             variant="ghost"
             title="Rotate the signing secret?"
-            description={<p>The old secret stops working at once: every receiver that checks signatures must be given the new one, shown here after rotating.</p>}
+            description={
+              <p>The old secret stops working at once: every receiver that checks signatures must be given the new one, shown here after rotating.</p>
+            }
             confirmLabel="Rotate"
             onConfirm={() => run(rotateSigningSecretAction)}
           >

@@ -63,7 +63,9 @@ export function RulesPanel({
         ).
       </p>
       <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "Add rule" : `Edit ${editing?.name ?? "rule"}`} wide>
-        {editing !== null && <RuleForm key={editing === "new" ? "new" : editing.id} org={org} rule={editing === "new" ? undefined : editing} {...options} onDone={close} />}
+        {editing !== null && (
+          <RuleForm key={editing === "new" ? "new" : editing.id} org={org} rule={editing === "new" ? undefined : editing} {...options} onDone={close} />
+        )}
       </Dialog>
     </Card>
   );
@@ -163,7 +165,11 @@ function RuleItem({
               <Button size="sm" variant="secondary" onClick={onEdit} disabled={refreshing} aria-haspopup="dialog">
                 Edit
               </Button>
-              <ConfirmButton title={`Delete ${rule.name}?`} description={<p>Events will no longer be sent through this rule. Deliveries already queued still go out.</p>} onConfirm={remove}>
+              <ConfirmButton
+                title={`Delete ${rule.name}?`}
+                description={<p>Events will no longer be sent through this rule. Deliveries already queued still go out.</p>}
+                onConfirm={remove}
+              >
                 Delete
               </ConfirmButton>
             </>
@@ -202,17 +208,33 @@ function EventLine({ org, e, children }: { org: string; e: EventSummary; childre
   );
 }
 
-function MatchList({ org, ruleId, events, nearMisses }: { org: string; ruleId: string; events: (EventSummary & { routes: Route[] })[]; nearMisses: NearMiss[] }) {
+function MatchList({
+  org,
+  ruleId,
+  events,
+  nearMisses,
+}: {
+  org: string;
+  ruleId: string;
+  events: (EventSummary & { routes: Route[] })[];
+  nearMisses: NearMiss[];
+}) {
   return (
     <div className="mt-2 rounded-md bg-slate-50 px-3 py-2" data-testid="rule-matches">
       {events.length ? (
         <>
-          <p className="mb-1 text-xs text-slate-500">The last {events.length} stored events this rule would have sent, and every channel each goes to (by this rule or another):</p>
+          <p className="mb-1 text-xs text-slate-500">
+            The last {events.length} stored events this rule would have sent, and every channel each goes to (by this rule or another):
+          </p>
           <ul className="space-y-0.5 text-sm">
             {events.map((e) => (
               <EventLine key={e.id} org={org} e={e}>
                 <div className="basis-full pl-2">
-                  {e.routes.length ? <RouteList routes={e.routes} ownRuleId={ruleId} showSeverities={false} /> : <p className="text-xs text-amber-800">Goes nowhere: no enabled rule sends it to an enabled channel.</p>}
+                  {e.routes.length ? (
+                    <RouteList routes={e.routes} ownRuleId={ruleId} showSeverities={false} />
+                  ) : (
+                    <p className="text-xs text-amber-800">Goes nowhere: no enabled rule sends it to an enabled channel.</p>
+                  )}
                 </div>
               </EventLine>
             ))}

@@ -52,10 +52,12 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
   const [busy, setBusy] = useState<"preview" | "send" | null>(null);
   const [error, setError] = useState<{ message?: string; fields?: Record<string, string[]> }>({});
 
-  const changed = <T,>(set: (v: T) => void) => (value: T) => {
-    set(value);
-    setPreview(undefined);
-  };
+  const changed =
+    <T,>(set: (v: T) => void) =>
+    (value: T) => {
+      set(value);
+      setPreview(undefined);
+    };
   const input = () => ({
     org,
     ...(product ? { product } : {}),
@@ -146,7 +148,11 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
                     onChange={(e) => changed(setPicked)(e.target.checked ? [...picked, c.id] : picked.filter((p) => p !== c.id))}
                   />
                   <span>
-                    {c.name} <span className="text-xs text-slate-500">({definitionOf(c.type).label}{c.ownedByProduct ? ", this product" : ""})</span>
+                    {c.name}{" "}
+                    <span className="text-xs text-slate-500">
+                      ({definitionOf(c.type).label}
+                      {c.ownedByProduct ? ", this product" : ""})
+                    </span>
                     {c.unusable && <span className="block text-xs">{c.unusable}</span>}
                   </span>
                 </label>
@@ -164,7 +170,11 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
           <div key={i} className="flex items-end gap-2" role="group" aria-label={`Sample event ${i + 1}`}>
             <label className="flex-1 text-sm">
               <span className="mb-1 block text-slate-600">Event type</span>
-              <select className={inputClass} value={e.type} onChange={(ev) => changed(setEvents)(events.map((x, j) => (j === i ? withType(ev.target.value) : x)))}>
+              <select
+                className={inputClass}
+                value={e.type}
+                onChange={(ev) => changed(setEvents)(events.map((x, j) => (j === i ? withType(ev.target.value) : x)))}
+              >
                 {catalog.map((t) => (
                   <option key={t.key} value={t.key}>
                     {t.title} ({t.key})
@@ -174,7 +184,11 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
             </label>
             <label className="w-36 text-sm">
               <span className="mb-1 block text-slate-600">Severity</span>
-              <select className={inputClass} value={e.severity} onChange={(ev) => changed(setEvents)(events.map((x, j) => (j === i ? { ...x, severity: ev.target.value as Severity } : x)))}>
+              <select
+                className={inputClass}
+                value={e.severity}
+                onChange={(ev) => changed(setEvents)(events.map((x, j) => (j === i ? { ...x, severity: ev.target.value as Severity } : x)))}
+              >
                 {SEVERITIES.map((s) => (
                   <option key={s} value={s}>
                     {s}
@@ -202,8 +216,19 @@ function TestAlertForm({ org, product, channels, catalog, onClose }: Props & { o
         </label>
         {custom.on && (
           <div className="ml-6 space-y-2">
-            <TextField label="Title" value={custom.title} error={fieldError("custom.title")} onChange={(e) => changed(setCustom)({ ...custom, title: e.target.value })} />
-            <TextAreaField label="Message" rows={3} value={custom.message} error={fieldError("custom.message")} onChange={(e) => changed(setCustom)({ ...custom, message: e.target.value })} />
+            <TextField
+              label="Title"
+              value={custom.title}
+              error={fieldError("custom.title")}
+              onChange={(e) => changed(setCustom)({ ...custom, title: e.target.value })}
+            />
+            <TextAreaField
+              label="Message"
+              rows={3}
+              value={custom.message}
+              error={fieldError("custom.message")}
+              onChange={(e) => changed(setCustom)({ ...custom, message: e.target.value })}
+            />
           </div>
         )}
       </fieldset>

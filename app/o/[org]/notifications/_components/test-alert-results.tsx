@@ -40,13 +40,7 @@ function ResultRow({ org, result: r, onRetry }: { org: string; result: TestAlert
     <li className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm" data-testid="test-alert-result" data-channel={r.channelName}>
       <span className="font-medium">{r.channelName}</span>
       <span className="text-xs text-slate-500">{definitionOf(r.channelType).label}</span>
-      {r.state === "pending" ? (
-        <Badge>sending…</Badge>
-      ) : r.ok ? (
-        <Badge tone="green">delivered</Badge>
-      ) : (
-        <Badge tone="red">failed</Badge>
-      )}
+      {r.state === "pending" ? <Badge>sending…</Badge> : r.ok ? <Badge tone="green">delivered</Badge> : <Badge tone="red">failed</Badge>}
       {facts && <span className="text-xs text-slate-600">{facts}</span>}
       {r.state !== "pending" && (
         <Link href={logHref} className="text-xs text-indigo-700 underline">

@@ -31,13 +31,24 @@ export default async function ProductPage({ params }: { params: Promise<{ org: s
     <>
       <PageHeader
         title={product.name}
-        description={<>Product <code>{product.slug}</code></>}
-        actions={canConfigureProduct ? <TestAlertLauncher org={org} orgId={o.id} product={{ id: product.id, slug: product.slug, name: product.name }} /> : undefined}
+        description={
+          <>
+            Product <code>{product.slug}</code>
+          </>
+        }
+        actions={
+          canConfigureProduct ? <TestAlertLauncher org={org} orgId={o.id} product={{ id: product.id, slug: product.slug, name: product.name }} /> : undefined
+        }
       />
       <div className="space-y-6">
         <ProductNotifications org={org} product={{ id: product.id, slug: product.slug, name: product.name }} canEdit={canConfigureProduct} />
         {canConfigureOrg ? (
-          <ProductSettings org={org} product={{ id: product.id, slug: product.slug, name: product.name }} admins={admins.map((a) => a.userId)} members={members} />
+          <ProductSettings
+            org={org}
+            product={{ id: product.id, slug: product.slug, name: product.name }}
+            admins={admins.map((a) => a.userId)}
+            members={members}
+          />
         ) : (
           <Card title="Product admins">
             <p className="text-sm text-slate-600">{admins.length ? admins.map((a) => a.email).join(", ") : "No product admins."}</p>

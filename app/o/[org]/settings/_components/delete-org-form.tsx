@@ -24,7 +24,8 @@ export function DeleteOrgForm({ org, name, pendingDeliveries }: { org: string; n
           <>
             {" "}
             <strong data-testid="pending-dropped">
-              {pendingDeliveries} {pendingDeliveries === 1 ? "delivery is" : "deliveries are"} still waiting to be sent: {pendingDeliveries === 1 ? "it is" : "they are"} dropped.
+              {pendingDeliveries} {pendingDeliveries === 1 ? "delivery is" : "deliveries are"} still waiting to be sent:{" "}
+              {pendingDeliveries === 1 ? "it is" : "they are"} dropped.
             </strong>
           </>
         )}

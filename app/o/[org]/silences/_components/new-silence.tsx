@@ -65,8 +65,8 @@ export function NewSilence({
       <Dialog open={open} onClose={() => setOpen(false)} title="New silence" wide>
         <form onSubmit={create.onSubmit} className="space-y-4" noValidate {...unsavedMarker(form.formState.isDirty)}>
           <p className="text-sm text-slate-600">
-            Events matching every part you fill in are still stored, marked silenced, but not sent to the channels below (all of them if you pick none). Leave a part empty
-            to match anything.
+            Events matching every part you fill in are still stored, marked silenced, but not sent to the channels below (all of them if you pick none). Leave a
+            part empty to match anything.
           </p>
           <div className="grid gap-4 sm:grid-cols-2">
             <Controller
@@ -94,14 +94,27 @@ export function NewSilence({
                 control={form.control}
                 name="severities"
                 render={({ field }) => (
-                  <CheckboxGroup legend="Severities" options={SEVERITIES.map((s) => ({ value: s, label: s }))} value={field.value ?? []} onChange={field.onChange} columns={3} error={errorOf("severities")} />
+                  <CheckboxGroup
+                    legend="Severities"
+                    options={SEVERITIES.map((s) => ({ value: s, label: s }))}
+                    value={field.value ?? []}
+                    onChange={field.onChange}
+                    columns={3}
+                    error={errorOf("severities")}
+                  />
                 )}
               />
               <Controller
                 control={form.control}
                 name="channels"
                 render={({ field }) => (
-                  <CheckboxGroup legend="Channels kept quiet (none picked: all)" options={channels} value={field.value ?? []} onChange={field.onChange} error={errorOf("channels")} />
+                  <CheckboxGroup
+                    legend="Channels kept quiet (none picked: all)"
+                    options={channels}
+                    value={field.value ?? []}
+                    onChange={field.onChange}
+                    error={errorOf("channels")}
+                  />
                 )}
               />
             </div>
@@ -114,8 +127,20 @@ export function NewSilence({
             onChange={(e) => form.setValue("title", e.target.value ? e.target.value : null, { shouldDirty: true })}
           />
           <div className="grid gap-3 sm:grid-cols-2">
-            <TextField label="Data field (optional)" placeholder="host" value={dataKey} onChange={(e) => setData(e.target.value, dataValue)} error={errorOf("data.0.key")} />
-            <TextField label="equals" placeholder="web-3" value={dataValue} onChange={(e) => setData(dataKey, e.target.value)} error={errorOf("data.0.value")} />
+            <TextField
+              label="Data field (optional)"
+              placeholder="host"
+              value={dataKey}
+              onChange={(e) => setData(e.target.value, dataValue)}
+              error={errorOf("data.0.key")}
+            />
+            <TextField
+              label="equals"
+              placeholder="web-3"
+              value={dataValue}
+              onChange={(e) => setData(dataKey, e.target.value)}
+              error={errorOf("data.0.value")}
+            />
           </div>
           <div className="grid gap-3 sm:grid-cols-[12rem_1fr]">
             <SelectField label="For" error={errorOf("duration")} {...form.register("duration")}>
@@ -125,7 +150,12 @@ export function NewSilence({
                 </option>
               ))}
             </SelectField>
-            <TextField label="Reason" placeholder="Planned migration of the shop's cluster" error={errorOf("reason") ?? errorOf("endsAt")} {...form.register("reason")} />
+            <TextField
+              label="Reason"
+              placeholder="Planned migration of the shop's cluster"
+              error={errorOf("reason") ?? errorOf("endsAt")}
+              {...form.register("reason")}
+            />
           </div>
           <FormMessage error={create.formError} />
           <div className="flex justify-end gap-2">

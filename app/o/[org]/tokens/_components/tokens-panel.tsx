@@ -10,7 +10,16 @@ import { useActionForm } from "@/components/use-action-form";
 import { createTokenSchema } from "@/lib/validation/accounts";
 import { createTokenAction, revokeTokenAction } from "../actions";
 
-type Token = { id: string; name: string; role: string; prefix: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null };
+type Token = {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
 
 const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
 
@@ -94,7 +103,11 @@ export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
                     ) : (
                       <ConfirmButton
                         title="Revoke token"
-                        description={<>Revoke <strong>{t.name}</strong>? Requests with it get 401 from now on. This cannot be undone.</>}
+                        description={
+                          <>
+                            Revoke <strong>{t.name}</strong>? Requests with it get 401 from now on. This cannot be undone.
+                          </>
+                        }
                         confirmLabel="Revoke"
                         onConfirm={async () => {
                           const r = await revokeTokenAction({ org, tokenId: t.id });

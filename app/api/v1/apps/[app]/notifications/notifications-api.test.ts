@@ -59,12 +59,26 @@ describe("POST /api/v1/apps/:app/notifications", () => {
   });
 
   it("201 with selected events: only those event types are sent", async () => {
-    const res = await create({ type: "webhook", webhook_url: "https://example.test/hooks/shop?token=abc123", active: true, send_all_events: false, selected_events: ["deployment.failed"] });
+    const res = await create({
+      type: "webhook",
+      webhook_url: "https://example.test/hooks/shop?token=abc123",
+      active: true,
+      send_all_events: false,
+      selected_events: ["deployment.failed"],
+    });
     expect(res.status).toBe(201);
     expect(res.json.notification).toMatchObject({ type: "webhook", send_all_events: false, selected_events: ["deployment.failed"] });
     expect(res.json.notification.webhook_url).not.toContain("abc123");
     expect((await db.select().from(channels).limit(1))[0]?.settings).toMatchObject({ format: "scalingo" });
-    const sent = await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: "a" }, { type: "deployment.succeeded", product: "shop", title: "b" }], { indexed: true });
+    const sent = await ingestEvents(
+      db,
+      orgId,
+      [
+        { type: "deployment.failed", product: "shop", title: "a" },
+        { type: "deployment.succeeded", product: "shop", title: "b" },
+      ],
+      { indexed: true },
+    );
     expect(sent.map((r) => r.deliveries)).toEqual([1, 0]);
   });
 
@@ -82,7 +96,9 @@ describe("POST /api/v1/apps/:app/notifications", () => {
   });
 
   it("409 for all but one of several creates racing: at most one active notification of a type, on either engine", async () => {
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => create({ type: "slack", webhook_url: `https://hooks.slack.com/services/T0SHOP/B0RACE${i}/slackSECRETrace` })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => create({ type: "slack", webhook_url: `https://hooks.slack.com/services/T0SHOP/B0RACE${i}/slackSECRETrace` })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
     expect(await countOf(channels)).toBe(1);
     expect(await countOf(rules)).toBe(1);
@@ -99,7 +115,9 @@ describe("POST /api/v1/apps/:app/notifications", () => {
     expect(Object.keys(events.json.error.fields)).toEqual(["notification.selected_events.0", "notification.selected_events.1"]);
     expect((await create({ type: "slack", webhook_url: SLACK, send_all_events: false })).status).toBe(422);
     expect((await create({ type: "pager", webhook_url: SLACK })).json.error.fields).toHaveProperty(["notification.type"]);
-    expect((await call(collection.POST, { method: "POST", url: url("shop"), token: admin, params: { app: "shop" }, body: { type: "slack" } })).status).toBe(422);
+    expect((await call(collection.POST, { method: "POST", url: url("shop"), token: admin, params: { app: "shop" }, body: { type: "slack" } })).status).toBe(
+      422,
+    );
     expect(await countOf(channels)).toBe(0);
   });
 
@@ -156,7 +174,13 @@ describe("GET, PATCH, DELETE /api/v1/apps/:app/notifications[/:id]", () => {
     expect((await patch("ch_nope", { active: false })).status).toBe(404);
     // The notification's rule is changed through this API only.
     const ruleId = `rul_${first.id}`;
-    const viaRules = await call(ruleItem.PATCH, { method: "PATCH", url: "http://127.0.0.1/api/v1/orgs/acme/rules/x", token: admin, params: { org: "acme", id: ruleId }, body: { enabled: false } });
+    const viaRules = await call(ruleItem.PATCH, {
+      method: "PATCH",
+      url: "http://127.0.0.1/api/v1/orgs/acme/rules/x",
+      token: admin,
+      params: { org: "acme", id: ruleId },
+      body: { enabled: false },
+    });
     expect(viaRules.status).toBe(409);
   });
 
@@ -181,7 +205,8 @@ describe("GET, PATCH, DELETE /api/v1/apps/:app/notifications[/:id]", () => {
 describe("Scalingo's documented examples", () => {
   const SCALINGO_SLACK = "https://hooks.slack.com/TXXXXX/BXXXXX/XXXXXXXXXX";
   const rawPost = (rawBody: string) => call(collection.POST, { method: "POST", url: url("shop"), token: admin, params: { app: "shop" }, rawBody });
-  const rawPatch = (id: string, rawBody: string) => call(item.PATCH, { method: "PATCH", url: url("shop", id), token: admin, params: { app: "shop", id }, rawBody });
+  const rawPatch = (id: string, rawBody: string) =>
+    call(item.PATCH, { method: "PATCH", url: url("shop", id), token: admin, params: { app: "shop", id }, rawBody });
 
   it("POST with only webhook_url and active: the type is inferred from the URL (Slack), 201", async () => {
     const res = await rawPost(`{"notification":{"webhook_url": "${SCALINGO_SLACK}", "active": false}}`);
@@ -224,7 +249,20 @@ describe("Scalingo's documented examples", () => {
       await ingestEvents(
         db,
         orgId,
-        [{ type: "deployment.succeeded", product: "shop", title: "Deployed", data: { deployment_id: "dep_1", pusher: "johndoe", git_ref: "0123456789abcdef", duration: 40, user: { username: "johndoe", email: "john@doe.com", id: "us_1" } } }],
+        [
+          {
+            type: "deployment.succeeded",
+            product: "shop",
+            title: "Deployed",
+            data: {
+              deployment_id: "dep_1",
+              pusher: "johndoe",
+              git_ref: "0123456789abcdef",
+              duration: 40,
+              user: { username: "johndoe", email: "john@doe.com", id: "us_1" },
+            },
+          },
+        ],
         { indexed: false },
       );
       await dispatchOnce(db, { deadlineMs: 20_000 });

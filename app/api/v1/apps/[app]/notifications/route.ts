@@ -12,5 +12,11 @@ export const GET = handle(listNotificationsEndpoint, async (ctx) => ({
 }));
 
 export const POST = handle(createNotificationEndpoint, async (ctx) => ({
-  notification: await createNotification(db(), ctx.org.id, actorOf(ctx.principal), await configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app), ctx.body.notification),
+  notification: await createNotification(
+    db(),
+    ctx.org.id,
+    actorOf(ctx.principal),
+    await configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app),
+    ctx.body.notification,
+  ),
 }));

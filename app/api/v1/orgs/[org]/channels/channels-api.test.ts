@@ -61,7 +61,11 @@ beforeAll(async () => {
   mock.disableNetConnect();
   mock.enableNetConnect(/^127\.0\.0\.1:/);
   for (const origin of ["https://hooks.slack.com", "https://discord.com", "https://prod-01.westeurope.logic.azure.com"]) {
-    mock.get(origin).intercept({ path: () => true, method: "POST" }).reply(200, "ok").persist();
+    mock
+      .get(origin)
+      .intercept({ path: () => true, method: "POST" })
+      .reply(200, "ok")
+      .persist();
   }
   setOutboundAgent(mock);
 });
@@ -215,7 +219,12 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
   });
 
   it("flood control: on by default for chat, off for webhooks; set, turned off, and refused out of range naming the field", async () => {
-    const slack = await call(collection.POST, "POST", { org: "acme" }, { type: "slack", name: "Flood Slack", url: "https://hooks.slack.com/services/T000/B000/flood" });
+    const slack = await call(
+      collection.POST,
+      "POST",
+      { org: "acme" },
+      { type: "slack", name: "Flood Slack", url: "https://hooks.slack.com/services/T000/B000/flood" },
+    );
     expect(slack.json.channel.flood).toEqual({ limit: 30, minutes: 5 });
     const hook = (await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Flood hook", url: receiver.url() })).json.channel;
     expect(hook.flood).toBeNull();
@@ -245,8 +254,16 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
     const set = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: office });
     expect(set.status, JSON.stringify(set.json)).toBe(200);
     expect(set.json.channel.quietHours).toEqual({ ...office, days: [1, 2, 3, 4, 5] });
-    expect((await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { name: "Quiet hook 2" })).json.channel.quietHours).toEqual({ ...office, days: [1, 2, 3, 4, 5] });
-    const bad = await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: { ...office, timezone: "Nowhere/Land", days: [], start: "25:00" } });
+    expect((await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { name: "Quiet hook 2" })).json.channel.quietHours).toEqual({
+      ...office,
+      days: [1, 2, 3, 4, 5],
+    });
+    const bad = await call(
+      item.PATCH,
+      "PATCH",
+      { org: "acme", id: hook.id },
+      { quietHours: { ...office, timezone: "Nowhere/Land", days: [], start: "25:00" } },
+    );
     expect(bad.status).toBe(422);
     expect(Object.keys(bad.json.error.fields).sort()).toEqual(["quietHours.days", "quietHours.start", "quietHours.timezone"]);
     expect((await call(item.PATCH, "PATCH", { org: "acme", id: hook.id }, { quietHours: null })).json.channel.quietHours).toBeNull();
@@ -255,7 +272,12 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
   it("message templates: a webhook's own JSON reaches the receiver (its creation test included); a mistake is refused naming the field and the line", async () => {
     const before = receiver.requests.length;
     const body = '{"text": {{ event.title | json }}, "severity": "{{ severity }}", "count": {{ count }}}';
-    const created = await call(collection.POST, "POST", { org: "acme" }, { type: "webhook", name: "Templated hook", url: receiver.url(), format: "template", template: { body } });
+    const created = await call(
+      collection.POST,
+      "POST",
+      { org: "acme" },
+      { type: "webhook", name: "Templated hook", url: receiver.url(), format: "template", template: { body } },
+    );
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     expect(created.json.channel.template).toEqual({ body });
     expect(created.json.channel.format).toBe("template");
@@ -269,7 +291,17 @@ describe("a new channel is tested before it is created (as Chainloop does)", () 
     expect(broken.json.error.fields["template.body"][0]).toMatch(/^line 2: tag \{% if count %\} not closed/);
     expect((await call(item.GET, "GET", { org: "acme", id: created.json.channel.id })).json.channel.template).toEqual({ body });
 
-    const slack = await call(collection.POST, "POST", { org: "acme" }, { type: "slack", name: "Templated Slack", url: "https://hooks.slack.com/services/T000/B000/tpl", template: { title: "{{ count }} from {{ event.org.name }}", body: "{{ event.title }}" } });
+    const slack = await call(
+      collection.POST,
+      "POST",
+      { org: "acme" },
+      {
+        type: "slack",
+        name: "Templated Slack",
+        url: "https://hooks.slack.com/services/T000/B000/tpl",
+        template: { title: "{{ count }} from {{ event.org.name }}", body: "{{ event.title }}" },
+      },
+    );
     expect(slack.status, JSON.stringify(slack.json)).toBe(201);
     const cleared = await call(item.PATCH, "PATCH", { org: "acme", id: slack.json.channel.id }, { template: null });
     expect(cleared.json.channel.template).toBeNull();

@@ -38,7 +38,12 @@ beforeEach(async () => {
   };
   reply = { status: 200 };
   receiver = await startReceiver(() => reply);
-  channelId = await insertChannel(db, orgId, { type: "webhook", name: "Ops hook", settings: { url: receiver.url }, secrets: { signingSecret: generateSigningSecret() } });
+  channelId = await insertChannel(db, orgId, {
+    type: "webhook",
+    name: "Ops hook",
+    settings: { url: receiver.url },
+    secrets: { signingSecret: generateSigningSecret() },
+  });
 });
 
 afterEach(async () => {
@@ -79,7 +84,10 @@ describe("delivery log API", () => {
     const a = await queueDelivery(db, { orgId, channelId, productId });
     const b = await queueDelivery(db, { orgId, channelId: otherChannel });
     const c = await queueDelivery(db, { orgId, channelId });
-    await db.update(deliveries).set({ status: "dead", createdAt: new Date("2026-01-01T00:00:00Z") }).where(eq(deliveries.id, c.deliveryId));
+    await db
+      .update(deliveries)
+      .set({ status: "dead", createdAt: new Date("2026-01-01T00:00:00Z") })
+      .where(eq(deliveries.id, c.deliveryId));
 
     const ids = async (query: string) => {
       const res = await call(collection.GET, { url: `${url}?${query}`, token: tokens.read, params });
@@ -155,7 +163,10 @@ describe("retry, replay and re-enable", () => {
     const old = await queueDelivery(db, { orgId, channelId });
     const recent = [await queueDelivery(db, { orgId, channelId }), await queueDelivery(db, { orgId, channelId })];
     await dispatchOnce(db, { deadlineMs: 5_000 });
-    await db.update(deliveries).set({ createdAt: new Date("2025-01-01T00:00:00Z") }).where(eq(deliveries.id, old.deliveryId));
+    await db
+      .update(deliveries)
+      .set({ createdAt: new Date("2025-01-01T00:00:00Z") })
+      .where(eq(deliveries.id, old.deliveryId));
 
     const refused = await call(replay.POST, { method: "POST", url, token: tokens.admin, params, body: { channel: channelId, since: "last week" } });
     expect(refused.status).toBe(422);

@@ -19,7 +19,11 @@ export const GET = handle(listRulesEndpoint, async ({ org, query }) => {
 export const POST = handle(createRuleEndpoint, async ({ org, principal, body }) => {
   // An unknown product slug is the domain's 422; until then only org configurers may go on.
   const [product] = body.product
-    ? await db().select({ id: products.id }).from(products).where(and(eq(products.orgId, org.id), eq(products.slug, body.product))).limit(1)
+    ? await db()
+        .select({ id: products.id })
+        .from(products)
+        .where(and(eq(products.orgId, org.id), eq(products.slug, body.product)))
+        .limit(1)
     : [];
   assertMayEditRule(principal, body.product ? (product?.id ?? "") : null);
   return { rule: await createRule(db(), org.id, actorOf(principal), body) };

@@ -61,7 +61,17 @@ describe("rules API", () => {
   it("creates, shows, changes and deletes an org rule, with slugs and channel ids, each change audited", async () => {
     const created = await req(collection.POST, "POST", {}, { ...orgRule, channels: [orgChannel], mode: "digest", digestMinutes: 15 });
     expect(created.status).toBe(201);
-    expect(created.json.rule).toMatchObject({ scope: "org", product: null, products: ["shop"], eventTypes: ["deployment.failed"], severities: ["error", "alert"], channels: [orgChannel], mode: "digest", digestMinutes: 15, enabled: true });
+    expect(created.json.rule).toMatchObject({
+      scope: "org",
+      product: null,
+      products: ["shop"],
+      eventTypes: ["deployment.failed"],
+      severities: ["error", "alert"],
+      channels: [orgChannel],
+      mode: "digest",
+      digestMinutes: 15,
+      enabled: true,
+    });
     const id = created.json.rule.id;
     expect((await req(item.GET, "GET", { id }, undefined, read)).json.rule.name).toBe("Failures");
 
@@ -80,7 +90,9 @@ describe("rules API", () => {
   it("changes of one rule racing each other take turns: each succeeds, and the rule keeps one set of channels", async () => {
     const second = await channel(orgId, "second");
     const id = (await req(collection.POST, "POST", {}, { ...orgRule, channels: [orgChannel] })).json.rule.id;
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => req(item.PATCH, "PATCH", { id }, { channels: i % 2 ? [orgChannel, second] : [second, orgChannel] })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => req(item.PATCH, "PATCH", { id }, { channels: i % 2 ? [orgChannel, second] : [second, orgChannel] })),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect([...(await req(item.GET, "GET", { id })).json.rule.channels].sort()).toEqual([orgChannel, second].sort());
     expect(await count(ruleChannels)).toBe(2);
@@ -111,14 +123,24 @@ describe("rules API", () => {
   });
 
   it("a product rule uses org channels or its own product's, sees only product events, and its scope cannot change", async () => {
-    const ok = await req(collection.POST, "POST", {}, { name: "Shop", product: "shop", eventTypes: ["deployment.failed", "log.entry"], severities: ["error"], channels: [orgChannel] });
+    const ok = await req(
+      collection.POST,
+      "POST",
+      {},
+      { name: "Shop", product: "shop", eventTypes: ["deployment.failed", "log.entry"], severities: ["error"], channels: [orgChannel] },
+    );
     expect(ok.status).toBe(201);
     expect(ok.json.rule).toMatchObject({ scope: "product", product: "shop", products: [] });
     const foreign = await req(collection.POST, "POST", {}, { name: "x", product: "shop", eventTypes: "all", severities: ["error"], channels: [apiChannel] });
     expect(foreign.json.error.fields).toEqual({ "channels.0": [`unknown channel "${apiChannel}"`] });
     const own = await req(collection.POST, "POST", {}, { name: "y", product: "api", eventTypes: "all", severities: ["error"], channels: [apiChannel] });
     expect(own.status).toBe(201);
-    const orgEvent = await req(collection.POST, "POST", {}, { name: "z", product: "shop", eventTypes: ["billing.credits_low"], severities: ["error"], channels: [orgChannel] });
+    const orgEvent = await req(
+      collection.POST,
+      "POST",
+      {},
+      { name: "z", product: "shop", eventTypes: ["billing.credits_low"], severities: ["error"], channels: [orgChannel] },
+    );
     expect(Object.keys(orgEvent.json.error.fields)).toEqual(["eventTypes.0"]);
     const rescope = await req(item.PATCH, "PATCH", { id: ok.json.rule.id }, { products: ["api"] });
     expect(rescope.status).toBe(422);
@@ -143,13 +165,21 @@ describe("rules API", () => {
   });
 
   it("what would match: the last 20 stored events the rule would have sent, newest first, even while disabled", async () => {
-    const rule = await req(collection.POST, "POST", {}, { name: "Shop failures", product: "shop", eventTypes: ["deployment.failed"], severities: ["error", "critical"], channels: [orgChannel], enabled: false });
+    const rule = await req(
+      collection.POST,
+      "POST",
+      {},
+      { name: "Shop failures", product: "shop", eventTypes: ["deployment.failed"], severities: ["error", "critical"], channels: [orgChannel], enabled: false },
+    );
     const base0 = Date.parse("2026-01-01T00:00:00Z");
     for (let i = 0; i < 25; i++) {
       await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `fail ${i}` }], { indexed: false, now: base0 + i * 1000 });
     }
     await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "api", title: "other product" }], { indexed: false, now: base0 + 99_000 });
-    await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", severity: "info", title: "too low" }], { indexed: false, now: base0 + 99_000 });
+    await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", severity: "info", title: "too low" }], {
+      indexed: false,
+      now: base0 + 99_000,
+    });
     await ingestEvents(db, orgId, [{ type: "deployment.succeeded", product: "shop", title: "other type" }], { indexed: false, now: base0 + 99_000 });
     const res = await req(matches.GET, "GET", { id: rule.json.rule.id }, undefined, read);
     expect(res.status).toBe(200);
@@ -162,7 +192,11 @@ describe("rules API", () => {
 describe("event types API", () => {
   it("lists the built-in catalog, adds a custom type, and refuses a clash with 409", async () => {
     const list = await req(eventTypes.GET, "GET", {}, undefined, read);
-    expect(list.json.eventTypes.find((t: { key: string }) => t.key === "deployment.failed")).toMatchObject({ scope: "product", defaultSeverity: "error", builtIn: true });
+    expect(list.json.eventTypes.find((t: { key: string }) => t.key === "deployment.failed")).toMatchObject({
+      scope: "product",
+      defaultSeverity: "error",
+      builtIn: true,
+    });
     const created = await req(eventTypes.POST, "POST", {}, { key: "backup.failed", scope: "product", title: "Backup failed", defaultSeverity: "error" });
     expect(created.status).toBe(201);
     expect(created.json.eventType).toMatchObject({ key: "backup.failed", builtIn: false, description: "" });
@@ -171,7 +205,12 @@ describe("event types API", () => {
     expect((await req(eventTypes.POST, "POST", {}, { key: "Bad Key", scope: "org", title: "x" })).json.error.fields).toHaveProperty("key");
     expect((await req(eventTypes.POST, "POST", {}, { key: "x.y", scope: "org", title: "x" }, read)).status).toBe(403);
     // The new type can be used by rules and producers at once.
-    const rule = await req(collection.POST, "POST", {}, { name: "Backups", product: "shop", eventTypes: ["backup.failed"], severities: ["error"], channels: [orgChannel] });
+    const rule = await req(
+      collection.POST,
+      "POST",
+      {},
+      { name: "Backups", product: "shop", eventTypes: ["backup.failed"], severities: ["error"], channels: [orgChannel] },
+    );
     expect(rule.status).toBe(201);
     expect((await ingestEvents(db, orgId, [{ type: "backup.failed", product: "shop", title: "nightly" }], { indexed: false }))[0].deliveries).toBe(1);
   });
@@ -179,9 +218,18 @@ describe("event types API", () => {
 
 describe("events API", () => {
   it("lists events newest first with filters and cursor paging, and shows one with its deliveries", async () => {
-    await req(collection.POST, "POST", {}, { name: "All", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [orgChannel] });
+    await req(
+      collection.POST,
+      "POST",
+      {},
+      { name: "All", eventTypes: "all", severities: ["debug", "info", "warning", "error", "critical", "alert"], channels: [orgChannel] },
+    );
     const t0 = Date.parse("2026-02-01T00:00:00Z");
-    for (let i = 0; i < 5; i++) await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `shop ${i}`, data: { build: i } }], { indexed: false, now: t0 + i * 1000 });
+    for (let i = 0; i < 5; i++)
+      await ingestEvents(db, orgId, [{ type: "deployment.failed", product: "shop", title: `shop ${i}`, data: { build: i } }], {
+        indexed: false,
+        now: t0 + i * 1000,
+      });
     await ingestEvents(db, orgId, [{ type: "billing.credits_low", severity: "warning", title: "credits" }], { indexed: false, now: t0 + 10_000 });
     const url = (q: string) => `${base}/events?${q}`;
     const page1 = await req(eventList.GET, "GET", {}, undefined, read, url("type=deployment.failed&limit=3"));
@@ -192,7 +240,14 @@ describe("events API", () => {
     expect(page2.json.nextCursor).toBeNull();
     const bySeverity = await req(eventList.GET, "GET", {}, undefined, read, url("severity=warning"));
     expect(bySeverity.json.events.map((e: { title: string }) => e.title)).toEqual(["credits"]);
-    const byTime = await req(eventList.GET, "GET", {}, undefined, read, url(`product=shop&from=${new Date(t0 + 3000).toISOString()}&to=${new Date(t0 + 4000).toISOString()}`));
+    const byTime = await req(
+      eventList.GET,
+      "GET",
+      {},
+      undefined,
+      read,
+      url(`product=shop&from=${new Date(t0 + 3000).toISOString()}&to=${new Date(t0 + 4000).toISOString()}`),
+    );
     expect(byTime.json.events.map((e: { title: string }) => e.title)).toEqual(["shop 3"]);
     expect((await req(eventList.GET, "GET", {}, undefined, read, url("severity=loud"))).status).toBe(400);
     expect((await req(eventList.GET, "GET", {}, undefined, read, url("product=nope"))).status).toBe(404);
@@ -214,11 +269,29 @@ describe("notification-config API", () => {
     await db.update(channels).set({ secretHints: { url: "https://hooks.slack.com/services/T0…/****" }, type: "slack", settings: {} });
     const first = await get(read);
     expect(first.status).toBe(200);
-    expect(first.json).toMatchObject({ org: "acme", rules: [], severities: ["debug", "info", "warning", "error", "critical", "alert"], options: { digestMinutes: [1, 5, 15, 60], defaultSeverities: ["alert"] } });
+    expect(first.json).toMatchObject({
+      org: "acme",
+      rules: [],
+      severities: ["debug", "info", "warning", "error", "critical", "alert"],
+      options: { digestMinutes: [1, 5, 15, 60], defaultSeverities: ["alert"] },
+    });
     expect(first.json.channels.map((c: { id: string }) => c.id)).toEqual([orgChannel]);
     expect(first.json.channels[0].url).toEqual({ configured: true, hint: "https://hooks.slack.com/services/T0…/****" });
 
-    const created = await post({ rules: [{ name: "Alerts", eventTypes: "all", severities: ["alert"], channels: [orgChannel] }, { name: "Digest", eventTypes: ["token.created"], severities: ["warning"], channels: [orgChannel], mode: "digest", digestMinutes: 60, splitByProduct: true }] });
+    const created = await post({
+      rules: [
+        { name: "Alerts", eventTypes: "all", severities: ["alert"], channels: [orgChannel] },
+        {
+          name: "Digest",
+          eventTypes: ["token.created"],
+          severities: ["warning"],
+          channels: [orgChannel],
+          mode: "digest",
+          digestMinutes: 60,
+          splitByProduct: true,
+        },
+      ],
+    });
     expect(created.status).toBe(200);
     expect(created.json.rules.map((r: { name: string }) => r.name)).toEqual(["Alerts", "Digest"]);
 
@@ -233,12 +306,19 @@ describe("notification-config API", () => {
   it("validates like the console and saves nothing when one rule is wrong; needs org:configure", async () => {
     await post({ rules: [{ name: "Keep", eventTypes: "all", severities: ["alert"], channels: [orgChannel] }] });
     const before = (await get()).json.rules;
-    const bad = await post({ rules: [{ name: "New", eventTypes: "all", severities: ["alert"], channels: [orgChannel] }, { name: "Bad", eventTypes: ["no.such_type"], severities: ["alert"], channels: [otherOrgChannel] }] });
+    const bad = await post({
+      rules: [
+        { name: "New", eventTypes: "all", severities: ["alert"], channels: [orgChannel] },
+        { name: "Bad", eventTypes: ["no.such_type"], severities: ["alert"], channels: [otherOrgChannel] },
+      ],
+    });
     expect(bad.status).toBe(422);
     expect(Object.keys(bad.json.error.fields).sort()).toEqual(["rules.1.channels.0", "rules.1.eventTypes.0"]);
     expect((await get()).json.rules).toEqual(before);
     expect((await post({ rules: [] }, read)).status).toBe(403);
-    expect((await post({ rules: [{ id: "rul_nope", name: "x", eventTypes: "all", severities: ["alert"], channels: [orgChannel] }] })).json.error.fields).toHaveProperty(["rules.0.id"]);
+    expect(
+      (await post({ rules: [{ id: "rul_nope", name: "x", eventTypes: "all", severities: ["alert"], channels: [orgChannel] }] })).json.error.fields,
+    ).toHaveProperty(["rules.0.id"]);
     expect((await call(config.GET, { url: "http://127.0.0.1/api/v1/notification-config?org=globex", token: admin })).status).toBe(404);
   });
 });

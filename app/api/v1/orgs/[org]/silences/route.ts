@@ -9,4 +9,6 @@ export const dynamic = "force-dynamic";
 export const GET = handle(listSilencesEndpoint, async ({ org, query }) => ({ silences: await listSilences(db(), org.id, { state: query.state }) }));
 
 // Who may silence what is decided on the resolved products (lib/silences: maySilence).
-export const POST = handle(createSilenceEndpoint, async ({ org, principal, body }) => ({ silence: await createSilence(db(), org.id, principal, actorOf(principal), body) }));
+export const POST = handle(createSilenceEndpoint, async ({ org, principal, body }) => ({
+  silence: await createSilence(db(), org.id, principal, actorOf(principal), body),
+}));

@@ -38,7 +38,13 @@ export function SnoozeEvent({ org, eventId, focus }: { org: string; eventId: str
         <label htmlFor="snooze-days" className="text-sm text-slate-700">
           Snooze this alert (same type, product and title) for
         </label>
-        <select id="snooze-days" ref={select} className={`${inputClass} w-auto`} value={days} onChange={(e) => setDays(Number(e.target.value) as (typeof SNOOZE_DAYS)[number])}>
+        <select
+          id="snooze-days"
+          ref={select}
+          className={`${inputClass} w-auto`}
+          value={days}
+          onChange={(e) => setDays(Number(e.target.value) as (typeof SNOOZE_DAYS)[number])}
+        >
           {SNOOZE_DAYS.map((d) => (
             <option key={d} value={d}>
               {d} days

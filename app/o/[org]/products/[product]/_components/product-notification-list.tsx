@@ -108,7 +108,8 @@ export function ProductNotificationList({
                   <span className="font-medium">{r.name}</span>
                   <span className="text-slate-500">
                     {" "}
-                    · {r.eventTypes === "all" ? "all events" : r.eventTypes.join(", ")} · {r.severities.join(", ")} → {r.channels.map((c) => channelNames[c] ?? c).join(", ")}
+                    · {r.eventTypes === "all" ? "all events" : r.eventTypes.join(", ")} · {r.severities.join(", ")} →{" "}
+                    {r.channels.map((c) => channelNames[c] ?? c).join(", ")}
                   </span>
                 </span>
                 {canEdit && (

@@ -33,7 +33,12 @@ export async function ProductNotifications({ org, product, canEdit }: { org: str
   const ownChannels = (await listChannels(database, o.id, { productId: product.id })).map(({ id, name, type }) => ({ id, name, type }));
   const notifications = await listNotifications(database, o.id, product);
   // Every way each event type goes out, this page's own choice included (it is shown in the picker).
-  const routes = await productRoutes(database, o.id, product.id, preferences.map((p) => p.eventType.key));
+  const routes = await productRoutes(
+    database,
+    o.id,
+    product.id,
+    preferences.map((p) => p.eventType.key),
+  );
   const rows = preferences.map((p) => ({
     key: p.eventType.key,
     title: p.eventType.title,

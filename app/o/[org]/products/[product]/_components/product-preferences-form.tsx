@@ -66,10 +66,7 @@ export function ProductPreferencesForm({
   }
 
   return (
-    <Card
-      title="Notifications"
-      description={`Which of ${product.name}'s events notify which of the organization's channels, and from which severity up.`}
-    >
+    <Card title="Notifications" description={`Which of ${product.name}'s events notify which of the organization's channels, and from which severity up.`}>
       <table className="w-full text-left text-sm" aria-label="Event notifications" {...unsavedMarker(dirty)}>
         <thead className="text-xs uppercase text-slate-500">
           <tr>
@@ -90,12 +87,7 @@ export function ProductPreferencesForm({
                 </td>
                 <td className="py-2 pr-4">
                   {canEdit && channels.length ? (
-                    <MultiSelect
-                      label={`Channels for ${row.key}`}
-                      options={options}
-                      value={value.channels}
-                      onChange={(next) => set(i, { channels: next })}
-                    />
+                    <MultiSelect label={`Channels for ${row.key}`} options={options} value={value.channels} onChange={(next) => set(i, { channels: next })} />
                   ) : canEdit ? (
                     <p className="text-xs text-slate-600">The organization has no channels yet; its owners and admins add them.</p>
                   ) : (

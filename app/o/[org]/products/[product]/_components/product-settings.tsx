@@ -12,7 +12,17 @@ import { deleteProductAction, renameProductAction, setProductAdminsAction } from
 
 type Product = { id: string; slug: string; name: string };
 
-export function ProductSettings({ org, product, admins, members }: { org: string; product: Product; admins: string[]; members: { userId: string; email: string }[] }) {
+export function ProductSettings({
+  org,
+  product,
+  admins,
+  members,
+}: {
+  org: string;
+  product: Product;
+  admins: string[];
+  members: { userId: string; email: string }[];
+}) {
   const router = useRouter();
   const rename = useActionForm(renameProductSchema, (v) => renameProductAction({ ...v, org, productId: product.id }), {
     defaultValues: { name: product.name },
@@ -48,7 +58,10 @@ export function ProductSettings({ org, product, admins, members }: { org: string
           <FormMessage error={rename.formError} success={rename.success} />
         </div>
       </Card>
-      <Card title="Product admins" description="Product admins choose which of this product's events notify which channel. They cannot edit channels or see their secrets.">
+      <Card
+        title="Product admins"
+        description="Product admins choose which of this product's events notify which channel. They cannot edit channels or see their secrets."
+      >
         {members.length === 0 ? (
           <p className="text-sm text-slate-500">No members.</p>
         ) : (
@@ -81,7 +94,11 @@ export function ProductSettings({ org, product, admins, members }: { org: string
       <Card title="Danger zone">
         <ConfirmButton
           title="Delete product"
-          description={<>Delete <strong>{product.name}</strong>? Its rules and product notifications are deleted too; stored events stay in the log.</>}
+          description={
+            <>
+              Delete <strong>{product.name}</strong>? Its rules and product notifications are deleted too; stored events stay in the log.
+            </>
+          }
           onConfirm={async () => {
             const r = await deleteProductAction({ org, productId: product.id });
             if (!r.ok) return r.formError;

@@ -12,7 +12,14 @@ export const GET = handle(getNotificationEndpoint, async (ctx) => ({
 }));
 
 export const PATCH = handle(updateNotificationEndpoint, async (ctx) => ({
-  notification: await updateNotification(db(), ctx.org.id, actorOf(ctx.principal), await configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app), ctx.params.id, ctx.body.notification),
+  notification: await updateNotification(
+    db(),
+    ctx.org.id,
+    actorOf(ctx.principal),
+    await configurableProduct(db(), ctx.org.id, ctx.principal, ctx.params.app),
+    ctx.params.id,
+    ctx.body.notification,
+  ),
 }));
 
 export const DELETE = handle(deleteNotificationEndpoint, async (ctx) => {

@@ -6,4 +6,6 @@ import { snoozeEvent } from "@/lib/silences/silences";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle(snoozeEventEndpoint, async ({ org, principal, params, body }) => ({ silence: await snoozeEvent(db(), org.id, principal, actorOf(principal), params.id, body) }));
+export const POST = handle(snoozeEventEndpoint, async ({ org, principal, params, body }) => ({
+  silence: await snoozeEvent(db(), org.id, principal, actorOf(principal), params.id, body),
+}));
