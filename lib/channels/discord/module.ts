@@ -1,8 +1,6 @@
 import { dataRows, isoTime, markdownText, packGroups, productLabel, SEVERITY_COLOR, truncate } from "../format";
-import { postAll } from "../http";
-import { templated, withTemplate } from "../template";
-import { checkUrlTarget } from "../target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
+import { chatWebhookModule } from "../chat-webhook";
+import type { RenderableEvent } from "../types";
 
 /**
  * Discord webhooks (DESIGN §4): one embed per event, coloured by severity;
@@ -91,27 +89,4 @@ export function renderDiscordMessages(events: RenderableEvent[]): DiscordMessage
   return groups.map((embeds) => ({ username: "Herald", embeds, allowed_mentions: { parse: [] } }));
 }
 
-function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return renderDiscordMessages(templated(config, events)).map((body) => ({ kind: "http", body }));
-}
-
-const targetUrl = (config: ChannelConfig) => config.secrets.url;
-
-async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (shown) =>
-    postAll(
-      targetUrl(channel),
-      renderDiscordMessages(shown).map((m) => ({ body: JSON.stringify(m) })),
-      ctx,
-    ),
-  );
-}
-
-export const discord: ChannelModule = {
-  type: "discord",
-  transport: "http",
-  validate: (config, options) => checkUrlTarget(config.secrets.url, options),
-  render,
-  send,
-  targetUrl,
-};
+export const discord = chatWebhookModule("discord", renderDiscordMessages);

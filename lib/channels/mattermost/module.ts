@@ -1,8 +1,6 @@
 import { dataRows, hexColor, isoTime, markdownText, productLabel, truncate } from "../format";
-import { postAll } from "../http";
-import { templated, withTemplate } from "../template";
-import { checkUrlTarget } from "../target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
+import { chatWebhookModule } from "../chat-webhook";
+import type { RenderableEvent } from "../types";
 
 /**
  * Mattermost incoming webhooks (docs.mattermost.com, "Incoming webhooks" and
@@ -68,27 +66,4 @@ export function renderMattermostMessage(e: RenderableEvent): MattermostMessage {
   return { username: "Herald", text: links, attachments: [attachment] };
 }
 
-function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return templated(config, events).map((e) => ({ kind: "http", body: renderMattermostMessage(e) }));
-}
-
-const targetUrl = (config: ChannelConfig) => config.secrets.url;
-
-async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (messages) =>
-    postAll(
-      targetUrl(channel),
-      messages.map((e) => ({ body: JSON.stringify(renderMattermostMessage(e)) })),
-      ctx,
-    ),
-  );
-}
-
-export const mattermost: ChannelModule = {
-  type: "mattermost",
-  transport: "http",
-  validate: (config, options) => checkUrlTarget(config.secrets.url, options),
-  render,
-  send,
-  targetUrl,
-};
+export const mattermost = chatWebhookModule("mattermost", (events) => events.map(renderMattermostMessage));

@@ -1,8 +1,6 @@
 import { breakMentions, dataRows, fitEscaped, isoTime, productLabel, truncate } from "../format";
-import { postAll } from "../http";
-import { templated, withTemplate } from "../template";
-import { checkUrlTarget } from "../target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
+import { chatWebhookModule } from "../chat-webhook";
+import type { RenderableEvent } from "../types";
 
 /**
  * Slack incoming webhooks (DESIGN §4): one message per event, Block Kit with a
@@ -60,27 +58,4 @@ export function renderSlackMessage(e: RenderableEvent): SlackMessage {
 /** A URL inside Slack's <url|label>: the characters that would end it, escaped. */
 const slackUrl = (url: string) => url.replace(/[<>|]/g, encodeURIComponent);
 
-function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return templated(config, events).map((e) => ({ kind: "http", body: renderSlackMessage(e) }));
-}
-
-const targetUrl = (config: ChannelConfig) => config.secrets.url;
-
-async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (shown) =>
-    postAll(
-      targetUrl(channel),
-      shown.map((e) => ({ body: JSON.stringify(renderSlackMessage(e)) })),
-      ctx,
-    ),
-  );
-}
-
-export const slack: ChannelModule = {
-  type: "slack",
-  transport: "http",
-  validate: (config, options) => checkUrlTarget(config.secrets.url, options),
-  render,
-  send,
-  targetUrl,
-};
+export const slack = chatWebhookModule("slack", (events) => events.map(renderSlackMessage));

@@ -1,9 +1,7 @@
 import type { Severity } from "@/db/schema/values";
 import { dataRows, isoTime, markdownText, packGroups, productLabel } from "../format";
-import { postAll } from "../http";
-import { templated, withTemplate } from "../template";
-import { checkUrlTarget } from "../target-check";
-import type { ChannelConfig, ChannelModule, RenderableEvent, RenderedMessage, SendableChannel, SendContext } from "../types";
+import { chatWebhookModule } from "../chat-webhook";
+import type { RenderableEvent } from "../types";
 
 /**
  * Microsoft Teams through a Workflows webhook (DESIGN §4): an Adaptive Card
@@ -91,27 +89,4 @@ export function renderTeamsMessages(events: RenderableEvent[]): TeamsMessage[] {
   return groups.map(card);
 }
 
-function render(config: ChannelConfig, events: RenderableEvent[]): RenderedMessage[] {
-  return renderTeamsMessages(templated(config, events)).map((body) => ({ kind: "http", body }));
-}
-
-const targetUrl = (config: ChannelConfig) => config.secrets.url;
-
-async function send(channel: SendableChannel, events: RenderableEvent[], ctx: SendContext) {
-  return withTemplate(channel, events, (shown) =>
-    postAll(
-      targetUrl(channel),
-      renderTeamsMessages(shown).map((m) => ({ body: JSON.stringify(m) })),
-      ctx,
-    ),
-  );
-}
-
-export const teams: ChannelModule = {
-  type: "teams",
-  transport: "http",
-  validate: (config, options) => checkUrlTarget(config.secrets.url, options),
-  render,
-  send,
-  targetUrl,
-};
+export const teams = chatWebhookModule("teams", renderTeamsMessages);
