@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ChannelType } from "@/db/schema/values";
 import type { LanePolicy } from "@/lib/dispatch/policy";
 import type { FloodLimit, MessageTemplate } from "@/lib/validation/channel-fields";
+import type { AuthMethod, WebhookFormat } from "./webhook";
 
 /**
  * What a channel type is, apart from how it sends (issue #22): its body's
@@ -22,7 +23,7 @@ export type SecretView = { configured: true; hint: string };
 
 /** A webhook's authentication as it is read back. */
 export type PublicAuth = {
-  method: "none" | "bearer" | "basic" | "apikey" | "headers";
+  method: AuthMethod;
   username?: string;
   headerName?: string;
   token?: SecretView | null;
@@ -36,7 +37,7 @@ export type PublicChannelConfig = {
   recipients?: string[];
   members?: string[];
   url?: string | SecretView | null;
-  format?: "array" | "envelope" | "event" | "scalingo" | "template";
+  format?: WebhookFormat;
   auth?: PublicAuth;
   signingSecret?: SecretView | null;
   /** Its message template (lib/channels/template.ts); null: Herald's own format. Not a secret. */

@@ -101,11 +101,19 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-const ZWSP = "\u200b";
+export const ZWSP = "\u200b";
 
 /** Breaks @everyone / @here / @channel so that event text cannot ping anyone even if shown as markdown. */
 export function breakMentions(text: string): string {
   return text.replace(/@(everyone|here|channel)\b/gi, `@${ZWSP}$1`);
+}
+
+/**
+ * Breaks every "@" that starts a word, for receivers that notify any @name (Mattermost): @channel,
+ * @all, @here and a user's name alike. One inside a word (web@4f2a9c1, an e-mail address) mentions nobody.
+ */
+export function breakAllMentions(text: string): string {
+  return text.replace(/(^|[^\p{L}\p{N}_])@(?=[\p{L}\p{N}_.-])/gu, `$1@${ZWSP}`);
 }
 
 /**

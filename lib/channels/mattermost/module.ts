@@ -1,4 +1,4 @@
-import { dataRows, hexColor, isoTime, markdownText, productLabel, truncate } from "../format";
+import { breakAllMentions, dataRows, hexColor, isoTime, markdownText, productLabel, truncate, ZWSP } from "../format";
 import { chatWebhookModule } from "../chat-webhook";
 import type { RenderableEvent } from "../types";
 
@@ -26,16 +26,10 @@ type MattermostAttachment = {
 };
 export type MattermostMessage = { username: string; text: string; attachments: MattermostAttachment[] };
 
-const ZWSP = "\u200b";
-/**
- * No "@" in event text forms a mention (@channel, @all, @here or a user's name): a zero-width space
- * follows every "@" that starts a word. One inside a word (web@4f2a9c1, an e-mail address) mentions nobody.
- */
-const noMentions = (text: string) => text.replace(/(^|[^\p{L}\p{N}_])@(?=[\p{L}\p{N}_.-])/gu, `$1@${ZWSP}`);
 /** Markdown shown as typed, without mentions, at most `max` characters. */
-const shown = (text: string, max: number) => markdownText(noMentions(text), max);
+const shown = (text: string, max: number) => markdownText(breakAllMentions(text), max);
 /** Plain text (title, fallback, footer, field titles: not rendered as markdown), without mentions. */
-const plain = (text: string, max: number) => truncate(noMentions(text), max);
+const plain = (text: string, max: number) => truncate(breakAllMentions(text), max);
 /** A link target inside markdown's (…): the characters that would end it, escaped. */
 const linkTarget = (url: string) => url.replace(/[()<> ]/g, encodeURIComponent);
 
