@@ -42,3 +42,10 @@ function encodeId(prefix: string, bytes: Buffer): string {
 export function sha256(value: string): string {
   return crypto.createHash("sha256").update(value).digest("hex");
 }
+
+/** The smallest id `newId(prefix, at)` can make: the lower bound of the ids created from `at` on (a primary-key range). */
+export function firstIdAt(prefix: string, at: number): string {
+  const bytes = Buffer.alloc(12);
+  bytes.writeUIntBE(at, 0, 6);
+  return encodeId(prefix, bytes);
+}

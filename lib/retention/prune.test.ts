@@ -7,7 +7,7 @@ import { DELIVERY_STATUSES } from "@/db/schema/values";
 import { insertChannel } from "@/lib/dispatch/test-support";
 import { newId } from "@/lib/ids";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
-import { pruneOnce } from "./prune";
+import { PRUNE_REST_RATIO, pruneOnce, restRatioAfter, writersActive } from "./prune";
 
 /**
  * Retention keeps everything it must and deletes everything past the window:
@@ -187,5 +187,56 @@ describe("pruneOnce", () => {
     }
     expect((await pruneOnce(db, POLICY, { now: NOW })).deliveries).toBe(1);
     expect((await db.select({ id: deliveries.id }).from(deliveries)).map((r) => r.id)).toEqual([made.other]);
+  });
+});
+
+describe("the pruner's pace", () => {
+  const WALL = Date.now();
+  const cutoff = new Date(WALL - 30 * DAY);
+
+  async function oneEventAndAttempt(orgId: string, channelId: string, eventAt: number, attemptAt: number, eventId = newId("evt", eventAt)) {
+    const t = new Date(eventAt);
+    await db.insert(events).values({ id: eventId, orgId, type: "x.y", severity: "info", title: "e", data: {}, occurredAt: t, receivedAt: t });
+    const deliveryId = newId("dlv", eventAt);
+    await db.insert(deliveries).values({ id: deliveryId, orgId, channelId, status: "delivered", nextAttemptAt: t, createdAt: t, updatedAt: t });
+    await db.insert(attempts).values({ id: newId("att", attemptAt), deliveryId, at: new Date(attemptAt), durationMs: 1, outcome: "delivered" });
+  }
+
+  it("is quiet when nothing was written in the last second, and busy as soon as an event or an attempt was", async () => {
+    const { org } = await seedOrg(db, "acme");
+    const channelId = await insertChannel(db, org.id, { type: "inbox" });
+    await oneEventAndAttempt(org.id, channelId, WALL - 40 * DAY, WALL - 40 * DAY);
+    await oneEventAndAttempt(org.id, channelId, WALL - 5_000, WALL - 5_000);
+    expect(await writersActive(db, WALL)).toBe(false);
+    expect(await restRatioAfter(db, cutoff, new Date(cutoff.getTime() - 3_600_000), WALL)).toBe(PRUNE_REST_RATIO.quiet);
+
+    // An attempt written just now (a delivery's outcome) makes it busy, for a second.
+    await oneEventAndAttempt(org.id, channelId, WALL - 40 * DAY, WALL - 200);
+    expect(await writersActive(db, WALL)).toBe(true);
+    expect(await restRatioAfter(db, cutoff, new Date(cutoff.getTime() - 3_600_000), WALL)).toBe(PRUNE_REST_RATIO.busy);
+    expect(await writersActive(db, WALL + 1_500)).toBe(false);
+  });
+
+  it("counts an event just ingested as a writer, but not an id made before ids were time-ordered", async () => {
+    const { org } = await seedOrg(db, "acme");
+    const channelId = await insertChannel(db, org.id, { type: "inbox" });
+    // Random ids sort anywhere, most of them far past any real time.
+    await oneEventAndAttempt(org.id, channelId, WALL - 40 * DAY, WALL - 40 * DAY, "evt_zzzzzzzzzzzzzzzz");
+    expect(await writersActive(db, WALL)).toBe(false);
+    await oneEventAndAttempt(org.id, channelId, WALL - 10, WALL - 40 * DAY);
+    expect(await writersActive(db, WALL)).toBe(true);
+  });
+
+  it("takes its fixed share, busy or not, once the backlog is more than a day past the window", async () => {
+    const { org } = await seedOrg(db, "acme");
+    const channelId = await insertChannel(db, org.id, { type: "inbox" });
+    await oneEventAndAttempt(org.id, channelId, WALL - 100, WALL - 100);
+    const overdue = new Date(cutoff.getTime() - 25 * 3600 * 1000);
+    expect(await restRatioAfter(db, cutoff, overdue, WALL)).toBe(PRUNE_REST_RATIO.overdue);
+    expect(await restRatioAfter(db, cutoff, new Date(cutoff.getTime() - 23 * 3600 * 1000), WALL)).toBe(PRUNE_REST_RATIO.busy);
+    // The shares themselves: half the time when quiet, 0.5 % while writers write, 5 % when overdue.
+    expect(1 / (1 + PRUNE_REST_RATIO.quiet)).toBe(0.5);
+    expect(1 / (1 + PRUNE_REST_RATIO.busy)).toBe(0.005);
+    expect(1 / (1 + PRUNE_REST_RATIO.overdue)).toBe(0.05);
   });
 });

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import { engineOf, rowsOf, sqliteOf, type Db } from "@/db/client";
 import { attempts, auditEntries, channelHourlyCounts, deliveries, deliveryEvents, events, floodCounts, inboxItems, orgs, retentionTotals } from "@/db/schema";
+import { firstIdAt } from "@/lib/ids";
 import { log } from "@/lib/log";
 
 /**
@@ -18,41 +19,78 @@ import { log } from "@/lib/log";
  *
  * Deletes go in small batches, each its own short transaction, org by org
  * along the (org, time) indexes, so the write lock is never held long; and
- * the pruner rests between two batches PRUNE_REST_RATIO times as long as the
- * batch took, so that it holds SQLite's write lock a small share of the time.
- * Without the rest it takes the lock back before a waiting writer wakes
- * (SQLite's busy handler sleeps 1, 2, 5, 10 … ms): the benchmark measured
- * single-event ingest falling from 7,500 to 118 events/s while it pruned.
- * At its share it still deletes thousands of deliveries a second, far more
- * than an install on one SQLite file writes.
+ * the pruner rests between two batches a multiple of the batch's time, which
+ * depends on what else the database is doing (`restRatio` below): it prunes
+ * fast while nothing is written, and yields to ingest and delivery while they
+ * write, unless the backlog is more than a day overdue. Without any rest it
+ * takes SQLite's write lock back before a waiting writer wakes (the busy
+ * handler sleeps 1, 2, 5, 10 … ms): the benchmark measured single-event ingest
+ * falling from 7,500 to 118 events/s while it pruned.
  */
 
 const FINISHED = ["delivered", "failed", "dead"] as const;
 export const PRUNE_BATCH = 500;
 /**
- * How many times as long as a batch took the pruner rests after it: it works 5 % of the time.
- * On SQLite that is its share of the one write lock (~1,000 deliveries/s pruned, 85 M a day).
- * PostgreSQL locks only the old rows, but a batch still takes CPU and I/O from ingest and
- * delivery: at 4× (a fifth of the time) single-event ingest p99 went from 1.8 to 4.0 ms at 10 M
- * deliveries, so it rests as long (docs/performance.md "Retention").
+ * How many times as long as a batch took the pruner rests after it (docs/performance.md "Retention").
+ * - `quiet`: nothing was written in the last second (no event, no attempt): it works half the time.
+ * - `busy`: events or attempts are being written: it works 0.5 % of the time, so a request seldom
+ *   meets a batch. At 5 % (`overdue`'s share) it cost single-event ingest's p99 × 1.5 on PostgreSQL
+ *   at 10 M deliveries: a batch shares the two cores with the request, and 5 % is more than the 1 %
+ *   a p99 ignores. On SQLite it is the share of the one write lock a waiting writer must sleep through.
+ * - `overdue`: the oldest row of the batch is more than a day past the window, so the install is
+ *   never quiet enough to keep up: it takes 5 % whatever else runs (~1,000 deliveries a second,
+ *   85 M a day, on either engine).
  */
-const PRUNE_REST_RATIO = 19;
+export const PRUNE_REST_RATIO = { quiet: 1, busy: 199, overdue: 19 } as const;
+/** Writes this recent make the database busy for the pruner. */
+const BUSY_WINDOW_MS = 1_000;
+/** A backlog this far past the window no longer waits for quiet. */
+const OVERDUE_MS = 24 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
 export type RetentionPolicy = { retentionDays: number; auditRetentionDays: number };
 export type PrunedRows = { deliveries: number; attempts: number; delivery_events: number; inbox_items: number; events: number; audit_entries: number };
 
 const zero = (): PrunedRows => ({ deliveries: 0, attempts: 0, delivery_events: 0, inbox_items: 0, events: 0, audit_entries: 0 });
-type Pace = { batch: number; restRatio: number };
+/** `restRatio`: a fixed ratio (tests), or "adaptive" to read the database's activity before each rest. */
+type Pace = { db: Db; batch: number; restRatio: number | "adaptive" };
+/** What a batch did: whether it was the last, and the time of the oldest row it deleted (or looked at). */
+type Batch = { done: boolean; oldest?: Date };
 
-/** Runs `step` until it answers done, resting between two steps `restRatio` times as long as the step took. */
-async function inBatches(pace: Pace, step: () => Promise<boolean>) {
+/** Runs `step` until it answers done, resting between two steps a multiple of the step's time (`PRUNE_REST_RATIO`). */
+async function inBatches(pace: Pace, cutoff: Date, step: () => Promise<Batch>) {
   for (;;) {
     const started = performance.now();
-    if (await step()) return;
-    const restMs = (performance.now() - started) * pace.restRatio;
+    const batch = await step();
+    if (batch.done) return;
+    const took = performance.now() - started;
+    const ratio = pace.restRatio === "adaptive" ? await restRatioAfter(pace.db, cutoff, batch.oldest) : pace.restRatio;
+    const restMs = took * ratio;
     await new Promise<void>((resolve) => (restMs >= 1 ? setTimeout(resolve, restMs) : setImmediate(resolve)));
   }
+}
+
+/** The rest after a batch whose oldest row was `oldest`, with `cutoff` the window's start (`PRUNE_REST_RATIO`). */
+export async function restRatioAfter(db: Db, cutoff: Date, oldest: Date | undefined, now = Date.now()): Promise<number> {
+  if (oldest && oldest.getTime() < cutoff.getTime() - OVERDUE_MS) return PRUNE_REST_RATIO.overdue;
+  return (await writersActive(db, now)) ? PRUNE_REST_RATIO.busy : PRUNE_REST_RATIO.quiet;
+}
+
+/**
+ * Whether any event or attempt was written in the last second, by any node: ids are time-ordered
+ * (lib/ids.ts), so each is one primary-key range probe. The range's upper end (a minute ahead, for
+ * clocks a little apart) leaves out ids made before ids were time-ordered, which sort anywhere.
+ */
+export async function writersActive(db: Db, now = Date.now()): Promise<boolean> {
+  const recent = async (table: typeof events | typeof attempts, prefix: string) =>
+    (
+      await db
+        .select({ id: table.id })
+        .from(table)
+        .where(and(gte(table.id, firstIdAt(prefix, now - BUSY_WINDOW_MS)), lt(table.id, firstIdAt(prefix, now + 60_000))))
+        .limit(1)
+    ).length > 0;
+  return (await recent(events, "evt")) || (await recent(attempts, "att"));
 }
 
 /** How long channel_hourly_counts rows are kept: the overview's 7-day chart, and a day to spare for its first hour. */
@@ -61,7 +99,7 @@ const HOURLY_COUNTS_DAYS = 8;
 /** Deletes what is past the window, in batches of `batch` with rests between them; returns the rows deleted per table. */
 export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?: number; batch?: number; restRatio?: number } = {}): Promise<PrunedRows> {
   const now = options.now ?? Date.now();
-  const pace: Pace = { batch: options.batch ?? PRUNE_BATCH, restRatio: options.restRatio ?? PRUNE_REST_RATIO };
+  const pace: Pace = { db, batch: options.batch ?? PRUNE_BATCH, restRatio: options.restRatio ?? "adaptive" };
   const cutoff = new Date(now - policy.retentionDays * DAY_MS);
   const auditCutoff = new Date(now - policy.auditRetentionDays * DAY_MS);
   const pruned = zero();
@@ -84,45 +122,45 @@ export async function pruneOnce(db: Db, policy: RetentionPolicy, options: { now?
 }
 
 async function pruneDeliveries(db: Db, orgId: string, cutoff: Date, pace: Pace, pruned: PrunedRows) {
-  await inBatches(pace, () =>
+  await inBatches(pace, cutoff, () =>
     db.transaction(async (tx) => {
-      const ids = (
-        await tx
-          .select({ id: deliveries.id })
-          .from(deliveries)
-          .where(and(eq(deliveries.orgId, orgId), lt(deliveries.createdAt, cutoff), inArray(deliveries.status, [...FINISHED])))
-          .orderBy(asc(deliveries.createdAt))
-          .limit(pace.batch)
-      ).map((r) => r.id);
-      if (!ids.length) return true;
+      const rows = await tx
+        .select({ id: deliveries.id, at: deliveries.createdAt })
+        .from(deliveries)
+        .where(and(eq(deliveries.orgId, orgId), lt(deliveries.createdAt, cutoff), inArray(deliveries.status, [...FINISHED])))
+        .orderBy(asc(deliveries.createdAt))
+        .limit(pace.batch);
+      const ids = rows.map((r) => r.id);
+      if (!ids.length) return { done: true };
       pruned.attempts += await deleted(tx.delete(attempts).where(inArray(attempts.deliveryId, ids)));
       pruned.delivery_events += await deleted(tx.delete(deliveryEvents).where(inArray(deliveryEvents.deliveryId, ids)));
       // Re-checked in the statement: a delivery that is not finished is never deleted.
       pruned.deliveries += await deleted(tx.delete(deliveries).where(and(inArray(deliveries.id, ids), inArray(deliveries.status, [...FINISHED]))));
-      return ids.length < pace.batch;
+      return { done: ids.length < pace.batch, oldest: rows[0].at };
     }),
   );
 }
 
 async function pruneInbox(db: Db, orgId: string, cutoff: Date, pace: Pace, pruned: PrunedRows) {
-  await inBatches(pace, async () => {
-    const ids = (
-      await db
-        .select({ id: inboxItems.id })
-        .from(inboxItems)
-        .where(and(eq(inboxItems.orgId, orgId), lt(inboxItems.createdAt, cutoff)))
-        .limit(pace.batch)
-    ).map((r) => r.id);
-    if (!ids.length) return true;
+  await inBatches(pace, cutoff, async () => {
+    const rows = await db
+      .select({ id: inboxItems.id, at: inboxItems.createdAt })
+      .from(inboxItems)
+      .where(and(eq(inboxItems.orgId, orgId), lt(inboxItems.createdAt, cutoff)))
+      .limit(pace.batch);
+    const ids = rows.map((r) => r.id);
+    if (!ids.length) return { done: true };
     pruned.inbox_items += await deleted(db.delete(inboxItems).where(inArray(inboxItems.id, ids)));
-    return ids.length < pace.batch;
+    // Unordered (no index by org and time): the oldest of this batch stands for the backlog.
+    const oldest = rows.reduce((a, r) => (r.at < a ? r.at : a), rows[0].at);
+    return { done: ids.length < pace.batch, oldest };
   });
 }
 
 /** Events past the window that no delivery (pending, or younger than the window) and no inbox item refers to. */
 async function pruneEvents(db: Db, orgId: string, cutoff: Date, pace: Pace, pruned: PrunedRows) {
   let after: { at: Date; id: string } | null = null;
-  await inBatches(pace, async () => {
+  await inBatches(pace, cutoff, async () => {
     const unreferenced = and(
       notExists(
         db
@@ -150,7 +188,7 @@ async function pruneEvents(db: Db, orgId: string, cutoff: Date, pace: Pace, prun
       )
       .orderBy(asc(events.receivedAt), asc(events.id))
       .limit(pace.batch);
-    if (!page.length) return true;
+    if (!page.length) return { done: true };
     after = { at: page[page.length - 1].at, id: page[page.length - 1].id };
     // Checked again inside the DELETE: an event a new digest picked up meanwhile stays.
     pruned.events += await deleted(
@@ -164,24 +202,23 @@ async function pruneEvents(db: Db, orgId: string, cutoff: Date, pace: Pace, prun
         ),
       ),
     );
-    return page.length < pace.batch;
+    return { done: page.length < pace.batch, oldest: page[0].at };
   });
 }
 
 async function pruneAudit(db: Db, orgId: string | null, cutoff: Date, pace: Pace, pruned: PrunedRows) {
   const ofOrg = orgId === null ? isNull(auditEntries.orgId) : eq(auditEntries.orgId, orgId);
-  await inBatches(pace, async () => {
-    const ids = (
-      await db
-        .select({ id: auditEntries.id })
-        .from(auditEntries)
-        .where(and(ofOrg, lt(auditEntries.createdAt, cutoff)))
-        .orderBy(asc(auditEntries.createdAt))
-        .limit(pace.batch)
-    ).map((r) => r.id);
-    if (!ids.length) return true;
+  await inBatches(pace, cutoff, async () => {
+    const rows = await db
+      .select({ id: auditEntries.id, at: auditEntries.createdAt })
+      .from(auditEntries)
+      .where(and(ofOrg, lt(auditEntries.createdAt, cutoff)))
+      .orderBy(asc(auditEntries.createdAt))
+      .limit(pace.batch);
+    const ids = rows.map((r) => r.id);
+    if (!ids.length) return { done: true };
     pruned.audit_entries += await deleted(db.delete(auditEntries).where(inArray(auditEntries.id, ids)));
-    return ids.length < pace.batch;
+    return { done: ids.length < pace.batch, oldest: rows[0].at };
   });
 }
 
