@@ -157,6 +157,7 @@ describe("benchmark report", () => {
         seeded: [m(500, 4), m(400, 60), m(450, 5)],
         history: { rows: 10, seconds: 1 },
         pruning: { measurements: [], runs: [] },
+        overduePruning: { measurements: [], runs: [] },
       },
       false,
     );
@@ -187,6 +188,10 @@ describe("benchmark report", () => {
           { deliveriesPruned: 1000, seconds: 1, backlogLeft: 0 },
         ],
       },
+      overduePruning: {
+        measurements: [m(5000, 0.5), m(5200, 0.6), m(4800, 0.4)],
+        runs: [{ deliveriesPruned: 3000, seconds: 1, backlogLeft: 100 }],
+      },
     };
     const figures = pruningFigures(result, false);
     // Medians of the rounds: 7,000 without, 6,500 while pruning; one bad round does not decide.
@@ -203,6 +208,10 @@ describe("benchmark report", () => {
     const pruning = table.slice(table.indexOf("pruning: without → while pruning"));
     expect(pruning).toMatch(/ingest, single events, p99\s+0\.3 ms\s+0\.4 ms\s+×1\.33 !/);
     expect(table.slice(0, table.indexOf("pruning: without"))).not.toContain("pruned meanwhile");
+    // The overdue backlog (the pruner's fixed share) is reported beside, without a target.
+    expect(figures.find((f) => f.key === "pruningOverdueIngestSingle")).toMatchObject({ value: 5000, baseline: { value: 7000 }, meetsTarget: undefined });
+    expect(figures.find((f) => f.key === "pruningOverdueRate")?.value).toBe(3000);
+    expect(pruning).toMatch(/ingest, single events, overdue backlog\s+7,000 events\/s\s+5,000 events\/s\s+×1\.40 !\s+— \(5 % share\)/);
   });
 });
 
