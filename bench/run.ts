@@ -18,7 +18,7 @@
  * See docs/performance.md for what each figure means.
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { measureCeiling } from "./ceiling";
 import { copyDatabase, heraldSandbox, seed, builtCliMissing, type Sandbox } from "./lib/herald";
 import { startBenchPostgres, type BenchPostgres } from "./lib/postgres";
@@ -31,8 +31,11 @@ import { steadyRateLatency } from "./scenarios/latency";
 import { postEventsLoad, serverMissing, startServer } from "./scenarios/server";
 import { BENCH_EVENT_TYPE } from "./seed";
 
-const { values: flags } = parseArgs({
+const USAGE =
+  'npm run bench [-- --quick] [--db sqlite|postgres] [--only delivery,workers,ingest,latency,growth] [--cpu-prof] [--deliveries N] [--rows N] [--worker-node-args="…"] [--out FILE] [--keep]\nSee docs/performance.md for what each figure means.';
+const { values: flags } = parseArgsOrExit({
   options: {
+    help: { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     /** The engine every scenario runs on: sqlite (the default, embedded) or postgres (a throw-away cluster). */
     db: { type: "string", default: "sqlite" },
@@ -48,6 +51,10 @@ const { values: flags } = parseArgs({
     "worker-node-args": { type: "string" },
   },
 });
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const quick = flags.quick!;
 if (flags.db !== "sqlite" && flags.db !== "postgres") {
   console.error(`--db: sqlite or postgres, not ${flags.db}`);
@@ -66,6 +73,16 @@ for (const name of only) {
   }
 }
 const outFile = flags.out ?? path.join(repoRoot, "bench", "results", onPostgres ? "latest-postgres.json" : "latest.json");
+
+/** parseArgs, with a wrong flag answered by its message and the usage instead of a stack trace. */
+function parseArgsOrExit<T extends ParseArgsConfig>(config: T) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 /** Sizes per mode: full is the issue's benchmark (under 5 minutes); quick keeps every path working in CI (under 30 s). */
 const PLAN = quick
