@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { changedRows, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type Db, type DbOrTx } from "@/db/client";
 import { deliveries, PENDING_DELIVERY } from "@/db/schema";
-import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
+import { writeOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 
 /**
  * Claiming (DESIGN §5): one short write transaction — a single UPDATE …
@@ -200,7 +200,7 @@ export async function recordAndClaim(
   options: ClaimOptions & { disableAfterMs: number },
 ): Promise<{ changes: HealthChange[]; claimed: ClaimedDelivery[] }> {
   return db.transaction(async (tx) => {
-    const changes = outcomes.length ? await recordOutcomes(tx, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
+    const changes = await writeOutcomes(tx, options.owner, outcomes, { disableAfterMs: options.disableAfterMs });
     return { changes, claimed: await claimDueDeliveries(tx, options) };
   });
 }

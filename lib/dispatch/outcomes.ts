@@ -109,14 +109,27 @@ export async function recordOutcomes(
   options: { disableAfterMs: number; now?: number },
 ): Promise<HealthChange[]> {
   if (records.length === 0) return [];
+  return db.transaction((tx) => writeOutcomes(tx, owner, records, options));
+}
+
+/**
+ * recordOutcomes' writes inside a transaction the caller holds (the claim's,
+ * lib/dispatch/claim.ts recordAndClaim): a nested `transaction()` would add a
+ * SAVEPOINT and its RELEASE — two round trips — for a rollback nothing uses.
+ */
+export async function writeOutcomes(
+  tx: DbOrTx,
+  owner: string,
+  records: OutcomeRecord[],
+  options: { disableAfterMs: number; now?: number },
+): Promise<HealthChange[]> {
+  if (records.length === 0) return [];
   const now = options.now ?? Date.now();
-  return db.transaction(async (tx) => {
-    const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
-    // A test alert's attempts say nothing of the channel's own traffic: no health, no figures.
-    const real = attempts.filter((a) => !a.isTest);
-    await countFinished(tx, real, now);
-    return updateHealth(tx, real, options.disableAfterMs, now);
-  });
+  const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
+  // A test alert's attempts say nothing of the channel's own traffic: no health, no figures.
+  const real = attempts.filter((a) => !a.isTest);
+  await countFinished(tx, real, now);
+  return updateHealth(tx, real, options.disableAfterMs, now);
 }
 
 /** SQLite: prepared statements, run synchronously inside the caller's transaction. Returns the attempts written. */
