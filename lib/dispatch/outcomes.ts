@@ -386,6 +386,60 @@ function healthRowChanged(row: ChannelStateRow, state: HealthState): boolean {
   );
 }
 
+type HealthWrite = { id: string; state: HealthState; last: LastAttempt | undefined };
+
+/**
+ * The channels' new health rows (their last attempt too, when it changed):
+ * on PostgreSQL ONE statement over unnest()ed columns for the whole batch —
+ * to a thousand channels that was a statement for every third delivery — and
+ * on SQLite an UPDATE per channel (no round trips there). A null `last_at`
+ * keeps the stored last attempt.
+ */
+async function writeHealth(tx: DbOrTx, writes: HealthWrite[]) {
+  if (writes.length === 0) return;
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  if (engineOf(tx) === "postgres") {
+    await tx.execute(sql`UPDATE channels c
+        SET health = u.health, consecutive_failures = u.failures, failing_since = u.failing_since, last_error = u.error,
+            last_error_at = u.error_at, last_success_at = u.success_at,
+            last_attempt_at = coalesce(u.last_at, c.last_attempt_at),
+            last_attempt_outcome = CASE WHEN u.last_at IS NULL THEN c.last_attempt_outcome ELSE u.last_outcome END,
+            last_attempt_duration_ms = CASE WHEN u.last_at IS NULL THEN c.last_attempt_duration_ms ELSE u.last_duration END,
+            last_attempt_status_code = CASE WHEN u.last_at IS NULL THEN c.last_attempt_status_code ELSE u.last_status END
+       FROM unnest(${column(writes.map((w) => w.id))}::text[], ${column(writes.map((w) => w.state.health))}::text[],
+                   ${column(writes.map((w) => w.state.consecutiveFailures))}::int[], ${column(writes.map((w) => iso(w.state.failingSince)))}::timestamptz[],
+                   ${column(writes.map((w) => w.state.lastError))}::text[], ${column(writes.map((w) => iso(w.state.lastErrorAt)))}::timestamptz[],
+                   ${column(writes.map((w) => iso(w.state.lastSuccessAt)))}::timestamptz[], ${column(writes.map((w) => iso(w.last?.at ?? null)))}::timestamptz[],
+                   ${column(writes.map((w) => w.last?.outcome ?? null))}::text[], ${column(writes.map((w) => w.last?.durationMs ?? null))}::int[],
+                   ${column(writes.map((w) => w.last?.statusCode ?? null))}::int[])
+            AS u(id, health, failures, failing_since, error, error_at, success_at, last_at, last_outcome, last_duration, last_status)
+      WHERE c.id = u.id`);
+    return;
+  }
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+  for (const { id, state, last } of writes) {
+    await tx
+      .update(channelsTable)
+      .set({
+        health: state.health,
+        consecutiveFailures: state.consecutiveFailures,
+        failingSince: at(state.failingSince),
+        lastError: state.lastError,
+        lastErrorAt: at(state.lastErrorAt),
+        lastSuccessAt: at(state.lastSuccessAt),
+        ...(last
+          ? {
+              lastAttemptAt: new Date(last.at),
+              lastAttemptOutcome: last.outcome,
+              lastAttemptDurationMs: last.durationMs,
+              lastAttemptStatusCode: last.statusCode,
+            }
+          : {}),
+      })
+      .where(eq(channelsTable.id, id));
+  }
+}
+
 async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterMs: number, now: number): Promise<HealthChange[]> {
   if (attempts.length === 0) return [];
   const ids = [...new Set(attempts.map((a) => a.channelId))];
@@ -428,32 +482,15 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
   }
-  const write = async (id: string, state: HealthState, last: LastAttempt | undefined) => {
-    const at = (ms: number | null) => (ms === null ? null : new Date(ms));
-    await tx
-      .update(channelsTable)
-      .set({
-        health: state.health,
-        consecutiveFailures: state.consecutiveFailures,
-        failingSince: at(state.failingSince),
-        lastError: state.lastError,
-        lastErrorAt: at(state.lastErrorAt),
-        lastSuccessAt: at(state.lastSuccessAt),
-        ...(last
-          ? {
-              lastAttemptAt: new Date(last.at),
-              lastAttemptOutcome: last.outcome,
-              lastAttemptDurationMs: last.durationMs,
-              lastAttemptStatusCode: last.statusCode,
-            }
-          : {}),
-      })
-      .where(eq(channelsTable.id, id));
-  };
+  const writes: HealthWrite[] = [];
+  for (const [id, { row, state }] of states) {
+    const last = lastAttempts.get(id);
+    if (healthRowChanged(row, state) || lastAttemptChanged(row, last)) writes.push({ id, state, last });
+  }
+  // Before the pacing below: speedUp may set a throttled channel healthy again, over what this writes.
+  await writeHealth(tx, writes);
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
-    const last = lastAttempts.get(id);
-    if (healthRowChanged(row, state) || lastAttemptChanged(row, last)) await write(id, state, last);
     // Only channels the receiver is pacing (pace_ms > 0) pay this write: healthy unpaced ones never do.
     const n = successes.get(id);
     if (n) await speedUp(tx, { id, baseIntervalMs: definitionOf(row.type).lane.intervalMs }, n, now);
