@@ -299,9 +299,6 @@ export async function rowsOf<T>(handle: DbOrTx, query: SQL): Promise<T[]> {
  */
 export const column = <T>(values: readonly T[]) => sql.param(values);
 
-/** PostgreSQL: a timestamptz column read as float8 milliseconds (exact for timestamp(3)), not as text to parse into a Date per row. */
-export const millisOf = (name: string) => sql.raw(`(extract(epoch FROM ${name}) * 1000)::float8`);
-
 /** Rows changed by an awaited insert, update or delete without `.returning()`, on either engine. */
 export function changedRows(result: unknown): number {
   const r = result as { changes?: number; rowCount?: number | null };

@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from "drizzle-orm";
-import { changedRows, column, engineOf, millisOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type Db, type DbOrTx } from "@/db/client";
+import { changedRows, column, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type Db, type DbOrTx } from "@/db/client";
 import { deliveries, PENDING_DELIVERY } from "@/db/schema";
 import { writeOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 
@@ -154,7 +154,8 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
       ? sql`SELECT id FROM (SELECT id FROM (${expired}) AS e UNION ALL SELECT id FROM (${due}) AS q) AS candidates LIMIT ${options.limit}`
       : due;
   // RETURNING follows no promised order: sorted here, oldest due first, so a channel's messages leave in order.
-  // Times come back as milliseconds (millisOf): no timestamptz text to parse into a Date per row.
+  // Times come back as milliseconds (float8, exact for timestamp(3)): no timestamptz text to parse into a Date per row.
+  const ms = (name: string) => sql.raw(`(extract(epoch FROM ${name}) * 1000)::float8`);
   const rows = await rowsOf<{
     id: string;
     org_id: string;
@@ -173,8 +174,8 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
              SET status = 'sending', leased_until = ${until}, lease_owner = ${options.owner}, updated_at = ${now}, digest_key = NULL
            WHERE id IN (${ids})
        RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, throttled_since, flood_minutes)
-        SELECT id, org_id, channel_id, rule_id, product_id, attempt_count, ${millisOf("leased_until")} AS leased_until, is_test,
-               ${millisOf("throttled_since")} AS throttled_since, flood_minutes
+        SELECT id, org_id, channel_id, rule_id, product_id, attempt_count, ${ms("leased_until")} AS leased_until, is_test,
+               ${ms("throttled_since")} AS throttled_since, flood_minutes
           FROM claimed ORDER BY next_attempt_at, created_at`,
   );
   return rows.map((r) => ({

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { definitionOf } from "@/lib/channels/definitions";
 import { eq, inArray, sql, type SQL } from "drizzle-orm";
-import { column, engineOf, millisOf, prepared, rowsOf, sqliteOf, type DbOrTx } from "@/db/client";
+import { column, engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
 import { channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import { boundedHeadersJson } from "@/lib/channels/response-headers";
 import type { SendResult } from "@/lib/channels/types";
@@ -53,7 +53,7 @@ function boundedExcerpt(text: string | undefined): string | null {
   return Buffer.byteLength(text) <= RESPONSE_EXCERPT_BYTES ? text : utf8Excerpt(text);
 }
 
-/** The health columns of these channels, times in milliseconds (PostgreSQL reads them in its outcome statement). */
+/** The health columns of these channels, times in milliseconds. */
 async function channelStates(tx: DbOrTx, ids: string[]): Promise<ChannelStateRow[]> {
   const rows = await tx
     .select({
@@ -125,19 +125,12 @@ export async function writeOutcomes(
 ): Promise<HealthChange[]> {
   if (records.length === 0) return [];
   const now = options.now ?? Date.now();
-  if (engineOf(tx) === "postgres") {
-    const { real, channelRows } = await writeOutcomesPostgres(tx, owner, records, now);
-    return updateHealth(tx, real, channelRows, options.disableAfterMs, now);
-  }
-  const real = realAttempts(writeOutcomesSqlite(tx, owner, records, now));
-  countFinishedSqlite(tx, real, now);
-  return updateHealth(tx, real, real.length ? await channelStates(tx, channelIdsOf(real)) : [], options.disableAfterMs, now);
+  const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
+  // A test alert's attempts say nothing of the channel's own traffic: no health, no figures.
+  const real = attempts.filter((a) => !a.isTest);
+  await countFinished(tx, real, now);
+  return updateHealth(tx, real, options.disableAfterMs, now);
 }
-
-/** A test alert's attempts say nothing of the channel's own traffic: no health, no figures. */
-const realAttempts = (attempts: AttemptRecord[]) => attempts.filter((a) => !a.isTest);
-
-const channelIdsOf = (attempts: AttemptRecord[]) => [...new Set(attempts.map((a) => a.channelId))];
 
 /** SQLite: prepared statements, run synchronously inside the caller's transaction. Returns the attempts written. */
 function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[], now: number): AttemptRecord[] {
@@ -222,17 +215,11 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
  * batch (each statement is a round trip): the releases, then ONE statement
  * over unnest()ed column arrays (one parameter per column, little to build)
  * that finishes the delivered ones by id, moves the others to their new
- * states, inserts the attempts, adds to the channels' hourly counts, and
- * returns the channels' health columns for updateHealth; then the inbox
- * rows. The lease is checked as on SQLite: a delivery another worker took
- * over keeps its newer state, and its attempt is still stored.
+ * states and inserts the attempts; then the inbox rows. The lease is checked
+ * as on SQLite: a delivery another worker took over keeps its newer state,
+ * and its attempt is still stored.
  */
-async function writeOutcomesPostgres(
-  tx: DbOrTx,
-  owner: string,
-  records: OutcomeRecord[],
-  nowMs: number,
-): Promise<{ real: AttemptRecord[]; channelRows: ChannelStateRow[] }> {
+async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: OutcomeRecord[], nowMs: number): Promise<AttemptRecord[]> {
   const now = new Date(nowMs);
   const attempts = records.filter((r): r is AttemptRecord => r.kind === "attempt");
   const released = records.filter((r) => r.kind === "release").map((r) => r.deliveryId);
@@ -240,8 +227,7 @@ async function writeOutcomesPostgres(
     await tx.execute(sql`UPDATE deliveries SET status = 'queued', leased_until = NULL, lease_owner = NULL, updated_at = ${now}
                           WHERE id = ANY(${column(released)}::text[]) AND lease_owner = ${owner} AND status = 'sending'`);
   }
-  if (attempts.length === 0) return { real: [], channelRows: [] };
-  const real = realAttempts(attempts);
+  if (attempts.length === 0) return attempts;
   const errors = attempts.map((a) => (a.result.ok ? null : errorOf(a.result)));
   const delivered: string[] = [];
   const others: { id: string; status: string; next: string | null; error: string | null; throttled: string | null; sent: number | null }[] = [];
@@ -279,39 +265,15 @@ async function writeOutcomesPostgres(
              AS u(id, status, next, error, throttled, sent)
        WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending')`);
   }
-  const parts = [
-    ...updates,
-    sql`added AS (
-      INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, response_headers, part, error)
-      SELECT * FROM unnest(${column(attempts.map(() => newId("att")))}::text[], ${column(attempts.map((a) => a.deliveryId))}::text[],
-                           ${column(attempts.map((a) => new Date(a.at).toISOString()))}::timestamptz[],
-                           ${column(attempts.map((a) => Math.max(0, Math.round(a.result.durationMs))))}::int[],
-                           ${column(attempts.map((a) => a.outcome))}::text[], ${column(attempts.map((a) => a.result.statusCode ?? null))}::int[],
-                           ${column(attempts.map((a) => boundedExcerpt(a.result.response)))}::text[],
-                           ${column(attempts.map((a) => boundedHeadersJson(a.result.responseHeaders)))}::text[],
-                           ${column(attempts.map((a) => a.result.part ?? null))}::int[], ${column(errors)}::text[]))`,
-  ];
-  const { hour, counts } = finishedCounts(real, nowMs);
-  if (counts.size) {
-    // The channel may have been deleted meanwhile: the join keeps its counts out (no foreign-key error).
-    parts.push(sql`counted AS (
-      INSERT INTO channel_hourly_counts (channel_id, hour, delivered, failed)
-      SELECT u.channel, ${new Date(hour)}, u.delivered, u.failed
-        FROM unnest(${column([...counts.keys()])}::text[], ${column([...counts.values()].map((c) => c.delivered))}::int[],
-                    ${column([...counts.values()].map((c) => c.failed))}::int[]) AS u(channel, delivered, failed)
-        JOIN channels c ON c.id = u.channel
-      ON CONFLICT (channel_id, hour) DO UPDATE
-         SET delivered = channel_hourly_counts.delivered + excluded.delivered, failed = channel_hourly_counts.failed + excluded.failed)`);
-  }
-  // The statement's own result: the health columns of the channels (read as they were before it, which it does not change).
-  const channelRows = await rowsOf<ChannelStateRow>(
-    tx,
-    sql`WITH ${sql.join(parts, sql`, `)}
-        SELECT id, org_id, name, type, health, consecutive_failures, ${millisOf("failing_since")} AS failing_since, last_error,
-               ${millisOf("last_error_at")} AS last_error_at, ${millisOf("last_success_at")} AS last_success_at, ${millisOf("last_attempt_at")} AS last_attempt_at,
-               last_attempt_outcome, pace_ms, ${millisOf("send_not_before")} AS send_not_before
-          FROM channels WHERE id = ANY(${column(channelIdsOf(real))}::text[])`,
-  );
+  await tx.execute(sql`${updates.length ? sql`WITH ${sql.join(updates, sql`, `)}` : sql``}
+    INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, response_headers, part, error)
+    SELECT * FROM unnest(${column(attempts.map(() => newId("att")))}::text[], ${column(attempts.map((a) => a.deliveryId))}::text[],
+                         ${column(attempts.map((a) => new Date(a.at).toISOString()))}::timestamptz[],
+                         ${column(attempts.map((a) => Math.max(0, Math.round(a.result.durationMs))))}::int[],
+                         ${column(attempts.map((a) => a.outcome))}::text[], ${column(attempts.map((a) => a.result.statusCode ?? null))}::int[],
+                         ${column(attempts.map((a) => boundedExcerpt(a.result.response)))}::text[],
+                         ${column(attempts.map((a) => boundedHeadersJson(a.result.responseHeaders)))}::text[],
+                         ${column(attempts.map((a) => a.result.part ?? null))}::int[], ${column(errors)}::text[])`);
   for (const r of attempts) {
     for (const eventId of r.inboxEventIds ?? []) {
       await tx.execute(sql`INSERT INTO inbox_items (id, org_id, user_id, channel_id, event_id, delivery_id, created_at)
@@ -323,7 +285,7 @@ async function writeOutcomesPostgres(
         ON CONFLICT DO NOTHING`);
     }
   }
-  return { real, channelRows };
+  return attempts;
 }
 
 const errorOf = (result: SendResult) => (result.error ?? "failed").slice(0, ERROR_CHARS);
@@ -378,10 +340,11 @@ function lastAttemptChanged(row: ChannelStateRow, last: LastAttempt | undefined)
 }
 
 /**
- * The deliveries these attempts finished, per channel, for the channels'
- * hourly counts (channel_hourly_counts: the "last 24 h" figures).
+ * Adds the deliveries these attempts finished to their channels' hourly counts
+ * (channel_hourly_counts: the "last 24 h" figures), one upsert per channel and
+ * hour on SQLite (prepared), one statement for the batch on PostgreSQL.
  */
-function finishedCounts(attempts: AttemptRecord[], now: number) {
+async function countFinished(tx: DbOrTx, attempts: AttemptRecord[], now: number) {
   const hour = Math.floor(now / FIGURES_HOUR_MS) * FIGURES_HOUR_MS;
   const counts = new Map<string, { delivered: number; failed: number }>();
   for (const a of attempts) {
@@ -391,13 +354,18 @@ function finishedCounts(attempts: AttemptRecord[], now: number) {
     else c.failed++;
     counts.set(a.channelId, c);
   }
-  return { hour, counts };
-}
-
-/** SQLite: one prepared upsert per channel and hour (PostgreSQL's is part of its outcome statement). */
-function countFinishedSqlite(tx: DbOrTx, attempts: AttemptRecord[], now: number) {
-  const { hour, counts } = finishedCounts(attempts, now);
   if (counts.size === 0) return;
+  if (engineOf(tx) === "postgres") {
+    const rows = JSON.stringify([...counts].map(([channel, c]) => ({ channel, ...c })));
+    // The channel may have been deleted meanwhile: the join keeps its counts out (no foreign-key error).
+    await tx.execute(sql`INSERT INTO channel_hourly_counts (channel_id, hour, delivered, failed)
+                         SELECT u.channel, ${new Date(hour)}, u.delivered, u.failed
+                           FROM jsonb_to_recordset(${rows}::jsonb) AS u(channel text, delivered integer, failed integer)
+                           JOIN channels c ON c.id = u.channel
+                         ON CONFLICT (channel_id, hour) DO UPDATE
+                            SET delivered = channel_hourly_counts.delivered + excluded.delivered, failed = channel_hourly_counts.failed + excluded.failed`);
+    return;
+  }
   const upsert = prepared(
     sqliteOf(tx),
     `INSERT INTO channel_hourly_counts (channel_id, hour, delivered, failed)
@@ -472,8 +440,10 @@ async function writeHealth(tx: DbOrTx, writes: HealthWrite[]) {
   }
 }
 
-async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], rows: ChannelStateRow[], disableAfterMs: number, now: number): Promise<HealthChange[]> {
+async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterMs: number, now: number): Promise<HealthChange[]> {
   if (attempts.length === 0) return [];
+  const ids = [...new Set(attempts.map((a) => a.channelId))];
+  const rows = await channelStates(tx, ids);
   const states = new Map<string, { row: ChannelStateRow; state: HealthState; gone: boolean }>();
   for (const row of rows) {
     states.set(row.id, {
