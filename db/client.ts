@@ -291,6 +291,14 @@ export async function rowsOf<T>(handle: DbOrTx, query: SQL): Promise<T[]> {
   return (await (handle as Db).execute(query)).rows as T[];
 }
 
+/**
+ * PostgreSQL: a whole column of values as ONE array parameter — cast it where
+ * it is used (`${column(ids)}::text[]`, `unnest(${column(a)}::text[], ${column(b)}::int[])`).
+ * node-postgres writes the array literal (quoting every element, null as NULL);
+ * drizzle would expand a bare JS array into a list of parameters.
+ */
+export const column = <T>(values: readonly T[]) => sql.param(values);
+
 /** Rows changed by an awaited insert, update or delete without `.returning()`, on either engine. */
 export function changedRows(result: unknown): number {
   const r = result as { changes?: number; rowCount?: number | null };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx } from "@/db/client";
+import { column, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx } from "@/db/client";
 import { MAX_PACE_MS, SPEED_UP, THROTTLED_START_MS, UNPACED_FLOOR_MS } from "./policy";
 
 /**
@@ -118,7 +118,7 @@ export async function channelPacing(db: DbOrTx, ids: readonly string[]): Promise
   }
   const rows = await rowsOf<{ id: string; pace_ms: number; send_not_before: Date | string | null }>(
     db,
-    sql`SELECT id, pace_ms, send_not_before FROM channels WHERE id = ANY(${`{${ids.join(",")}}`}::text[])`,
+    sql`SELECT id, pace_ms, send_not_before FROM channels WHERE id = ANY(${column(ids)}::text[])`,
   );
   for (const r of rows) out.set(r.id, { paceMs: r.pace_ms, sendNotBefore: r.send_not_before === null ? null : new Date(r.send_not_before).getTime() });
   return out;

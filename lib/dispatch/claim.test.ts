@@ -223,6 +223,40 @@ describe("recordOutcomes", () => {
     expect((await channel()).lastErrorAt?.getTime()).toBe(t + 1_300);
   });
 
+  it("writes the channel's last attempt with its health, and keeps it when an older attempt changes only the health", async () => {
+    const ids = await queueMany(db, 3, { orgId, channelId });
+    await claimDueDeliveries(db, { owner: "a", limit: 3, leaseMs: 60_000 });
+    const t = Date.now();
+    const outcome = (i: number, at: number, ok: boolean) =>
+      recordOutcomes(
+        db,
+        "a",
+        [
+          {
+            kind: "attempt",
+            deliveryId: ids[i],
+            channelId,
+            channelType: "webhook",
+            at,
+            outcome: ok ? "delivered" : "failed",
+            result: { ok, durationMs: 7, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) },
+          },
+        ],
+        { disableAfterMs: 1e9 },
+      );
+    const channel = async () => (await db.select().from(channels).where(eq(channels.id, channelId)))[0]!;
+    await outcome(0, t, true);
+    expect(await channel()).toMatchObject({ lastAttemptOutcome: "delivered", lastAttemptStatusCode: 200, lastAttemptDurationMs: 7 });
+    expect((await channel()).lastAttemptAt?.getTime()).toBe(t);
+    // Answered after the one above but started before it: the health changes, the last attempt stays.
+    await outcome(1, t - 500, false);
+    expect(await channel()).toMatchObject({ consecutiveFailures: 1, lastAttemptOutcome: "delivered", lastAttemptStatusCode: 200 });
+    expect((await channel()).lastAttemptAt?.getTime()).toBe(t);
+    await outcome(2, t + 100, false);
+    expect(await channel()).toMatchObject({ consecutiveFailures: 2, lastAttemptOutcome: "failed", lastAttemptStatusCode: 400 });
+    expect((await channel()).lastAttemptAt?.getTime()).toBe(t + 100);
+  });
+
   it("stores a batch of mixed outcomes: one attempt each with its own fields, each delivery moved on (batches of 64, 32, … rows)", async () => {
     const ids = await queueMany(db, 203, { orgId, channelId });
     await claimDueDeliveries(db, { owner: "a", limit: 500, leaseMs: 60_000 });

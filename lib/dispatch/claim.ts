@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
-import { changedRows, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type Db, type DbOrTx } from "@/db/client";
+import { changedRows, column, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type Db, type DbOrTx } from "@/db/client";
 import { deliveries, PENDING_DELIVERY } from "@/db/schema";
-import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
+import { writeOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
 
 /**
  * Claiming (DESIGN §5): one short write transaction — a single UPDATE …
@@ -139,8 +139,8 @@ function claimSqlite(db: DbOrTx, options: ClaimOptions): ClaimedDelivery[] {
 async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   const now = new Date(options.now ?? Date.now());
   const until = new Date(now.getTime() + options.leaseMs);
-  const skip = options.skipChannels?.length ? sql`AND d.channel_id <> ALL(${`{${options.skipChannels.join(",")}}`}::text[])` : sql``;
-  const only = options.onlyIds ? sql`AND d.id = ANY(${`{${options.onlyIds.join(",")}}`}::text[])` : sql``;
+  const skip = options.skipChannels?.length ? sql`AND d.channel_id <> ALL(${column(options.skipChannels)}::text[])` : sql``;
+  const only = options.onlyIds ? sql`AND d.id = ANY(${column(options.onlyIds)}::text[])` : sql``;
   const eligible = sql`c.enabled AND c.health <> 'disabled' AND coalesce(c.send_not_before, ${now}) <= ${now} ${skip} ${only}`;
   const due = sql`SELECT d.id FROM deliveries d JOIN channels c ON c.id = d.channel_id
         WHERE d.${sql.raw(PENDING_DELIVERY)} AND d.status = 'queued' AND d.next_attempt_at <= ${now} AND ${eligible}
@@ -153,6 +153,9 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     (options.expiredLeases ?? true)
       ? sql`SELECT id FROM (SELECT id FROM (${expired}) AS e UNION ALL SELECT id FROM (${due}) AS q) AS candidates LIMIT ${options.limit}`
       : due;
+  // RETURNING follows no promised order: sorted here, oldest due first, so a channel's messages leave in order.
+  // Times come back as milliseconds (float8, exact for timestamp(3)): no timestamptz text to parse into a Date per row.
+  const ms = (name: string) => sql.raw(`(extract(epoch FROM ${name}) * 1000)::float8`);
   const rows = await rowsOf<{
     id: string;
     org_id: string;
@@ -160,21 +163,21 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     rule_id: string | null;
     product_id: string | null;
     attempt_count: number;
-    leased_until: Date;
+    leased_until: number;
     is_test: boolean;
-    next_attempt_at: Date;
-    created_at: Date;
-    throttled_since: Date | null;
+    throttled_since: number | null;
     flood_minutes: number | null;
   }>(
     db,
-    sql`UPDATE deliveries
-           SET status = 'sending', leased_until = ${until}, lease_owner = ${options.owner}, updated_at = ${now}, digest_key = NULL
-         WHERE id IN (${ids})
-     RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, throttled_since, flood_minutes`,
+    sql`WITH claimed AS (
+          UPDATE deliveries
+             SET status = 'sending', leased_until = ${until}, lease_owner = ${options.owner}, updated_at = ${now}, digest_key = NULL
+           WHERE id IN (${ids})
+       RETURNING id, org_id, channel_id, rule_id, product_id, attempt_count, leased_until, is_test, next_attempt_at, created_at, throttled_since, flood_minutes)
+        SELECT id, org_id, channel_id, rule_id, product_id, attempt_count, ${ms("leased_until")} AS leased_until, is_test,
+               ${ms("throttled_since")} AS throttled_since, flood_minutes
+          FROM claimed ORDER BY next_attempt_at, created_at`,
   );
-  const time = (d: Date | string) => new Date(d).getTime();
-  rows.sort((a, b) => time(a.next_attempt_at) - time(b.next_attempt_at) || time(a.created_at) - time(b.created_at));
   return rows.map((r) => ({
     id: r.id,
     orgId: r.org_id,
@@ -182,9 +185,9 @@ async function claimPostgres(db: DbOrTx, options: ClaimOptions): Promise<Claimed
     ruleId: r.rule_id,
     productId: r.product_id,
     attemptCount: r.attempt_count,
-    leasedUntil: time(r.leased_until),
+    leasedUntil: r.leased_until,
     isTest: r.is_test,
-    throttledSince: r.throttled_since === null ? null : time(r.throttled_since),
+    throttledSince: r.throttled_since,
     floodMinutes: r.flood_minutes,
   }));
 }
@@ -200,7 +203,7 @@ export async function recordAndClaim(
   options: ClaimOptions & { disableAfterMs: number },
 ): Promise<{ changes: HealthChange[]; claimed: ClaimedDelivery[] }> {
   return db.transaction(async (tx) => {
-    const changes = outcomes.length ? await recordOutcomes(tx, options.owner, outcomes, { disableAfterMs: options.disableAfterMs }) : [];
+    const changes = await writeOutcomes(tx, options.owner, outcomes, { disableAfterMs: options.disableAfterMs });
     return { changes, claimed: await claimDueDeliveries(tx, options) };
   });
 }

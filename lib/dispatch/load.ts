@@ -1,5 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
-import { engineOf, prepared, rowsOf, type Db } from "@/db/client";
+import { column, engineOf, prepared, rowsOf, type Db } from "@/db/client";
 import { loadSendableChannel } from "@/lib/channels/service";
 import { channels, type Severity } from "@/db/schema";
 import type { RenderableEvent, SendableChannel } from "@/lib/channels/types";
@@ -113,7 +113,7 @@ export async function loadDeliveryEvents(
   // The data as stored text on both engines: webhook bodies splice it in unparsed (StoredEvent).
   const rows =
     engineOf(db) === "postgres"
-      ? await rowsOf<EventRow>(db, sql`SELECT e.data::text AS data, ${sql.raw(columns)} WHERE de.delivery_id = ANY(${`{${deliveryIds.join(",")}}`}::text[])`)
+      ? await rowsOf<EventRow>(db, sql`SELECT e.data::text AS data, ${sql.raw(columns)} WHERE de.delivery_id = ANY(${column(deliveryIds)}::text[])`)
       : (prepared(db, `SELECT e.data, ${columns} WHERE de.delivery_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(deliveryIds)) as EventRow[]);
   const out = new Map<string, RenderableEvent[]>();
   for (const r of rows) {

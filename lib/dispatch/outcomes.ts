@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { definitionOf } from "@/lib/channels/definitions";
-import { eq, inArray, sql } from "drizzle-orm";
-import { engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
-import { attempts as attemptsTable, channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
+import { column, engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
+import { channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import { boundedHeadersJson } from "@/lib/channels/response-headers";
 import type { SendResult } from "@/lib/channels/types";
 import { newId } from "@/lib/ids";
@@ -109,14 +109,27 @@ export async function recordOutcomes(
   options: { disableAfterMs: number; now?: number },
 ): Promise<HealthChange[]> {
   if (records.length === 0) return [];
+  return db.transaction((tx) => writeOutcomes(tx, owner, records, options));
+}
+
+/**
+ * recordOutcomes' writes inside a transaction the caller holds (the claim's,
+ * lib/dispatch/claim.ts recordAndClaim): a nested `transaction()` would add a
+ * SAVEPOINT and its RELEASE — two round trips — for a rollback nothing uses.
+ */
+export async function writeOutcomes(
+  tx: DbOrTx,
+  owner: string,
+  records: OutcomeRecord[],
+  options: { disableAfterMs: number; now?: number },
+): Promise<HealthChange[]> {
+  if (records.length === 0) return [];
   const now = options.now ?? Date.now();
-  return db.transaction(async (tx) => {
-    const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
-    // A test alert's attempts say nothing of the channel's own traffic: no health, no figures.
-    const real = attempts.filter((a) => !a.isTest);
-    await countFinished(tx, real, now);
-    return updateHealth(tx, real, options.disableAfterMs, now);
-  });
+  const attempts = engineOf(tx) === "postgres" ? await writeOutcomesPostgres(tx, owner, records, now) : writeOutcomesSqlite(tx, owner, records, now);
+  // A test alert's attempts say nothing of the channel's own traffic: no health, no figures.
+  const real = attempts.filter((a) => !a.isTest);
+  await countFinished(tx, real, now);
+  return updateHealth(tx, real, options.disableAfterMs, now);
 }
 
 /** SQLite: prepared statements, run synchronously inside the caller's transaction. Returns the attempts written. */
@@ -197,63 +210,70 @@ function writeOutcomesSqlite(tx: DbOrTx, owner: string, records: OutcomeRecord[]
   return attempts;
 }
 
-/** A PostgreSQL text[] parameter (drizzle would expand a JS array into a list). */
-const textArray = (values: readonly string[]) => sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`}::text[]`;
-
 /**
- * PostgreSQL: the same writes as SQLite's, a statement per kind for the whole
- * batch (each statement is a round trip): releases, the delivered ones, the
- * others through unnest() of their new states, the attempts in multi-row
- * INSERTs, the inbox rows. The lease is checked as on SQLite.
+ * PostgreSQL: the same writes as SQLite's, in two statements whatever the
+ * batch (each statement is a round trip): the releases, then ONE statement
+ * over unnest()ed column arrays (one parameter per column, little to build)
+ * that finishes the delivered ones by id, moves the others to their new
+ * states and inserts the attempts; then the inbox rows. The lease is checked
+ * as on SQLite: a delivery another worker took over keeps its newer state,
+ * and its attempt is still stored.
  */
 async function writeOutcomesPostgres(tx: DbOrTx, owner: string, records: OutcomeRecord[], nowMs: number): Promise<AttemptRecord[]> {
   const now = new Date(nowMs);
   const attempts = records.filter((r): r is AttemptRecord => r.kind === "attempt");
   const released = records.filter((r) => r.kind === "release").map((r) => r.deliveryId);
-  const delivered = attempts.filter((a) => a.outcome === "delivered").map((a) => a.deliveryId);
-  const others = attempts.filter((a) => a.outcome !== "delivered");
   if (released.length) {
     await tx.execute(sql`UPDATE deliveries SET status = 'queued', leased_until = NULL, lease_owner = NULL, updated_at = ${now}
-                          WHERE id = ANY(${textArray(released)}) AND lease_owner = ${owner} AND status = 'sending'`);
+                          WHERE id = ANY(${column(released)}::text[]) AND lease_owner = ${owner} AND status = 'sending'`);
   }
-  if (delivered.length) {
-    await tx.execute(sql`UPDATE deliveries
-                            SET status = 'delivered', attempt_count = attempt_count + 1, leased_until = NULL, lease_owner = NULL,
-                                last_error = NULL, updated_at = ${now}, delivered_at = ${now}
-                          WHERE id = ANY(${textArray(delivered)}) AND lease_owner = ${owner} AND status = 'sending'`);
-  }
-  if (others.length) {
-    const json = JSON.stringify(
-      others.map((a) => ({
+  if (attempts.length === 0) return attempts;
+  const errors = attempts.map((a) => (a.result.ok ? null : errorOf(a.result)));
+  const delivered: string[] = [];
+  const others: { id: string; status: string; next: string | null; error: string | null; throttled: string | null; sent: number | null }[] = [];
+  attempts.forEach((a, i) => {
+    if (a.outcome === "delivered") delivered.push(a.deliveryId);
+    else
+      others.push({
         id: a.deliveryId,
         status: a.outcome === "retry" || a.outcome === "throttled" ? "queued" : a.outcome,
         next: a.nextAttemptAt === undefined ? null : new Date(a.nextAttemptAt).toISOString(),
-        error: a.result.ok ? null : errorOf(a.result),
+        error: errors[i],
         // A throttle spends no attempt (DESIGN §5); the first throttle's time bounds how long it may last.
         throttled: a.outcome === "throttled" ? new Date(a.at).toISOString() : null,
         sent: a.result.messagesSent ?? null,
-      })),
-    );
-    await tx.execute(sql`UPDATE deliveries d
-                            SET status = u.status, attempt_count = d.attempt_count + CASE WHEN u.throttled IS NULL THEN 1 ELSE 0 END,
-                                next_attempt_at = coalesce(u.next, d.next_attempt_at), throttled_since = coalesce(d.throttled_since, u.throttled),
-                                messages_sent = coalesce(u.sent, d.messages_sent), leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
-                           FROM jsonb_to_recordset(${json}::jsonb) AS u(id text, status text, next timestamptz, error text, throttled timestamptz, sent integer)
-                          WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending'`);
+      });
+  });
+  // Sub-statements of one WITH: each delivery is in one of them only (PostgreSQL cannot update a row twice in a statement).
+  const updates: SQL[] = [];
+  if (delivered.length) {
+    updates.push(sql`finished AS (
+      UPDATE deliveries
+         SET status = 'delivered', attempt_count = attempt_count + 1, leased_until = NULL, lease_owner = NULL,
+             last_error = NULL, updated_at = ${now}, delivered_at = ${now}
+       WHERE id = ANY(${column(delivered)}::text[]) AND lease_owner = ${owner} AND status = 'sending')`);
   }
-  const rows = attempts.map((r) => ({
-    id: newId("att"),
-    deliveryId: r.deliveryId,
-    at: new Date(r.at),
-    durationMs: Math.max(0, Math.round(r.result.durationMs)),
-    outcome: r.outcome,
-    statusCode: r.result.statusCode ?? null,
-    response: boundedExcerpt(r.result.response),
-    responseHeaders: boundedHeadersJson(r.result.responseHeaders),
-    part: r.result.part ?? null,
-    error: r.result.ok ? null : errorOf(r.result),
-  }));
-  for (let i = 0; i < rows.length; i += 1000) await tx.insert(attemptsTable).values(rows.slice(i, i + 1000));
+  if (others.length) {
+    updates.push(sql`moved AS (
+      UPDATE deliveries d
+         SET status = u.status, attempt_count = d.attempt_count + CASE WHEN u.throttled IS NULL THEN 1 ELSE 0 END,
+             next_attempt_at = coalesce(u.next, d.next_attempt_at), throttled_since = coalesce(d.throttled_since, u.throttled),
+             messages_sent = coalesce(u.sent, d.messages_sent), leased_until = NULL, lease_owner = NULL, last_error = u.error, updated_at = ${now}
+        FROM unnest(${column(others.map((o) => o.id))}::text[], ${column(others.map((o) => o.status))}::text[],
+                    ${column(others.map((o) => o.next))}::timestamptz[], ${column(others.map((o) => o.error))}::text[],
+                    ${column(others.map((o) => o.throttled))}::timestamptz[], ${column(others.map((o) => o.sent))}::int[])
+             AS u(id, status, next, error, throttled, sent)
+       WHERE d.id = u.id AND d.lease_owner = ${owner} AND d.status = 'sending')`);
+  }
+  await tx.execute(sql`${updates.length ? sql`WITH ${sql.join(updates, sql`, `)}` : sql``}
+    INSERT INTO attempts (id, delivery_id, at, duration_ms, outcome, status_code, response, response_headers, part, error)
+    SELECT * FROM unnest(${column(attempts.map(() => newId("att")))}::text[], ${column(attempts.map((a) => a.deliveryId))}::text[],
+                         ${column(attempts.map((a) => new Date(a.at).toISOString()))}::timestamptz[],
+                         ${column(attempts.map((a) => Math.max(0, Math.round(a.result.durationMs))))}::int[],
+                         ${column(attempts.map((a) => a.outcome))}::text[], ${column(attempts.map((a) => a.result.statusCode ?? null))}::int[],
+                         ${column(attempts.map((a) => boundedExcerpt(a.result.response)))}::text[],
+                         ${column(attempts.map((a) => boundedHeadersJson(a.result.responseHeaders)))}::text[],
+                         ${column(attempts.map((a) => a.result.part ?? null))}::int[], ${column(errors)}::text[])`);
   for (const r of attempts) {
     for (const eventId of r.inboxEventIds ?? []) {
       await tx.execute(sql`INSERT INTO inbox_items (id, org_id, user_id, channel_id, event_id, delivery_id, created_at)
@@ -366,6 +386,60 @@ function healthRowChanged(row: ChannelStateRow, state: HealthState): boolean {
   );
 }
 
+type HealthWrite = { id: string; state: HealthState; last: LastAttempt | undefined };
+
+/**
+ * The channels' new health rows (their last attempt too, when it changed):
+ * on PostgreSQL ONE statement over unnest()ed columns for the whole batch —
+ * to a thousand channels that was a statement for every third delivery — and
+ * on SQLite an UPDATE per channel (no round trips there). A null `last_at`
+ * keeps the stored last attempt.
+ */
+async function writeHealth(tx: DbOrTx, writes: HealthWrite[]) {
+  if (writes.length === 0) return;
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  if (engineOf(tx) === "postgres") {
+    await tx.execute(sql`UPDATE channels c
+        SET health = u.health, consecutive_failures = u.failures, failing_since = u.failing_since, last_error = u.error,
+            last_error_at = u.error_at, last_success_at = u.success_at,
+            last_attempt_at = coalesce(u.last_at, c.last_attempt_at),
+            last_attempt_outcome = CASE WHEN u.last_at IS NULL THEN c.last_attempt_outcome ELSE u.last_outcome END,
+            last_attempt_duration_ms = CASE WHEN u.last_at IS NULL THEN c.last_attempt_duration_ms ELSE u.last_duration END,
+            last_attempt_status_code = CASE WHEN u.last_at IS NULL THEN c.last_attempt_status_code ELSE u.last_status END
+       FROM unnest(${column(writes.map((w) => w.id))}::text[], ${column(writes.map((w) => w.state.health))}::text[],
+                   ${column(writes.map((w) => w.state.consecutiveFailures))}::int[], ${column(writes.map((w) => iso(w.state.failingSince)))}::timestamptz[],
+                   ${column(writes.map((w) => w.state.lastError))}::text[], ${column(writes.map((w) => iso(w.state.lastErrorAt)))}::timestamptz[],
+                   ${column(writes.map((w) => iso(w.state.lastSuccessAt)))}::timestamptz[], ${column(writes.map((w) => iso(w.last?.at ?? null)))}::timestamptz[],
+                   ${column(writes.map((w) => w.last?.outcome ?? null))}::text[], ${column(writes.map((w) => w.last?.durationMs ?? null))}::int[],
+                   ${column(writes.map((w) => w.last?.statusCode ?? null))}::int[])
+            AS u(id, health, failures, failing_since, error, error_at, success_at, last_at, last_outcome, last_duration, last_status)
+      WHERE c.id = u.id`);
+    return;
+  }
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+  for (const { id, state, last } of writes) {
+    await tx
+      .update(channelsTable)
+      .set({
+        health: state.health,
+        consecutiveFailures: state.consecutiveFailures,
+        failingSince: at(state.failingSince),
+        lastError: state.lastError,
+        lastErrorAt: at(state.lastErrorAt),
+        lastSuccessAt: at(state.lastSuccessAt),
+        ...(last
+          ? {
+              lastAttemptAt: new Date(last.at),
+              lastAttemptOutcome: last.outcome,
+              lastAttemptDurationMs: last.durationMs,
+              lastAttemptStatusCode: last.statusCode,
+            }
+          : {}),
+      })
+      .where(eq(channelsTable.id, id));
+  }
+}
+
 async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterMs: number, now: number): Promise<HealthChange[]> {
   if (attempts.length === 0) return [];
   const ids = [...new Set(attempts.map((a) => a.channelId))];
@@ -408,32 +482,15 @@ async function updateHealth(tx: DbOrTx, attempts: AttemptRecord[], disableAfterM
     entry.state = nextHealth(entry.state, { ok: a.result.ok, gone: a.result.gone, error: a.result.error, at: a.at + a.result.durationMs }, disableAfterMs);
     if (before !== "disabled" && entry.state.health === "disabled") entry.gone = !!a.result.gone;
   }
-  const write = async (id: string, state: HealthState, last: LastAttempt | undefined) => {
-    const at = (ms: number | null) => (ms === null ? null : new Date(ms));
-    await tx
-      .update(channelsTable)
-      .set({
-        health: state.health,
-        consecutiveFailures: state.consecutiveFailures,
-        failingSince: at(state.failingSince),
-        lastError: state.lastError,
-        lastErrorAt: at(state.lastErrorAt),
-        lastSuccessAt: at(state.lastSuccessAt),
-        ...(last
-          ? {
-              lastAttemptAt: new Date(last.at),
-              lastAttemptOutcome: last.outcome,
-              lastAttemptDurationMs: last.durationMs,
-              lastAttemptStatusCode: last.statusCode,
-            }
-          : {}),
-      })
-      .where(eq(channelsTable.id, id));
-  };
+  const writes: HealthWrite[] = [];
+  for (const [id, { row, state }] of states) {
+    const last = lastAttempts.get(id);
+    if (healthRowChanged(row, state) || lastAttemptChanged(row, last)) writes.push({ id, state, last });
+  }
+  // Before the pacing below: speedUp may set a throttled channel healthy again, over what this writes.
+  await writeHealth(tx, writes);
   const changes: HealthChange[] = [];
   for (const [id, { row, state, gone }] of states) {
-    const last = lastAttempts.get(id);
-    if (healthRowChanged(row, state) || lastAttemptChanged(row, last)) await write(id, state, last);
     // Only channels the receiver is pacing (pace_ms > 0) pay this write: healthy unpaced ones never do.
     const n = successes.get(id);
     if (n) await speedUp(tx, { id, baseIntervalMs: definitionOf(row.type).lane.intervalMs }, n, now);

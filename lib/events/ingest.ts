@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx, type Tx } from "@/db/client";
+import { column, engineOf, prepared, rowsOf, sqliteOf, sqliteWriteTransaction, type DbOrTx, type Tx } from "@/db/client";
 import { deliveries as deliveriesTable, deliveryEvents, products as productsTable, type Severity } from "@/db/schema";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -343,7 +343,6 @@ function storeEventsStatement(
   silencedBy: (string | null)[],
   planned: PlannedDelivery[],
 ) {
-  const column = <T>(values: T[]) => sql.param(values);
   return sql`
     WITH ev AS (
       INSERT INTO events (id, org_id, product_id, type, severity, title, data, source, idempotency_key, is_test, occurred_at, received_at, silenced_by)
@@ -449,7 +448,6 @@ async function storeEventsPostgres(db: DbOrTx, orgId: string, events: ResolvedEv
     }
     const groups = [...bySource.values()];
     const windows = groups.map((g) => floodWindow(g.flood.minutes, nowMs));
-    const column = <T>(values: T[]) => sql.param(values);
     const counted = await rowsOf<{ channel_id: string; source: string; count: number }>(
       handle,
       sql`INSERT INTO flood_counts (channel_id, source, window_start, count)
