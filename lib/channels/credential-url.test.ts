@@ -39,6 +39,9 @@ describe("a credential in a webhook URL", () => {
     ["https://n8n.example.com/webhook/3f1c9a7e-5b2d-4c8f-9e1a-7b6d5c4e3f2a", true],
     ["https://hooks.zapier.com/hooks/catch/123456/abcdefg/", true],
     ["https://alerts.example.com/hook/a1b2c3d4e5f6", true],
+    // A random token without a digit (a 32-character base64url token has none once in ~250: a request catcher's leaked so).
+    ["https://herald.example.com/catch/cwAPMVJTMZCFUsledLLLAX-JxAUEwCBY", true],
+    ["https://example.com/hooks/incoming-notifications-for-deployments", false],
     ["https://example.com/herald-hook", false],
     ["https://example.com/api/v1/notifications?format=json", false],
     ["https://ops.example.com/alerts/deployment-failures", false],

@@ -39,8 +39,7 @@ const HOOK_SERVICE_HOST = /(^|\.)(hooks\.zapier\.com|maker\.ifttt\.com|n8n\.clou
 /**
  * Whether a URL carries a credential, and so is a secret (issue #19 §4): user
  * info, an automation service's hook host, a credential-named query parameter,
- * or a path segment that looks like a token — 12+ characters of letters and
- * digits both (an n8n id, a UUID).
+ * or a path segment that looks like a token (`looksLikeToken`).
  */
 export function urlCarriesCredential(value: string): boolean {
   let url: URL;
@@ -53,5 +52,15 @@ export function urlCarriesCredential(value: string): boolean {
   // Automation services whose hook URLs are the credential, however short their token.
   if (HOOK_SERVICE_HOST.test(url.hostname)) return true;
   for (const name of url.searchParams.keys()) if (CREDENTIAL_PARAM.test(name)) return true;
-  return url.pathname.split("/").some((segment) => segment.length >= 12 && /[0-9]/.test(segment) && /[A-Za-z]/.test(segment) && /^[\w.~-]+$/.test(segment));
+  return url.pathname.split("/").some(looksLikeToken);
+}
+
+/**
+ * 12+ URL-safe characters with letters and digits both (an n8n id, a UUID), or 20+ with upper and
+ * lower case letters both: a random base64url token has no digit about once in 250 at 32 characters.
+ */
+function looksLikeToken(segment: string): boolean {
+  if (segment.length < 12 || !/^[\w.~-]+$/.test(segment)) return false;
+  if (/[0-9]/.test(segment) && /[A-Za-z]/.test(segment)) return true;
+  return segment.length >= 20 && /[A-Z]/.test(segment) && /[a-z]/.test(segment);
 }
