@@ -205,6 +205,8 @@ test("the dialogs' other states: each channel type, a refused form, a test alert
   await check("Send test alert, preview");
   await dialog.getByRole("button", { name: "Send test alert", exact: true }).click();
   await expect(dialog.getByRole("region", { name: "Results" })).toBeVisible();
+  // The region shows while the alert is still being sent; its buttons are disabled (and pale) until it is done.
+  await expect(dialog.locator("button:disabled")).toHaveCount(0, { timeout: 30_000 });
   await check("Send test alert, results");
   await page.keyboard.press("Escape");
   await expect(dialog).toHaveCount(0);
