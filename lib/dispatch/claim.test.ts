@@ -29,6 +29,26 @@ async function ddl(statements: { sqlite: string; postgres: string }) {
   else await db.execute(sql.raw(statements.postgres));
 }
 
+/** One webhook attempt's outcome for a delivery leased by worker "a": a 200, or a 400. */
+const recordOneAttempt = (deliveryId: string, at: number, ok: boolean, durationMs: number) =>
+  recordOutcomes(
+    db,
+    "a",
+    [
+      {
+        kind: "attempt",
+        deliveryId,
+        channelId,
+        channelType: "webhook",
+        at,
+        outcome: ok ? "delivered" : "failed",
+        result: { ok, durationMs, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) },
+      },
+    ],
+    { disableAfterMs: 1e9 },
+  );
+const channelRow = async () => (await db.select().from(channels).where(eq(channels.id, channelId)))[0]!;
+
 describe("claimDueDeliveries", () => {
   it("workers on two connections to one database, claiming at the same time, never claim the same delivery", async () => {
     const ids = await queueMany(db, 300, { orgId, channelId });
@@ -194,67 +214,33 @@ describe("recordOutcomes", () => {
     const ids = await queueMany(db, 4, { orgId, channelId });
     await claimDueDeliveries(db, { owner: "a", limit: 4, leaseMs: 60_000 });
     const t = Date.now();
-    const outcome = (i: number, at: number, ok = true) =>
-      recordOutcomes(
-        db,
-        "a",
-        [
-          {
-            kind: "attempt",
-            deliveryId: ids[i],
-            channelId,
-            channelType: "webhook",
-            at,
-            outcome: ok ? "delivered" : "failed",
-            result: { ok, durationMs: 0, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) },
-          },
-        ],
-        { disableAfterMs: 1e9 },
-      );
-    const channel = async () => (await db.select().from(channels).where(eq(channels.id, channelId)))[0]!;
+    const outcome = (i: number, at: number, ok = true) => recordOneAttempt(ids[i], at, ok, 0);
     await outcome(0, t);
-    expect((await channel()).lastSuccessAt?.getTime()).toBe(t);
+    expect((await channelRow()).lastSuccessAt?.getTime()).toBe(t);
     await outcome(1, t + 400);
-    expect((await channel()).lastSuccessAt?.getTime()).toBe(t);
+    expect((await channelRow()).lastSuccessAt?.getTime()).toBe(t);
     await outcome(2, t + 1_200);
-    expect((await channel()).lastSuccessAt?.getTime()).toBe(t + 1_200);
+    expect((await channelRow()).lastSuccessAt?.getTime()).toBe(t + 1_200);
     await outcome(3, t + 1_300, false);
-    expect(await channel()).toMatchObject({ consecutiveFailures: 1, lastError: "the receiver answered 400 Bad Request" });
-    expect((await channel()).lastErrorAt?.getTime()).toBe(t + 1_300);
+    expect(await channelRow()).toMatchObject({ consecutiveFailures: 1, lastError: "the receiver answered 400 Bad Request" });
+    expect((await channelRow()).lastErrorAt?.getTime()).toBe(t + 1_300);
   });
 
   it("writes the channel's last attempt with its health, and keeps it when an older attempt changes only the health", async () => {
     const ids = await queueMany(db, 3, { orgId, channelId });
     await claimDueDeliveries(db, { owner: "a", limit: 3, leaseMs: 60_000 });
     const t = Date.now();
-    const outcome = (i: number, at: number, ok: boolean) =>
-      recordOutcomes(
-        db,
-        "a",
-        [
-          {
-            kind: "attempt",
-            deliveryId: ids[i],
-            channelId,
-            channelType: "webhook",
-            at,
-            outcome: ok ? "delivered" : "failed",
-            result: { ok, durationMs: 7, retryable: false, statusCode: ok ? 200 : 400, ...(ok ? {} : { error: "the receiver answered 400 Bad Request" }) },
-          },
-        ],
-        { disableAfterMs: 1e9 },
-      );
-    const channel = async () => (await db.select().from(channels).where(eq(channels.id, channelId)))[0]!;
+    const outcome = (i: number, at: number, ok: boolean) => recordOneAttempt(ids[i], at, ok, 7);
     await outcome(0, t, true);
-    expect(await channel()).toMatchObject({ lastAttemptOutcome: "delivered", lastAttemptStatusCode: 200, lastAttemptDurationMs: 7 });
-    expect((await channel()).lastAttemptAt?.getTime()).toBe(t);
+    expect(await channelRow()).toMatchObject({ lastAttemptOutcome: "delivered", lastAttemptStatusCode: 200, lastAttemptDurationMs: 7 });
+    expect((await channelRow()).lastAttemptAt?.getTime()).toBe(t);
     // Answered after the one above but started before it: the health changes, the last attempt stays.
     await outcome(1, t - 500, false);
-    expect(await channel()).toMatchObject({ consecutiveFailures: 1, lastAttemptOutcome: "delivered", lastAttemptStatusCode: 200 });
-    expect((await channel()).lastAttemptAt?.getTime()).toBe(t);
+    expect(await channelRow()).toMatchObject({ consecutiveFailures: 1, lastAttemptOutcome: "delivered", lastAttemptStatusCode: 200 });
+    expect((await channelRow()).lastAttemptAt?.getTime()).toBe(t);
     await outcome(2, t + 100, false);
-    expect(await channel()).toMatchObject({ consecutiveFailures: 2, lastAttemptOutcome: "failed", lastAttemptStatusCode: 400 });
-    expect((await channel()).lastAttemptAt?.getTime()).toBe(t + 100);
+    expect(await channelRow()).toMatchObject({ consecutiveFailures: 2, lastAttemptOutcome: "failed", lastAttemptStatusCode: 400 });
+    expect((await channelRow()).lastAttemptAt?.getTime()).toBe(t + 100);
   });
 
   it("stores a batch of mixed outcomes: one attempt each with its own fields, each delivery moved on (batches of 64, 32, … rows)", async () => {
