@@ -200,6 +200,9 @@ export class DeliveryDispatcher {
   async stop(): Promise<void> {
     this.accepting = false;
     clearTimeout(this.wakeTimer);
+    // A claim under way finishes first: what it took is queued (not started, as nothing is
+    // accepted) and handed back below, instead of held unsent until its lease runs out.
+    await this.dbChain;
     this.release(this.scheduler.takeAllQueued());
     if (this.scheduler.inFlight > 0) {
       // The grace timer is cleared once the sends drained: left running it kept the process alive for the whole grace.

@@ -82,6 +82,7 @@ export class LaneScheduler {
 
   /** Starts every job whose lane and the global limit allow it; times the next paced start. */
   pump() {
+    if (!this.hooks.accepting()) return; // stopping: what is queued is handed back, not started
     const now = Date.now();
     let soonest = Infinity;
     let started = true;
@@ -113,7 +114,7 @@ export class LaneScheduler {
         void this.hooks.run(lane, job).finally(() => this.settle(lane, job, origin));
       }
     }
-    if (soonest < Infinity && this.hooks.accepting()) {
+    if (soonest < Infinity) {
       const at = now + soonest;
       if (!this.pumpTimer || this.pumpTimer.at > at) {
         if (this.pumpTimer) clearTimeout(this.pumpTimer.timer);
@@ -134,7 +135,7 @@ export class LaneScheduler {
     // Unpaced lanes are forgotten when idle; paced, held or slowed-down ones keep their timing (one per such channel).
     if (lane.idle()) this.lanes.delete(lane.channelId);
     if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
-    if (this.hooks.accepting()) this.pump();
+    this.pump();
     this.hooks.settled(job, laneWasFull);
   }
 }

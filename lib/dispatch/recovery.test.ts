@@ -1,14 +1,14 @@
 import os from "node:os";
 import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { eq, inArray } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { eq, inArray, sql } from "drizzle-orm";
+import { closeDb, engineOf, type Db } from "@/db/client";
 import { deliveries } from "@/db/schema";
 import { closeTestDb, seedOrg, testDb } from "@/test/db";
 import { claimDueDeliveries } from "./claim";
 import { replayDeliveries } from "./manual";
 import { startDispatcher, type RunningDispatcher } from "./run";
-import { insertChannel, queueDelivery, queueMany, startReceiver, waitFor } from "./test-support";
+import { insertChannel, queueDelivery, queueMany, secondHandle, startReceiver, waitFor } from "./test-support";
 
 /** Issue #17 item 4 (recovery waits for the receiver, not for timers) and 7e (replay leaves test alerts alone). */
 
@@ -101,6 +101,41 @@ describe("a restarted process takes over its dead predecessor's leases at once",
     await waitFor(async () => (await statusOf(dead)).every((s) => s === "delivered"), 30_000, "the dead process's deliveries sent");
     expect(await statusOf([...live, ...elsewhere])).toEqual(["sending", "sending", "sending", "sending"]);
     expect(receiver.received.map((r) => r.headers["webhook-id"]).sort()).toEqual([...dead].sort());
+  });
+});
+
+describe("stopping", () => {
+  // CI saw a SIGTERM land between a claim's commit and the start of its sends: the claimed
+  // deliveries were neither sent nor handed back, and waited out their 2-minute lease.
+  it("PostgreSQL: a stop that comes while a claim loads its events hands the claimed deliveries back", async () => {
+    if (engineOf(db) !== "postgres") return;
+    receiver = await startReceiver();
+    const channelId = await webhook(receiver.url);
+    const ids = await queueMany(db, 5, { orgId, channelId });
+    // Another connection locks delivery_events: the claim commits, then waits there to read the events.
+    const other = secondHandle(db);
+    let unlock!: () => void;
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holding = other.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE delivery_events IN ACCESS EXCLUSIVE MODE`);
+      locked();
+      await new Promise<void>((resolve) => (unlock = resolve));
+    });
+    try {
+      await lockTaken;
+      const running = startDispatcher({ db });
+      await waitFor(async () => (await statusOf(ids)).every((s) => s === "sending"), 30_000, "the claim");
+      const stopped = running.stop();
+      unlock();
+      await holding;
+      await stopped;
+    } finally {
+      unlock?.();
+      await closeDb(other);
+    }
+    expect(await statusOf(ids)).toEqual(ids.map(() => "queued"));
+    expect(receiver.received).toHaveLength(0);
   });
 });
 
