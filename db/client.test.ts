@@ -165,4 +165,15 @@ describe.skipIf(!onPostgres())("db on PostgreSQL", () => {
       process.off("uncaughtException", onError);
     }
   });
+
+  it("vacuums the history tables at 1 % dead rows, not the default 20 % (issue #18: the growth per delivery at 10 M)", async () => {
+    db = await testDb();
+    const rows = await rowsOf<{ relname: string; reloptions: string[] | null }>(
+      db,
+      sql`SELECT relname, reloptions FROM pg_class WHERE relname IN ('deliveries', 'attempts', 'delivery_events', 'events', 'inbox_items') ORDER BY relname`,
+    );
+    expect(rows.map((r) => [r.relname, r.reloptions?.includes("autovacuum_vacuum_scale_factor=0.01")])).toEqual(
+      ["attempts", "deliveries", "delivery_events", "events", "inbox_items"].map((t) => [t, true]),
+    );
+  });
 });
