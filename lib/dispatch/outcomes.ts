@@ -356,11 +356,12 @@ async function countFinished(tx: DbOrTx, attempts: AttemptRecord[], now: number)
   }
   if (counts.size === 0) return;
   if (engineOf(tx) === "postgres") {
-    const rows = JSON.stringify([...counts].map(([channel, c]) => ({ channel, ...c })));
+    const rows = [...counts];
     // The channel may have been deleted meanwhile: the join keeps its counts out (no foreign-key error).
     await tx.execute(sql`INSERT INTO channel_hourly_counts (channel_id, hour, delivered, failed)
                          SELECT u.channel, ${new Date(hour)}, u.delivered, u.failed
-                           FROM jsonb_to_recordset(${rows}::jsonb) AS u(channel text, delivered integer, failed integer)
+                           FROM unnest(${column(rows.map(([id]) => id))}::text[], ${column(rows.map(([, c]) => c.delivered))}::int[],
+                                       ${column(rows.map(([, c]) => c.failed))}::int[]) AS u(channel, delivered, failed)
                            JOIN channels c ON c.id = u.channel
                          ON CONFLICT (channel_id, hour) DO UPDATE
                             SET delivered = channel_hourly_counts.delivered + excluded.delivered, failed = channel_hourly_counts.failed + excluded.failed`);
