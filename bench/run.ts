@@ -17,6 +17,7 @@
  * but a full run does it only when named: `--only growth`.
  * See docs/performance.md for what each figure means.
  */
+import os from "node:os";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { measureCeiling } from "./ceiling";
@@ -174,11 +175,22 @@ async function measure(keys: Pick<Figure, "key" | "label" | "unit" | "target">[]
 const DELIVERY_TARGET = onPostgres ? "≥ 35 %" : "≥ 10,000/s and ≥ 35 %";
 const meetsDeliveryTarget = (value: number) => (ratio(value) ?? 0) >= 0.35 && (onPostgres || value >= 10_000);
 
-/** What the CPU notes of a drain say: the workers' CPU, and on PostgreSQL the server's. */
+/**
+ * What the CPU notes of a drain say: the workers' CPU, on PostgreSQL the server's, the
+ * receiver's, and the rate the machine's cores would allow if they did nothing else — every
+ * process of a drain shares them, so that bound, not the ceiling, is where CPU runs out.
+ */
 function cpuNotes(r: DrainResult): string[] {
   const notes: string[] = [];
   if (r.workerCpuMicrosPerDelivery !== null) notes.push(`${r.workers > 1 ? "workers" : "worker"} CPU ${r.workerCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
   if (r.databaseCpuMicrosPerDelivery != null) notes.push(`PostgreSQL CPU ${r.databaseCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
+  if (r.receiverCpuMicrosPerDelivery !== null) notes.push(`receiver CPU ${r.receiverCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
+  const spent = [r.workerCpuMicrosPerDelivery, r.databaseCpuMicrosPerDelivery ?? 0, r.receiverCpuMicrosPerDelivery];
+  if (spent.every((v) => v !== null && v >= 0) && r.workerCpuMicrosPerDelivery! > 0) {
+    const cores = os.availableParallelism();
+    const bound = (cores * 1e6) / spent.reduce<number>((sum, v) => sum + v!, 0);
+    notes.push(`${cores} cores at this CPU: ≤ ${Math.round(bound).toLocaleString("en-US")}/s (${((100 * r.deliveriesPerSecond) / bound).toFixed(0)} % used)`);
+  }
   return notes;
 }
 

@@ -59,6 +59,8 @@ export type DrainResult = {
   workerCpuMicrosPerDelivery: number | null;
   /** PostgreSQL's CPU time (every process of the cluster) per delivery over the same window, in µs. */
   databaseCpuMicrosPerDelivery?: number | null;
+  /** The receiver's CPU time per delivery over the same window, in µs: the third process sharing the cores. */
+  receiverCpuMicrosPerDelivery: number | null;
   /** The largest single worker's peaks. */
   memory: MemoryPeak;
   /** From the database after the run: a check that the figure counts real outcomes. */
@@ -132,6 +134,7 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
   crashed.catch(() => {});
   const workersCpu = () => workers.reduce((sum, w) => sum + cpuSecondsOfTree(w.pid!), 0);
   const databaseCpu = () => (database.engine === "postgres" ? cpuSecondsOfTree(database.postgres.postmasterPid()) : 0);
+  const receiverCpu = () => cpuSecondsOfTree(receiver.pid);
   const deadline = spawnedAt + options.capMs;
   let capped = false;
   let endedAt = spawnedAt;
@@ -141,6 +144,8 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
   let cpuAtEnd: number | null = null;
   let databaseCpuAtFirstSend = 0;
   let databaseCpuAtEnd = 0;
+  let receiverCpuAtFirstSend = 0;
+  let receiverCpuAtEnd = 0;
   try {
     if (gated) {
       // Every worker up and listening before any delivery can be claimed: the later ones
@@ -157,6 +162,7 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
       () => {
         cpuAtFirstSend = workersCpu();
         databaseCpuAtFirstSend = databaseCpu();
+        receiverCpuAtFirstSend = receiverCpu();
       },
       () => {},
     );
@@ -170,6 +176,7 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
       endedAt = preciseNow();
       cpuAtEnd = workersCpu();
       databaseCpuAtEnd = databaseCpu();
+      receiverCpuAtEnd = receiverCpu();
       if (counts.attempts >= options.deliveries && counts.stillSending === 0) break;
       if (endedAt > deadline) {
         capped = true;
@@ -202,6 +209,7 @@ export async function drainQueue(receiver: Receiver, options: DrainOptions): Pro
     workerStartupMs: startedAt - spawnedAt,
     workerCpuMicrosPerDelivery: perDelivery(cpuAtFirstSend, cpuAtEnd),
     databaseCpuMicrosPerDelivery: database.engine === "postgres" && cpuAtFirstSend !== null ? perDelivery(databaseCpuAtFirstSend, databaseCpuAtEnd) : undefined,
+    receiverCpuMicrosPerDelivery: cpuAtFirstSend !== null ? perDelivery(receiverCpuAtFirstSend, receiverCpuAtEnd) : null,
     memory: {
       treePeakBytes: Math.max(...peaks.map((p) => p.treePeakBytes)),
       largestProcessPeakBytes: Math.max(...peaks.map((p) => p.largestProcessPeakBytes)),
