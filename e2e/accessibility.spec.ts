@@ -144,11 +144,15 @@ async function checkDialogs(page: Page, where: string): Promise<string[]> {
   return found;
 }
 
+// What a page renders does not depend on the database engine: on PostgreSQL (the suite's second,
+// CI-time-bound run) the pages are swept as the owner only — the role that opens every dialog.
+const sweptRoles: readonly Role[] = process.env.E2E_DATABASE_URL ? ["owner"] : ROLES;
+
 for (const path of consolePages()) {
-  test(`/o/{org}/${path} and its dialogs: no accessibility violation, as ${ROLES.join(", ")}`, async () => {
+  test(`/o/{org}/${path} and its dialogs: no accessibility violation, as ${sweptRoles.join(", ")}`, async () => {
     test.setTimeout(240_000);
     const found: string[] = [];
-    for (const role of ROLES) {
+    for (const role of sweptRoles) {
       const page = pages[role];
       // A page a role may not open shows why, and that page is checked too (who gets which is role-access's business).
       await page.goto(consoleUrl(org, path, fill, "accessibility"));
