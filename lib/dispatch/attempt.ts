@@ -1,7 +1,7 @@
 import type { Poster } from "@/lib/net/post";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deliveries } from "@/db/schema";
+import { deliveries, deliveryEvents } from "@/db/schema";
 import { recipientGroupResolver } from "@/lib/channels/service";
 import { channelModule } from "@/lib/channels/registry";
 import type { RenderableEvent, SendContext, SendResult } from "@/lib/channels/types";
@@ -39,9 +39,12 @@ async function send(job: Job, pace: Pace, settings: AttemptSettings): Promise<{ 
   }
   const typeModule = channelModule(channel.channel.type);
   if (typeModule.transport === "database") {
+    // An inbox item refers to a stored event: a flood summary (whose stand-in carries the delivery's
+    // id) puts the events it stands for in the inbox, not itself.
+    const inboxEventIds = delivery.floodMinutes === null ? events.map((e) => e.id) : await eventIdsOf(settings.db, delivery.id);
     return {
-      result: { ok: true, durationMs: 0, retryable: false, response: `${events.length} event(s) added to the members' inbox` },
-      inboxEventIds: events.map((e) => e.id),
+      result: { ok: true, durationMs: 0, retryable: false, response: `${inboxEventIds.length} event(s) added to the members' inbox` },
+      inboxEventIds,
     };
   }
   const ctx: SendContext = {
@@ -110,4 +113,9 @@ export async function attemptDelivery(job: Job, pace: Pace, settings: AttemptSet
     isTest: delivery.isTest,
     hold,
   };
+}
+
+/** The stored events a delivery carries. */
+async function eventIdsOf(db: Db, deliveryId: string): Promise<string[]> {
+  return (await db.select({ id: deliveryEvents.eventId }).from(deliveryEvents).where(eq(deliveryEvents.deliveryId, deliveryId))).map((r) => r.id);
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { channels, deliveries, deliveryEvents, events, floodCounts, products } from "@/db/schema";
+import { channels, deliveries, deliveryEvents, events, floodCounts, inboxItems, products } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { dispatchOnce } from "@/lib/dispatch/run";
 import { insertChannel, startReceiver } from "@/lib/dispatch/test-support";
@@ -125,6 +125,37 @@ describe("flood control", () => {
     ).toEqual(["api deploy 1 failed", "api deploy 2 failed", "web-shop deploy 1 failed", "web-shop deploy 2 failed", "web-shop deploy 3 failed"].sort());
     expect(got.some((e) => e.type === "channel.flooded")).toBe(false);
     expect(bodies(pager).filter((e) => e.type === "channel.flooded")).toHaveLength(1);
+  });
+
+  // CI (PostgreSQL e2e, at a window's end): the summary's stand-in event id is the delivery's, so the
+  // inbox row it made broke its foreign key, and the failing write blocked every later claim.
+  it("a flooded inbox channel gets the summarized events themselves, and the dispatcher carries on", async () => {
+    const inbox = await insertChannel(db, orgId, { type: "inbox", name: "inbox", settings: {} });
+    await db.update(channels).set({ floodLimit: 3, floodMinutes: MINUTES }).where(eq(channels.id, inbox));
+    await db.update(channels).set({ floodLimit: null }).where(eq(channels.id, ids.ops));
+    await createRule(db, orgId, SYSTEM_ACTOR, {
+      name: "Inbox",
+      product: null,
+      products: [],
+      eventTypes: ["deployment.failed"],
+      severities: ["error"],
+      channels: [inbox],
+      mode: "immediate",
+      digestMinutes: null,
+      splitByProduct: false,
+      enabled: true,
+    });
+    await post(8, base + 1_000);
+    expect((await deliveriesOf(inbox)).filter((d) => d.floodMinutes === MINUTES)).toHaveLength(1);
+
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect((await deliveriesOf(inbox)).map((d) => d.status)).toEqual(Array(4).fill("delivered"));
+    const items = await db.select({ eventId: inboxItems.eventId }).from(inboxItems).where(eq(inboxItems.channelId, inbox));
+    expect(new Set(items.map((i) => i.eventId)).size).toBe(8);
+    // Ingested after the summary was written: still delivered.
+    await post(1, Date.now(), "api");
+    await dispatchOnce(db, { deadlineMs: 20_000 });
+    expect((await deliveriesOf(ids.ops)).every((d) => d.status === "delivered")).toBe(true);
   });
 
   it("the flood lasts until a whole window stays within the limit, and the notice comes once per flood", async () => {
