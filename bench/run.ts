@@ -185,10 +185,10 @@ function cpuNotes(r: DrainResult): string[] {
   if (r.workerCpuMicrosPerDelivery !== null) notes.push(`${r.workers > 1 ? "workers" : "worker"} CPU ${r.workerCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
   if (r.databaseCpuMicrosPerDelivery != null) notes.push(`PostgreSQL CPU ${r.databaseCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
   if (r.receiverCpuMicrosPerDelivery !== null) notes.push(`receiver CPU ${r.receiverCpuMicrosPerDelivery.toFixed(0)} µs/delivery`);
-  const spent = [r.workerCpuMicrosPerDelivery, r.databaseCpuMicrosPerDelivery ?? 0, r.receiverCpuMicrosPerDelivery];
-  if (spent.every((v) => v !== null && v >= 0) && r.workerCpuMicrosPerDelivery! > 0) {
+  const { workerCpuMicrosPerDelivery: worker, receiverCpuMicrosPerDelivery: receiver } = r;
+  if (worker && receiver !== null) {
     const cores = os.availableParallelism();
-    const bound = (cores * 1e6) / spent.reduce<number>((sum, v) => sum + v!, 0);
+    const bound = (cores * 1e6) / (worker + (r.databaseCpuMicrosPerDelivery ?? 0) + receiver);
     notes.push(`${cores} cores at this CPU: ≤ ${Math.round(bound).toLocaleString("en-US")}/s (${((100 * r.deliveriesPerSecond) / bound).toFixed(0)} % used)`);
   }
   return notes;
