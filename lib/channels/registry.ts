@@ -7,13 +7,14 @@ import { redactSendResult } from "./redact";
 import { slack } from "./slack/module";
 import { teams } from "./teams/module";
 import type { ChannelModule, SendResult } from "./types";
+import { storableText } from "@/lib/validation/text";
 import { webhook } from "./webhook/module";
 
 /**
  * A module whose `send` hands back only what may be stored and shown: the
  * channel's secrets taken out of the receiver's excerpt and the error
- * (lib/channels/redact.ts), and a throw — our own bug — turned into a failed,
- * retryable result. Every send (the dispatcher, "Send test", the test alert)
+ * (lib/channels/redact.ts), text no database takes (NUL) replaced by U+FFFD,
+ * and a throw — our own bug — turned into a failed, retryable result. Every send (the dispatcher, "Send test", the test alert)
  * goes through here, so there is one place where that holds.
  */
 function storable(typeModule: ChannelModule): ChannelModule {
@@ -28,9 +29,18 @@ function storable(typeModule: ChannelModule): ChannelModule {
       } catch (e) {
         result = { ok: false, durationMs: Math.round(performance.now() - started), retryable: true, error: `the sender failed: ${(e as Error).message}` };
       }
-      return redactSendResult(result, channel);
+      return storableResult(redactSendResult(result, channel));
     },
   };
+}
+
+/** The receiver's words as they can be stored: a NUL in an answer failed the outcome write on PostgreSQL. */
+function storableResult(result: SendResult): SendResult {
+  const { response, error, responseHeaders } = result;
+  if (response) result.response = storableText(response);
+  if (error) result.error = storableText(error);
+  if (responseHeaders) result.responseHeaders = responseHeaders.map(([name, value]) => [storableText(name), storableText(value)]);
+  return result;
 }
 
 /** Channel type → its module (validate, render, send). The dispatcher and the console both go through here. */

@@ -137,6 +137,27 @@ describe("outcomes follow the receiver's answers, in order, and every attempt is
     expect((await db.select().from(channels).where(eq(channels.id, channelId)))[0]).toMatchObject({ health: "disabled" });
   }, 60_000);
 
+  it("an answer holding NUL bytes (which PostgreSQL text refuses) is stored with U+FFFD in their place, and the deliveries after it go out", async () => {
+    const replies: Reply[] = [
+      { status: 500, body: "bad\u0000gateway" },
+      { status: 200, body: "ok\u0000\u0000done" },
+    ];
+    receiver = await startReceiver((_req, n) => replies[Math.min(n, replies.length - 1)]);
+    const channel = await webhookChannel(receiver.url);
+    const { deliveryId } = await queueDelivery(db, { orgId, channelId: channel.id });
+    worker = startDispatcher({ db, pollMs: 100 });
+    await waitFor(async () => (await deliveryOf(deliveryId)).status === "delivered", 30_000, "the delivery answered with NUL bytes delivered");
+    const stored = await attemptsOf(deliveryId);
+    expect(stored.map((a) => [a.outcome, a.response])).toEqual([
+      ["retry", "bad\ufffdgateway"],
+      ["delivered", "ok\ufffd\ufffddone"],
+    ]);
+    // The dispatcher was not stalled by it: a delivery queued afterwards is sent too.
+    const later = await queueDelivery(db, { orgId, channelId: channel.id });
+    worker.wake();
+    await waitFor(async () => (await deliveryOf(later.deliveryId)).status === "delivered", 30_000, "a later delivery delivered");
+  }, 60_000);
+
   it("400: failed without retry", async () => {
     const { deliveryId } = await runUntilSettled([{ status: 400 }, { status: 200 }]);
     expect((await attemptsOf(deliveryId)).map((a) => a.outcome)).toEqual(["failed"]);
