@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
-import { reportStorageFailure, storageFailureCode } from "@/lib/dispatch/storage-health";
+import { isPassingDbFailure, reportStorageFailure, rootError } from "@/lib/dispatch/storage-health";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /**
@@ -89,17 +89,16 @@ function flattenUnions(issues: readonly Issue[]): Issue[] {
 }
 
 /**
- * Maps failures that are not AppErrors: a full or read-only database, or a
- * PostgreSQL server that is away (restarting, unreachable), is a 503 the
- * caller may retry; anything else a 500 with an id. Only maps: a request's
+ * Maps failures that are not AppErrors: a full or read-only database, a
+ * PostgreSQL server that is away (restarting, unreachable), or contention (a
+ * busy SQLite file, a deadlock) is a 503 the caller may retry; anything else a 500 with an id. Only maps: a request's
  * boundary also reports the failure (answerFailure), so that
  * `storage.unhealthy` is raised and recovered.
  */
 function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
-  const code = (e as { code?: string })?.code;
-  if (storageFailureCode(e) !== undefined || code?.startsWith("SQLITE_BUSY")) {
-    log.error("storage unavailable", { code });
+  if (isPassingDbFailure(e)) {
+    log.error("storage unavailable", { code: rootError(e).code });
     return new AppError("unavailable", "Storage is unavailable (the database cannot be written); try again later");
   }
   const id = newId("err");

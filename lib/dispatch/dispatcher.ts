@@ -12,9 +12,9 @@ import { LaneScheduler } from "./lane-scheduler";
 import { sleep, type Lane } from "./lanes";
 import { attemptBudgetMs, DISPATCH_CONCURRENCY, LEASE_MS, stopGraceMs } from "./policy";
 import { ChannelCache, loadDeliveryEvents, type LoadedChannel } from "./load";
-import { recordOutcomes, type HealthChange, type OutcomeRecord } from "./outcomes";
+import { recordOutcomes, recordOutcomesApart, type HealthChange, type OutcomeRecord } from "./outcomes";
 import { releaseDeadPredecessorLeases } from "./recovery";
-import { recoverStorageHealth, reportStorageFailure, storageFailure } from "./storage-health";
+import { isPassingDbFailure, recoverStorageHealth, reportStorageFailure, rootError, storageFailure } from "./storage-health";
 
 /**
  * The one delivery engine behind all three runners (in-process worker,
@@ -299,9 +299,8 @@ export class DeliveryDispatcher {
     // The outcomes waiting to be written go in the claim's transaction: one commit instead of two.
     const outcomes = this.pending;
     this.pending = [];
-    let result: Awaited<ReturnType<typeof recordAndClaim>>;
-    try {
-      result = await recordAndClaim(this.db, outcomes, {
+    const claim = (records: OutcomeRecord[]) =>
+      recordAndClaim(this.db, records, {
         owner: this.owner,
         limit: room,
         leaseMs: this.leaseMs,
@@ -311,11 +310,19 @@ export class DeliveryDispatcher {
         expiredLeases,
         disableAfterMs: this.disableAfterMs,
       });
+    let result: Awaited<ReturnType<typeof recordAndClaim>>;
+    try {
+      result = await claim(outcomes);
     } catch (e) {
-      // Nothing of the transaction was kept: the outcomes wait for the next write.
-      this.pending = outcomes.concat(this.pending);
-      this.scheduleFlush();
-      throw e;
+      // Nothing of the transaction was kept. Storage away or contention: the outcomes wait for the next write.
+      if (outcomes.length === 0 || isPassingDbFailure(e)) {
+        this.pending = outcomes.concat(this.pending);
+        this.scheduleFlush();
+        throw e;
+      }
+      // Something the claim carried may be refused every time: written apart, it cannot stop the claims.
+      await this.recordApart(outcomes);
+      result = await claim([]);
     }
     const { claimed, changes } = result;
     this.expiredBacklog = expiredLeases && claimed.length === room;
@@ -491,14 +498,35 @@ export class DeliveryDispatcher {
     try {
       await this.applyHealthChanges(await recordOutcomes(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs }));
     } catch (e) {
-      this.pending = batch.concat(this.pending);
-      if (!reportStorageFailure(e)) log.error("dispatch: recording outcomes failed", { error: (e as Error).message });
-      // Leases cover the wait; if this never succeeds they expire and the deliveries go out again.
-      clearTimeout(this.flushTimer);
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        void this.flush();
-      }, 1_000);
+      if (isPassingDbFailure(e)) this.keepForLater(batch, e);
+      else await this.recordApart(batch);
     }
+  }
+
+  /** Outcomes a failure that may pass kept from being written: tried again in a second. */
+  private keepForLater(batch: OutcomeRecord[], e: unknown) {
+    this.pending = batch.concat(this.pending);
+    if (!reportStorageFailure(e)) log.error("dispatch: recording outcomes failed", { error: String(rootError(e).message) });
+    // Leases cover the wait; if this never succeeds they expire and the deliveries go out again.
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, 1_000);
+  }
+
+  /** Outcomes whose batch the database refused, one by one (outcomes.ts recordOutcomesApart): one bad record stops nothing else. */
+  private async recordApart(batch: OutcomeRecord[]) {
+    let written: Awaited<ReturnType<typeof recordOutcomesApart>>;
+    try {
+      written = await recordOutcomesApart(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs });
+    } catch (e) {
+      this.keepForLater(batch, e);
+      return;
+    }
+    for (const { deliveryId, error } of written.setAside)
+      log.error("dispatch: an outcome could not be recorded; its delivery is marked failed", { deliveryId, error });
+    await this.applyHealthChanges(written.changes);
+    if (written.left.length) this.keepForLater(written.left, written.failure);
   }
 }

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { definitionOf } from "@/lib/channels/definitions";
-import { eq, inArray, sql, type SQL } from "drizzle-orm";
-import { column, engineOf, prepared, sqliteOf, type DbOrTx } from "@/db/client";
-import { channels as channelsTable, type ChannelHealth, type ChannelType } from "@/db/schema";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { column, engineOf, prepared, sqliteOf, type Db, type DbOrTx } from "@/db/client";
+import { channels as channelsTable, deliveries as deliveriesTable, type ChannelHealth, type ChannelType } from "@/db/schema";
 import { boundedHeadersJson } from "@/lib/channels/response-headers";
 import type { SendResult } from "@/lib/channels/types";
 import { newId } from "@/lib/ids";
@@ -12,6 +12,7 @@ import { FIGURES_HOUR_MS, nextHealth, unhealthyTitle, type HealthState } from ".
 import { raisePlatformEvent } from "@/lib/events/platform";
 import type { AttemptOutcome } from "@/db/schema/values";
 import { pullRetriesForward } from "./recovery";
+import { isPassingDbFailure, rootError } from "./storage-health";
 
 /**
  * Writing what happened, a batch at a time: one transaction stores the
@@ -110,6 +111,65 @@ export async function recordOutcomes(
 ): Promise<HealthChange[]> {
   if (records.length === 0) return [];
   return db.transaction((tx) => writeOutcomes(tx, owner, records, options));
+}
+
+/** A record the database refused on its own: its delivery was marked failed with `error` instead. */
+export type SetAside = { deliveryId: string; error: string };
+
+/**
+ * recordOutcomes for a batch whose write failed for a reason that does not
+ * pass by itself (not storage away or contention): one record at a time, so
+ * that a record the database refuses — a bug of ours, as a receiver's NUL in an
+ * excerpt was — cannot hold back the others. Written with the next claim, it
+ * failed every claim after it and stalled the node.
+ *
+ * A record refused on its own is set aside: its delivery is marked failed
+ * with the database's words (shown in the delivery log, and it can be
+ * replayed), without the attempt that could not be stored. A release refused
+ * on its own is dropped: its lease runs out. `left`: what a passing failure
+ * (`failure`) stopped, to be written again as it is.
+ */
+export async function recordOutcomesApart(
+  db: Db,
+  owner: string,
+  records: OutcomeRecord[],
+  options: { disableAfterMs: number; now?: number },
+): Promise<{ changes: HealthChange[]; setAside: SetAside[]; left: OutcomeRecord[]; failure?: unknown }> {
+  const changes: HealthChange[] = [];
+  const setAside: SetAside[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    try {
+      changes.push(...(await recordOutcomes(db, owner, [record], options)));
+    } catch (e) {
+      if (isPassingDbFailure(e)) return { changes, setAside, left: records.slice(i), failure: e };
+      const error = `Herald could not record this attempt: ${String(rootError(e).message)}`.slice(0, ERROR_CHARS);
+      setAside.push({ deliveryId: record.deliveryId, error });
+      if (record.kind === "release") continue;
+      try {
+        await failUnrecorded(db, owner, record.deliveryId, error, options.now ?? Date.now());
+      } catch (again) {
+        if (isPassingDbFailure(again)) return { changes, setAside: setAside.slice(0, -1), left: records.slice(i), failure: again };
+        // Refused even so: the lease runs out and the delivery is claimed again.
+      }
+    }
+  }
+  return { changes, setAside, left: [] };
+}
+
+/** The least that can be written of an attempt that could not be recorded: its delivery failed, with why. */
+async function failUnrecorded(db: Db, owner: string, deliveryId: string, error: string, now: number) {
+  await db
+    .update(deliveriesTable)
+    .set({
+      status: "failed",
+      attemptCount: sql`${deliveriesTable.attemptCount} + 1`,
+      leasedUntil: null,
+      leaseOwner: null,
+      lastError: error,
+      updatedAt: new Date(now),
+    })
+    .where(and(eq(deliveriesTable.id, deliveryId), eq(deliveriesTable.leaseOwner, owner), eq(deliveriesTable.status, "sending")));
 }
 
 /**

@@ -80,6 +80,27 @@ export function storageFailureCode(e: unknown): string | undefined {
   return isStorageError(e) ? ((e as { code?: string; cause?: { code: string } }).code ?? (e as { cause: { code: string } }).cause.code) : awayCode(e);
 }
 
+/** Contention: SQLite busy or locked; PostgreSQL's serialization failure, deadlock, lock or statement timeout, too many connections. */
+const CONTENTION_STATES = new Set(["40001", "40P01", "55P03", "57014", "53300"]);
+
+/** The innermost error of a chain (a driver's, under the query builder's "Failed query: …" wrapper). */
+export function rootError(e: unknown): { code?: unknown; message?: unknown } {
+  let err = e as { code?: unknown; message?: unknown; cause?: unknown };
+  for (let depth = 0; depth < 3 && err?.cause && typeof err.cause === "object"; depth++) err = err.cause as typeof err;
+  return err ?? {};
+}
+
+/**
+ * Whether the same write may work if tried again as it is: storage that is
+ * short or away, or contention. Any other failure (a constraint, a value the
+ * database refuses, a bug of ours) fails again every time.
+ */
+export function isPassingDbFailure(e: unknown): boolean {
+  if (storageFailureCode(e) !== undefined) return true;
+  const code = rootError(e).code;
+  return typeof code === "string" && (CONTENTION_STATES.has(code) || code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
 /**
  * Remembers that a write failed for lack of storage, or because the database
  * is away (a lost PostgreSQL server cannot be written either); returns
