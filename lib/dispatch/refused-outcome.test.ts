@@ -51,7 +51,7 @@ const deliveryOf = async (id: string) => (await db.select().from(deliveries).whe
 it("an attempt the database refuses marks its delivery failed with the reason; the others of its batch and every later claim go on", async () => {
   receiver = await startReceiver();
   const channelId = await insertChannel(db, orgId, { type: "webhook", settings: { url: receiver.url, format: "array", authMethod: "none" } });
-  const queued = [];
+  const queued: string[] = [];
   for (let i = 0; i < 3; i++) queued.push((await queueDelivery(db, { orgId, channelId })).deliveryId);
   const refused = queued[1];
   await refuseAttemptsOf(refused);
