@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { closeDb, openPostgres, openSqlite, setDb, type Db } from "@/db/client";
+import { closeDb, engineOf, openPostgres, openSqlite, setDb, sqliteOf, type Db } from "@/db/client";
 import { memberships, orgs, users, type OrgRole } from "@/db/schema";
 import { databaseEngine } from "@/lib/env";
 import { newId } from "@/lib/ids";
@@ -39,10 +39,14 @@ async function freshPostgresDatabase(): Promise<Db> {
   return openPostgres(url.toString(), { pool: 4 });
 }
 
-/** Closes a test database (a pool on PostgreSQL keeps the process alive otherwise). */
+/** Closes a test database (a pool on PostgreSQL keeps the process alive otherwise); a SQLite one's temp dir goes with it. */
 export async function closeTestDb(db: Db) {
   setDb(undefined);
+  const file = engineOf(db) === "sqlite" ? sqliteOf(db).name : undefined;
   await closeDb(db);
+  // A suite run made ~800 of them (0.5 MB each), and /tmp kept every one.
+  const dir = file && path.dirname(file);
+  if (dir && path.basename(dir).startsWith("herald-test-") && path.dirname(dir) === os.tmpdir()) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export const onPostgres = () => databaseEngine() === "postgres";
