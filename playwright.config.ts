@@ -9,6 +9,7 @@ import { E2E } from "./e2e/env";
  */
 export default defineConfig({
   testDir: "e2e",
+  outputDir: E2E.resultsDir,
   fullyParallel: false,
   workers: 1,
   retries: 0,

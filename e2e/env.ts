@@ -1,15 +1,18 @@
 import path from "node:path";
 
 /** Where the e2e server runs and the loopback peers it talks to (all on 127.0.0.1). */
-// E2E_PORT moves the server and its two peers (+25, +26), so a second copy can run beside this one.
+// E2E_PORT moves the server and its two peers (+25, +26), so a second copy can run beside this one
+// (test/e2e-engines.ts runs PostgreSQL's 50 above SQLite's); data and results follow the port.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const smtpPort = port + 25;
-const dataDir = path.resolve("test-data/e2e");
+const dataDir = path.resolve(`test-data/e2e-${port}`);
 
 export const E2E = {
   port,
   baseURL: `http://127.0.0.1:${port}`,
   dataDir,
+  /** Playwright's traces and screenshots of failures (it empties the directory when a run starts). */
+  resultsDir: path.resolve(`test-results/e2e-${port}`),
   /** A real SMTP server started by global-setup (smtp-server), capturing messages. */
   smtpPort,
   /** A real HTTP receiver started by global-setup; see e2e/receiver.ts. */
