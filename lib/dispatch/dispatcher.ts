@@ -525,7 +525,7 @@ export class DeliveryDispatcher {
       return;
     }
     for (const { deliveryId, error } of written.setAside)
-      log.error("dispatch: an outcome could not be recorded; its delivery is marked failed", { deliveryId, error });
+      log.error("dispatch: an outcome could not be recorded; its delivery is finished without it", { deliveryId, error });
     await this.applyHealthChanges(written.changes);
     if (written.left.length) this.keepForLater(written.left, written.failure);
   }

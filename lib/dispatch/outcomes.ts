@@ -113,7 +113,7 @@ export async function recordOutcomes(
   return db.transaction((tx) => writeOutcomes(tx, owner, records, options));
 }
 
-/** A record the database refused on its own: its delivery was marked failed with `error` instead. */
+/** A record the database refused on its own: its delivery was finished with `error` instead (setAsideStatus). */
 export type SetAside = { deliveryId: string; error: string };
 
 /**
@@ -123,11 +123,11 @@ export type SetAside = { deliveryId: string; error: string };
  * excerpt was — cannot hold back the others. Written with the next claim, it
  * failed every claim after it and stalled the node.
  *
- * A record refused on its own is set aside: its delivery is marked failed
- * with the database's words (shown in the delivery log, and it can be
- * replayed), without the attempt that could not be stored. A release refused
- * on its own is dropped: its lease runs out. `left`: what a passing failure
- * (`failure`) stopped, to be written again as it is.
+ * A record refused on its own is set aside: its delivery is finished with the
+ * database's words as its last error (shown in the delivery log), without the
+ * attempt that could not be stored. A release refused on its own is dropped:
+ * its lease runs out. `left`: what a passing failure (`failure`) stopped, to
+ * be written again as it is.
  */
 export async function recordOutcomesApart(
   db: Db,
@@ -147,7 +147,7 @@ export async function recordOutcomesApart(
       setAside.push({ deliveryId: record.deliveryId, error });
       if (record.kind === "release") continue;
       try {
-        await failUnrecorded(db, owner, record.deliveryId, error, options.now ?? Date.now());
+        await finishUnrecorded(db, owner, record, error, options.now ?? Date.now());
       } catch (again) {
         if (isPassingDbFailure(again)) return { changes, setAside: setAside.slice(0, -1), left: records.slice(i), failure: again };
         // Refused even so: the lease runs out and the delivery is claimed again.
@@ -157,19 +157,29 @@ export async function recordOutcomesApart(
   return { changes, setAside, left: [] };
 }
 
-/** The least that can be written of an attempt that could not be recorded: its delivery failed, with why. */
-async function failUnrecorded(db: Db, owner: string, deliveryId: string, error: string, now: number) {
+/**
+ * What an attempt that could not be recorded leaves its delivery: delivered
+ * when the receiver took it (a replay would send it twice), failed otherwise
+ * — no retry, whatever the schedule, as a record refused once is refused again.
+ * An inbox channel's delivery is the inbox rows the refused write held: failed.
+ */
+const setAsideStatus = (record: AttemptRecord) => (record.result.ok && !record.inboxEventIds?.length ? "delivered" : "failed");
+
+/** The least that can be written of an attempt that could not be recorded: its delivery finished, with why. */
+async function finishUnrecorded(db: Db, owner: string, record: AttemptRecord, error: string, now: number) {
+  const status = setAsideStatus(record);
   await db
     .update(deliveriesTable)
     .set({
-      status: "failed",
+      status,
       attemptCount: sql`${deliveriesTable.attemptCount} + 1`,
       leasedUntil: null,
       leaseOwner: null,
       lastError: error,
       updatedAt: new Date(now),
+      ...(status === "delivered" ? { deliveredAt: new Date(now) } : {}),
     })
-    .where(and(eq(deliveriesTable.id, deliveryId), eq(deliveriesTable.leaseOwner, owner), eq(deliveriesTable.status, "sending")));
+    .where(and(eq(deliveriesTable.id, record.deliveryId), eq(deliveriesTable.leaseOwner, owner), eq(deliveriesTable.status, "sending")));
 }
 
 /**
