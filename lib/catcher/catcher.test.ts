@@ -159,6 +159,12 @@ describe("POST /catch/{token}", () => {
     expect((await listCaughtRequests(db, orgA, catcher.id))[0].body).toBe(JSON.stringify({ n: total - 1 }));
   });
 
+  it("keeps a body holding NUL bytes, which PostgreSQL text refuses, with U+FFFD in their place (was a 500)", async () => {
+    const catcher = await createCatcher(db, orgA, actor, { name: "Binary" });
+    expect((await postTo(catcher.url, "a\u0000b")).status).toBe(200);
+    expect((await listCaughtRequests(db, orgA, catcher.id))[0].body).toBe("a\ufffdb");
+  });
+
   it("an org keeps a bounded number of catchers", async () => {
     const { org } = await seedOrg(db, "many");
     for (let i = 0; i < CATCHER_LIMITS.perOrg; i++) await createCatcher(db, org.id, actor, { name: `c${i}` });

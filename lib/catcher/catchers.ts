@@ -12,6 +12,7 @@ import { createChannelSchema } from "@/lib/validation/channels";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 import { checkSignature, type SignatureCheck } from "./signature";
 import { catcherUrl, isCatcherToken, newCatcherToken } from "./urls";
+import { storableText } from "@/lib/validation/text";
 
 /**
  * Request catchers (issue #21 item 6): a URL on Herald itself that keeps what
@@ -207,7 +208,8 @@ export async function readCaughtBody(req: Request): Promise<string> {
       chunks.push(value);
     }
   }
-  return Buffer.concat(chunks).toString("utf8");
+  // As text: bytes that are not UTF-8 become U+FFFD, and so does NUL, which PostgreSQL cannot store (a 500 before).
+  return storableText(Buffer.concat(chunks).toString("utf8"));
 }
 
 /**

@@ -8,7 +8,8 @@ export const dynamic = "force-dynamic";
 /**
  * A request catcher's public address: no sign-in, the unguessable token is
  * the credential (lib/catcher/catchers.ts bounds what it can make us store).
- * Any body is kept as sent — its signature is checked against these exact bytes.
+ * Any body is kept as sent, as text (bytes that are not UTF-8, and NUL, become
+ * U+FFFD) — its signature is checked against what was kept.
  */
 export const POST = handle(catchRequestEndpoint, async ({ req, params }) => {
   await assertLiveCatcher(db(), params.token);
