@@ -517,13 +517,8 @@ export class DeliveryDispatcher {
 
   /** Outcomes whose batch the database refused, one by one (outcomes.ts recordOutcomesApart): one bad record stops nothing else. */
   private async recordApart(batch: OutcomeRecord[]) {
-    let written: Awaited<ReturnType<typeof recordOutcomesApart>>;
-    try {
-      written = await recordOutcomesApart(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs });
-    } catch (e) {
-      this.keepForLater(batch, e);
-      return;
-    }
+    // It does not throw: each record's failure is caught, passing ones come back in `left`.
+    const written = await recordOutcomesApart(this.db, this.owner, batch, { disableAfterMs: this.disableAfterMs });
     for (const { deliveryId, error } of written.setAside)
       log.error("dispatch: an outcome could not be recorded; its delivery is finished without it", { deliveryId, error });
     await this.applyHealthChanges(written.changes);

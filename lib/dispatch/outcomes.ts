@@ -127,7 +127,7 @@ export type SetAside = { deliveryId: string; error: string };
  * database's words as its last error (shown in the delivery log), without the
  * attempt that could not be stored. A release refused on its own is dropped:
  * its lease runs out. `left`: what a passing failure (`failure`) stopped, to
- * be written again as it is.
+ * be written again as it is. Never throws.
  */
 export async function recordOutcomesApart(
   db: Db,
