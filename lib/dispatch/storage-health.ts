@@ -76,7 +76,7 @@ function awayCode(e: unknown): string | undefined {
 }
 
 /** The code of a failure for lack of storage or of a database that is away; undefined for any other failure. Pure. */
-export function storageFailureCode(e: unknown): string | undefined {
+function storageFailureCode(e: unknown): string | undefined {
   return isStorageError(e) ? ((e as { code?: string; cause?: { code: string } }).code ?? (e as { cause: { code: string } }).cause.code) : awayCode(e);
 }
 
