@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { authorizeRequest, type Authorized } from "@/lib/auth/authorize";
 import { requireDispatchToken, requireMetricsAccess } from "@/lib/dispatch/dispatch-token";
-import { MAX_BODY_BYTES, errorBody, fieldErrorsOf, parseJsonText, answerFailure, tooLarge, validBody } from "./protocol";
+import { DRAIN_BYTES, MAX_BODY_BYTES, errorBody, fieldErrorsOf, parseJsonText, answerFailure, tooLarge, validBody } from "./protocol";
 import type { Endpoint } from "./endpoint";
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -33,13 +33,13 @@ async function readJsonBody(req: Request): Promise<unknown> {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel();
-        throw tooLarge();
-      }
+      // Past the limit, the rest is read and dropped (up to DRAIN_BYTES) so that the client reads the 413.
+      if (size > DRAIN_BYTES) await reader.cancel();
+      if (size > MAX_BODY_BYTES) continue;
       chunks.push(value);
     }
   }
+  if (size > MAX_BODY_BYTES) throw tooLarge();
   return parseJsonText(Buffer.concat(chunks).toString("utf8"));
 }
 

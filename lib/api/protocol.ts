@@ -12,6 +12,12 @@ import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/te
  */
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * How much of a refused body is still read and dropped before the connection is
+ * cut: closing it while the client still sends resets it, and a reset discards
+ * the 413 before the client reads it (curl: "Send failure: Broken pipe").
+ */
+export const DRAIN_BYTES = 16 * MAX_BODY_BYTES;
 const MAX_JSON_DEPTH = 64;
 
 export const tooLarge = () => new AppError("payload_too_large", "The body is larger than 1 MiB");

@@ -1,4 +1,4 @@
-import http from "node:http";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Env } from "@/lib/env";
 import { db } from "@/db/client";
 import { inlineDispatcher } from "@/lib/dispatch/inline";
@@ -7,7 +7,7 @@ import { probeStorage, storageFailure } from "@/lib/dispatch/storage-health";
 import { log } from "@/lib/log";
 import { startDispatchThread } from "./dispatch-thread-client";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
-import { guardRequest } from "./request-guard";
+import { guardRequest, refuseOversizedBody } from "./request-guard";
 
 /**
  * `herald start`: one process serving the console and the API. Next.js runs
@@ -35,20 +35,7 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
   const handleNext = app.getRequestHandler();
   await app.prepare();
 
-  const server = http.createServer((incoming, res) => {
-    void guardRequest(incoming, res, env).then(
-      (req) => {
-        if (!req) return;
-        if (isFastIngest(req)) void serveFastIngest(req, res);
-        else void handleNext(req, res);
-      },
-      (e: unknown) => {
-        log.warn("request refused", { error: String(e) });
-        if (!res.headersSent) res.writeHead(400, { connection: "close" });
-        res.end();
-      },
-    );
-  });
+  const server = createHeraldServer(env, (req, res) => void handleNext(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.PORT, env.HOST, () => resolve());
@@ -67,4 +54,37 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
     process.once("SIGINT", () => void stop("SIGINT"));
   });
   return { stopped };
+}
+
+/**
+ * The HTTP server of `herald start`, Next.js given as `handleNext`: every
+ * request goes through the guard (lib/server/request-guard.ts), then to the
+ * ingest fast path or to Next. A body declared larger than any route takes is
+ * refused before it is read — before "100 Continue", so a client that asked
+ * first never sends it.
+ */
+export function createHeraldServer(env: Env, handleNext: (req: IncomingMessage, res: ServerResponse) => void): http.Server {
+  const serve = (incoming: IncomingMessage, res: ServerResponse) => {
+    if (refuseOversizedBody(incoming, res)) return;
+    void guardRequest(incoming, res, env).then(
+      (req) => {
+        if (!req) return;
+        if (isFastIngest(req)) void serveFastIngest(req, res);
+        else handleNext(req, res);
+      },
+      (e: unknown) => {
+        log.warn("request refused", { error: String(e) });
+        if (!res.headersSent) res.writeHead(400, { connection: "close" });
+        res.end();
+      },
+    );
+  };
+  const server = http.createServer(serve);
+  // Node answers "Expect: 100-continue" itself unless told otherwise: first the size is checked.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    if (refuseOversizedBody(req, res)) return;
+    res.writeContinue();
+    serve(req, res);
+  });
+  return server;
 }

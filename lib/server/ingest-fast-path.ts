@@ -4,8 +4,7 @@ import { ingestEventsEndpoint } from "@/lib/api/endpoints/events";
 import { MAX_BODY_BYTES, errorBody, parseJsonText, answerFailure, tooLarge, validBody } from "@/lib/api/protocol";
 import { authorizeBearer } from "@/lib/auth/bearer";
 import { answerIngest } from "@/lib/events/ingest";
-import { securityHeaders } from "@/lib/security-headers";
-import { readUpTo } from "./request-guard";
+import { API_HEADERS, drainRefusedBody, readUpTo } from "./request-guard";
 
 /**
  * `POST /api/v1/events` with an API token, answered by `herald start` itself
@@ -18,8 +17,6 @@ import { readUpTo } from "./request-guard";
  * answers.
  */
 
-const HEADERS: Record<string, string> = Object.fromEntries(securityHeaders(false).map((h) => [h.key, h.value]));
-
 /** Whether this request is one the fast path answers (everything else goes to Next.js). */
 export function isFastIngest(req: IncomingMessage): boolean {
   if (req.method !== "POST" || req.headers.authorization === undefined) return false;
@@ -31,7 +28,6 @@ export function isFastIngest(req: IncomingMessage): boolean {
 export async function serveFastIngest(req: IncomingMessage, res: ServerResponse): Promise<void> {
   let status: number;
   let body: unknown;
-  let close = false;
   try {
     const database = db();
     const { org } = await authorizeBearer(database, req.headers.authorization!, undefined, ingestEventsEndpoint.permission!);
@@ -41,22 +37,20 @@ export async function serveFastIngest(req: IncomingMessage, res: ServerResponse)
     const error = answerFailure(e);
     ({ status } = error);
     body = errorBody(error);
-    // A refused body may still be arriving: do not read it, close the connection after answering.
-    close = !req.complete;
   }
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    ...HEADERS,
+    ...API_HEADERS,
     "content-type": "application/json",
     "content-length": Buffer.byteLength(text),
-    ...(close ? { connection: "close" } : {}),
   });
   res.end(text);
+  // A refused body may still be arriving (too large, or refused before it was read).
+  drainRefusedBody(req);
 }
 
 /** The body as text, refusing more than 1 MiB before buffering it all. */
 async function readBody(req: IncomingMessage): Promise<string> {
-  if (Number(req.headers["content-length"] ?? "0") > MAX_BODY_BYTES) throw tooLarge();
   const chunks = await readUpTo(req, MAX_BODY_BYTES);
   if (!chunks) throw tooLarge();
   return Buffer.concat(chunks).toString("utf8");

@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Env } from "@/lib/env";
+import { DRAIN_BYTES, MAX_BODY_BYTES, errorBody, tooLarge } from "@/lib/api/protocol";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
+import { securityHeaders } from "@/lib/security-headers";
 
 /**
  * What `herald start` does to every request before Next.js (or the ingest
@@ -19,7 +21,8 @@ import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
  * Returns the request to hand on (a server-action body is read here and replayed), or null when answered.
  */
 
-const ACTION_BODY_LIMIT = 1024 * 1024;
+/** The API's security headers (next.config.ts gives Next's answers the same), for the answers written here. */
+export const API_HEADERS: Record<string, string> = Object.fromEntries(securityHeaders(false).map((h) => [h.key, h.value]));
 const FORWARDING = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded", "x-real-ip"];
 const HSTS = "max-age=63072000; includeSubDomains";
 // What React's client itself writes for a plain argument: an escaped "$$…", undefined, special numbers, dates, bigints.
@@ -45,17 +48,15 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
   const refuse = (status: number, code: string, message: string) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: { code, message } }));
-    // The rest of the body is read and dropped (closing mid-upload would reset the client before it reads the answer).
-    req.resume();
+    drainRefusedBody(req);
     return null;
   };
   const origin = req.headers.origin;
   if (origin !== undefined && !sameHost(origin, req.headers["x-forwarded-host"] ?? req.headers.host)) {
     return refuse(403, "forbidden", "Cross-origin request refused");
   }
-  if (Number(req.headers["content-length"] ?? 0) > ACTION_BODY_LIMIT) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
-  const chunks = await readUpTo(req, ACTION_BODY_LIMIT);
-  if (!chunks) return refuse(413, "payload_too_large", "The request body is larger than 1 MB");
+  const chunks = await readUpTo(req, MAX_BODY_BYTES);
+  if (!chunks) return refuse(413, "payload_too_large", tooLarge().message);
   const body = Buffer.concat(chunks);
   if (String(req.headers["content-type"] ?? "").startsWith("text/plain") && hasRawReference(body.toString("utf8"))) {
     return refuse(422, "validation_failed", "An argument is not plain data");
@@ -119,4 +120,36 @@ function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
   copy.push(body);
   copy.push(null);
   return copy;
+}
+/**
+ * A body declared larger than any route takes (MAX_BODY_BYTES: the API's limit and
+ * server actions') is answered 413 before a byte of it is read. A client waiting
+ * for "100 Continue" never sends it: the connection closes after the answer.
+ * Otherwise the body is read and dropped (drainRefusedBody). Returns whether it refused.
+ */
+export function refuseOversizedBody(req: IncomingMessage, res: ServerResponse): boolean {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (!(declared > MAX_BODY_BYTES)) return false;
+  const close = /100-continue/i.test(String(req.headers.expect ?? "")) || declared > DRAIN_BYTES;
+  const text = JSON.stringify(errorBody(tooLarge()));
+  res.writeHead(413, {
+    ...API_HEADERS,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...(close ? { connection: "close" } : {}),
+  });
+  res.end(text);
+  if (!close) drainRefusedBody(req);
+  return true;
+}
+
+/** After answering a request whose body is refused, or not needed: reads the rest of the body and drops it, up to DRAIN_BYTES. */
+export function drainRefusedBody(req: IncomingMessage): void {
+  if (req.complete) return;
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.byteLength;
+    if (size > DRAIN_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
