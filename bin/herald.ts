@@ -16,6 +16,7 @@ import { AppError } from "@/lib/errors";
 import { SYSTEM_ACTOR } from "@/lib/auth/permissions";
 import { startHttpServer } from "@/lib/server/http-server";
 import { setupSchema, createTokenSchema } from "@/lib/validation/accounts";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
 
 const USAGE = `Usage: npm run herald -- <command>
 
@@ -81,10 +82,13 @@ async function setup(args: string[]) {
     options: { org: { type: "string" }, email: { type: "string" }, password: { type: "string" }, "password-file": { type: "string" } },
   });
   const password = values.password ?? (await readPassword(values["password-file"]));
+  if (password === undefined) throw new CliError("password: not given, and there is no terminal to ask on: use --password-file PATH (- reads it from stdin)");
   const parsed = setupSchema.safeParse({ orgName: values.org, email: values.email, password, confirmPassword: password });
   if (!parsed.success) {
     const flag: Record<string, string> = { orgName: "--org", email: "--email", password: values.password === undefined ? "password" : "--password" };
-    throw new CliError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("\n"));
+    // confirmPassword is the password itself here: its errors would repeat the password's.
+    const fields = Object.entries(fieldErrorsOf(parsed.error)).filter(([field]) => field !== "confirmPassword");
+    throw new CliError(fields.map(([field, messages]) => `${flag[field] ?? field}: ${messages.join("; ")}`).join("\n"));
   }
   const { db } = await openConfiguredDb();
   const { org, user } = await runSetup(db, parsed.data);
@@ -125,7 +129,8 @@ async function tokenCreate(args: string[]) {
   if (!values.org) throw new CliError("--org: is required (the organization's slug)");
   const parsed = createTokenSchema.safeParse({ name: values.name, role: values.role ?? "admin", expiresInDays: values["expires-in-days"] });
   if (!parsed.success) {
-    throw new CliError(parsed.error.issues.map((i) => `--${String(i.path[0]).replace("expiresInDays", "expires-in-days")}: ${i.message}`).join("\n"));
+    const fields = Object.entries(fieldErrorsOf(parsed.error));
+    throw new CliError(fields.map(([field, messages]) => `--${field.replace("expiresInDays", "expires-in-days")}: ${messages.join("; ")}`).join("\n"));
   }
   const { db } = await openConfiguredDb();
   const [org] = await db.select().from(orgs).where(eq(orgs.slug, values.org)).limit(1);

@@ -2,9 +2,9 @@
 
 import { useState } from "react";
 import { useForm, type DefaultValues, type FieldValues, type Path } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import type { z } from "zod";
 import type { ActionResult } from "@/lib/actions";
+import { formResolver } from "./form-resolver";
 
 /**
  * react-hook-form wired to a server action that validates with the same zod
@@ -17,7 +17,7 @@ export function useActionForm<S extends z.ZodType<FieldValues, FieldValues>, T>(
   options: { defaultValues?: DefaultValues<z.input<S>>; onSuccess?: (data: T, values: z.output<S>) => void | Promise<void> } = {},
 ) {
   const form = useForm<z.input<S>, unknown, z.output<S>>({
-    resolver: zodResolver(schema),
+    resolver: formResolver(schema),
     defaultValues: options.defaultValues,
   });
   const [formError, setFormError] = useState<string>();

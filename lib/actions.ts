@@ -1,7 +1,8 @@
 import "server-only";
 import type { z } from "zod";
 import { type FieldErrors } from "@/lib/errors";
-import { fieldErrorsOf, answerFailure } from "@/lib/api/protocol";
+import { answerFailure } from "@/lib/api/protocol";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /** What every server action returns: the form shows `fieldErrors` next to each field. */

@@ -3,9 +3,9 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useState } from "react";
 import type { z } from "zod";
+import { formResolver } from "@/components/form-resolver";
 import { Button } from "@/components/ui/button";
 import { FormMessage, TextField } from "@/components/ui/field";
 import { sameOriginPath } from "@/lib/auth/redirect";
@@ -14,7 +14,7 @@ import { signInSchema } from "@/lib/validation/accounts";
 export function LoginForm({ next }: { next: string }) {
   const router = useRouter();
   const [error, setError] = useState<string>();
-  const { register, handleSubmit, formState } = useForm<z.input<typeof signInSchema>>({ resolver: zodResolver(signInSchema) });
+  const { register, handleSubmit, formState } = useForm<z.input<typeof signInSchema>>({ resolver: formResolver(signInSchema) });
   const onSubmit = handleSubmit(async (values) => {
     setError(undefined);
     const result = await signIn("credentials", { ...values, redirect: false });

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
+import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth-card";
 import { hasAnyUser } from "@/lib/auth/authorize";
 import { SetupForm } from "./_components/setup-form";
@@ -8,8 +8,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Set up Herald" };
 
 export default async function SetupPage() {
-  // Once anyone exists, first-run setup is gone.
-  if (await hasAnyUser()) notFound();
+  // Once anyone exists, first-run setup is gone: whoever comes here (a bookmark, the README) is sent to sign in.
+  if (await hasAnyUser()) redirect("/login");
   return (
     <AuthCard title="Welcome to Herald" subtitle="Create your organization and its first owner. You can invite others afterwards.">
       <SetupForm />

@@ -3,7 +3,8 @@ import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { authorizeRequest, type Authorized } from "@/lib/auth/authorize";
 import { requireDispatchToken, requireMetricsAccess } from "@/lib/dispatch/dispatch-token";
-import { DRAIN_BYTES, MAX_BODY_BYTES, errorBody, fieldErrorsOf, parseJsonText, answerFailure, tooLarge, validBody } from "./protocol";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
+import { DRAIN_BYTES, MAX_BODY_BYTES, errorBody, parseJsonText, answerFailure, tooLarge, validBody } from "./protocol";
 import type { Endpoint } from "./endpoint";
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

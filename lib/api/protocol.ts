@@ -3,6 +3,7 @@ import { AppError, type FieldErrors } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { log } from "@/lib/log";
 import { isPassingDbFailure, reportStorageFailure, rootError } from "@/lib/dispatch/storage-health";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
 import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/validation/text";
 
 /**
@@ -66,32 +67,6 @@ export function validBody<S extends z.ZodType>(schema: S, value: unknown): z.out
   const unstorable = unstorableTextPath(parsed.data);
   if (unstorable) throw new AppError("validation_failed", "Some fields are invalid", { [unstorable.join(".") || "_"]: [UNSTORABLE_TEXT_MESSAGE] });
   return parsed.data;
-}
-
-/** Zod issues → `{ "items.0.type": ["is required"] }` (each key after `prefix`, for a body nested in a larger one). */
-export function fieldErrorsOf(error: z.ZodError, prefix = ""): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const issue of flattenUnions(error.issues)) {
-    const key = prefix + (issue.path.length ? issue.path.join(".") : "_");
-    (fields[key] ??= []).push(issue.message);
-  }
-  return fields;
-}
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * A failed union (e.g. "one event or an array of events") reports the issues
- * of the branch that fits the input's shape, with full paths, instead of one
- * unhelpful "invalid input" at the root.
- */
-function flattenUnions(issues: readonly Issue[]): Issue[] {
-  return issues.flatMap((issue) => {
-    if (issue.code !== "invalid_union" || !("errors" in issue) || !issue.errors.length) return [issue];
-    const branches = issue.errors as Issue[][];
-    const fitting = branches.find((b) => !b.some((i) => i.code === "invalid_type" && i.path.length === 0)) ?? branches[0];
-    return flattenUnions(fitting.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue));
-  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { definitionOf } from "@/lib/channels/definitions";
 import { and, asc, eq, gte, inArray, isNull, sum } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { channelHourlyCounts, channels, memberships, productAdmins, products, ruleChannels, rules, users, type SealedSecret } from "@/db/schema";
-import { fieldErrorsOf } from "@/lib/api/protocol";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { channelBodyOf, channelTarget, mergeChannelPatch, publicChannelConfig, splitChannelInput } from "@/lib/channels/config";

@@ -5,7 +5,7 @@ import { createChannel, deleteChannel, updateChannel } from "@/lib/channels/serv
 import type { Actor } from "@/lib/auth/permissions";
 import { publicChannelConfig } from "@/lib/channels/config";
 import { maskUrl } from "@/lib/channels/credential-url";
-import { fieldErrorsOf } from "@/lib/api/protocol";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
 import { AppError, invalid, type FieldErrors } from "@/lib/errors";
 import { orgCatalog } from "@/lib/events/catalog";
 import { chatServiceOf, TEAMS_RETIRED_MESSAGE } from "@/lib/validation/channel-fields";

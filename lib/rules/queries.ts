@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import { engineOf, type Db, type DbOrTx } from "@/db/client";
 import { events, products, ruleChannels, rules } from "@/db/schema";
-import { fieldErrorsOf } from "@/lib/api/protocol";
+import { fieldErrorsOf } from "@/lib/validation/field-errors";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { conflict, invalid, notFound } from "@/lib/errors";

@@ -37,7 +37,7 @@ export function CatcherControls({ org, catcherId, channelId, webhooks }: Props) 
 
   return (
     <div className="mt-4 space-y-3">
-      <div className="grid grid-cols-[minmax(0,24rem)_auto_auto] items-end gap-3">
+      <div className="grid items-end gap-3 sm:grid-cols-[minmax(0,24rem)_auto_auto]">
         <SelectField
           label="Webhook channel (checks signatures, sends the test)"
           value={channelId ?? ""}

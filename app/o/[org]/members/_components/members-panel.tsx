@@ -73,7 +73,7 @@ export function MembersPanel({
           title="Add a member"
           description="Adding someone creates an invitation with a one-time link to send them. They become a member when they accept it: someone new to Herald sets a password through it, someone who already has an account signs in and accepts."
         >
-          <form onSubmit={add.onSubmit} className="grid grid-cols-[1fr_12rem_auto] items-start gap-3" noValidate>
+          <form onSubmit={add.onSubmit} className="grid items-start gap-3 sm:grid-cols-[1fr_12rem_auto]" noValidate>
             <TextField label="E-mail" type="email" error={add.errorOf("email")} {...add.form.register("email")} />
             <SelectField label="Role" error={add.errorOf("role")} {...add.form.register("role")}>
               {ORG_ROLES.map((r) => (
@@ -82,7 +82,7 @@ export function MembersPanel({
                 </option>
               ))}
             </SelectField>
-            <Button type="submit" className="mt-6" pending={add.pending}>
+            <Button type="submit" className="justify-self-start sm:mt-6" pending={add.pending}>
               Add member
             </Button>
           </form>

@@ -15,7 +15,7 @@ export function CreateProductForm({ org }: { org: string }) {
   });
   return (
     <form onSubmit={onSubmit} className="space-y-3" noValidate>
-      <div className="grid grid-cols-[1fr_1fr_auto] items-start gap-3">
+      <div className="grid items-start gap-3 sm:grid-cols-[1fr_1fr_auto]">
         <TextField label="Name" error={errorOf("name")} {...form.register("name")} />
         <TextField
           label="Slug"
@@ -24,7 +24,7 @@ export function CreateProductForm({ org }: { org: string }) {
           error={errorOf("slug")}
           {...form.register("slug", { setValueAs: (v: string) => (v === "" ? undefined : v) })}
         />
-        <Button type="submit" className="mt-6" pending={pending}>
+        <Button type="submit" className="justify-self-start sm:mt-6" pending={pending}>
           Create product
         </Button>
       </div>
