@@ -111,7 +111,7 @@ export function ProductPreferencesForm({
                   {canEdit ? (
                     <select
                       aria-label={`Lowest severity for ${row.key}`}
-                      className={inputClass}
+                      className={`${inputClass} min-w-36`}
                       value={value.minSeverity}
                       onChange={(e) => set(i, { minSeverity: e.target.value as Severity })}
                     >
