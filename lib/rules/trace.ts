@@ -18,6 +18,7 @@ import { notFound } from "@/lib/errors";
 import { channelIdsOf, matchable } from "./matchable";
 import { missedCriteria, silencing, type MatchableRule, type MatchCriterion } from "@/lib/events/matching";
 import { isQuietDigestKey } from "@/lib/events/quiet-hours";
+import { utcTime } from "@/lib/format";
 
 /**
  * "Why did (or didn't) this notify?" (issue #23): for one stored event, every
@@ -88,8 +89,6 @@ export type EventTrace = {
   deliveries: TraceDelivery[];
 };
 
-const utc = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 19)} UTC`;
-
 function missedInWords(
   criterion: MatchCriterion,
   rule: MatchableRule,
@@ -108,19 +107,19 @@ function missedInWords(
 function deliveryInWords(d: TraceDelivery): string {
   if (d.floodMinutes !== null) {
     const flooded = `Flood control: the channel got more than its limit from this source, so this event goes in one summary of ${d.floodMinutes} min`;
-    if (d.collecting) return `${flooded}; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
+    if (d.collecting) return `${flooded}; it goes out at ${d.nextAttemptAt ? utcTime(new Date(d.nextAttemptAt)) : "the window's end"}.`;
     return `${flooded}. ${deliveryInWords({ ...d, floodMinutes: null })}`;
   }
   if (d.collecting && d.quietHours)
-    return `Quiet hours: waits for the channel's working hours; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "their start"}.`;
-  if (d.collecting) return `Collecting in a digest; it goes out at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "the window's end"}.`;
+    return `Quiet hours: waits for the channel's working hours; it goes out at ${d.nextAttemptAt ? utcTime(new Date(d.nextAttemptAt)) : "their start"}.`;
+  if (d.collecting) return `Collecting in a digest; it goes out at ${d.nextAttemptAt ? utcTime(new Date(d.nextAttemptAt)) : "the window's end"}.`;
   const tried = `${d.attempts.length} attempt${d.attempts.length === 1 ? "" : "s"}`;
   switch (d.status) {
     case "delivered":
       return `Delivered (${tried}).`;
     case "queued":
       return d.attempts.length
-        ? `Retrying (${tried} so far; next at ${d.nextAttemptAt ? utc(new Date(d.nextAttemptAt)) : "once due"}): ${d.lastError ?? "the last attempt failed"}.`
+        ? `Retrying (${tried} so far; next at ${d.nextAttemptAt ? utcTime(new Date(d.nextAttemptAt)) : "once due"}): ${d.lastError ?? "the last attempt failed"}.`
         : "Queued: goes out within seconds.";
     case "sending":
       return "Being sent now.";
@@ -209,7 +208,7 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
     const id = silencing(silenceRows, { ...matchEvent, title: event.title, data: event.data, isTest: event.isTest }, channelId);
     return id ? silenceOf.get(id)! : null;
   };
-  const silencedInWords = (silence: { reason: string; endsAt: Date }) => `Silenced: “${silence.reason}” (until ${utc(silence.endsAt)}).`;
+  const silencedInWords = (silence: { reason: string; endsAt: Date }) => `Silenced: “${silence.reason}” (until ${utcTime(silence.endsAt)}).`;
   const ruleTraces: RuleTrace[] = ruleRows.map((row) => {
     const rule = matchable(row, links.get(row.id) ?? []);
     const missed = missedCriteria(rule, matchEvent);
@@ -245,7 +244,7 @@ export async function traceEvent(db: DbOrTx, orgId: string, eventId: string): Pr
         const explanation = event.isTest
           ? "A test alert goes only to the channels picked for it, not through rules."
           : changedSince || channelChanged
-            ? `No delivery: the ${changedSince ? "rule" : "channel"} changed after the event arrived (${utc(event.receivedAt)}), and then it did not send here.`
+            ? `No delivery: the ${changedSince ? "rule" : "channel"} changed after the event arrived (${utcTime(event.receivedAt)}), and then it did not send here.`
             : "No delivery: when the event arrived the channel was disabled or not yet named by the rule.";
         return { channel, outcome: "none" as const, deliveryId: null, explanation };
       }),

@@ -6,10 +6,10 @@ import type { EventSummary } from "@/lib/events/event-log";
 import { DeliveryCounts } from "../events/_components/delivery-counts";
 import { SeverityBadge } from "../events/_components/severity-badge";
 import { DeliveriesChart } from "./deliveries-chart";
+import { utcMinute } from "@/lib/format";
 
 /** The org overview's parts (app/o/[org]/page.tsx): each takes figures already read for the authorized org. */
 
-const utc = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 const RANGE_LABEL: Record<OverviewRange, string> = { "24h": "last 24 hours", "7d": "last 7 days" };
 
@@ -84,7 +84,7 @@ export function DeliveriesPerHourCard({ org, perHour }: { org: string; perHour: 
   const summary =
     active.length === 0
       ? `No deliveries finished in the ${RANGE_LABEL[perHour.range]}.`
-      : `In the ${RANGE_LABEL[perHour.range]}: ${perHour.delivered.toLocaleString("en-US")} delivered, ${perHour.failed.toLocaleString("en-US")} failed, in ${plural(active.length, "hour")} with deliveries; the busiest, ${utc(busiest.hour)}, had ${busiest.delivered.toLocaleString("en-US")} delivered and ${busiest.failed.toLocaleString("en-US")} failed.`;
+      : `In the ${RANGE_LABEL[perHour.range]}: ${perHour.delivered.toLocaleString("en-US")} delivered, ${perHour.failed.toLocaleString("en-US")} failed, in ${plural(active.length, "hour")} with deliveries; the busiest, ${utcMinute(busiest.hour)}, had ${busiest.delivered.toLocaleString("en-US")} delivered and ${busiest.failed.toLocaleString("en-US")} failed.`;
   return (
     <Card
       title="Deliveries per hour"
@@ -130,7 +130,7 @@ export function DeliveriesPerHourCard({ org, perHour }: { org: string; perHour: 
               <tbody className="divide-y divide-slate-100">
                 {active.map((h) => (
                   <tr key={h.hour}>
-                    <td className="py-1">{utc(h.hour)}</td>
+                    <td className="py-1">{utcMinute(h.hour)}</td>
                     <td className="text-right">{h.delivered.toLocaleString("en-US")}</td>
                     <td className="text-right">{h.failed.toLocaleString("en-US")}</td>
                   </tr>
@@ -165,7 +165,7 @@ export function QueueCard({ org, queue, now }: { org: string; queue: QueueDepth;
         <div className="flex items-baseline justify-between gap-3 border-t border-slate-100 pt-2">
           <dt>Oldest due</dt>
           <dd className="text-right text-xs text-slate-600">
-            {queue.oldestDueAt ? `${utc(queue.oldestDueAt)} (${duration(now - Date.parse(queue.oldestDueAt))} ago)` : "nothing is due"}
+            {queue.oldestDueAt ? `${utcMinute(queue.oldestDueAt)} (${duration(now - Date.parse(queue.oldestDueAt))} ago)` : "nothing is due"}
           </dd>
         </div>
       </dl>
@@ -243,7 +243,7 @@ export function LatestEventsCard({ org, events }: { org: string; events: EventSu
                 {e.title}
               </Link>
               <span className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-500 max-sm:w-full">
-                <time dateTime={e.receivedAt}>{utc(e.receivedAt)}</time>
+                <time dateTime={e.receivedAt}>{utcMinute(e.receivedAt)}</time>
                 <code>{e.type}</code>
                 {e.product && <span>{e.product}</span>}
                 <DeliveryCounts counts={e.deliveryCounts} />

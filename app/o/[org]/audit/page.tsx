@@ -5,6 +5,7 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { FilterInput } from "@/components/ui/filters";
 import { listAudit } from "@/lib/accounts/audit-log";
 import { authorizePage } from "@/lib/auth/page-guard";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -48,7 +49,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
             <tbody className="divide-y divide-slate-100">
               {rows.map((r) => (
                 <tr key={r.id} className="align-top">
-                  <td className="whitespace-nowrap py-2 text-slate-500">{r.createdAt.toISOString().replace("T", " ").slice(0, 19)}</td>
+                  <td className="whitespace-nowrap py-2 text-slate-500">{utcTime(r.createdAt)}</td>
                   <td>{r.actorLabel}</td>
                   <td>
                     <code className="text-xs">{r.action}</code>

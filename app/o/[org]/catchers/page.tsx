@@ -5,6 +5,7 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { CATCHER_LIMITS, listCatchers } from "@/lib/catcher/catchers";
 import { CreateCatcherForm } from "./_components/create-catcher-form";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Request catcher" };
 export const dynamic = "force-dynamic";
@@ -50,7 +51,7 @@ export default async function CatchersPage({ params }: { params: Promise<{ org: 
                     </td>
                     <td>{c.channelName ?? "—"}</td>
                     <td>{c.requestCount}</td>
-                    <td>{new Date(c.expiresAt).toLocaleString()}</td>
+                    <td>{utcTime(c.expiresAt)}</td>
                   </tr>
                 ))}
               </tbody>

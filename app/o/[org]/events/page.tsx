@@ -14,13 +14,13 @@ import { eventFiltersSchema } from "@/lib/validation/event-log";
 import { DeliveryCounts } from "./_components/delivery-counts";
 import { EventTypesCard } from "./_components/event-types-card";
 import { SeverityBadge } from "./_components/severity-badge";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Events" };
 export const dynamic = "force-dynamic";
 
 type Search = Record<string, string | undefined>;
 const FILTER_KEYS = ["type", "product", "severity", "from", "to", "cursor"] as const;
-const utc = (iso: string) => `${iso.replace("T", " ").slice(0, 19)} UTC`;
 
 /** Every stored event, newest first, filtered by type, product, severity and time, with the deliveries each produced. */
 export default async function EventsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
@@ -89,7 +89,7 @@ export default async function EventsPage({ params, searchParams }: { params: Pro
               <tbody className="divide-y divide-slate-100">
                 {page.events.map((e) => (
                   <tr key={e.id} data-event={e.id}>
-                    <td className="whitespace-nowrap py-2 pr-3 text-xs text-slate-500">{utc(e.receivedAt)}</td>
+                    <td className="whitespace-nowrap py-2 pr-3 text-xs text-slate-500">{utcTime(e.receivedAt)}</td>
                     <td>
                       <SeverityBadge severity={e.severity} />
                     </td>

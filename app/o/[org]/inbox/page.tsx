@@ -8,6 +8,7 @@ import { listProducts } from "@/lib/accounts/products";
 import { authorizePage } from "@/lib/auth/page-guard";
 import { listInbox } from "@/lib/inbox/queries";
 import { InboxActions, MarkAllRead } from "./_components/inbox-actions";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Inbox" };
 
@@ -62,7 +63,7 @@ export default async function InboxPage({ params, searchParams }: { params: Prom
                     <Badge tone={SEVERITY_TONE[item.severity]}>{item.severity}</Badge>
                     <code>{item.type}</code>
                     {item.product && <span>· {item.product}</span>}
-                    <span>· {item.occurredAt.toISOString().replace("T", " ").slice(0, 19)} UTC</span>
+                    <span>· {utcTime(item.occurredAt)}</span>
                     <Link href={`/o/${org}/events/${item.eventId}?snooze=1`} className="text-indigo-700 hover:underline">
                       · Snooze…
                     </Link>

@@ -9,11 +9,10 @@ import { orgCatalog } from "@/lib/events/catalog";
 import { expiringSoon, listSilences, maySilence, type SilenceView } from "@/lib/silences/silences";
 import { ExpireSilence } from "./_components/expire-silence";
 import { NewSilence } from "./_components/new-silence";
+import { utcMinute } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Silences" };
 export const dynamic = "force-dynamic";
-
-const utc = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 
 /** "in 3 h", "in 2 d", "4 min ago": how far a time is from now, in the unit that reads best. */
 function fromNow(iso: string, now: number): string {
@@ -81,10 +80,10 @@ export default async function SilencesPage({ params }: { params: Promise<{ org: 
                 <p className="text-sm text-slate-700">{matcherParts(s).join(" · ")}</p>
                 <p className="text-xs text-slate-500">
                   {s.state === "pending"
-                    ? `Starts ${utc(s.startsAt)} (${fromNow(s.startsAt, now)}), ends ${utc(s.endsAt)}`
+                    ? `Starts ${utcMinute(s.startsAt)} (${fromNow(s.startsAt, now)}), ends ${utcMinute(s.endsAt)}`
                     : s.state === "active"
-                      ? `Ends ${utc(s.endsAt)} (${fromNow(s.endsAt, now)})`
-                      : `Ended ${utc(s.endsAt)}${s.expiredBy ? `, expired by ${s.expiredBy}` : ""}`}
+                      ? `Ends ${utcMinute(s.endsAt)} (${fromNow(s.endsAt, now)})`
+                      : `Ended ${utcMinute(s.endsAt)}${s.expiredBy ? `, expired by ${s.expiredBy}` : ""}`}
                   {` · by ${s.createdBy} · silenced ${s.silencedEvents} event${s.silencedEvents === 1 ? "" : "s"}`}
                 </p>
               </div>

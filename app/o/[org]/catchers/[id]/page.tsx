@@ -10,6 +10,7 @@ import type { SignatureCheck } from "@/lib/catcher/signature";
 import { AppError } from "@/lib/errors";
 import { notFound } from "next/navigation";
 import { CatcherControls } from "../_components/catcher-controls";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Request catcher" };
 export const dynamic = "force-dynamic";
@@ -57,7 +58,7 @@ export default async function CatcherPage({ params }: { params: Promise<{ org: s
             <Link href={`/o/${org}/catchers`} className="text-indigo-700 hover:underline">
               all catchers
             </Link>{" "}
-            · expires {new Date(catcher.expiresAt).toLocaleString()}
+            · expires {utcTime(catcher.expiresAt)}
           </>
         }
       />
@@ -83,7 +84,7 @@ export default async function CatcherPage({ params }: { params: Promise<{ org: s
                     <details open={i === 0}>
                       <summary className="flex cursor-pointer items-center gap-3 px-3 py-2 text-sm">
                         <code className="font-semibold">{r.method}</code>
-                        <span className="text-slate-600">{new Date(r.receivedAt).toLocaleString()}</span>
+                        <span className="text-slate-600">{utcTime(r.receivedAt)}</span>
                         <span className="text-slate-500">{r.headers["content-type"] ?? "no content-type"}</span>
                         <Badge tone={badge.tone}>{badge.label}</Badge>
                       </summary>

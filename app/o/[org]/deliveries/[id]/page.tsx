@@ -8,13 +8,13 @@ import { authorizePage } from "@/lib/auth/page-guard";
 import type { AttemptView } from "@/lib/dispatch/delivery-log";
 import { getDeliveryDetail, type DeliveryRequest } from "@/lib/dispatch/delivery-request";
 import { AppError } from "@/lib/errors";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Delivery" };
 export const dynamic = "force-dynamic";
 
 const STATUS_TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;
 const OUTCOME_TONE = { delivered: "green", retry: "amber", throttled: "indigo", failed: "red", dead: "red" } as const;
-const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "—");
 const pre = "max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs whitespace-pre-wrap break-words";
 
 /**
@@ -78,8 +78,8 @@ export default async function DeliveryPage({ params }: { params: Promise<{ org: 
       ),
     ],
     ["Product", d.product ? `${d.product.name} (${d.product.slug})` : "—"],
-    ["Created", utc(d.createdAt)],
-    [d.status === "queued" ? "Next attempt" : "Delivered", utc(d.status === "queued" ? d.nextAttemptAt : d.deliveredAt)],
+    ["Created", utcTime(d.createdAt)],
+    [d.status === "queued" ? "Next attempt" : "Delivered", utcTime(d.status === "queued" ? d.nextAttemptAt : d.deliveredAt)],
   ];
   if (d.lastError)
     fields.push([
@@ -133,9 +133,9 @@ function AttemptDetail({ attempt: a, request, open }: { attempt: AttemptView; re
   const message = request.messages[index];
   const headers = Object.entries(a.responseHeaders ?? {});
   return (
-    <details open={open} className="rounded-md border border-slate-200" aria-label={`Attempt at ${utc(a.at)}`} data-testid={`attempt-${a.id}`}>
+    <details open={open} className="rounded-md border border-slate-200" aria-label={`Attempt at ${utcTime(a.at)}`} data-testid={`attempt-${a.id}`}>
       <summary className="flex cursor-pointer flex-wrap items-baseline gap-2 px-3 py-2 text-sm">
-        <span className="whitespace-nowrap">{utc(a.at)}</span>
+        <span className="whitespace-nowrap">{utcTime(a.at)}</span>
         <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome}</Badge>
         <span>{a.status ?? "no answer"}</span>
         <span className="text-xs text-slate-500">{a.durationMs} ms</span>

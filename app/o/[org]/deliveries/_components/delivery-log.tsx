@@ -7,12 +7,12 @@ import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import type { DeliveryView } from "@/lib/dispatch/delivery-log";
 import { retryDeliveryAction } from "../actions";
+import { utcTime } from "@/lib/format";
 
 type Page = { deliveries: DeliveryView[]; nextCursor: string | null };
 
 const STATUS_TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;
 const OUTCOME_TONE = { delivered: "green", retry: "amber", throttled: "indigo", failed: "red", dead: "red" } as const;
-const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "—");
 const RETRYABLE = new Set(["queued", "failed", "dead"]);
 
 /** The log itself: polled every 5 s through the API (same filters as the page), each row opening onto its attempts. */
@@ -73,7 +73,7 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
                 <tr className="align-top" data-testid={`delivery-${d.id}`}>
                   <td className="whitespace-nowrap py-2 text-slate-500">
                     <Link className="text-indigo-700 hover:underline" href={`/o/${org}/deliveries/${d.id}`} title="Request and response of each attempt">
-                      {utc(d.createdAt)}
+                      {utcTime(d.createdAt)}
                     </Link>
                   </td>
                   <td className="max-w-xs">
@@ -100,7 +100,7 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
                         <Badge>test</Badge>
                       </span>
                     )}
-                    {d.status === "queued" && d.nextAttemptAt && <div className="text-xs text-slate-500">next {utc(d.nextAttemptAt)}</div>}
+                    {d.status === "queued" && d.nextAttemptAt && <div className="text-xs text-slate-500">next {utcTime(d.nextAttemptAt)}</div>}
                   </td>
                   <td>
                     <button
@@ -172,7 +172,7 @@ function AttemptsTable({ delivery }: { delivery: DeliveryView }) {
       <tbody>
         {delivery.attempts.map((a, i) => (
           <tr key={i} className="align-top">
-            <td className="whitespace-nowrap py-1">{utc(a.at)}</td>
+            <td className="whitespace-nowrap py-1">{utcTime(a.at)}</td>
             <td>{a.durationMs} ms</td>
             <td>
               <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome}</Badge>

@@ -12,12 +12,12 @@ import { EventTraceCard } from "./_components/event-trace";
 import { SnoozeEvent } from "./_components/snooze-event";
 import { maySilence, silenceSummary } from "@/lib/silences/silences";
 import { productBySlug } from "@/lib/accounts/products";
+import { utcTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Event" };
 export const dynamic = "force-dynamic";
 
 const STATUS_TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;
-const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "—");
 const cell = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
 /** One event: its fields, its data as a table, and every delivery it produced with its status. */
@@ -48,8 +48,8 @@ export default async function EventPage({
     ["Type", <code key="type">{event.type}</code>],
     ["Severity", <SeverityBadge key="severity" severity={event.severity} />],
     ["Product", event.product ?? "— (organization event)"],
-    ["Occurred", utc(event.occurredAt)],
-    ["Received", utc(event.receivedAt)],
+    ["Occurred", utcTime(event.occurredAt)],
+    ["Received", utcTime(event.receivedAt)],
     ["Source", event.source ?? "—"],
     ["Producer id", event.producerId ? <code key="pid">{event.producerId}</code> : "—"],
   ];
@@ -81,7 +81,7 @@ export default async function EventPage({
                 “{silence.reason}”
               </Link>{" "}
               <span className="text-slate-500">
-                by {silence.createdBy}, until {utc(silence.endsAt)}: kept from one or more channels (see below).
+                by {silence.createdBy}, until {utcTime(silence.endsAt)}: kept from one or more channels (see below).
               </span>
             </p>
           )}
@@ -148,8 +148,8 @@ export default async function EventPage({
                       {d.collecting && <span className="ml-1 text-xs text-slate-500">digest collecting</span>}
                     </td>
                     <td>{d.attemptCount}</td>
-                    <td className="text-xs text-slate-500">{utc(d.createdAt)}</td>
-                    <td className="text-xs text-slate-500">{utc(d.deliveredAt ?? d.nextAttemptAt)}</td>
+                    <td className="text-xs text-slate-500">{utcTime(d.createdAt)}</td>
+                    <td className="text-xs text-slate-500">{utcTime(d.deliveredAt ?? d.nextAttemptAt)}</td>
                     <td className="max-w-xs truncate text-xs text-red-700" title={d.lastError ?? undefined}>
                       {d.lastError ?? ""}
                     </td>

@@ -66,6 +66,9 @@ export function MembersPanel({
     router.refresh();
   }
 
+  const owners = members.filter((m) => m.status === "active" && m.role === "owner");
+  const soleOwner = owners.length === 1 ? owners[0].userId : undefined;
+
   return (
     <div className="space-y-6">
       {canManage && (
@@ -164,28 +167,33 @@ export function MembersPanel({
                           New invite link
                         </Button>
                       )}
-                      <ConfirmButton
-                        title={m.status === "active" ? "Remove member" : "Withdraw invitation"}
-                        description={
-                          m.status === "active" ? (
-                            <>
-                              Remove <strong>{m.email}</strong> from this organization? They lose access at once.
-                            </>
-                          ) : (
-                            <>
-                              Withdraw the invitation of <strong>{m.email}</strong>? Its link stops working.
-                            </>
-                          )
-                        }
-                        confirmLabel={m.status === "active" ? "Remove" : "Withdraw"}
-                        onConfirm={async () => {
-                          const r = await removeMemberAction({ org, userId: m.userId });
-                          if (!r.ok) return r.formError;
-                          router.refresh();
-                        }}
-                      >
-                        {m.status === "active" ? "Remove" : "Withdraw"}
-                      </ConfirmButton>
+                      {soleOwner === m.userId ? (
+                        // The server refuses it (an org needs an owner): not offered, with why.
+                        <span className="text-xs text-slate-500">the only owner</span>
+                      ) : (
+                        <ConfirmButton
+                          title={m.status === "active" ? "Remove member" : "Withdraw invitation"}
+                          description={
+                            m.status === "active" ? (
+                              <>
+                                Remove <strong>{m.email}</strong> from this organization? They lose access at once.
+                              </>
+                            ) : (
+                              <>
+                                Withdraw the invitation of <strong>{m.email}</strong>? Its link stops working.
+                              </>
+                            )
+                          }
+                          confirmLabel={m.status === "active" ? "Remove" : "Withdraw"}
+                          onConfirm={async () => {
+                            const r = await removeMemberAction({ org, userId: m.userId });
+                            if (!r.ok) return r.formError;
+                            router.refresh();
+                          }}
+                        >
+                          {m.status === "active" ? "Remove" : "Withdraw"}
+                        </ConfirmButton>
+                      )}
                     </td>
                   )}
                 </tr>

@@ -6,6 +6,7 @@ import { enableChannelAction } from "@/app/o/[org]/deliveries/actions";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
 import type { PublicChannel } from "@/lib/channels/service";
+import { utcMinute } from "@/lib/format";
 
 export type ChannelHealthInfo = Pick<
   PublicChannel,
@@ -14,7 +15,7 @@ export type ChannelHealthInfo = Pick<
 
 // Throttled: the receiver is rate-limiting us and Herald sends at the rate it accepts — nothing to fix, so no alarm colour.
 const TONE = { healthy: "green", throttled: "indigo", failing: "amber", disabled: "red" } as const;
-const utc = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "never");
+const utc = (iso: string | null) => utcMinute(iso, "never");
 const OUTCOME_WORDS = { delivered: "delivered", retry: "failed, will retry", throttled: "throttled", failed: "failed", dead: "failed, gave up" } as const;
 const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`);
 

@@ -15,6 +15,7 @@ import { RuleForm } from "./rule-form";
 import { RouteList } from "@/components/routes";
 import type { Route } from "@/lib/rules/routes";
 import type { ChannelOption, EventTypeOption, ProductOption } from "./rules-types";
+import { utcTime } from "@/lib/format";
 
 type Options = { channels: ChannelOption[]; eventTypes: EventTypeOption[]; products: ProductOption[] };
 
@@ -196,7 +197,7 @@ function whyMissed(e: NearMiss): string {
 function EventLine({ org, e, children }: { org: string; e: EventSummary; children?: React.ReactNode }) {
   return (
     <li className="flex flex-wrap items-center gap-2">
-      <span className="w-40 shrink-0 text-xs text-slate-500">{new Date(e.receivedAt).toLocaleString()}</span>
+      <span className="w-40 shrink-0 text-xs text-slate-500">{utcTime(e.receivedAt)}</span>
       <SeverityBadge severity={e.severity} />
       <code className="text-xs">{e.type}</code>
       {e.product && <span className="text-xs text-slate-500">{e.product}</span>}

@@ -9,6 +9,7 @@ import { FormMessage, SelectField, TextField } from "@/components/ui/field";
 import { useActionForm } from "@/components/use-action-form";
 import { createTokenSchema } from "@/lib/validation/accounts";
 import { createTokenAction, revokeTokenAction } from "../actions";
+import { utcTime } from "@/lib/format";
 
 type Token = {
   id: string;
@@ -20,8 +21,6 @@ type Token = {
   lastUsedAt: string | null;
   revokedAt: string | null;
 };
-
-const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
 
 export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
   const router = useRouter();
@@ -94,9 +93,9 @@ export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
                     <code className="text-xs">{t.prefix}…</code>
                   </td>
                   <td>{t.role}</td>
-                  <td>{fmt(t.createdAt)}</td>
-                  <td>{fmt(t.lastUsedAt)}</td>
-                  <td>{t.expiresAt ? fmt(t.expiresAt) : "never"}</td>
+                  <td>{utcTime(t.createdAt)}</td>
+                  <td>{utcTime(t.lastUsedAt)}</td>
+                  <td>{t.expiresAt ? utcTime(t.expiresAt) : "never"}</td>
                   <td className="text-right">
                     {t.revokedAt ? (
                       <Badge tone="red">revoked</Badge>
