@@ -4,7 +4,7 @@ import { ingestEventsEndpoint } from "@/lib/api/endpoints/events";
 import { MAX_BODY_BYTES, errorBody, parseJsonText, answerFailure, tooLarge, validBody } from "@/lib/api/protocol";
 import { authorizeBearer } from "@/lib/auth/bearer";
 import { answerIngest } from "@/lib/events/ingest";
-import { API_HEADERS, drainRefusedBody, readUpTo } from "./request-guard";
+import { answerJson, drainRefusedBody, readUpTo } from "./request-guard";
 
 /**
  * `POST /api/v1/events` with an API token, answered by `herald start` itself
@@ -38,13 +38,7 @@ export async function serveFastIngest(req: IncomingMessage, res: ServerResponse)
     ({ status } = error);
     body = errorBody(error);
   }
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...API_HEADERS,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
+  answerJson(res, status, body);
   // A refused body may still be arriving (too large, or refused before it was read).
   drainRefusedBody(req);
 }

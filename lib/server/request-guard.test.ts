@@ -62,13 +62,18 @@ describe("the request guard of herald start", () => {
     expect((await fetch(await serve())).headers.get("strict-transport-security")).toBeNull();
   });
 
-  it("a server action: 413 over 1 MB (declared or streamed), 403 for Origin null, 422 for a raw $-reference, plain data passes", async () => {
+  it("a server action: 413 over 1 MiB (declared or streamed), 403 for Origin null, 422 for a raw $-reference, plain data passes", async () => {
     const url = await serve();
     expect((await action(url, JSON.stringify(["x".repeat(10 * 1024 * 1024)]))).status).toBe(413);
     let n = 0;
     const stream = new ReadableStream<Uint8Array>({ pull: (c) => (n++ < 12 ? c.enqueue(new Uint8Array(1024 * 1024).fill(120)) : c.close()) });
     expect((await action(url, stream)).status).toBe(413);
-    expect((await action(url, "[{}]", { origin: "null" })).status).toBe(403);
+    const crossOrigin = await action(url, "[{}]", { origin: "null" });
+    expect(crossOrigin.status).toBe(403);
+    // Answered here, not by Next: with the security headers every other answer carries.
+    expect(crossOrigin.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(crossOrigin.headers.get("x-frame-options")).toBe("DENY");
+    expect(await crossOrigin.json()).toEqual({ error: { code: "forbidden", message: "Cross-origin request refused" } });
     expect((await action(url, "[{}]", { origin: "http://evil.example" })).status).toBe(403);
     for (const arg of ["$Q1", "$@1", "$K1", "$1", "$F1", "$T"]) expect((await action(url, JSON.stringify([{ name: arg }]))).status, arg).toBe(422);
     const plain = await action(url, JSON.stringify([{ name: "$$5 off", when: "$D2026-01-01T00:00:00.000Z", gone: "$undefined" }]));

@@ -15,14 +15,14 @@ import { securityHeaders } from "@/lib/security-headers";
  *   own, for the sign-in throttle; a client-sent one is replaced;
  * - HSTS when the public URL is https;
  * - server-action POSTs are refused in the answer's status instead of a 500
- *   from deep inside Next: over 1 MB (413), from another or an unreadable
+ *   from deep inside Next: over 1 MiB (413), from another or an unreadable
  *   Origin (403), or with a raw `$`-reference argument React would try to
  *   resolve (422).
  * Returns the request to hand on (a server-action body is read here and replayed), or null when answered.
  */
 
 /** The API's security headers (next.config.ts gives Next's answers the same), for the answers written here. */
-export const API_HEADERS: Record<string, string> = Object.fromEntries(securityHeaders(false).map((h) => [h.key, h.value]));
+const API_HEADERS: Record<string, string> = Object.fromEntries(securityHeaders(false).map((h) => [h.key, h.value]));
 const FORWARDING = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded", "x-real-ip"];
 const HSTS = "max-age=63072000; includeSubDomains";
 // What React's client itself writes for a plain argument: an escaped "$$…", undefined, special numbers, dates, bigints.
@@ -46,8 +46,7 @@ export async function guardRequest(req: IncomingMessage, res: ServerResponse, en
 
   if (req.method !== "POST" || req.headers["next-action"] === undefined) return req;
   const refuse = (status: number, code: string, message: string) => {
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code, message } }));
+    answerJson(res, status, { error: { code, message } });
     drainRefusedBody(req);
     return null;
   };
@@ -131,16 +130,16 @@ export function refuseOversizedBody(req: IncomingMessage, res: ServerResponse): 
   const declared = Number(req.headers["content-length"] ?? "0");
   if (!(declared > MAX_BODY_BYTES)) return false;
   const close = /100-continue/i.test(String(req.headers.expect ?? "")) || declared > DRAIN_BYTES;
-  const text = JSON.stringify(errorBody(tooLarge()));
-  res.writeHead(413, {
-    ...API_HEADERS,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...(close ? { connection: "close" } : {}),
-  });
-  res.end(text);
+  answerJson(res, 413, errorBody(tooLarge()), close ? { connection: "close" } : {});
   if (!close) drainRefusedBody(req);
   return true;
+}
+
+/** A JSON answer written here, outside Next: with the API's security headers and its length. */
+export function answerJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...API_HEADERS, ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** After answering a request whose body is refused, or not needed: reads the rest of the body and drops it, up to DRAIN_BYTES. */
