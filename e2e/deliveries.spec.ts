@@ -136,3 +136,48 @@ test("a delivery's page shows the request with its secrets redacted and the answ
     await new Promise((resolve) => hook.close(resolve));
   }
 });
+
+// Session 15 (a newcomer's trial): a failed delivery's own page offers Retry, as its row in the log does.
+test("a failed delivery's page has Retry: queued again, then delivered once the receiver is fixed", async ({ page }) => {
+  const peers = await receiver(page.request);
+  const headers = { authorization: `Bearer ${createToken("admin", `deliveries-page-retry-${Date.now()}`)}` };
+  const post = async (path: string, data: unknown) => {
+    const res = await page.request.post(path, { headers, data });
+    expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
+    return res.json();
+  };
+  await peers.answer(400);
+  try {
+    const { channel } = await post(`/api/v1/orgs/${org}/channels`, {
+      type: "webhook",
+      name: "page-retry-hook",
+      url: peers.url("/page-retry"),
+      format: "event",
+      skipTest: true,
+    });
+    await post(`/api/v1/orgs/${org}/rules`, { name: "page retry e2e", eventTypes: ["billing.credits_low"], severities: ["info"], channels: [channel.id] });
+    await post("/api/v1/events", { type: "billing.credits_low", title: "E2E page retry", severity: "info" });
+
+    await signInAsOwner(page);
+    await page.goto(`/o/${org}/deliveries?channel=${channel.id}`);
+    const row = page.getByRole("table", { name: "Deliveries" }).locator("tr[data-testid^='delivery-']").first();
+    await expect(row.getByText("failed", { exact: true })).toBeVisible({ timeout: 20_000 });
+    await row.getByRole("link").first().click();
+    await expect(page).toHaveURL(/\/deliveries\/[^/?]+$/);
+    const status = page.getByText("failed", { exact: true }).first();
+    await expect(status).toBeVisible();
+
+    await peers.answer(200);
+    await page.getByRole("button", { name: "Retry" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Queued again" })).toBeVisible();
+    // The page is rendered on the server: reload until the dispatcher has sent it.
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByText("delivered", { exact: true }).first()).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(page.getByRole("button", { name: "Retry" })).toHaveCount(0);
+    await expect(page.locator("details")).toHaveCount(2);
+  } finally {
+    await peers.answer(200);
+  }
+});

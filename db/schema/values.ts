@@ -33,6 +33,9 @@ export const DELIVERY_STATUSES = ["queued", "sending", "delivered", "failed", "d
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** Statuses a person may send again by hand (Retry): not while it is being sent, not once delivered. */
+export const RETRYABLE_DELIVERY_STATUSES: readonly DeliveryStatus[] = ["queued", "failed", "dead"];
+
 /**
  * The deliveries a worker may still claim. SQLite uses the partial index
  * deliveries_due_idx only for a query whose WHERE repeats this term verbatim.

@@ -1,6 +1,6 @@
 import { and, count, eq, gte, inArray } from "drizzle-orm";
 import { engineOf, type Db } from "@/db/client";
-import { channels, deliveries } from "@/db/schema";
+import { channels, deliveries, RETRYABLE_DELIVERY_STATUSES } from "@/db/schema";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/permissions";
 import { conflict, notFound } from "@/lib/errors";
@@ -15,8 +15,6 @@ import { wakeDispatchersOnCommit } from "@/db/wake";
  * under the same delivery id, so receivers see the same `webhook-id`.
  */
 
-const RETRYABLE_STATUSES = ["queued", "failed", "dead"] as const;
-
 export async function retryDelivery(db: Db, orgId: string, actor: Actor, id: string): Promise<void> {
   await db.transaction(async (tx) => {
     // On PostgreSQL the row is locked until the end: a worker's claim skips it, an outcome waits (SQLite's writers take turns anyway).
@@ -26,7 +24,7 @@ export async function retryDelivery(db: Db, orgId: string, actor: Actor, id: str
       .where(and(eq(deliveries.orgId, orgId), eq(deliveries.id, id)));
     const [row] = engineOf(tx) === "postgres" ? await query.for("update") : await query.limit(1);
     if (!row) throw notFound("Delivery");
-    if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
+    if (!RETRYABLE_DELIVERY_STATUSES.includes(row.status)) {
       throw conflict(row.status === "sending" ? "This delivery is being sent right now" : "This delivery was already delivered", {
         status: [`is ${row.status}; only queued, failed or dead deliveries can be retried`],
       });

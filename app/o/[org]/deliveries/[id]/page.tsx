@@ -5,10 +5,12 @@ import { db } from "@/db/client";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { MessageView } from "@/components/message-view";
 import { authorizePage } from "@/lib/auth/page-guard";
+import { can } from "@/lib/auth/permissions";
 import type { AttemptView } from "@/lib/dispatch/delivery-log";
 import { getDeliveryDetail, type DeliveryRequest } from "@/lib/dispatch/delivery-request";
 import { AppError } from "@/lib/errors";
 import { utcTime } from "@/lib/format";
+import { RetryDeliveryButton } from "../_components/retry-button";
 
 export const metadata: Metadata = { title: "Delivery" };
 export const dynamic = "force-dynamic";
@@ -25,7 +27,7 @@ const pre = "max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs wh
  */
 export default async function DeliveryPage({ params }: { params: Promise<{ org: string; id: string }> }) {
   const { org, id } = await params;
-  const { org: o } = await authorizePage(org, "org:read");
+  const { org: o, principal } = await authorizePage(org, "org:read");
   let shown;
   try {
     shown = await getDeliveryDetail(db(), o.id, id);
@@ -100,7 +102,16 @@ export default async function DeliveryPage({ params }: { params: Promise<{ org: 
         }
       />
       <div className="space-y-6">
-        <Card title="Delivery">
+        <Card
+          title="Delivery"
+          actions={
+            can(principal, "org:configure") && (
+              <div className="text-right">
+                <RetryDeliveryButton org={org} delivery={d} />
+              </div>
+            )
+          }
+        >
           <dl className="grid grid-cols-[10rem_1fr] gap-y-1.5 text-sm">
             {fields.map(([label, value]) => (
               <div key={label} className="contents">
@@ -110,7 +121,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ org: 
             ))}
           </dl>
         </Card>
-        <Card title={`Attempts (${d.attempts.length})`} description={request.notes.map((n) => `🔒 ${n}`).join(" ")}>
+        <Card title={`Attempts (${d.attempts.length})`} description={request.notes.join(" ")}>
           {d.attempts.length === 0 ? (
             <EmptyState>No attempt yet.</EmptyState>
           ) : (

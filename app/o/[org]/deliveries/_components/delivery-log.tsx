@@ -3,24 +3,20 @@
 import { Fragment, useState } from "react";
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import type { DeliveryView } from "@/lib/dispatch/delivery-log";
-import { retryDeliveryAction } from "../actions";
+import { RetryDeliveryButton } from "./retry-button";
 import { utcTime } from "@/lib/format";
 
 type Page = { deliveries: DeliveryView[]; nextCursor: string | null };
 
 const STATUS_TONE = { queued: "slate", sending: "indigo", delivered: "green", failed: "red", dead: "red" } as const;
 const OUTCOME_TONE = { delivered: "green", retry: "amber", throttled: "indigo", failed: "red", dead: "red" } as const;
-const RETRYABLE = new Set(["queued", "failed", "dead"]);
 
 /** The log itself: polled every 5 s through the API (same filters as the page), each row opening onto its attempts. */
 export function DeliveryLog({ org, query, initial, canEdit }: { org: string; query: string; initial: Page; canEdit: boolean }) {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const [rowMessage, setRowMessage] = useState<Record<string, string>>({});
-  const [pending, setPending] = useState<string>();
   const { data, isError } = useQuery({
     queryKey: ["deliveries", org, query],
     queryFn: async (): Promise<Page> => {
@@ -39,14 +35,6 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
       else next.add(id);
       return next;
     });
-
-  async function retry(id: string) {
-    setPending(id);
-    const result = await retryDeliveryAction({ org, deliveryId: id });
-    setPending(undefined);
-    setRowMessage((m) => ({ ...m, [id]: result.ok ? "Queued again" : (result.formError ?? "Retry failed") }));
-    await queryClient.invalidateQueries({ queryKey: ["deliveries", org] });
-  }
 
   const nextHref = data.nextCursor ? `/o/${org}/deliveries?${withCursor(query, data.nextCursor)}` : null;
 
@@ -113,15 +101,8 @@ export function DeliveryLog({ org, query, initial, canEdit }: { org: string; que
                     </button>
                   </td>
                   <td className="text-right">
-                    {canEdit && RETRYABLE.has(d.status) && (
-                      <Button size="sm" variant="secondary" pending={pending === d.id} onClick={() => retry(d.id)}>
-                        Retry
-                      </Button>
-                    )}
-                    {rowMessage[d.id] && (
-                      <div role="status" className="text-xs text-slate-600">
-                        {rowMessage[d.id]}
-                      </div>
+                    {canEdit && (
+                      <RetryDeliveryButton org={org} delivery={d} onRetried={() => queryClient.invalidateQueries({ queryKey: ["deliveries", org] })} />
                     )}
                   </td>
                 </tr>

@@ -39,7 +39,7 @@ function ChannelPreviewCard({ channel }: { channel: ChannelPreview }) {
         ))}
         {channel.redactions.map((r) => (
           <p key={r} className="text-xs text-slate-500">
-            🔒 {r}
+            {r}
           </p>
         ))}
         {channel.messages.map((m, i) => (
