@@ -81,6 +81,13 @@ for (const path of consolePages()) {
         );
     }, FIELD_MIN_WIDTH);
     expect(narrow, `/o/{org}/${path}: fields too narrow to show what is typed`).toEqual([]);
+    // A table that scrolls sideways in its box says so: a shadow at the edge with more to see (app/globals.css).
+    const silent = await page.evaluate(() =>
+      [...document.querySelectorAll("main table")]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 && !getComputedStyle(el).backgroundImage.includes("gradient"))
+        .map((el) => el.getAttribute("aria-label") ?? el.querySelector("th")?.textContent ?? "table"),
+    );
+    expect(silent, `/o/{org}/${path}: tables that scroll sideways without a cue`).toEqual([]);
   });
 }
 

@@ -81,6 +81,12 @@ test("pick a webhook and the console inbox, two sample events, preview, send, se
   // The bell counts the two test notifications.
   await d.getByRole("button", { name: "Close" }).click();
   await expect.poll(() => unread(page)).toBe(before + 2);
+  // In the inbox, each says it is a test (the delivery log does too, below).
+  await page.goto(`/o/${org}/inbox?state=unread`);
+  const notifications = page.getByRole("list", { name: "Notifications" }).getByRole("listitem");
+  for (const type of ["deployment.failed", "billing.credits_low"]) {
+    await expect(notifications.filter({ hasText: type }).first().getByText("test", { exact: true })).toBeVisible();
+  }
 
   // The delivery log marks the test delivery as the dialog says it does.
   await page.goto(`/o/${org}/deliveries`);

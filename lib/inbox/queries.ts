@@ -32,6 +32,7 @@ export async function listInbox(db: DbOrTx, orgId: string, userId: string, filte
       severity: events.severity,
       title: events.title,
       occurredAt: events.occurredAt,
+      isTest: events.isTest,
       product: products.slug,
     })
     .from(inboxItems)

@@ -61,6 +61,11 @@ export default async function InboxPage({ params, searchParams }: { params: Prom
                   </Link>
                   <p className="mt-0.5 flex flex-wrap items-center gap-2 text-xs text-slate-500">
                     <Badge tone={SEVERITY_TONE[item.severity]}>{item.severity}</Badge>
+                    {item.isTest && (
+                      <span title="Sent by Send test alert">
+                        <Badge>test</Badge>
+                      </span>
+                    )}
                     <code>{item.type}</code>
                     {item.product && <span>· {item.product}</span>}
                     <span>· {utcTime(item.occurredAt)}</span>
