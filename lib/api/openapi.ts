@@ -73,6 +73,7 @@ export const ERROR_RESPONSES: Record<ErrorCode, { name: string; status: number; 
   unauthorized: { name: "Unauthorized", status: 401, description: "No API token, or it is malformed, revoked or expired" },
   forbidden: { name: "Forbidden", status: 403, description: "The token or member lacks the permission this operation needs" },
   not_found: { name: "NotFound", status: 404, description: "The organization (or another org's token) or the named item does not exist" },
+  method_not_allowed: { name: "MethodNotAllowed", status: 405, description: "The path exists but does not take this method; `Allow` names those it takes" },
   conflict: { name: "Conflict", status: 409, description: "The change clashes with the current state, e.g. a slug already taken" },
   payload_too_large: { name: "PayloadTooLarge", status: 413, description: "The body is larger than 1 MiB" },
   validation_failed: { name: "ValidationFailed", status: 422, description: "Some fields are invalid; `fields` names each one" },

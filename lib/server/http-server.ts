@@ -8,6 +8,7 @@ import { log } from "@/lib/log";
 import { startDispatchThread } from "./dispatch-thread-client";
 import { isFastIngest, serveFastIngest } from "./ingest-fast-path";
 import { guardRequest, refuseOversizedBody } from "./request-guard";
+import { refuseUnroutedApiRequest } from "./api-routes";
 
 /**
  * `herald start`: one process serving the console and the API. Next.js runs
@@ -59,7 +60,8 @@ export async function startHttpServer(env: Env): Promise<{ stopped: Promise<void
 /**
  * The HTTP server of `herald start`, Next.js given as `handleNext`: every
  * request goes through the guard (lib/server/request-guard.ts), then to the
- * ingest fast path or to Next. A body declared larger than any route takes is
+ * ingest fast path or to Next (what no API route takes is answered before,
+ * lib/server/api-routes.ts). A body declared larger than any route takes is
  * refused before it is read — before "100 Continue", so a client that asked
  * first never sends it.
  */
@@ -70,7 +72,7 @@ export function createHeraldServer(env: Env, handleNext: (req: IncomingMessage, 
       (req) => {
         if (!req) return;
         if (isFastIngest(req)) void serveFastIngest(req, res);
-        else handleNext(req, res);
+        else if (!refuseUnroutedApiRequest(req, res)) handleNext(req, res);
       },
       (e: unknown) => {
         log.warn("request refused", { error: String(e) });
