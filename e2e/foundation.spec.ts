@@ -135,9 +135,12 @@ test("an owner revokes a token and the API answers 401", async ({ page, request 
   await signInAsOwner(page);
   await page.goto(`/o/${E2E.owner.slug}/tokens`);
   const row = page.getByRole("row", { name: /to-revoke/ });
+  // The status column says what the token is, not only what can be done to it.
+  await expect(row.getByText("active", { exact: true })).toBeVisible();
   await row.getByRole("button", { name: "Revoke" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
-  await expect(row.getByText("revoked")).toBeVisible();
+  await expect(row.getByText("revoked", { exact: true })).toBeVisible();
+  await expect(row.getByRole("button", { name: "Revoke" })).toHaveCount(0);
 
   const denied = await request.get(`/api/v1/orgs/${E2E.owner.slug}/products`, { headers: { authorization: `Bearer ${token}` } });
   expect(denied.status()).toBe(401);

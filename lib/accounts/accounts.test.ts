@@ -11,7 +11,7 @@ import { createOrg } from "./create-org";
 import { acceptInvite, addMember, changeRole, describeInvite, findInvite, joinOrg, listInvitations, listMembers, reissueInvite, removeMember } from "./members";
 import { createProduct, deleteProduct, setProductAdmins } from "./products";
 import { runSetup } from "./setup";
-import { setOrgRetention } from "./tokens";
+import { createToken, listTokens, revokeToken, setOrgRetention } from "./tokens";
 
 const setupInput = { orgName: "Acme Corp", email: "owner@acme.test", password: "a long enough password", confirmPassword: "a long enough password" };
 
@@ -293,5 +293,20 @@ describe("an org's retention", () => {
       { from: null, to: 7 },
       { from: 7, to: null },
     ]);
+  });
+});
+
+describe("an org's API tokens", () => {
+  it("are listed with their status: active, expired once their day has passed, revoked", async () => {
+    db = await testDb();
+    const { org } = await runSetup(db, setupInput);
+    const live = await createToken(db, org.id, SYSTEM_ACTOR, { name: "live", role: "admin" });
+    await createToken(db, org.id, SYSTEM_ACTOR, { name: "week", role: "read", expiresInDays: 7 });
+    const gone = await createToken(db, org.id, SYSTEM_ACTOR, { name: "gone", role: "read" });
+    await revokeToken(db, org.id, SYSTEM_ACTOR, gone.id);
+    const statuses = async (now?: Date) => Object.fromEntries((await listTokens(db, org.id, now)).map((t) => [t.name, t.status]));
+    expect(await statuses()).toEqual({ live: "active", week: "active", gone: "revoked" });
+    expect(await statuses(new Date(Date.now() + 8 * 86_400_000))).toEqual({ live: "active", week: "expired", gone: "revoked" });
+    expect(live.token).toMatch(/^hrld_/);
   });
 });

@@ -8,8 +8,11 @@ import { invalid, notFound } from "@/lib/errors";
 import { lockOrg } from "./locks";
 
 /** Tokens as lists show them: never the hash. */
-export async function listTokens(db: DbOrTx, orgId: string) {
-  return db
+export type TokenStatus = "active" | "expired" | "revoked";
+
+/** An org's API tokens, newest first, each with its status now (told on the server: a browser's clock may disagree). */
+export async function listTokens(db: DbOrTx, orgId: string, now = new Date()) {
+  const rows = await db
     .select({
       id: apiTokens.id,
       name: apiTokens.name,
@@ -23,6 +26,12 @@ export async function listTokens(db: DbOrTx, orgId: string) {
     .from(apiTokens)
     .where(eq(apiTokens.orgId, orgId))
     .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+  return rows.map((t) => ({ ...t, status: statusOf(t, now) }));
+}
+
+function statusOf(t: { expiresAt: Date | null; revokedAt: Date | null }, now: Date): TokenStatus {
+  if (t.revokedAt) return "revoked";
+  return t.expiresAt && t.expiresAt <= now ? "expired" : "active";
 }
 
 export async function createToken(db: Db, orgId: string, actor: Actor, input: { name: string; role: "admin" | "read"; expiresInDays?: number }) {

@@ -143,6 +143,15 @@ describe("POST /catch/{token}", () => {
     expect((await db.select().from(caughtRequests)).length).toBe(before);
   });
 
+  it("shows the sender's headers, not those Herald's own server adds (Next.js's X-Forwarded-*, the client address)", async () => {
+    const catcher = await createCatcher(db, orgA, actor, { name: "Headers" });
+    const added = { "x-forwarded-for": "127.0.0.1", "x-forwarded-host": "herald.test", "x-forwarded-port": "3000", "x-forwarded-proto": "http" };
+    expect((await postTo(catcher.url, "{}", { ...added, "x-herald-client-address": "127.0.0.1", "x-sender": "kept" })).status).toBe(200);
+    const [caught] = await listCaughtRequests(db, orgA, catcher.id);
+    expect(caught.headers["x-sender"]).toBe("kept");
+    expect(Object.keys(caught.headers).filter((name) => name.startsWith("x-forwarded-") || name.startsWith("x-herald-"))).toEqual([]);
+  });
+
   it("keeps only the newest requests, refuses an oversized body, and masks credentials", async () => {
     const catcher = await createCatcher(db, orgA, actor, { name: "Bounded" });
     const total = CATCHER_LIMITS.keptRequests + 5;

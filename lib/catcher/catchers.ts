@@ -32,8 +32,12 @@ export const CATCHER_LIMITS = {
 
 /** Credentials a sender may put in its request: stored masked, so the console never shows them. */
 const MASKED_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
-/** Headers our own server adds before the route sees the request: not what the sender sent. */
-const DROPPED_HEADERS = new Set([CLIENT_ADDRESS_HEADER]);
+/**
+ * Headers our own server adds before the route sees the request: not what the sender sent
+ * (Next.js adds the X-Forwarded-* ones; a client's own are dropped at the door unless
+ * HERALD_TRUST_PROXY=1, and then they are the proxy's, lib/server/request-guard.ts).
+ */
+const DROPPED_HEADERS = new Set([CLIENT_ADDRESS_HEADER, "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"]);
 
 export type CatcherView = {
   id: string;

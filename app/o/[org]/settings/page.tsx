@@ -19,22 +19,24 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
   return (
     <>
       <PageHeader title="Organization settings" />
-      <Card
-        title="Organization"
-        description={
-          <>
-            Slug <code>{o.slug}</code> (used in URLs and the API; it does not change).
-          </>
-        }
-      >
-        {can(principal, "org:manage") ? <RenameOrgForm org={org} name={o.name} /> : <p className="text-sm">{o.name}</p>}
-      </Card>
-      <RetentionCard org={org} orgId={o.id} canManage={can(principal, "org:manage")} />
-      {can(principal, "org:manage") && (
-        <Card title="Delete organization">
-          <DeleteOrgForm org={org} name={o.name} pendingDeliveries={await pendingDeliveryCount(db(), o.id)} />
+      <div className="space-y-6">
+        <Card
+          title="Organization"
+          description={
+            <>
+              Slug <code>{o.slug}</code> (used in URLs and the API; it does not change).
+            </>
+          }
+        >
+          {can(principal, "org:manage") ? <RenameOrgForm org={org} name={o.name} /> : <p className="text-sm">{o.name}</p>}
         </Card>
-      )}
+        <RetentionCard org={org} orgId={o.id} canManage={can(principal, "org:manage")} />
+        {can(principal, "org:manage") && (
+          <Card title="Delete organization">
+            <DeleteOrgForm org={org} name={o.name} pendingDeliveries={await pendingDeliveryCount(db(), o.id)} />
+          </Card>
+        )}
+      </div>
     </>
   );
 }

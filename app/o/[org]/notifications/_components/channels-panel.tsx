@@ -41,7 +41,7 @@ export function ChannelsPanel({
   return (
     <Card
       title="Channels"
-      description="Where notifications go. Secrets (webhook URLs, tokens, passwords) are stored encrypted and never shown again."
+      description="Where notifications go. Secrets (tokens, passwords, signing secrets, and webhook URLs that carry a credential) are stored encrypted and never shown again."
       actions={
         canEdit && (
           <Button onClick={() => setEditing("new")} size="sm" aria-haspopup="dialog">

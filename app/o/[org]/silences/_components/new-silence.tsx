@@ -59,7 +59,7 @@ export function NewSilence({
   const setData = (key: string, value: string) => form.setValue("data", key || value ? [{ key, value }] : [], { shouldDirty: true });
   return (
     <>
-      <Button onClick={() => setOpen(true)} aria-haspopup="dialog">
+      <Button onClick={() => setOpen(true)} aria-haspopup="dialog" className="whitespace-nowrap">
         New silence
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="New silence" wide>

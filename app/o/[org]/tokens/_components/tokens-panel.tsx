@@ -1,5 +1,7 @@
 "use client";
 
+import type { TokenStatus } from "@/lib/accounts/tokens";
+
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
@@ -20,7 +22,10 @@ type Token = {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  status: TokenStatus;
 };
+
+const STATUS_TONE = { active: "green", expired: "amber", revoked: "red" } as const;
 
 export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
   const router = useRouter();
@@ -96,10 +101,9 @@ export function TokensPanel({ org, tokens }: { org: string; tokens: Token[] }) {
                   <td>{utcTime(t.createdAt)}</td>
                   <td>{utcTime(t.lastUsedAt)}</td>
                   <td>{t.expiresAt ? utcTime(t.expiresAt) : "never"}</td>
-                  <td className="text-right">
-                    {t.revokedAt ? (
-                      <Badge tone="red">revoked</Badge>
-                    ) : (
+                  <td className="space-x-2 whitespace-nowrap text-right">
+                    <Badge tone={STATUS_TONE[t.status]}>{t.status}</Badge>
+                    {t.status === "active" && (
                       <ConfirmButton
                         title="Revoke token"
                         description={
