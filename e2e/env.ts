@@ -1,8 +1,8 @@
 import path from "node:path";
 
 /** Where the e2e server runs and the loopback peers it talks to (all on 127.0.0.1). */
-// E2E_PORT moves the server and its two peers (+25, +26), so a second copy can run beside this one
-// (test/e2e-engines.ts runs PostgreSQL's 50 above SQLite's); data and results follow the port.
+// E2E_PORT moves the server and its two peers (+25, +26), so a second copy can run beside this one;
+// data and results follow the port.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const smtpPort = port + 25;
 const dataDir = path.resolve(`test-data/e2e-${port}`);
