@@ -1,20 +1,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
-import { E2E, createToken, receiver, signInAsOwner } from "./fixtures";
+import { E2E, apiPoster, createToken, receiver, signInAsOwner } from "./fixtures";
 
 // The delivery log: a failed delivery with its attempts, then Retry once the receiver is fixed.
 const org = E2E.owner.slug;
 
 test("the delivery log shows a failed delivery with its attempts; Retry turns it delivered once the receiver is fixed", async ({ page }) => {
   const peers = await receiver(page.request);
-  const token = createToken("admin", `deliveries-e2e-${Date.now()}`);
-  const headers = { authorization: `Bearer ${token}` };
-  const post = async (path: string, data: unknown) => {
-    const res = await page.request.post(path, { headers, data });
-    expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
-    return res.json();
-  };
+  const post = apiPoster(page.request, createToken("admin", `deliveries-e2e-${Date.now()}`));
 
   await peers.answer(400);
   try {
@@ -75,12 +69,9 @@ test("a delivery's page shows the request with its secrets redacted and the answ
     });
   });
   await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
-  const headers = { authorization: `Bearer ${createToken("admin", `deliveries-view-e2e-${Date.now()}`)}` };
-  const post = async (path: string, data: unknown) => {
-    const res = await page.request.post(path, { headers, data });
-    expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
-    return res.json();
-  };
+  const token = createToken("admin", `deliveries-view-e2e-${Date.now()}`);
+  const headers = { authorization: `Bearer ${token}` };
+  const post = apiPoster(page.request, token);
   try {
     const { channel } = await post(`/api/v1/orgs/${org}/channels`, {
       type: "webhook",
@@ -140,12 +131,7 @@ test("a delivery's page shows the request with its secrets redacted and the answ
 // Session 15 (a newcomer's trial): a failed delivery's own page offers Retry, as its row in the log does.
 test("a failed delivery's page has Retry: queued again, then delivered once the receiver is fixed", async ({ page }) => {
   const peers = await receiver(page.request);
-  const headers = { authorization: `Bearer ${createToken("admin", `deliveries-page-retry-${Date.now()}`)}` };
-  const post = async (path: string, data: unknown) => {
-    const res = await page.request.post(path, { headers, data });
-    expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
-    return res.json();
-  };
+  const post = apiPoster(page.request, createToken("admin", `deliveries-page-retry-${Date.now()}`));
   await peers.answer(400);
   try {
     const { channel } = await post(`/api/v1/orgs/${org}/channels`, {

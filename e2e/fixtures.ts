@@ -29,6 +29,16 @@ export function createToken(role: "admin" | "read" = "admin", name = `e2e-${Date
   return herald("token", "create", "--org", E2E.owner.slug, "--name", name, "--role", role).trim().split("\n").pop()!;
 }
 
+/** POSTs JSON to the API with a bearer token, expects a 2xx (the answer's text in the failure) and returns its body. */
+export function apiPoster(request: APIRequestContext, token: string) {
+  const headers = { authorization: `Bearer ${token}` };
+  return async (path: string, data: unknown) => {
+    const res = await request.post(path, { headers, data });
+    expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
+    return res.json();
+  };
+}
+
 /** The loopback receiver's recorded requests and mail (see e2e/receiver.ts). */
 export async function receiver(request: APIRequestContext) {
   const base = `http://127.0.0.1:${E2E.receiverPort}`;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ALL_ENDPOINTS } from "@/lib/api/endpoints";
 import { errorBody } from "@/lib/api/protocol";
 import { AppError } from "@/lib/errors";
-import { answerJson, drainRefusedBody } from "./request-guard";
+import { answerJson, drainRefusedBody, pathOf } from "./request-guard";
 
 /**
  * What no /api/v1 route takes gets the API's own error shape, as everything
@@ -27,17 +27,16 @@ const routes = [...byPath.entries()].sort(([a], [b]) => params(a) - params(b)).m
 
 /** Answers a request no API route takes and returns true; false hands it on. */
 export function refuseUnroutedApiRequest(req: IncomingMessage, res: ServerResponse): boolean {
-  const url = req.url ?? "/";
-  const end = url.indexOf("?");
-  const path = end === -1 ? url : url.slice(0, end);
+  const path = pathOf(req);
   const method = req.method ?? "GET";
   if (!path.startsWith("/api/v1/") || method === "HEAD" || method === "OPTIONS") return false;
   const route = routes.find((r) => r.pattern.test(path));
   if (route?.methods.includes(method)) return false;
-  const error = route
-    ? new AppError("method_not_allowed", `${method} is not allowed on ${path}; it takes ${route.methods.join(", ")}`)
+  const allow = route?.methods.join(", ");
+  const error = allow
+    ? new AppError("method_not_allowed", `${method} is not allowed on ${path}; it takes ${allow}`)
     : new AppError("not_found", `There is no API operation at ${path}; the operations are listed at /api/v1/openapi.json`);
-  answerJson(res, error.status, errorBody(error), route ? { allow: route.methods.join(", ") } : {});
+  answerJson(res, error.status, errorBody(error), allow ? { allow } : {});
   drainRefusedBody(req);
   return true;
 }

@@ -4,7 +4,7 @@ import { ingestEventsEndpoint } from "@/lib/api/endpoints/events";
 import { MAX_BODY_BYTES, errorBody, parseJsonText, answerFailure, tooLarge, validBody } from "@/lib/api/protocol";
 import { authorizeBearer } from "@/lib/auth/bearer";
 import { answerIngest } from "@/lib/events/ingest";
-import { answerJson, drainRefusedBody, readUpTo } from "./request-guard";
+import { answerJson, drainRefusedBody, pathOf, readUpTo } from "./request-guard";
 
 /**
  * `POST /api/v1/events` with an API token, answered by `herald start` itself
@@ -20,9 +20,7 @@ import { answerJson, drainRefusedBody, readUpTo } from "./request-guard";
 /** Whether this request is one the fast path answers (everything else goes to Next.js). */
 export function isFastIngest(req: IncomingMessage): boolean {
   if (req.method !== "POST" || req.headers.authorization === undefined) return false;
-  const url = req.url ?? "";
-  const end = url.indexOf("?");
-  return (end === -1 ? url : url.slice(0, end)) === ingestEventsEndpoint.path;
+  return pathOf(req) === ingestEventsEndpoint.path;
 }
 
 export async function serveFastIngest(req: IncomingMessage, res: ServerResponse): Promise<void> {

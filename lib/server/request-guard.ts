@@ -135,6 +135,13 @@ export function refuseOversizedBody(req: IncomingMessage, res: ServerResponse): 
   return true;
 }
 
+/** The request's path, its query left out. */
+export function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const end = url.indexOf("?");
+  return end === -1 ? url : url.slice(0, end);
+}
+
 /** A JSON answer written here, outside Next: with the API's security headers and its length. */
 export function answerJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
